@@ -1,0 +1,55 @@
+package event
+
+import (
+	"time"
+)
+
+// Topic names (DESIGN §3). Versioned: an incompatible change gets a new topic.
+const (
+	TopicRaw      = "articles.raw.v1"
+	TopicEnriched = "articles.enriched.v1"
+	TopicDLQ      = "articles.dlq.v1"
+	TopicIndex    = "tension.index.v1"
+)
+
+// Article is the message on articles.raw.v1 (schemas/article.v1.json).
+// ArticleID is assigned by ingest and is stable: the same URL (or, without a
+// URL, the same text) always gets the same id, so a re-sent article is the
+// same article downstream.
+type Article struct {
+	ArticleID   string    `json:"article_id"`
+	ID          string    `json:"id,omitempty"` // the sender's own id, echoed back
+	URL         string    `json:"url,omitempty"`
+	Source      string    `json:"source,omitempty"`
+	Title       string    `json:"title,omitempty"`
+	Text        string    `json:"text"`
+	Lang        string    `json:"lang,omitempty"`
+	PublishedAt time.Time `json:"published_at"`
+	ReceivedAt  time.Time `json:"received_at"`
+}
+
+// EventTime is the time the article is counted under in the index: when it
+// was published, or when it arrived if the sender did not say.
+func (a *Article) EventTime() time.Time {
+	if a.PublishedAt.IsZero() {
+		return a.ReceivedAt
+	}
+	return a.PublishedAt
+}
+
+// Enriched is the message on articles.enriched.v1 (schemas/enriched.v1.json):
+// the article's metadata (not its text, which stays in articles.raw.v1 and
+// ClickHouse's articles table) plus the tags.
+type Enriched struct {
+	ArticleID     string    `json:"article_id"`
+	EventID       string    `json:"event_id"` // UUIDv7, unique per enrichment
+	URL           string    `json:"url,omitempty"`
+	Source        string    `json:"source,omitempty"`
+	Title         string    `json:"title,omitempty"`
+	Text          string    `json:"text"`
+	PublishedAt   time.Time `json:"published_at"`
+	ReceivedAt    time.Time `json:"received_at"`
+	EnrichedAt    time.Time `json:"enriched_at"`
+	TaggerVersion string    `json:"tagger_version"`
+	Tags
+}

@@ -1,0 +1,70 @@
+package event
+
+// Entity types (DESIGN §3). Countries as such are not entities; they are in
+// Tags.Countries.
+const (
+	EntityPerson = "PERSON"
+	EntityGov    = "GOV"
+	EntityOrg    = "ORG"
+	EntityMedia  = "MEDIA"
+)
+
+// Dyad directions.
+const (
+	DirectionEscalation   = "escalation"
+	DirectionDeescalation = "de-escalation"
+	DirectionNeutral      = "neutral"
+	DirectionMixed        = "mixed"
+)
+
+// Entity is one mention of a known or recognised person, government body,
+// organisation or outlet. Start and End are byte offsets into the original
+// text, so text[Start:End] == Text.
+type Entity struct {
+	Text      string `json:"text"`
+	Type      string `json:"type"`
+	Canonical string `json:"canonical"`
+	Country   string `json:"country"`
+	Start     int    `json:"start"`
+	End       int    `json:"end"`
+}
+
+// Cue is a stance or event phrase with who did it to whom, and the modifiers
+// that changed its weight. Weight is the effective weight after modifiers
+// (0-10 scale); Polarity is +1 (escalates) or -1 (de-escalates).
+type Cue struct {
+	Text       string  `json:"text"`
+	Category   string  `json:"category,omitempty"`
+	Sentence   int     `json:"sentence"`
+	Start      int     `json:"start"`
+	End        int     `json:"end"`
+	Actor      string  `json:"actor"`
+	Target     string  `json:"target"`
+	Polarity   int     `json:"polarity"`
+	Weight     float64 `json:"weight"`
+	Hedged     bool    `json:"hedged"`
+	Negated    bool    `json:"negated"`
+	Future     bool    `json:"future,omitempty"`
+	Background bool    `json:"background,omitempty"`
+	Source     string  `json:"source,omitempty"`
+	SourceType string  `json:"source_type"`
+}
+
+// Dyad is the tension between two states in one article. Pair is the two
+// codes sorted and joined with "-" ("CN-US"); Tension is in [-1, 1], positive
+// meaning escalation.
+type Dyad struct {
+	Pair      string  `json:"pair"`
+	Tension   float64 `json:"tension"`
+	Direction string  `json:"direction"`
+	Cues      []Cue   `json:"cues"`
+}
+
+// Tags is everything the tagger says about one article.
+type Tags struct {
+	Relevant  bool     `json:"relevant"`
+	Countries []string `json:"countries"`
+	Entities  []Entity `json:"entities"`
+	Topics    []string `json:"topics"`
+	Dyads     []Dyad   `json:"dyads"`
+}

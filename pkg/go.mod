@@ -1,0 +1,3 @@
+module github.com/tension-dev/tension/pkg
+
+go 1.26
