@@ -38,8 +38,8 @@ func (a *Article) EventTime() time.Time {
 }
 
 // Enriched is the message on articles.enriched.v1 (schemas/enriched.v1.json):
-// the article's metadata (not its text, which stays in articles.raw.v1 and
-// ClickHouse's articles table) plus the tags.
+// the article with its tags. It carries the text so the sink can store the
+// article and reprocessing can re-tag it from ClickHouse alone.
 type Enriched struct {
 	ArticleID     string    `json:"article_id"`
 	EventID       string    `json:"event_id"` // UUIDv7, unique per enrichment
