@@ -1,0 +1,93 @@
+package tension
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+func TestParseGranularity(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Granularity
+		wantErr bool
+	}{
+		{"minute", Minute, false},
+		{"hour", Hour, false},
+		{"day", Day, false},
+		{"week", "", true},
+		{"", "", true},
+		{"Hour", "", true},
+	}
+	for _, tt := range tests {
+		got, err := ParseGranularity(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Fatalf("ParseGranularity(%q) err = %v, wantErr %v", tt.in, err, tt.wantErr)
+		}
+		if err != nil && !errors.Is(err, ErrGranularity) {
+			t.Fatalf("error %v is not ErrGranularity", err)
+		}
+		if got != tt.want {
+			t.Fatalf("ParseGranularity(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	ts := time.Date(2025, 4, 9, 13, 47, 31, 0, time.FixedZone("CST", 8*3600))
+	tests := []struct {
+		g    Granularity
+		want time.Time
+	}{
+		{Minute, time.Date(2025, 4, 9, 5, 47, 0, 0, time.UTC)},
+		{Hour, time.Date(2025, 4, 9, 5, 0, 0, 0, time.UTC)},
+		{Day, time.Date(2025, 4, 9, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := tt.g.Truncate(ts); !got.Equal(tt.want) || got.Location() != time.UTC {
+			t.Errorf("%s.Truncate = %v, want %v UTC", tt.g, got, tt.want)
+		}
+	}
+}
+
+func TestDerived(t *testing.T) {
+	d := event.Dyad{Pair: "CN-US", Tension: 0.6, Direction: event.DirectionEscalation,
+		Cues: []event.Cue{{Weight: 3}, {Weight: 1.5}}}
+	var p Parts
+	p.Add(DyadContribution(d))
+	p.Add(DyadContribution(event.Dyad{Pair: "CN-US", Tension: -0.2, Direction: event.DirectionDeescalation}))
+	if p.DyadArticles != 2 || p.Escalating != 1 || p.Deescalating != 1 || p.SumWeight != 4.5 {
+		t.Fatalf("parts = %+v", p)
+	}
+	if got := NetTension(p); got < 0.1999 || got > 0.2001 {
+		t.Fatalf("NetTension = %v, want 0.2", got)
+	}
+	if got := TensionShare(p.Escalating, 4); got != 0.25 {
+		t.Fatalf("TensionShare = %v, want 0.25", got)
+	}
+	if got := TensionIndex(0.25, 0.125); got != 200 {
+		t.Fatalf("TensionIndex = %v, want 200", got)
+	}
+	if got := TensionIndex(0.25, 0); got != 0 {
+		t.Fatalf("TensionIndex with empty base = %v, want 0", got)
+	}
+	var zero Parts
+	zero.Add(p)
+	zero.Add(p.Neg())
+	if !zero.IsZero() {
+		t.Fatalf("p + -p = %+v, want zero", zero)
+	}
+}
+
+func TestSquashBounded(t *testing.T) {
+	for _, x := range []float64{-1e9, -10, -1, 0, 1, 10, 1e9} {
+		if s := Squash(x, 15); s < -1 || s > 1 || (x > 0) != (s > 0) {
+			t.Fatalf("Squash(%v) = %v", x, s)
+		}
+	}
+	if Pair("US", "CN") != "CN-US" || Pair("CN", "US") != "CN-US" {
+		t.Fatal("Pair is not sorted")
+	}
+}
