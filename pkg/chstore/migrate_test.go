@@ -1,0 +1,67 @@
+package chstore
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+func TestSplitStatements(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"two statements with comments", "-- head\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\nCREATE VIEW b AS SELECT 1; -- tail\n",
+			[]string{"CREATE TABLE a (x UInt8) ENGINE = Memory", "CREATE VIEW b AS SELECT 1"}},
+		{"multi-line", "CREATE TABLE a (\n  x UInt8 -- the x\n) ENGINE = Memory;\n",
+			[]string{"CREATE TABLE a (\n  x UInt8\n) ENGINE = Memory"}},
+		{"no trailing semicolon", "SELECT 1\n", []string{"SELECT 1"}},
+		{"only comments", "-- nothing\n\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SplitStatements(tt.in); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMigrationsAreOrderedAndIdempotent(t *testing.T) {
+	migs, err := Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(migs) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	for i, m := range migs {
+		if i > 0 && m.Version <= migs[i-1].Version {
+			t.Fatalf("migration %s out of order", m.Name)
+		}
+		for _, s := range m.Statements {
+			if !strings.Contains(s, "IF NOT EXISTS") {
+				t.Errorf("%s: statement is not idempotent: %.60s", m.Name, s)
+			}
+		}
+	}
+}
+
+func TestReadMigrationsRejectsBadNames(t *testing.T) {
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+	}{
+		{"no number", fstest.MapFS{"m/init.sql": {Data: []byte("SELECT 1;")}}},
+		{"duplicate version", fstest.MapFS{"m/0001_a.sql": {Data: []byte("SELECT 1;")}, "m/1_b.sql": {Data: []byte("SELECT 1;")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := readMigrations(tt.files, "m"); err == nil {
+				t.Fatal("want error")
+			}
+		})
+	}
+}
