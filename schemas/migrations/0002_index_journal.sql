@@ -8,8 +8,9 @@
 --                    articles on that dyad. tagger_version '' is the current
 --                    view (each article once, newest tagger version); a named
 --                    version is that version's own view.
---   kind = 'offset'  key = topic; the last source offset written for
---                    src_partition. The sink resumes after max(src_offset).
+--   kind = 'offset'  key = topic; `position` holds deltas whose sum is the
+--                    next source offset to read in src_partition, so the
+--                    ledger collapses to one row per partition on merge.
 --   kind = 'article' key = article_id; the article's contribution under a
 --                    tagger version (pair '*' and one row per dyad). Present
 --                    means counted.
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS index_journal (
     tagger_version String,
     bucket         DateTime,
     src_partition  Int32,
-    src_offset     Int64,
+    position       Int64,
     entries        Int64,
     articles       Int64,
     dyad_articles  Int64,
@@ -34,6 +35,6 @@ CREATE TABLE IF NOT EXISTS index_journal (
     mixed          Int64,
     sum_score      Float64,
     sum_weight     Float64
-) ENGINE = SummingMergeTree((entries, articles, dyad_articles, escalating, deescalating, mixed, sum_score, sum_weight))
+) ENGINE = SummingMergeTree((entries, position, articles, dyad_articles, escalating, deescalating, mixed, sum_score, sum_weight))
 PARTITION BY tuple()
-ORDER BY (kind, key, granularity, pair, tagger_version, bucket, src_partition, src_offset);
+ORDER BY (kind, key, granularity, pair, tagger_version, bucket, src_partition);
