@@ -1,0 +1,7 @@
+module github.com/tension-dev/tension/services/loadgen
+
+go 1.26.0
+
+require github.com/tension-dev/tension/pkg v0.0.0
+
+replace github.com/tension-dev/tension/pkg => ../../pkg
