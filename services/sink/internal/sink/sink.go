@@ -1,0 +1,277 @@
+// Package sink consumes enriched articles in batches and writes them to
+// ClickHouse with an exactly-once effect on the index: the journal block of a
+// batch carries its rollup deltas, the articles it counted and the offsets it
+// consumed, so a replay after any crash, restart or rebalance is recognised
+// by offset (the ledger) and by article (the counted set) and adds nothing.
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// Stage is the DLQ stage header value of this service.
+const Stage = "sink"
+
+// Reader is the part of kafka.Reader the sink uses.
+type Reader interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Writer publishes dead letters.
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Store is the ClickHouse side the sink needs.
+type Store interface {
+	Ledger(ctx context.Context, topic string) (map[int32]int64, error)
+	Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error)
+	WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []store.Source) error
+	WriteJournal(ctx context.Context, rows []journal.Row) error
+}
+
+// Config tunes batching. Zero values take the defaults.
+type Config struct {
+	Topic         string        // default articles.enriched.v1
+	MaxBatch      int           // messages per flush; default 10000
+	FlushInterval time.Duration // longest a message waits for its batch; default 1s
+	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
+}
+
+func (c *Config) defaults() {
+	if c.Topic == "" {
+		c.Topic = event.TopicEnriched
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 10000
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = time.Second
+	}
+	if c.IdleFlush <= 0 {
+		c.IdleFlush = 50 * time.Millisecond
+	}
+}
+
+// Sink is one consumer of the enriched topic.
+type Sink struct {
+	cfg     Config
+	reader  Reader
+	dlq     Writer
+	store   Store
+	logger  *slog.Logger
+	metrics *Metrics
+}
+
+// New wires a sink.
+func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Metrics) *Sink {
+	cfg.defaults()
+	return &Sink{cfg: cfg, reader: r, dlq: dlq, store: st, logger: logger, metrics: m}
+}
+
+// Run consumes until ctx ends, then flushes what it holds (within a bounded
+// time) and returns nil. It returns an error only when the reader fails.
+func (s *Sink) Run(ctx context.Context) error {
+	for {
+		batch, err := s.collect(ctx)
+		if len(batch) > 0 {
+			fctx := ctx
+			if ctx.Err() != nil {
+				// Shutting down: one bounded attempt to land what we hold;
+				// whatever does not land is replayed after restart.
+				var cancel context.CancelFunc
+				fctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+			}
+			if ferr := s.flushRetrying(fctx, batch); ferr != nil && ctx.Err() == nil {
+				return ferr
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("sink: fetch: %w", err)
+		}
+	}
+}
+
+// collect reads until the batch is full, the oldest message has waited
+// FlushInterval, or nothing arrived for IdleFlush.
+func (s *Sink) collect(ctx context.Context) ([]kafka.Message, error) {
+	first, err := s.reader.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := []kafka.Message{first}
+	deadline := time.Now().Add(s.cfg.FlushInterval)
+	for len(batch) < s.cfg.MaxBatch {
+		wait := min(time.Until(deadline), s.cfg.IdleFlush)
+		if wait <= 0 {
+			break
+		}
+		fctx, cancel := context.WithTimeout(ctx, wait)
+		m, err := s.reader.FetchMessage(fctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return batch, ctx.Err()
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				break
+			}
+			return batch, err
+		}
+		batch = append(batch, m)
+	}
+	return batch, nil
+}
+
+func (s *Sink) flushRetrying(ctx context.Context, batch []kafka.Message) error {
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.flush(ctx, batch)
+		if err == nil {
+			return nil
+		}
+		s.metrics.flushErrors.Inc()
+		s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sink: flush abandoned: %w", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// flush writes one batch. Order matters: dead letters and raw rows first
+// (both idempotent), then the journal block that makes the batch count,
+// then the Kafka commit (an optimisation: the ledger is the truth).
+func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
+	start := time.Now()
+	ledger, err := s.store.Ledger(ctx, s.cfg.Topic)
+	if err != nil {
+		return err
+	}
+	b := journal.NewBuilder()
+	var (
+		fresh     []*event.Enriched
+		srcs      []store.Source
+		dead      []kafka.Message
+		ids       []string
+		last      = map[int]kafka.Message{}
+		skipped   int
+		decoded   = make([]*event.Enriched, len(batch))
+		positions = map[int32][2]int64{} // partition -> (ledger position, one past last offset)
+	)
+	for i, m := range batch {
+		p := int32(m.Partition)
+		if prev, ok := last[m.Partition]; !ok || m.Offset > prev.Offset {
+			last[m.Partition] = m
+		}
+		pos := positions[p]
+		if _, seen := positions[p]; !seen {
+			pos[0] = ledger[p]
+			pos[1] = ledger[p]
+		}
+		if m.Offset < pos[0] {
+			skipped++ // counted by an earlier flush: a replay
+			positions[p] = pos
+			continue
+		}
+		pos[1] = max(pos[1], m.Offset+1)
+		positions[p] = pos
+		e, err := decodeEnriched(m.Value)
+		if err != nil {
+			dead = append(dead, kafkax.DeadLetter(m, Stage, err))
+			continue
+		}
+		decoded[i] = e
+		ids = append(ids, e.ArticleID)
+	}
+	priors, err := s.store.Priors(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var counted, recounted, dups int
+	for i, e := range decoded {
+		if e == nil {
+			continue
+		}
+		prior := priors[e.ArticleID]
+		switch b.Add(e, prior) {
+		case journal.Duplicate:
+			dups++
+			continue
+		case journal.Counted:
+			counted++
+		case journal.Recounted:
+			recounted++
+		}
+		// Later messages of this batch see this one as counted.
+		np := &journal.Prior{Versions: map[string]bool{e.TaggerVersion: true}, Current: journal.Contributions(e)}
+		if prior != nil {
+			for v := range prior.Versions {
+				np.Versions[v] = true
+			}
+		}
+		priors[e.ArticleID] = np
+		fresh = append(fresh, e)
+		srcs = append(srcs, store.Source{Partition: int32(batch[i].Partition), Offset: batch[i].Offset})
+	}
+	for p, pos := range positions {
+		b.Advance(s.cfg.Topic, p, pos[0], pos[1])
+	}
+	if len(dead) > 0 {
+		if err := s.dlq.WriteMessages(ctx, dead...); err != nil {
+			return fmt.Errorf("sink: write %d dead letters: %w", len(dead), err)
+		}
+	}
+	if err := s.store.WriteRaw(ctx, fresh, srcs); err != nil {
+		return err
+	}
+	if !b.Empty() {
+		if err := s.store.WriteJournal(ctx, b.Rows()); err != nil {
+			return err
+		}
+	}
+	commits := make([]kafka.Message, 0, len(last))
+	for _, m := range last {
+		commits = append(commits, m)
+	}
+	if err := s.reader.CommitMessages(ctx, commits...); err != nil {
+		// Not fatal: the ledger already records these offsets, so a replay
+		// after a failed commit is skipped.
+		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
+	}
+	s.metrics.observeFlush(time.Since(start), counted, recounted, dups, skipped, len(dead))
+	s.logger.Debug("flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
+		"duplicates", dups, "replayed", skipped, "dead", len(dead), "took", time.Since(start))
+	return nil
+}
+
+// decodeEnriched decodes and validates one enriched message.
+func decodeEnriched(data []byte) (*event.Enriched, error) {
+	var e event.Enriched
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, fmt.Errorf("invalid enriched article: %w", err)
+	}
+	if err := ValidateEnriched(&e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
