@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/services/sink/internal/rebuild"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// errDiffers is returned by `rebuild -dry-run` when the index differs from
+// the raw rows, so scripts can branch on the exit status.
+var errDiffers = errors.New("index differs from the raw rows")
+
+func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagenv.New("sink rebuild", getenv, stderr)
+	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
+	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	fromS := fs.FlagSet.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (widened to whole days)")
+	toS := fs.FlagSet.String("to", "", "end of the range, exclusive (widened to whole days)")
+	dry := fs.FlagSet.Bool("dry-run", false, "only report buckets that differ; exit non-zero if any")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	from, err := parseTime(*fromS)
+	if err != nil {
+		return fmt.Errorf("-from: %w", err)
+	}
+	to, err := parseTime(*toS)
+	if err != nil {
+		return fmt.Errorf("-to: %w", err)
+	}
+	if !from.Before(to) {
+		return fmt.Errorf("-from %s must be before -to %s", from, to)
+	}
+	logger := admin.NewLogger(stderr, "info", "sink")
+	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+		return err
+	}
+	diffs, err := rebuild.Run(ctx, store.New(conn), from, to, *dry)
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
+	}
+	if err != nil {
+		return err
+	}
+	f, t := rebuild.Range(from, to)
+	verb := "corrected"
+	if *dry {
+		verb = "differ"
+	}
+	fmt.Fprintf(stdout, "%d buckets %s in [%s, %s)\n", len(diffs), verb, f.Format(time.DateOnly), t.Format(time.DateOnly))
+	if *dry && len(diffs) > 0 {
+		return errDiffers
+	}
+	return nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("required")
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
+	}
+	return t, nil
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/services/sink/internal/sink"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flagenv.New("sink", getenv, stderr)
+	addr := fs.String("addr", "SINK_ADDR", "127.0.0.1:8082", "admin HTTP address (/healthz, /readyz, /metrics)")
+	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
+	group := fs.String("group", "SINK_GROUP", "tension-sink", "Kafka consumer group")
+	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
+	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
+	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
+	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
+	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := admin.NewLogger(stderr, *level, "sink")
+	reg := admin.NewRegistry()
+	brokerList := kafkax.Brokers(*brokers)
+
+	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+		return err
+	}
+	if err := kafkax.EnsureTopics(ctx, brokerList,
+		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: *partitions},
+		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: *partitions}); err != nil {
+		return err
+	}
+	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, event.TopicEnriched))
+	defer reader.Close()
+	dlq := kafkax.NewWriter(brokerList, event.TopicDLQ, 0)
+	defer dlq.Close()
+
+	ready := admin.NewReadiness(map[string]admin.Check{
+		"clickhouse": func(ctx context.Context) error { return conn.Ping(ctx) },
+		"kafka":      func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
+	})
+	s := sink.New(sink.Config{MaxBatch: *maxBatch, FlushInterval: *flushEvery},
+		reader, dlq, store.New(conn), logger, sink.NewMetrics(reg))
+
+	mux := http.NewServeMux()
+	admin.Mount(mux, reg, ready)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { ready.Run(gctx, 5*time.Second); return nil })
+	g.Go(func() error { return admin.Serve(gctx, *addr, mux, 5*time.Second, logger) })
+	g.Go(func() error {
+		defer ready.Drain()
+		if err := s.Run(gctx); err != nil {
+			return fmt.Errorf("consume: %w", err)
+		}
+		return nil
+	})
+	err = g.Wait()
+	logger.Info("stopped", "err", err)
+	return err
+}
