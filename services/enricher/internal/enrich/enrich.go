@@ -1,0 +1,250 @@
+// Package enrich is the enricher's consumer: it reads raw articles in
+// batches, tags them on a pool of workers, publishes the enriched articles
+// (and dead letters) and commits the batch's offsets only after Kafka has
+// acknowledged every output. A crash at any point replays the batch; the
+// sink counts each article once, so a replay costs work, not correctness.
+package enrich
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
+)
+
+// Stage is the DLQ stage header value of this service.
+const Stage = "enricher"
+
+// Reader is the part of kafka.Reader the enricher uses.
+type Reader interface {
+	FetchMessage(ctx context.Context) (kafka.Message, error)
+	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Writer publishes messages; the topic is the writer's.
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Tagger tags one article; safe for concurrent use.
+type Tagger interface {
+	Tag(title, text string) event.Tags
+}
+
+// Config tunes the consumer. Zero values take the defaults.
+type Config struct {
+	Workers       int           // tagging goroutines; default GOMAXPROCS
+	MaxBatch      int           // messages per produce/commit round; default 2000
+	FlushInterval time.Duration // longest a message waits for its batch; default 200ms
+	IdleFlush     time.Duration // flush sooner when nothing arrives; default 20ms
+	TaggerVersion string
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 2000
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = 200 * time.Millisecond
+	}
+	if c.IdleFlush <= 0 {
+		c.IdleFlush = 20 * time.Millisecond
+	}
+}
+
+// Enricher is one member of the enricher consumer group.
+type Enricher struct {
+	cfg     Config
+	reader  Reader
+	out     Writer
+	dlq     Writer
+	tagger  Tagger
+	logger  *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// New wires an enricher.
+func New(cfg Config, r Reader, out, dlq Writer, t Tagger, logger *slog.Logger, m *Metrics) *Enricher {
+	cfg.defaults()
+	return &Enricher{cfg: cfg, reader: r, out: out, dlq: dlq, tagger: t, logger: logger, metrics: m, now: time.Now}
+}
+
+// Run consumes until ctx ends. On shutdown the batch in hand is finished
+// within a bounded time; anything unfinished is replayed after restart.
+func (e *Enricher) Run(ctx context.Context) error {
+	for {
+		batch, err := e.collect(ctx)
+		if len(batch) > 0 {
+			pctx := ctx
+			if ctx.Err() != nil {
+				var cancel context.CancelFunc
+				pctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+			}
+			if perr := e.processRetrying(pctx, batch); perr != nil && ctx.Err() == nil {
+				return perr
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("enrich: fetch: %w", err)
+		}
+	}
+}
+
+func (e *Enricher) collect(ctx context.Context) ([]kafka.Message, error) {
+	first, err := e.reader.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := []kafka.Message{first}
+	deadline := time.Now().Add(e.cfg.FlushInterval)
+	for len(batch) < e.cfg.MaxBatch {
+		wait := min(time.Until(deadline), e.cfg.IdleFlush)
+		if wait <= 0 {
+			break
+		}
+		fctx, cancel := context.WithTimeout(ctx, wait)
+		m, err := e.reader.FetchMessage(fctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return batch, ctx.Err()
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				break
+			}
+			return batch, err
+		}
+		batch = append(batch, m)
+	}
+	return batch, nil
+}
+
+func (e *Enricher) processRetrying(ctx context.Context, batch []kafka.Message) error {
+	outs, dead := e.tagBatch(batch)
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := e.publish(ctx, batch, outs, dead)
+		if err == nil {
+			return nil
+		}
+		e.metrics.publishErrors.Inc()
+		e.logger.Error("publish failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("enrich: publish abandoned: %w", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// tagBatch tags every message on the worker pool. Output order follows
+// input order, so per-key order in the output topic follows the input.
+func (e *Enricher) tagBatch(batch []kafka.Message) (outs, dead []kafka.Message) {
+	results := make([]kafka.Message, len(batch))
+	failed := make([]error, len(batch))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(e.cfg.Workers, len(batch)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], failed[i] = e.enrichOne(batch[i])
+			}
+		}()
+	}
+	for i := range batch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, m := range batch {
+		if failed[i] != nil {
+			dead = append(dead, kafkax.DeadLetter(m, Stage, failed[i]))
+			continue
+		}
+		outs = append(outs, results[i])
+	}
+	return outs, dead
+}
+
+// enrichOne decodes, validates and tags one raw message. A panic in the
+// tagger becomes a dead letter instead of a crash loop on the same input.
+func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("tagger panicked: %v", r)
+		}
+	}()
+	a, err := event.DecodeArticle(m.Value, event.DecodeOptions{FromTopic: true})
+	if err != nil {
+		return kafka.Message{}, err
+	}
+	start := time.Now()
+	tags := e.tagger.Tag(a.Title, a.Text)
+	e.metrics.tagSeconds.Observe(time.Since(start).Seconds())
+	id, err := uuid.NewV7()
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("event id: %w", err)
+	}
+	enriched := event.Enriched{
+		ArticleID: a.ArticleID, EventID: id.String(), URL: a.URL, Source: a.Source, Title: a.Title,
+		Text: a.Text, PublishedAt: a.EventTime().UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: e.now().UTC(),
+		TaggerVersion: e.cfg.TaggerVersion, Tags: tags,
+	}
+	value, err := json.Marshal(&enriched)
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("encode enriched article: %w", err)
+	}
+	return kafka.Message{Key: []byte(a.ArticleID), Value: value}, nil
+}
+
+// publish writes outputs and dead letters, then commits. Nothing is
+// committed unless every write was acknowledged.
+func (e *Enricher) publish(ctx context.Context, batch, outs, dead []kafka.Message) error {
+	if len(outs) > 0 {
+		if err := e.out.WriteMessages(ctx, outs...); err != nil {
+			return fmt.Errorf("write %d enriched: %w", len(outs), err)
+		}
+	}
+	if len(dead) > 0 {
+		if err := e.dlq.WriteMessages(ctx, dead...); err != nil {
+			return fmt.Errorf("write %d dead letters: %w", len(dead), err)
+		}
+	}
+	last := map[int]kafka.Message{}
+	for _, m := range batch {
+		if prev, ok := last[m.Partition]; !ok || m.Offset > prev.Offset {
+			last[m.Partition] = m
+		}
+	}
+	commits := make([]kafka.Message, 0, len(last))
+	for _, m := range last {
+		commits = append(commits, m)
+	}
+	if err := e.reader.CommitMessages(ctx, commits...); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	e.metrics.enriched.Add(float64(len(outs)))
+	e.metrics.dead.Add(float64(len(dead)))
+	return nil
+}

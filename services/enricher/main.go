@@ -1,0 +1,51 @@
+// Command enricher tags raw articles and publishes them enriched (`serve`,
+// the default), and exposes the tagger for measurement: `tag` (JSONL in,
+// JSONL out) and `eval FILE` (scores against a labeled file), DESIGN §3.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tension-dev/tension/pkg/tageval"
+	"github.com/tension-dev/tension/pkg/tagger"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "enricher:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && (args[0] == "serve" || args[0] == "tag" || args[0] == "eval") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "tag":
+		t, err := tagger.New()
+		if err != nil {
+			return err
+		}
+		return tageval.RunTag(ctx, t, stdin, stdout)
+	case "eval":
+		if len(args) != 1 {
+			return fmt.Errorf("usage: enricher eval FILE.jsonl")
+		}
+		t, err := tagger.New()
+		if err != nil {
+			return err
+		}
+		_, err = tageval.RunEval(t, args[0], stdout)
+		return err
+	}
+	return runServe(ctx, args, getenv, stderr)
+}

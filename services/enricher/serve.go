@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/services/enricher/internal/enrich"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flagenv.New("enricher", getenv, stderr)
+	addr := fs.String("addr", "ENRICHER_ADDR", "127.0.0.1:8083", "admin HTTP address (/healthz, /readyz, /metrics)")
+	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
+	group := fs.String("group", "ENRICHER_GROUP", "tension-enricher", "Kafka consumer group")
+	workers := fs.Int("workers", "ENRICHER_WORKERS", 0, "tagging goroutines (0 = one per CPU)")
+	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
+	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
+	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := admin.NewLogger(stderr, *level, "enricher")
+	reg := admin.NewRegistry()
+	brokerList := kafkax.Brokers(*brokers)
+
+	t, err := tagger.New()
+	if err != nil {
+		return fmt.Errorf("load tagger: %w", err)
+	}
+	if err := kafkax.EnsureTopics(ctx, brokerList,
+		kafkax.TopicSpec{Name: event.TopicRaw, Partitions: *partitions},
+		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: *partitions},
+		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: *partitions}); err != nil {
+		return err
+	}
+	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, event.TopicRaw))
+	defer reader.Close()
+	out := kafkax.NewWriter(brokerList, event.TopicEnriched, 0)
+	defer out.Close()
+	dlq := kafkax.NewWriter(brokerList, event.TopicDLQ, 0)
+	defer dlq.Close()
+
+	ready := admin.NewReadiness(map[string]admin.Check{
+		"kafka": func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
+	})
+	e := enrich.New(enrich.Config{Workers: *workers, MaxBatch: *maxBatch, TaggerVersion: tagger.Version},
+		reader, out, dlq, t, logger, enrich.NewMetrics(reg))
+	logger.Info("tagger loaded", "version", tagger.Version)
+
+	mux := http.NewServeMux()
+	admin.Mount(mux, reg, ready)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { ready.Run(gctx, 5*time.Second); return nil })
+	g.Go(func() error { return admin.Serve(gctx, *addr, mux, 5*time.Second, logger) })
+	g.Go(func() error {
+		defer ready.Drain()
+		return e.Run(gctx)
+	})
+	err = g.Wait()
+	logger.Info("stopped", "err", err)
+	return err
+}
