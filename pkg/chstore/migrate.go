@@ -125,7 +125,7 @@ func Migrate(ctx context.Context, conn driver.Conn, logger *slog.Logger) error {
 				return fmt.Errorf("chstore: migration %s statement %d: %w", m.Name, i+1, err)
 			}
 		}
-		if err := conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name); err != nil {
+		if err := conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) SELECT ?, ?", m.Version, m.Name); err != nil {
 			return fmt.Errorf("chstore: record migration %s: %w", m.Name, err)
 		}
 		logger.Info("migration applied", "version", m.Version, "name", m.Name)
