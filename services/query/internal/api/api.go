@@ -1,0 +1,290 @@
+// Package api is the query service's HTTP API: the tension index per pair
+// and bucket, its drivers, stored articles and the pairs present, as JSON
+// (default) or CSV. Every parameter is validated here before anything
+// reaches the store, and every error leaves through writeError as one JSON
+// envelope.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tension-dev/tension/pkg/tension"
+
+	"github.com/tension-dev/tension/services/query/internal/store"
+)
+
+// Store is what the API reads; *store.Store implements it.
+type Store interface {
+	Index(ctx context.Context, q store.IndexQuery) ([]store.Bucket, error)
+	Base(ctx context.Context, q store.BaseQuery) (escalating, articles int64, err error)
+	Drivers(ctx context.Context, q store.DriversQuery) ([]store.Driver, error)
+	Article(ctx context.Context, id uuid.UUID) (*store.Article, error)
+	Pairs(ctx context.Context, taggerVersion string) ([]store.PairSummary, error)
+	Ping(ctx context.Context) error
+}
+
+// Config holds the API's dependencies and limits. Zero values take the
+// defaults named on each field.
+type Config struct {
+	Logger       *slog.Logger         // default: discard
+	Registry     *prometheus.Registry // metrics are registered here and served at /metrics; default: a new one
+	Ranges       Ranges               // default DefaultRanges
+	QueryTimeout time.Duration        // per request; default 30s
+	ReadyTTL     time.Duration        // how long a /readyz ping result is reused; default 2s
+	Now          func() time.Time     // default time.Now
+}
+
+// API is the http.Handler of the query service.
+type API struct {
+	store   Store
+	log     *slog.Logger
+	ranges  Ranges
+	timeout time.Duration
+	now     func() time.Time
+	metrics *metrics
+	mux     *http.ServeMux
+
+	draining atomic.Bool
+	readyTTL time.Duration
+	readyMu  sync.Mutex
+	readyAt  time.Time
+	readyErr error
+}
+
+// New returns the API over s.
+func New(s Store, cfg Config) *API {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Ranges == (Ranges{}) {
+		cfg.Ranges = DefaultRanges
+	}
+	if cfg.QueryTimeout <= 0 {
+		cfg.QueryTimeout = 30 * time.Second
+	}
+	if cfg.ReadyTTL <= 0 {
+		cfg.ReadyTTL = 2 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, timeout: cfg.QueryTimeout, now: cfg.Now,
+		metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(), readyTTL: cfg.ReadyTTL}
+	a.route("/v1/index", a.index)
+	a.route("/v1/drivers", a.drivers)
+	a.route("/v1/articles/{id}", a.article)
+	a.route("/v1/pairs", a.pairs)
+	a.route("/healthz", a.healthz)
+	a.route("/readyz", a.readyz)
+	a.mux.Handle("/metrics", a.metrics.instrument("/metrics",
+		promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})))
+	a.route("/", func(http.ResponseWriter, *http.Request) error {
+		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see /v1/index, /v1/drivers, /v1/articles/{id}, /v1/pairs"}
+	})
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+// Drain turns /readyz to 503 so load balancers stop sending work before
+// the server shuts down.
+func (a *API) Drain() { a.draining.Store(true) }
+
+// handlerFunc answers a request or returns the error writeError answers.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route registers h for GET and HEAD on pattern, with metrics labelled by
+// the pattern, the request timeout and the error envelope.
+func (a *API) route(pattern string, h handlerFunc) {
+	a.mux.Handle(pattern, a.metrics.instrument(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, r, a.log, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
+				Message: r.Method + " is not allowed; use GET"})
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
+		defer cancel()
+		if err := h(w, r.WithContext(ctx)); err != nil {
+			writeError(w, r, a.log, err)
+		}
+	})))
+}
+
+func (a *API) index(w http.ResponseWriter, r *http.Request) error {
+	req, err := ParseIndex(r.URL.RawQuery, a.now(), a.ranges)
+	if err != nil {
+		return err
+	}
+	buckets, err := a.store.Index(r.Context(), store.IndexQuery{
+		Pair: req.Pair, Granularity: req.Interval.rows(), ByMonth: req.Interval == Month,
+		TaggerVersion: req.TaggerVersion, From: req.From, To: req.To,
+	})
+	if err != nil {
+		return err
+	}
+	var esc, all int64
+	if req.BaseFrom.Equal(req.From) && req.BaseTo.Equal(req.To) {
+		// The default base is the requested range: sum the buckets in hand.
+		for _, b := range buckets {
+			esc += b.Parts.Escalating
+			all += b.Parts.Articles
+		}
+	} else if esc, all, err = a.store.Base(r.Context(), store.BaseQuery{
+		Pair: req.Pair, Granularity: req.BaseRows, TaggerVersion: req.TaggerVersion,
+		From: req.BaseFrom, To: req.BaseTo,
+	}); err != nil {
+		return err
+	}
+	baseShare := tension.TensionShare(esc, all)
+	resp := IndexResponse{Pair: req.Pair, Interval: req.Interval, From: req.From, To: req.To,
+		TaggerVersion: req.TaggerVersion, Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
+		Buckets: make([]IndexBucket, len(buckets))}
+	for i, b := range buckets {
+		resp.Buckets[i] = newIndexBucket(b, baseShare)
+	}
+	return write(w, req.Format, resp)
+}
+
+func (a *API) drivers(w http.ResponseWriter, r *http.Request) error {
+	req, err := ParseDrivers(r.URL.RawQuery, a.now(), a.ranges)
+	if err != nil {
+		return err
+	}
+	ds, err := a.store.Drivers(r.Context(), store.DriversQuery{
+		Pair: req.Pair, TaggerVersion: req.TaggerVersion, From: req.From, To: req.To, Limit: req.Limit,
+	})
+	if err != nil {
+		return err
+	}
+	resp := DriversResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+		Limit: req.Limit, Drivers: make([]Driver, len(ds))}
+	for i, d := range ds {
+		resp.Drivers[i] = newDriver(d)
+	}
+	return write(w, req.Format, resp)
+}
+
+func (a *API) article(w http.ResponseWriter, r *http.Request) error {
+	id, err := ParseArticle(r.PathValue("id"), r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	art, err := a.store.Article(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newArticle(art))
+	return nil
+}
+
+func (a *API) pairs(w http.ResponseWriter, r *http.Request) error {
+	req, err := ParsePairs(r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	ps, err := a.store.Pairs(r.Context(), req.TaggerVersion)
+	if err != nil {
+		return err
+	}
+	resp := PairsResponse{TaggerVersion: req.TaggerVersion, Pairs: make([]Pair, len(ps))}
+	for i, p := range ps {
+		resp.Pairs[i] = Pair{Pair: p.Pair, DyadArticles: p.DyadArticles, First: p.First, Last: p.Last}
+	}
+	return write(w, req.Format, resp)
+}
+
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz pings ClickHouse, reusing the answer for readyTTL so a busy probe
+// does not become load.
+func (a *API) readyz(w http.ResponseWriter, r *http.Request) error {
+	if a.draining.Load() {
+		return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: "shutting down"}
+	}
+	a.readyMu.Lock()
+	if a.now().Sub(a.readyAt) >= a.readyTTL {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		a.readyErr = a.store.Ping(ctx)
+		cancel()
+		a.readyAt = a.now()
+	}
+	err := a.readyErr
+	a.readyMu.Unlock()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+// metrics is the API's Prometheus instrumentation: requests by route and
+// status code, and latency by route.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "tension", Subsystem: "query", Name: "requests_total",
+			Help: "HTTP requests answered, by route pattern and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "tension", Subsystem: "query", Name: "request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+// instrument counts and times h under route (the pattern, never the raw
+// path, so label cardinality stays fixed).
+func (m *metrics) instrument(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,324 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/tension"
+
+	"github.com/tension-dev/tension/services/query/internal/store"
+)
+
+// table is a response that also has a CSV form: a header row and one row
+// per record.
+type table interface {
+	csvHeader() []string
+	csvRows() [][]string
+}
+
+// writeJSON encodes v completely before writing, so an encoding failure can
+// still become a 500 rather than a half-written body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeCSV writes t as RFC 4180 CSV with a header row.
+func writeCSV(w http.ResponseWriter, t table) error {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf)
+	if err := cw.Write(t.csvHeader()); err != nil {
+		return err
+	}
+	if err := cw.WriteAll(t.csvRows()); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// write answers v in the requested format.
+func write(w http.ResponseWriter, f Format, v table) error {
+	if f == CSV {
+		return writeCSV(w, v)
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// text makes a free-text CSV cell safe to open in a spreadsheet: a cell
+// starting with = + - @ or a control character is a formula there, so it
+// gets a leading apostrophe (OWASP's CSV-injection advice). Numbers are
+// written by num and never pass through here.
+func text(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\n':
+		return "'" + s
+	}
+	return s
+}
+
+func num(f float64) string     { return strconv.FormatFloat(f, 'g', -1, 64) }
+func integer(n int64) string   { return strconv.FormatInt(n, 10) }
+func uinteger(n uint64) string { return strconv.FormatUint(n, 10) }
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func boolean(b bool) string    { return strconv.FormatBool(b) }
+
+// IndexResponse is the body of /v1/index.
+type IndexResponse struct {
+	Pair          string        `json:"pair"`
+	Interval      Interval      `json:"interval"`
+	From          time.Time     `json:"from"`
+	To            time.Time     `json:"to"`
+	TaggerVersion string        `json:"tagger_version"`
+	Base          Base          `json:"base"`
+	Buckets       []IndexBucket `json:"buckets"`
+}
+
+// Base is the base period of tension_index and its share.
+type Base struct {
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+	Share float64   `json:"share"`
+}
+
+// IndexBucket is one bucket: its additive parts and the ratios derived from
+// them with pkg/tension.
+type IndexBucket struct {
+	Start        time.Time `json:"start"`
+	Articles     int64     `json:"articles"`
+	DyadArticles int64     `json:"dyad_articles"`
+	Escalating   int64     `json:"escalating"`
+	Deescalating int64     `json:"deescalating"`
+	Mixed        int64     `json:"mixed"`
+	SumScore     float64   `json:"sum_score"`
+	SumWeight    float64   `json:"sum_weight"`
+	NetTension   float64   `json:"net_tension"`
+	TensionShare float64   `json:"tension_share"`
+	TensionIndex float64   `json:"tension_index"`
+}
+
+// newIndexBucket derives the ratios of DESIGN §4 from the summed parts.
+func newIndexBucket(b store.Bucket, baseShare float64) IndexBucket {
+	p := b.Parts
+	share := tension.TensionShare(p.Escalating, p.Articles)
+	return IndexBucket{
+		Start: b.Start.UTC(), Articles: p.Articles, DyadArticles: p.DyadArticles,
+		Escalating: p.Escalating, Deescalating: p.Deescalating, Mixed: p.Mixed,
+		SumScore: p.SumScore, SumWeight: p.SumWeight,
+		NetTension: tension.NetTension(p), TensionShare: share,
+		TensionIndex: tension.TensionIndex(share, baseShare),
+	}
+}
+
+func (r IndexResponse) csvHeader() []string {
+	return []string{"start", "articles", "dyad_articles", "escalating", "deescalating", "mixed",
+		"sum_score", "sum_weight", "net_tension", "tension_share", "tension_index"}
+}
+
+func (r IndexResponse) csvRows() [][]string {
+	out := make([][]string, len(r.Buckets))
+	for i, b := range r.Buckets {
+		out[i] = []string{stamp(b.Start), integer(b.Articles), integer(b.DyadArticles), integer(b.Escalating),
+			integer(b.Deescalating), integer(b.Mixed), num(b.SumScore), num(b.SumWeight),
+			num(b.NetTension), num(b.TensionShare), num(b.TensionIndex)}
+	}
+	return out
+}
+
+// DriversResponse is the body of /v1/drivers.
+type DriversResponse struct {
+	Pair          string    `json:"pair"`
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+	TaggerVersion string    `json:"tagger_version"`
+	Limit         int       `json:"limit"`
+	Drivers       []Driver  `json:"drivers"`
+}
+
+// Driver is one article that moved the pair, with its cues on the pair.
+type Driver struct {
+	ArticleID     string    `json:"article_id"`
+	TaggerVersion string    `json:"tagger_version"`
+	PublishedAt   time.Time `json:"published_at"`
+	Title         string    `json:"title"`
+	URL           string    `json:"url"`
+	Source        string    `json:"source"`
+	Tension       float64   `json:"tension"`
+	Direction     string    `json:"direction"`
+	Weight        float64   `json:"weight"`
+	NCues         uint16    `json:"n_cues"`
+	Cues          []Cue     `json:"cues"`
+}
+
+// Cue is one stance cue.
+type Cue struct {
+	Text        string  `json:"text"`
+	Category    string  `json:"category"`
+	Actor       string  `json:"actor"`
+	Target      string  `json:"target"`
+	Polarity    int8    `json:"polarity"`
+	Weight      float64 `json:"weight"`
+	Hedged      bool    `json:"hedged"`
+	Negated     bool    `json:"negated"`
+	Future      bool    `json:"future"`
+	Background  bool    `json:"background"`
+	Source      string  `json:"source"`
+	SourceType  string  `json:"source_type"`
+	Sentence    uint16  `json:"sentence"`
+	StartOffset uint32  `json:"start_offset"`
+	EndOffset   uint32  `json:"end_offset"`
+}
+
+func newCues(cs []store.Cue) []Cue {
+	out := make([]Cue, len(cs))
+	for i, c := range cs {
+		out[i] = Cue{Text: c.Text, Category: c.Category, Actor: c.Actor, Target: c.Target, Polarity: c.Polarity,
+			Weight: c.Weight, Hedged: c.Hedged, Negated: c.Negated, Future: c.Future, Background: c.Background,
+			Source: c.Source, SourceType: c.SourceType, Sentence: c.Sentence, StartOffset: c.StartOffset, EndOffset: c.EndOffset}
+	}
+	return out
+}
+
+func newDriver(d store.Driver) Driver {
+	return Driver{ArticleID: d.ArticleID.String(), TaggerVersion: d.TaggerVersion, PublishedAt: d.PublishedAt.UTC(),
+		Title: d.Title, URL: d.URL, Source: d.Source, Tension: d.Tension, Direction: d.Direction,
+		Weight: d.Weight, NCues: d.NCues, Cues: newCues(d.Cues)}
+}
+
+func (r DriversResponse) csvHeader() []string {
+	return []string{"rank", "article_id", "tagger_version", "published_at", "title", "url", "source",
+		"tension", "direction", "weight", "n_cues",
+		"cue_text", "cue_category", "cue_actor", "cue_target", "cue_polarity", "cue_weight", "cue_hedged",
+		"cue_negated", "cue_future", "cue_background", "cue_source", "cue_source_type", "cue_sentence",
+		"cue_start_offset", "cue_end_offset"}
+}
+
+// csvRows writes one row per cue, the article's columns repeated; an
+// article without cues gets one row with empty cue columns.
+func (r DriversResponse) csvRows() [][]string {
+	var out [][]string
+	for i, d := range r.Drivers {
+		art := []string{strconv.Itoa(i + 1), d.ArticleID, text(d.TaggerVersion), stamp(d.PublishedAt), text(d.Title),
+			text(d.URL), text(d.Source), num(d.Tension), d.Direction, num(d.Weight), uinteger(uint64(d.NCues))}
+		if len(d.Cues) == 0 {
+			out = append(out, append(append([]string(nil), art...), make([]string, 15)...))
+			continue
+		}
+		for _, c := range d.Cues {
+			row := append(append([]string(nil), art...),
+				text(c.Text), text(c.Category), text(c.Actor), text(c.Target), integer(int64(c.Polarity)),
+				num(c.Weight), boolean(c.Hedged), boolean(c.Negated), boolean(c.Future), boolean(c.Background),
+				text(c.Source), text(c.SourceType), uinteger(uint64(c.Sentence)),
+				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)))
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// ArticleResponse is the body of /v1/articles/{id}.
+type ArticleResponse struct {
+	ArticleID     string    `json:"article_id"`
+	TaggerVersion string    `json:"tagger_version"`
+	PublishedAt   time.Time `json:"published_at"`
+	ReceivedAt    time.Time `json:"received_at"`
+	EnrichedAt    time.Time `json:"enriched_at"`
+	URL           string    `json:"url"`
+	Source        string    `json:"source"`
+	Title         string    `json:"title"`
+	Text          string    `json:"text"`
+	Relevant      bool      `json:"relevant"`
+	Countries     []string  `json:"countries"`
+	Topics        []string  `json:"topics"`
+	Pairs         []string  `json:"pairs"`
+	Entities      []Entity  `json:"entities"`
+	Dyads         []Dyad    `json:"dyads"`
+}
+
+// Entity is one entity mention.
+type Entity struct {
+	Text        string `json:"text"`
+	Type        string `json:"type"`
+	Canonical   string `json:"canonical"`
+	Country     string `json:"country"`
+	StartOffset uint32 `json:"start"`
+	EndOffset   uint32 `json:"end"`
+}
+
+// Dyad is one pair's score in an article, with its cues.
+type Dyad struct {
+	Pair      string  `json:"pair"`
+	Tension   float64 `json:"tension"`
+	Direction string  `json:"direction"`
+	Weight    float64 `json:"weight"`
+	NCues     uint16  `json:"n_cues"`
+	Cues      []Cue   `json:"cues"`
+}
+
+func newArticle(a *store.Article) ArticleResponse {
+	r := ArticleResponse{ArticleID: a.ArticleID.String(), TaggerVersion: a.TaggerVersion,
+		PublishedAt: a.PublishedAt.UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: a.EnrichedAt.UTC(),
+		URL: a.URL, Source: a.Source, Title: a.Title, Text: a.Text, Relevant: a.Relevant,
+		Countries: nonNil(a.Countries), Topics: nonNil(a.Topics), Pairs: nonNil(a.Pairs),
+		Entities: make([]Entity, len(a.Entities)), Dyads: make([]Dyad, len(a.Dyads))}
+	for i, e := range a.Entities {
+		r.Entities[i] = Entity{Text: e.Text, Type: e.Type, Canonical: e.Canonical, Country: e.Country,
+			StartOffset: e.StartOffset, EndOffset: e.EndOffset}
+	}
+	for i, d := range a.Dyads {
+		r.Dyads[i] = Dyad{Pair: d.Pair, Tension: d.Tension, Direction: d.Direction, Weight: d.Weight,
+			NCues: d.NCues, Cues: newCues(d.Cues)}
+	}
+	return r
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// PairsResponse is the body of /v1/pairs.
+type PairsResponse struct {
+	TaggerVersion string `json:"tagger_version"`
+	Pairs         []Pair `json:"pairs"`
+}
+
+// Pair is one pair present in the day rollups.
+type Pair struct {
+	Pair         string    `json:"pair"`
+	DyadArticles int64     `json:"dyad_articles"`
+	First        time.Time `json:"first"`
+	Last         time.Time `json:"last"`
+}
+
+func (r PairsResponse) csvHeader() []string {
+	return []string{"pair", "dyad_articles", "first", "last"}
+}
+
+func (r PairsResponse) csvRows() [][]string {
+	out := make([][]string, len(r.Pairs))
+	for i, p := range r.Pairs {
+		out[i] = []string{p.Pair, integer(p.DyadArticles), stamp(p.First), stamp(p.Last)}
+	}
+	return out
+}

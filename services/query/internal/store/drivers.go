@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/google/uuid"
+)
+
+// DriversQuery selects the articles that moved a pair most in a range.
+type DriversQuery struct {
+	Pair          string
+	TaggerVersion string // "" is the current view: each article's newest tagger version
+	From, To      time.Time
+	Limit         int
+}
+
+// Driver is one article's score on the pair, with what explains it.
+type Driver struct {
+	ArticleID     uuid.UUID
+	TaggerVersion string
+	PublishedAt   time.Time
+	Title         string
+	URL           string
+	Source        string
+	Tension       float64
+	Direction     string
+	Weight        float64
+	NCues         uint16
+	Cues          []Cue
+}
+
+// Cue is one stance cue as stored in the cues table.
+type Cue struct {
+	Pair        string
+	Idx         uint16
+	Text        string
+	Category    string
+	Actor       string
+	Target      string
+	Polarity    int8
+	Weight      float64
+	Hedged      bool
+	Negated     bool
+	Future      bool
+	Background  bool
+	Source      string
+	SourceType  string
+	Sentence    uint16
+	StartOffset uint32
+	EndOffset   uint32
+}
+
+// driversCurrentSQL ranks the pair's dyad rows in range by |tension|. The
+// current view keeps, per article, the tagger version of its newest
+// enrichment (argMax by version in articles); LIMIT 1 BY drops duplicates
+// that ReplacingMergeTree has not merged yet, newest version first.
+const driversCurrentSQL = `
+SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
+FROM (
+    SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
+    FROM dyads
+    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+      AND (article_id, tagger_version) IN (
+        SELECT article_id, argMax(tagger_version, version)
+        FROM articles
+        WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+          AND article_id IN (
+            SELECT article_id FROM dyads
+            WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?))
+        GROUP BY article_id)
+    ORDER BY article_id, tagger_version, version DESC
+    LIMIT 1 BY article_id, tagger_version
+)
+ORDER BY abs(tension) DESC, published_at DESC, article_id
+LIMIT ?`
+
+// driversVersionSQL is the same for one named tagger version.
+const driversVersionSQL = `
+SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
+FROM (
+    SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
+    FROM dyads
+    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+      AND tagger_version = ?
+    ORDER BY article_id, tagger_version, version DESC
+    LIMIT 1 BY article_id, tagger_version
+)
+ORDER BY abs(tension) DESC, published_at DESC, article_id
+LIMIT ?`
+
+// driverArticlesSQL fetches title, url and source of the drivers, newest
+// enrichment first. The ids are bound as one Array(String) parameter and
+// turned into a UUID set in a subquery, which 18.16 and 25.x both accept.
+const driverArticlesSQL = `
+SELECT article_id, title, url, source
+FROM articles
+WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+  AND article_id IN (SELECT toUUID(arrayJoin(?)))
+ORDER BY article_id, version DESC
+LIMIT 1 BY article_id`
+
+// driverCuesSQL fetches the drivers' cues on the pair, every tagger version
+// of those articles; the caller keeps the driver's own version.
+const driverCuesSQL = `
+SELECT article_id, tagger_version, idx, text, category, actor, target, polarity, weight,
+       hedged, negated, future, background, source, source_type, sentence, start_offset, end_offset
+FROM cues
+WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+  AND article_id IN (SELECT toUUID(arrayJoin(?)))
+ORDER BY article_id, tagger_version, idx, version DESC
+LIMIT 1 BY article_id, tagger_version, idx`
+
+// Drivers returns up to q.Limit articles on q.Pair in [q.From, q.To) with
+// the largest |tension| (ties: newest first), each with its title, URL,
+// source and cues. Three queries, whatever the limit.
+func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
+	from, to := unix(q.From), unix(q.To)
+	sql, args := driversCurrentSQL, []any{q.Pair, from, to, from, to, q.Pair, from, to, q.Limit}
+	if q.TaggerVersion != "" {
+		sql, args = driversVersionSQL, []any{q.Pair, from, to, q.TaggerVersion, q.Limit}
+	}
+	var out []Driver
+	err := s.query(ctx, "drivers", sql, func(rows driver.Rows) error {
+		var d Driver
+		if err := rows.Scan(&d.ArticleID, &d.TaggerVersion, &d.PublishedAt, &d.Tension, &d.Direction, &d.Weight, &d.NCues); err != nil {
+			return err
+		}
+		d.PublishedAt = d.PublishedAt.UTC()
+		out = append(out, d)
+		return nil
+	}, args...)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+
+	ids := make([]string, len(out))
+	at := make(map[uuid.UUID]int, len(out))
+	for i, d := range out {
+		ids[i] = d.ArticleID.String()
+		at[d.ArticleID] = i
+	}
+	err = s.query(ctx, "driver articles", driverArticlesSQL, func(rows driver.Rows) error {
+		var (
+			id                 uuid.UUID
+			title, url, source string
+		)
+		if err := rows.Scan(&id, &title, &url, &source); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			out[i].Title, out[i].URL, out[i].Source = title, url, source
+		}
+		return nil
+	}, from, to, ids)
+	if err != nil {
+		return nil, err
+	}
+
+	err = s.query(ctx, "driver cues", driverCuesSQL, func(rows driver.Rows) error {
+		var (
+			id      uuid.UUID
+			version string
+			c       Cue
+		)
+		if err := scanCue(rows, &c, &id, &version); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok && out[i].TaggerVersion == version {
+			c.Pair = q.Pair
+			out[i].Cues = append(out[i].Cues, c)
+		}
+		return nil
+	}, q.Pair, from, to, ids)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scanCue reads a cue row: the prefix columns, then idx through
+// end_offset in the order of driverCuesSQL.
+func scanCue(rows driver.Rows, c *Cue, prefix ...any) error {
+	var hedged, negated, future, background uint8
+	dest := append(prefix, &c.Idx, &c.Text, &c.Category, &c.Actor, &c.Target, &c.Polarity, &c.Weight,
+		&hedged, &negated, &future, &background, &c.Source, &c.SourceType, &c.Sentence, &c.StartOffset, &c.EndOffset)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	c.Hedged, c.Negated, c.Future, c.Background = hedged != 0, negated != 0, future != 0, background != 0
+	return nil
+}

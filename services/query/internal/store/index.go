@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/tension-dev/tension/pkg/tension"
+)
+
+// IndexQuery selects the index buckets of one pair.
+type IndexQuery struct {
+	Pair          string              // e.g. "CN-US"; tension.AllPair rows are read alongside
+	Granularity   tension.Granularity // which rollup rows to read
+	ByMonth       bool                // group the day rows by calendar month (UTC); needs Granularity Day
+	TaggerVersion string              // "" is the current view
+	From, To      time.Time           // bucket start in [From, To)
+}
+
+// Bucket is one bucket's summed parts: Articles from the AllPair rows (every
+// article in the bucket), the other parts from the pair's own rows.
+type Bucket struct {
+	Start time.Time // UTC
+	Parts tension.Parts
+}
+
+// indexSQL reads the pair's rows and the "*" rows in one pass. The journal
+// holds delta rows that SummingMergeTree adds up whenever it merges, so the
+// parts are summed here whatever the merge state.
+const indexSQL = `
+SELECT bucket, pair,
+       sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
+       sum(mixed), sum(sum_score), sum(sum_weight)
+FROM index_journal
+WHERE kind = 'bucket' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+GROUP BY bucket, pair
+ORDER BY bucket, pair`
+
+// indexMonthSQL groups the day rows by UTC calendar month. The time zone is
+// explicit: toStartOfMonth would otherwise use the server's.
+const indexMonthSQL = `
+SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month, pair,
+       sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
+       sum(mixed), sum(sum_score), sum(sum_weight)
+FROM index_journal
+WHERE kind = 'bucket' AND granularity = 'day' AND pair IN (?, '*') AND tagger_version = ?
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+GROUP BY month, pair
+ORDER BY month, pair`
+
+// Index returns the buckets of q that hold any article, in time order. A
+// bucket with articles but no row for the pair has zero dyad parts.
+func (s *Store) Index(ctx context.Context, q IndexQuery) ([]Bucket, error) {
+	sql, args := indexSQL, []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+	if q.ByMonth {
+		if q.Granularity != tension.Day {
+			return nil, fmt.Errorf("store: index: months are built from day rows, not %s", q.Granularity)
+		}
+		sql, args = indexMonthSQL, []any{q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+	}
+	byStart := map[int64]*Bucket{}
+	err := s.query(ctx, "index", sql, func(rows driver.Rows) error {
+		var (
+			start time.Time
+			pair  string
+			p     tension.Parts
+		)
+		if err := rows.Scan(&start, &pair, &p.Articles, &p.DyadArticles, &p.Escalating,
+			&p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
+			return err
+		}
+		b := byStart[start.Unix()]
+		if b == nil {
+			b = &Bucket{Start: start.UTC()}
+			byStart[start.Unix()] = b
+		}
+		if pair == tension.AllPair {
+			b.Parts.Articles = p.Articles
+		} else {
+			p.Articles = 0
+			arts := b.Parts.Articles
+			b.Parts = p
+			b.Parts.Articles = arts
+		}
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Bucket, 0, len(byStart))
+	for _, b := range byStart {
+		if b.Parts.IsZero() {
+			continue // retracted to nothing
+		}
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out, nil
+}
+
+// BaseQuery selects the base period of the tension index.
+type BaseQuery struct {
+	Pair          string
+	Granularity   tension.Granularity // rows read: the coarsest that is exact for From and To
+	TaggerVersion string
+	From, To      time.Time
+}
+
+const baseSQL = `
+SELECT sumIf(escalating, pair != '*'), sumIf(articles, pair = '*')
+FROM index_journal
+WHERE kind = 'bucket' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
+
+// Base returns the summed escalating dyad articles of the pair and all
+// articles over [q.From, q.To): the base share's numerator and denominator.
+func (s *Store) Base(ctx context.Context, q BaseQuery) (escalating, articles int64, err error) {
+	err = s.query(ctx, "base", baseSQL, func(rows driver.Rows) error {
+		return rows.Scan(&escalating, &articles)
+	}, string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To))
+	return escalating, articles, err
+}
