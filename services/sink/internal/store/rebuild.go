@@ -32,13 +32,13 @@ func (s *Store) RawMinutes(ctx context.Context, from, to time.Time) (map[BucketK
 	}
 	// All articles, per version and current.
 	rows, err := s.conn.Query(ctx, `
-		SELECT tagger_version, toStartOfMinute(published_at) AS m, count() AS n, 0 AS is_current
-		FROM (SELECT article_id, tagger_version, any(published_at) AS published_at FROM articles
+		SELECT tagger_version, toStartOfMinute(pub) AS m, count() AS n, 0 AS is_current
+		FROM (SELECT article_id, tagger_version, any(published_at) AS pub FROM articles
 		      WHERE published_at >= ? AND published_at < ? GROUP BY article_id, tagger_version)
 		GROUP BY tagger_version, m
 		UNION ALL
-		SELECT '' AS tagger_version, toStartOfMinute(published_at) AS m, count() AS n, 1 AS is_current
-		FROM (SELECT article_id, argMax(published_at, version) AS published_at FROM articles
+		SELECT '' AS current_view, toStartOfMinute(pub) AS m, count() AS n, 1 AS is_current
+		FROM (SELECT article_id, argMax(published_at, version) AS pub FROM articles
 		      WHERE published_at >= ? AND published_at < ? GROUP BY article_id)
 		GROUP BY m`, from, to, from, to)
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Store) RawMinutes(ctx context.Context, from, to time.Time) (map[BucketK
 		FROM dyads FINAL WHERE published_at >= ? AND published_at < ?
 		GROUP BY pair, tagger_version, m
 		UNION ALL
-		SELECT pair, '' AS tagger_version, toStartOfMinute(published_at) AS m, ` + dyadParts + `
+		SELECT pair, '' AS current_view, toStartOfMinute(published_at) AS m, ` + dyadParts + `
 		FROM dyads FINAL WHERE published_at >= ? AND published_at < ?
 		  AND (article_id, tagger_version) IN (
 		      SELECT article_id, argMax(tagger_version, version) FROM articles

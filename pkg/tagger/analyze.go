@@ -1,0 +1,482 @@
+package tagger
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+// Scoring constants (DESIGN §4). See README for how they were chosen.
+const (
+	alpha         = 60.0 // squash: x/sqrt(x^2+alpha)
+	hedgeFactor   = 0.6
+	futureFactor  = 0.75
+	hypoFactor    = 0.35
+	backFactor    = 0.3
+	negFactor     = 0.5 // a negated cue flips polarity at this share of its weight
+	leadFactor    = 1.5
+	tailFactor    = 0.8
+	dirThreshold  = 0.2
+	mixedMinShare = 0.6
+	mixedMinSide  = 5.0
+)
+
+var speakerFactor = map[string]float64{
+	"GOV": 1.0, "NEWS": 1.0, "MEDIA": 0.9, "STATE": 0.8, "ORG": 0.7, "PERSON": 0.8, "ANALYST": 0.5, "ANON": 0.8,
+}
+
+// mention kinds
+const (
+	mCountry uint8 = iota + 1
+	mDemonym
+	mSeat
+	mEntity
+	mIgnore
+	mRole
+	mNER
+)
+
+type mention struct {
+	t0, t1    int32
+	kind      uint8
+	typ       string // PERSON, GOV, ORG, MEDIA; "" for plain country mentions
+	canonical string
+	country   string
+	speaker   string // GOV, MEDIA, STATE, ANALYST, ORG, PERSON
+	place     bool   // a capital used as a place or a dateline: not a state
+	emit      bool   // listed as an entity
+}
+
+type cand struct {
+	t0, t1 int32
+	pat    int32
+}
+
+type cueCand struct {
+	t0, t1 int32
+	cue    int32
+}
+
+type doc struct {
+	lex         *lexicon
+	title, text string
+	ts          tokens
+	nTitle      int // tokens [0, nTitle) belong to the title
+	nSent       int32
+	wmask       []uint32
+	wlen        []uint8
+	mentAt      []int32
+	cands       []cand
+	cues        []cueCand
+	ments       []mention
+	topicCount  []int
+	topicLead   []bool
+	trade       int
+}
+
+func (d *doc) reset(title, text string) {
+	d.title, d.text = title, text
+	d.ts.toks = d.ts.toks[:0]
+	d.ts.norm = d.ts.norm[:0]
+	d.cands = d.cands[:0]
+	d.cues = d.cues[:0]
+	d.ments = d.ments[:0]
+	d.trade = 0
+	if cap(d.topicCount) < len(d.lex.topicName) {
+		d.topicCount = make([]int, len(d.lex.topicName))
+		d.topicLead = make([]bool, len(d.lex.topicName))
+	}
+	d.topicCount = d.topicCount[:len(d.lex.topicName)]
+	d.topicLead = d.topicLead[:len(d.lex.topicName)]
+	for i := range d.topicCount {
+		d.topicCount[i] = 0
+		d.topicLead[i] = false
+	}
+}
+
+func (d *doc) src(t *token) string {
+	if t.is(fTitle) {
+		return d.title
+	}
+	return d.text
+}
+
+func (d *doc) norm(i int) string {
+	t := &d.ts.toks[i]
+	return string(d.ts.norm[t.ns:t.ne])
+}
+
+func (d *doc) normIs(i int, s string) bool {
+	if i < 0 || i >= len(d.ts.toks) {
+		return false
+	}
+	t := &d.ts.toks[i]
+	return string(d.ts.norm[t.ns:t.ne]) == s
+}
+
+func (d *doc) tokAt(normOff int) int {
+	toks := d.ts.toks
+	lo, hi := 0, len(toks)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(toks[m].ns) <= normOff {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo - 1
+}
+
+func (d *doc) has(i int, w uint32) bool {
+	return i >= 0 && i < len(d.wmask) && d.wmask[i]&w != 0
+}
+
+func (d *doc) run() event.Tags {
+	lex := d.lex
+	useTitle := d.title != "" && !strings.HasPrefix(strings.TrimSpace(d.text), strings.TrimSpace(d.title))
+	if useTitle {
+		d.ts.tokenize(d.title, fTitle)
+		// a break the automaton cannot match across
+		d.ts.norm = append(d.ts.norm, ' ', '\n')
+		d.ts.toks = append(d.ts.toks, token{start: int32(len(d.title)), end: int32(len(d.title)), ns: int32(len(d.ts.norm) - 1), ne: int32(len(d.ts.norm)), flags: fTitle, punct: '\n'})
+	}
+	d.nTitle = len(d.ts.toks)
+	d.ts.tokenize(d.text, 0)
+	for i := 0; i < d.nTitle; i++ {
+		d.ts.toks[i].sent = -1
+	}
+	d.nSent = d.ts.splitSentences(d.nTitle, 0)
+	n := len(d.ts.toks)
+	d.wmask = grow32(d.wmask, n)
+	d.wlen = grow8(d.wlen, n)
+	d.mentAt = growI32(d.mentAt, n)
+	for i := range d.mentAt {
+		d.mentAt[i] = -1
+	}
+
+	// one pass of the automaton
+	lex.ac.scan(d.ts.norm, func(p int32, s, e int) {
+		t0 := d.tokAt(s)
+		t1 := d.tokAt(e-1) + 1
+		if t0 < 0 || t1 <= t0 {
+			return
+		}
+		if w := lex.words[p]; w != 0 {
+			d.wmask[t0] |= w
+			if l := t1 - t0; l > int(d.wlen[t0]) && l < 256 {
+				d.wlen[t0] = uint8(l)
+			}
+			if w&wTRADE != 0 {
+				d.trade++
+			}
+		}
+		if tb := lex.topics[p]; tb != 0 {
+			lead := d.ts.toks[t0].sent <= 1
+			for b := 0; tb != 0; b++ {
+				if tb&1 != 0 {
+					d.topicCount[b]++
+					if lead {
+						d.topicLead[b] = true
+					}
+				}
+				tb >>= 1
+			}
+		}
+		for _, h := range lex.hits[p] {
+			if h.kind == kCue {
+				d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
+			} else {
+				d.cands = append(d.cands, cand{t0: int32(t0), t1: int32(t1), pat: p})
+				break
+			}
+		}
+	})
+
+	d.resolveEntities()
+	d.recogniseNames()
+	sal := d.salience()
+	a, b := mainPair(sal)
+	cues := d.stance(a, b)
+	return d.output(sal, a, b, cues)
+}
+
+func grow32(s []uint32, n int) []uint32 {
+	if cap(s) < n {
+		s = make([]uint32, n, n+n/2)
+	}
+	s = s[:n]
+	for i := range s {
+		s[i] = 0
+	}
+	return s
+}
+
+func grow8(s []uint8, n int) []uint8 {
+	if cap(s) < n {
+		s = make([]uint8, n, n+n/2)
+	}
+	s = s[:n]
+	for i := range s {
+		s[i] = 0
+	}
+	return s
+}
+
+func growI32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		s = make([]int32, n, n+n/2)
+	}
+	return s[:n]
+}
+
+// caseOK checks an alias' case rule against the original text of tokens [t0,t1).
+func (d *doc) caseOK(h hit, t0, t1 int32) bool {
+	if !h.capFirst && !h.allCaps {
+		return true
+	}
+	first := &d.ts.toks[t0]
+	if h.capFirst && !first.is(fCap) {
+		return false
+	}
+	if h.allCaps {
+		for i := t0; i < t1; i++ {
+			t := &d.ts.toks[i]
+			if t.is(fWord) && !t.is(fAllCaps) && hasLetter(d.ts.norm[t.ns:t.ne]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hasLetter(b []byte) bool {
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveEntities picks the leftmost-longest non-overlapping dictionary
+// matches and turns them into mentions.
+func (d *doc) resolveEntities() {
+	lex := d.lex
+	c := d.cands
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].t0 != c[j].t0 {
+			return c[i].t0 < c[j].t0
+		}
+		return c[i].t1 > c[j].t1
+	})
+	end := int32(-1)
+	for _, cd := range c {
+		if cd.t0 < end {
+			continue
+		}
+		// choose the best hit that passes its case rule
+		var best *hit
+		var bestRank int
+		var generic *hit
+		for k := range lex.hits[cd.pat] {
+			h := &lex.hits[cd.pat][k]
+			if h.kind == kCue || !d.caseOK(*h, cd.t0, cd.t1) {
+				continue
+			}
+			rank := 0
+			switch h.kind {
+			case kEntity:
+				e := &lex.entities[h.id]
+				if e.generic {
+					generic = h
+					continue
+				}
+				rank = 5
+			case kSeat:
+				rank = 4
+			case kCountry:
+				rank = 3
+			case kDemonym:
+				rank = 2
+			}
+			if rank > bestRank {
+				best, bestRank = h, rank
+			}
+		}
+		if best == nil && generic == nil {
+			continue
+		}
+		m := mention{t0: cd.t0, t1: cd.t1}
+		// a country right before a generic (or country-default) government noun gives it its country
+		prefix := d.countryPrefix(cd.t0)
+		if generic != nil && (best == nil || (prefix >= 0 && best.kind == kEntity && lex.entities[best.id].country != d.ments[prefix].country)) {
+			if prefix < 0 {
+				if best == nil {
+					continue
+				}
+			} else {
+				pm := &d.ments[prefix]
+				g := &lex.entities[generic.id]
+				m.kind = mEntity
+				m.typ = g.typ
+				m.country = pm.country
+				m.canonical = lex.countryName(pm.country) + " " + g.canonical
+				m.speaker = g.speaker
+				m.t0 = pm.t0
+				m.emit = true
+				// the country mention stays (it counts for countries) but is absorbed in the span
+				d.addMention(m)
+				end = cd.t1
+				continue
+			}
+		}
+		switch best.kind {
+		case kEntity:
+			e := &lex.entities[best.id]
+			m.canonical = e.canonical
+			m.country = e.country
+			m.speaker = e.speaker
+			switch e.typ {
+			case "IGNORE":
+				m.kind = mIgnore
+			case "ROLE":
+				m.kind = mRole
+			default:
+				m.kind = mEntity
+				m.typ = e.typ
+				m.emit = true
+			}
+			if prefix >= 0 && m.kind == mEntity && e.typ == "GOV" && d.ments[prefix].country == e.country {
+				// "China's Ministry of Commerce": one span
+				m.t0 = d.ments[prefix].t0
+			}
+		case kSeat:
+			cty := &lex.countries[best.id]
+			m.kind = mSeat
+			m.country = cty.code
+			m.typ = "GOV"
+			m.canonical = cty.govCanon
+			m.speaker = "GOV"
+			m.emit = true
+			if d.isPlace(cd.t0, cd.t1) {
+				m.place = true
+				m.emit = false
+			}
+		case kCountry, kDemonym:
+			cty := &lex.countries[best.id]
+			m.kind = mCountry
+			if best.kind == kDemonym {
+				m.kind = mDemonym
+			}
+			m.country = cty.code
+			m.speaker = "GOV"
+			if d.isDateline(cd.t0, cd.t1) {
+				m.place = true
+			}
+		}
+		d.addMention(m)
+		end = cd.t1
+	}
+}
+
+func (l *lexicon) countryName(code string) string {
+	for i := range l.countries {
+		if l.countries[i].code == code {
+			return l.countries[i].name
+		}
+	}
+	return code
+}
+
+func (d *doc) addMention(m mention) {
+	if m.t0 < 0 || m.t1 > int32(len(d.ts.toks)) || m.t0 >= m.t1 {
+		return
+	}
+	idx := int32(len(d.ments))
+	d.ments = append(d.ments, m)
+	for i := m.t0; i < m.t1; i++ {
+		d.mentAt[i] = idx
+	}
+}
+
+// countryPrefix returns the mention index of a country or demonym directly
+// before token t ("China's", "Japanese"), or -1.
+func (d *doc) countryPrefix(t int32) int {
+	i := t - 1
+	if i >= 0 && d.normIs(int(i), "'s") {
+		i--
+	}
+	if i < 0 {
+		return -1
+	}
+	mi := d.mentAt[i]
+	if mi < 0 {
+		return -1
+	}
+	m := &d.ments[mi]
+	if (m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat) && m.t1 == i+1 {
+		return int(mi)
+	}
+	return -1
+}
+
+// isPlace tells whether a capital is a place ("in Beijing", a dateline)
+// rather than a government.
+func (d *doc) isPlace(t0, t1 int32) bool {
+	if d.isDateline(t0, t1) {
+		return true
+	}
+	p := int(t0) - 1
+	if p >= 0 && d.wmask[p]&wLOC != 0 && d.wlen[p] == 1 {
+		return true
+	}
+	return false
+}
+
+func (d *doc) isDateline(t0, t1 int32) bool {
+	toks := d.ts.toks
+	first := &toks[t0]
+	if !first.is(fParaStart) {
+		return false
+	}
+	if first.is(fAllCaps) && int(t1) < len(toks) && !toks[t1].is(fWord) {
+		return true
+	}
+	if int(t1) < len(toks) {
+		p := toks[t1].punct
+		if p == ',' || p == '(' || p == '-' || p == ':' {
+			// "WASHINGTON (Reuters) -", "Beijing, May 2 -"
+			return first.is(fAllCaps) || p == '(' || d.hasDash(int(t1), 8)
+		}
+	}
+	return false
+}
+
+func (d *doc) hasDash(from, n int) bool {
+	toks := d.ts.toks
+	for i := from; i < len(toks) && i < from+n; i++ {
+		if toks[i].punct == '-' {
+			return true
+		}
+		if toks[i].punct == '.' {
+			return false
+		}
+	}
+	return false
+}
+
+// sentRange returns the token range of the sentence holding token i.
+func (d *doc) sentRange(i int) (int, int) {
+	toks := d.ts.toks
+	s := toks[i].sent
+	a, b := i, i+1
+	for a > 0 && toks[a-1].sent == s && !(toks[a-1].punct == '\n' && toks[a-1].is(fTitle)) {
+		a--
+	}
+	for b < len(toks) && toks[b].sent == s && toks[b].is(fTitle) == toks[i].is(fTitle) {
+		b++
+	}
+	return a, b
+}

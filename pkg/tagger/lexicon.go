@@ -1,0 +1,520 @@
+package tagger
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+//go:embed data/*.tsv
+var dataFS embed.FS
+
+// Kinds of dictionary hit attached to a pattern.
+const (
+	kEntity uint8 = iota + 1
+	kCountry
+	kDemonym
+	kSeat
+	kCue
+)
+
+// Word classes (words.tsv), as bits.
+const (
+	wNEG uint32 = 1 << iota
+	wNEGVOID
+	wHEDGE
+	wANON
+	wFUTURE
+	wHYPO
+	wBACKGROUND
+	wREPORT
+	wREPORTLOW
+	wCLAUSE
+	wROLE
+	wANALYSTROLE
+	wORGSUFFIX
+	wGOVSUFFIX
+	wNOTNAME
+	wSTATEMEDIA
+	wTRADE
+	wLOC
+)
+
+var wordClassNames = []string{"NEG", "NEGVOID", "HEDGE", "ANON", "FUTURE", "HYPO", "BACKGROUND", "REPORT",
+	"REPORTLOW", "CLAUSE", "ROLE", "ANALYSTROLE", "ORGSUFFIX", "GOVSUFFIX", "NOTNAME", "STATEMEDIA", "TRADE", "LOC"}
+
+type hit struct {
+	kind     uint8
+	capFirst bool // the text must start with an upper-case letter
+	allCaps  bool // the text must have no lower-case letter
+	id       int32
+}
+
+type entityDef struct {
+	canonical, typ, country, speaker string
+	generic                          bool
+}
+
+type countryDef struct {
+	code, name string
+	amb        bool
+	govCanon   string // canonical of the government entity a seat stands for
+}
+
+// cueSeg is one segment of a cue pattern after a gap: a sequence of positions,
+// each a set of alternative token sequences.
+type cueSeg [][][]string
+
+type cueDef struct {
+	pattern  string
+	category string
+	polarity int
+	weight   float64
+	firm     bool
+	noact    bool
+	talk     bool
+	rest     []cueSeg // segments after the anchor, each preceded by a gap
+}
+
+type lexicon struct {
+	ac        *automaton
+	patterns  []string
+	hits      [][]hit
+	words     []uint32 // per pattern: word classes
+	topics    []uint32 // per pattern: topic bits
+	topicName []string
+	entities  []entityDef
+	countries []countryDef
+	cues      []cueDef
+	govCanon  map[string]string // country -> canonical of its government entity
+}
+
+type lexBuilder struct {
+	lex   *lexicon
+	index map[string]int32
+}
+
+func (b *lexBuilder) pattern(norm string) int32 {
+	if id, ok := b.index[norm]; ok {
+		return id
+	}
+	id := int32(len(b.lex.patterns))
+	b.index[norm] = id
+	b.lex.patterns = append(b.lex.patterns, norm)
+	b.lex.hits = append(b.lex.hits, nil)
+	b.lex.words = append(b.lex.words, 0)
+	b.lex.topics = append(b.lex.topics, 0)
+	return id
+}
+
+// normalize turns a phrase into the normalised token string the text is
+// matched on.
+func normalize(phrase string) string {
+	var ts tokens
+	ts.tokenize(phrase, 0)
+	return string(ts.norm)
+}
+
+func caseFlags(alias string) (capFirst, allCaps bool) {
+	letters, upper := 0, 0
+	first := true
+	for _, r := range alias {
+		if unicode.IsLetter(r) {
+			if first {
+				capFirst = unicode.IsUpper(r)
+				first = false
+			}
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	allCaps = letters > 0 && letters <= 5 && upper == letters
+	return
+}
+
+func (b *lexBuilder) addHit(alias string, h hit) error {
+	norm := normalize(alias)
+	if norm == "" {
+		return fmt.Errorf("empty alias %q", alias)
+	}
+	h.capFirst, h.allCaps = caseFlags(alias)
+	id := b.pattern(norm)
+	for i, old := range b.lex.hits[id] {
+		if old.kind == h.kind && old.id == h.id {
+			// keep the least restrictive case rule
+			b.lex.hits[id][i].capFirst = old.capFirst && h.capFirst
+			b.lex.hits[id][i].allCaps = old.allCaps && h.allCaps
+			return nil
+		}
+	}
+	b.lex.hits[id] = append(b.lex.hits[id], h)
+	return nil
+}
+
+type lineErr struct {
+	file string
+	line int
+	err  error
+}
+
+func (e *lineErr) Error() string { return fmt.Sprintf("tagger: %s:%d: %v", e.file, e.line, e.err) }
+func (e *lineErr) Unwrap() error { return e.err }
+
+// eachLine calls fn for every non-empty, non-comment line of an embedded file,
+// with its tab-separated fields.
+func eachLine(file string, fn func(fields []string) error) error {
+	f, err := dataFS.Open("data/" + file)
+	if err != nil {
+		return fmt.Errorf("tagger: open %s: %w", file, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := fn(strings.Split(line, "\t")); err != nil {
+			return &lineErr{file: file, line: n, err: err}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("tagger: read %s: %w", file, err)
+	}
+	return nil
+}
+
+func splitAlts(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, "|") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+var validTypes = map[string]bool{"PERSON": true, "GOV": true, "ORG": true, "MEDIA": true, "ROLE": true, "IGNORE": true}
+var validSpeakers = map[string]bool{"": true, "GOV": true, "MEDIA": true, "STATE": true, "ANALYST": true, "ORG": true, "PERSON": true}
+
+func loadLexicon() (*lexicon, error) {
+	lex := &lexicon{govCanon: map[string]string{}}
+	b := &lexBuilder{lex: lex, index: map[string]int32{}}
+	codes := map[string]bool{}
+
+	// countries
+	err := eachLine("countries.tsv", func(f []string) error {
+		if len(f) < 3 {
+			return fmt.Errorf("want at least 3 fields, got %d", len(f))
+		}
+		for len(f) < 6 {
+			f = append(f, "")
+		}
+		code := f[0]
+		if len(code) != 2 || strings.ToUpper(code) != code {
+			return fmt.Errorf("bad country code %q", code)
+		}
+		if codes[code] {
+			return fmt.Errorf("duplicate country %s", code)
+		}
+		codes[code] = true
+		id := int32(len(lex.countries))
+		lex.countries = append(lex.countries, countryDef{code: code, name: f[1], amb: strings.Contains(f[5], "amb")})
+		for _, a := range splitAlts(f[2]) {
+			if err := b.addHit(a, hit{kind: kCountry, id: id}); err != nil {
+				return err
+			}
+		}
+		for _, a := range splitAlts(f[3]) {
+			if err := b.addHit(a, hit{kind: kDemonym, id: id}); err != nil {
+				return err
+			}
+		}
+		for _, a := range splitAlts(f[4]) {
+			if err := b.addHit(a, hit{kind: kSeat, id: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// gazetteer
+	err = eachLine("gazetteer.tsv", func(f []string) error {
+		if len(f) < 5 {
+			return fmt.Errorf("want 5 or 6 fields, got %d", len(f))
+		}
+		for len(f) < 6 {
+			f = append(f, "")
+		}
+		e := entityDef{canonical: f[0], typ: f[1], country: f[2], speaker: f[3], generic: strings.Contains(f[5], "gen")}
+		if e.canonical == "" {
+			return fmt.Errorf("empty canonical name")
+		}
+		if !validTypes[e.typ] {
+			return fmt.Errorf("bad type %q", e.typ)
+		}
+		if !validSpeakers[e.speaker] {
+			return fmt.Errorf("bad speaker type %q", e.speaker)
+		}
+		if e.country != "" && !codes[e.country] {
+			return fmt.Errorf("unknown country %q", e.country)
+		}
+		id := int32(len(lex.entities))
+		lex.entities = append(lex.entities, e)
+		alts := splitAlts(f[4])
+		if len(alts) == 0 {
+			return fmt.Errorf("no aliases")
+		}
+		for _, a := range alts {
+			if err := b.addHit(a, hit{kind: kEntity, id: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range lex.countries {
+		c := &lex.countries[i]
+		c.govCanon = c.code + " government"
+		if c.code == "EU" {
+			c.govCanon = "European Union"
+		}
+	}
+	for _, e := range lex.entities {
+		if e.typ == "GOV" && strings.HasSuffix(e.canonical, "government") && e.country != "" {
+			if _, ok := lex.govCanon[e.country]; !ok {
+				lex.govCanon[e.country] = e.canonical
+			}
+		}
+	}
+	for i := range lex.countries {
+		c := &lex.countries[i]
+		if g, ok := lex.govCanon[c.code]; ok {
+			c.govCanon = g
+		} else if c.code != "EU" {
+			c.govCanon = "Government of " + c.name
+		}
+	}
+
+	// word classes
+	classBit := map[string]uint32{}
+	for i, n := range wordClassNames {
+		classBit[n] = 1 << uint(i)
+	}
+	err = eachLine("words.tsv", func(f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("want 2 fields, got %d", len(f))
+		}
+		bit, ok := classBit[f[0]]
+		if !ok {
+			return fmt.Errorf("unknown word class %q", f[0])
+		}
+		for _, a := range splitAlts(f[1]) {
+			id := b.pattern(normalize(a))
+			lex.words[id] |= bit
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// topics
+	err = eachLine("topics.tsv", func(f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("want 2 fields, got %d", len(f))
+		}
+		if len(lex.topicName) >= 32 {
+			return fmt.Errorf("too many topics (max 32)")
+		}
+		bit := uint32(1) << uint(len(lex.topicName))
+		lex.topicName = append(lex.topicName, f[0])
+		for _, a := range splitAlts(f[1]) {
+			id := b.pattern(normalize(a))
+			lex.topics[id] |= bit
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// verbs and cues
+	verbs := map[string][]string{}
+	err = eachLine("verbs.tsv", func(f []string) error {
+		if len(f) != 5 {
+			return fmt.Errorf("want 5 fields, got %d", len(f))
+		}
+		verbs[f[0]] = f
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	classes := map[string][][]string{}
+	err = eachLine("cues.tsv", func(f []string) error {
+		if strings.HasPrefix(f[0], "@") {
+			if len(f) != 2 {
+				return fmt.Errorf("class line wants 2 fields, got %d", len(f))
+			}
+			var alts [][]string
+			for _, a := range splitAlts(f[1]) {
+				alts = append(alts, strings.Fields(normalize(a)))
+			}
+			classes[f[0]] = alts
+			return nil
+		}
+		if len(f) < 4 {
+			return fmt.Errorf("want 4 or 5 fields, got %d", len(f))
+		}
+		for len(f) < 5 {
+			f = append(f, "")
+		}
+		pol, err := strconv.Atoi(f[2])
+		if err != nil || (pol != 1 && pol != -1) {
+			return fmt.Errorf("polarity must be 1 or -1, got %q", f[2])
+		}
+		w, err := strconv.ParseFloat(f[3], 64)
+		if err != nil || w < 0 || w > 10 {
+			return fmt.Errorf("weight must be in [0,10], got %q", f[3])
+		}
+		cd := cueDef{pattern: f[0], category: f[1], polarity: pol, weight: w,
+			firm: strings.Contains(f[4], "firm"), noact: strings.Contains(f[4], "noact"), talk: strings.Contains(f[4], "talk")}
+		segs := strings.Split(f[0], "..")
+		var parsed []cueSeg
+		for _, s := range segs {
+			seg, err := parseSeg(strings.Fields(s), classes, verbs)
+			if err != nil {
+				return err
+			}
+			if len(seg) == 0 {
+				return fmt.Errorf("empty segment in %q", f[0])
+			}
+			parsed = append(parsed, seg)
+		}
+		cd.rest = parsed[1:]
+		id := int32(len(lex.cues))
+		lex.cues = append(lex.cues, cd)
+		anchors := expandSeg(parsed[0])
+		if len(anchors) > 5000 {
+			return fmt.Errorf("pattern %q expands to %d anchors", f[0], len(anchors))
+		}
+		for _, a := range anchors {
+			pid := b.pattern(a)
+			lex.hits[pid] = append(lex.hits[pid], hit{kind: kCue, id: id})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lex.ac = buildAutomaton(lex.patterns)
+	return lex, nil
+}
+
+// parseSeg parses the positions of one segment.
+func parseSeg(words []string, classes map[string][][]string, verbs map[string][]string) (cueSeg, error) {
+	var seg cueSeg
+	for _, w := range words {
+		var alts [][]string
+		for _, a := range strings.Split(w, "|") {
+			switch {
+			case strings.HasPrefix(a, "@"):
+				c, ok := classes[a]
+				if !ok {
+					return nil, fmt.Errorf("unknown class %s", a)
+				}
+				alts = append(alts, c...)
+			case strings.HasPrefix(a, "~"):
+				for _, form := range inflect(a[1:], verbs) {
+					alts = append(alts, []string{form})
+				}
+			default:
+				alts = append(alts, strings.Fields(normalize(a)))
+			}
+		}
+		seg = append(seg, alts)
+	}
+	return seg, nil
+}
+
+// expandSeg lists every token string a segment can match.
+func expandSeg(seg cueSeg) []string {
+	out := []string{""}
+	for _, pos := range seg {
+		var next []string
+		for _, prefix := range out {
+			for _, alt := range pos {
+				s := strings.Join(alt, " ")
+				if prefix != "" {
+					s = prefix + " " + s
+				}
+				next = append(next, s)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// inflect gives the forms of an English verb: base, third person, past,
+// participle and -ing, from verbs.tsv or by the regular rules.
+func inflect(base string, verbs map[string][]string) []string {
+	if f, ok := verbs[base]; ok {
+		return uniq(f)
+	}
+	isVowel := func(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
+	n := len(base)
+	var s3, past, ing string
+	switch {
+	case strings.HasSuffix(base, "s") || strings.HasSuffix(base, "x") || strings.HasSuffix(base, "z") ||
+		strings.HasSuffix(base, "ch") || strings.HasSuffix(base, "sh"):
+		s3 = base + "es"
+	case n > 1 && base[n-1] == 'y' && !isVowel(base[n-2]):
+		s3 = base[:n-1] + "ies"
+	default:
+		s3 = base + "s"
+	}
+	switch {
+	case strings.HasSuffix(base, "e"):
+		past = base + "d"
+	case n > 1 && base[n-1] == 'y' && !isVowel(base[n-2]):
+		past = base[:n-1] + "ied"
+	default:
+		past = base + "ed"
+	}
+	switch {
+	case strings.HasSuffix(base, "ie"):
+		ing = base[:n-2] + "ying"
+	case strings.HasSuffix(base, "e") && !strings.HasSuffix(base, "ee"):
+		ing = base[:n-1] + "ing"
+	default:
+		ing = base + "ing"
+	}
+	return uniq([]string{base, s3, past, ing})
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

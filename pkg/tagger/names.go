@@ -1,0 +1,255 @@
+package tagger
+
+import "strings"
+
+var honorifics = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sen": true, "rep": true, "gov": true}
+var nameJoin = map[string]bool{"of": true, "for": true, "and": true, "&": true, "the": true, "de": true, "von": true, "der": true, "van": true, "la": true, "du": true}
+
+// capTok tells whether token i can be part of an unknown name.
+func (d *doc) capTok(i int) bool {
+	if i < d.nTitle || i >= len(d.ts.toks) {
+		return false
+	}
+	t := &d.ts.toks[i]
+	if !t.is(fWord) || !t.is(fCap) || d.mentAt[i] >= 0 {
+		return false
+	}
+	if d.wlen[i] <= 1 && d.wmask[i]&(wNOTNAME|wROLE|wREPORT|wNEG|wCLAUSE|wHEDGE|wFUTURE|wBACKGROUND) != 0 {
+		return false
+	}
+	if honorifics[d.norm(i)] {
+		return false
+	}
+	return true
+}
+
+// recogniseNames finds people and organisations that are not in the
+// gazetteer from their shape (capitalised runs) and their surroundings: role
+// nouns ("strategist Zhaopeng Xing"), appositions ("Dong Chen, chief Asia
+// strategist at ..."), reporting verbs ("said X", "X said", "according to
+// X"), affiliations ("at Pictet Wealth Management") and organisation endings
+// ("... Research", "... Institute"). A surname alone later in the text refers
+// back to the person.
+func (d *doc) recogniseNames() {
+	toks := d.ts.toks
+	n := len(toks)
+	surnames := map[string]int32{}
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.typ == "PERSON" && m.t1-m.t0 >= 2 {
+			surnames[d.norm(int(m.t1-1))] = int32(i)
+		}
+	}
+	for i := d.nTitle; i < n; i++ {
+		if !d.capTok(i) {
+			continue
+		}
+		// maximal run, allowing joiners inside organisation names
+		j := i + 1
+		for j < n {
+			if d.capTok(j) && toks[j].sent == toks[i].sent {
+				j++
+				continue
+			}
+			if j+1 < n && nameJoin[d.norm(j)] && d.capTok(j+1) && j > i && toks[j].sent == toks[i].sent {
+				j += 2
+				continue
+			}
+			break
+		}
+		a, b := i, j
+		i = j - 1
+		last := d.norm(b - 1)
+		switch {
+		case d.has(b-1, wORGSUFFIX) && b-a >= 2:
+			d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "ORG", canonical: d.surface(a, b), speaker: orgSpeaker(last), emit: true})
+			continue
+		case d.has(b-1, wGOVSUFFIX) && b-a >= 2:
+			p := d.countryPrefix(int32(a))
+			if p >= 0 {
+				m := mention{t0: d.ments[p].t0, t1: int32(b), kind: mNER, typ: "GOV", country: d.ments[p].country, speaker: "GOV", emit: true}
+				m.canonical = d.surface(int(m.t0), b)
+				d.addMention(m)
+			}
+			continue
+		}
+		if b-a == 1 {
+			if mi, ok := surnames[last]; ok {
+				pm := d.ments[mi]
+				d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "PERSON", canonical: pm.canonical, country: pm.country, speaker: pm.speaker, emit: true})
+				continue
+			}
+			if d.affiliation(a) {
+				d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "ORG", canonical: d.surface(a, b), speaker: "ORG", emit: true})
+			}
+			continue
+		}
+		// joiners make it an organisation name
+		hasJoin := false
+		for k := a; k < b; k++ {
+			if !toks[k].is(fCap) {
+				hasJoin = true
+			}
+		}
+		if d.affiliation(a) {
+			d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "ORG", canonical: d.orgCanon(a, b), speaker: "ORG", emit: true})
+			continue
+		}
+		if hasJoin || b-a > 3 {
+			continue
+		}
+		allCaps := true
+		for k := a; k < b; k++ {
+			if !toks[k].is(fAllCaps) {
+				allCaps = false
+			}
+		}
+		if allCaps {
+			continue
+		}
+		if d.personContext(a, b) {
+			m := mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "PERSON", canonical: d.surface(a, b), emit: true}
+			m.speaker = d.personSpeaker(a, b)
+			idx := int32(len(d.ments))
+			d.addMention(m)
+			surnames[last] = idx
+		}
+	}
+}
+
+func orgSpeaker(last string) string {
+	switch last {
+	case "research", "economics", "capital", "securities", "bank", "banking", "management", "wealth", "institute",
+		"university", "analytics", "insights", "intelligence", "markets", "advisors", "advisers", "partners", "asset":
+		return "ANALYST"
+	}
+	return "ORG"
+}
+
+func (d *doc) surface(a, b int) string {
+	t0, t1 := &d.ts.toks[a], &d.ts.toks[b-1]
+	s := d.src(t0)
+	if int(t1.end) > len(s) || t0.start > t1.end {
+		return ""
+	}
+	return strings.Join(strings.Fields(s[t0.start:t1.end]), " ")
+}
+
+// orgCanon links a short form ("Pictet Wealth") to an organisation already
+// named in full ("Pictet Wealth Management").
+func (d *doc) orgCanon(a, b int) string {
+	s := d.surface(a, b)
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.typ == "ORG" && m.kind == mNER && strings.HasPrefix(m.canonical, s+" ") {
+			return m.canonical
+		}
+	}
+	return s
+}
+
+// affiliation: the run at a follows "at/of/with/from" after a person or role.
+func (d *doc) affiliation(a int) bool {
+	p := a - 1
+	if p < d.nTitle {
+		return false
+	}
+	w := d.norm(p)
+	if w != "at" && w != "of" && w != "with" && w != "from" {
+		return false
+	}
+	for k := p - 1; k >= d.nTitle && k >= p-4; k-- {
+		if d.ts.toks[k].sent != d.ts.toks[a].sent || !d.ts.toks[k].is(fWord) {
+			break
+		}
+		if d.has(k, wROLE) {
+			return true
+		}
+		if mi := d.mentAt[k]; mi >= 0 && d.ments[mi].typ == "PERSON" {
+			return true
+		}
+	}
+	return false
+}
+
+// personContext tells whether a capitalised run [a,b) is a person from what
+// surrounds it.
+func (d *doc) personContext(a, b int) bool {
+	toks := d.ts.toks
+	n := len(toks)
+	p := a - 1
+	if p >= d.nTitle {
+		if d.has(p, wROLE) || honorifics[d.norm(p)] {
+			return true
+		}
+		if mi := d.mentAt[p]; mi >= 0 && d.ments[mi].kind == mRole {
+			return true
+		}
+		if d.has(p, wREPORT) && !d.normIs(p, "according") {
+			return true
+		}
+		if d.normIs(p, "to") && d.normIs(p-1, "according") {
+			return true
+		}
+	}
+	if b < n {
+		if d.has(b, wREPORT) && toks[b].is(fWord) {
+			return true
+		}
+		if toks[b].punct == ',' {
+			for k := b + 1; k < n && k < b+8; k++ {
+				if toks[k].sent != toks[a].sent || toks[k].punct == '.' {
+					break
+				}
+				if d.has(k, wROLE) {
+					return true
+				}
+				if toks[k].punct == ',' {
+					break
+				}
+			}
+		}
+	}
+	return false
+}
+
+// personSpeaker: an analyst if an analyst role is next to the name, a
+// government speaker if an official role is, else PERSON.
+func (d *doc) personSpeaker(a, b int) string {
+	toks := d.ts.toks
+	lo, hi := a-4, b+10
+	if lo < d.nTitle {
+		lo = d.nTitle
+	}
+	if hi > len(toks) {
+		hi = len(toks)
+	}
+	role := false
+	for k := lo; k < hi; k++ {
+		if toks[k].sent != toks[a].sent {
+			continue
+		}
+		if d.has(k, wANALYSTROLE) {
+			return "ANALYST"
+		}
+		if d.has(k, wROLE) {
+			role = true
+		}
+		if mi := d.mentAt[k]; mi >= 0 && k > b {
+			if sp := d.ments[mi].speaker; sp == "ANALYST" {
+				return "ANALYST"
+			}
+		}
+	}
+	if role {
+		for k := lo; k < hi; k++ {
+			if mi := d.mentAt[k]; mi >= 0 && (d.ments[mi].typ == "GOV" || d.ments[mi].kind == mRole) {
+				return "GOV"
+			}
+		}
+		if d.has(a-1, wROLE) {
+			return "GOV"
+		}
+	}
+	return "PERSON"
+}

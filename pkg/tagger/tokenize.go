@@ -1,0 +1,293 @@
+package tagger
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Token flags.
+const (
+	fWord      uint8 = 1 << iota // letters or digits
+	fCap                         // first letter upper case
+	fAllCaps                     // every letter upper case (and at least one letter)
+	fParaStart                   // first token after a blank line or newline
+	fAbbrev                      // abbreviation with dots ("U.S.")
+	fTitle                       // token of the title, not of the text
+)
+
+type token struct {
+	start, end int32 // byte offsets into the source (title or text)
+	ns, ne     int32 // byte offsets into the normalised buffer
+	sent       int32 // sentence index; -1 for the title
+	flags      uint8
+	punct      byte // for punctuation tokens: the normalised character
+}
+
+func (t *token) is(f uint8) bool { return t.flags&f != 0 }
+
+// tokenizer state shared by title and text.
+type tokens struct {
+	toks []token
+	norm []byte
+}
+
+func isQuote(r rune) bool {
+	switch r {
+	case '"', '“', '”', '„', '«', '»', '‘', '`':
+		return true
+	}
+	return false
+}
+
+func isApos(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
+
+func isDash(r rune) bool {
+	switch r {
+	case '—', '–', '‒', '―':
+		return true
+	}
+	return false
+}
+
+func isLetterOrDigit(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func decode(s string, i int) (rune, int) {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+// appendNorm appends the lower-cased rune to buf.
+func appendNorm(buf []byte, r rune) []byte {
+	if r < utf8.RuneSelf {
+		c := byte(r)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return append(buf, c)
+	}
+	return utf8.AppendRune(buf, unicode.ToLower(r))
+}
+
+// tokenize appends the tokens of s to ts. Words are runs of letters and digits,
+// keeping inner apostrophes ("won't") but splitting a possessive "'s" into its
+// own token; "U.S." and "J.P." are one token normalised without dots; digits
+// keep inner '.' and ','; hyphens between words separate them without a token;
+// other punctuation is a one-character token, with quotes normalised to '"'
+// and dashes to '-'. sent is left 0; sentences are assigned by splitSentences.
+func (ts *tokens) tokenize(s string, extra uint8) {
+	n := len(s)
+	newline := true
+	i := 0
+	for i < n {
+		r, w := decode(s, i)
+		if r == '\n' {
+			newline = true
+			i += w
+			continue
+		}
+		if r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r) {
+			i += w
+			continue
+		}
+		var fl uint8 = extra
+		if newline {
+			fl |= fParaStart
+			newline = false
+		}
+		if isLetterOrDigit(r) {
+			start := i
+			ns := len(ts.norm)
+			if len(ts.toks) > 0 && ns > 0 {
+				ts.norm = append(ts.norm, ' ')
+				ns++
+			}
+			hasLetter, allUpper := false, true
+			firstUpper := unicode.IsUpper(r)
+			letters := 0
+			// abbreviation "U.S." / "J.P." / "D.C."
+			if unicode.IsLetter(r) && i+w+1 < n && s[i+w] == '.' {
+				j := i
+				k := 0
+				for j+1 < n {
+					rr, ww := decode(s, j)
+					if !unicode.IsLetter(rr) || j+ww >= n || s[j+ww] != '.' {
+						break
+					}
+					k++
+					j += ww + 1
+				}
+				if k >= 2 {
+					for p := i; p < j; {
+						rr, ww := decode(s, p)
+						if rr != '.' {
+							ts.norm = appendNorm(ts.norm, rr)
+							if unicode.IsLower(rr) {
+								allUpper = false
+							}
+						}
+						p += ww
+					}
+					ts.toks = append(ts.toks, token{start: int32(start), end: int32(j), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | fAbbrev | boolFlag(firstUpper, fCap) | boolFlag(allUpper, fAllCaps)})
+					i = j
+					continue
+				}
+			}
+			for i < n {
+				r, w = decode(s, i)
+				if isLetterOrDigit(r) {
+					if unicode.IsLetter(r) {
+						hasLetter = true
+						letters++
+						if !unicode.IsUpper(r) {
+							allUpper = false
+						}
+					}
+					ts.norm = appendNorm(ts.norm, r)
+					i += w
+					continue
+				}
+				if (r == '.' || r == ',') && i+1 < n && s[i+1] >= '0' && s[i+1] <= '9' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+					ts.norm = append(ts.norm, byte(r))
+					i++
+					continue
+				}
+				if isApos(r) && i+w < n {
+					r2, w2 := decode(s, i+w)
+					if isLetterOrDigit(r2) {
+						// possessive 's: split
+						if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) {
+							break
+						}
+						ts.norm = append(ts.norm, '\'')
+						i += w
+						continue
+					}
+				}
+				if r == '&' && i+1 < n && isLetterOrDigit(runeAt(s, i+1)) && i > start {
+					// AT&T, S&P
+					ts.norm = append(ts.norm, '&')
+					i++
+					continue
+				}
+				break
+			}
+			if !hasLetter {
+				allUpper = false
+			}
+			ts.toks = append(ts.toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | boolFlag(firstUpper, fCap) | boolFlag(allUpper && letters > 0, fAllCaps)})
+			continue
+		}
+		// possessive 's as its own token
+		if isApos(r) && i+w < n {
+			r2, w2 := decode(s, i+w)
+			if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
+				ns := len(ts.norm) + 1
+				ts.norm = append(ts.norm, ' ', '\'', 's')
+				ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w + w2), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord})
+				i += w + w2
+				continue
+			}
+		}
+		// hyphen joining two words: separator only
+		if (r == '-' || r == '‐' || r == '‑') && i > 0 && i+w < n && isLetterOrDigit(runeAt(s, i+w)) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
+			i += w
+			continue
+		}
+		var p byte
+		switch {
+		case isQuote(r):
+			p = '"'
+		case isApos(r):
+			p = '"'
+		case isDash(r) || r == '-':
+			p = '-'
+		case r < utf8.RuneSelf:
+			p = byte(r)
+		default:
+			p = '~'
+		}
+		ns := len(ts.norm)
+		if len(ts.toks) > 0 && ns > 0 {
+			ts.norm = append(ts.norm, ' ')
+			ns++
+		}
+		ts.norm = append(ts.norm, p)
+		ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl, punct: p})
+		i += w
+	}
+}
+
+func runeAt(s string, i int) rune {
+	r, _ := decode(s, i)
+	return r
+}
+
+func boolFlag(b bool, f uint8) uint8 {
+	if b {
+		return f
+	}
+	return 0
+}
+
+// sentence-final abbreviations that do not end a sentence.
+var nonFinal = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "dr": true, "st": true, "no": true, "corp": true, "co": true,
+	"inc": true, "ltd": true, "jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true,
+	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true, "gen": true, "gov": true,
+	"sen": true, "rep": true, "vs": true, "etc": true, "jr": true, "sr": true, "prof": true, "u": true,
+}
+
+// splitSentences assigns sentence numbers to toks[from:], starting at first.
+// A sentence ends at '.', '!' or '?' followed by a capitalised word, a quote,
+// a digit or the end, and at every line break. It returns the next number.
+func (ts *tokens) splitSentences(from int, first int32) int32 {
+	sent := first
+	toks := ts.toks
+	for i := from; i < len(toks); i++ {
+		t := &toks[i]
+		if i > from && t.is(fParaStart) {
+			if toks[i-1].sent == sent {
+				sent++
+			}
+		}
+		t.sent = sent
+		if t.punct == '.' || t.punct == '!' || t.punct == '?' {
+			// absorb closing quotes / brackets
+			j := i + 1
+			for j < len(toks) && (toks[j].punct == '"' || toks[j].punct == ')') && !toks[j].is(fParaStart) {
+				toks[j].sent = sent
+				j++
+			}
+			if j >= len(toks) {
+				i = j - 1
+				continue
+			}
+			nx := &toks[j]
+			if t.punct == '.' && i > from {
+				prev := ts.norm[toks[i-1].ns:toks[i-1].ne]
+				if nonFinal[string(prev)] || (len(prev) == 1 && toks[i-1].is(fCap)) {
+					i = j - 1
+					continue
+				}
+			}
+			if nx.is(fCap) || nx.punct == '"' || nx.is(fParaStart) || (nx.is(fWord) && ts.norm[nx.ns] >= '0' && ts.norm[nx.ns] <= '9') {
+				i = j - 1
+				sent++
+				continue
+			}
+			i = j - 1
+		}
+	}
+	if len(toks) > from && toks[len(toks)-1].sent == sent {
+		sent++
+	}
+	return sent
+}
