@@ -23,6 +23,7 @@ type config struct {
 	retries                    int
 	httpTimeout                time.Duration
 	out                        string
+	file                       string // send these articles instead of synthetic ones
 }
 
 func (c config) live() bool { return c.from.IsZero() }
@@ -51,6 +52,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.retries, "retries", 20, "max retries of one request (503 with Retry-After, 5xx, network errors)")
 	fs.DurationVar(&c.httpTimeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
 	fs.StringVar(&c.out, "out", "", "write the JSON summary to this file")
+	fs.StringVar(&c.file, "file", "", "send the articles of this JSONL file (e.g. samples/articles.jsonl) instead of synthetic ones; -n, -seed, -from, -to are ignored")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

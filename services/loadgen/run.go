@@ -161,11 +161,23 @@ func (r *runner) run(ctx context.Context) (*summary, error) {
 	cfg := r.cfg
 	sum := &summary{Seed: cfg.seed, Mode: "live", Pair: cfg.pair, Batch: cfg.batch, Concurrency: cfg.concurrency,
 		Rate: cfg.rate, Requested: cfg.n, Waited: cfg.wait}
-	var gen *synth.Generator
-	if cfg.live() {
-		gen = synth.NewLive(cfg.seed)
-	} else {
-		gen = synth.New(cfg.seed, cfg.from, cfg.to)
+	var next func() synth.Article
+	switch {
+	case cfg.file != "":
+		arts, err := loadFile(cfg.file)
+		if err != nil {
+			return nil, err
+		}
+		cfg.n, sum.Requested = len(arts), len(arts)
+		cfg.from, cfg.to = span(arts)
+		r.cfg = cfg // queryRange polls the file's event-time range
+		i := 0
+		next = func() synth.Article { i++; return arts[i-1] }
+		sum.Mode, sum.From, sum.To = "file", cfg.from.Format(time.RFC3339), cfg.to.Format(time.RFC3339)
+	case cfg.live():
+		next = synth.NewLive(cfg.seed).Next
+	default:
+		next = synth.New(cfg.seed, cfg.from, cfg.to).Next
 		sum.Mode, sum.From, sum.To = "history", cfg.from.Format(time.RFC3339), cfg.to.Format(time.RFC3339)
 	}
 
@@ -240,7 +252,7 @@ func (r *runner) run(ctx context.Context) (*summary, error) {
 		}
 		arts = arts[:0]
 		for range n {
-			arts = append(arts, gen.Next())
+			arts = append(arts, next())
 		}
 		var buf bytes.Buffer
 		buf.Grow(n * 1400)
