@@ -1,0 +1,74 @@
+# Tension: the developer's front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+SERVICES  := ingest enricher sink query loadgen
+MODULES   := pkg schemas $(addprefix services/,$(SERVICES)) e2e
+BIN       := bin
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: build ## install what is missing, start Kafka, ClickHouse and the services, load the samples, show the index; Ctrl-C stops all
+	@bash scripts/run.sh
+
+.PHONY: up
+up: ## start local Kafka and ClickHouse in the background (installs them when missing; idempotent)
+	@bash scripts/platform.sh up
+
+.PHONY: down
+down: ## stop local Kafka and ClickHouse (idempotent)
+	@bash scripts/platform.sh down
+
+.PHONY: status
+status: ## show what runs, on which ports, and where the logs are
+	@bash scripts/platform.sh status
+
+.PHONY: build
+build: ## build every service into bin/
+	@mkdir -p $(BIN)
+	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -o ../../$(BIN)/$$s .) || exit 1; done
+	@echo "built: $(addprefix $(BIN)/,$(SERVICES))"
+
+.PHONY: test
+test: test-unit test-integration ## unit tests, then integration tests against real Kafka and ClickHouse (started if needed)
+
+.PHONY: test-unit
+test-unit: fmt-check vet ## gofmt, go vet and unit tests with the race detector
+	@for m in $(MODULES); do echo "== unit $$m"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+
+.PHONY: test-integration
+test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the local platform; starts it if needed and stops what it started
+	@bash scripts/integration.sh
+
+.PHONY: vet
+vet: ## go vet every module
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+
+.PHONY: fmt-check
+fmt-check: ## fail if gofmt would change a file
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+.PHONY: fmt
+fmt: ## gofmt every file
+	@gofmt -w $(MODULES)
+
+.PHONY: tidy
+tidy: ## go mod tidy every module
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done
+
+.PHONY: bench
+bench: ## Go benchmarks of the hot paths (tagger, validation, journal) — pure CPU, no servers
+	@for m in pkg services/sink; do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+.PHONY: bench-e2e
+bench-e2e: build ## end-to-end throughput and latency with loadgen on the local stack (see README)
+	@bash scripts/bench-e2e.sh
+
+.PHONY: clean
+clean: ## remove bin/ (keeps .local/ data; `make down` first, then rm -rf .local to start over)
+	rm -rf $(BIN)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# integration.sh: run every TestIntegration* test against the local Kafka and
+# ClickHouse. Starts the platform when it is not up and stops it afterwards
+# only if this script started it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+started=0
+if ! bash scripts/platform.sh status >/dev/null 2>&1; then
+	echo "integration: starting the local platform (make up)"
+	bash scripts/platform.sh up
+	started=1
+fi
+cleanup() {
+	if ((started)); then
+		echo "integration: stopping the platform this run started"
+		bash scripts/platform.sh down || true
+	fi
+}
+trap cleanup EXIT
+
+export TENSION_INTEGRATION=1
+export TENSION_REPO=$PWD
+export TENSION_BIN=$PWD/bin
+modules=(pkg services/ingest services/enricher services/sink services/query services/loadgen e2e)
+for m in "${modules[@]}"; do
+	[ -d "$m" ] || continue
+	echo "== integration $m"
+	(cd "$m" && go test -count=1 -timeout 25m -run Integration ./...)
+done
