@@ -1,0 +1,319 @@
+// Package api is ingest's HTTP surface: POST /v1/articles validates a JSON
+// article or an NDJSON batch, assigns each article its stable id and the
+// receive time, and publishes the whole request to Kafka in one write,
+// answering only after Kafka acknowledged. A request is all-or-nothing: one
+// invalid article and nothing is published.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+// Writer is the part of *kafka.Writer the API needs: a synchronous write of
+// a batch that returns once every message is acknowledged, or an error.
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Options configure the handler. Zero values take the defaults noted.
+type Options struct {
+	// Tokens are the accepted bearer tokens; none means no authentication
+	// (only with -insecure-no-auth).
+	Tokens []string
+	// MaxBody is the largest request body in bytes (default 8 MiB).
+	MaxBody int64
+	// MaxBatch is the most articles in one request (default 5000).
+	MaxBatch int
+	// MaxMessageBytes is the largest encoded article published (default
+	// 1,000,000, under Kafka's default message.max.bytes).
+	MaxMessageBytes int
+	// PublishTimeout bounds the wait for Kafka's acknowledgement (default
+	// 10 s). The write is not cut short when the client disconnects.
+	PublishTimeout time.Duration
+	// Now stamps received_at (default time.Now).
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Metrics *Metrics
+}
+
+// Handler serves POST /v1/articles.
+type Handler struct {
+	w      Writer
+	opts   Options
+	tokens tokens
+	log    *slog.Logger
+	m      *Metrics
+}
+
+// New returns the handler publishing through w.
+func New(w Writer, opts Options) *Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 8 << 20
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 5000
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = 1_000_000
+	}
+	if opts.PublishTimeout <= 0 {
+		opts.PublishTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = NewMetrics(nopRegisterer{})
+	}
+	return &Handler{w: w, opts: opts, tokens: newTokens(opts.Tokens), log: opts.Logger, m: opts.Metrics}
+}
+
+// Mount adds the API routes to mux.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.Handle("/v1/articles", h)
+}
+
+// Accepted is the 202 answer.
+type Accepted struct {
+	Accepted int           `json:"accepted"`
+	Articles []AcceptedRef `json:"articles"`
+}
+
+// AcceptedRef pairs the sender's id (or "") with the assigned article_id.
+type AcceptedRef struct {
+	ID        string `json:"id"`
+	ArticleID string `json:"article_id"`
+}
+
+// ServeHTTP handles one request and counts it by status code.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res, apiErr := h.handle(w, r)
+	if apiErr != nil {
+		if apiErr.status >= 500 {
+			h.log.Warn("request failed", "status", apiErr.status, "code", apiErr.code, "msg", apiErr.message)
+		}
+		writeError(w, apiErr)
+		h.m.requests.WithLabelValues(strconv.Itoa(apiErr.status)).Inc()
+		return
+	}
+	writeJSON(w, http.StatusAccepted, res)
+	h.m.requests.WithLabelValues(strconv.Itoa(http.StatusAccepted)).Inc()
+}
+
+func (h *Handler) handle(w http.ResponseWriter, r *http.Request) (*Accepted, *apiError) {
+	if r.Method != http.MethodPost {
+		return nil, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed; use POST", r.Method)
+	}
+	if e := h.tokens.check(r); e != nil {
+		return nil, e
+	}
+	ndjson, e := mediaType(r.Header.Get("Content-Type"))
+	if e != nil {
+		return nil, e
+	}
+	body, e := h.readBody(w, r)
+	if e != nil {
+		return nil, e
+	}
+	lines, e := h.split(body, ndjson)
+	if e != nil {
+		return nil, e
+	}
+	articles, e := h.decode(lines)
+	if e != nil {
+		return nil, e
+	}
+	return h.publish(r.Context(), articles, lines)
+}
+
+// mediaType accepts application/json (one article) and
+// application/x-ndjson (a batch, one article per line).
+func mediaType(ct string) (ndjson bool, _ *apiError) {
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case err == nil && mt == "application/json":
+		return false, nil
+	case err == nil && mt == "application/x-ndjson":
+		return true, nil
+	}
+	if ct == "" {
+		ct = "none"
+	}
+	return false, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		"Content-Type %s is not supported: send application/json (one article) or application/x-ndjson (one article per line)", ct)
+}
+
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.ContentLength > h.opts.MaxBody {
+		h.m.bodyBytes.Observe(float64(r.ContentLength))
+		return nil, errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body is %d bytes; the limit is %d bytes", r.ContentLength, h.opts.MaxBody)
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + 1)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
+	h.m.bodyBytes.Observe(float64(buf.Len()))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body exceeds the limit of %d bytes", mbe.Limit)
+	case err != nil:
+		return nil, errorf(http.StatusBadRequest, CodeInvalidArticle, "reading the body: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// line is one article's bytes and its 1-based line number.
+type line struct {
+	n    int
+	data []byte
+}
+
+// split cuts an NDJSON body into its non-blank lines (a single JSON body is
+// line 1) and enforces the batch limit before any article is decoded.
+func (h *Handler) split(body []byte, ndjson bool) ([]line, *apiError) {
+	if !ndjson {
+		return []line{{n: 1, data: body}}, nil
+	}
+	var lines []line
+	for n, rest := 1, body; len(rest) > 0; n++ {
+		l, after, _ := bytes.Cut(rest, []byte{'\n'})
+		rest = after
+		if len(bytes.TrimSpace(l)) == 0 {
+			continue
+		}
+		if len(lines) == h.opts.MaxBatch {
+			return nil, errorf(http.StatusRequestEntityTooLarge, CodeBatchTooLarge, "the batch has more than %d articles", h.opts.MaxBatch)
+		}
+		lines = append(lines, line{n: n, data: l})
+	}
+	if len(lines) == 0 {
+		return nil, &apiError{status: http.StatusBadRequest, code: CodeInvalidArticle, message: "the batch has no articles",
+			details: []Detail{{Line: 1, Reason: "empty body: expected one JSON object per line"}}}
+	}
+	return lines, nil
+}
+
+// maxDetails caps the per-article details of a 400 answer.
+const maxDetails = 100
+
+// decode validates every line, in parallel for large batches. All or
+// nothing: any invalid article fails the request with the details of all.
+func (h *Handler) decode(lines []line) ([]event.Article, *apiError) {
+	articles := make([]event.Article, len(lines))
+	errs := make([]error, len(lines))
+	decodeRange := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			articles[i], errs[i] = event.DecodeArticle(lines[i].data, event.DecodeOptions{})
+		}
+	}
+	const chunk = 256
+	if workers := min(runtime.GOMAXPROCS(0), (len(lines)+chunk-1)/chunk); workers > 1 {
+		var wg sync.WaitGroup
+		per := (len(lines) + workers - 1) / workers
+		for lo := 0; lo < len(lines); lo += per {
+			wg.Go(func() { decodeRange(lo, min(lo+per, len(lines))) })
+		}
+		wg.Wait()
+	} else {
+		decodeRange(0, len(lines))
+	}
+
+	invalid := 0
+	var details []Detail
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		invalid++
+		var ve *event.ValidationError
+		if !errors.As(err, &ve) {
+			ve = &event.ValidationError{Problems: []event.Problem{{Reason: err.Error()}}}
+		}
+		for _, p := range ve.Problems {
+			if len(details) < maxDetails {
+				details = append(details, Detail{Line: lines[i].n, Field: p.Field, Reason: p.Reason})
+			}
+		}
+	}
+	if invalid == 0 {
+		return articles, nil
+	}
+	h.m.rejected.WithLabelValues("invalid").Add(float64(invalid))
+	h.m.rejected.WithLabelValues("batch").Add(float64(len(lines) - invalid))
+	msg := strconv.Itoa(invalid) + " of " + strconv.Itoa(len(lines)) + " articles are invalid; nothing was accepted"
+	if len(lines) == 1 {
+		msg = "the article is invalid"
+	}
+	return nil, &apiError{status: http.StatusBadRequest, code: CodeInvalidArticle, message: msg, details: details}
+}
+
+// publish stamps the articles and writes them in one WriteMessages call,
+// keyed by article_id, so a batch costs one round of produce requests.
+func (h *Handler) publish(ctx context.Context, articles []event.Article, lines []line) (*Accepted, *apiError) {
+	now := h.opts.Now().UTC()
+	msgs := make([]kafka.Message, len(articles))
+	res := &Accepted{Accepted: len(articles), Articles: make([]AcceptedRef, len(articles))}
+	for i := range articles {
+		a := &articles[i]
+		a.ArticleID = event.ArticleID(a.URL, a.Text)
+		a.ReceivedAt = now
+		v, err := json.Marshal(a)
+		if err != nil { // cannot happen: DecodeArticle guarantees encodable values
+			return nil, errorf(http.StatusInternalServerError, "internal", "encoding article %d: %v", i+1, err)
+		}
+		if len(v)+len(a.ArticleID) > h.opts.MaxMessageBytes {
+			h.m.rejected.WithLabelValues("too_large").Add(float64(len(articles)))
+			return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: CodeArticleTooLarge,
+				message: "an article is too large for Kafka; nothing was accepted",
+				details: []Detail{{Line: lines[i].n, Reason: "encoded article is " + strconv.Itoa(len(v)) + " bytes; the limit is " + strconv.Itoa(h.opts.MaxMessageBytes)}}}
+		}
+		msgs[i] = kafka.Message{Key: []byte(a.ArticleID), Value: v}
+		res.Articles[i] = AcceptedRef{ID: a.ID, ArticleID: a.ArticleID}
+	}
+
+	// A client that hangs up does not cut the write short: half-published
+	// batches are harmless (ids are stable) but wasteful.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opts.PublishTimeout)
+	defer cancel()
+	start := time.Now()
+	err := h.w.WriteMessages(wctx, msgs...)
+	h.m.publishSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		e := publishError(err, h.opts.MaxMessageBytes)
+		reason := "unavailable"
+		if e.status == http.StatusRequestEntityTooLarge {
+			reason = "too_large"
+		}
+		h.m.rejected.WithLabelValues(reason).Add(float64(len(articles)))
+		h.log.Warn("publish failed", "articles", len(articles), "err", err)
+		return nil, e
+	}
+	h.m.accepted.Add(float64(len(articles)))
+	return res, nil
+}
+
+// nopRegisterer lets tests build a handler without a registry.
+type nopRegisterer struct{}
+
+func (nopRegisterer) Register(prometheus.Collector) error  { return nil }
+func (nopRegisterer) MustRegister(...prometheus.Collector) {}
+func (nopRegisterer) Unregister(prometheus.Collector) bool { return true }

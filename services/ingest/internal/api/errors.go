@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// Error codes of the JSON envelope; clients branch on these, not on the
+// message text.
+const (
+	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeUnsupportedMedia = "unsupported_media_type"
+	CodeBodyTooLarge     = "body_too_large"
+	CodeBatchTooLarge    = "batch_too_large"
+	CodeArticleTooLarge  = "article_too_large"
+	CodeInvalidArticle   = "invalid_article"
+	CodeUnavailable      = "kafka_unavailable"
+	CodeNotFound         = "not_found"
+)
+
+// retryAfterSeconds is what a 503 tells clients to wait.
+const retryAfterSeconds = "5"
+
+// Detail is one problem of one article. Line is the NDJSON line (1-based;
+// 1 for a single JSON body); Field is a JSON pointer into that article.
+type Detail struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// apiError is every non-2xx answer: the status, the envelope and the
+// headers that go with it.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	details []Detail
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+type envelope struct {
+	Error envelopeBody `json:"error"`
+}
+
+type envelopeBody struct {
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+	Details []Detail `json:"details,omitempty"`
+}
+
+// writeError is the one place an error reaches the client: status, the
+// headers each status requires, and the JSON envelope
+// {"error": {"code", "message", "details"}}.
+func writeError(w http.ResponseWriter, e *apiError) {
+	h := w.Header()
+	switch e.status {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="tension"`)
+	case http.StatusForbidden:
+		h.Set("WWW-Authenticate", `Bearer realm="tension", error="invalid_token"`)
+	case http.StatusMethodNotAllowed:
+		h.Set("Allow", http.MethodPost)
+	case http.StatusServiceUnavailable:
+		h.Set("Retry-After", retryAfterSeconds)
+	}
+	writeJSON(w, e.status, envelope{Error: envelopeBody{Code: e.code, Message: e.message, Details: e.details}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do
+}
+
+// publishError maps a failed Kafka write to the answer: an article the
+// broker refuses for its size is the client's problem (413); everything
+// else — brokers down, leader elections, timeouts, acks missing — is ours
+// and temporary (503 with Retry-After), and the whole request may be sent
+// again: article ids are stable, so a repeat is the same article.
+func publishError(err error, maxMessageBytes int) *apiError {
+	if isTooLarge(err) {
+		return errorf(http.StatusRequestEntityTooLarge, CodeArticleTooLarge,
+			"an article is too large for Kafka (limit %d bytes encoded)", maxMessageBytes)
+	}
+	reason := "Kafka did not acknowledge the articles"
+	if errors.Is(err, context.DeadlineExceeded) {
+		reason = "Kafka did not acknowledge the articles in time"
+	}
+	return errorf(http.StatusServiceUnavailable, CodeUnavailable,
+		"%s; nothing was accepted, retry after %s s", reason, retryAfterSeconds)
+}
+
+func isTooLarge(err error) bool {
+	var we kafka.WriteErrors
+	if errors.As(err, &we) {
+		for _, e := range we {
+			if e != nil && isTooLarge(e) {
+				return true
+			}
+		}
+		return false
+	}
+	var mtl kafka.MessageTooLargeError
+	return errors.As(err, &mtl) || errors.Is(err, kafka.MessageSizeTooLarge)
+}

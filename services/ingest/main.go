@@ -1,0 +1,143 @@
+// Command ingest accepts articles over HTTP (POST /v1/articles: one JSON
+// article or an NDJSON batch), validates them, gives each its stable
+// article_id and publishes them to articles.raw.v1, answering 202 only after
+// Kafka acknowledged.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/services/ingest/internal/api"
+	"github.com/tension-dev/tension/services/ingest/internal/config"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "ingest:", err)
+		os.Exit(1)
+	}
+}
+
+// run wires and runs the service until ctx ends, then shuts down in order:
+// readiness off, stop accepting and drain in-flight requests, close the
+// Kafka writer. Tests run it in-process with their own ctx (no signals).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runListener(ctx, args, getenv, stdout, stderr, nil)
+}
+
+// runListener is run on an already bound listener when ln is not nil
+// (tests bind port 0 and pass the listener).
+func runListener(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ln net.Listener) error {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := admin.NewLogger(stdout, cfg.LogLevel, "ingest")
+	if cfg.InsecureNoAuth && len(cfg.Tokens) == 0 {
+		logger.Warn("running WITHOUT authentication (-insecure-no-auth): anyone who can reach the port can publish")
+	}
+	reg := admin.NewRegistry()
+
+	w := kafkax.NewWriter(cfg.Brokers, cfg.Topic, 0)
+	w.BatchBytes = int64(cfg.MaxMessageBytes)
+	w.WriteTimeout = cfg.PublishTimeout
+	defer func() {
+		if err := w.Close(); err != nil {
+			logger.Warn("closing kafka writer", "err", err)
+		}
+	}()
+
+	// Topics are ensured in the background until it succeeds, so ingest
+	// starts (and answers 503) while Kafka is still coming up.
+	var topicsReady atomic.Bool
+	ready := admin.NewReadiness(map[string]admin.Check{
+		"kafka": func(ctx context.Context) error { return kafkax.Ping(ctx, cfg.Brokers) },
+		"topics": func(ctx context.Context) error {
+			if topicsReady.Load() {
+				return nil
+			}
+			if err := ensureTopics(ctx, cfg); err != nil {
+				return err
+			}
+			topicsReady.Store(true)
+			logger.Info("topics ensured", "partitions", cfg.Partitions)
+			return nil
+		},
+	})
+
+	h := api.New(w, api.Options{
+		Tokens:          cfg.Tokens,
+		MaxBody:         cfg.MaxBody,
+		MaxBatch:        cfg.MaxBatch,
+		MaxMessageBytes: cfg.MaxMessageBytes,
+		PublishTimeout:  cfg.PublishTimeout,
+		Logger:          logger.With("component", "api"),
+		Metrics:         api.NewMetrics(reg),
+	})
+	mux := http.NewServeMux()
+	h.Mount(mux)
+	admin.Mount(mux, reg, ready)
+
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	bg.Go(func() { ready.Run(bgCtx, cfg.ReadyInterval) })
+	defer func() { stopBG(); bg.Wait() }()
+
+	if ln == nil {
+		ln, err = net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+		}
+	}
+	logger.Info("starting", "addr", ln.Addr().String(), "brokers", cfg.Brokers, "topic", cfg.Topic,
+		"tokens", len(cfg.Tokens), "max_body", cfg.MaxBody, "max_batch", cfg.MaxBatch)
+
+	// Shutdown: when ctx ends, readiness goes off first, then the server
+	// stops accepting and drains (admin.ServeListener), then the deferred
+	// Close flushes and closes the writer.
+	srvCtx, stopSrv := context.WithCancel(context.Background())
+	defer stopSrv()
+	go func() {
+		select {
+		case <-ctx.Done():
+			ready.Drain()
+			logger.Info("shutting down: readiness off, draining requests")
+			stopSrv()
+		case <-srvCtx.Done():
+		}
+	}()
+	err = admin.ServeListener(srvCtx, ln, mux, cfg.ShutdownGrace, logger)
+	logger.Info("stopped", "err", err)
+	return err
+}
+
+func ensureTopics(ctx context.Context, cfg config.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return kafkax.EnsureTopics(ctx, cfg.Brokers,
+		kafkax.TopicSpec{Name: cfg.Topic, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true},
+	)
+}
