@@ -38,8 +38,8 @@ type ingestClient struct {
 
 type postResult struct {
 	accepted    int
-	retries503  int
-	retriesMisc int
+	retries503  int // requests repeated after a 503
+	retriesMisc int // requests repeated after other 5xx, 429 or a transport error
 }
 
 // permanentError is a response that retrying will not fix (400, 401, 403,
@@ -68,7 +68,6 @@ func (c *ingestClient) post(ctx context.Context, body []byte, n int) (postResult
 				return res, ctx.Err()
 			}
 			wait = backoff
-			res.retriesMisc++
 		case status == http.StatusAccepted || status == http.StatusOK:
 			var r struct {
 				Accepted int `json:"accepted"`
@@ -83,17 +82,20 @@ func (c *ingestClient) post(ctx context.Context, body []byte, n int) (postResult
 			return res, nil
 		case status == http.StatusServiceUnavailable:
 			wait = retryAfter(hdr.Get("Retry-After"), time.Now())
-			res.retries503++
 			err = fmt.Errorf("ingest answered 503: %s", short(respBody))
 		case status == http.StatusTooManyRequests || status >= 500:
 			wait = max(backoff, retryAfter(hdr.Get("Retry-After"), time.Now()))
-			res.retriesMisc++
 			err = fmt.Errorf("ingest answered %d: %s", status, short(respBody))
 		default:
 			return res, &permanentError{status, short(respBody)}
 		}
 		if attempt >= c.retries {
 			return res, fmt.Errorf("giving up after %d retries: %w", attempt, err)
+		}
+		if status == http.StatusServiceUnavailable {
+			res.retries503++
+		} else {
+			res.retriesMisc++
 		}
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return res, serr
