@@ -71,7 +71,7 @@ func ReaderConfig(brokers []string, group, topic string) kafka.ReaderConfig {
 		ReadBatchTimeout:      2 * time.Second,
 		QueueCapacity:         2000,
 		HeartbeatInterval:     time.Second,
-		SessionTimeout:        10 * time.Second,
+		SessionTimeout:        6 * time.Second, // the broker minimum: a killed member stalls its partitions this long
 		RebalanceTimeout:      10 * time.Second,
 		JoinGroupBackoff:      500 * time.Millisecond,
 		CommitInterval:        0,
@@ -164,4 +164,20 @@ func Header(m kafka.Message, key string) string {
 		}
 	}
 	return ""
+}
+
+// DeleteTopics deletes topics; tests use it to clean up after themselves.
+func DeleteTopics(ctx context.Context, brokers []string, topics ...string) error {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
+	resp, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: topics})
+	if err != nil {
+		return fmt.Errorf("kafkax: delete topics: %w", err)
+	}
+	var errs []error
+	for name, terr := range resp.Errors {
+		if terr != nil && !errors.Is(terr, kafka.UnknownTopicOrPartition) {
+			errs = append(errs, fmt.Errorf("kafkax: delete topic %s: %w", name, terr))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -26,6 +26,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	workers := fs.Int("workers", "ENRICHER_WORKERS", 0, "tagging goroutines (0 = one per CPU)")
 	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
+	inTopic := fs.String("in-topic", "TOPIC_RAW", event.TopicRaw, "topic of raw articles")
+	outTopic := fs.String("out-topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
+	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
 	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,16 +42,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("load tagger: %w", err)
 	}
 	if err := kafkax.EnsureTopics(ctx, brokerList,
-		kafkax.TopicSpec{Name: event.TopicRaw, Partitions: *partitions},
-		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: *partitions},
-		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: *partitions}); err != nil {
+		kafkax.TopicSpec{Name: *inTopic, Partitions: *partitions},
+		kafkax.TopicSpec{Name: *outTopic, Partitions: *partitions},
+		kafkax.TopicSpec{Name: *dlqTopic, Partitions: *partitions}); err != nil {
 		return err
 	}
-	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, event.TopicRaw))
+	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, *inTopic))
 	defer reader.Close()
-	out := kafkax.NewWriter(brokerList, event.TopicEnriched, 0)
+	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
-	dlq := kafkax.NewWriter(brokerList, event.TopicDLQ, 0)
+	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 
 	ready := admin.NewReadiness(map[string]admin.Check{

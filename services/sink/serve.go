@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
+	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
+	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
 	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,20 +48,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if err := kafkax.EnsureTopics(ctx, brokerList,
-		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: *partitions},
-		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: *partitions}); err != nil {
+		kafkax.TopicSpec{Name: *topic, Partitions: *partitions},
+		kafkax.TopicSpec{Name: *dlqTopic, Partitions: *partitions}); err != nil {
 		return err
 	}
-	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, event.TopicEnriched))
+	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, *topic))
 	defer reader.Close()
-	dlq := kafkax.NewWriter(brokerList, event.TopicDLQ, 0)
+	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 
 	ready := admin.NewReadiness(map[string]admin.Check{
 		"clickhouse": func(ctx context.Context) error { return conn.Ping(ctx) },
 		"kafka":      func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
 	})
-	s := sink.New(sink.Config{MaxBatch: *maxBatch, FlushInterval: *flushEvery},
+	s := sink.New(sink.Config{Topic: *topic, MaxBatch: *maxBatch, FlushInterval: *flushEvery},
 		reader, dlq, store.New(conn), logger, sink.NewMetrics(reg))
 
 	mux := http.NewServeMux()

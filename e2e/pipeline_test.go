@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// repoRoot is where samples/ lives.
+func repoRoot() string {
+	if r := os.Getenv("TENSION_REPO"); r != "" {
+		return r
+	}
+	r, _ := filepath.Abs("..")
+	return r
+}
+
+// sharedDir is ../shared beside the repository (TENSION_SHARED overrides).
+func sharedDir() string {
+	if s := os.Getenv("TENSION_SHARED"); s != "" {
+		return s
+	}
+	return filepath.Join(repoRoot(), "..", "shared")
+}
+
+// seedArticle turns the seed article file into an ingest line.
+func seedArticle(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(sharedDir(), "seeds", "seed-article.txt"))
+	if err != nil {
+		t.Fatalf("seed article: %v (set TENSION_SHARED to the shared/ folder)", err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	var body []string
+	for _, l := range lines[1:] {
+		if l = strings.TrimSpace(l); l != "" && l != "topics" {
+			body = append(body, l)
+		}
+	}
+	line, _ := json.Marshal(map[string]string{"id": "seed-article", "title": strings.TrimSpace(lines[0]),
+		"text": strings.Join(body, "\n"), "published_at": "2025-05-01T06:00:00Z", "source": "seed"})
+	return line
+}
+
+func sampleLines(t *testing.T) [][]byte {
+	t.Helper()
+	f, err := os.Open(filepath.Join(repoRoot(), "samples", "articles.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if l := bytes.TrimSpace(sc.Bytes()); len(l) > 0 {
+			out = append(out, append([]byte(nil), l...))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// metric reads one sample of a counter from a service's /metrics.
+func (s *stack) metric(service, name string) float64 {
+	s.t.Helper()
+	resp, err := http.Get("http://" + s.addrs[service] + "/metrics")
+	if err != nil {
+		s.t.Fatalf("metrics of %s: %v", service, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` ([0-9.e+-]+)$`)
+	m := re.FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(string(m[1]), 64)
+	return v
+}
+
+func TestIntegrationEndToEnd(t *testing.T) {
+	s := newStack(t)
+	s.startAll()
+
+	lines := append(sampleLines(t), seedArticle(t))
+	body := append(bytes.Join(lines, []byte("\n")), '\n')
+	code, resp := s.post(body, "application/x-ndjson")
+	if code != http.StatusAccepted {
+		t.Fatalf("POST samples: %d %s", code, resp)
+	}
+	var accepted struct {
+		Accepted int `json:"accepted"`
+	}
+	json.Unmarshal(resp, &accepted)
+	if accepted.Accepted != len(lines) {
+		t.Fatalf("accepted %d of %d", accepted.Accepted, len(lines))
+	}
+
+	from := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Now().UTC().Add(48 * time.Hour).Truncate(24 * time.Hour)
+	want := int64(len(lines))
+	day := s.waitVisible("CN-US", "day", from, to, want, 2*time.Minute)
+	if month := s.index("CN-US", "month", from, to); month.total() != want {
+		t.Fatalf("month buckets count %d articles, want %d", month.total(), want)
+	}
+	var dyadArticles int64
+	for _, b := range day.Buckets {
+		dyadArticles += b.DyadArticles
+	}
+	if dyadArticles == 0 {
+		t.Fatal("no article was tagged with the CN-US dyad")
+	}
+
+	ctx := context.Background()
+	var distinct, entities, cues uint64
+	if err := s.ch.QueryRow(ctx, "SELECT uniqExact(article_id) FROM articles").Scan(&distinct); err != nil {
+		t.Fatal(err)
+	}
+	if int64(distinct) != want {
+		t.Fatalf("articles table has %d distinct articles, want %d", distinct, want)
+	}
+	s.ch.QueryRow(ctx, "SELECT count() FROM entities").Scan(&entities)
+	s.ch.QueryRow(ctx, "SELECT count() FROM cues").Scan(&cues)
+	if entities == 0 || cues == 0 {
+		t.Fatalf("entities %d, cues %d: want both stored", entities, cues)
+	}
+	var seedEntities uint64
+	if err := s.ch.QueryRow(ctx, `SELECT count() FROM entities WHERE canonical LIKE '%Yuyuan%' AND article_id IN
+		(SELECT article_id FROM articles WHERE source = 'seed')`).Scan(&seedEntities); err != nil {
+		t.Fatal(err)
+	}
+	if seedEntities == 0 {
+		t.Error("the seed article's Yuyuan Tantian entity is not stored")
+	}
+
+	// Sending everything again changes nothing: every article is a duplicate.
+	if code, resp := s.post(body, "application/x-ndjson"); code != http.StatusAccepted {
+		t.Fatalf("POST again: %d %s", code, resp)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for s.metric("sink", `tension_sink_messages_total{outcome="duplicate"}`) < float64(want) {
+		if time.Now().After(deadline) {
+			t.Fatal("the sink did not see the resent articles within a minute")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := s.index("CN-US", "day", from, to).total(); got != want {
+		t.Fatalf("after resending, the index counts %d articles, want %d", got, want)
+	}
+	s.checkIndexMatchesRaw(from, to)
+}
+
+// checkIndexMatchesRaw runs `sink rebuild -dry-run`: it exits non-zero and
+// lists the buckets if the journal differs from the raw rows.
+func (s *stack) checkIndexMatchesRaw(from, to time.Time) {
+	s.t.Helper()
+	cmd := exec.Command(filepath.Join(s.bin, "sink"), "rebuild", "-dry-run",
+		"-from", from.Format(time.RFC3339), "-to", to.Format(time.RFC3339))
+	cmd.Env = s.env("sink")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("index differs from the raw rows: %v\n%s", err, tail(string(out), 3000))
+	}
+}

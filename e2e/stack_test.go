@@ -1,0 +1,311 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/kafkax"
+)
+
+// stack is one isolated pipeline: its own topics, consumer groups and
+// ClickHouse database on the shared local servers, and the four services
+// as child processes.
+type stack struct {
+	t       *testing.T
+	bin     string
+	logs    string
+	db      string
+	ch      driver.Conn
+	brokers string
+	token   string
+	topics  struct{ raw, enriched, dlq string }
+	addrs   map[string]string
+	mu      sync.Mutex
+	procs   map[string]*exec.Cmd
+	starts  map[string]int
+}
+
+func binDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TENSION_BIN")
+	if dir == "" {
+		dir, _ = filepath.Abs("../bin")
+	}
+	for _, b := range []string{"ingest", "enricher", "sink", "query"} {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			t.Fatalf("%s/%s missing: run `make build` (make test does)", dir, b)
+		}
+	}
+	return dir
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	chtest.Integration(t)
+	s := &stack{t: t, bin: binDir(t), brokers: kafkax.DefaultBrokers, token: randomHex(16),
+		addrs: map[string]string{}, procs: map[string]*exec.Cmd{}, starts: map[string]int{}}
+	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
+		s.brokers = b
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := kafkax.Ping(ctx, kafkax.Brokers(s.brokers)); err != nil {
+		t.Fatalf("Kafka at %s: %v", s.brokers, err)
+	}
+	s.ch, s.db = chtest.Open(t, "tension_e2e")
+	id := randomHex(4)
+	s.topics.raw = "e2e." + id + ".articles.raw.v1"
+	s.topics.enriched = "e2e." + id + ".articles.enriched.v1"
+	s.topics.dlq = "e2e." + id + ".articles.dlq.v1"
+	s.logs = t.TempDir()
+	if dir := os.Getenv("TENSION_E2E_LOGS"); dir != "" {
+		s.logs = filepath.Join(dir, t.Name())
+		os.MkdirAll(s.logs, 0o755)
+	}
+	for _, name := range []string{"ingest", "enricher", "sink", "query"} {
+		s.addrs[name] = freeAddr(t)
+	}
+	t.Cleanup(s.stopAll)
+	t.Cleanup(func() { s.deleteTopics() })
+	return s
+}
+
+func (s *stack) env(name string) []string {
+	env := append(os.Environ(),
+		"KAFKA_BROKERS="+s.brokers,
+		"CLICKHOUSE_ADDR="+chtest.Addr(),
+		"CLICKHOUSE_DB="+s.db,
+		"TOPIC_RAW="+s.topics.raw,
+		"TOPIC_ENRICHED="+s.topics.enriched,
+		"TOPIC_DLQ="+s.topics.dlq,
+		"ENRICHER_GROUP=e2e-enricher-"+s.db,
+		"SINK_GROUP=e2e-sink-"+s.db,
+		"TENSION_TOKENS="+s.token,
+		"LOG_LEVEL=info",
+	)
+	return append(env, strings.ToUpper(name)+"_ADDR="+s.addrs[name])
+}
+
+func (s *stack) args(name string) []string {
+	switch name {
+	case "ingest":
+		return []string{"-topic", s.topics.raw, "-addr", s.addrs[name]}
+	default:
+		return []string{"-addr", s.addrs[name]}
+	}
+}
+
+// start launches a service and waits until /readyz answers 200.
+func (s *stack) start(name string) {
+	s.t.Helper()
+	s.mu.Lock()
+	s.starts[name]++
+	logPath := filepath.Join(s.logs, fmt.Sprintf("%s.%d.log", name, s.starts[name]))
+	s.mu.Unlock()
+	logf, err := os.Create(logPath)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(s.bin, name), s.args(name)...)
+	cmd.Env = s.env(name)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { cmd.Wait(); logf.Close() }()
+	s.mu.Lock()
+	s.procs[name] = cmd
+	s.mu.Unlock()
+	s.waitReady(name, logPath)
+}
+
+func (s *stack) waitReady(name, logPath string) {
+	s.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + s.addrs[name] + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log, _ := os.ReadFile(logPath)
+	s.t.Fatalf("%s not ready after 60s; log:\n%s", name, tail(string(log), 3000))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+// signal sends sig to a running service and waits for it to exit.
+func (s *stack) signal(name string, sig syscall.Signal) {
+	s.t.Helper()
+	s.mu.Lock()
+	cmd := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(sig)
+	done := make(chan struct{})
+	go func() {
+		for cmd.ProcessState == nil {
+			if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		s.t.Errorf("%s did not exit within 30s of %v", name, sig)
+	}
+}
+
+func (s *stack) stopAll() {
+	for _, name := range []string{"ingest", "query", "enricher", "sink"} {
+		s.signal(name, syscall.SIGTERM)
+	}
+}
+
+func (s *stack) deleteTopics() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	kafkax.DeleteTopics(ctx, kafkax.Brokers(s.brokers), s.topics.raw, s.topics.enriched, s.topics.dlq)
+}
+
+func (s *stack) startAll() {
+	for _, name := range []string{"sink", "enricher", "ingest", "query"} {
+		s.start(name)
+	}
+}
+
+// post sends an NDJSON body to ingest and returns the status and body.
+func (s *stack) post(body []byte, contentType string) (int, []byte) {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+s.addrs["ingest"]+"/v1/articles", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("POST /v1/articles: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// indexResponse is the part of GET /v1/index the tests read.
+type indexResponse struct {
+	Buckets []struct {
+		Start         time.Time `json:"start"`
+		Articles      int64     `json:"articles"`
+		DyadArticles  int64     `json:"dyad_articles"`
+		Escalating    int64     `json:"escalating"`
+		Deescalating  int64     `json:"deescalating"`
+		Mixed         int64     `json:"mixed"`
+		SumScore      float64   `json:"sum_score"`
+		NetTension    float64   `json:"net_tension"`
+		TensionShare  float64   `json:"tension_share"`
+		TensionIndex  float64   `json:"tension_index"`
+	} `json:"buckets"`
+}
+
+func (s *stack) index(pair, interval string, from, to time.Time) indexResponse {
+	s.t.Helper()
+	q := url.Values{"pair": {pair}, "interval": {interval}, "from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}
+	var r indexResponse
+	s.getJSON("/v1/index?"+q.Encode(), &r)
+	return r
+}
+
+func (s *stack) getJSON(path string, v any) int {
+	s.t.Helper()
+	resp, err := http.Get("http://" + s.addrs["query"] + path)
+	if err != nil {
+		s.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == 200 && v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			s.t.Fatalf("GET %s: decode: %v\n%s", path, err, tail(string(b), 500))
+		}
+	}
+	return resp.StatusCode
+}
+
+func (r indexResponse) total() int64 {
+	var n int64
+	for _, b := range r.Buckets {
+		n += b.Articles
+	}
+	return n
+}
+
+// waitVisible polls the index until it counts want articles in [from, to)
+// and fails at once if it ever counts more.
+func (s *stack) waitVisible(pair, interval string, from, to time.Time, want int64, timeout time.Duration) indexResponse {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var r indexResponse
+	for {
+		r = s.index(pair, interval, from, to)
+		got := r.total()
+		if got > want {
+			s.t.Fatalf("index counts %d articles, more than the %d sent", got, want)
+		}
+		if got == want {
+			return r
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("index counts %d of %d articles after %v (logs in %s)", got, want, timeout, s.logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
