@@ -243,16 +243,16 @@ func (s *stack) post(body []byte, contentType string) (int, []byte) {
 // indexResponse is the part of GET /v1/index the tests read.
 type indexResponse struct {
 	Buckets []struct {
-		Start         time.Time `json:"start"`
-		Articles      int64     `json:"articles"`
-		DyadArticles  int64     `json:"dyad_articles"`
-		Escalating    int64     `json:"escalating"`
-		Deescalating  int64     `json:"deescalating"`
-		Mixed         int64     `json:"mixed"`
-		SumScore      float64   `json:"sum_score"`
-		NetTension    float64   `json:"net_tension"`
-		TensionShare  float64   `json:"tension_share"`
-		TensionIndex  float64   `json:"tension_index"`
+		Start        time.Time `json:"start"`
+		Articles     int64     `json:"articles"`
+		DyadArticles int64     `json:"dyad_articles"`
+		Escalating   int64     `json:"escalating"`
+		Deescalating int64     `json:"deescalating"`
+		Mixed        int64     `json:"mixed"`
+		SumScore     float64   `json:"sum_score"`
+		NetTension   float64   `json:"net_tension"`
+		TensionShare float64   `json:"tension_share"`
+		TensionIndex float64   `json:"tension_index"`
 	} `json:"buckets"`
 }
 
