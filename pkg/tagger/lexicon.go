@@ -366,10 +366,7 @@ func loadLexicon() (*lexicon, error) {
 	}
 	classes := map[string][][]string{}
 	err = eachLine("cues.tsv", func(f []string) error {
-		if strings.HasPrefix(f[0], "@") {
-			if len(f) != 2 {
-				return fmt.Errorf("class line wants 2 fields, got %d", len(f))
-			}
+		if strings.HasPrefix(f[0], "@") && !strings.Contains(f[0], " ") && len(f) == 2 {
 			var alts [][]string
 			for _, a := range splitAlts(f[1]) {
 				alts = append(alts, strings.Fields(normalize(a)))

@@ -1,0 +1,640 @@
+package tagger
+
+import (
+	"sort"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+type countrySal struct {
+	code  string
+	score float64
+	first int32
+	title bool
+	acts  bool // actor or target of a cue named in its sentence
+}
+
+// salience counts how much each state acts or is acted upon: mentions of
+// the country, its demonym, its seat of government, its government bodies and
+// officials; not datelines or capitals used as places.
+func (d *doc) salience() []countrySal {
+	var out []countrySal
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.country == "" || m.place {
+			continue
+		}
+		w := 0.0
+		switch {
+		case m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat:
+			w = 1
+		case m.typ == "GOV":
+			w = 1
+		case m.typ == "PERSON" && m.speaker == "GOV":
+			w = 1
+		default:
+			continue
+		}
+		if d.ts.toks[m.t0].sent <= 1 {
+			w *= 1.5
+		}
+		k := -1
+		for j := range out {
+			if out[j].code == m.country {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
+			out = append(out, countrySal{code: m.country, first: m.t0})
+			k = len(out) - 1
+		}
+		out[k].score += w
+		if d.ts.toks[m.t0].is(fTitle) {
+			out[k].title = true
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].score != out[j].score {
+			return out[i].score > out[j].score
+		}
+		return out[i].first < out[j].first
+	})
+	return out
+}
+
+func mainPair(sal []countrySal) (string, string) {
+	if len(sal) < 2 {
+		if len(sal) == 1 {
+			return sal[0].code, ""
+		}
+		return "", ""
+	}
+	return sal[0].code, sal[1].code
+}
+
+type ref struct {
+	tok     int32
+	country string
+	weak    bool // organisations: targets only
+}
+
+// stateRefs lists the mentions in [a,b) that stand for a state.
+func (d *doc) stateRefs(a, b int, buf []ref) []ref {
+	buf = buf[:0]
+	last := int32(-1)
+	for i := a; i < b; i++ {
+		mi := d.mentAt[i]
+		if mi < 0 || mi == last {
+			continue
+		}
+		last = mi
+		m := &d.ments[mi]
+		if m.country == "" || m.place {
+			continue
+		}
+		switch {
+		case m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV":
+			buf = append(buf, ref{tok: m.t0, country: m.country})
+		case m.typ == "PERSON" && m.speaker == "GOV":
+			buf = append(buf, ref{tok: m.t0, country: m.country})
+		case m.typ == "ORG":
+			buf = append(buf, ref{tok: m.t0, country: m.country, weak: true})
+		}
+	}
+	return buf
+}
+
+var objPreps = map[string]bool{"on": true, "against": true, "to": true, "toward": true, "towards": true, "into": true,
+	"with": true, "from": true, "for": true, "of": true, "at": true, "over": true}
+
+type scoredCue struct {
+	event.Cue
+	signed float64
+	pair   string
+	noact  bool
+}
+
+// stance finds the cues, their modifiers and attribution.
+func (d *doc) stance(ma, mb string) []scoredCue {
+	lex := d.lex
+	toks := d.ts.toks
+	n := len(toks)
+	// verify the parts after gaps, then keep the leftmost-longest cues
+	type vc struct {
+		t0, t1 int32
+		cue    int32
+	}
+	var found []vc
+	for _, c := range d.cues {
+		cd := &lex.cues[c.cue]
+		end := int(c.t1)
+		ok := true
+		for _, seg := range cd.rest {
+			e, m := d.matchSeg(end, seg)
+			if !m {
+				ok = false
+				break
+			}
+			end = e
+		}
+		if ok {
+			found = append(found, vc{c.t0, int32(end), c.cue})
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].t0 != found[j].t0 {
+			return found[i].t0 < found[j].t0
+		}
+		if found[i].t1 != found[j].t1 {
+			return found[i].t1 > found[j].t1
+		}
+		return lex.cues[found[i].cue].weight > lex.cues[found[j].cue].weight
+	})
+	var out []scoredCue
+	end := int32(-1)
+	var refs []ref
+	nSent := d.nSent
+	for _, f := range found {
+		if f.t0 < end {
+			continue
+		}
+		// a cue inside an entity name ("Phase One" is fine; "Trade Representative" is not)
+		if mi := d.mentAt[f.t0]; mi >= 0 && d.ments[mi].kind != mCountry && d.ments[mi].kind != mDemonym && d.ments[mi].kind != mSeat {
+			continue
+		}
+		end = f.t1
+		cd := &lex.cues[f.cue]
+		c0, c1 := int(f.t0), int(f.t1)
+		s0, s1 := d.sentRange(c0)
+		sent := toks[c0].sent
+		// clause start for negation and modifiers
+		cl := c0
+		for cl > s0 {
+			p := &toks[cl-1]
+			if p.punct == ',' || p.punct == ';' || p.punct == ':' || p.punct == '-' || p.punct == '(' || (p.punct == '"' && cl-1 != c0-1) {
+				break
+			}
+			if d.has(cl-1, wCLAUSE) && !d.normIs(cl-1, "and") && !d.normIs(cl-1, "as") && !d.normIs(cl-1, "who") {
+				break
+			}
+			cl--
+		}
+		negs, void := 0, false
+		hedged, future, hypo, background := false, false, false, false
+		for k := cl; k < c0; k++ {
+			w := d.wmask[k]
+			if w == 0 {
+				continue
+			}
+			dist := c0 - k
+			if w&wNEG != 0 && dist <= 6 {
+				negs++
+			}
+			if w&wNEGVOID != 0 && dist <= 8 {
+				void = true
+			}
+			if w&(wHEDGE|wREPORTLOW) != 0 && dist <= 8 {
+				hedged = true
+			}
+			if w&wFUTURE != 0 && dist <= 5 {
+				future = true
+			}
+			if w&wHYPO != 0 {
+				hypo = true
+			}
+			if w&wBACKGROUND != 0 && dist <= 6 {
+				background = true
+			}
+		}
+		for k := s0; k < s1; k++ {
+			if d.wmask[k]&wANON != 0 {
+				hedged = true
+			}
+			if d.wmask[k]&wHYPO != 0 && k < c0 && d.normIs(k, "if") {
+				hypo = true
+			}
+		}
+		if cd.firm {
+			negs = 0
+			void = false
+		}
+		// a bare talks noun is news only with some verb of its own; leave it weak
+		src, stype := d.source(c0, c1, s0, s1)
+		if stype == "" {
+			stype = "NEWS"
+		}
+		if stype == "STATE" || stype == "ANON" {
+			hedged = true
+		}
+		// actor and target
+		refs = d.stateRefs(s0, s1, refs)
+		actor, target := d.actorTarget(refs, c0, c1, s1)
+		if actor == "" && (stype == "GOV") {
+			actor = d.sourceCountry(c0, s0, s1)
+		}
+		named := actor != "" || target != ""
+		if actor == target {
+			target = ""
+		}
+		if actor == "" && target == "" {
+			actor, target = ma, mb
+		} else if actor == "" {
+			actor = counterpart(target, ma, mb)
+		} else if target == "" {
+			target = counterpart(actor, ma, mb)
+		}
+		if actor == "" || target == "" || actor == target {
+			continue
+		}
+		// weight
+		w := cd.weight
+		pol := cd.polarity
+		negated := negs%2 == 1 || void
+		if void {
+			w = 0
+		} else if negs%2 == 1 {
+			pol = -pol
+			w *= negFactor
+		}
+		if hedged {
+			w *= hedgeFactor
+		}
+		if hypo {
+			w *= hypoFactor
+			future = true
+		} else if future {
+			w *= futureFactor
+		}
+		if background {
+			w *= backFactor
+		}
+		if f, ok := speakerFactor[stype]; ok {
+			w *= f
+		}
+		if !cd.noact {
+			if sent <= 1 {
+				w *= leadFactor
+			} else if nSent >= 6 && float64(sent) >= 0.6*float64(nSent) {
+				w *= tailFactor
+			}
+		}
+		if !named && cd.noact {
+			w *= 0.5
+		}
+		t0 := &toks[c0]
+		t1 := &toks[c1-1]
+		s := d.src(t0)
+		cue := event.Cue{
+			Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
+			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
+			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
+			Background: background, Source: src, SourceType: publicType(stype),
+		}
+		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact})
+	}
+	_ = n
+	return out
+}
+
+func publicType(s string) string {
+	if s == "STATE" {
+		return "MEDIA"
+	}
+	return s
+}
+
+func round2(x float64) float64 {
+	return float64(int64(x*100+0.5)) / 100
+}
+
+func pairOf(a, b string) string {
+	if a > b {
+		a, b = b, a
+	}
+	return a + "-" + b
+}
+
+func counterpart(c, ma, mb string) string {
+	switch c {
+	case ma:
+		return mb
+	case mb:
+		return ma
+	}
+	return ma
+}
+
+// matchSeg matches a cue segment after a gap of up to three tokens starting
+// at token k, inside the sentence. It returns the end token.
+func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
+	toks := d.ts.toks
+	if k >= len(toks) || k <= 0 {
+		return 0, false
+	}
+	sent := toks[k-1].sent
+	for gap := 0; gap <= 3; gap++ {
+		st := k + gap
+		if st >= len(toks) || toks[st].sent != sent {
+			return 0, false
+		}
+		if gap > 0 {
+			g := &toks[st-1]
+			if !g.is(fWord) && g.punct != '$' && g.punct != '%' {
+				return 0, false
+			}
+		}
+		if e, ok := d.matchPositions(st, seg); ok {
+			return e, true
+		}
+	}
+	return 0, false
+}
+
+func (d *doc) matchPositions(st int, seg cueSeg) (int, bool) {
+	i := st
+	for _, pos := range seg {
+		best := -1
+		for _, alt := range pos {
+			j := i
+			ok := true
+			for _, w := range alt {
+				if j >= len(d.ts.toks) || !d.normIs(j, w) {
+					ok = false
+					break
+				}
+				j++
+			}
+			if ok && j > best {
+				best = j
+			}
+		}
+		if best < 0 {
+			return 0, false
+		}
+		i = best
+	}
+	return i, true
+}
+
+// actorTarget applies the attribution rules: the subject before the cue acts,
+// the object after it (or after on/against/with/to) is the target; in the
+// passive ("... by X") the agent after "by" acts.
+func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
+	actor, target := "", ""
+	// passive
+	for k := c1; k < s1 && k < c1+3; k++ {
+		if d.normIs(k, "by") {
+			for _, r := range refs {
+				if int(r.tok) > k && int(r.tok) <= k+4 && !r.weak {
+					actor = r.country
+					for i := len(refs) - 1; i >= 0; i-- {
+						if int(refs[i].tok) < c0 && refs[i].country != actor {
+							target = refs[i].country
+							break
+						}
+					}
+					return actor, target
+				}
+			}
+		}
+	}
+	// subject: nearest state before the cue that is not the object of a preposition
+	for i := len(refs) - 1; i >= 0; i-- {
+		r := refs[i]
+		if int(r.tok) >= c0 || r.weak {
+			continue
+		}
+		if objPreps[d.norm(prevWord(d, int(r.tok)))] {
+			continue
+		}
+		actor = r.country
+		break
+	}
+	if actor == "" {
+		for i := len(refs) - 1; i >= 0; i-- {
+			if int(refs[i].tok) < c0 && !refs[i].weak {
+				actor = refs[i].country
+				break
+			}
+		}
+	}
+	for _, r := range refs {
+		if int(r.tok) >= c1 && r.country != actor {
+			target = r.country
+			break
+		}
+	}
+	if target == "" {
+		for i := len(refs) - 1; i >= 0; i-- {
+			if int(refs[i].tok) < c0 && refs[i].country != actor {
+				target = refs[i].country
+				break
+			}
+		}
+	}
+	return actor, target
+}
+
+func prevWord(d *doc, t int) int {
+	p := t - 1
+	if p >= 0 && d.normIs(p, "the") {
+		p--
+	}
+	if p < 0 {
+		return 0
+	}
+	return p
+}
+
+// source finds who says the sentence holding the cue: the nearest reporting
+// verb before the cue ("X said that ...", "according to X"), else one after
+// it ("..., he said"), with the speaker next to it.
+func (d *doc) source(c0, c1, s0, s1 int) (string, string) {
+	// inside a quotation, the speaker is named after it ("...," he said)
+	quotes := 0
+	for k := s0; k < c0; k++ {
+		if d.ts.toks[k].punct == '"' {
+			quotes++
+		}
+	}
+	if quotes%2 == 1 {
+		for k := c1; k < s1; k++ {
+			if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
+				if s, t := d.speakerAt(k, s0, s1); t != "" {
+					return s, t
+				}
+			}
+		}
+	}
+	for k := c0 - 1; k >= s0; k-- {
+		if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
+			if s, t := d.speakerAt(k, s0, s1); t != "" {
+				return s, t
+			}
+		}
+	}
+	for k := c1; k < s1; k++ {
+		if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
+			if s, t := d.speakerAt(k, s0, s1); t != "" {
+				return s, t
+			}
+		}
+	}
+	for k := s0; k < s1; k++ {
+		if d.wmask[k]&wANON != 0 {
+			return "unnamed sources", "ANON"
+		}
+	}
+	return "", ""
+}
+
+func speakerOf(m *mention) string {
+	switch {
+	case m.speaker != "":
+		return m.speaker
+	case m.typ == "MEDIA":
+		return "MEDIA"
+	case m.typ == "ORG":
+		return "ORG"
+	case m.typ == "PERSON":
+		return "PERSON"
+	}
+	return "GOV"
+}
+
+// speakerAt finds the speaker of the reporting verb at token k.
+func (d *doc) speakerAt(k, s0, s1 int) (string, string) {
+	toks := d.ts.toks
+	after := k + int(max8(d.wlen[k], 1))
+	// "according to X", "said X"
+	if d.normIs(k, "according") || d.normIs(k, "citing") || d.normIs(k, "quoting") {
+		if d.wmask[k]&wANON != 0 || (k+2 < s1 && d.wmask[k+2]&wANON != 0) {
+			return "unnamed sources", "ANON"
+		}
+		if after < s1 {
+			if d.wmask[after]&wANON != 0 {
+				return "unnamed sources", "ANON"
+			}
+			for j := after; j < s1 && j < after+4; j++ {
+				if mi := d.mentAt[j]; mi >= 0 && d.ments[mi].kind != mIgnore {
+					m := &d.ments[mi]
+					return d.speakerName(m), speakerOf(m)
+				}
+			}
+		}
+		return "", ""
+	}
+	// state media phrase right before the verb
+	for j := k - 1; j >= s0 && j >= k-8; j-- {
+		if d.wmask[j]&wSTATEMEDIA != 0 && j+int(d.wlen[j]) >= k-1 {
+			return "state media", "STATE"
+		}
+	}
+	// subject before the verb: prefer a person, then a government or outlet
+	best := int32(-1)
+	bestRank := 0
+	for j := k - 1; j >= s0 && j >= k-12; j-- {
+		if toks[j].punct == '.' || toks[j].punct == ';' {
+			break
+		}
+		if mi := d.mentAt[j]; mi >= 0 {
+			m := &d.ments[mi]
+			r := 0
+			switch {
+			case m.typ == "PERSON":
+				r = 4
+			case m.typ == "GOV" || m.kind == mSeat:
+				r = 3
+			case m.typ == "MEDIA":
+				r = 3
+			case m.typ == "ORG":
+				r = 2
+			case (m.kind == mCountry || m.kind == mDemonym) && !m.place:
+				r = 1
+			}
+			if r > bestRank || (r == bestRank && r > 0 && j > int(d.ments[best].t0) && false) {
+				best, bestRank = mi, r
+			}
+			j = int(m.t0)
+			if r == 4 {
+				break
+			}
+		}
+		w := d.norm(j)
+		if j == k-1 || j == k-2 {
+			switch w {
+			case "he", "she":
+				if p := d.lastPerson(k); p >= 0 {
+					return d.speakerName(&d.ments[p]), speakerOf(&d.ments[p])
+				}
+			case "analysts", "economists", "strategists", "analyst", "economist", "strategist":
+				if bestRank < 4 {
+					return w, "ANALYST"
+				}
+			case "officials", "official", "spokesman", "spokeswoman", "spokesperson", "ministry":
+				if bestRank < 3 {
+					return w, "GOV"
+				}
+			}
+		}
+	}
+	if best >= 0 {
+		m := &d.ments[best]
+		return d.speakerName(m), speakerOf(m)
+	}
+	// "said X" after the verb
+	for j := after; j < s1 && j < after+3; j++ {
+		if mi := d.mentAt[j]; mi >= 0 {
+			m := &d.ments[mi]
+			if m.kind != mIgnore {
+				return d.speakerName(m), speakerOf(m)
+			}
+		}
+		if w := d.norm(j); w == "he" || w == "she" {
+			if p := d.lastPerson(k); p >= 0 {
+				return d.speakerName(&d.ments[p]), speakerOf(&d.ments[p])
+			}
+		}
+	}
+	return "", ""
+}
+
+func max8(a uint8, b uint8) uint8 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func (d *doc) speakerName(m *mention) string {
+	if m.canonical != "" {
+		return m.canonical
+	}
+	return d.lex.countryName(m.country)
+}
+
+func (d *doc) lastPerson(k int) int {
+	best := -1
+	for i := range d.ments {
+		if d.ments[i].typ == "PERSON" && int(d.ments[i].t0) < k {
+			if best < 0 || d.ments[i].t0 > d.ments[best].t0 {
+				best = i
+			}
+		}
+	}
+	return best
+}
+
+// sourceCountry: the country of a government speaker in the sentence.
+func (d *doc) sourceCountry(c0, s0, s1 int) string {
+	for j := s0; j < s1; j++ {
+		if mi := d.mentAt[j]; mi >= 0 {
+			m := &d.ments[mi]
+			if m.country != "" && !m.place && (m.typ == "GOV" || (m.typ == "PERSON" && m.speaker == "GOV")) {
+				return m.country
+			}
+		}
+	}
+	return ""
+}
