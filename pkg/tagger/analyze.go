@@ -73,6 +73,7 @@ type doc struct {
 	topicCount  []int
 	topicLead   []bool
 	trade       int
+	sport       int
 }
 
 func (d *doc) reset(title, text string) {
@@ -83,6 +84,7 @@ func (d *doc) reset(title, text string) {
 	d.cues = d.cues[:0]
 	d.ments = d.ments[:0]
 	d.trade = 0
+	d.sport = 0
 	if cap(d.topicCount) < len(d.lex.topicName) {
 		d.topicCount = make([]int, len(d.lex.topicName))
 		d.topicLead = make([]bool, len(d.lex.topicName))
@@ -170,6 +172,9 @@ func (d *doc) run() event.Tags {
 			}
 			if w&wTRADE != 0 {
 				d.trade++
+			}
+			if w&wSPORT != 0 {
+				d.sport++
 			}
 		}
 		if tb := lex.topics[p]; tb != 0 {
@@ -372,13 +377,22 @@ func (d *doc) resolveEntities() {
 			}
 			m.country = cty.code
 			m.speaker = "GOV"
-			if d.isDateline(cd.t0, cd.t1) {
+			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && d.isPlace(cd.t0, cd.t1)) {
 				m.place = true
 			}
 		}
 		d.addMention(m)
 		end = cd.t1
 	}
+}
+
+func (l *lexicon) isAmb(code string) bool {
+	for i := range l.countries {
+		if l.countries[i].code == code {
+			return l.countries[i].amb
+		}
+	}
+	return false
 }
 
 func (l *lexicon) countryName(code string) string {
@@ -429,6 +443,9 @@ func (d *doc) isPlace(t0, t1 int32) bool {
 		return true
 	}
 	p := int(t0) - 1
+	if p >= 0 && d.normIs(p, "the") {
+		p--
+	}
 	if p >= 0 && d.wmask[p]&wLOC != 0 && d.wlen[p] == 1 {
 		return true
 	}
@@ -438,11 +455,14 @@ func (d *doc) isPlace(t0, t1 int32) bool {
 func (d *doc) isDateline(t0, t1 int32) bool {
 	toks := d.ts.toks
 	first := &toks[t0]
-	if !first.is(fParaStart) {
+	if !first.is(fParaStart) && !(first.is(fAllCaps) && t0 > 0 && toks[t0-1].punct == '/') {
 		return false
 	}
 	if first.is(fAllCaps) && int(t1) < len(toks) && !toks[t1].is(fWord) {
 		return true
+	}
+	if first.is(fAllCaps) && t0 > 0 && toks[t0-1].punct == '/' {
+		return true // "BEIJING/WASHINGTON (Reuters)"
 	}
 	if int(t1) < len(toks) {
 		p := toks[t1].punct

@@ -27,27 +27,30 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	}
 	sort.SliceStable(tags.Entities, func(i, j int) bool { return tags.Entities[i].Start < tags.Entities[j].Start })
 
-	// countries: states named at least twice, or in the title, or acting in a cue named in its sentence
-	named := map[string]bool{}
+	// countries: states that act or are acted upon: named at least twice and
+	// not far less than the main ones, or named in the title
+	named := map[string]float64{}
 	for _, c := range cues {
-		if c.Weight > 0 && !c.noact {
-			named[c.Actor] = true
-			named[c.Target] = true
+		if !c.noact && c.signed != 0 {
+			named[c.explicit[0]] += c.Weight
+			named[c.explicit[1]] += c.Weight
 		}
 	}
 	keep := map[string]bool{}
+	top := 0.0
+	if len(sal) > 0 {
+		top = sal[0].score
+	}
 	for _, s := range sal {
-		amb := false
-		for i := range d.lex.countries {
-			if d.lex.countries[i].code == s.code {
-				amb = d.lex.countries[i].amb
-			}
-		}
+		debugf("sal %s %.1f title=%v named=%.1f", s.code, s.score, s.title, named[s.code])
 		min := 2.0
-		if amb {
-			min = 3
+		if 0.2*top > min {
+			min = 0.2 * top
 		}
-		if s.score >= min || s.title || (named[s.code] && s.score >= 1 && !amb) {
+		if d.lex.isAmb(s.code) {
+			min += 1
+		}
+		if s.score >= min || s.title {
 			keep[s.code] = true
 			tags.Countries = append(tags.Countries, s.code)
 		}

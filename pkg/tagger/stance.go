@@ -54,6 +54,38 @@ func (d *doc) salience() []countrySal {
 			out[k].title = true
 		}
 	}
+	// a list of three or more states ("Germany, Japan and Vietnam") names states acted upon together
+	for i := 0; i < len(d.ments); {
+		j := i
+		for j+1 < len(d.ments) && d.listed(j, j+1) {
+			j++
+		}
+		if j-i >= 2 {
+			for k := i; k <= j; k++ {
+				for o := range out {
+					if out[o].code == d.ments[k].country {
+						out[o].score++
+					}
+				}
+			}
+		}
+		i = j + 1
+	}
+	// firms count only for states also named directly
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
+			for o := range out {
+				if out[o].code == m.country {
+					out[o].score += 0.5
+				}
+			}
+		}
+	}
+	// in a sports report, countries are teams
+	if d.sport >= 4 && d.sport > 2*d.trade {
+		out = out[:0]
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].score != out[j].score {
 			return out[i].score > out[j].score
@@ -61,6 +93,24 @@ func (d *doc) salience() []countrySal {
 		return out[i].first < out[j].first
 	})
 	return out
+}
+
+// listed tells whether mentions a and b are neighbouring states in a list.
+func (d *doc) listed(a, b int) bool {
+	ma, mb := &d.ments[a], &d.ments[b]
+	if ma.kind != mCountry || mb.kind != mCountry || ma.place || mb.place {
+		return false
+	}
+	gap := mb.t0 - ma.t1
+	if gap < 1 || gap > 2 {
+		return false
+	}
+	for k := ma.t1; k < mb.t0; k++ {
+		if t := &d.ts.toks[k]; t.punct != ',' && !d.normIs(int(k), "and") && !d.normIs(int(k), "or") {
+			return false
+		}
+	}
+	return true
 }
 
 func mainPair(sal []countrySal) (string, string) {
@@ -110,9 +160,10 @@ var objPreps = map[string]bool{"on": true, "against": true, "to": true, "toward"
 
 type scoredCue struct {
 	event.Cue
-	signed float64
-	pair   string
-	noact  bool
+	signed   float64
+	pair     string
+	noact    bool
+	explicit [2]string // actor and target named in the cue's own sentence
 }
 
 // stance finds the cues, their modifiers and attribution.
@@ -237,6 +288,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		if actor == target {
 			target = ""
 		}
+		explicit := [2]string{actor, target}
 		if actor == "" && target == "" {
 			actor, target = ma, mb
 		} else if actor == "" {
@@ -291,7 +343,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
 			Background: background, Source: src, SourceType: publicType(stype),
 		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact})
+		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact, explicit: explicit})
 	}
 	_ = n
 	return out
