@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
@@ -61,6 +62,11 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	w := kafkax.NewWriter(cfg.Brokers, cfg.Topic, 0)
 	w.BatchBytes = int64(cfg.MaxMessageBytes)
 	w.WriteTimeout = cfg.PublishTimeout
+	// The writer gets its own transport: kafka-go's DefaultTransport caches
+	// cluster metadata (6 s TTL) shared with every kafka.Client in the
+	// process, so the readiness Ping taken before the topics existed would
+	// make the first writes fail with "Unknown Topic Or Partition".
+	w.Transport = &kafka.Transport{ClientID: "tension-ingest", MetadataTTL: 2 * time.Second}
 	defer func() {
 		if err := w.Close(); err != nil {
 			logger.Warn("closing kafka writer", "err", err)
@@ -131,13 +137,59 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	return err
 }
 
+// ensureTopics creates the topics ingest and the pipeline use, then waits
+// until every partition of them has a leader: a topic just created is not
+// writable at once, and readiness must mean that a write can succeed.
 func ensureTopics(ctx context.Context, cfg config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	return kafkax.EnsureTopics(ctx, cfg.Brokers,
-		kafkax.TopicSpec{Name: cfg.Topic, Partitions: cfg.Partitions},
-		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: cfg.Partitions},
-		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: cfg.Partitions},
-		kafkax.TopicSpec{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true},
-	)
+	specs := []kafkax.TopicSpec{
+		{Name: cfg.Topic, Partitions: cfg.Partitions},
+		{Name: event.TopicEnriched, Partitions: cfg.Partitions},
+		{Name: event.TopicDLQ, Partitions: cfg.Partitions},
+		{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true},
+	}
+	if err := kafkax.EnsureTopics(ctx, cfg.Brokers, specs...); err != nil {
+		return err
+	}
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 5 * time.Second}
+	for {
+		err := topicsLed(ctx, client, names)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("topics created but not usable: %w", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func topicsLed(ctx context.Context, client *kafka.Client, names []string) error {
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
+	if err != nil {
+		return err
+	}
+	if len(md.Topics) != len(names) {
+		return fmt.Errorf("metadata lists %d of %d topics", len(md.Topics), len(names))
+	}
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			return fmt.Errorf("topic %s: %w", t.Name, t.Error)
+		}
+		if len(t.Partitions) == 0 {
+			return fmt.Errorf("topic %s: no partitions yet", t.Name)
+		}
+		for _, p := range t.Partitions {
+			if p.Error != nil || p.Leader.Host == "" {
+				return fmt.Errorf("topic %s partition %d: no leader yet", t.Name, p.ID)
+			}
+		}
+	}
+	return nil
 }
