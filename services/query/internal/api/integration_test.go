@@ -21,9 +21,9 @@ import (
 // journalRow is one delta row of index_journal.
 type journalRow struct {
 	kind, key, granularity, pair, version string
-	bucket                                 string // RFC 3339
-	articles, dyad, esc, deesc, mixed      int64
-	score, weight                          float64
+	bucket                                string // RFC 3339
+	articles, dyad, esc, deesc, mixed     int64
+	score, weight                         float64
 }
 
 func ts(tb testing.TB, s string) time.Time {
