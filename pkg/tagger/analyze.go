@@ -18,8 +18,8 @@ const (
 	leadFactor    = 1.5
 	tailFactor    = 0.8
 	dirThreshold  = 0.2
-	mixedMinShare = 0.6
-	mixedMinSide  = 5.0
+	mixedMinShare = 0.9
+	mixedMinSide  = 10.0
 )
 
 var speakerFactor = map[string]float64{

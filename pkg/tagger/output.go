@@ -29,11 +29,12 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 
 	// countries: states that act or are acted upon: named at least twice and
 	// not far less than the main ones, or named in the title
-	named := map[string]float64{}
+	// states named as actor or target of strong, current cues in their own sentence
+	named := map[string]int{}
 	for _, c := range cues {
-		if !c.noact && c.signed != 0 {
-			named[c.explicit[0]] += c.Weight
-			named[c.explicit[1]] += c.Weight
+		if !c.noact && c.base >= 5 && !c.Background && c.Weight > 0 {
+			named[c.explicit[0]]++
+			named[c.explicit[1]]++
 		}
 	}
 	keep := map[string]bool{}
@@ -42,7 +43,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		top = sal[0].score
 	}
 	for _, s := range sal {
-		debugf("sal %s %.1f title=%v named=%.1f", s.code, s.score, s.title, named[s.code])
+		debugf("sal %s %.1f title=%v named=%d", s.code, s.score, s.title, named[s.code])
 		min := 2.0
 		if 0.2*top > min {
 			min = 0.2 * top
@@ -50,7 +51,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if d.lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title {
+		if s.score >= min || s.title || (named[s.code] >= 2 && s.score >= 1 && !d.lex.isAmb(s.code)) {
 			keep[s.code] = true
 			tags.Countries = append(tags.Countries, s.code)
 		}
@@ -89,7 +90,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 		g.cues = append(g.cues, c.Cue)
 	}
-	trade := d.trade >= 2
+	trade := d.trade >= 1
 	if ma != "" && mb != "" && keep[ma] && keep[mb] && trade {
 		p := pairOf(ma, mb)
 		if byPair[p] == nil {
@@ -108,6 +109,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			dy.Cues = []event.Cue{}
 		}
 		dy.Direction = direction(dy.Tension, g.esc, g.de)
+		debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", p, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
 		tags.Dyads = append(tags.Dyads, dy)
 	}
 	tags.Relevant = trade && len(tags.Dyads) > 0

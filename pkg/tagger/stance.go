@@ -164,6 +164,7 @@ type scoredCue struct {
 	pair     string
 	noact    bool
 	explicit [2]string // actor and target named in the cue's own sentence
+	base     float64
 }
 
 // stance finds the cues, their modifiers and attribution.
@@ -324,7 +325,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		if f, ok := speakerFactor[stype]; ok {
 			w *= f
 		}
-		if !cd.noact {
+		if !cd.noact && !cd.talk {
 			if sent <= 1 {
 				w *= leadFactor
 			} else if nSent >= 6 && float64(sent) >= 0.6*float64(nSent) {
@@ -343,7 +344,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
 			Background: background, Source: src, SourceType: publicType(stype),
 		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact, explicit: explicit})
+		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
 	}
 	_ = n
 	return out
