@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,7 +47,11 @@ func DB(tb testing.TB) driver.Conn {
 	defer cancel()
 	conn, err := chstore.Open(ctx, chstore.Config{Addr: Addr(), Database: name})
 	if err != nil {
-		tb.Fatalf("ClickHouse on %s is not answering: %v — start it with `make up`", Addr(), err)
+		msg := err.Error()
+		if !strings.Contains(msg, "make up") {
+			msg += " (start it with `make up`)"
+		}
+		tb.Fatalf("integration: ClickHouse on %s is not answering: %s", Addr(), msg)
 	}
 	tb.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
