@@ -201,6 +201,12 @@ func (d *doc) run() event.Tags {
 
 	d.resolveEntities()
 	d.recogniseNames()
+	// function words inside names ("United States", "Theresa May") are not function words
+	for i, mi := range d.mentAt {
+		if mi >= 0 && d.ments[mi].kind != mIgnore {
+			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON
+		}
+	}
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.stance(a, b)

@@ -516,3 +516,5 @@ func uniq(in []string) []string {
 	}
 	return out
 }
+
+var errBad = fmt.Errorf("bad entry")

@@ -32,7 +32,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	// states named as actor or target of strong, current cues in their own sentence
 	named := map[string]int{}
 	for _, c := range cues {
-		if !c.noact && c.base >= 5 && !c.Background && c.Weight > 0 {
+		if !c.noact && c.base >= 3 && c.Weight > 0 {
 			named[c.explicit[0]]++
 			named[c.explicit[1]]++
 		}
@@ -51,7 +51,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if d.lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (named[s.code] >= 2 && s.score >= 1 && !d.lex.isAmb(s.code)) {
+		if s.score >= min || s.title || (named[s.code] >= 1 && s.score >= 1 && !d.lex.isAmb(s.code)) {
 			keep[s.code] = true
 			tags.Countries = append(tags.Countries, s.code)
 		}

@@ -578,6 +578,12 @@ func (d *doc) speakerAt(k, s0, s1 int) (string, string) {
 		}
 		return "", ""
 	}
+	// ", said X" / "\", he said": the speaker follows the verb
+	if k > s0 && (toks[k-1].punct == ',' || toks[k-1].punct == '"') {
+		if s, t := d.speakerAfter(k, after, s1); t != "" {
+			return s, t
+		}
+	}
 	// state media phrase right before the verb
 	for j := k - 1; j >= s0 && j >= k-8; j-- {
 		if d.wmask[j]&wSTATEMEDIA != 0 && j+int(d.wlen[j]) >= k-1 {
@@ -636,19 +642,40 @@ func (d *doc) speakerAt(k, s0, s1 int) (string, string) {
 		m := &d.ments[best]
 		return d.speakerName(m), speakerOf(m)
 	}
-	// "said X" after the verb
+	if s, t := d.speakerAfter(k, after, s1); t != "" {
+		return s, t
+	}
+	return "", ""
+}
+
+// speakerAfter finds "said X" where X ends the clause ("said Chen.",
+// "said Chen at Pictet", "he said").
+func (d *doc) speakerAfter(k, after, s1 int) (string, string) {
+	toks := d.ts.toks
 	for j := after; j < s1 && j < after+3; j++ {
-		if mi := d.mentAt[j]; mi >= 0 {
-			m := &d.ments[mi]
-			if m.kind != mIgnore {
-				return d.speakerName(m), speakerOf(m)
-			}
-		}
 		if w := d.norm(j); w == "he" || w == "she" {
 			if p := d.lastPerson(k); p >= 0 {
 				return d.speakerName(&d.ments[p]), speakerOf(&d.ments[p])
 			}
+			return "", ""
 		}
+		mi := d.mentAt[j]
+		if mi < 0 {
+			continue
+		}
+		m := &d.ments[mi]
+		if m.kind == mIgnore {
+			return "", ""
+		}
+		e := int(m.t1)
+		if e >= s1 || !toks[e].is(fWord) {
+			return d.speakerName(m), speakerOf(m)
+		}
+		switch d.norm(e) {
+		case "at", "of", "from", "who", "with", "in":
+			return d.speakerName(m), speakerOf(m)
+		}
+		return "", ""
 	}
 	return "", ""
 }
