@@ -54,6 +54,10 @@ func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafk
 		ReadTimeout:            10 * time.Second,
 		WriteTimeout:           10 * time.Second,
 		AllowAutoTopicCreation: false,
+		// Its own transport: kafka-go's shared default caches topic
+		// metadata per process, so a ping made before a topic existed
+		// would make this writer's first writes fail with "unknown topic".
+		Transport: &kafka.Transport{MetadataTTL: 5 * time.Second},
 	}
 }
 

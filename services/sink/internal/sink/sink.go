@@ -259,7 +259,11 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
 	}
 	s.metrics.observeFlush(time.Since(start), counted, recounted, dups, skipped, len(dead))
-	s.logger.Debug("flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
+	level := slog.LevelDebug
+	if dups > 0 || skipped > 0 || len(dead) > 0 {
+		level = slog.LevelInfo // recovery at work: worth a line at the default level
+	}
+	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
 		"duplicates", dups, "replayed", skipped, "dead", len(dead), "took", time.Since(start))
 	return nil
 }
