@@ -1,7 +1,7 @@
 package tagger
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -66,9 +66,15 @@ type doc struct {
 	nSent       int32
 	wmask       []uint32
 	wlen        []uint8
+	normTok     []int32 // normalised byte -> token index (separators: the token after)
 	mentAt      []int32
 	cands       []cand
 	cues        []cueCand
+	found       []cueCand
+	scored      []scoredCue
+	refs        []ref
+	sal         []countrySal
+	pairs       [][3]string
 	ments       []mention
 	topicCount  []int
 	topicLead   []bool
@@ -83,6 +89,7 @@ func (d *doc) reset(title, text string) {
 	d.cands = d.cands[:0]
 	d.cues = d.cues[:0]
 	d.ments = d.ments[:0]
+	d.pairs = d.pairs[:0]
 	d.trade = 0
 	d.sport = 0
 	if cap(d.topicCount) < len(d.lex.topicName) {
@@ -109,6 +116,13 @@ func (d *doc) norm(i int) string {
 	return string(d.ts.norm[t.ns:t.ne])
 }
 
+// nb is the normalised bytes of token i (no allocation; use string(d.nb(i))
+// only in comparisons and map indexes, which the compiler does not copy).
+func (d *doc) nb(i int) []byte {
+	t := &d.ts.toks[i]
+	return d.ts.norm[t.ns:t.ne]
+}
+
 func (d *doc) normIs(i int, s string) bool {
 	if i < 0 || i >= len(d.ts.toks) {
 		return false
@@ -118,17 +132,10 @@ func (d *doc) normIs(i int, s string) bool {
 }
 
 func (d *doc) tokAt(normOff int) int {
-	toks := d.ts.toks
-	lo, hi := 0, len(toks)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if int(toks[m].ns) <= normOff {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	if normOff < 0 || normOff >= len(d.normTok) {
+		return -1
 	}
-	return lo - 1
+	return int(d.normTok[normOff])
 }
 
 func (d *doc) has(i int, w uint32) bool {
@@ -151,6 +158,17 @@ func (d *doc) run() event.Tags {
 	}
 	d.nSent = d.ts.splitSentences(d.nTitle, 0)
 	n := len(d.ts.toks)
+	d.normTok = growI32(d.normTok, len(d.ts.norm))
+	for ti := range d.ts.toks {
+		t := &d.ts.toks[ti]
+		lo := int(t.ns)
+		if ti > 0 {
+			lo = int(d.ts.toks[ti-1].ne)
+		}
+		for k := lo; k < int(t.ne) && k < len(d.normTok); k++ {
+			d.normTok[k] = int32(ti)
+		}
+	}
 	d.wmask = grow32(d.wmask, n)
 	d.wlen = grow8(d.wlen, n)
 	d.mentAt = growI32(d.mentAt, n)
@@ -276,11 +294,11 @@ func hasLetter(b []byte) bool {
 func (d *doc) resolveEntities() {
 	lex := d.lex
 	c := d.cands
-	sort.Slice(c, func(i, j int) bool {
-		if c[i].t0 != c[j].t0 {
-			return c[i].t0 < c[j].t0
+	slices.SortFunc(c, func(a, b cand) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
 		}
-		return c[i].t1 > c[j].t1
+		return int(b.t1 - a.t1)
 	})
 	end := int32(-1)
 	for _, cd := range c {

@@ -17,7 +17,7 @@ func (d *doc) capTok(i int) bool {
 	if d.wlen[i] <= 1 && d.wmask[i]&(wNOTNAME|wROLE|wREPORT|wNEG|wCLAUSE|wHEDGE|wFUTURE|wBACKGROUND) != 0 {
 		return false
 	}
-	if honorifics[d.norm(i)] {
+	if honorifics[string(d.nb(i))] {
 		return false
 	}
 	return true
@@ -51,7 +51,7 @@ func (d *doc) recogniseNames() {
 				j++
 				continue
 			}
-			if j+1 < n && nameJoin[d.norm(j)] && d.capTok(j+1) && j > i && toks[j].sent == toks[i].sent {
+			if j+1 < n && nameJoin[string(d.nb(j))] && d.capTok(j+1) && j > i && toks[j].sent == toks[i].sent {
 				j += 2
 				continue
 			}
@@ -154,8 +154,7 @@ func (d *doc) affiliation(a int) bool {
 	if p < d.nTitle {
 		return false
 	}
-	w := d.norm(p)
-	if w != "at" && w != "of" && w != "with" && w != "from" {
+	if !d.normIs(p, "at") && !d.normIs(p, "of") && !d.normIs(p, "with") && !d.normIs(p, "from") {
 		return false
 	}
 	for k := p - 1; k >= d.nTitle && k >= p-4; k-- {
@@ -179,7 +178,7 @@ func (d *doc) personContext(a, b int) bool {
 	n := len(toks)
 	p := a - 1
 	if p >= d.nTitle {
-		if d.has(p, wROLE) || honorifics[d.norm(p)] {
+		if d.has(p, wROLE) || honorifics[string(d.nb(p))] {
 			return true
 		}
 		if mi := d.mentAt[p]; mi >= 0 && d.ments[mi].kind == mRole {

@@ -2,14 +2,22 @@ package tagger
 
 import (
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/tension-dev/tension/pkg/event"
 )
 
 // output assembles the contract (DESIGN §3).
 func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Tags {
-	tags := event.Tags{Countries: []string{}, Entities: []event.Entity{}, Topics: []string{}, Dyads: []event.Dyad{}}
+	nEnt := 0
+	for i := range d.ments {
+		if d.ments[i].emit {
+			nEnt++
+		}
+	}
+	tags := event.Tags{Countries: []string{}, Entities: make([]event.Entity, 0, nEnt), Topics: []string{}, Dyads: []event.Dyad{}}
 	toks := d.ts.toks
 	for i := range d.ments {
 		m := &d.ments[i]
@@ -25,25 +33,35 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			Start: int(a.start), End: int(b.end),
 		})
 	}
-	sort.SliceStable(tags.Entities, func(i, j int) bool { return tags.Entities[i].Start < tags.Entities[j].Start })
+	slices.SortStableFunc(tags.Entities, func(a, b event.Entity) int { return a.Start - b.Start })
 
 	// countries: states that act or are acted upon: named at least twice and
 	// not far less than the main ones, or named in the title
 	// states named as actor or target of strong, current cues in their own sentence
-	named := map[string]int{}
-	for _, c := range cues {
-		if !c.noact && c.base >= 3 && c.Weight > 0 {
-			named[c.explicit[0]]++
-			named[c.explicit[1]]++
+	namedCount := func(code string) int {
+		n := 0
+		for i := range cues {
+			c := &cues[i]
+			if !c.noact && c.base >= 3 && c.Weight > 0 && (c.explicit[0] == code || c.explicit[1] == code) {
+				n++
+			}
 		}
+		return n
 	}
-	keep := map[string]bool{}
+	keep := func(code string) bool {
+		for _, c := range tags.Countries {
+			if c == code {
+				return true
+			}
+		}
+		return false
+	}
 	top := 0.0
 	if len(sal) > 0 {
 		top = sal[0].score
 	}
 	for _, s := range sal {
-		debugf("sal %s %.1f title=%v named=%d", s.code, s.score, s.title, named[s.code])
+		debugf("sal %s %.1f title=%v", s.code, s.score, s.title)
 		min := 2.0
 		if 0.2*top > min {
 			min = 0.2 * top
@@ -51,8 +69,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if d.lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (named[s.code] >= 1 && s.score >= 1 && !d.lex.isAmb(s.code)) {
-			keep[s.code] = true
+		if s.score >= min || s.title || (s.score >= 1 && !d.lex.isAmb(s.code) && namedCount(s.code) >= 1) {
 			tags.Countries = append(tags.Countries, s.code)
 		}
 	}
@@ -67,58 +84,56 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 
 	// dyads
 	type agg struct {
+		pair         string
 		sum, esc, de float64
-		cues         []event.Cue
+		n            int
 	}
-	byPair := map[string]*agg{}
-	var order []string
-	for _, c := range cues {
-		if !keep[c.Actor] || !keep[c.Target] {
+	var pairs []agg
+	find := func(p string) int {
+		for i := range pairs {
+			if pairs[i].pair == p {
+				return i
+			}
+		}
+		pairs = append(pairs, agg{pair: p})
+		return len(pairs) - 1
+	}
+	for i := range cues {
+		c := &cues[i]
+		if !keep(c.Actor) || !keep(c.Target) {
 			continue
 		}
-		g := byPair[c.pair]
-		if g == nil {
-			g = &agg{}
-			byPair[c.pair] = g
-			order = append(order, c.pair)
-		}
+		g := &pairs[find(c.pair)]
 		g.sum += c.signed
 		if c.signed > 0 {
 			g.esc += c.signed
 		} else {
 			g.de -= c.signed
 		}
-		g.cues = append(g.cues, c.Cue)
+		g.n++
 	}
 	trade := d.trade >= 1
-	if ma != "" && mb != "" && keep[ma] && keep[mb] && trade {
-		p := pairOf(ma, mb)
-		if byPair[p] == nil {
-			byPair[p] = &agg{}
-			order = append(order, p)
-		}
+	mainP := ""
+	if ma != "" && mb != "" && keep(ma) && keep(mb) && trade {
+		mainP = d.pairOf(ma, mb)
+		find(mainP)
 	}
-	sort.Strings(order)
-	for _, p := range order {
-		g := byPair[p]
-		if len(g.cues) == 0 && p != pairOf(ma, mb) {
+	slices.SortFunc(pairs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
+	for _, g := range pairs {
+		if g.n == 0 && g.pair != mainP {
 			continue
 		}
-		dy := event.Dyad{Pair: p, Tension: squash(g.sum), Cues: g.cues}
-		if dy.Cues == nil {
-			dy.Cues = []event.Cue{}
+		dy := event.Dyad{Pair: g.pair, Tension: squash(g.sum), Cues: make([]event.Cue, 0, g.n)}
+		for i := range cues {
+			if cues[i].pair == g.pair && keep(cues[i].Actor) && keep(cues[i].Target) {
+				dy.Cues = append(dy.Cues, cues[i].Cue)
+			}
 		}
 		dy.Direction = direction(dy.Tension, g.esc, g.de)
-		debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", p, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
+		debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
 		tags.Dyads = append(tags.Dyads, dy)
 	}
 	tags.Relevant = trade && len(tags.Dyads) > 0
-	if !tags.Relevant {
-		// without trade content the pairs are not trade tension
-		for i := range tags.Dyads {
-			_ = i
-		}
-	}
 	return tags
 }
 

@@ -1,7 +1,8 @@
 package tagger
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
 	"github.com/tension-dev/tension/pkg/event"
 )
@@ -18,7 +19,8 @@ type countrySal struct {
 // the country, its demonym, its seat of government, its government bodies and
 // officials; not datelines or capitals used as places.
 func (d *doc) salience() []countrySal {
-	var out []countrySal
+	out := d.sal[:0]
+	defer func() { d.sal = out }()
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.country == "" || m.place {
@@ -86,11 +88,11 @@ func (d *doc) salience() []countrySal {
 	if d.sport >= 4 && d.sport > 2*d.trade {
 		out = out[:0]
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].score != out[j].score {
-			return out[i].score > out[j].score
+	slices.SortStableFunc(out, func(a, b countrySal) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		return out[i].first < out[j].first
+		return int(a.first - b.first)
 	})
 	return out
 }
@@ -173,11 +175,8 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	toks := d.ts.toks
 	n := len(toks)
 	// verify the parts after gaps, then keep the leftmost-longest cues
-	type vc struct {
-		t0, t1 int32
-		cue    int32
-	}
-	var found []vc
+	type vc = cueCand
+	found := d.found[:0]
 	for _, c := range d.cues {
 		cd := &lex.cues[c.cue]
 		end := int(c.t1)
@@ -194,18 +193,19 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			found = append(found, vc{c.t0, int32(end), c.cue})
 		}
 	}
-	sort.Slice(found, func(i, j int) bool {
-		if found[i].t0 != found[j].t0 {
-			return found[i].t0 < found[j].t0
+	d.found = found
+	slices.SortFunc(found, func(a, b vc) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
 		}
-		if found[i].t1 != found[j].t1 {
-			return found[i].t1 > found[j].t1
+		if a.t1 != b.t1 {
+			return int(b.t1 - a.t1)
 		}
-		return lex.cues[found[i].cue].weight > lex.cues[found[j].cue].weight
+		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
 	})
-	var out []scoredCue
+	out := d.scored[:0]
 	end := int32(-1)
-	var refs []ref
+	refs := d.refs[:0]
 	nSent := d.nSent
 	for _, f := range found {
 		if f.t0 < end {
@@ -344,9 +344,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
 			Background: background, Source: src, SourceType: publicType(stype),
 		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
+		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
 	}
 	_ = n
+	d.scored, d.refs = out, refs
 	return out
 }
 
@@ -359,6 +360,18 @@ func publicType(s string) string {
 
 func round2(x float64) float64 {
 	return float64(int64(x*100+0.5)) / 100
+}
+
+// pairOf interns pair names per document (few pairs, many cues).
+func (d *doc) pairOf(a, b string) string {
+	for _, p := range d.pairs {
+		if p[0] == a && p[1] == b {
+			return p[2]
+		}
+	}
+	s := pairOf(a, b)
+	d.pairs = append(d.pairs, [3]string{a, b, s})
+	return s
 }
 
 func pairOf(a, b string) string {
@@ -458,7 +471,7 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 		if int(r.tok) >= c0 || r.weak {
 			continue
 		}
-		if objPreps[d.norm(prevWord(d, int(r.tok)))] {
+		if objPreps[string(d.nb(prevWord(d, int(r.tok))))] {
 			continue
 		}
 		actor = r.country
@@ -653,7 +666,7 @@ func (d *doc) speakerAt(k, s0, s1 int) (string, string) {
 func (d *doc) speakerAfter(k, after, s1 int) (string, string) {
 	toks := d.ts.toks
 	for j := after; j < s1 && j < after+3; j++ {
-		if w := d.norm(j); w == "he" || w == "she" {
+		if d.normIs(j, "he") || d.normIs(j, "she") {
 			if p := d.lastPerson(k); p >= 0 {
 				return d.speakerName(&d.ments[p]), speakerOf(&d.ments[p])
 			}
@@ -671,7 +684,7 @@ func (d *doc) speakerAfter(k, after, s1 int) (string, string) {
 		if e >= s1 || !toks[e].is(fWord) {
 			return d.speakerName(m), speakerOf(m)
 		}
-		switch d.norm(e) {
+		switch string(d.nb(e)) {
 		case "at", "of", "from", "who", "with", "in":
 			return d.speakerName(m), speakerOf(m)
 		}
