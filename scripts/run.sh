@@ -109,7 +109,7 @@ index_url="http://$QUERY_ADDR/v1/index?pair=CN-US&interval=month&from=$from&to=$
 say "waiting until ClickHouse has all $sent articles"
 have=0
 for _ in $(seq 1 240); do
-	have=$(curl -fsS "$index_url" | python3 -c 'import json,sys; print(sum(b["articles"] for b in json.load(sys.stdin)["buckets"]))' 2>/dev/null || echo 0)
+	have=$(curl -fsS "$index_url" | python3 -c 'import json, sys; print(sum(b["articles"] for b in json.load(sys.stdin)["buckets"]))' 2>/dev/null || echo 0)
 	[ "$have" -ge "$sent" ] && break
 	sleep 0.5
 done
@@ -118,18 +118,8 @@ if [ "$have" -lt "$sent" ]; then
 	exit 1
 fi
 
-say "CN-US tension index per month ($have articles in all; 100 = the mean over the range)"
-curl -fsS "$index_url" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-print(f"{\"month\":<8} {\"articles\":>8} {\"CN-US\":>6} {\"esc\":>4} {\"de-esc\":>6} {\"net_tension\":>11} {\"share\":>6} {\"index\":>6}  ")
-for b in r["buckets"]:
-    if b["articles"] == 0:
-        continue
-    bar = "#" * int(round(b["tension_index"] / 25))
-    print(f"{b[\"start\"][:7]:<8} {b[\"articles\"]:>8} {b[\"dyad_articles\"]:>6} {b[\"escalating\"]:>4} {b[\"deescalating\"]:>6} "
-          f"{b[\"net_tension\"]:>+11.3f} {b[\"tension_share\"]:>6.2f} {b[\"tension_index\"]:>6.0f}  {bar}")
-'
+say "CN-US tension index per month ($have articles in all; index 100 = the mean share over the range)"
+curl -fsS "$index_url" | python3 scripts/index_table.py
 cat <<EOT
 
   ingest     http://$INGEST_ADDR/v1/articles     (POST, Authorization: Bearer $TOKEN)
