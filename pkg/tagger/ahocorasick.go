@@ -96,6 +96,9 @@ func buildAutomaton(patterns []string) *automaton {
 			queue = append(queue, child)
 		}
 	}
+	for i, v := range a.delta {
+		a.delta[i] = v * int32(K)
+	}
 	return a
 }
 
@@ -103,16 +106,17 @@ func buildAutomaton(patterns []string) *automaton {
 // token boundary (start of text or after ' ', end of text or before ' '), as
 // (pattern, start, end) byte offsets into text.
 func (a *automaton) scan(text []byte, emit func(pat int32, start, end int)) {
-	s := int32(0)
+	// delta holds row offsets (state*nClass), so a step is one add and one load
+	row := int32(0)
 	K := int32(a.nClass)
 	delta, classOf := a.delta, &a.classOf
 	n := len(text)
 	for i := 0; i < n; i++ {
-		s = delta[s*K+int32(classOf[text[i]])]
+		row = delta[row+int32(classOf[text[i]])]
 		if i+1 < n && text[i+1] != ' ' {
 			continue
 		}
-		t := s
+		t := row / K
 		if a.out[t] < 0 {
 			t = a.dictLink[t]
 		}

@@ -22,8 +22,19 @@ const (
 	mixedMinSide  = 10.0
 )
 
-var speakerFactor = map[string]float64{
-	"GOV": 1.0, "NEWS": 1.0, "MEDIA": 0.9, "STATE": 0.8, "ORG": 0.7, "PERSON": 0.8, "ANALYST": 0.5, "ANON": 0.8,
+// speakerWeight: a government's words are its acts; commentary counts less.
+func speakerWeight(sourceType string) float64 {
+	switch sourceType {
+	case "MEDIA":
+		return 0.9
+	case "STATE", "PERSON", "ANON":
+		return 0.8
+	case "ORG":
+		return 0.7
+	case "ANALYST":
+		return 0.5
+	}
+	return 1 // GOV, NEWS
 }
 
 // mention kinds

@@ -67,7 +67,10 @@ type countryDef struct {
 
 // cueSeg is one segment of a cue pattern after a gap: a sequence of positions,
 // each a set of alternative token sequences.
-type cueSeg [][][]string
+type cueSeg struct {
+	pos   [][][]string
+	first map[string]bool // the words the segment can start with
+}
 
 type cueDef struct {
 	pattern  string
@@ -398,7 +401,7 @@ func loadLexicon() (*lexicon, error) {
 			if err != nil {
 				return err
 			}
-			if len(seg) == 0 {
+			if len(seg.pos) == 0 {
 				return fmt.Errorf("empty segment in %q", f[0])
 			}
 			parsed = append(parsed, seg)
@@ -425,7 +428,7 @@ func loadLexicon() (*lexicon, error) {
 
 // parseSeg parses the positions of one segment.
 func parseSeg(words []string, classes map[string][][]string, verbs map[string][]string) (cueSeg, error) {
-	var seg cueSeg
+	seg := cueSeg{first: map[string]bool{}}
 	for _, w := range words {
 		var alts [][]string
 		for _, a := range strings.Split(w, "|") {
@@ -433,7 +436,7 @@ func parseSeg(words []string, classes map[string][][]string, verbs map[string][]
 			case strings.HasPrefix(a, "@"):
 				c, ok := classes[a]
 				if !ok {
-					return nil, fmt.Errorf("unknown class %s", a)
+					return cueSeg{}, fmt.Errorf("unknown class %s", a)
 				}
 				alts = append(alts, c...)
 			case strings.HasPrefix(a, "~"):
@@ -444,7 +447,14 @@ func parseSeg(words []string, classes map[string][][]string, verbs map[string][]
 				alts = append(alts, strings.Fields(normalize(a)))
 			}
 		}
-		seg = append(seg, alts)
+		if len(seg.pos) == 0 {
+			for _, a := range alts {
+				if len(a) > 0 {
+					seg.first[a[0]] = true
+				}
+			}
+		}
+		seg.pos = append(seg.pos, alts)
 	}
 	return seg, nil
 }
@@ -452,7 +462,7 @@ func parseSeg(words []string, classes map[string][][]string, verbs map[string][]
 // expandSeg lists every token string a segment can match.
 func expandSeg(seg cueSeg) []string {
 	out := []string{""}
-	for _, pos := range seg {
+	for _, pos := range seg.pos {
 		var next []string
 		for _, prefix := range out {
 			for _, alt := range pos {

@@ -206,6 +206,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	out := d.scored[:0]
 	end := int32(-1)
 	refs := d.refs[:0]
+	refsFor := -1
 	nSent := d.nSent
 	for _, f := range found {
 		if f.t0 < end {
@@ -280,7 +281,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			hedged = true
 		}
 		// actor and target
-		refs = d.stateRefs(s0, s1, refs)
+		if s0 != refsFor {
+			refs = d.stateRefs(s0, s1, refs)
+			refsFor = s0
+		}
 		actor, target := d.actorTarget(refs, c0, c1, s1)
 		if actor == "" && (stype == "GOV") {
 			actor = d.sourceCountry(c0, s0, s1)
@@ -322,9 +326,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		if background {
 			w *= backFactor
 		}
-		if f, ok := speakerFactor[stype]; ok {
-			w *= f
-		}
+		w *= speakerWeight(stype)
 		if !cd.noact && !cd.talk {
 			if sent <= 1 {
 				w *= leadFactor
@@ -410,6 +412,9 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 				return 0, false
 			}
 		}
+		if !seg.first[string(d.nb(st))] {
+			continue
+		}
 		if e, ok := d.matchPositions(st, seg); ok {
 			return e, true
 		}
@@ -419,7 +424,7 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 
 func (d *doc) matchPositions(st int, seg cueSeg) (int, bool) {
 	i := st
-	for _, pos := range seg {
+	for _, pos := range seg.pos {
 		best := -1
 		for _, alt := range pos {
 			j := i

@@ -84,6 +84,12 @@ func appendNorm(buf []byte, r rune) []byte {
 // and dashes to '-'. sent is left 0; sentences are assigned by splitSentences.
 func (ts *tokens) tokenize(s string, extra uint8) {
 	n := len(s)
+	if need := len(ts.norm) + n + n/4 + 16; cap(ts.norm) < need {
+		ts.norm = append(make([]byte, 0, need), ts.norm...)
+	}
+	if need := len(ts.toks) + n/3 + 16; cap(ts.toks) < need {
+		ts.toks = append(make([]token, 0, need), ts.toks...)
+	}
 	newline := true
 	i := 0
 	for i < n {
@@ -141,6 +147,27 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 				}
 			}
 			for i < n {
+				if c := s[i]; c < utf8.RuneSelf {
+					switch {
+					case c >= 'a' && c <= 'z':
+						hasLetter = true
+						letters++
+						allUpper = false
+						ts.norm = append(ts.norm, c)
+						i++
+						continue
+					case c >= 'A' && c <= 'Z':
+						hasLetter = true
+						letters++
+						ts.norm = append(ts.norm, c+'a'-'A')
+						i++
+						continue
+					case c >= '0' && c <= '9':
+						ts.norm = append(ts.norm, c)
+						i++
+						continue
+					}
+				}
 				r, w = decode(s, i)
 				if isLetterOrDigit(r) {
 					if unicode.IsLetter(r) {
