@@ -6,16 +6,11 @@ package tageval
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -126,34 +121,5 @@ func readLine(r *bufio.Reader) (line []byte, tooLong bool, err error) {
 	}
 }
 
-var articleNS = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://tension.dev/article"))
-
-// articleID is the stable article id (DESIGN §1): UUIDv5 of the canonical
-// URL, or of "sha256:"+hex(sha256(text)) without a URL.
-// TODO(lead): switch to event.ArticleID when pkg/event/id.go lands.
-func articleID(rawURL, text string) string {
-	if c := canonicalURL(rawURL); c != "" {
-		return uuid.NewSHA1(articleNS, []byte(c)).String()
-	}
-	sum := sha256.Sum256([]byte(text))
-	return uuid.NewSHA1(articleNS, []byte("sha256:"+hex.EncodeToString(sum[:]))).String()
-}
-
-func canonicalURL(raw string) string {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	u.Host = strings.TrimSuffix(strings.TrimSuffix(u.Host, ":80"), ":443")
-	u.Fragment = ""
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u.String()
-}
+// articleID is the stable article id (DESIGN §1), shared with ingest.
+func articleID(rawURL, text string) string { return event.ArticleID(rawURL, text) }

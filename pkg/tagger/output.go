@@ -61,7 +61,9 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		top = sal[0].score
 	}
 	for _, s := range sal {
-		debugf("sal %s %.1f title=%v", s.code, s.score, s.title)
+		if debugOn {
+			debugf("sal %s %.1f title=%v", s.code, s.score, s.title)
+		}
 		min := 2.0
 		if 0.2*top > min {
 			min = 0.2 * top
@@ -130,7 +132,9 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			}
 		}
 		dy.Direction = direction(dy.Tension, g.esc, g.de)
-		debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
+		if debugOn {
+			debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
+		}
 		tags.Dyads = append(tags.Dyads, dy)
 	}
 	tags.Relevant = trade && len(tags.Dyads) > 0

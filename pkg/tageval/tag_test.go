@@ -1,0 +1,69 @@
+package tageval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/tagger"
+)
+
+func TestRunTag(t *testing.T) {
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Join([]string{
+		`{"id":"a","url":"https://example.com/x","text":"Washington raised tariffs on Chinese goods and Beijing retaliated against the U.S."}`,
+		`not json`,
+		`{"id":7,"title":"t"}`,
+		``,
+		`{"text":"China and the United States agreed to cut tariffs."}`,
+	}, "\n")
+	var out bytes.Buffer
+	if err := RunTag(context.Background(), tg, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("got %d lines, want 5:\n%s", len(lines), out.String())
+	}
+	var first struct {
+		ID            string `json:"id"`
+		ArticleID     string `json:"article_id"`
+		TaggerVersion string `json:"tagger_version"`
+		event.Tags
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.ID != "a" || first.ArticleID != event.ArticleID("https://example.com/x", "") || first.TaggerVersion != tagger.Version {
+		t.Errorf("first line = %s", lines[0])
+	}
+	if strings.Join(first.Countries, ",") != "CN,US" || len(first.Dyads) == 0 {
+		t.Errorf("first line tags = %s", lines[0])
+	}
+	for i, want := range map[int]string{1: `"error"`, 2: `"id":7`, 3: `"error"`} {
+		if !strings.Contains(lines[i], want) || !strings.Contains(lines[i], `"error"`) {
+			t.Errorf("line %d = %s, want an error line containing %s", i, lines[i], want)
+		}
+	}
+	if !strings.Contains(lines[4], `"article_id"`) || strings.Contains(lines[4], `"error"`) {
+		t.Errorf("line 4 = %s", lines[4])
+	}
+}
+
+func TestSpearman(t *testing.T) {
+	if got := Spearman([]float64{1, 2, 3, 4}, []float64{10, 20, 30, 40}); got < 0.999 {
+		t.Errorf("perfect = %v", got)
+	}
+	if got := Spearman([]float64{1, 2, 3, 4}, []float64{4, 3, 2, 1}); got > -0.999 {
+		t.Errorf("inverse = %v", got)
+	}
+	if got := Spearman([]float64{0, 0, 1}, []float64{0, 1, 1}); got <= 0 {
+		t.Errorf("ties = %v", got)
+	}
+}
