@@ -11,24 +11,14 @@ LOCAL=${TENSION_LOCAL:-$ROOT/.local}
 LOGS=$LOCAL/logs
 mkdir -p "$LOGS"
 
-INGEST_ADDR=${INGEST_ADDR:-127.0.0.1:8080}
-QUERY_ADDR=${QUERY_ADDR:-127.0.0.1:8081}
-SINK_ADDR=${SINK_ADDR:-127.0.0.1:8082}
-ENRICHER_ADDR=${ENRICHER_ADDR:-127.0.0.1:8083}
-export INGEST_ADDR QUERY_ADDR SINK_ADDR ENRICHER_ADDR
-
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
 
 # A local dev token, made once and kept under .local/ (git-ignored).
 TOKEN_FILE=$LOCAL/dev-token
-if [ ! -s "$TOKEN_FILE" ]; then
-	head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TOKEN_FILE"
-	echo >>"$TOKEN_FILE"
-fi
-TOKEN=$(head -n1 "$TOKEN_FILE")
+TOKEN=$(dev_token "$TOKEN_FILE")
 export TENSION_TOKENS_FILE=$TOKEN_FILE
-
-command -v curl >/dev/null || { say "installing curl"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null; }
+need_curl
 
 platform_started=0
 if ! bash scripts/platform.sh status >/dev/null 2>&1; then
@@ -37,46 +27,18 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 	platform_started=1
 fi
 
-pids=()
 stop_all() {
 	trap - INT TERM EXIT
-	say "stopping the services"
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	stop_services
 	if ((platform_started)); then
 		say "stopping Kafka and ClickHouse"
 		bash scripts/platform.sh down || true
 	fi
 }
 trap stop_all EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM
 
-start() {
-	local name=$1
-	shift
-	"$ROOT/bin/$name" "$@" >"$LOGS/$name.log" 2>&1 &
-	pids+=($!)
-}
-say "starting ingest, enricher, sink and query (logs in $LOGS)"
-start sink
-start enricher
-start ingest
-start query
-
-wait_ready() {
-	local name=$1 url=$2
-	for _ in $(seq 1 120); do
-		if curl -fsS "$url" >/dev/null 2>&1; then return 0; fi
-		sleep 0.5
-	done
-	echo "run: $name did not become ready at $url; its log ($LOGS/$name.log) ends with:" >&2
-	tail -n 20 "$LOGS/$name.log" >&2
-	exit 1
-}
-wait_ready sink "http://$SINK_ADDR/readyz"
-wait_ready enricher "http://$ENRICHER_ADDR/readyz"
-wait_ready ingest "http://$INGEST_ADDR/readyz"
-wait_ready query "http://$QUERY_ADDR/readyz"
+start_services
 
 # The sample set, plus the seed article when shared/ is beside the repo.
 payload=$(mktemp)
@@ -132,12 +94,6 @@ cat <<EOT
 
 Running. Press Ctrl-C to stop everything.
 EOT
-while :; do
-	for p in "${pids[@]}"; do
-		if ! kill -0 "$p" 2>/dev/null; then
-			echo "run: a service exited; see $LOGS/*.log" >&2
-			exit 1
-		fi
-	done
-	sleep 2
-done
+while services_alive; do sleep 2; done
+echo "run: a service exited; see $LOGS/*.log" >&2
+exit 1

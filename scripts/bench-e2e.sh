@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# bench-e2e.sh (make bench-e2e): end-to-end throughput and latency of the
+# whole pipeline on the local stack, measured by bin/loadgen from HTTP accept
+# to visible in GET /v1/index. It runs the services against a database and
+# topics of its own (tension_bench, bench.*), so the demo data is untouched.
+#   N (default 20000) articles as fast as possible: end-to-end articles/s
+#   RATE_N (default 6000) articles at RATE (default 200)/s: latency p50/p95/p99
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+LOCAL=${TENSION_LOCAL:-$ROOT/.local}
+LOGS=$LOCAL/logs/bench
+N=${N:-20000}
+RATE=${RATE:-200}
+RATE_N=${RATE_N:-6000}
+
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+need_curl
+TOKEN=$(dev_token "$LOCAL/dev-token")
+export TENSION_TOKENS_FILE=$LOCAL/dev-token
+export CLICKHOUSE_DB=tension_bench INGEST_TOPIC=bench.articles.raw.v1 TOPIC_RAW=bench.articles.raw.v1 \
+	TOPIC_ENRICHED=bench.articles.enriched.v1 TOPIC_DLQ=bench.articles.dlq.v1 \
+	ENRICHER_GROUP=bench-enricher SINK_GROUP=bench-sink LOG_LEVEL=warn
+
+platform_started=0
+if ! bash scripts/platform.sh status >/dev/null 2>&1; then
+	bash scripts/platform.sh up
+	platform_started=1
+fi
+finish() {
+	stop_services
+	((platform_started)) && bash scripts/platform.sh down
+	return 0
+}
+trap finish EXIT
+start_services
+
+say "throughput: $N articles as fast as loadgen sends them"
+bin/loadgen -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
+say "latency: $RATE_N articles at $RATE/s"
+bin/loadgen -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
+say "summaries in $LOGS/throughput.json and $LOGS/latency.json"

@@ -1,0 +1,74 @@
+# services.sh: sourced by run.sh and bench-e2e.sh. Starts the four services
+# from bin/ in the background with logs under $LOGS, waits for /readyz, and
+# stops them. Expects ROOT and LOGS to be set.
+
+INGEST_ADDR=${INGEST_ADDR:-127.0.0.1:8080}
+QUERY_ADDR=${QUERY_ADDR:-127.0.0.1:8081}
+SINK_ADDR=${SINK_ADDR:-127.0.0.1:8082}
+ENRICHER_ADDR=${ENRICHER_ADDR:-127.0.0.1:8083}
+export INGEST_ADDR QUERY_ADDR SINK_ADDR ENRICHER_ADDR
+
+service_pids=()
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+start_service() {
+	local name=$1
+	shift
+	"$ROOT/bin/$name" "$@" >"$LOGS/$name.log" 2>&1 &
+	service_pids+=($!)
+}
+
+wait_ready() {
+	local name=$1 url=$2
+	for _ in $(seq 1 120); do
+		if curl -fsS "$url" >/dev/null 2>&1; then return 0; fi
+		sleep 0.5
+	done
+	echo "$name did not become ready at $url; its log ($LOGS/$name.log) ends with:" >&2
+	tail -n 20 "$LOGS/$name.log" >&2
+	return 1
+}
+
+start_services() {
+	mkdir -p "$LOGS"
+	say "starting ingest, enricher, sink and query (logs in $LOGS)"
+	start_service sink
+	start_service enricher
+	start_service ingest
+	start_service query
+	wait_ready sink "http://$SINK_ADDR/readyz"
+	wait_ready enricher "http://$ENRICHER_ADDR/readyz"
+	wait_ready ingest "http://$INGEST_ADDR/readyz"
+	wait_ready query "http://$QUERY_ADDR/readyz"
+}
+
+stop_services() {
+	((${#service_pids[@]})) || return 0
+	say "stopping the services"
+	for p in "${service_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${service_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	service_pids=()
+}
+
+services_alive() {
+	for p in "${service_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null || return 1
+	done
+}
+
+# dev_token makes a local token once and keeps it under .local/ (git-ignored).
+dev_token() {
+	local file=$1
+	if [ ! -s "$file" ]; then
+		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file"
+		echo >>"$file"
+	fi
+	head -n1 "$file"
+}
+
+need_curl() {
+	command -v curl >/dev/null && return 0
+	say "installing curl"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+}
