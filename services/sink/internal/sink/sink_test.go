@@ -1,0 +1,256 @@
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// memStore keeps journal rows in memory and answers Ledger and Priors by
+// summing them, as ClickHouse does. It checks the sink's logic, not
+// ClickHouse (the store's own integration test does that).
+type memStore struct {
+	mu      sync.Mutex
+	rows    []journal.Row
+	raw     int
+	failRaw int
+}
+
+func (m *memStore) Ledger(_ context.Context, topic string) (map[int32]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[int32]int64{}
+	for _, r := range m.rows {
+		if r.Kind == journal.KindOffset && r.Key == topic {
+			out[r.SrcPartition] += r.Position
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.Prior, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := map[string]*journal.Prior{}
+	for _, r := range m.rows {
+		if r.Kind != journal.KindArticle || !want[r.Key] {
+			continue
+		}
+		p := out[r.Key]
+		if p == nil {
+			p = &journal.Prior{Versions: map[string]bool{}}
+			out[r.Key] = p
+		}
+		if r.TaggerVersion != journal.CurrentView {
+			p.Versions[r.TaggerVersion] = true
+		} else {
+			p.Current = append(p.Current, journal.Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts})
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) WriteRaw(_ context.Context, arts []*event.Enriched, _ []store.Source) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failRaw > 0 {
+		m.failRaw--
+		return context.DeadlineExceeded
+	}
+	m.raw += len(arts)
+	return nil
+}
+
+func (m *memStore) WriteJournal(_ context.Context, rows []journal.Row) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rows = append(m.rows, rows...)
+	return nil
+}
+
+func (m *memStore) articles(g tension.Granularity) int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	for _, r := range m.rows {
+		if r.Kind == journal.KindBucket && r.Granularity == string(g) && r.Pair == tension.AllPair && r.TaggerVersion == journal.CurrentView {
+			n += r.Articles
+		}
+	}
+	return n
+}
+
+type listReader struct {
+	mu        sync.Mutex
+	msgs      []kafka.Message
+	committed int
+}
+
+func (r *listReader) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	r.mu.Lock()
+	if len(r.msgs) > 0 {
+		m := r.msgs[0]
+		r.msgs = r.msgs[1:]
+		r.mu.Unlock()
+		return m, nil
+	}
+	r.mu.Unlock()
+	<-ctx.Done()
+	return kafka.Message{}, ctx.Err()
+}
+
+func (r *listReader) CommitMessages(context.Context, ...kafka.Message) error {
+	r.mu.Lock()
+	r.committed++
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *listReader) drained() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.msgs) == 0 && r.committed > 0
+}
+
+type sliceWriter struct {
+	mu  sync.Mutex
+	got []kafka.Message
+}
+
+func (w *sliceWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	w.mu.Lock()
+	w.got = append(w.got, msgs...)
+	w.mu.Unlock()
+	return nil
+}
+
+func enrichedMessage(t *testing.T, partition int, offset int64, id, version string) kafka.Message {
+	t.Helper()
+	e := event.Enriched{ArticleID: id, EventID: id, TaggerVersion: version, Text: "x",
+		PublishedAt: time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC), ReceivedAt: time.Now(), EnrichedAt: time.Now(),
+		Tags: event.Tags{Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.5, Direction: event.DirectionEscalation}}}}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kafka.Message{Topic: "enriched", Partition: partition, Offset: offset, Key: []byte(id), Value: b}
+}
+
+func run(t *testing.T, st *memStore, msgs []kafka.Message) *sliceWriter {
+	t.Helper()
+	r := &listReader{msgs: msgs}
+	dlq := &sliceWriter{}
+	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, dlq, st,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.drained() {
+		if time.Now().After(deadline) {
+			t.Fatal("sink did not drain its input")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(30 * time.Millisecond)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	return dlq
+}
+
+const (
+	idA = "0b9a6a4c-0000-5000-8000-00000000000a"
+	idB = "0b9a6a4c-0000-5000-8000-00000000000b"
+	idC = "0b9a6a4c-0000-5000-8000-00000000000c"
+)
+
+func TestReplayAfterCrashCountsNothingTwice(t *testing.T) {
+	st := &memStore{failRaw: 1} // the first write fails and is retried
+	msgs := []kafka.Message{
+		enrichedMessage(t, 0, 0, idA, "v1"),
+		enrichedMessage(t, 0, 1, idB, "v1"),
+		enrichedMessage(t, 1, 0, idC, "v1"),
+		enrichedMessage(t, 1, 1, idA, "v1"), // the enricher produced A twice
+		{Topic: "enriched", Partition: 1, Offset: 2, Value: []byte("garbage")},
+	}
+	dlq := run(t, st, msgs)
+	if got := st.articles(tension.Day); got != 3 {
+		t.Fatalf("day count = %d, want 3", got)
+	}
+	if len(dlq.got) != 1 || kafkax.Header(dlq.got[0], kafkax.HeaderStage) != Stage {
+		t.Fatalf("dead letters = %v", dlq.got)
+	}
+	// A restarted consumer that lost its commits replays everything: the
+	// ledger skips it all.
+	run(t, st, msgs)
+	for _, g := range tension.Granularities {
+		if got := st.articles(g); got != 3 {
+			t.Fatalf("after replay %s count = %d, want 3", g, got)
+		}
+	}
+	ledger, _ := st.Ledger(context.Background(), "enriched")
+	if ledger[0] != 2 || ledger[1] != 3 {
+		t.Fatalf("ledger = %v, want partition 0 at 2, partition 1 at 3", ledger)
+	}
+}
+
+func TestNewTaggerVersionRecounts(t *testing.T) {
+	st := &memStore{}
+	run(t, st, []kafka.Message{enrichedMessage(t, 0, 0, idA, "v1")})
+	run(t, st, []kafka.Message{enrichedMessage(t, 0, 1, idA, "v2")})
+	if got := st.articles(tension.Hour); got != 1 {
+		t.Fatalf("current view counts %d, want 1", got)
+	}
+	if st.raw != 2 {
+		t.Fatalf("raw writes = %d, want both versions stored", st.raw)
+	}
+}
+
+func TestValidateEnriched(t *testing.T) {
+	ok := func() *event.Enriched {
+		return &event.Enriched{ArticleID: idA, TaggerVersion: "v", PublishedAt: time.Now(),
+			Tags: event.Tags{Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.1, Direction: event.DirectionNeutral}}}}
+	}
+	tests := []struct {
+		name    string
+		mutate  func(*event.Enriched)
+		wantErr bool
+	}{
+		{"valid", func(*event.Enriched) {}, false},
+		{"bad id", func(e *event.Enriched) { e.ArticleID = "x" }, true},
+		{"no version", func(e *event.Enriched) { e.TaggerVersion = "" }, true},
+		{"no time", func(e *event.Enriched) { e.PublishedAt = time.Time{} }, true},
+		{"unsorted pair", func(e *event.Enriched) { e.Dyads[0].Pair = "US-CN" }, true},
+		{"tension out of range", func(e *event.Enriched) { e.Dyads[0].Tension = 1.5 }, true},
+		{"unknown direction", func(e *event.Enriched) { e.Dyads[0].Direction = "up" }, true},
+		{"year 1900", func(e *event.Enriched) { e.PublishedAt = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := ok()
+			tt.mutate(e)
+			if err := ValidateEnriched(e); (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+		})
+	}
+}
