@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -31,8 +32,10 @@ func ValidateEnriched(e *event.Enriched) error {
 	if e.PublishedAt.IsZero() && e.ReceivedAt.IsZero() {
 		return bad("neither published_at nor received_at is set")
 	}
-	if y := e.PublishedAt.Year(); !e.PublishedAt.IsZero() && (y < 1971 || y > 2105) {
-		return bad("published_at %s is outside what DateTime stores", e.PublishedAt)
+	for name, ts := range map[string]time.Time{"published_at": e.PublishedAt, "received_at": e.ReceivedAt} {
+		if y := ts.Year(); !ts.IsZero() && (y < 1971 || y > 2105) {
+			return bad("%s %s is outside what DateTime stores (1971-2105)", name, ts)
+		}
 	}
 	seen := map[string]bool{}
 	for _, d := range e.Dyads {

@@ -1,0 +1,189 @@
+// Package indexpub publishes tension.index.v1 (schemas/index.v1.json): after
+// the sink commits a journal block it reads back, in one query, the state of
+// every bucket the block touched and publishes one update per pair, keyed by
+// pair|granularity|bucket_start on a compacted topic.
+//
+// Delivery: at least once, newest state wins. The revision of an update is
+// read from the journal (the number of journal rows of the bucket), so it is
+// stored atomically with the data; the same revision always carries the same
+// content. A crash after the journal insert and before the publish is
+// repaired by the sink, not here: the block's Kafka offsets were not
+// committed (the commit follows the publish), so Kafka redelivers its
+// messages, the ledger marks them as replays, and the sink republishes the
+// buckets of every replayed message (see sink.flush).
+package indexpub
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// Store reads bucket states back from the journal.
+type Store interface {
+	BucketStates(ctx context.Context, refs []store.BucketRef) ([]store.BucketState, error)
+	BaseShares(ctx context.Context, from, to time.Time) (map[string]map[string]float64, error)
+}
+
+// Writer publishes to the index topic (the writer's topic).
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Config selects what is published. The zero value publishes the current
+// view only, without tension_index, with one re-check.
+type Config struct {
+	// Versions also publishes each tagger version's own view (keys end in
+	// |tagger_version). Default: the current view only.
+	Versions bool
+	// BaseFrom, BaseTo: the base period of tension_index (100 × share /
+	// the pair's share over the base, from day rows). Without both,
+	// tension_index is omitted.
+	BaseFrom, BaseTo time.Time
+	// Rechecks: after publishing, read the states again and republish the
+	// buckets another writer (a second sink, a rebuild) changed meanwhile,
+	// so the compacted topic's last message per key is the newest state
+	// even when two sinks race on one bucket. Negative disables; 0 means 2.
+	Rechecks int
+}
+
+// Publisher publishes bucket states.
+type Publisher struct {
+	cfg    Config
+	store  Store
+	out    Writer
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New wires a publisher.
+func New(cfg Config, st Store, out Writer, logger *slog.Logger) *Publisher {
+	if cfg.Rechecks == 0 {
+		cfg.Rechecks = 2
+	}
+	return &Publisher{cfg: cfg, store: st, out: out, logger: logger, now: time.Now}
+}
+
+// Touched is the set of buckets a batch changed.
+type Touched map[store.BucketRef]struct{}
+
+// Add marks the buckets (every granularity) of an event time in the current
+// view and, when versions are published, in taggerVersion's view.
+func (p *Publisher) Add(t Touched, ts time.Time, taggerVersion string) {
+	for _, g := range tension.Granularities {
+		b := g.Truncate(ts).Unix()
+		t[store.BucketRef{Granularity: g, TaggerVersion: journal.CurrentView, Bucket: b}] = struct{}{}
+		if p.cfg.Versions && taggerVersion != journal.CurrentView {
+			t[store.BucketRef{Granularity: g, TaggerVersion: taggerVersion, Bucket: b}] = struct{}{}
+		}
+	}
+}
+
+// AddArticle marks the buckets an enriched article counts in.
+func (p *Publisher) AddArticle(t Touched, e *event.Enriched) {
+	ts := e.PublishedAt
+	if ts.IsZero() {
+		ts = e.ReceivedAt
+	}
+	p.Add(t, ts.UTC(), e.TaggerVersion)
+}
+
+// Publish reads the touched buckets back and publishes every pair's update
+// in them; it returns how many updates it wrote. An error means some
+// updates may be missing: the caller must not commit its offsets.
+func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
+	if len(t) == 0 {
+		return 0, nil
+	}
+	refs := make([]store.BucketRef, 0, len(t))
+	for r := range t {
+		refs = append(refs, r)
+	}
+	var bases map[string]map[string]float64
+	if !p.cfg.BaseFrom.IsZero() && p.cfg.BaseFrom.Before(p.cfg.BaseTo) {
+		var err error
+		if bases, err = p.store.BaseShares(ctx, p.cfg.BaseFrom, p.cfg.BaseTo); err != nil {
+			return 0, fmt.Errorf("indexpub: %w", err)
+		}
+	}
+	published := map[store.BucketKey]int64{}
+	total := 0
+	for round := 0; ; round++ {
+		states, err := p.store.BucketStates(ctx, refs)
+		if err != nil {
+			return total, fmt.Errorf("indexpub: %w", err)
+		}
+		updates := Updates(states, bases, p.now())
+		msgs := make([]kafka.Message, 0, len(updates))
+		next := refs[:0:0]
+		for i := range updates {
+			u := &updates[i]
+			k := store.BucketKey{Granularity: tension.Granularity(u.Granularity), Pair: u.Pair,
+				TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}
+			if rev, ok := published[k]; ok && rev >= u.Revision {
+				continue
+			}
+			published[k] = u.Revision
+			v, err := json.Marshal(u)
+			if err != nil {
+				return total, fmt.Errorf("indexpub: encode update: %w", err)
+			}
+			msgs = append(msgs, kafka.Message{Key: []byte(u.Key()), Value: v})
+			if round > 0 {
+				next = append(next, store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket})
+			}
+		}
+		if round > 0 && len(msgs) > 0 {
+			p.logger.Info("index buckets changed while publishing; republished", "updates", len(msgs), "round", round)
+		}
+		if len(msgs) > 0 {
+			if err := p.out.WriteMessages(ctx, msgs...); err != nil {
+				return total, fmt.Errorf("indexpub: write %d updates: %w", len(msgs), err)
+			}
+		}
+		total += len(msgs)
+		if round >= p.cfg.Rechecks || (round > 0 && len(msgs) == 0) {
+			return total, nil
+		}
+		if round > 0 {
+			refs = next
+		}
+	}
+}
+
+// Updates turns bucket states into updates: each pair's parts with the
+// bucket's article count (the "*" pair) as the denominator, and a revision
+// that counts the journal rows of both, so it grows whenever either changes.
+func Updates(states []store.BucketState, bases map[string]map[string]float64, now time.Time) []tension.Update {
+	type ref struct {
+		g       tension.Granularity
+		version string
+		bucket  int64
+	}
+	all := map[ref]store.BucketState{}
+	for _, s := range states {
+		if s.Key.Pair == tension.AllPair {
+			all[ref{s.Key.Granularity, s.Key.TaggerVersion, s.Key.Bucket}] = s
+		}
+	}
+	out := make([]tension.Update, 0, len(states))
+	for _, s := range states {
+		a := all[ref{s.Key.Granularity, s.Key.TaggerVersion, s.Key.Bucket}]
+		rev := s.Entries
+		if s.Key.Pair != tension.AllPair {
+			rev += a.Entries
+		}
+		out = append(out, tension.NewUpdate(s.Key.Pair, s.Key.Granularity, time.Unix(s.Key.Bucket, 0),
+			s.Key.TaggerVersion, rev, s.Parts, a.Parts.Articles, bases[s.Key.TaggerVersion][s.Key.Pair], now))
+	}
+	return out
+}
