@@ -91,3 +91,28 @@ func TestSquashBounded(t *testing.T) {
 		t.Fatal("Pair is not sorted")
 	}
 }
+
+func TestUpdateKeyRoundTrip(t *testing.T) {
+	start := time.Date(2024, 3, 5, 7, 0, 0, 0, time.UTC)
+	for _, v := range []string{"", "tagger-2"} {
+		k := UpdateKey("CN-US", Hour, start, v)
+		pair, g, s, ver, err := ParseUpdateKey(k)
+		if err != nil || pair != "CN-US" || g != Hour || !s.Equal(start) || ver != v {
+			t.Errorf("ParseUpdateKey(%q) = %q %q %v %q %v", k, pair, g, s, ver, err)
+		}
+	}
+	if _, _, _, _, err := ParseUpdateKey("CN-US|week|x"); err == nil {
+		t.Error("bad key parsed")
+	}
+}
+
+func TestNewUpdateDerivesRatios(t *testing.T) {
+	u := NewUpdate("CN-US", Day, time.Unix(0, 0), "", 3,
+		Parts{DyadArticles: 4, Escalating: 2, SumScore: 1.2}, 10, 0.1, time.Now())
+	if u.Articles != 10 || u.TensionShare != 0.2 || u.NetTension != 0.3 || u.TensionIndex == nil || *u.TensionIndex != 200 {
+		t.Errorf("update = %+v", u)
+	}
+	if u := NewUpdate("CN-US", Day, time.Unix(0, 0), "", 3, Parts{}, 0, 0, time.Now()); u.TensionIndex != nil {
+		t.Error("tension_index without a base")
+	}
+}

@@ -12,6 +12,7 @@ type Metrics struct {
 	messages     *prometheus.CounterVec
 	flushSeconds prometheus.Histogram
 	flushErrors  prometheus.Counter
+	indexUpdates prometheus.Counter
 }
 
 // NewMetrics registers the sink's metrics on reg.
@@ -27,7 +28,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 			Name: "flush_errors_total", Help: "Failed batch writes (each is retried)."}),
 	}
-	reg.MustRegister(m.batches, m.messages, m.flushSeconds, m.flushErrors)
+	m.indexUpdates = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "index_updates_total", Help: "Updates published to tension.index.v1 (republished buckets included)."})
+	reg.MustRegister(m.indexUpdates, m.batches, m.messages, m.flushSeconds, m.flushErrors)
 	return m
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -49,6 +50,11 @@ type Config struct {
 	MaxBatch      int           // messages per flush; default 10000
 	FlushInterval time.Duration // longest a message waits for its batch; default 1s
 	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
+
+	// AfterJournal, when set, runs after a batch's journal block is written
+	// and before its index updates are published: tests use it to crash
+	// the process in that window.
+	AfterJournal func()
 }
 
 func (c *Config) defaults() {
@@ -74,12 +80,13 @@ type Sink struct {
 	store   Store
 	logger  *slog.Logger
 	metrics *Metrics
+	index   *indexpub.Publisher
 }
 
-// New wires a sink.
-func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Metrics) *Sink {
+// New wires a sink. index may be nil: then no index updates are published.
+func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Metrics, index *indexpub.Publisher) *Sink {
 	cfg.defaults()
-	return &Sink{cfg: cfg, reader: r, dlq: dlq, store: st, logger: logger, metrics: m}
+	return &Sink{cfg: cfg, reader: r, dlq: dlq, store: st, logger: logger, metrics: m, index: index}
 }
 
 // Run consumes until ctx ends, then flushes what it holds (within a bounded
@@ -160,7 +167,13 @@ func (s *Sink) flushRetrying(ctx context.Context, batch []kafka.Message) error {
 
 // flush writes one batch. Order matters: dead letters and raw rows first
 // (both idempotent), then the journal block that makes the batch count,
-// then the Kafka commit (an optimisation: the ledger is the truth).
+// then the index updates of every bucket the batch touched, then the Kafka
+// commit (the ledger is the truth for counting; for the index topic the
+// commit is what proves the updates were published). A message below the
+// ledger is a replay: it counts nothing, but its buckets are published
+// again, because the process that wrote its block may have died before
+// publishing — and then it did not commit either, which is why Kafka
+// redelivers the message.
 func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 	start := time.Now()
 	ledger, err := s.store.Ledger(ctx, s.cfg.Topic)
@@ -177,6 +190,7 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		skipped   int
 		decoded   = make([]*event.Enriched, len(batch))
 		positions = map[int32][2]int64{} // partition -> (ledger position, one past last offset)
+		touched   = indexpub.Touched{}
 	)
 	for i, m := range batch {
 		p := int32(m.Partition)
@@ -191,6 +205,11 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		if m.Offset < pos[0] {
 			skipped++ // counted by an earlier flush: a replay
 			positions[p] = pos
+			if s.index != nil {
+				if e, err := decodeEnriched(m.Value); err == nil {
+					s.index.AddArticle(touched, e)
+				}
+			}
 			continue
 		}
 		pos[1] = max(pos[1], m.Offset+1)
@@ -230,6 +249,14 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 			}
 		}
 		priors[e.ArticleID] = np
+		if s.index != nil {
+			s.index.AddArticle(touched, e)
+			if prior != nil {
+				for _, c := range prior.Current { // where a recount retracts from
+					s.index.Add(touched, c.Bucket, journal.CurrentView)
+				}
+			}
+		}
 		fresh = append(fresh, e)
 		srcs = append(srcs, store.Source{Partition: int32(batch[i].Partition), Offset: batch[i].Offset})
 	}
@@ -248,6 +275,15 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		if err := s.store.WriteJournal(ctx, b.Rows()); err != nil {
 			return err
 		}
+		if s.cfg.AfterJournal != nil {
+			s.cfg.AfterJournal()
+		}
+	}
+	var updates int
+	if s.index != nil {
+		if updates, err = s.index.Publish(ctx, touched); err != nil {
+			return err
+		}
 	}
 	commits := make([]kafka.Message, 0, len(last))
 	for _, m := range last {
@@ -259,12 +295,13 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
 	}
 	s.metrics.observeFlush(time.Since(start), counted, recounted, dups, skipped, len(dead))
+	s.metrics.indexUpdates.Add(float64(updates))
 	level := slog.LevelDebug
 	if dups > 0 || skipped > 0 || len(dead) > 0 {
 		level = slog.LevelInfo // recovery at work: worth a line at the default level
 	}
 	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
-		"duplicates", dups, "replayed", skipped, "dead", len(dead), "took", time.Since(start))
+		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
 	return nil
 }
 

@@ -158,7 +158,7 @@ func run(t *testing.T, st *memStore, msgs []kafka.Message) *sliceWriter {
 	r := &listReader{msgs: msgs}
 	dlq := &sliceWriter{}
 	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, dlq, st,
-		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()

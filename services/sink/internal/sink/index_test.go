@@ -1,0 +1,174 @@
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/indexpub"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// BucketStates sums the journal's bucket rows like the ClickHouse store.
+func (m *memStore) BucketStates(_ context.Context, refs []store.BucketRef) ([]store.BucketState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := map[store.BucketRef]bool{}
+	for _, r := range refs {
+		want[r] = true
+	}
+	sum := map[store.BucketKey]*store.BucketState{}
+	var order []store.BucketKey
+	for _, r := range m.rows {
+		if r.Kind != journal.KindBucket {
+			continue
+		}
+		g := tension.Granularity(r.Granularity)
+		if !want[store.BucketRef{Granularity: g, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}] {
+			continue
+		}
+		k := store.BucketKey{Granularity: g, Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}
+		if sum[k] == nil {
+			sum[k] = &store.BucketState{Key: k}
+			order = append(order, k)
+		}
+		sum[k].Entries += r.Entries
+		sum[k].Parts.Add(r.Parts)
+	}
+	out := make([]store.BucketState, 0, len(order))
+	for _, k := range order {
+		out = append(out, *sum[k])
+	}
+	return out, nil
+}
+
+func (m *memStore) BaseShares(context.Context, time.Time, time.Time) (map[string]map[string]float64, error) {
+	return nil, nil
+}
+
+// flakyWriter fails its first `fail` writes.
+type flakyWriter struct {
+	mu   sync.Mutex
+	fail int
+	got  []kafka.Message
+}
+
+func (w *flakyWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fail > 0 {
+		w.fail--
+		return errors.New("broker gone")
+	}
+	w.got = append(w.got, msgs...)
+	return nil
+}
+
+// latest keeps the highest revision per key, as a consumer of the
+// compacted topic does.
+func (w *flakyWriter) latest(t *testing.T) map[string]tension.Update {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]tension.Update{}
+	for _, m := range w.got {
+		var u tension.Update
+		if err := json.Unmarshal(m.Value, &u); err != nil {
+			t.Fatal(err)
+		}
+		if string(m.Key) != u.Key() {
+			t.Fatalf("key %q, update says %q", m.Key, u.Key())
+		}
+		if prev, ok := out[u.Key()]; !ok || u.Revision > prev.Revision {
+			out[u.Key()] = u
+		} else if u.Revision == prev.Revision && u.Parts != prev.Parts {
+			t.Fatalf("revision %d of %s carries two states: %+v and %+v", u.Revision, u.Key(), prev.Parts, u.Parts)
+		}
+	}
+	return out
+}
+
+func runIndexed(t *testing.T, st *memStore, out *flakyWriter, msgs []kafka.Message) {
+	t.Helper()
+	r := &listReader{msgs: msgs}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pub := indexpub.New(indexpub.Config{Versions: true}, st, out, logger)
+	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
+		logger, NewMetrics(prometheus.NewRegistry()), pub)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.drained() {
+		if time.Now().After(deadline) {
+			t.Fatal("sink did not drain its input")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(30 * time.Millisecond)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The index topic ends with the journal's state for every bucket even when
+// a publish fails after the journal block is written: the retry finds the
+// batch below the ledger (a replay) and republishes its buckets.
+func TestIndexUpdatesSurviveAFailedPublish(t *testing.T) {
+	st := &memStore{}
+	out := &flakyWriter{fail: 1}
+	runIndexed(t, st, out, []kafka.Message{
+		enrichedMessage(t, 0, 0, idA, "v1"),
+		enrichedMessage(t, 0, 1, idB, "v1"),
+		enrichedMessage(t, 1, 0, idC, "v1"),
+	})
+	got := out.latest(t)
+	day := time.Date(2025, 4, 9, 0, 0, 0, 0, time.UTC)
+	all := got[tension.UpdateKey(tension.AllPair, tension.Day, day, "")]
+	cnus := got[tension.UpdateKey("CN-US", tension.Day, day, "")]
+	if all.Articles != 3 || cnus.DyadArticles != 3 || cnus.Articles != 3 || cnus.TensionShare != 1 {
+		t.Fatalf("day updates: * %+v, CN-US %+v", all, cnus)
+	}
+	if cnus.Revision != 2 { // one journal row for CN-US and one for "*"
+		t.Fatalf("revision = %d, want 2", cnus.Revision)
+	}
+	// A new tagger version moves the current view: the bucket is re-emitted
+	// with a higher revision, and the version's own view appears.
+	runIndexed(t, st, out, []kafka.Message{enrichedMessage(t, 0, 2, idA, "v2")})
+	got = out.latest(t)
+	again := got[tension.UpdateKey("CN-US", tension.Day, day, "")]
+	if again.Revision <= cnus.Revision || again.DyadArticles != 3 {
+		t.Fatalf("after recount: %+v (was revision %d)", again, cnus.Revision)
+	}
+	if v2 := got[tension.UpdateKey("CN-US", tension.Day, day, "v2")]; v2.DyadArticles != 1 {
+		t.Fatalf("v2 view: %+v", v2)
+	}
+	// Every bucket in the journal is on the topic with its state.
+	states, _ := st.BucketStates(context.Background(), refsOf(st))
+	for _, u := range indexpub.Updates(states, nil, time.Now()) {
+		if g := got[u.Key()]; g.Revision != u.Revision || g.Parts != u.Parts {
+			t.Errorf("%s: topic %+v rev %d, journal %+v rev %d", u.Key(), g.Parts, g.Revision, u.Parts, u.Revision)
+		}
+	}
+}
+
+func refsOf(m *memStore) []store.BucketRef {
+	var out []store.BucketRef
+	for _, r := range m.rows {
+		if r.Kind == journal.KindBucket {
+			out = append(out, store.BucketRef{Granularity: tension.Granularity(r.Granularity), TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()})
+		}
+	}
+	return out
+}
