@@ -8,7 +8,6 @@ package enrich
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -86,74 +85,19 @@ func New(cfg Config, r Reader, out, dlq Writer, t Tagger, logger *slog.Logger, m
 // Run consumes until ctx ends. On shutdown the batch in hand is finished
 // within a bounded time; anything unfinished is replayed after restart.
 func (e *Enricher) Run(ctx context.Context) error {
-	for {
-		batch, err := e.collect(ctx)
-		if len(batch) > 0 {
-			pctx := ctx
-			if ctx.Err() != nil {
-				var cancel context.CancelFunc
-				pctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-			}
-			if perr := e.processRetrying(pctx, batch); perr != nil && ctx.Err() == nil {
-				return perr
-			}
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("enrich: fetch: %w", err)
-		}
-	}
+	return kafkax.ConsumeBatches(ctx, e.reader,
+		kafkax.BatchConfig{MaxBatch: e.cfg.MaxBatch, FlushInterval: e.cfg.FlushInterval, IdleFlush: e.cfg.IdleFlush},
+		e.process, func(attempt int, batch []kafka.Message, err error) {
+			e.metrics.publishErrors.Inc()
+			e.logger.Error("publish failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+		})
 }
 
-func (e *Enricher) collect(ctx context.Context) ([]kafka.Message, error) {
-	first, err := e.reader.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	batch := []kafka.Message{first}
-	deadline := time.Now().Add(e.cfg.FlushInterval)
-	for len(batch) < e.cfg.MaxBatch {
-		wait := min(time.Until(deadline), e.cfg.IdleFlush)
-		if wait <= 0 {
-			break
-		}
-		fctx, cancel := context.WithTimeout(ctx, wait)
-		m, err := e.reader.FetchMessage(fctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return batch, ctx.Err()
-			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				break
-			}
-			return batch, err
-		}
-		batch = append(batch, m)
-	}
-	return batch, nil
-}
-
-func (e *Enricher) processRetrying(ctx context.Context, batch []kafka.Message) error {
+// process tags a batch and publishes it; an error makes ConsumeBatches try
+// the whole batch again.
+func (e *Enricher) process(ctx context.Context, batch []kafka.Message) error {
 	outs, dead := e.tagBatch(batch)
-	backoff := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := e.publish(ctx, batch, outs, dead)
-		if err == nil {
-			return nil
-		}
-		e.metrics.publishErrors.Inc()
-		e.logger.Error("publish failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("enrich: publish abandoned: %w", err)
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
+	return e.publish(ctx, batch, outs, dead)
 }
 
 // tagBatch tags every message on the worker pool. Output order follows
@@ -231,16 +175,7 @@ func (e *Enricher) publish(ctx context.Context, batch, outs, dead []kafka.Messag
 			return fmt.Errorf("write %d dead letters: %w", len(dead), err)
 		}
 	}
-	last := map[int]kafka.Message{}
-	for _, m := range batch {
-		if prev, ok := last[m.Partition]; !ok || m.Offset > prev.Offset {
-			last[m.Partition] = m
-		}
-	}
-	commits := make([]kafka.Message, 0, len(last))
-	for _, m := range last {
-		commits = append(commits, m)
-	}
+	commits := kafkax.LastPerPartition(batch)
 	if err := e.reader.CommitMessages(ctx, commits...); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
