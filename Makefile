@@ -10,7 +10,7 @@ export GOFLAGS ?= -buildvcs=false
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: run
 run: build ## install what is missing, start Kafka, ClickHouse and the services, load the samples, show the index; Ctrl-C stops all
@@ -44,6 +44,9 @@ test-unit: fmt-check vet ## gofmt, go vet and unit tests with the race detector
 .PHONY: test-integration
 test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the local platform; starts it if needed and stops what it started
 	@bash scripts/integration.sh
+
+.PHONY: lint
+lint: fmt-check vet ## gofmt check and go vet on every module
 
 .PHONY: vet
 vet: ## go vet every module
