@@ -19,6 +19,13 @@ import (
 // DefaultBrokers is the local stack's bootstrap address.
 const DefaultBrokers = "127.0.0.1:9092"
 
+// MaxMessageBytes is the largest message (and uncompressed produce batch) a
+// writer sends: just under Kafka's default message.max.bytes (1 MiB), so the
+// pipeline works against any broker left at its defaults. A producer checks
+// a message against it before writing and dead-letters what is larger,
+// rather than retrying a write the broker will always refuse.
+const MaxMessageBytes = 1_000_000
+
 // Brokers splits a comma-separated broker list.
 func Brokers(s string) []string {
 	var out []string
@@ -45,7 +52,7 @@ func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafk
 		Balancer:               &kafka.Hash{},
 		BatchTimeout:           batchTimeout,
 		BatchSize:              5000,
-		BatchBytes:             16 << 20,
+		BatchBytes:             MaxMessageBytes,
 		RequiredAcks:           kafka.RequireAll,
 		Compression:            compress.Lz4,
 		MaxAttempts:            5,

@@ -159,6 +159,9 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("encode enriched article: %w", err)
 	}
+	if len(value) > kafkax.MaxMessageBytes {
+		return kafka.Message{}, fmt.Errorf("enriched article is %d bytes, over the %d-byte message limit", len(value), kafkax.MaxMessageBytes)
+	}
 	return kafka.Message{Key: []byte(a.ArticleID), Value: value}, nil
 }
 

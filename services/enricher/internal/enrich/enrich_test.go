@@ -145,3 +145,20 @@ func TestEnrichPublishesTagsDeadLettersAndCommitsAfterAck(t *testing.T) {
 		t.Fatalf("committed %v, want partition 0 at 11 and 1 at 6", offsets)
 	}
 }
+
+func TestOversizeEnrichedArticleIsDeadLettered(t *testing.T) {
+	r := &fakeReader{msgs: []kafka.Message{
+		rawMessage(t, 0, 1, "0b9a6a4c-0000-5000-8000-000000000009", strings.Repeat("<", 200_000)), // JSON escapes each to 6 bytes
+	}}
+	out, dlq := &fakeWriter{}, &fakeWriter{}
+	e := New(Config{TaggerVersion: "v", FlushInterval: 10 * time.Millisecond}, r, out, dlq, panicky{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+	runUntilIdle(t, e, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.committed) > 0
+	})
+	if len(out.got) != 0 || len(dlq.got) != 1 || !strings.Contains(kafkax.Header(dlq.got[0], kafkax.HeaderError), "message limit") {
+		t.Fatalf("published %d, dead letters %v", len(out.got), dlq.got)
+	}
+}
