@@ -1,0 +1,383 @@
+// Package backfill replays history into articles.raw.v1: files (JSONL,
+// NDJSON, CSV, gzip, directories) or synthetic articles, validated like
+// ingest (event.DecodeArticle) and identified like ingest (event.ArticleID),
+// published straight to Kafka in large batches with their original
+// published_at as event time. Progress is checkpointed after every
+// acknowledged batch, so a killed run resumes where it stopped; re-sent
+// articles keep their ids, so the sink counts nothing twice.
+package backfill
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/synth"
+)
+
+// Writer publishes to articles.raw.v1 (the writer's topic).
+type Writer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// MaxMessageBytes is the largest encoded article published: Kafka's default
+// message.max.bytes is 1 MiB; bigger rows are rejected, not sent.
+const MaxMessageBytes = 1_000_000
+
+// Config of one run.
+type Config struct {
+	Inputs    []Input // files to read, in order
+	Columns   Columns // CSV column mapping
+	Synthetic int     // > 0: generate this many synthetic articles instead
+	SynthSeed uint64
+	SynthFrom time.Time
+	SynthTo   time.Time
+
+	Batch      int           // articles per Kafka write; default 5000
+	Rate       float64       // articles/s; 0 = as fast as Kafka takes them
+	Checkpoint string        // file written after every acknowledged batch; "" = none
+	Resume     bool          // start from Checkpoint
+	Progress   io.Writer     // where progress goes (stderr)
+	TTY        bool          // a progress bar instead of log lines
+	LogEvery   time.Duration // period of progress log lines; default 5s
+	MaxReports int           // bad rows printed individually; default 100
+	Now        func() time.Time
+}
+
+// Stats are a run's counts.
+type Stats struct {
+	Read       int64            `json:"read"`
+	Published  int64            `json:"published"`
+	Rejected   int64            `json:"rejected"`
+	Duplicates int64            `json:"duplicates"` // same article_id seen before in this run: not sent again
+	Reasons    map[string]int64 `json:"reasons,omitempty"`
+}
+
+func (s *Stats) reject(reason string) {
+	s.Rejected++
+	if s.Reasons == nil {
+		s.Reasons = map[string]int64{}
+	}
+	s.Reasons[reason]++
+}
+
+// Runner runs one backfill.
+type Runner struct {
+	cfg    Config
+	out    Writer
+	logger *slog.Logger
+
+	stats    Stats
+	seen     map[uuid.UUID]struct{}
+	pending  []kafka.Message
+	lastPos  Pos
+	ckpt     Checkpoint
+	reports  int
+	progress *progress
+	start    time.Time
+	paced    int64
+}
+
+// New wires a runner.
+func New(cfg Config, out Writer, logger *slog.Logger) *Runner {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 5000
+	}
+	if cfg.Rate > 0 && float64(cfg.Batch) > cfg.Rate {
+		cfg.Batch = max(1, int(cfg.Rate/4)) // several writes a second keep the pace smooth
+	}
+	if cfg.LogEvery <= 0 {
+		cfg.LogEvery = 5 * time.Second
+	}
+	if cfg.MaxReports == 0 {
+		cfg.MaxReports = 100
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	return &Runner{cfg: cfg, out: out, logger: logger, seen: map[uuid.UUID]struct{}{}}
+}
+
+// errStop ends a read early (context cancelled).
+var errStop = errors.New("stop")
+
+// Run publishes everything and returns the counts of this run. With Resume,
+// the counts of earlier runs are in Checkpoint.Stats of the returned
+// checkpoint.
+func (r *Runner) Run(ctx context.Context) (Stats, Checkpoint, error) {
+	r.start = r.cfg.Now()
+	if r.cfg.Resume && r.cfg.Checkpoint != "" {
+		ck, err := LoadCheckpoint(r.cfg.Checkpoint)
+		if err != nil {
+			return r.stats, r.ckpt, err
+		}
+		if err := ck.Matches(r.cfg); err != nil {
+			return r.stats, r.ckpt, err
+		}
+		r.ckpt = ck
+		r.logger.Info("resuming", "checkpoint", r.cfg.Checkpoint, "position", ck.describe())
+	} else {
+		r.ckpt = NewCheckpoint(r.cfg)
+	}
+	r.progress = newProgress(r.cfg, r.total())
+	defer r.progress.finish()
+	var err error
+	if r.cfg.Synthetic > 0 {
+		err = r.runSynthetic(ctx)
+	} else {
+		err = r.runFiles(ctx)
+	}
+	if err == nil || errors.Is(err, errStop) {
+		if ferr := r.flush(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if errors.Is(err, errStop) {
+		err = ctx.Err()
+	}
+	if err == nil {
+		r.ckpt.Done = true
+		if serr := r.saveCheckpoint(); serr != nil {
+			err = serr
+		}
+	}
+	return r.stats, r.ckpt, err
+}
+
+func (r *Runner) total() int64 {
+	if r.cfg.Synthetic > 0 {
+		return int64(r.cfg.Synthetic)
+	}
+	var n int64
+	for _, in := range r.cfg.Inputs {
+		n += in.Size
+	}
+	return n
+}
+
+func (r *Runner) runSynthetic(ctx context.Context) error {
+	gen := synth.New(r.cfg.SynthSeed, r.cfg.SynthFrom, r.cfg.SynthTo)
+	skip := r.ckpt.Position.Line
+	for i := int64(1); i <= int64(r.cfg.Synthetic); i++ {
+		a := gen.Next()
+		if i <= skip {
+			continue
+		}
+		data, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("backfill: encode synthetic article: %w", err)
+		}
+		rec := Record{Where: fmt.Sprintf("synthetic:%d", i), Data: data, Pos: Pos{File: "synthetic", Line: i}}
+		if err := r.add(ctx, rec); err != nil {
+			return err
+		}
+		r.progress.done = i
+	}
+	return nil
+}
+
+func (r *Runner) runFiles(ctx context.Context) error {
+	done := map[string]bool{}
+	for _, f := range r.ckpt.DoneFiles {
+		done[f] = true
+	}
+	var consumedBefore int64
+	for _, in := range r.cfg.Inputs {
+		if done[in.Path] {
+			consumedBefore += in.Size
+			r.progress.done = consumedBefore
+			continue
+		}
+		from := Pos{}
+		if r.ckpt.Position.File == in.Path {
+			from = r.ckpt.Position
+		}
+		var consumed int64
+		err := ReadFile(in, from, r.cfg.Columns, &consumed, func(rec Record) error {
+			r.progress.done = consumedBefore + consumed
+			return r.add(ctx, rec)
+		})
+		if err != nil {
+			return err
+		}
+		// Every record of the file is in a batch; the file counts as done
+		// once that batch is acknowledged.
+		if err := r.flush(ctx); err != nil {
+			return err
+		}
+		r.ckpt.DoneFiles = append(r.ckpt.DoneFiles, in.Path)
+		r.ckpt.Position = Pos{}
+		if err := r.saveCheckpoint(); err != nil {
+			return err
+		}
+		consumedBefore += in.Size
+	}
+	return nil
+}
+
+// add validates one record and queues it; a full batch is published.
+func (r *Runner) add(ctx context.Context, rec Record) error {
+	if ctx.Err() != nil {
+		return errStop
+	}
+	r.lastPos = rec.Pos
+	if rec.Err != nil {
+		r.stats.Read++
+		r.bad(rec.Where, "unreadable", rec.Err)
+		return r.maybeFlush(ctx)
+	}
+	r.stats.Read++
+	a, err := event.DecodeArticle(rec.Data, event.DecodeOptions{})
+	if err != nil {
+		r.bad(rec.Where, reasonOf(err), err)
+		return r.maybeFlush(ctx)
+	}
+	a.ArticleID = event.ArticleID(a.URL, a.Text)
+	a.ReceivedAt = r.cfg.Now().UTC()
+	id := uuid.MustParse(a.ArticleID)
+	if _, dup := r.seen[id]; dup {
+		r.stats.Duplicates++
+		return r.maybeFlush(ctx)
+	}
+	v, err := json.Marshal(&a)
+	if err != nil {
+		r.bad(rec.Where, "unencodable", err)
+		return r.maybeFlush(ctx)
+	}
+	if len(v)+len(a.ArticleID) > MaxMessageBytes {
+		r.bad(rec.Where, "too_large", fmt.Errorf("encoded article is %d bytes; the limit is %d", len(v), MaxMessageBytes))
+		return r.maybeFlush(ctx)
+	}
+	r.seen[id] = struct{}{}
+	r.pending = append(r.pending, kafka.Message{Key: []byte(a.ArticleID), Value: v})
+	return r.maybeFlush(ctx)
+}
+
+// reasonOf is a short, countable reason: the first problem's field and
+// reason, without the values.
+func reasonOf(err error) string {
+	var ve *event.ValidationError
+	if errors.As(err, &ve) && len(ve.Problems) > 0 {
+		p := ve.Problems[0]
+		if p.Field != "" {
+			return p.Field + ": " + p.Reason
+		}
+		return p.Reason
+	}
+	return "invalid"
+}
+
+func (r *Runner) bad(where, reason string, err error) {
+	r.stats.reject(reason)
+	r.reports++
+	if r.reports <= r.cfg.MaxReports {
+		r.progress.printf("rejected %s: %v\n", where, err)
+	} else if r.reports == r.cfg.MaxReports+1 {
+		r.progress.printf("more rejected rows: counted in the summary, not printed\n")
+	}
+}
+
+func (r *Runner) maybeFlush(ctx context.Context) error {
+	if len(r.pending) < r.cfg.Batch {
+		r.progress.tick(r.stats)
+		return nil
+	}
+	return r.flush(ctx)
+}
+
+// flush publishes the pending batch, waits for every replica's ack, then
+// moves the checkpoint past it.
+func (r *Runner) flush(ctx context.Context) error {
+	if len(r.pending) > 0 {
+		if err := r.pace(ctx, len(r.pending)); err != nil {
+			return err
+		}
+		if err := r.out.WriteMessages(ctx, r.pending...); err != nil {
+			if ctx.Err() != nil {
+				return errStop
+			}
+			return fmt.Errorf("backfill: publish %d articles: %w", len(r.pending), err)
+		}
+		r.stats.Published += int64(len(r.pending))
+		r.pending = r.pending[:0]
+	}
+	r.ckpt.Position = r.lastPos
+	if err := r.saveCheckpoint(); err != nil {
+		return err
+	}
+	r.progress.tick(r.stats)
+	return nil
+}
+
+// pace sleeps so that publishing stays at or under Rate articles/s.
+func (r *Runner) pace(ctx context.Context, n int) error {
+	if r.cfg.Rate <= 0 {
+		return nil
+	}
+	r.paced += int64(n)
+	due := r.start.Add(time.Duration(float64(r.paced-int64(n)) / r.cfg.Rate * float64(time.Second)))
+	if wait := due.Sub(r.cfg.Now()); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return errStop
+		case <-time.After(wait):
+		}
+	}
+	return nil
+}
+
+func (r *Runner) saveCheckpoint() error {
+	if r.cfg.Checkpoint == "" {
+		return nil
+	}
+	total := r.ckpt.Base
+	total.add(r.stats)
+	r.ckpt.Stats = total
+	return r.ckpt.Save(r.cfg.Checkpoint)
+}
+
+func (s *Stats) add(o Stats) {
+	s.Read += o.Read
+	s.Published += o.Published
+	s.Rejected += o.Rejected
+	s.Duplicates += o.Duplicates
+	for k, v := range o.Reasons {
+		if s.Reasons == nil {
+			s.Reasons = map[string]int64{}
+		}
+		s.Reasons[k] += v
+	}
+}
+
+// Summary renders counts for people.
+func (s Stats) Summary(took time.Duration) string {
+	var b strings.Builder
+	rate := 0.0
+	if took > 0 {
+		rate = float64(s.Published) / took.Seconds()
+	}
+	fmt.Fprintf(&b, "read %d, published %d, rejected %d, duplicates %d in %s (%.0f articles/s)\n",
+		s.Read, s.Published, s.Rejected, s.Duplicates, took.Round(time.Millisecond), rate)
+	reasons := make([]string, 0, len(s.Reasons))
+	for k := range s.Reasons {
+		reasons = append(reasons, k)
+	}
+	sort.Slice(reasons, func(i, j int) bool { return s.Reasons[reasons[i]] > s.Reasons[reasons[j]] })
+	for _, k := range reasons {
+		fmt.Fprintf(&b, "  rejected %6d  %s\n", s.Reasons[k], k)
+	}
+	return b.String()
+}

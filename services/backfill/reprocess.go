@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/services/backfill/internal/reprocess"
+)
+
+func runReprocess(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flagenv.New("backfill reprocess", getenv, stderr)
+	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
+	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
+	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
+	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	fromS := fs.FlagSet.String("from", "", "start of the published_at range (YYYY-MM-DD or RFC 3339)")
+	toS := fs.FlagSet.String("to", "", "end of the range, exclusive")
+	version := fs.FlagSet.String("tagger-version", tagger.Version, "tagger_version stamped on the output (override to simulate a new version)")
+	workers := fs.FlagSet.Int("workers", 0, "tagging goroutines (0 = one per CPU)")
+	scale := fs.FlagSet.Float64("test-score-scale", 0, "TEST ONLY: multiply every dyad score, to simulate a tagger that scores differently")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	from, err := parseTime(*fromS)
+	if err != nil {
+		return fmt.Errorf("-from: %w", err)
+	}
+	to, err := parseTime(*toS)
+	if err != nil {
+		return fmt.Errorf("-to: %w", err)
+	}
+	if !from.Before(to) {
+		return fmt.Errorf("-from %s must be before -to %s", from, to)
+	}
+	if *version == "" {
+		return fmt.Errorf("-tagger-version must not be empty (\"\" is the current view)")
+	}
+	logger := admin.NewLogger(stderr, "info", "backfill")
+	t, err := tagger.New()
+	if err != nil {
+		return fmt.Errorf("load tagger: %w", err)
+	}
+	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	w := kafkax.NewWriter(kafkax.Brokers(*brokers), *topic, 20*time.Millisecond)
+	defer w.Close()
+	start := time.Now()
+	st, err := reprocess.Run(ctx, reprocess.Config{From: from, To: to, TaggerVersion: *version, Workers: *workers,
+		ScoreScale: *scale}, conn, t, w, logger)
+	took := time.Since(start)
+	fmt.Fprintf(stdout, "reprocessed %d articles as %s (read %d) in %s (%.0f articles/s)\n", st.Published, *version,
+		st.Read, took.Round(time.Millisecond), float64(st.Published)/max(took.Seconds(), 1e-3))
+	return err
+}
