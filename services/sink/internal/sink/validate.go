@@ -37,6 +37,16 @@ func ValidateEnriched(e *event.Enriched) error {
 			return bad("%s %s is outside what DateTime stores (1971-2105)", name, ts)
 		}
 	}
+	for _, en := range e.Entities {
+		switch en.Type {
+		case event.EntityPerson, event.EntityGov, event.EntityOrg, event.EntityMedia:
+		default:
+			return bad("entity %q has unknown type %q", en.Text, en.Type)
+		}
+		if en.Start < 0 || en.End < en.Start {
+			return bad("entity %q has offsets %d-%d", en.Text, en.Start, en.End)
+		}
+	}
 	seen := map[string]bool{}
 	for _, d := range e.Dyads {
 		if !pairPattern.MatchString(d.Pair) || d.Pair[:2] >= d.Pair[3:] {
@@ -57,6 +67,9 @@ func ValidateEnriched(e *event.Enriched) error {
 		for _, c := range d.Cues {
 			if math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) || c.Weight < 0 {
 				return bad("cue %q has weight %v", c.Text, c.Weight)
+			}
+			if c.Polarity < -1 || c.Polarity > 1 || c.Sentence < -1 || c.Sentence > math.MaxInt16 || c.Start < 0 || c.End < c.Start {
+				return bad("cue %q has polarity %d, sentence %d, offsets %d-%d", c.Text, c.Polarity, c.Sentence, c.Start, c.End)
 			}
 		}
 	}

@@ -240,7 +240,7 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 		for _, d := range e.Dyads {
 			for i, c := range d.Cues {
 				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint16(i), c.Text, c.Category,
-					uint16(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
+					int16(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
 					b2u(c.Hedged), b2u(c.Negated), b2u(c.Future), b2u(c.Background), c.Source, c.SourceType,
 					version(e)); err != nil {
 					b.Abort()

@@ -25,7 +25,7 @@ func enriched(id, version string, dyads ...event.Dyad) *event.Enriched {
 
 func escalation() event.Dyad {
 	return event.Dyad{Pair: "CN-US", Tension: 0.7, Direction: event.DirectionEscalation,
-		Cues: []event.Cue{{Text: "raised tariffs", Actor: "US", Target: "CN", Polarity: 1, Weight: 8, SourceType: "GOV"}}}
+		Cues: []event.Cue{{Text: "raised tariffs", Sentence: -1, Actor: "US", Target: "CN", Polarity: 1, Weight: 8, SourceType: "GOV"}}}
 }
 
 // TestIntegrationJournalRoundTrip writes a batch the way the sink does and
