@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-SERVICES  := ingest enricher sink query loadgen
+SERVICES  := ingest enricher sink query loadgen backfill tension-watch
 MODULES   := pkg schemas $(addprefix services/,$(SERVICES)) e2e
 BIN       := bin
 export GOFLAGS ?= -buildvcs=false

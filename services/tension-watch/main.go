@@ -1,0 +1,211 @@
+// Command tension-watch is the example consumer of tension.index.v1: it
+// reads every partition of the compacted topic (from the beginning with
+// -from-beginning, which rebuilds the current state of every bucket, or
+// from the end for live updates only), keeps the highest revision per key
+// and prints each update that is new. With -snapshot it stops once it has
+// read to the end and prints the state it rebuilt. See
+// docs/streaming-and-backfill.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/tension"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "tension-watch:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	pair, interval, version string
+	all                     bool
+	jsonOut                 bool
+}
+
+func (o options) match(u *tension.Update) bool {
+	return (o.all || u.Pair == o.pair) && (o.interval == "" || u.Granularity == o.interval) && u.TaggerVersion == o.version
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("tension-watch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	brokersDef := getenv("KAFKA_BROKERS")
+	if brokersDef == "" {
+		brokersDef = kafkax.DefaultBrokers
+	}
+	topicDef := getenv("TOPIC_INDEX")
+	if topicDef == "" {
+		topicDef = event.TopicIndex
+	}
+	brokers := fs.String("brokers", brokersDef, "Kafka bootstrap brokers (env KAFKA_BROKERS)")
+	topic := fs.String("topic", topicDef, "index topic (env TOPIC_INDEX)")
+	var o options
+	fs.StringVar(&o.pair, "pair", "CN-US", `pair to watch ("*" = all-article counts)`)
+	fs.BoolVar(&o.all, "all", false, "every pair")
+	fs.StringVar(&o.interval, "interval", "hour", `minute, hour, day, or "" for all`)
+	fs.StringVar(&o.version, "tagger-version", "", "a tagger version's own view (default: the current view)")
+	fromBeginning := fs.Bool("from-beginning", false, "read the compacted topic from the start: rebuilds every bucket's state, then follows")
+	snapshot := fs.Bool("snapshot", false, "read from the beginning to the end, print the rebuilt state and exit")
+	fs.BoolVar(&o.jsonOut, "json", false, "print updates as JSON lines (the message as published)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.interval != "" {
+		if _, err := tension.ParseGranularity(o.interval); err != nil {
+			return err
+		}
+	}
+	brokerList := kafkax.Brokers(*brokers)
+	parts, ends, err := partitions(ctx, brokerList, *topic)
+	if err != nil {
+		return err
+	}
+	start := kafka.LastOffset
+	if *fromBeginning || *snapshot {
+		start = kafka.FirstOffset
+	}
+	var (
+		mu    sync.Mutex
+		state = map[string]tension.Update{}
+	)
+	apply := func(m kafka.Message) {
+		var u tension.Update
+		if err := json.Unmarshal(m.Value, &u); err != nil {
+			fmt.Fprintf(stderr, "skip undecodable update at %d/%d: %v\n", m.Partition, m.Offset, err)
+			return
+		}
+		if !o.match(&u) {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, ok := state[string(m.Key)]; ok && prev.Revision >= u.Revision {
+			return // a re-published bucket or an older revision
+		}
+		state[string(m.Key)] = u
+		if !*snapshot {
+			printUpdate(stdout, o, &u, m.Value)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, p := range parts {
+		end := ends[p]
+		g.Go(func() error {
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokerList, Topic: *topic, Partition: p,
+				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, StartOffset: start})
+			defer r.Close()
+			if *snapshot && end == 0 {
+				return nil
+			}
+			for {
+				m, err := r.ReadMessage(gctx)
+				if err != nil {
+					if gctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("read partition %d: %w", p, err)
+				}
+				apply(m)
+				if *snapshot && m.Offset+1 >= end {
+					return nil
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if *snapshot {
+		keys := make([]string, 0, len(state))
+		for k := range state {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := state[keys[i]], state[keys[j]]
+			if !a.BucketStart.Equal(b.BucketStart) {
+				return a.BucketStart.Before(b.BucketStart)
+			}
+			return keys[i] < keys[j]
+		})
+		for _, k := range keys {
+			u := state[k]
+			v, _ := json.Marshal(&u)
+			printUpdate(stdout, o, &u, v)
+		}
+	}
+	return nil
+}
+
+func printUpdate(w io.Writer, o options, u *tension.Update, raw []byte) {
+	if o.jsonOut {
+		fmt.Fprintf(w, "%s\n", raw)
+		return
+	}
+	idx := "    -"
+	if u.TensionIndex != nil {
+		idx = fmt.Sprintf("%5.0f", *u.TensionIndex)
+	}
+	fmt.Fprintf(w, "%s %-6s %-5s rev %4d  articles %6d  dyad %6d  esc %5d  de-esc %5d  net %+.3f  share %.3f  index %s\n",
+		u.BucketStart.Format("2006-01-02T15:04Z"), u.Granularity, u.Pair, u.Revision, u.Articles, u.DyadArticles,
+		u.Escalating, u.Deescalating, u.NetTension, u.TensionShare, idx)
+}
+
+// partitions lists the topic's partitions and each one's end offset (the
+// next offset to be written), for -snapshot.
+func partitions(ctx context.Context, brokers []string, topic string) ([]int, map[int]int64, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("metadata of %s: %w", topic, err)
+	}
+	var parts []int
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			return nil, nil, fmt.Errorf("topic %s: %w", topic, t.Error)
+		}
+		for _, p := range t.Partitions {
+			parts = append(parts, p.ID)
+		}
+	}
+	if len(parts) == 0 {
+		return nil, nil, errors.New("topic " + topic + " has no partitions (does it exist? the sink creates it)")
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range parts {
+		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
+	}
+	resp, err := client.ListOffsets(ctx, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("offsets of %s: %w", topic, err)
+	}
+	ends := map[int]int64{}
+	for _, po := range resp.Topics[topic] {
+		if po.Error != nil {
+			return nil, nil, fmt.Errorf("offsets of %s/%d: %w", topic, po.Partition, po.Error)
+		}
+		ends[po.Partition] = po.LastOffset
+	}
+	return parts, ends, nil
+}
