@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +44,7 @@ type config struct {
 	database     string
 	ranges       api.Ranges
 	queryTimeout time.Duration
+	tokens       []string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -61,13 +63,43 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	maxRange := fs.String("max-range", env("QUERY_MAX_RANGE", api.DefaultRanges.String()),
 		"widest from..to per stored granularity, e.g. minute=31d,hour=5y,day=50y; month uses day (env QUERY_MAX_RANGE)")
 	timeout := fs.String("query-timeout", env("QUERY_TIMEOUT", "30s"), "time limit of one request's queries (env QUERY_TIMEOUT)")
+	tokens := fs.String("tokens", env("QUERY_TOKENS", ""),
+		"comma-separated read tokens clients send as Authorization: Bearer <token>; required when -addr is beyond loopback (env QUERY_TOKENS)")
+	tokensFile := fs.String("tokens-file", env("QUERY_TOKENS_FILE", ""), "file with one read token per line, added to -tokens (env QUERY_TOKENS_FILE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	for _, t := range strings.Split(*tokens, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.tokens = append(c.tokens, t)
+		}
+	}
+	if *tokensFile != "" {
+		b, err := os.ReadFile(*tokensFile)
+		if err != nil {
+			return c, fmt.Errorf("tokens-file: %w", err)
+		}
+		for _, t := range strings.Split(string(b), "\n") {
+			if t = strings.TrimSpace(t); t != "" && !strings.HasPrefix(t, "#") {
+				c.tokens = append(c.tokens, t)
+			}
+		}
+	}
+	for _, t := range c.tokens {
+		if len(t) < 16 {
+			return c, fmt.Errorf("tokens: a read token must be at least 16 characters")
+		}
+	}
+	loopback, err := isLoopback(c.addr)
+	if err != nil {
+		return c, err
+	}
+	if !loopback && len(c.tokens) == 0 {
+		return c, fmt.Errorf("addr %s listens beyond loopback: set read tokens with -tokens or QUERY_TOKENS", c.addr)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	var err error
 	if c.ranges, err = api.ParseRanges(*maxRange); err != nil {
 		return c, err
 	}
@@ -75,6 +107,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("query-timeout: want a positive duration such as 30s (got %q)", *timeout)
 	}
 	return c, nil
+}
+
+// isLoopback reports whether addr (host:port) listens on loopback only:
+// an empty host, 0.0.0.0 or :: listen everywhere.
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("addr %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
 }
 
 // run starts the service and blocks until ctx is done, then shuts down in
@@ -98,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	a := api.New(store.New(conn, cfg.queryTimeout), api.Config{
-		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout,
+		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
 	})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -115,7 +161,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintf(stdout, "query: listening on http://%s\n", ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "clickhouse", cfg.clickhouse, "database", cfg.database,
-		"max_range", cfg.ranges.String())
+		"max_range", cfg.ranges.String(), "read_tokens", len(cfg.tokens))
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

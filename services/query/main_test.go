@@ -18,6 +18,19 @@ import (
 	"github.com/tension-dev/tension/services/query/internal/chtest"
 )
 
+func TestParseConfigTokens(t *testing.T) {
+	none := func(string) string { return "" }
+	c, err := parseConfig([]string{"-addr", "0.0.0.0:8081", "-tokens", "aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb"}, none, io.Discard)
+	if err != nil || len(c.tokens) != 2 || c.tokens[1] != "bbbbbbbbbbbbbbbb" {
+		t.Fatalf("tokens beyond loopback: %+v %v", c.tokens, err)
+	}
+	for _, addr := range []string{"127.0.0.1:0", "localhost:8081", "[::1]:8081"} {
+		if _, err := parseConfig([]string{"-addr", addr}, none, io.Discard); err != nil {
+			t.Errorf("%s needs no token: %v", addr, err)
+		}
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	env := map[string]string{"QUERY_ADDR": "127.0.0.1:9999", "CLICKHOUSE_DB": "other", "QUERY_MAX_RANGE": "minute=7d"}
 	getenv := func(k string) string { return env[k] }
@@ -29,7 +42,8 @@ func TestParseConfig(t *testing.T) {
 		c.ranges.Minute != 7*24*time.Hour || c.ranges.Hour != api.DefaultRanges.Hour || c.queryTimeout != 30*time.Second {
 		t.Fatalf("config %+v", c)
 	}
-	for _, args := range [][]string{{"-max-range", "week=1d"}, {"-query-timeout", "soon"}, {"-nope"}, {"extra"}} {
+	for _, args := range [][]string{{"-max-range", "week=1d"}, {"-query-timeout", "soon"}, {"-nope"}, {"extra"},
+		{"-addr", ":8081"}, {"-addr", "0.0.0.0:8081"}, {"-addr", "10.0.0.5:8081"}, {"-tokens", "short"}, {"-tokens-file", "/nonexistent"}} {
 		if _, err := parseConfig(args, getenv, io.Discard); err == nil {
 			t.Errorf("parseConfig(%v): want an error", args)
 		}

@@ -7,9 +7,12 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"github.com/tension-dev/tension/pkg/tension"
 
 	"github.com/tension-dev/tension/services/query/internal/store"
+	"github.com/tension-dev/tension/services/query/internal/web"
 )
 
 // Store is what the API reads; *store.Store implements it.
@@ -30,6 +34,8 @@ type Store interface {
 	Drivers(ctx context.Context, q store.DriversQuery) ([]store.Driver, error)
 	Article(ctx context.Context, id uuid.UUID) (*store.Article, error)
 	Pairs(ctx context.Context, taggerVersion string) ([]store.PairSummary, error)
+	TopEntities(ctx context.Context, q store.TopQuery) ([]store.EntityCount, error)
+	TopCues(ctx context.Context, q store.TopQuery) ([]store.CueCount, error)
 	Ping(ctx context.Context) error
 }
 
@@ -42,6 +48,10 @@ type Config struct {
 	QueryTimeout time.Duration        // per request; default 30s
 	ReadyTTL     time.Duration        // how long a /readyz ping result is reused; default 2s
 	Now          func() time.Time     // default time.Now
+	// Tokens are the read tokens: when any is set, /v1/* and /metrics
+	// need "Authorization: Bearer <token>". main requires them when the
+	// service listens beyond loopback. Default: none (open).
+	Tokens []string
 }
 
 // API is the http.Handler of the query service.
@@ -53,6 +63,8 @@ type API struct {
 	now     func() time.Time
 	metrics *metrics
 	mux     *http.ServeMux
+	tokens  [][sha256.Size]byte
+	routes  []string
 
 	draining atomic.Bool
 	readyTTL time.Duration
@@ -83,18 +95,69 @@ func New(s Store, cfg Config) *API {
 	}
 	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, timeout: cfg.QueryTimeout, now: cfg.Now,
 		metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(), readyTTL: cfg.ReadyTTL}
+	for _, t := range cfg.Tokens {
+		if t != "" {
+			a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
+		}
+	}
 	a.route("/v1/index", a.index)
 	a.route("/v1/drivers", a.drivers)
+	a.route("/v1/entities/top", a.entitiesTop)
+	a.route("/v1/cues/top", a.cuesTop)
 	a.route("/v1/articles/{id}", a.article)
 	a.route("/v1/pairs", a.pairs)
 	a.route("/healthz", a.healthz)
 	a.route("/readyz", a.readyz)
-	a.mux.Handle("/metrics", a.metrics.instrument("/metrics",
-		promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})))
+	metricsHandler := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})
+	a.route("/metrics", func(w http.ResponseWriter, r *http.Request) error {
+		metricsHandler.ServeHTTP(w, r)
+		return nil
+	})
+	// The dashboard: public (it is code, not data; its API calls carry the
+	// token), GET and HEAD only like everything else.
+	a.route("/{$}", func(w http.ResponseWriter, r *http.Request) error { web.Index().ServeHTTP(w, r); return nil })
+	assets := web.Assets()
+	a.route("/assets/", func(w http.ResponseWriter, r *http.Request) error { assets.ServeHTTP(w, r); return nil })
 	a.route("/", func(http.ResponseWriter, *http.Request) error {
-		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see /v1/index, /v1/drivers, /v1/articles/{id}, /v1/pairs"}
+		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs"}
 	})
 	return a
+}
+
+// Routes lists the route patterns served, in registration order, for the
+// OpenAPI test.
+func (a *API) Routes() []string { return append([]string(nil), a.routes...) }
+
+// needsToken reports whether pattern serves data: /v1/* and /metrics.
+func needsToken(pattern string) bool {
+	return strings.HasPrefix(pattern, "/v1/") || pattern == "/metrics"
+}
+
+// authorized checks the bearer token in constant time against every
+// configured token (hashed, so lengths leak nothing either).
+func (a *API) authorized(r *http.Request) error {
+	if len(a.tokens) == 0 {
+		return nil
+	}
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if h == "" {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+			Message: "a read token is required: send Authorization: Bearer <token>"}
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
+			Message: "Authorization: want the Bearer scheme"}
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	match := 0
+	for i := range a.tokens {
+		match |= subtle.ConstantTimeCompare(sum[:], a.tokens[i][:])
+	}
+	if match != 1 {
+		return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "the read token is not valid"}
+	}
+	return nil
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
@@ -109,12 +172,23 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // route registers h for GET and HEAD on pattern, with metrics labelled by
 // the pattern, the request timeout and the error envelope.
 func (a *API) route(pattern string, h handlerFunc) {
+	a.routes = append(a.routes, pattern)
+	auth := needsToken(pattern)
 	a.mux.Handle(pattern, a.metrics.instrument(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeError(w, r, a.log, &Error{Status: http.StatusMethodNotAllowed, Code: CodeMethodNotAllowed,
 				Message: r.Method + " is not allowed; use GET"})
 			return
+		}
+		if auth {
+			if err := a.authorized(r); err != nil {
+				if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="tension"`)
+				}
+				writeError(w, r, a.log, err)
+				return
+			}
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
 		defer cancel()
@@ -165,15 +239,55 @@ func (a *API) drivers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, err := a.store.Drivers(r.Context(), store.DriversQuery{
-		Pair: req.Pair, TaggerVersion: req.TaggerVersion, From: req.From, To: req.To, Limit: req.Limit,
+		Pair: req.Pair, TaggerVersion: req.TaggerVersion, From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset,
 	})
 	if err != nil {
 		return err
 	}
+	ds, next := page(ds, req.Limit, req.Offset)
 	resp := DriversResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
-		Limit: req.Limit, Drivers: make([]Driver, len(ds))}
+		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Drivers: make([]Driver, len(ds))}
 	for i, d := range ds {
 		resp.Drivers[i] = newDriver(d)
+	}
+	return write(w, req.Format, resp)
+}
+
+func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
+	req, err := ParseTop("/v1/entities/top", r.URL.RawQuery, a.now(), a.ranges, false)
+	if err != nil {
+		return err
+	}
+	es, err := a.store.TopEntities(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,
+		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
+	if err != nil {
+		return err
+	}
+	es, next := page(es, req.Limit, req.Offset)
+	resp := EntitiesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Entities: make([]EntityCount, len(es))}
+	for i, e := range es {
+		resp.Entities[i] = EntityCount{Canonical: e.Canonical, Type: e.Type, Country: e.Country, Articles: e.Articles, Mentions: e.Mentions}
+	}
+	return write(w, req.Format, resp)
+}
+
+func (a *API) cuesTop(w http.ResponseWriter, r *http.Request) error {
+	req, err := ParseTop("/v1/cues/top", r.URL.RawQuery, a.now(), a.ranges, true)
+	if err != nil {
+		return err
+	}
+	cs, err := a.store.TopCues(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,
+		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
+	if err != nil {
+		return err
+	}
+	cs, next := page(cs, req.Limit, req.Offset)
+	resp := CuesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Cues: make([]CueCount, len(cs))}
+	for i, c := range cs {
+		resp.Cues[i] = CueCount{Text: c.Text, Category: c.Category, Polarity: c.Polarity, Actor: c.Actor, Target: c.Target,
+			Count: c.Count, Articles: c.Articles, TotalWeight: c.TotalWeight, MaxWeight: c.MaxWeight}
 	}
 	return write(w, req.Format, resp)
 }

@@ -23,12 +23,15 @@ import (
 
 // fakeStore answers from memory and records the queries it got.
 type fakeStore struct {
-	buckets []store.Bucket
-	base    [2]int64
-	drivers []store.Driver
-	article *store.Article
-	pairs   []store.PairSummary
-	err     error
+	buckets  []store.Bucket
+	base     [2]int64
+	drivers  []store.Driver
+	article  *store.Article
+	pairs    []store.PairSummary
+	entities []store.EntityCount
+	cues     []store.CueCount
+	err      error
+	topQ     []store.TopQuery
 
 	indexQ  []store.IndexQuery
 	baseQ   []store.BaseQuery
@@ -62,6 +65,16 @@ func (f *fakeStore) Article(_ context.Context, id uuid.UUID) (*store.Article, er
 
 func (f *fakeStore) Pairs(context.Context, string) ([]store.PairSummary, error) {
 	return f.pairs, f.err
+}
+
+func (f *fakeStore) TopEntities(_ context.Context, q store.TopQuery) ([]store.EntityCount, error) {
+	f.topQ = append(f.topQ, q)
+	return f.entities, f.err
+}
+
+func (f *fakeStore) TopCues(_ context.Context, q store.TopQuery) ([]store.CueCount, error) {
+	f.topQ = append(f.topQ, q)
+	return f.cues, f.err
 }
 
 func (f *fakeStore) Ping(context.Context) error { f.pings++; return f.pingErr }
@@ -132,7 +145,7 @@ func TestErrorsEnvelope(t *testing.T) {
 		{"bad interval", &fakeStore{}, "GET", "/v1/index?pair=CN-US&interval=week", 400,
 			`{"error":{"code":"bad_request","message":"interval: must be one of minute, hour, day, month (got \"week\")"}}`},
 		{"unknown endpoint", &fakeStore{}, "GET", "/v1/nope", 404,
-			`{"error":{"code":"not_found","message":"no such endpoint; see /v1/index, /v1/drivers, /v1/articles/{id}, /v1/pairs"}}`},
+			`{"error":{"code":"not_found","message":"no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs"}}`},
 		{"post", &fakeStore{}, "POST", "/v1/index?pair=CN-US", 405,
 			`{"error":{"code":"method_not_allowed","message":"POST is not allowed; use GET"}}`},
 		{"article not found", &fakeStore{}, "GET", "/v1/articles/5f0c3a4e-8c1d-5b2a-9e7f-0a1b2c3d4e5f", 404,
@@ -255,9 +268,10 @@ func TestDriversAndArticleEncoding(t *testing.T) {
 }
 
 func TestEmptyListsAreArrays(t *testing.T) {
-	for _, target := range []string{"/v1/index?pair=CN-US", "/v1/drivers?pair=CN-US", "/v1/pairs"} {
+	for _, target := range []string{"/v1/index?pair=CN-US", "/v1/drivers?pair=CN-US", "/v1/pairs", "/v1/entities/top", "/v1/cues/top?pair=CN-US"} {
 		_, body := serve(t, &fakeStore{}, Config{}, "GET", target)
-		if strings.Contains(body, "null") {
+		// next_offset is null on the last page by contract; lists never are.
+		if strings.Contains(strings.ReplaceAll(body, `"next_offset":null`, ""), "null") {
 			t.Errorf("%s: null in %s", target, body)
 		}
 	}
@@ -265,4 +279,97 @@ func TestEmptyListsAreArrays(t *testing.T) {
 	if body != "pair,dyad_articles,first,last\n" {
 		t.Errorf("empty csv: %q", body)
 	}
+}
+
+func TestTopListsAndPaging(t *testing.T) {
+	fs := &fakeStore{entities: []store.EntityCount{
+		{Canonical: "Washington", Type: "GOV", Country: "US", Articles: 5, Mentions: 9},
+		{Canonical: "=Reuters", Type: "MEDIA", Articles: 3, Mentions: 3},
+		{Canonical: "Beijing", Type: "GOV", Country: "CN", Articles: 1, Mentions: 1},
+	}}
+	resp, body := serve(t, fs, Config{}, "GET", "/v1/entities/top?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-04-02T00:00:00Z&limit=2&offset=4")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"offset":4,"next_offset":6,"entities":[{"canonical":"Washington","type":"GOV","country":"US","articles":5,"mentions":9},{"canonical":"=Reuters"`) {
+		t.Fatalf("entities: %d %s", resp.StatusCode, body)
+	}
+	if q := fs.topQ[0]; q.Limit != 3 || q.Offset != 4 || q.Pair != "CN-US" {
+		t.Errorf("store asked %+v, want limit+1 rows from the offset", q)
+	}
+	_, body = serve(t, fs, Config{}, "GET", "/v1/entities/top?from=2025-04-01T00:00:00Z&to=2025-04-02T00:00:00Z&limit=5&format=csv")
+	if body != "rank,canonical,type,country,articles,mentions\n1,Washington,GOV,US,5,9\n2,'=Reuters,MEDIA,,3,3\n3,Beijing,GOV,CN,1,1\n" {
+		t.Errorf("entities csv: %q", body)
+	}
+	if q := fs.topQ[1]; q.Pair != "" {
+		t.Errorf("entities without a pair count every article: %+v", q)
+	}
+
+	fs = &fakeStore{cues: []store.CueCount{{Text: "raises tariffs", Category: "tariff", Polarity: 1, Actor: "US", Target: "CN", Count: 2, Articles: 2, TotalWeight: 14, MaxWeight: 7}}}
+	_, body = serve(t, fs, Config{}, "GET", "/v1/cues/top?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-04-02T00:00:00Z")
+	if !strings.Contains(body, `"next_offset":null,"cues":[{"text":"raises tariffs","category":"tariff","polarity":1,"actor":"US","target":"CN","count":2,"articles":2,"total_weight":14,"max_weight":7}]`) {
+		t.Errorf("cues: %s", body)
+	}
+	resp, body = serve(t, fs, Config{}, "GET", "/v1/cues/top")
+	if resp.StatusCode != 400 || !strings.Contains(body, "pair: required") {
+		t.Errorf("cues without pair: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestHostileInputs(t *testing.T) {
+	for _, target := range []string{
+		"/v1/entities/top?pair=CN-US%27%20OR%201=1%20--",
+		"/v1/entities/top?from=2025-04-01%27;DROP%20TABLE%20articles",
+		"/v1/entities/top?from=1970-01-01T00:00:00Z&to=2099-01-01T00:00:00Z",
+		"/v1/entities/top?limit=1e9",
+		"/v1/entities/top?offset=-1",
+		"/v1/entities/top?offset=99999999",
+		"/v1/entities/top?sort=1;SELECT",
+		"/v1/cues/top?pair=XX-ZZ",
+		"/v1/cues/top?pair=CN-US&tagger_version=a%27b%20c",
+		"/v1/cues/top?pair=CN-US&from=yesterday",
+		"/v1/drivers?pair=CN-US&offset=1%20OR%201",
+		"/v1/drivers?pair=CN-US&from=2025-13-01T00:00:00Z",
+		"/v1/index?pair=CN-US&interval=fortnight",
+		"/v1/index?pair=CN-US&interval=minute&from=2020-01-01T00:00:00Z&to=2025-01-01T00:00:00Z",
+		"/v1/index?pair=cn-us",
+		"/v1/index?pair=CN-US&pair=EU-US",
+	} {
+		fs := &fakeStore{}
+		resp, body := serve(t, fs, Config{}, "GET", target)
+		if resp.StatusCode != 400 || !strings.HasPrefix(body, `{"error":{"code":"bad_request","message":"`) {
+			t.Errorf("%s: %d %s", target, resp.StatusCode, body)
+		}
+		if len(fs.topQ)+len(fs.indexQ) != 0 {
+			t.Errorf("%s reached the store", target)
+		}
+	}
+}
+
+func TestReadTokens(t *testing.T) {
+	cfg := Config{Tokens: []string{"s3cret", "other"}}
+	check := func(target, auth string, want int) {
+		t.Helper()
+		h := New(&fakeStore{}, cfg)
+		req := httptest.NewRequest("GET", target, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("%s with %q: %d %s, want %d", target, auth, rec.Code, rec.Body, want)
+		}
+		if want == 401 && rec.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: 401 without WWW-Authenticate", target)
+		}
+	}
+	check("/v1/pairs", "", 401)
+	check("/v1/pairs", "Basic czNjcmV0", 401)
+	check("/v1/pairs", "Bearer nope", 403)
+	check("/v1/pairs", "Bearer s3cre", 403)
+	check("/v1/pairs", "Bearer s3cret", 200)
+	check("/v1/pairs", "bearer other", 200)
+	check("/metrics", "", 401)
+	check("/healthz", "", 200)
+	check("/", "", 200)
+	cfg.Tokens = nil
+	check("/v1/pairs", "", 200)
 }

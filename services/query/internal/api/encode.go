@@ -150,6 +150,8 @@ type DriversResponse struct {
 	To            time.Time `json:"to"`
 	TaggerVersion string    `json:"tagger_version"`
 	Limit         int       `json:"limit"`
+	Offset        int       `json:"offset"`
+	NextOffset    *int      `json:"next_offset"` // null on the last page
 	Drivers       []Driver  `json:"drivers"`
 }
 
@@ -182,9 +184,19 @@ type Cue struct {
 	Background  bool    `json:"background"`
 	Source      string  `json:"source"`
 	SourceType  string  `json:"source_type"`
-	Sentence    uint16  `json:"sentence"`
+	Sentence    int16   `json:"sentence"` // -1: the cue is in the title
 	StartOffset uint32  `json:"start_offset"`
 	EndOffset   uint32  `json:"end_offset"`
+	// Context is the cue's sentence split at the cue (drivers only; null
+	// when the stored offsets do not fit the article text).
+	Context *CueContext `json:"context,omitempty"`
+}
+
+// CueContext is a cue's sentence: before + match + after.
+type CueContext struct {
+	Before string `json:"before"`
+	Match  string `json:"match"`
+	After  string `json:"after"`
 }
 
 func newCues(cs []store.Cue) []Cue {
@@ -193,6 +205,9 @@ func newCues(cs []store.Cue) []Cue {
 		out[i] = Cue{Text: c.Text, Category: c.Category, Actor: c.Actor, Target: c.Target, Polarity: c.Polarity,
 			Weight: c.Weight, Hedged: c.Hedged, Negated: c.Negated, Future: c.Future, Background: c.Background,
 			Source: c.Source, SourceType: c.SourceType, Sentence: c.Sentence, StartOffset: c.StartOffset, EndOffset: c.EndOffset}
+		if c.Context != nil {
+			out[i].Context = &CueContext{Before: c.Context.Before, Match: c.Context.Match, After: c.Context.After}
+		}
 	}
 	return out
 }
@@ -216,7 +231,7 @@ func (r DriversResponse) csvHeader() []string {
 func (r DriversResponse) csvRows() [][]string {
 	var out [][]string
 	for i, d := range r.Drivers {
-		art := []string{strconv.Itoa(i + 1), d.ArticleID, text(d.TaggerVersion), stamp(d.PublishedAt), text(d.Title),
+		art := []string{strconv.Itoa(r.Offset + i + 1), d.ArticleID, text(d.TaggerVersion), stamp(d.PublishedAt), text(d.Title),
 			text(d.URL), text(d.Source), num(d.Tension), d.Direction, num(d.Weight), uinteger(uint64(d.NCues))}
 		if len(d.Cues) == 0 {
 			out = append(out, append(append([]string(nil), art...), make([]string, 15)...))
@@ -226,7 +241,7 @@ func (r DriversResponse) csvRows() [][]string {
 			row := append(append([]string(nil), art...),
 				text(c.Text), text(c.Category), text(c.Actor), text(c.Target), integer(int64(c.Polarity)),
 				num(c.Weight), boolean(c.Hedged), boolean(c.Negated), boolean(c.Future), boolean(c.Background),
-				text(c.Source), text(c.SourceType), uinteger(uint64(c.Sentence)),
+				text(c.Source), text(c.SourceType), integer(int64(c.Sentence)),
 				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)))
 			out = append(out, row)
 		}
@@ -319,6 +334,88 @@ func (r PairsResponse) csvRows() [][]string {
 	out := make([][]string, len(r.Pairs))
 	for i, p := range r.Pairs {
 		out[i] = []string{p.Pair, integer(p.DyadArticles), stamp(p.First), stamp(p.Last)}
+	}
+	return out
+}
+
+// page returns the next page's offset, or nil when got rows were the last:
+// the store is asked for limit+1 rows, and the extra one means more.
+func page[T any](rows []T, limit, offset int) ([]T, *int) {
+	if len(rows) > limit {
+		next := offset + limit
+		return rows[:limit], &next
+	}
+	return rows, nil
+}
+
+// EntitiesResponse is the body of /v1/entities/top.
+type EntitiesResponse struct {
+	Pair          string        `json:"pair"` // "" when every article counts
+	From          time.Time     `json:"from"`
+	To            time.Time     `json:"to"`
+	TaggerVersion string        `json:"tagger_version"`
+	Limit         int           `json:"limit"`
+	Offset        int           `json:"offset"`
+	NextOffset    *int          `json:"next_offset"`
+	Entities      []EntityCount `json:"entities"`
+}
+
+// EntityCount is one entity and the articles that mention it.
+type EntityCount struct {
+	Canonical string `json:"canonical"`
+	Type      string `json:"type"`
+	Country   string `json:"country"`
+	Articles  uint64 `json:"articles"`
+	Mentions  uint64 `json:"mentions"`
+}
+
+func (r EntitiesResponse) csvHeader() []string {
+	return []string{"rank", "canonical", "type", "country", "articles", "mentions"}
+}
+
+func (r EntitiesResponse) csvRows() [][]string {
+	out := make([][]string, len(r.Entities))
+	for i, e := range r.Entities {
+		out[i] = []string{strconv.Itoa(r.Offset + i + 1), text(e.Canonical), e.Type, text(e.Country),
+			uinteger(e.Articles), uinteger(e.Mentions)}
+	}
+	return out
+}
+
+// CuesResponse is the body of /v1/cues/top.
+type CuesResponse struct {
+	Pair          string     `json:"pair"`
+	From          time.Time  `json:"from"`
+	To            time.Time  `json:"to"`
+	TaggerVersion string     `json:"tagger_version"`
+	Limit         int        `json:"limit"`
+	Offset        int        `json:"offset"`
+	NextOffset    *int       `json:"next_offset"`
+	Cues          []CueCount `json:"cues"`
+}
+
+// CueCount is one cue phrase, with actor and target, over the range.
+type CueCount struct {
+	Text        string  `json:"text"`
+	Category    string  `json:"category"`
+	Polarity    int8    `json:"polarity"`
+	Actor       string  `json:"actor"`
+	Target      string  `json:"target"`
+	Count       uint64  `json:"count"`
+	Articles    uint64  `json:"articles"`
+	TotalWeight float64 `json:"total_weight"`
+	MaxWeight   float64 `json:"max_weight"`
+}
+
+func (r CuesResponse) csvHeader() []string {
+	return []string{"rank", "text", "category", "polarity", "actor", "target", "count", "articles", "total_weight", "max_weight"}
+}
+
+func (r CuesResponse) csvRows() [][]string {
+	out := make([][]string, len(r.Cues))
+	for i, c := range r.Cues {
+		out[i] = []string{strconv.Itoa(r.Offset + i + 1), text(c.Text), text(c.Category), integer(int64(c.Polarity)),
+			text(c.Actor), text(c.Target), uinteger(c.Count), uinteger(c.Articles), num(c.TotalWeight), num(c.MaxWeight)}
 	}
 	return out
 }

@@ -184,6 +184,18 @@ const (
 	CSV  Format = "csv"
 )
 
+// Params lists the query parameters each endpoint takes, by route pattern:
+// the parsers accept exactly these, and the OpenAPI test checks the
+// document against this table.
+var Params = map[string][]string{
+	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "format"},
+	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
+	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
+	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
+	"/v1/pairs":         {"tagger_version", "format"},
+	"/v1/articles/{id}": {"format"},
+}
+
 // params reads one request's query string. Every parameter must be known to
 // the endpoint and given at most once: a misspelt parameter is an error, not
 // silently a default.
@@ -366,6 +378,23 @@ func (p params) limit(def, max int) (int, error) {
 	return n, nil
 }
 
+// MaxOffset bounds paging: deeper pages would make ClickHouse rank and
+// skip too many rows; narrow the range instead.
+const MaxOffset = 100000
+
+// offset reads a paging offset in [0, MaxOffset]; 0 when absent.
+func (p params) offset() (int, error) {
+	if !p.has("offset") {
+		return 0, nil
+	}
+	s := p.get("offset")
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > MaxOffset || strings.HasPrefix(s, "+") {
+		return 0, badRequest("offset: must be an integer from 0 to %d (got %s)", MaxOffset, quoteShort(s))
+	}
+	return n, nil
+}
+
 // format reads json (the default) or csv.
 func (p params) format(csvOK bool) (Format, error) {
 	if !p.has("format") {
@@ -421,7 +450,7 @@ type IndexRequest struct {
 // ParseIndex validates a /v1/index query string.
 func ParseIndex(rawQuery string, now time.Time, caps Ranges) (IndexRequest, error) {
 	var r IndexRequest
-	p, err := newParams(rawQuery, "pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "format")
+	p, err := newParams(rawQuery, Params["/v1/index"]...)
 	if err != nil {
 		return r, err
 	}
@@ -504,6 +533,7 @@ type DriversRequest struct {
 	From, To      time.Time
 	TaggerVersion string
 	Limit         int
+	Offset        int
 	Format        Format
 }
 
@@ -513,7 +543,7 @@ const MaxLimit = 1000
 // ParseDrivers validates a /v1/drivers query string.
 func ParseDrivers(rawQuery string, now time.Time, caps Ranges) (DriversRequest, error) {
 	var r DriversRequest
-	p, err := newParams(rawQuery, "pair", "from", "to", "limit", "tagger_version", "format")
+	p, err := newParams(rawQuery, Params["/v1/drivers"]...)
 	if err != nil {
 		return r, err
 	}
@@ -524,6 +554,9 @@ func ParseDrivers(rawQuery string, now time.Time, caps Ranges) (DriversRequest, 
 		return r, err
 	}
 	if r.Limit, err = p.limit(20, MaxLimit); err != nil {
+		return r, err
+	}
+	if r.Offset, err = p.offset(); err != nil {
 		return r, err
 	}
 	if r.Format, err = p.format(true); err != nil {
@@ -547,7 +580,7 @@ type PairsRequest struct {
 // ParsePairs validates a /v1/pairs query string.
 func ParsePairs(rawQuery string) (PairsRequest, error) {
 	var r PairsRequest
-	p, err := newParams(rawQuery, "tagger_version", "format")
+	p, err := newParams(rawQuery, Params["/v1/pairs"]...)
 	if err != nil {
 		return r, err
 	}
@@ -560,7 +593,7 @@ func ParsePairs(rawQuery string) (PairsRequest, error) {
 
 // ParseArticle validates a /v1/articles/{id} request.
 func ParseArticle(id, rawQuery string) (uuid.UUID, error) {
-	p, err := newParams(rawQuery, "format")
+	p, err := newParams(rawQuery, Params["/v1/articles/{id}"]...)
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -568,4 +601,48 @@ func ParseArticle(id, rawQuery string) (uuid.UUID, error) {
 		return uuid.Nil, err
 	}
 	return parseID(id)
+}
+
+// TopRequest is a validated /v1/entities/top or /v1/cues/top request. The
+// range is not aligned: the lists count articles by their published time.
+type TopRequest struct {
+	Pair          string // optional for entities ("" = every article), required for cues
+	From, To      time.Time
+	TaggerVersion string
+	Limit, Offset int
+	Format        Format
+}
+
+// ParseTop validates a ranked-list query string; pairRequired is true for
+// cues, which are always on a pair.
+func ParseTop(route, rawQuery string, now time.Time, caps Ranges, pairRequired bool) (TopRequest, error) {
+	var r TopRequest
+	p, err := newParams(rawQuery, Params[route]...)
+	if err != nil {
+		return r, err
+	}
+	if pairRequired || p.has("pair") {
+		if r.Pair, err = p.pair(); err != nil {
+			return r, err
+		}
+	}
+	if r.TaggerVersion, err = p.taggerVersion(); err != nil {
+		return r, err
+	}
+	if r.Limit, err = p.limit(20, MaxLimit); err != nil {
+		return r, err
+	}
+	if r.Offset, err = p.offset(); err != nil {
+		return r, err
+	}
+	if r.Format, err = p.format(true); err != nil {
+		return r, err
+	}
+	if r.From, r.To, err = p.span(now, Day.defaultFrom); err != nil {
+		return r, err
+	}
+	if r.To.Sub(r.From) > caps.Day {
+		return r, badRequest("range: %s is more than the %s allowed; narrow from/to", spanText(r.To.Sub(r.From)), spanText(caps.Day))
+	}
+	return r, nil
 }

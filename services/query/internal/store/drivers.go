@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
@@ -14,6 +16,7 @@ type DriversQuery struct {
 	TaggerVersion string // "" is the current view: each article's newest tagger version
 	From, To      time.Time
 	Limit         int
+	Offset        int // drivers skipped, for paging
 }
 
 // Driver is one article's score on the pair, with what explains it.
@@ -24,6 +27,7 @@ type Driver struct {
 	Title         string
 	URL           string
 	Source        string
+	text          string // the article text, for cue contexts
 	Tension       float64
 	Direction     string
 	Weight        float64
@@ -47,9 +51,17 @@ type Cue struct {
 	Background  bool
 	Source      string
 	SourceType  string
-	Sentence    uint16
+	Sentence    int16
 	StartOffset uint32
 	EndOffset   uint32
+	// Context is the cue's sentence cut around it, when the offsets
+	// match the stored article text (drivers only).
+	Context *CueContext
+}
+
+// CueContext is a cue's sentence split at the cue: Before + Match + After.
+type CueContext struct {
+	Before, Match, After string
 }
 
 // driversCurrentSQL ranks the pair's dyad rows in range by |tension|. The
@@ -74,7 +86,7 @@ FROM (
     LIMIT 1 BY article_id, tagger_version
 )
 ORDER BY abs(tension) DESC, published_at DESC, article_id
-LIMIT ?`
+LIMIT ?, ?`
 
 // driversVersionSQL is the same for one named tagger version.
 const driversVersionSQL = `
@@ -88,13 +100,13 @@ FROM (
     LIMIT 1 BY article_id, tagger_version
 )
 ORDER BY abs(tension) DESC, published_at DESC, article_id
-LIMIT ?`
+LIMIT ?, ?`
 
 // driverArticlesSQL fetches title, url and source of the drivers, newest
 // enrichment first. The ids are bound as one Array(String) parameter and
 // turned into a UUID set in a subquery, which 18.16 and 25.x both accept.
 const driverArticlesSQL = `
-SELECT article_id, title, url, source
+SELECT article_id, title, url, source, text
 FROM articles
 WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
   AND article_id IN (SELECT toUUID(arrayJoin(?)))
@@ -117,9 +129,9 @@ LIMIT 1 BY article_id, tagger_version, idx`
 // source and cues. Three queries, whatever the limit.
 func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 	from, to := unix(q.From), unix(q.To)
-	sql, args := driversCurrentSQL, []any{q.Pair, from, to, from, to, q.Pair, from, to, q.Limit}
+	sql, args := driversCurrentSQL, []any{q.Pair, from, to, from, to, q.Pair, from, to, q.Offset, q.Limit}
 	if q.TaggerVersion != "" {
-		sql, args = driversVersionSQL, []any{q.Pair, from, to, q.TaggerVersion, q.Limit}
+		sql, args = driversVersionSQL, []any{q.Pair, from, to, q.TaggerVersion, q.Offset, q.Limit}
 	}
 	var out []Driver
 	err := s.query(ctx, "drivers", sql, func(rows driver.Rows) error {
@@ -143,14 +155,14 @@ func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 	}
 	err = s.query(ctx, "driver articles", driverArticlesSQL, func(rows driver.Rows) error {
 		var (
-			id                 uuid.UUID
-			title, url, source string
+			id                       uuid.UUID
+			title, url, source, text string
 		)
-		if err := rows.Scan(&id, &title, &url, &source); err != nil {
+		if err := rows.Scan(&id, &title, &url, &source, &text); err != nil {
 			return err
 		}
 		if i, ok := at[id]; ok {
-			out[i].Title, out[i].URL, out[i].Source = title, url, source
+			out[i].Title, out[i].URL, out[i].Source, out[i].text = title, url, source, text
 		}
 		return nil
 	}, from, to, ids)
@@ -169,6 +181,11 @@ func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 		}
 		if i, ok := at[id]; ok && out[i].TaggerVersion == version {
 			c.Pair = q.Pair
+			src := out[i].text
+			if c.Sentence < 0 { // a cue in the title: offsets into the title
+				src = out[i].Title
+			}
+			c.Context = cueContext(src, c.Text, int(c.StartOffset), int(c.EndOffset))
 			out[i].Cues = append(out[i].Cues, c)
 		}
 		return nil
@@ -190,4 +207,45 @@ func scanCue(rows driver.Rows, c *Cue, prefix ...any) error {
 	}
 	c.Hedged, c.Negated, c.Future, c.Background = hedged != 0, negated != 0, future != 0, background != 0
 	return nil
+}
+
+// maxContext bounds each side of a cue context, in bytes.
+const maxContext = 240
+
+// cueContext cuts text around the cue at byte offsets [start, end): back to
+// the start of its sentence and on to its end (., !, ? or a line break),
+// at most maxContext bytes each side, on rune boundaries. Nil when the
+// offsets do not fit the text or do not hold the cue's text.
+func cueContext(text, cue string, start, end int) *CueContext {
+	if start < 0 || end <= start || end > len(text) || !utf8.RuneStart(text[start]) ||
+		(end < len(text) && !utf8.RuneStart(text[end])) || !strings.EqualFold(text[start:end], cue) {
+		return nil
+	}
+	lo := start
+	for lo > 0 && start-lo < maxContext {
+		c := text[lo-1]
+		if c == '\n' || ((c == '.' || c == '!' || c == '?') && lo < len(text) && text[lo] == ' ') {
+			break
+		}
+		lo--
+	}
+	for lo < start && !utf8.RuneStart(text[lo]) {
+		lo++
+	}
+	hi := end
+	for hi < len(text) && hi-end < maxContext {
+		c := text[hi]
+		hi++
+		if c == '\n' || c == '.' || c == '!' || c == '?' {
+			break
+		}
+	}
+	for hi > end && hi < len(text) && !utf8.RuneStart(text[hi]) {
+		hi--
+	}
+	return &CueContext{
+		Before: strings.TrimLeft(text[lo:start], " \t\n"),
+		Match:  text[start:end],
+		After:  strings.TrimRight(text[end:hi], " \t\n"),
+	}
 }

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// TopQuery selects a ranked list over the raw tables in [From, To).
+type TopQuery struct {
+	Pair          string // "" (entities only): every article; else the articles on the pair
+	TaggerVersion string // "" is the current view: each article's newest tagger version
+	From, To      time.Time
+	Limit, Offset int
+}
+
+// EntityCount is one entity with how many articles mention it.
+type EntityCount struct {
+	Canonical string
+	Type      string
+	Country   string
+	Articles  uint64 // distinct articles that mention it
+	Mentions  uint64 // mentions in those articles
+}
+
+// CueCount is one cue phrase with its actor and target, summed over the
+// articles that carry it.
+type CueCount struct {
+	Text        string
+	Category    string
+	Polarity    int8
+	Actor       string
+	Target      string
+	Count       uint64  // occurrences
+	Articles    uint64  // distinct articles
+	TotalWeight float64 // sum of effective weights
+	MaxWeight   float64
+}
+
+// The SQL of the ranked lists is assembled once, at start, from constant
+// fragments; every value is still bound with `?`. The version filter keeps
+// one tagger version per article (the newest enrichment for the current
+// view, or the named one); LIMIT 1 BY drops unmerged duplicates.
+const (
+	// args: from, to, from, to [, pair, from, to]
+	currentVersionFilter = `(article_id, tagger_version) IN (
+        SELECT article_id, argMax(tagger_version, version)
+        FROM articles
+        WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
+        GROUP BY article_id)`
+	onPair = `
+          AND article_id IN (
+            SELECT article_id FROM dyads
+            WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?))`
+	// args: version [, pair, from, to]
+	namedVersionFilter = `tagger_version = ?%s`
+
+	entitiesTopSQL = `
+SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count() AS n_mentions
+FROM (
+    SELECT article_id, idx, canonical, type, country
+    FROM entities
+    WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+      AND %s
+    ORDER BY version DESC
+    LIMIT 1 BY article_id, tagger_version, idx
+)
+GROUP BY canonical, type
+ORDER BY n_articles DESC, n_mentions DESC, canonical, type
+LIMIT ?, ?`
+
+	cuesTopSQL = `
+SELECT text, category, polarity, actor, target,
+       count() AS n, uniqExact(article_id) AS n_articles, sum(weight) AS total, max(weight) AS strongest
+FROM (
+    SELECT article_id, idx, text, category, polarity, actor, target, weight
+    FROM cues
+    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+      AND %s
+    ORDER BY version DESC
+    LIMIT 1 BY article_id, tagger_version, idx
+)
+GROUP BY text, category, polarity, actor, target
+ORDER BY total DESC, n DESC, text, actor, target
+LIMIT ?, ?`
+)
+
+var (
+	entitiesTopCurrentSQL       = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, ""))
+	entitiesTopCurrentPairSQL   = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, onPair))
+	entitiesTopVersionSQL       = sprintf(entitiesTopSQL, sprintf(namedVersionFilter, ""))
+	entitiesTopVersionOnPairSQL = sprintf(entitiesTopSQL, sprintf(namedVersionFilter, onPair))
+	cuesTopCurrentSQL           = sprintf(cuesTopSQL, sprintf(currentVersionFilter, onPair))
+	cuesTopVersionSQL           = sprintf(cuesTopSQL, sprintf(namedVersionFilter, ""))
+)
+
+// versionArgs are the arguments of the version filter.
+func versionArgs(q TopQuery, withPair bool) []any {
+	from, to := unix(q.From), unix(q.To)
+	var args []any
+	if q.TaggerVersion == "" {
+		args = []any{from, to}
+	} else {
+		args = []any{q.TaggerVersion}
+	}
+	if withPair {
+		args = append(args, q.Pair, from, to)
+	}
+	return args
+}
+
+// TopEntities returns the entities mentioned by the most articles in the
+// range (on q.Pair when set), ranked by articles then mentions, from
+// q.Offset, at most q.Limit.
+func (s *Store) TopEntities(ctx context.Context, q TopQuery) ([]EntityCount, error) {
+	withPair := q.Pair != ""
+	sql := entitiesTopCurrentSQL
+	switch {
+	case q.TaggerVersion == "" && withPair:
+		sql = entitiesTopCurrentPairSQL
+	case q.TaggerVersion != "" && withPair:
+		sql = entitiesTopVersionOnPairSQL
+	case q.TaggerVersion != "":
+		sql = entitiesTopVersionSQL
+	}
+	args := append([]any{unix(q.From), unix(q.To)}, versionArgs(q, withPair)...)
+	args = append(args, q.Offset, q.Limit)
+	out := []EntityCount{}
+	err := s.query(ctx, "top entities", sql, func(rows driver.Rows) error {
+		var e EntityCount
+		if err := rows.Scan(&e.Canonical, &e.Type, &e.Country, &e.Articles, &e.Mentions); err != nil {
+			return err
+		}
+		out = append(out, e)
+		return nil
+	}, args...)
+	return out, err
+}
+
+// TopCues returns the pair's cue phrases (with actor and target) in the
+// range ranked by their summed weight, from q.Offset, at most q.Limit.
+func (s *Store) TopCues(ctx context.Context, q TopQuery) ([]CueCount, error) {
+	sql := cuesTopCurrentSQL
+	if q.TaggerVersion != "" {
+		sql = cuesTopVersionSQL
+	}
+	// The current view narrows the articles to the pair's first; a named
+	// version needs no subquery.
+	args := append([]any{q.Pair, unix(q.From), unix(q.To)}, versionArgs(q, q.TaggerVersion == "")...)
+	args = append(args, q.Offset, q.Limit)
+	out := []CueCount{}
+	err := s.query(ctx, "top cues", sql, func(rows driver.Rows) error {
+		var c CueCount
+		if err := rows.Scan(&c.Text, &c.Category, &c.Polarity, &c.Actor, &c.Target, &c.Count, &c.Articles, &c.TotalWeight, &c.MaxWeight); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	}, args...)
+	return out, err
+}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
