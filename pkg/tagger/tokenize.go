@@ -84,173 +84,300 @@ func appendNorm(buf []byte, r rune) []byte {
 // and dashes to '-'. sent is left 0; sentences are assigned by splitSentences.
 func (ts *tokens) tokenize(s string, extra uint8) {
 	n := len(s)
-	if need := len(ts.norm) + n + n/4 + 16; cap(ts.norm) < need {
-		ts.norm = append(make([]byte, 0, need), ts.norm...)
+	// local slices: the compiler keeps their headers in registers
+	norm, toks := ts.norm, ts.toks
+	if need := len(norm) + n + n/4 + 16; cap(norm) < need {
+		norm = append(make([]byte, 0, need), norm...)
 	}
-	if need := len(ts.toks) + n/3 + 16; cap(ts.toks) < need {
-		ts.toks = append(make([]token, 0, need), ts.toks...)
+	if need := len(toks) + n/3 + 16; cap(toks) < need {
+		toks = append(make([]token, 0, need), toks...)
 	}
 	newline := true
 	i := 0
 	for i < n {
-		r, w := decode(s, i)
-		if r == '\n' {
-			newline = true
-			i += w
+		c := s[i]
+		k := asciiKind[c]
+		if k&kSpace != 0 {
+			if c == '\n' {
+				newline = true
+			}
+			i++
 			continue
 		}
-		if r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r) {
-			i += w
-			continue
-		}
-		var fl uint8 = extra
+		fl := extra
 		if newline {
 			fl |= fParaStart
-			newline = false
 		}
-		if isLetterOrDigit(r) {
-			start := i
-			ns := len(ts.norm)
-			if len(ts.toks) > 0 && ns > 0 {
-				ts.norm = append(ts.norm, ' ')
-				ns++
-			}
-			hasLetter, allUpper := false, true
-			firstUpper := unicode.IsUpper(r)
-			letters := 0
-			// abbreviation "U.S." / "J.P." / "D.C."
-			if unicode.IsLetter(r) && i+w+1 < n && s[i+w] == '.' {
-				j := i
-				k := 0
-				for j+1 < n {
-					rr, ww := decode(s, j)
-					if !unicode.IsLetter(rr) || j+ww >= n || s[j+ww] != '.' {
-						break
-					}
-					k++
-					j += ww + 1
+		if k&(kLower|kUpper|kDigit) != 0 {
+			// fast path: a word of ASCII letters and digits ended by a byte
+			// that cannot continue it; anything else takes the general path
+			acc := k
+			j := i + 1
+			for j < n {
+				kj := asciiKind[s[j]]
+				if kj&(kLower|kUpper|kDigit) == 0 {
+					break
 				}
-				if k >= 2 {
-					for p := i; p < j; {
-						rr, ww := decode(s, p)
-						if rr != '.' {
-							ts.norm = appendNorm(ts.norm, rr)
-							if unicode.IsLower(rr) {
-								allUpper = false
-							}
+				acc |= kj
+				j++
+			}
+			simple := true
+			if j < n {
+				switch e := s[j]; {
+				case e >= utf8.RuneSelf || e == '\'' || e == '&':
+					simple = false
+				case e == '.' || e == ',':
+					// "1.5", "3,000"; a single letter and a dot may start "U.S."
+					if (asciiKind[s[j-1]] == kDigit && j+1 < n && asciiKind[s[j+1]] == kDigit) || (e == '.' && j == i+1 && k != kDigit && j+1 < n) {
+						simple = false
+					}
+				}
+			}
+			if simple {
+				ns := len(norm)
+				if len(toks) > 0 && ns > 0 {
+					norm = append(norm, ' ')
+					ns++
+				}
+				if acc&kUpper == 0 {
+					norm = append(norm, s[i:j]...)
+				} else {
+					for p := i; p < j; p++ {
+						c := s[p]
+						if asciiKind[c] == kUpper {
+							c += 'a' - 'A'
 						}
-						p += ww
-					}
-					ts.toks = append(ts.toks, token{start: int32(start), end: int32(j), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | fAbbrev | boolFlag(firstUpper, fCap) | boolFlag(allUpper, fAllCaps)})
-					i = j
-					continue
-				}
-			}
-			for i < n {
-				if c := s[i]; c < utf8.RuneSelf {
-					switch {
-					case c >= 'a' && c <= 'z':
-						hasLetter = true
-						letters++
-						allUpper = false
-						ts.norm = append(ts.norm, c)
-						i++
-						continue
-					case c >= 'A' && c <= 'Z':
-						hasLetter = true
-						letters++
-						ts.norm = append(ts.norm, c+'a'-'A')
-						i++
-						continue
-					case c >= '0' && c <= '9':
-						ts.norm = append(ts.norm, c)
-						i++
-						continue
+						norm = append(norm, c)
 					}
 				}
-				r, w = decode(s, i)
-				if isLetterOrDigit(r) {
-					if unicode.IsLetter(r) {
-						hasLetter = true
-						letters++
-						if !unicode.IsUpper(r) {
-							allUpper = false
-						}
-					}
-					ts.norm = appendNorm(ts.norm, r)
-					i += w
-					continue
+				f := fl | fWord
+				if k == kUpper {
+					f |= fCap
 				}
-				if (r == '.' || r == ',') && i+1 < n && s[i+1] >= '0' && s[i+1] <= '9' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
-					ts.norm = append(ts.norm, byte(r))
-					i++
-					continue
+				if acc&(kLower|kUpper) == kUpper {
+					f |= fAllCaps
 				}
-				if isApos(r) && i+w < n {
-					r2, w2 := decode(s, i+w)
-					if isLetterOrDigit(r2) {
-						// possessive 's: split
-						if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) {
-							break
-						}
-						ts.norm = append(ts.norm, '\'')
-						i += w
-						continue
-					}
-				}
-				if r == '&' && i+1 < n && isLetterOrDigit(runeAt(s, i+1)) && i > start {
-					// AT&T, S&P
-					ts.norm = append(ts.norm, '&')
-					i++
-					continue
-				}
-				break
-			}
-			if !hasLetter {
-				allUpper = false
-			}
-			ts.toks = append(ts.toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | boolFlag(firstUpper, fCap) | boolFlag(allUpper && letters > 0, fAllCaps)})
-			continue
-		}
-		// possessive 's as its own token
-		if isApos(r) && i+w < n {
-			r2, w2 := decode(s, i+w)
-			if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
-				ns := len(ts.norm) + 1
-				ts.norm = append(ts.norm, ' ', '\'', 's')
-				ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w + w2), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord})
-				i += w + w2
+				toks = append(toks, token{start: int32(i), end: int32(j), ns: int32(ns), ne: int32(len(norm)), flags: f})
+				newline = false
+				i = j
 				continue
 			}
-		}
-		// hyphen joining two words: separator only
-		if (r == '-' || r == '‐' || r == '‑') && i > 0 && i+w < n && isLetterOrDigit(runeAt(s, i+w)) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
-			i += w
+		} else if k&kPunct != 0 {
+			// plain ASCII punctuation: its own one-byte token
+			p := c
+			if c == '`' {
+				p = '"'
+			}
+			ns := len(norm)
+			if len(toks) > 0 && ns > 0 {
+				norm = append(norm, ' ')
+				ns++
+			}
+			norm = append(norm, p)
+			toks = append(toks, token{start: int32(i), end: int32(i + 1), ns: int32(ns), ne: int32(len(norm)), flags: fl, punct: p})
+			newline = false
+			i++
 			continue
 		}
-		var p byte
-		switch {
-		case isQuote(r):
-			p = '"'
-		case isApos(r):
-			p = '"'
-		case isDash(r) || r == '-':
-			p = '-'
-		case r < utf8.RuneSelf:
-			p = byte(r)
-		default:
-			p = '~'
-		}
+		ts.norm, ts.toks = norm, toks
+		i, newline = ts.step(s, i, extra, newline)
+		norm, toks = ts.norm, ts.toks
+	}
+	ts.norm, ts.toks = norm, toks
+}
+
+// step is the general tokenizer: it reads one token (or one space) at s[i]
+// and returns where to go on and the newline state.
+func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
+	n := len(s)
+	r, w := decode(s, i)
+	if r == '\n' {
+		newline = true
+		i += w
+		return i, newline
+	}
+	if r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r) {
+		i += w
+		return i, newline
+	}
+	var fl uint8 = extra
+	if newline {
+		fl |= fParaStart
+		newline = false
+	}
+	if isLetterOrDigit(r) {
+		start := i
 		ns := len(ts.norm)
 		if len(ts.toks) > 0 && ns > 0 {
 			ts.norm = append(ts.norm, ' ')
 			ns++
 		}
-		ts.norm = append(ts.norm, p)
-		ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl, punct: p})
-		i += w
+		hasLetter, allUpper := false, true
+		firstUpper := unicode.IsUpper(r)
+		letters := 0
+		// abbreviation "U.S." / "J.P." / "D.C."
+		if unicode.IsLetter(r) && i+w+1 < n && s[i+w] == '.' {
+			j := i
+			k := 0
+			for j+1 < n {
+				rr, ww := decode(s, j)
+				if !unicode.IsLetter(rr) || j+ww >= n || s[j+ww] != '.' {
+					break
+				}
+				k++
+				j += ww + 1
+			}
+			if k >= 2 {
+				for p := i; p < j; {
+					rr, ww := decode(s, p)
+					if rr != '.' {
+						ts.norm = appendNorm(ts.norm, rr)
+						if unicode.IsLower(rr) {
+							allUpper = false
+						}
+					}
+					p += ww
+				}
+				ts.toks = append(ts.toks, token{start: int32(start), end: int32(j), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | fAbbrev | boolFlag(firstUpper, fCap) | boolFlag(allUpper, fAllCaps)})
+				i = j
+				return i, newline
+			}
+		}
+		for i < n {
+			if c := s[i]; c < utf8.RuneSelf {
+				switch {
+				case c >= 'a' && c <= 'z':
+					hasLetter = true
+					letters++
+					allUpper = false
+					ts.norm = append(ts.norm, c)
+					i++
+					continue
+				case c >= 'A' && c <= 'Z':
+					hasLetter = true
+					letters++
+					ts.norm = append(ts.norm, c+'a'-'A')
+					i++
+					continue
+				case c >= '0' && c <= '9':
+					ts.norm = append(ts.norm, c)
+					i++
+					continue
+				}
+			}
+			r, w = decode(s, i)
+			if isLetterOrDigit(r) {
+				if unicode.IsLetter(r) {
+					hasLetter = true
+					letters++
+					if !unicode.IsUpper(r) {
+						allUpper = false
+					}
+				}
+				ts.norm = appendNorm(ts.norm, r)
+				i += w
+				continue
+			}
+			if (r == '.' || r == ',') && i+1 < n && s[i+1] >= '0' && s[i+1] <= '9' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+				ts.norm = append(ts.norm, byte(r))
+				i++
+				continue
+			}
+			if isApos(r) && i+w < n {
+				r2, w2 := decode(s, i+w)
+				if isLetterOrDigit(r2) {
+					// possessive 's: split
+					if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) {
+						break
+					}
+					ts.norm = append(ts.norm, '\'')
+					i += w
+					continue
+				}
+			}
+			if r == '&' && i+1 < n && isLetterOrDigit(runeAt(s, i+1)) && i > start {
+				// AT&T, S&P
+				ts.norm = append(ts.norm, '&')
+				i++
+				continue
+			}
+			break
+		}
+		if !hasLetter {
+			allUpper = false
+		}
+		ts.toks = append(ts.toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | boolFlag(firstUpper, fCap) | boolFlag(allUpper && letters > 0, fAllCaps)})
+		return i, newline
 	}
+	// possessive 's as its own token
+	if isApos(r) && i+w < n {
+		r2, w2 := decode(s, i+w)
+		if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
+			ns := len(ts.norm) + 1
+			ts.norm = append(ts.norm, ' ', '\'', 's')
+			ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w + w2), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord})
+			i += w + w2
+			return i, newline
+		}
+	}
+	// hyphen joining two words: separator only
+	if (r == '-' || r == '‐' || r == '‑') && i > 0 && i+w < n && isLetterOrDigit(runeAt(s, i+w)) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
+		i += w
+		return i, newline
+	}
+	var p byte
+	switch {
+	case isQuote(r):
+		p = '"'
+	case isApos(r):
+		p = '"'
+	case isDash(r) || r == '-':
+		p = '-'
+	case r < utf8.RuneSelf:
+		p = byte(r)
+	default:
+		p = '~'
+	}
+	ns := len(ts.norm)
+	if len(ts.toks) > 0 && ns > 0 {
+		ts.norm = append(ts.norm, ' ')
+		ns++
+	}
+	ts.norm = append(ts.norm, p)
+	ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl, punct: p})
+	i += w
+	return i, newline
 }
+
+// ASCII byte kinds for the tokenizer's fast path (other bytes: 0).
+const (
+	kLower uint8 = iota + 1
+	kUpper
+	kDigit = 4
+	kSpace = 8  // ' ', '\t', '\n', '\v', '\f', '\r'
+	kPunct = 16 // other ASCII except '\'' and '-' (possessives, hyphens)
+)
+
+var asciiKind = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = kLower
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = kUpper
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = kDigit
+	}
+	for _, c := range " \t\n\v\f\r" {
+		t[c] = kSpace
+	}
+	for c := 0; c < utf8.RuneSelf; c++ {
+		if t[c] == 0 && c != '\'' && c != '-' {
+			t[c] = kPunct
+		}
+	}
+	return
+}()
 
 func runeAt(s string, i int) rune {
 	r, _ := decode(s, i)
