@@ -37,7 +37,8 @@ type stack struct {
 	ch      driver.Conn
 	brokers string
 	token   string
-	topics  struct{ raw, enriched, dlq string }
+	topics  struct{ raw, enriched, dlq, index string }
+	extra   map[string][]string // extra environment per service, for its next start
 	addrs   map[string]string
 	mu      sync.Mutex
 	procs   map[string]*exec.Cmd
@@ -92,6 +93,7 @@ func newStack(t *testing.T) *stack {
 	s.topics.raw = "e2e." + id + ".articles.raw.v1"
 	s.topics.enriched = "e2e." + id + ".articles.enriched.v1"
 	s.topics.dlq = "e2e." + id + ".articles.dlq.v1"
+	s.topics.index = "e2e." + id + ".tension.index.v1"
 	s.logs = t.TempDir()
 	if dir := os.Getenv("TENSION_E2E_LOGS"); dir != "" {
 		s.logs = filepath.Join(dir, t.Name())
@@ -113,11 +115,15 @@ func (s *stack) env(name string) []string {
 		"TOPIC_RAW="+s.topics.raw,
 		"TOPIC_ENRICHED="+s.topics.enriched,
 		"TOPIC_DLQ="+s.topics.dlq,
+		"TOPIC_INDEX="+s.topics.index,
 		"ENRICHER_GROUP=e2e-enricher-"+s.db,
 		"SINK_GROUP=e2e-sink-"+s.db,
 		"TENSION_TOKENS="+s.token,
 		"LOG_LEVEL=info",
 	)
+	s.mu.Lock()
+	env = append(env, s.extra[name]...)
+	s.mu.Unlock()
 	return append(env, strings.ToUpper(name)+"_ADDR="+s.addrs[name])
 }
 
@@ -216,7 +222,7 @@ func (s *stack) stopAll() {
 func (s *stack) deleteTopics() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	kafkax.DeleteTopics(ctx, kafkax.Brokers(s.brokers), s.topics.raw, s.topics.enriched, s.topics.dlq)
+	kafkax.DeleteTopics(ctx, kafkax.Brokers(s.brokers), s.topics.raw, s.topics.enriched, s.topics.dlq, s.topics.index)
 }
 
 func (s *stack) startAll() {

@@ -114,8 +114,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		end := ends[p]
 		g.Go(func() error {
 			r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokerList, Topic: *topic, Partition: p,
-				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond, StartOffset: start})
+				MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 250 * time.Millisecond})
 			defer r.Close()
+			// Without a consumer group kafka-go ignores StartOffset: set it.
+			if err := r.SetOffset(start); err != nil {
+				return fmt.Errorf("partition %d: %w", p, err)
+			}
 			if *snapshot && end == 0 {
 				return nil
 			}
