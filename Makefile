@@ -29,7 +29,7 @@ status: ## show what runs, on which ports, and where the logs are
 	@bash scripts/platform.sh status
 
 .PHONY: build
-build: ## build every service into bin/
+build: web ## build the dashboard (web/) and every service into bin/
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -o ../../$(BIN)/$$s .) || exit 1; done
 	@echo "built: $(addprefix $(BIN)/,$(SERVICES))"
@@ -67,6 +67,16 @@ tidy: ## go mod tidy every module
 .PHONY: bench
 bench: ## Go benchmarks of the hot paths (tagger, validation, journal) — pure CPU, no servers
 	@for m in pkg services/sink; do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
+
+.PHONY: web
+web: ## build the dashboard (npm ci + vite) into services/query/internal/web/dist, which bin/query embeds; without npm the committed build is used
+	@if command -v npm >/dev/null 2>&1; then \
+		cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build -- --logLevel warn; \
+	else echo "web: npm not found; using the committed build in services/query/internal/web/dist"; fi
+
+.PHONY: bench-query
+bench-query: ## query API latency on 10M synthetic articles in ClickHouse db tension_bench_query (loaded once, reused; see docs/query-api.md)
+	@cd services/query && TENSION_INTEGRATION=1 $(GO) test -count=1 -run '^$$' -bench Query10M -benchtime 30x -timeout 60m ./internal/store/
 
 .PHONY: bench-e2e
 bench-e2e: build ## end-to-end throughput and latency with loadgen on the local stack (see README)

@@ -19,6 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The dashboard's browser test (services/query) drives Debian's chromium.
+bash scripts/install-browser.sh
+
 export TENSION_INTEGRATION=1
 export TENSION_REPO=$PWD
 export TENSION_BIN=$PWD/bin
@@ -26,5 +29,11 @@ modules=(pkg services/ingest services/enricher services/sink services/query serv
 for m in "${modules[@]}"; do
 	[ -d "$m" ] || continue
 	echo "== integration $m"
-	(cd "$m" && go test -count=1 -timeout 25m -run Integration ./...)
+	extra=()
+	if [ "$m" = services/query ]; then
+		# keep the dashboard screenshot: .local/test-output/query/_artifacts/*/dashboard.png
+		mkdir -p "$PWD/.local/test-output/query"
+		extra=(-artifacts -outputdir "$PWD/.local/test-output/query")
+	fi
+	(cd "$m" && go test -count=1 -timeout 25m -run Integration "${extra[@]}" ./...)
 done
