@@ -35,7 +35,7 @@ const (
 // is published at benchYear + n·3.1536 s; 60 % are on a pair (30 % CN-US),
 // each with one dyad and one cue found in its text, and one entity. The
 // journal is what the sink writes for them: bucket rows per granularity for
-// the current view ('') and the tagger version ('v1'), and article ledger
+// the current view (”) and the tagger version ('v1'), and article ledger
 // rows for both.
 const (
 	benchSource = `
