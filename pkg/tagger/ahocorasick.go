@@ -5,13 +5,23 @@ package tagger
 // time. Patterns are normalised token sequences (see tokenize.go); the input is
 // the normalised text, whose tokens are separated by single spaces, so word
 // boundaries are checked by looking at the bytes either side of a match.
+//
+// The table is kept small for the cache: states are numbered in breadth-first
+// order (the shallow states that most bytes visit sit together), a row has a
+// power-of-two number of columns (a shift, not a multiply or divide, turns a
+// state into its row), and entries are 16-bit when there are fewer than 65536
+// states (2.4 MB for the current lexicon instead of 4 MB).
 type automaton struct {
 	classOf  [256]uint8 // byte -> class; class 0 is "byte not used by any pattern"
 	nClass   int
-	delta    []int32 // state*nClass + class -> next state
-	out      []int32 // state -> pattern ending here (longest), or -1
-	dictLink []int32 // state -> nearest proper-suffix state with out >= 0, or -1
-	patLen   []int32 // pattern -> length in bytes
+	shift    uint    // row width is 1<<shift >= nClass
+	delta16  []uint16 // state<<shift | class -> next state (when states < 65536)
+	delta32  []uint32 // the same for larger automata
+	final    []bool   // state -> out >= 0 || dictLink >= 0: something may end here
+	out      []int32  // state -> pattern ending here (longest), or -1
+	dictLink []int32  // state -> nearest proper-suffix state with out >= 0, or -1
+	patLen   []int32  // pattern -> length in bytes
+	patToks  []int32  // pattern -> number of tokens
 }
 
 type trieNode struct {
@@ -21,7 +31,7 @@ type trieNode struct {
 
 // buildAutomaton compiles patterns; pattern i is reported as i.
 func buildAutomaton(patterns []string) *automaton {
-	a := &automaton{patLen: make([]int32, len(patterns))}
+	a := &automaton{patLen: make([]int32, len(patterns)), patToks: make([]int32, len(patterns))}
 	// byte classes
 	var used [256]bool
 	for _, p := range patterns {
@@ -40,12 +50,19 @@ func buildAutomaton(patterns []string) *automaton {
 		// cannot happen with normalised text (< 200 distinct bytes); keep safe
 		a.nClass = 255
 	}
+	for 1<<a.shift < a.nClass {
+		a.shift++
+	}
 	nodes := []trieNode{{next: map[byte]int32{}, out: -1}}
 	for pi, p := range patterns {
 		a.patLen[pi] = int32(len(p))
+		a.patToks[pi] = 1
 		s := int32(0)
 		for i := 0; i < len(p); i++ {
 			c := p[i]
+			if c == ' ' {
+				a.patToks[pi]++
+			}
 			n, ok := nodes[s].next[c]
 			if !ok {
 				n = int32(len(nodes))
@@ -59,64 +76,100 @@ func buildAutomaton(patterns []string) *automaton {
 		}
 	}
 	n := len(nodes)
-	K := a.nClass
-	a.delta = make([]int32, n*K)
+	// breadth-first numbering: order[k] is the trie node numbered k
+	order := make([]int32, 0, n)
+	num := make([]int32, n)
+	order = append(order, 0)
+	for qi := 0; qi < len(order); qi++ {
+		nd := &nodes[order[qi]]
+		for c := 0; c < 256; c++ { // by byte, so the numbering is deterministic
+			if child, ok := nd.next[byte(c)]; ok {
+				num[child] = int32(len(order))
+				order = append(order, child)
+			}
+		}
+	}
+	W := 1 << a.shift
+	delta := make([]int32, n*W)
 	a.out = make([]int32, n)
 	a.dictLink = make([]int32, n)
 	fail := make([]int32, n)
-	for i := range nodes {
-		a.out[i] = nodes[i].out
-		a.dictLink[i] = -1
+	for k, old := range order {
+		a.out[k] = nodes[old].out
+		a.dictLink[k] = -1
 	}
-	// BFS
-	queue := make([]int32, 0, n)
-	for c := 1; c < K; c++ {
-		a.delta[c] = 0
-	}
-	for b, child := range nodes[0].next {
-		a.delta[int(a.classOf[b])] = child
-		fail[child] = 0
-		queue = append(queue, child)
-	}
-	for qi := 0; qi < len(queue); qi++ {
-		s := queue[qi]
-		f := fail[s]
-		// dictionary link
+	// BFS over the new numbers: states are already in breadth-first order
+	for k := 0; k < n; k++ {
+		nd := &nodes[order[k]]
+		if k == 0 {
+			for b, child := range nd.next {
+				delta[int(a.classOf[b])] = num[child]
+				fail[num[child]] = 0
+			}
+			continue
+		}
+		f := fail[k]
 		if a.out[f] >= 0 {
-			a.dictLink[s] = f
+			a.dictLink[k] = f
 		} else {
-			a.dictLink[s] = a.dictLink[f]
+			a.dictLink[k] = a.dictLink[f]
 		}
-		// default transitions from the failure state
-		copy(a.delta[int(s)*K:int(s+1)*K], a.delta[int(f)*K:int(f+1)*K])
-		for b, child := range nodes[s].next {
+		copy(delta[k*W:(k+1)*W], delta[int(f)*W:(int(f)+1)*W])
+		for b, child := range nd.next {
 			c := int(a.classOf[b])
-			fail[child] = a.delta[int(f)*K+c]
-			a.delta[int(s)*K+c] = child
-			queue = append(queue, child)
+			ch := num[child]
+			fail[ch] = delta[int(f)*W+c]
+			delta[k*W+c] = ch
 		}
 	}
-	for i, v := range a.delta {
-		a.delta[i] = v * int32(K)
+	a.final = make([]bool, n)
+	for k := range a.final {
+		a.final[k] = a.out[k] >= 0 || a.dictLink[k] >= 0
+	}
+	if n < 1<<16 {
+		a.delta16 = make([]uint16, len(delta))
+		for i, v := range delta {
+			a.delta16[i] = uint16(v)
+		}
+	} else {
+		a.delta32 = make([]uint32, len(delta))
+		for i, v := range delta {
+			a.delta32[i] = uint32(v)
+		}
 	}
 	return a
 }
 
 // scan reports every pattern occurrence in text that starts and ends at a
 // token boundary (start of text or after ' ', end of text or before ' '), as
-// (pattern, start, end) byte offsets into text.
-func (a *automaton) scan(text []byte, emit func(pat int32, start, end int)) {
-	// delta holds row offsets (state*nClass), so a step is one add and one load
-	row := int32(0)
-	K := int32(a.nClass)
-	delta, classOf := a.delta, &a.classOf
+// (pattern, start, end) byte offsets into text and the token range [t0, t1),
+// counting tokens as the runs between single spaces.
+func (a *automaton) scan(text []byte, emit func(pat int32, start, end int, t0, t1 int32)) {
+	if a.delta16 != nil {
+		scanTable(a, a.delta16, text, emit)
+	} else {
+		scanTable(a, a.delta32, text, emit)
+	}
+}
+
+func scanTable[T uint16 | uint32](a *automaton, delta []T, text []byte, emit func(pat int32, start, end int, t0, t1 int32)) {
+	classOf := &a.classOf
+	shift := a.shift
+	final := a.final
+	s := 0
+	tok := int32(0)
 	n := len(text)
 	for i := 0; i < n; i++ {
-		row = delta[row+int32(classOf[text[i]])]
-		if i+1 < n && text[i+1] != ' ' {
+		c := text[i]
+		s = int(delta[s<<shift|int(classOf[c])])
+		if c == ' ' {
+			tok++
 			continue
 		}
-		t := row / K
+		if i+1 < n && text[i+1] != ' ' || !final[s] {
+			continue
+		}
+		t := int32(s)
 		if a.out[t] < 0 {
 			t = a.dictLink[t]
 		}
@@ -124,7 +177,7 @@ func (a *automaton) scan(text []byte, emit func(pat int32, start, end int)) {
 			p := a.out[t]
 			st := i + 1 - int(a.patLen[p])
 			if st == 0 || text[st-1] == ' ' {
-				emit(p, st, i+1)
+				emit(p, st, i+1, tok+1-a.patToks[p], tok+1)
 			}
 			t = a.dictLink[t]
 		}

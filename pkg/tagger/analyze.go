@@ -77,7 +77,6 @@ type doc struct {
 	nSent       int32
 	wmask       []uint32
 	wlen        []uint8
-	normTok     []int32 // normalised byte -> token index (separators: the token after)
 	mentAt      []int32
 	cands       []cand
 	cues        []cueCand
@@ -142,11 +141,24 @@ func (d *doc) normIs(i int, s string) bool {
 	return string(d.ts.norm[t.ns:t.ne]) == s
 }
 
+// tokAt is the token holding normalised byte normOff (for a separator, the
+// token after it), or -1.
 func (d *doc) tokAt(normOff int) int {
-	if normOff < 0 || normOff >= len(d.normTok) {
+	toks := d.ts.toks
+	if normOff < 0 || len(toks) == 0 || normOff >= int(toks[len(toks)-1].ne) {
 		return -1
 	}
-	return int(d.normTok[normOff])
+	// the first token whose end is past normOff
+	lo, hi := 0, len(toks)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(toks[m].ne) <= normOff {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 func (d *doc) has(i int, w uint32) bool {
@@ -169,17 +181,6 @@ func (d *doc) run() event.Tags {
 	}
 	d.nSent = d.ts.splitSentences(d.nTitle, 0)
 	n := len(d.ts.toks)
-	d.normTok = growI32(d.normTok, len(d.ts.norm))
-	for ti := range d.ts.toks {
-		t := &d.ts.toks[ti]
-		lo := int(t.ns)
-		if ti > 0 {
-			lo = int(d.ts.toks[ti-1].ne)
-		}
-		for k := lo; k < int(t.ne) && k < len(d.normTok); k++ {
-			d.normTok[k] = int32(ti)
-		}
-	}
 	d.wmask = grow32(d.wmask, n)
 	d.wlen = grow8(d.wlen, n)
 	d.mentAt = growI32(d.mentAt, n)
@@ -188,11 +189,16 @@ func (d *doc) run() event.Tags {
 	}
 
 	// one pass of the automaton
-	lex.ac.scan(d.ts.norm, func(p int32, s, e int) {
-		t0 := d.tokAt(s)
-		t1 := d.tokAt(e-1) + 1
-		if t0 < 0 || t1 <= t0 {
-			return
+	toks := d.ts.toks
+	lex.ac.scan(d.ts.norm, func(p int32, s, e int, tt0, tt1 int32) {
+		t0, t1 := int(tt0), int(tt1)
+		if t0 < 0 || t1 > len(toks) || t1 <= t0 || int(toks[t0].ns) != s || int(toks[t1-1].ne) != e {
+			// the normalised text is not tokens joined by single spaces
+			// (cannot happen; kept exact all the same)
+			t0, t1 = d.tokAt(s), d.tokAt(e-1)+1
+			if t0 < 0 || t1 <= t0 {
+				return
+			}
 		}
 		if w := lex.words[p]; w != 0 {
 			d.wmask[t0] |= w
