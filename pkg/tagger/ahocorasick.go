@@ -14,7 +14,7 @@ package tagger
 type automaton struct {
 	classOf  [256]uint8 // byte -> class; class 0 is "byte not used by any pattern"
 	nClass   int
-	shift    uint    // row width is 1<<shift >= nClass
+	shift    uint     // row width is 1<<shift >= nClass
 	delta16  []uint16 // state<<shift | class -> next state (when states < 65536)
 	delta32  []uint32 // the same for larger automata
 	final    []bool   // state -> out >= 0 || dictLink >= 0: something may end here
