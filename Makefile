@@ -76,7 +76,7 @@ web: ## build the dashboard (npm ci + vite) into services/query/internal/web/dis
 
 .PHONY: bench-query
 bench-query: ## query API latency on 10M synthetic articles in ClickHouse db tension_bench_query (loaded once, reused; see docs/query-api.md)
-	@cd services/query && TENSION_INTEGRATION=1 $(GO) test -count=1 -run '^$$' -bench Query10M -benchtime 30x -timeout 60m ./internal/store/
+	@cd services/query && TENSION_INTEGRATION=1 $(GO) test -v -count=1 -run '^$$' -bench Query10M -benchtime 30x -timeout 60m ./internal/store/
 
 .PHONY: bench-e2e
 bench-e2e: build ## end-to-end throughput and latency with loadgen on the local stack (see README)
