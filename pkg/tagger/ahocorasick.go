@@ -1,5 +1,7 @@
 package tagger
 
+import "slices"
+
 // automaton is an Aho-Corasick automaton compiled to a dense DFA over byte
 // classes: one table lookup per input byte, no failure-link walking at match
 // time. Patterns are normalised token sequences (see tokenize.go); the input is
@@ -80,13 +82,18 @@ func buildAutomaton(patterns []string) *automaton {
 	order := make([]int32, 0, n)
 	num := make([]int32, n)
 	order = append(order, 0)
+	var keys []byte
 	for qi := 0; qi < len(order); qi++ {
 		nd := &nodes[order[qi]]
-		for c := 0; c < 256; c++ { // by byte, so the numbering is deterministic
-			if child, ok := nd.next[byte(c)]; ok {
-				num[child] = int32(len(order))
-				order = append(order, child)
-			}
+		keys = keys[:0]
+		for c := range nd.next {
+			keys = append(keys, c)
+		}
+		slices.Sort(keys) // by byte, so the numbering is deterministic
+		for _, c := range keys {
+			child := nd.next[c]
+			num[child] = int32(len(order))
+			order = append(order, child)
 		}
 	}
 	W := 1 << a.shift

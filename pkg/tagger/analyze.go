@@ -85,6 +85,8 @@ type doc struct {
 	refs        []ref
 	sal         []countrySal
 	pairs       [][3]string
+	aggs        []agg
+	surnames    map[string]int32
 	ments       []mention
 	topicCount  []int
 	topicLead   []bool
@@ -99,7 +101,9 @@ func (d *doc) reset(title, text string) {
 	d.cands = d.cands[:0]
 	d.cues = d.cues[:0]
 	d.ments = d.ments[:0]
-	d.pairs = d.pairs[:0]
+	if len(d.pairs) > 64 {
+		d.pairs = d.pairs[:0] // interned pair names are kept across articles
+	}
 	d.trade = 0
 	d.sport = 0
 	if cap(d.topicCount) < len(d.lex.topicName) {
@@ -427,20 +431,27 @@ func (d *doc) resolveEntities() {
 	}
 }
 
+// country returns the definition of a country code, or nil.
+func (l *lexicon) country(code string) *countryDef {
+	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
+		return nil
+	}
+	if k := l.byCode[int(code[0]-'A')*26+int(code[1]-'A')]; k > 0 {
+		return &l.countries[k-1]
+	}
+	return nil
+}
+
 func (l *lexicon) isAmb(code string) bool {
-	for i := range l.countries {
-		if l.countries[i].code == code {
-			return l.countries[i].amb
-		}
+	if c := l.country(code); c != nil {
+		return c.amb
 	}
 	return false
 }
 
 func (l *lexicon) countryName(code string) string {
-	for i := range l.countries {
-		if l.countries[i].code == code {
-			return l.countries[i].name
-		}
+	if c := l.country(code); c != nil {
+		return c.name
 	}
 	return code
 }

@@ -94,6 +94,7 @@ type lexicon struct {
 	countries []countryDef
 	cues      []cueDef
 	govCanon  map[string]string // country -> canonical of its government entity
+	byCode    [26 * 26]int16    // code "AB" -> 1 + index in countries (0: none)
 }
 
 type lexBuilder struct {
@@ -223,7 +224,7 @@ func loadLexicon() (*lexicon, error) {
 			f = append(f, "")
 		}
 		code := f[0]
-		if len(code) != 2 || strings.ToUpper(code) != code {
+		if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
 			return fmt.Errorf("bad country code %q", code)
 		}
 		if codes[code] {
@@ -231,6 +232,7 @@ func loadLexicon() (*lexicon, error) {
 		}
 		codes[code] = true
 		id := int32(len(lex.countries))
+		lex.byCode[int(code[0]-'A')*26+int(code[1]-'A')] = int16(id + 1)
 		lex.countries = append(lex.countries, countryDef{code: code, name: f[1], amb: strings.Contains(f[5], "amb")})
 		for _, a := range splitAlts(f[2]) {
 			if err := b.addHit(a, hit{kind: kCountry, id: id}); err != nil {

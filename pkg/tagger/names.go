@@ -1,6 +1,9 @@
 package tagger
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 var honorifics = map[string]bool{"mr": true, "mrs": true, "ms": true, "dr": true, "prof": true, "sen": true, "rep": true, "gov": true}
 var nameJoin = map[string]bool{"of": true, "for": true, "and": true, "&": true, "the": true, "de": true, "von": true, "der": true, "van": true, "la": true, "du": true}
@@ -33,7 +36,11 @@ func (d *doc) capTok(i int) bool {
 func (d *doc) recogniseNames() {
 	toks := d.ts.toks
 	n := len(toks)
-	surnames := map[string]int32{}
+	if d.surnames == nil {
+		d.surnames = map[string]int32{}
+	}
+	surnames := d.surnames
+	clear(surnames)
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "PERSON" && m.t1-m.t0 >= 2 {
@@ -59,7 +66,7 @@ func (d *doc) recogniseNames() {
 		}
 		a, b := i, j
 		i = j - 1
-		last := d.norm(b - 1)
+		last := d.nb(b - 1)
 		switch {
 		case d.has(b-1, wORGSUFFIX) && b-a >= 2:
 			d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "ORG", canonical: d.surface(a, b), speaker: orgSpeaker(last), emit: true})
@@ -74,7 +81,7 @@ func (d *doc) recogniseNames() {
 			continue
 		}
 		if b-a == 1 {
-			if mi, ok := surnames[last]; ok {
+			if mi, ok := surnames[string(last)]; ok {
 				pm := d.ments[mi]
 				d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "PERSON", canonical: pm.canonical, country: pm.country, speaker: pm.speaker, emit: true})
 				continue
@@ -112,13 +119,13 @@ func (d *doc) recogniseNames() {
 			m.speaker = d.personSpeaker(a, b)
 			idx := int32(len(d.ments))
 			d.addMention(m)
-			surnames[last] = idx
+			surnames[string(last)] = idx
 		}
 	}
 }
 
-func orgSpeaker(last string) string {
-	switch last {
+func orgSpeaker(last []byte) string {
+	switch string(last) {
 	case "research", "economics", "capital", "securities", "bank", "banking", "management", "wealth", "institute",
 		"university", "analytics", "insights", "intelligence", "markets", "advisors", "advisers", "partners", "asset":
 		return "ANALYST"
@@ -132,7 +139,20 @@ func (d *doc) surface(a, b int) string {
 	if int(t1.end) > len(s) || t0.start > t1.end {
 		return ""
 	}
-	return strings.Join(strings.Fields(s[t0.start:t1.end]), " ")
+	x := s[t0.start:t1.end]
+	// most names are already words separated by single spaces
+	simple := true
+	for i := 0; i < len(x); i++ {
+		c := x[i]
+		if c >= utf8.RuneSelf || c == ' ' && (i == 0 || i+1 == len(x) || x[i+1] == ' ') || c != ' ' && asciiKind[c] == kSpace {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		return x
+	}
+	return strings.Join(strings.Fields(x), " ")
 }
 
 // orgCanon links a short form ("Pictet Wealth") to an organisation already

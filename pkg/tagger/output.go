@@ -9,6 +9,13 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 )
 
+// agg sums the cues of one pair of states.
+type agg struct {
+	pair         string
+	sum, esc, de float64
+	n            int
+}
+
 // output assembles the contract (DESIGN §3).
 func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Tags {
 	nEnt := 0
@@ -17,7 +24,15 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			nEnt++
 		}
 	}
-	tags := event.Tags{Countries: []string{}, Entities: make([]event.Entity, 0, nEnt), Topics: []string{}, Dyads: []event.Dyad{}}
+	nTopic := 0
+	for i := range d.lex.topicName {
+		if d.topicCount[i] >= 2 || (d.topicCount[i] >= 1 && d.topicLead[i]) {
+			nTopic++
+		}
+	}
+	// countries and topics share one backing array (capacities are capped)
+	strs := make([]string, 0, len(sal)+nTopic)
+	tags := event.Tags{Countries: strs[:0:len(sal)], Entities: make([]event.Entity, 0, nEnt), Topics: strs[len(sal):len(sal)]}
 	toks := d.ts.toks
 	for i := range d.ments {
 		m := &d.ments[i]
@@ -85,12 +100,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	}
 
 	// dyads
-	type agg struct {
-		pair         string
-		sum, esc, de float64
-		n            int
-	}
-	var pairs []agg
+	pairs := d.aggs[:0]
 	find := func(p string) int {
 		for i := range pairs {
 			if pairs[i].pair == p {
@@ -121,16 +131,28 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		find(mainP)
 	}
 	slices.SortFunc(pairs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
+	d.aggs = pairs
+	nDyad, nCue := 0, 0
+	for _, g := range pairs {
+		if g.n > 0 || g.pair == mainP {
+			nDyad++
+			nCue += g.n
+		}
+	}
+	// the dyads' cues share one backing array (capacities are capped)
+	tags.Dyads = make([]event.Dyad, 0, nDyad)
+	cueBuf := make([]event.Cue, 0, nCue)
 	for _, g := range pairs {
 		if g.n == 0 && g.pair != mainP {
 			continue
 		}
-		dy := event.Dyad{Pair: g.pair, Tension: squash(g.sum), Cues: make([]event.Cue, 0, g.n)}
+		dy := event.Dyad{Pair: g.pair, Tension: squash(g.sum), Cues: cueBuf[len(cueBuf) : len(cueBuf) : len(cueBuf)+g.n]}
 		for i := range cues {
 			if cues[i].pair == g.pair && keep(cues[i].Actor) && keep(cues[i].Target) {
 				dy.Cues = append(dy.Cues, cues[i].Cue)
 			}
 		}
+		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
 		dy.Direction = direction(dy.Tension, g.esc, g.de)
 		if debugOn {
 			debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)

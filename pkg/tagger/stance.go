@@ -638,20 +638,20 @@ func (d *doc) speakerAt(k, s0, s1 int) (string, string) {
 				break
 			}
 		}
-		w := d.norm(j)
 		if j == k-1 || j == k-2 {
-			switch w {
+			w := d.nb(j)
+			switch string(w) {
 			case "he", "she":
 				if p := d.lastPerson(k); p >= 0 {
 					return d.speakerName(&d.ments[p]), speakerOf(&d.ments[p])
 				}
 			case "analysts", "economists", "strategists", "analyst", "economist", "strategist":
 				if bestRank < 4 {
-					return w, "ANALYST"
+					return internWord(w), "ANALYST"
 				}
 			case "officials", "official", "spokesman", "spokeswoman", "spokesperson", "ministry":
 				if bestRank < 3 {
-					return w, "GOV"
+					return internWord(w), "GOV"
 				}
 			}
 		}
@@ -697,6 +697,19 @@ func (d *doc) speakerAfter(k, after, s1 int) (string, string) {
 	}
 	return "", ""
 }
+
+// internWord returns the speaker nouns of speakerAt without allocating.
+func internWord(w []byte) string {
+	for _, s := range speakerNouns {
+		if string(w) == s {
+			return s
+		}
+	}
+	return string(w)
+}
+
+var speakerNouns = []string{"analysts", "economists", "strategists", "analyst", "economist", "strategist",
+	"officials", "official", "spokesman", "spokeswoman", "spokesperson", "ministry"}
 
 func max8(a uint8, b uint8) uint8 {
 	if a > b {
