@@ -35,7 +35,7 @@ SELECT bucket, pair,
        sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
        sum(mixed), sum(sum_score), sum(sum_weight)
 FROM index_journal
-WHERE kind = 'bucket' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
+WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY bucket, pair
 ORDER BY bucket, pair`
@@ -47,7 +47,7 @@ SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month, pair,
        sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
        sum(mixed), sum(sum_score), sum(sum_weight)
 FROM index_journal
-WHERE kind = 'bucket' AND granularity = 'day' AND pair IN (?, '*') AND tagger_version = ?
+WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair IN (?, '*') AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY month, pair
 ORDER BY month, pair`
@@ -113,7 +113,7 @@ type BaseQuery struct {
 const baseSQL = `
 SELECT sumIf(escalating, pair != '*'), sumIf(articles, pair = '*')
 FROM index_journal
-WHERE kind = 'bucket' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
+WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
 
 // Base returns the summed escalating dyad articles of the pair and all

@@ -21,7 +21,7 @@ SELECT pair, sum(n), min(day), max(day)
 FROM (
     SELECT pair, bucket AS day, sum(dyad_articles) AS n
     FROM index_journal
-    WHERE kind = 'bucket' AND granularity = 'day' AND tagger_version = ? AND pair != '*'
+    WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND tagger_version = ? AND pair != '*'
     GROUP BY pair, day
     HAVING n != 0
 )
