@@ -8,7 +8,6 @@ package sink
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -92,77 +91,12 @@ func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Met
 // Run consumes until ctx ends, then flushes what it holds (within a bounded
 // time) and returns nil. It returns an error only when the reader fails.
 func (s *Sink) Run(ctx context.Context) error {
-	for {
-		batch, err := s.collect(ctx)
-		if len(batch) > 0 {
-			fctx := ctx
-			if ctx.Err() != nil {
-				// Shutting down: one bounded attempt to land what we hold;
-				// whatever does not land is replayed after restart.
-				var cancel context.CancelFunc
-				fctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-			}
-			if ferr := s.flushRetrying(fctx, batch); ferr != nil && ctx.Err() == nil {
-				return ferr
-			}
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("sink: fetch: %w", err)
-		}
-	}
-}
-
-// collect reads until the batch is full, the oldest message has waited
-// FlushInterval, or nothing arrived for IdleFlush.
-func (s *Sink) collect(ctx context.Context) ([]kafka.Message, error) {
-	first, err := s.reader.FetchMessage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	batch := []kafka.Message{first}
-	deadline := time.Now().Add(s.cfg.FlushInterval)
-	for len(batch) < s.cfg.MaxBatch {
-		wait := min(time.Until(deadline), s.cfg.IdleFlush)
-		if wait <= 0 {
-			break
-		}
-		fctx, cancel := context.WithTimeout(ctx, wait)
-		m, err := s.reader.FetchMessage(fctx)
-		cancel()
-		if err != nil {
-			if ctx.Err() != nil {
-				return batch, ctx.Err()
-			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				break
-			}
-			return batch, err
-		}
-		batch = append(batch, m)
-	}
-	return batch, nil
-}
-
-func (s *Sink) flushRetrying(ctx context.Context, batch []kafka.Message) error {
-	backoff := 100 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := s.flush(ctx, batch)
-		if err == nil {
-			return nil
-		}
-		s.metrics.flushErrors.Inc()
-		s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("sink: flush abandoned: %w", err)
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
+	return kafkax.ConsumeBatches(ctx, s.reader,
+		kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, FlushInterval: s.cfg.FlushInterval, IdleFlush: s.cfg.IdleFlush},
+		s.flush, func(attempt int, batch []kafka.Message, err error) {
+			s.metrics.flushErrors.Inc()
+			s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+		})
 }
 
 // flush writes one batch. Order matters: dead letters and raw rows first
@@ -186,7 +120,6 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		srcs      []store.Source
 		dead      []kafka.Message
 		ids       []string
-		last      = map[int]kafka.Message{}
 		skipped   int
 		decoded   = make([]*event.Enriched, len(batch))
 		positions = map[int32][2]int64{} // partition -> (ledger position, one past last offset)
@@ -194,9 +127,6 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 	)
 	for i, m := range batch {
 		p := int32(m.Partition)
-		if prev, ok := last[m.Partition]; !ok || m.Offset > prev.Offset {
-			last[m.Partition] = m
-		}
 		pos := positions[p]
 		if _, seen := positions[p]; !seen {
 			pos[0] = ledger[p]
@@ -285,11 +215,7 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 			return err
 		}
 	}
-	commits := make([]kafka.Message, 0, len(last))
-	for _, m := range last {
-		commits = append(commits, m)
-	}
-	if err := s.reader.CommitMessages(ctx, commits...); err != nil {
+	if err := s.reader.CommitMessages(ctx, kafkax.LastPerPartition(batch)...); err != nil {
 		// Not fatal: the ledger already records these offsets, so a replay
 		// after a failed commit is skipped.
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
