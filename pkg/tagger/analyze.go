@@ -145,26 +145,6 @@ func (d *doc) normIs(i int, s string) bool {
 	return string(d.ts.norm[t.ns:t.ne]) == s
 }
 
-// tokAt is the token holding normalised byte normOff (for a separator, the
-// token after it), or -1.
-func (d *doc) tokAt(normOff int) int {
-	toks := d.ts.toks
-	if normOff < 0 || len(toks) == 0 || normOff >= int(toks[len(toks)-1].ne) {
-		return -1
-	}
-	// the first token whose end is past normOff
-	lo, hi := 0, len(toks)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if int(toks[m].ne) <= normOff {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
-}
-
 func (d *doc) has(i int, w uint32) bool {
 	return i >= 0 && i < len(d.wmask) && d.wmask[i]&w != 0
 }
@@ -192,19 +172,13 @@ func (d *doc) run() event.Tags {
 		d.mentAt[i] = -1
 	}
 
-	// one pass of the automaton
+	// one pass of the word automaton over all dictionaries
 	toks := d.ts.toks
-	lex.ac.scan(d.ts.norm, func(p int32, s, e int, tt0, tt1 int32) {
+	norm := d.ts.norm
+	emit := func(p int32, tt0, tt1 int32) {
 		t0, t1 := int(tt0), int(tt1)
-		if t0 < 0 || t1 > len(toks) || t1 <= t0 || int(toks[t0].ns) != s || int(toks[t1-1].ne) != e {
-			// the normalised text is not tokens joined by single spaces
-			// (cannot happen; kept exact all the same)
-			t0, t1 = d.tokAt(s), d.tokAt(e-1)+1
-			if t0 < 0 || t1 <= t0 {
-				return
-			}
-		}
-		if w := lex.words[p]; w != 0 {
+		pi := lex.pinfo[p]
+		if w := pi.words; w != 0 {
 			d.wmask[t0] |= w
 			if l := t1 - t0; l > int(d.wlen[t0]) && l < 256 {
 				d.wlen[t0] = uint8(l)
@@ -216,7 +190,7 @@ func (d *doc) run() event.Tags {
 				d.sport++
 			}
 		}
-		if tb := lex.topics[p]; tb != 0 {
+		if tb := pi.topics; tb != 0 {
 			lead := d.ts.toks[t0].sent <= 1
 			for b := 0; tb != 0; b++ {
 				if tb&1 != 0 {
@@ -228,6 +202,9 @@ func (d *doc) run() event.Tags {
 				tb >>= 1
 			}
 		}
+		if !pi.hits {
+			return
+		}
 		for _, h := range lex.hits[p] {
 			if h.kind == kCue {
 				d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
@@ -236,7 +213,8 @@ func (d *doc) run() event.Tags {
 				break
 			}
 		}
-	})
+	}
+	lex.wm.scan(toks, norm, emit)
 
 	d.resolveEntities()
 	d.recogniseNames()

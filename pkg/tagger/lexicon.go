@@ -84,17 +84,26 @@ type cueDef struct {
 }
 
 type lexicon struct {
-	ac        *automaton
+	wm        *wordMatcher
 	patterns  []string
 	hits      [][]hit
-	words     []uint32 // per pattern: word classes
-	topics    []uint32 // per pattern: topic bits
+	pinfo     []patInfo // per pattern: what the matcher needs, packed
+	words     []uint32  // per pattern: word classes
+	topics    []uint32  // per pattern: topic bits
 	topicName []string
 	entities  []entityDef
 	countries []countryDef
 	cues      []cueDef
 	govCanon  map[string]string // country -> canonical of its government entity
 	byCode    [26 * 26]int16    // code "AB" -> 1 + index in countries (0: none)
+}
+
+// patInfo packs what a match of a pattern sets, so that a match reads one
+// small record instead of three tables.
+type patInfo struct {
+	words  uint32 // word classes
+	topics uint32 // topic bits
+	hits   bool   // len(hits) > 0
 }
 
 type lexBuilder struct {
@@ -424,7 +433,11 @@ func loadLexicon() (*lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lex.ac = buildAutomaton(lex.patterns)
+	lex.wm = buildWordMatcher(lex.patterns)
+	lex.pinfo = make([]patInfo, len(lex.patterns))
+	for i := range lex.pinfo {
+		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
+	}
 	return lex, nil
 }
 

@@ -6,9 +6,10 @@
 // It is dictionary- and rule-driven: every list (countries, gazetteer, cues,
 // function words, topics) is a reviewable data file under data/, embedded and
 // validated once by New. All dictionaries are compiled into one Aho-Corasick
-// automaton and matched in one pass over the normalised text (lower case,
-// quotes and dashes unified, "U.S." read as "us", possessive "'s" split off);
-// the longest match wins and offsets map back exactly to the original text.
+// automaton over words and matched in one pass over the normalised tokens
+// (lower case, quotes and dashes unified, "U.S." read as "us", possessive "'s"
+// split off); the longest match wins and offsets map back exactly to the
+// original text.
 //
 // Output conventions beyond event.Tags' own documentation:
 //   - Entities and cues found in the text carry byte offsets into the text. The

@@ -1,0 +1,287 @@
+package tagger
+
+import (
+	"encoding/binary"
+	"strings"
+)
+
+// wordMatcher is an Aho-Corasick automaton over words instead of bytes.
+// Patterns are normalised token sequences and the text is a token sequence, so
+// a pattern occurs exactly where its words equal consecutive tokens. Each
+// token is looked up once in the vocabulary of pattern words (one hash and
+// one probe; a word no pattern uses sends the automaton back to the root), and
+// the automaton steps once per token. Its tables are a few hundred kilobytes,
+// so they stay in cache, where a byte-level DFA over the same patterns is
+// megabytes and misses the cache on most bytes.
+//
+// Occurrences are reported in the same order as a byte-level Aho-Corasick scan
+// would report them: by end token, longest first.
+type wordMatcher struct {
+	vocab []vslot // open addressing, len a power of two
+	vmask uint64
+	words string   // the vocabulary, concatenated
+	wOff  []uint32 // word id -> offset of the word in words (and its end at id+1)
+
+	rootNext []int32  // word id -> state after the root (0: none)
+	nextKey  []uint64 // (state, word) -> state: open addressing, len a power of two
+	nextVal  []int32
+	nmask    uint64
+	nshift   uint // 64 - log2(len(nextKey))
+	fail     []int32
+	out      []int32 // state -> pattern ending here, or -1
+	dictLink []int32 // state -> nearest proper-suffix state with out >= 0, or -1
+	patToks  []int32 // pattern -> number of tokens
+}
+
+// vslot is a vocabulary entry: the word's first eight bytes (little endian,
+// zero padded), its length and id (0: empty slot).
+type vslot struct {
+	v  uint64
+	n  uint32
+	id int32
+}
+
+// wordKey loads the first eight bytes of w, zero padded, reading within w's
+// capacity when it can instead of byte by byte.
+func wordKey(w []byte) uint64 {
+	if len(w) >= 8 {
+		return binary.LittleEndian.Uint64(w)
+	}
+	if cap(w) >= 8 {
+		return binary.LittleEndian.Uint64(w[:8]) & (1<<(8*uint(len(w))) - 1)
+	}
+	var v uint64
+	for i, c := range w {
+		v |= uint64(c) << (8 * i)
+	}
+	return v
+}
+
+// hashWord hashes a word from its key and length, and eight bytes at a time
+// beyond. The vocabulary is fixed and the table at most half full, so any
+// input costs a short probe.
+func hashWord(v uint64, w []byte) uint64 {
+	const k = 0x9E3779B97F4A7C15
+	h := (v ^ uint64(len(w))) * k
+	for w := w[min(8, len(w)):]; len(w) > 0; {
+		h = (h ^ wordKey(w)) * k
+		h ^= h >> 29
+		w = w[min(8, len(w)):]
+	}
+	return h ^ h>>32
+}
+
+func (m *wordMatcher) wordID(w []byte) int32 {
+	v := wordKey(w)
+	h := hashWord(v, w)
+	for i := h & m.vmask; ; i = (i + 1) & m.vmask {
+		s := &m.vocab[i]
+		if s.id == 0 {
+			return 0
+		}
+		if s.v == v && int(s.n) == len(w) && (len(w) <= 8 || m.words[m.wOff[s.id]+8:m.wOff[s.id+1]] == string(w[8:])) {
+			return s.id
+		}
+	}
+}
+
+func (m *wordMatcher) addWord(w string, id int32) {
+	b := []byte(w)
+	v := wordKey(b[:len(b):len(b)])
+	h := hashWord(v, b)
+	for i := h & m.vmask; ; i = (i + 1) & m.vmask {
+		s := &m.vocab[i]
+		if s.id == 0 {
+			*s = vslot{v: v, n: uint32(len(w)), id: id}
+			return
+		}
+	}
+}
+
+func tkey(state, word int32) uint64 { return uint64(state)<<32 | uint64(uint32(word)) }
+
+func (m *wordMatcher) slot(key uint64) uint64 {
+	// the high bits of the product depend on every bit of the key
+	return (key * 0x9E3779B97F4A7C15) >> m.nshift
+}
+
+func (m *wordMatcher) step(state, word int32) int32 {
+	if state == 0 {
+		return m.rootNext[word]
+	}
+	key := tkey(state, word)
+	for i := m.slot(key); ; i = (i + 1) & m.nmask {
+		k := m.nextKey[i]
+		if k == key {
+			return m.nextVal[i]
+		}
+		if k == 0 {
+			return -1
+		}
+	}
+}
+
+func pow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}
+
+// buildWordMatcher compiles patterns (normalised, words separated by single
+// spaces); pattern i is reported as i.
+func buildWordMatcher(patterns []string) *wordMatcher {
+	m := &wordMatcher{patToks: make([]int32, len(patterns))}
+	ids := map[string]int32{}
+	split := make([][]string, len(patterns))
+	for i, p := range patterns {
+		ws := strings.Split(p, " ")
+		split[i] = ws
+		m.patToks[i] = int32(len(ws))
+		for _, w := range ws {
+			if _, ok := ids[w]; !ok {
+				ids[w] = int32(len(ids) + 1)
+			}
+		}
+	}
+	m.vocab = make([]vslot, pow2(2*len(ids)+2))
+	m.vmask = uint64(len(m.vocab) - 1)
+	// insert in id order so the table does not depend on map iteration
+	byID := make([]string, len(ids)+1)
+	for w, id := range ids {
+		byID[id] = w
+	}
+	var sb strings.Builder
+	m.wOff = make([]uint32, len(byID)+1)
+	for id := 1; id < len(byID); id++ {
+		m.addWord(byID[id], int32(id))
+		m.wOff[id] = uint32(sb.Len())
+		sb.WriteString(byID[id])
+	}
+	m.wOff[len(byID)] = uint32(sb.Len())
+	m.words = sb.String()
+	// trie
+	type edge struct{ from, word int32 }
+	children := map[edge]int32{}
+	kids := [][]int32{nil} // state -> children in insertion order
+	m.out = []int32{-1}
+	for pi, ws := range split {
+		s := int32(0)
+		for _, w := range ws {
+			e := edge{s, ids[w]}
+			c, ok := children[e]
+			if !ok {
+				c = int32(len(m.out))
+				children[e] = c
+				m.out = append(m.out, -1)
+				kids = append(kids, nil)
+				kids[s] = append(kids[s], c)
+			}
+			s = c
+		}
+		if m.out[s] < 0 {
+			m.out[s] = int32(pi)
+		}
+	}
+	n := len(m.out)
+	m.rootNext = make([]int32, len(byID))
+	nonRoot := 0
+	for e := range children {
+		if e.from != 0 {
+			nonRoot++
+		}
+	}
+	m.nextKey = make([]uint64, pow2(2*nonRoot+2))
+	m.nextVal = make([]int32, len(m.nextKey))
+	m.nmask = uint64(len(m.nextKey) - 1)
+	m.nshift = 64
+	for l := len(m.nextKey); l > 1; l >>= 1 {
+		m.nshift--
+	}
+	wordOf := make([]int32, n)
+	for e, c := range children {
+		wordOf[c] = e.word
+		if e.from == 0 {
+			m.rootNext[e.word] = c
+			continue
+		}
+		key := tkey(e.from, e.word)
+		for i := m.slot(key); ; i = (i + 1) & m.nmask {
+			if m.nextKey[i] == 0 {
+				m.nextKey[i], m.nextVal[i] = key, c
+				break
+			}
+		}
+	}
+	// failure and dictionary links, breadth first
+	m.fail = make([]int32, n)
+	m.dictLink = make([]int32, n)
+	m.dictLink[0] = -1
+	queue := append([]int32(nil), kids[0]...)
+	for _, c := range kids[0] {
+		m.fail[c] = 0
+		m.dictLink[c] = -1
+	}
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		for _, c := range kids[s] {
+			w := wordOf[c]
+			f := m.fail[s]
+			for {
+				if t := m.step(f, w); t > 0 {
+					m.fail[c] = t
+					break
+				}
+				if f == 0 {
+					m.fail[c] = 0
+					break
+				}
+				f = m.fail[f]
+			}
+			if fc := m.fail[c]; m.out[fc] >= 0 {
+				m.dictLink[c] = fc
+			} else {
+				m.dictLink[c] = m.dictLink[fc]
+			}
+			queue = append(queue, c)
+		}
+	}
+	return m
+}
+
+// scan reports every pattern occurrence among the tokens as (pattern, t0,
+// t1), the token range [t0, t1).
+func (m *wordMatcher) scan(toks []token, norm []byte, emit func(pat int32, t0, t1 int32)) {
+	s := int32(0)
+	for i := range toks {
+		w := m.wordID(norm[toks[i].ns:toks[i].ne])
+		if w == 0 {
+			s = 0
+			continue
+		}
+		for {
+			t := m.step(s, w)
+			if t > 0 {
+				s = t
+				break
+			}
+			if s == 0 {
+				break
+			}
+			s = m.fail[s]
+		}
+		t := s
+		if t == 0 {
+			continue
+		}
+		if m.out[t] < 0 {
+			t = m.dictLink[t]
+		}
+		for t >= 0 {
+			p := m.out[t]
+			emit(p, int32(i+1)-m.patToks[p], int32(i+1))
+			t = m.dictLink[t]
+		}
+	}
+}
