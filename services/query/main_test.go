@@ -14,8 +14,8 @@ import (
 
 	"github.com/tension-dev/tension/pkg/chstore"
 
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
-	"github.com/tension-dev/tension/services/query/internal/chtest"
 )
 
 func TestParseConfigTokens(t *testing.T) {
@@ -53,7 +53,7 @@ func TestParseConfig(t *testing.T) {
 // TestIntegrationRun starts the whole service in-process on a fresh
 // database, checks it answers and that it stops when ctx ends.
 func TestIntegrationRun(t *testing.T) {
-	chtest.Require(t)
+	chtest.Integration(t)
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	db := "tension_test_query_" + hex.EncodeToString(rnd[:])

@@ -15,8 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
-	"github.com/tension-dev/tension/services/query/internal/chtest"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
 
@@ -45,7 +45,7 @@ var stories = []story{
 // rows ("*" counts every article, CN-US the dyad articles).
 func dashboardFixture(tb testing.TB) *httptest.Server {
 	tb.Helper()
-	conn := chtest.DB(tb)
+	conn, _ := chtest.Open(tb, "tension_test_query")
 	start := time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC)
 	var journal []journalRow
 	var arts, dyads, cues, ents [][]any
@@ -113,7 +113,7 @@ func chromium(t *testing.T) string {
 // highlighted in its sentence. A screenshot is saved in the test's
 // artifact folder (go test -artifacts -outputdir DIR keeps it).
 func TestIntegrationDashboard(t *testing.T) {
-	chtest.Require(t)
+	chtest.Integration(t)
 	bin := chromium(t)
 	srv := dashboardFixture(t)
 

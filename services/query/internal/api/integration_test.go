@@ -13,8 +13,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
-	"github.com/tension-dev/tension/services/query/internal/chtest"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
 
@@ -98,7 +98,7 @@ const (
 // that must not leak in, and raw rows with unmerged duplicates.
 func fixture(tb testing.TB) *httptest.Server {
 	tb.Helper()
-	conn := chtest.DB(tb)
+	conn, _ := chtest.Open(tb, "tension_test_query")
 	insertJournal(tb, conn, []journalRow{
 		{granularity: "day", pair: "*", bucket: "2025-04-02T00:00:00Z", articles: 6},
 		{granularity: "day", pair: "CN-US", bucket: "2025-04-02T00:00:00Z", dyad: 3, esc: 2, deesc: 1, score: 0.5, weight: 10},

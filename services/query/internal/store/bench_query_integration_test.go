@@ -16,8 +16,8 @@ import (
 
 	"github.com/tension-dev/tension/pkg/chstore"
 
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
-	"github.com/tension-dev/tension/services/query/internal/chtest"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
 
@@ -96,7 +96,7 @@ GROUP BY pair, v, b`
 // benchLoad makes sure benchDB holds the 10 million articles and returns a
 // connection to it.
 func benchLoad(b *testing.B) driver.Conn {
-	chtest.Require(b)
+	chtest.Integration(b)
 	ctx := context.Background()
 	conn, err := chstore.Open(ctx, chstore.Config{Addr: chtest.Addr(), Database: benchDB})
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/tension-dev/tension/pkg/tension"
 
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
-	"github.com/tension-dev/tension/services/query/internal/chtest"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
 
@@ -23,7 +23,7 @@ import (
 // binding behaves on the server we run (18.16 locally, 25.x elsewhere):
 // the store relies on each of these.
 func TestIntegrationBinding(t *testing.T) {
-	conn := chtest.DB(t)
+	conn, _ := chtest.Open(t, "tension_test_query")
 	ctx := context.Background()
 	scalar := func(sql string, dest any, args ...any) {
 		t.Helper()
@@ -141,7 +141,7 @@ func loadYear(tb testing.TB, conn driver.Conn, year int) (wantBuckets int) {
 //
 //	TENSION_INTEGRATION=1 go test -run '^$' -bench IndexHourlyYear -benchtime 20x ./internal/store/
 func BenchmarkIntegrationIndexHourlyYear(b *testing.B) {
-	conn := chtest.DB(b)
+	conn, _ := chtest.Open(b, "tension_test_query")
 	hours := loadYear(b, conn, 2024)
 	s := store.New(conn, 30*time.Second)
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
