@@ -78,6 +78,7 @@ type doc struct {
 	wmask       []uint32
 	wlen        []uint8
 	mentAt      []int32
+	wid         []int32 // token -> word id in the matcher's vocabulary (0: none)
 	cands       []cand
 	cues        []cueCand
 	found       []cueCand
@@ -214,7 +215,8 @@ func (d *doc) run() event.Tags {
 			}
 		}
 	}
-	lex.wm.scan(toks, norm, emit)
+	d.wid = growI32(d.wid, n)
+	lex.wm.scan(toks, norm, d.wid, emit)
 
 	d.resolveEntities()
 	d.recogniseNames()

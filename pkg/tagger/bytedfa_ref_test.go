@@ -230,7 +230,7 @@ func TestWordMatcherSame(t *testing.T) {
 			}
 			a = append(a, m{p, t0, t1})
 		})
-		tg.lex.wm.scan(d.ts.toks, d.ts.norm, func(p int32, t0, t1 int32) { b = append(b, m{p, t0, t1}) })
+		tg.lex.wm.scan(d.ts.toks, d.ts.norm, make([]int32, len(d.ts.toks)), func(p int32, t0, t1 int32) { b = append(b, m{p, t0, t1}) })
 		if !slices.Equal(a, b) {
 			t.Fatalf("word automaton differs on %q / %q:\n%v\n%v", in[0], in[1], a, b)
 		}

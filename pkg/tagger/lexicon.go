@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -70,6 +71,9 @@ type countryDef struct {
 type cueSeg struct {
 	pos   [][][]string
 	first map[string]bool // the words the segment can start with
+	// the same as word ids of the matcher, for matching after the scan
+	ipos   [][][]int32
+	ifirst []int32 // sorted
 }
 
 type cueDef struct {
@@ -433,7 +437,38 @@ func loadLexicon() (*lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	lex.wm = buildWordMatcher(lex.patterns)
+	var extra []string
+	for _, cd := range lex.cues {
+		for _, seg := range cd.rest {
+			for _, pos := range seg.pos {
+				for _, alt := range pos {
+					extra = append(extra, alt...)
+				}
+			}
+		}
+	}
+	lex.wm = buildWordMatcher(lex.patterns, extra)
+	for ci := range lex.cues {
+		for si := range lex.cues[ci].rest {
+			seg := &lex.cues[ci].rest[si]
+			seg.ipos = make([][][]int32, len(seg.pos))
+			for pi, pos := range seg.pos {
+				for _, alt := range pos {
+					ia := make([]int32, len(alt))
+					for k, w := range alt {
+						if ia[k] = lex.wm.lookup(w); ia[k] == 0 {
+							return nil, fmt.Errorf("tagger: cue %q: word %q has no id", lex.cues[ci].pattern, w)
+						}
+					}
+					seg.ipos[pi] = append(seg.ipos[pi], ia)
+				}
+			}
+			for w := range seg.first {
+				seg.ifirst = append(seg.ifirst, lex.wm.lookup(w))
+			}
+			slices.Sort(seg.ifirst)
+		}
+	}
 	lex.pinfo = make([]patInfo, len(lex.patterns))
 	for i := range lex.pinfo {
 		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}

@@ -412,7 +412,7 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 				return 0, false
 			}
 		}
-		if !seg.first[string(d.nb(st))] {
+		if _, ok := slices.BinarySearch(seg.ifirst, d.wid[st]); !ok {
 			continue
 		}
 		if e, ok := d.matchPositions(st, seg); ok {
@@ -424,13 +424,14 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 
 func (d *doc) matchPositions(st int, seg cueSeg) (int, bool) {
 	i := st
-	for _, pos := range seg.pos {
+	wid := d.wid
+	for _, pos := range seg.ipos {
 		best := -1
 		for _, alt := range pos {
 			j := i
 			ok := true
 			for _, w := range alt {
-				if j >= len(d.ts.toks) || !d.normIs(j, w) {
+				if j >= len(wid) || wid[j] != w {
 					ok = false
 					break
 				}

@@ -130,8 +130,9 @@ func pow2(n int) int {
 }
 
 // buildWordMatcher compiles patterns (normalised, words separated by single
-// spaces); pattern i is reported as i.
-func buildWordMatcher(patterns []string) *wordMatcher {
+// spaces); pattern i is reported as i. The extra words get ids too (the
+// words of cue segments, compared by id after the scan).
+func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
 	ids := map[string]int32{}
 	split := make([][]string, len(patterns))
@@ -143,6 +144,11 @@ func buildWordMatcher(patterns []string) *wordMatcher {
 			if _, ok := ids[w]; !ok {
 				ids[w] = int32(len(ids) + 1)
 			}
+		}
+	}
+	for _, w := range extra {
+		if _, ok := ids[w]; !ok && w != "" {
+			ids[w] = int32(len(ids) + 1)
 		}
 	}
 	m.vocab = make([]vslot, pow2(2*len(ids)+2))
@@ -250,12 +256,21 @@ func buildWordMatcher(patterns []string) *wordMatcher {
 	return m
 }
 
+// lookup returns the id of a vocabulary word, or 0.
+func (m *wordMatcher) lookup(w string) int32 {
+	b := []byte(w)
+	return m.wordID(b[:len(b):len(b)])
+}
+
 // scan reports every pattern occurrence among the tokens as (pattern, t0,
-// t1), the token range [t0, t1).
-func (m *wordMatcher) scan(toks []token, norm []byte, emit func(pat int32, t0, t1 int32)) {
+// t1), the token range [t0, t1), and sets ids[i] to the word id of token i
+// (0: no pattern or cue segment uses the word).
+func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	s := int32(0)
+	ids = ids[:len(toks)]
 	for i := range toks {
 		w := m.wordID(norm[toks[i].ns:toks[i].ne])
+		ids[i] = w
 		if w == 0 {
 			s = 0
 			continue
