@@ -92,6 +92,7 @@ type lexicon struct {
 	patterns  []string
 	hits      [][]hit
 	pinfo     []patInfo // per pattern: what the matcher needs, packed
+	wflag     []uint8   // per word id: wf* flags of the small word sets the rules use
 	words     []uint32  // per pattern: word classes
 	topics    []uint32  // per pattern: topic bits
 	topicName []string
@@ -101,6 +102,13 @@ type lexicon struct {
 	govCanon  map[string]string // country -> canonical of its government entity
 	byCode    [26 * 26]int16    // code "AB" -> 1 + index in countries (0: none)
 }
+
+// Flags of words (by word id) for the small sets the rules test.
+const (
+	wfHonorific uint8 = 1 << iota
+	wfNameJoin
+	wfObjPrep
+)
 
 // patInfo packs what a match of a pattern sets, so that a match reads one
 // small record instead of three tables.
@@ -447,7 +455,24 @@ func loadLexicon() (*lexicon, error) {
 			}
 		}
 	}
+	wordSets := []struct {
+		set  map[string]bool
+		flag uint8
+	}{{honorifics, wfHonorific}, {nameJoin, wfNameJoin}, {objPreps, wfObjPrep}}
+	for _, ws := range wordSets {
+		for w := range ws.set {
+			extra = append(extra, w)
+		}
+	}
+	slices.Sort(extra)
 	lex.wm = buildWordMatcher(lex.patterns, extra)
+	lex.wflag = make([]uint8, lex.wm.nWords()+1)
+	for _, ws := range wordSets {
+		for w := range ws.set {
+			lex.wflag[lex.wm.lookup(w)] |= ws.flag
+		}
+	}
+	lex.wflag[0] = 0
 	for ci := range lex.cues {
 		for si := range lex.cues[ci].rest {
 			seg := &lex.cues[ci].rest[si]

@@ -20,7 +20,7 @@ func (d *doc) capTok(i int) bool {
 	if d.wlen[i] <= 1 && d.wmask[i]&(wNOTNAME|wROLE|wREPORT|wNEG|wCLAUSE|wHEDGE|wFUTURE|wBACKGROUND) != 0 {
 		return false
 	}
-	if honorifics[string(d.nb(i))] {
+	if d.lex.wflag[d.wid[i]]&wfHonorific != 0 {
 		return false
 	}
 	return true
@@ -58,7 +58,7 @@ func (d *doc) recogniseNames() {
 				j++
 				continue
 			}
-			if j+1 < n && nameJoin[string(d.nb(j))] && d.capTok(j+1) && j > i && toks[j].sent == toks[i].sent {
+			if j+1 < n && d.lex.wflag[d.wid[j]]&wfNameJoin != 0 && d.capTok(j+1) && j > i && toks[j].sent == toks[i].sent {
 				j += 2
 				continue
 			}
@@ -198,7 +198,7 @@ func (d *doc) personContext(a, b int) bool {
 	n := len(toks)
 	p := a - 1
 	if p >= d.nTitle {
-		if d.has(p, wROLE) || honorifics[string(d.nb(p))] {
+		if d.has(p, wROLE) || d.lex.wflag[d.wid[p]]&wfHonorific != 0 {
 			return true
 		}
 		if mi := d.mentAt[p]; mi >= 0 && d.ments[mi].kind == mRole {

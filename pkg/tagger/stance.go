@@ -477,7 +477,7 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 		if int(r.tok) >= c0 || r.weak {
 			continue
 		}
-		if objPreps[string(d.nb(prevWord(d, int(r.tok))))] {
+		if d.lex.wflag[d.wid[prevWord(d, int(r.tok))]]&wfObjPrep != 0 {
 			continue
 		}
 		actor = r.country

@@ -256,6 +256,9 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	return m
 }
 
+// nWords is the number of words in the vocabulary (ids 1..nWords).
+func (m *wordMatcher) nWords() int { return len(m.wOff) - 2 }
+
 // lookup returns the id of a vocabulary word, or 0.
 func (m *wordMatcher) lookup(w string) int32 {
 	b := []byte(w)
