@@ -1,6 +1,9 @@
 package tagger
 
 import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -110,16 +113,61 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 		}
 		if k&(kLower|kUpper|kDigit) != 0 {
 			// fast path: a word of ASCII letters and digits ended by a byte
-			// that cannot continue it; anything else takes the general path
+			// that cannot continue it; anything else takes the general path.
+			// The word is found and lower-cased eight bytes at a time and
+			// written after the end of norm; norm's length changes only
+			// when the word is taken.
+			ns := len(norm)
+			sep := 0
+			if len(toks) > 0 && ns > 0 {
+				sep = 1
+			}
+			if cap(norm)-ns < n-i+16 {
+				norm = slices.Grow(norm, n-i+16)
+			}
+			buf := norm[:cap(norm)]
+			wp := ns + sep
 			acc := k
-			j := i + 1
-			for j < n {
-				kj := asciiKind[s[j]]
-				if kj&(kLower|kUpper|kDigit) == 0 {
+			j := i
+			for j+8 <= n {
+				x := load64(s, j)
+				letters := hasBetween(x|0x2020202020202020, 0x60, 0x7B)
+				upper := hasBetween(x, 0x40, 0x5B)
+				alnum := letters | hasBetween(x, 0x2F, 0x3A)
+				cnt := 8
+				m := ^uint64(0)
+				if non := ^alnum & 0x8080808080808080; non != 0 {
+					cnt = bits.TrailingZeros64(non) >> 3
+					m = 1<<(8*uint(cnt)) - 1
+				}
+				if upper&m != 0 {
+					acc |= kUpper
+				}
+				if letters&^upper&m != 0 {
+					acc |= kLower
+				}
+				binary.LittleEndian.PutUint64(buf[wp:], x|(upper&m)>>2)
+				wp += cnt
+				j += cnt
+				if cnt < 8 {
 					break
 				}
-				acc |= kj
-				j++
+			}
+			if j+8 > n {
+				for j < n {
+					c := s[j]
+					kj := asciiKind[c]
+					if kj&(kLower|kUpper|kDigit) == 0 {
+						break
+					}
+					acc |= kj
+					if kj == kUpper {
+						c += 'a' - 'A'
+					}
+					buf[wp] = c
+					wp++
+					j++
+				}
 			}
 			simple := true
 			if j < n {
@@ -134,22 +182,11 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 				}
 			}
 			if simple {
-				ns := len(norm)
-				if len(toks) > 0 && ns > 0 {
-					norm = append(norm, ' ')
+				if sep != 0 {
+					buf[ns] = ' '
 					ns++
 				}
-				if acc&kUpper == 0 {
-					norm = append(norm, s[i:j]...)
-				} else {
-					for p := i; p < j; p++ {
-						c := s[p]
-						if asciiKind[c] == kUpper {
-							c += 'a' - 'A'
-						}
-						norm = append(norm, c)
-					}
-				}
+				norm = buf[:wp]
 				f := fl | fWord
 				if k == kUpper {
 					f |= fCap
@@ -347,6 +384,22 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 	ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl, punct: p})
 	i += w
 	return i, newline
+}
+
+// load64 reads s[j:j+8] little endian (the compiler makes it one load).
+func load64(s string, j int) uint64 {
+	s = s[j : j+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// hasBetween sets the high bit of each byte of x that is strictly between a
+// and b; x's bytes must be < 0x80 to be tested (a byte >= 0x80 never is).
+// From "Bit Twiddling Hacks" (S. E. Anderson), exact byte by byte.
+func hasBetween(x uint64, a, b uint64) uint64 {
+	const ones = 0x0101010101010101
+	lo := x & (ones * 127)
+	return (ones*(127+b) - lo) & ^x & (lo + ones*(127-a)) & (ones * 128)
 }
 
 // ASCII byte kinds for the tokenizer's fast path (other bytes: 0).
