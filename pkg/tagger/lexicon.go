@@ -93,6 +93,7 @@ type lexicon struct {
 	hits      [][]hit
 	pinfo     []patInfo // per pattern: what the matcher needs, packed
 	wflag     []uint8   // per word id: wf* flags of the small word sets the rules use
+	segStart  []uint64  // bit set of the word ids that can start a cue segment after a gap
 	words     []uint32  // per pattern: word classes
 	topics    []uint32  // per pattern: topic bits
 	topicName []string
@@ -489,7 +490,12 @@ func loadLexicon() (*lexicon, error) {
 				}
 			}
 			for w := range seg.first {
-				seg.ifirst = append(seg.ifirst, lex.wm.lookup(w))
+				id := lex.wm.lookup(w)
+				seg.ifirst = append(seg.ifirst, id)
+				for int(id>>6) >= len(lex.segStart) {
+					lex.segStart = append(lex.segStart, 0)
+				}
+				lex.segStart[id>>6] |= 1 << (id & 63)
 			}
 			slices.Sort(seg.ifirst)
 		}

@@ -207,6 +207,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	end := int32(-1)
 	refs := d.refs[:0]
 	refsFor := -1
+	sentFor, sentAnon, firstIf := -1, false, 0
 	nSent := d.nSent
 	for _, f := range found {
 		if f.t0 < end {
@@ -260,13 +261,23 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 				background = true
 			}
 		}
-		for k := s0; k < s1; k++ {
-			if d.wmask[k]&wANON != 0 {
-				hedged = true
+		if s0 != sentFor {
+			// per sentence: unnamed sources anywhere, the first "if"
+			sentFor, sentAnon, firstIf = s0, false, s1
+			for k := s0; k < s1; k++ {
+				if d.wmask[k]&wANON != 0 {
+					sentAnon = true
+				}
+				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.normIs(k, "if") {
+					firstIf = k
+				}
 			}
-			if d.wmask[k]&wHYPO != 0 && k < c0 && d.normIs(k, "if") {
-				hypo = true
-			}
+		}
+		if sentAnon {
+			hedged = true
+		}
+		if firstIf < c0 {
+			hypo = true
 		}
 		if cd.firm {
 			negs = 0
@@ -412,7 +423,11 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 				return 0, false
 			}
 		}
-		if _, ok := slices.BinarySearch(seg.ifirst, d.wid[st]); !ok {
+		id := d.wid[st]
+		if k := int(id >> 6); k >= len(d.lex.segStart) || d.lex.segStart[k]&(1<<(id&63)) == 0 {
+			continue // no segment starts with this word
+		}
+		if _, ok := slices.BinarySearch(seg.ifirst, id); !ok {
 			continue
 		}
 		if e, ok := d.matchPositions(st, seg); ok {
