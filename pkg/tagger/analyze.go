@@ -87,6 +87,7 @@ type doc struct {
 	sal         []countrySal
 	pairs       [][3]string
 	aggs        []agg
+	cueAgg      []int32
 	surnames    map[string]int32
 	ments       []mention
 	topicCount  []int

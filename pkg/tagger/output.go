@@ -12,6 +12,7 @@ import (
 // agg sums the cues of one pair of states.
 type agg struct {
 	pair         string
+	id           int32 // order of creation (pairs are sorted later)
 	sum, esc, de float64
 	n            int
 }
@@ -48,7 +49,10 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			Start: int(a.start), End: int(b.end),
 		})
 	}
-	slices.SortStableFunc(tags.Entities, func(a, b event.Entity) int { return a.Start - b.Start })
+	byStart := func(a, b event.Entity) int { return a.Start - b.Start }
+	if !slices.IsSortedFunc(tags.Entities, byStart) {
+		slices.SortStableFunc(tags.Entities, byStart)
+	}
 
 	// countries: states that act or are acted upon: named at least twice and
 	// not far less than the main ones, or named in the title
@@ -107,15 +111,20 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 				return i
 			}
 		}
-		pairs = append(pairs, agg{pair: p})
+		pairs = append(pairs, agg{pair: p, id: int32(len(pairs))})
 		return len(pairs) - 1
 	}
+	// cueAgg[i]: the id of cue i's pair, or -1 when a side is not kept
+	cueAgg := d.cueAgg[:0]
 	for i := range cues {
 		c := &cues[i]
 		if !keep(c.Actor) || !keep(c.Target) {
+			cueAgg = append(cueAgg, -1)
 			continue
 		}
-		g := &pairs[find(c.pair)]
+		k := find(c.pair)
+		cueAgg = append(cueAgg, pairs[k].id)
+		g := &pairs[k]
 		g.sum += c.signed
 		if c.signed > 0 {
 			g.esc += c.signed
@@ -131,7 +140,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		find(mainP)
 	}
 	slices.SortFunc(pairs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
-	d.aggs = pairs
+	d.aggs, d.cueAgg = pairs, cueAgg
 	nDyad, nCue := 0, 0
 	for _, g := range pairs {
 		if g.n > 0 || g.pair == mainP {
@@ -148,7 +157,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 		dy := event.Dyad{Pair: g.pair, Tension: squash(g.sum), Cues: cueBuf[len(cueBuf) : len(cueBuf) : len(cueBuf)+g.n]}
 		for i := range cues {
-			if cues[i].pair == g.pair && keep(cues[i].Actor) && keep(cues[i].Target) {
+			if cueAgg[i] == g.id {
 				dy.Cues = append(dy.Cues, cues[i].Cue)
 			}
 		}
