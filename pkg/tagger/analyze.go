@@ -88,6 +88,7 @@ type doc struct {
 	pairs       [][3]string
 	aggs        []agg
 	cueAgg      []int32
+	entOrder    [][2]int32
 	surnames    map[string]int32
 	ments       []mention
 	topicCount  []int

@@ -35,6 +35,9 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	strs := make([]string, 0, len(sal)+nTopic)
 	tags := event.Tags{Countries: strs[:0:len(sal)], Entities: make([]event.Entity, 0, nEnt), Topics: strs[len(sal):len(sal)]}
 	toks := d.ts.toks
+	// the emitted mentions by start (stable), sorting small keys rather
+	// than entities: mentions come as two sorted runs (dictionary, names)
+	order := d.entOrder[:0]
 	for i := range d.ments {
 		m := &d.ments[i]
 		if !m.emit || m.typ == "" || toks[m.t0].is(fTitle) {
@@ -44,14 +47,20 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if a.start < 0 || int(b.end) > len(d.text) || a.start >= b.end {
 			continue
 		}
+		order = append(order, [2]int32{a.start, int32(i)})
+	}
+	byStart := func(x, y [2]int32) int { return int(x[0] - y[0]) }
+	if !slices.IsSortedFunc(order, byStart) {
+		slices.SortStableFunc(order, byStart)
+	}
+	d.entOrder = order
+	for _, o := range order {
+		m := &d.ments[o[1]]
+		a, b := &toks[m.t0], &toks[m.t1-1]
 		tags.Entities = append(tags.Entities, event.Entity{
 			Text: d.text[a.start:b.end], Type: m.typ, Canonical: m.canonical, Country: m.country,
 			Start: int(a.start), End: int(b.end),
 		})
-	}
-	byStart := func(a, b event.Entity) int { return a.Start - b.Start }
-	if !slices.IsSortedFunc(tags.Entities, byStart) {
-		slices.SortStableFunc(tags.Entities, byStart)
 	}
 
 	// countries: states that act or are acted upon: named at least twice and
