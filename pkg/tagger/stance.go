@@ -207,6 +207,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	end := int32(-1)
 	refs := d.refs[:0]
 	refsFor := -1
+	s0c, s1c := 0, 0
 	sentFor, sentAnon, firstIf := -1, false, 0
 	nSent := d.nSent
 	for _, f := range found {
@@ -220,7 +221,12 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		end = f.t1
 		cd := &lex.cues[f.cue]
 		c0, c1 := int(f.t0), int(f.t1)
-		s0, s1 := d.sentRange(c0)
+		if c0 < s0c || c0 >= s1c {
+			// sentences partition the tokens: a cue inside the last range
+			// is in the same sentence
+			s0c, s1c = d.sentRange(c0)
+		}
+		s0, s1 := s0c, s1c
 		sent := toks[c0].sent
 		// clause start for negation and modifiers
 		cl := c0
