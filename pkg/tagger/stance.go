@@ -181,8 +181,8 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		cd := &lex.cues[c.cue]
 		end := int(c.t1)
 		ok := true
-		for _, seg := range cd.rest {
-			e, m := d.matchSeg(end, seg)
+		for si := range cd.rest {
+			e, m := d.matchSeg(end, &cd.rest[si])
 			if !m {
 				ok = false
 				break
@@ -412,7 +412,7 @@ func counterpart(c, ma, mb string) string {
 
 // matchSeg matches a cue segment after a gap of up to three tokens starting
 // at token k, inside the sentence. It returns the end token.
-func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
+func (d *doc) matchSeg(k int, seg *cueSeg) (int, bool) {
 	toks := d.ts.toks
 	if k >= len(toks) || k <= 0 {
 		return 0, false
@@ -443,7 +443,7 @@ func (d *doc) matchSeg(k int, seg cueSeg) (int, bool) {
 	return 0, false
 }
 
-func (d *doc) matchPositions(st int, seg cueSeg) (int, bool) {
+func (d *doc) matchPositions(st int, seg *cueSeg) (int, bool) {
 	i := st
 	wid := d.wid
 	for _, pos := range seg.ipos {
