@@ -26,7 +26,8 @@ type wordMatcher struct {
 	nextKey  []uint64 // (state, word) -> state: open addressing, len a power of two
 	nextVal  []int32
 	nmask    uint64
-	nshift   uint // 64 - log2(len(nextKey))
+	nshift   uint     // 64 - log2(len(nextKey))
+	inner    []uint64 // bit set of the states with children
 	fail     []int32
 	out      []int32 // state -> pattern ending here, or -1
 	dictLink []int32 // state -> nearest proper-suffix state with out >= 0, or -1
@@ -108,6 +109,9 @@ func (m *wordMatcher) slot(key uint64) uint64 {
 func (m *wordMatcher) step(state, word int32) int32 {
 	if state == 0 {
 		return m.rootNext[word]
+	}
+	if m.inner[state>>6]&(1<<(state&63)) == 0 {
+		return -1 // a leaf: no pattern goes on from here
 	}
 	key := tkey(state, word)
 	for i := m.slot(key); ; i = (i + 1) & m.nmask {
@@ -206,6 +210,12 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 		m.nshift--
 	}
 	wordOf := make([]int32, n)
+	m.inner = make([]uint64, (n+63)/64)
+	for s, k := range kids {
+		if len(k) > 0 {
+			m.inner[s>>6] |= 1 << (s & 63)
+		}
+	}
 	for e, c := range children {
 		wordOf[c] = e.word
 		if e.from == 0 {
