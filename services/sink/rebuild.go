@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/rebuild"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -25,7 +28,13 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	fromS := fs.FlagSet.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (widened to whole days)")
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive (widened to whole days)")
 	dry := fs.FlagSet.Bool("dry-run", false, "only report buckets that differ; exit non-zero if any")
+	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, for publishing the corrected buckets")
+	index := defineIndexFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	indexCfg, err := index.config()
+	if err != nil {
 		return err
 	}
 	from, err := parseTime(*fromS)
@@ -48,12 +57,18 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err := chstore.Migrate(ctx, conn, logger); err != nil {
 		return err
 	}
-	diffs, err := rebuild.Run(ctx, store.New(conn), from, to, *dry)
+	st := store.New(conn)
+	diffs, err := rebuild.Run(ctx, st, from, to, *dry)
 	for _, d := range diffs {
 		fmt.Fprintln(stdout, d)
 	}
 	if err != nil {
 		return err
+	}
+	if !*dry && len(diffs) > 0 {
+		if err := publishCorrections(ctx, index, indexCfg, kafkax.Brokers(*brokers), st, logger, diffs); err != nil {
+			return err
+		}
 	}
 	f, t := rebuild.Range(from, to)
 	verb := "corrected"
@@ -79,4 +94,29 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
 	}
 	return t, nil
+}
+
+// publishCorrections re-emits the corrected buckets on the index topic, so a
+// streaming consumer sees the same index as the API. Their revisions grew
+// with the correction rows.
+func publishCorrections(ctx context.Context, index *indexFlags, cfg indexpub.Config, brokers []string,
+	st *store.Store, logger *slog.Logger, diffs []rebuild.Diff) error {
+	pub, closePub := index.publisher(cfg, brokers, st, logger)
+	defer closePub()
+	if pub == nil {
+		return nil
+	}
+	touched := indexpub.Touched{}
+	for _, d := range diffs {
+		if d.Key.TaggerVersion != "" && !cfg.Versions {
+			continue
+		}
+		touched[store.BucketRef{Granularity: d.Key.Granularity, TaggerVersion: d.Key.TaggerVersion, Bucket: d.Key.Bucket}] = struct{}{}
+	}
+	n, err := pub.Publish(ctx, touched)
+	if err != nil {
+		return fmt.Errorf("publish corrected buckets: %w", err)
+	}
+	logger.Info("corrected buckets published", "updates", n)
+	return nil
 }

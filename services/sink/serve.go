@@ -18,7 +18,6 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
-	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/sink"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -35,26 +34,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
 	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
 	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
-	indexTopic := fs.String("index-topic", "TOPIC_INDEX", event.TopicIndex, "compacted topic of index updates (tension.index.v1); \"off\" publishes none")
-	indexVersions := fs.FlagSet.Bool("index-versions", getenv("SINK_INDEX_VERSIONS") == "1", "also publish each tagger version's own view (keys end in |tagger_version) (env SINK_INDEX_VERSIONS=1)")
-	baseFromS := fs.String("index-base-from", "SINK_INDEX_BASE_FROM", "", "start of the tension_index base period (YYYY-MM-DD or RFC 3339); without it tension_index is omitted")
-	baseToS := fs.String("index-base-to", "SINK_INDEX_BASE_TO", "", "end of the tension_index base period, exclusive")
+	index := defineIndexFlags(fs, getenv)
 	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var baseFrom, baseTo time.Time
-	if *baseFromS != "" || *baseToS != "" {
-		var err error
-		if baseFrom, err = parseTime(*baseFromS); err != nil {
-			return fmt.Errorf("-index-base-from: %w", err)
-		}
-		if baseTo, err = parseTime(*baseToS); err != nil {
-			return fmt.Errorf("-index-base-to: %w", err)
-		}
-		if !baseFrom.Before(baseTo) {
-			return fmt.Errorf("-index-base-from %s must be before -index-base-to %s", baseFrom, baseTo)
-		}
+	indexCfg, err := index.config()
+	if err != nil {
+		return err
 	}
 	logger := admin.NewLogger(stderr, *level, "sink")
 	reg := admin.NewRegistry()
@@ -69,9 +56,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	specs := []kafkax.TopicSpec{{Name: *topic, Partitions: *partitions}, {Name: *dlqTopic, Partitions: *partitions}}
-	publish := *indexTopic != "" && *indexTopic != "off"
-	if publish {
-		specs = append(specs, kafkax.TopicSpec{Name: *indexTopic, Partitions: *partitions, Compacted: true})
+	if index.enabled() {
+		specs = append(specs, index.topicSpec(*partitions))
 	}
 	if err := kafkax.EnsureTopics(ctx, brokerList, specs...); err != nil {
 		return err
@@ -86,13 +72,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"kafka":      func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
 	})
 	st := store.New(conn)
-	var index *indexpub.Publisher
-	if publish {
-		w := kafkax.NewWriter(brokerList, *indexTopic, 0)
-		defer w.Close()
-		index = indexpub.New(indexpub.Config{Versions: *indexVersions, BaseFrom: baseFrom, BaseTo: baseTo},
-			st, w, logger.With("component", "indexpub"))
-	}
+	publisher, closePublisher := index.publisher(indexCfg, brokerList, st, logger)
+	defer closePublisher()
 	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, FlushInterval: *flushEvery}
 	if n, _ := strconv.Atoi(getenv("SINK_TEST_KILL_AFTER_JOURNAL")); n > 0 {
 		// Test hook: SIGKILL this process right after the n-th journal
@@ -106,7 +87,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 	}
-	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), index)
+	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), publisher)
 
 	mux := http.NewServeMux()
 	admin.Mount(mux, reg, ready)
