@@ -89,6 +89,8 @@ type doc struct {
 	aggs        []agg
 	cueAgg      []int32
 	entOrder    [][2]int32
+	rep         []repVerb // stance: the current sentence's reporting verbs
+	quo         []int32   // stance: the current sentence's quotes
 	surnames    map[string]int32
 	ments       []mention
 	topicCount  []int

@@ -269,13 +269,21 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 		if s0 != sentFor {
 			// per sentence: unnamed sources anywhere, the first "if"
+			// and the reporting verbs and quotes for source
 			sentFor, sentAnon, firstIf = s0, false, s1
+			d.rep, d.quo = d.rep[:0], d.quo[:0]
 			for k := s0; k < s1; k++ {
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
 				}
 				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.normIs(k, "if") {
 					firstIf = k
+				}
+				if d.wmask[k]&wREPORT != 0 && toks[k].is(fWord) {
+					d.rep = append(d.rep, repVerb{k: int32(k)})
+				}
+				if toks[k].punct == '"' {
+					d.quo = append(d.quo, int32(k))
 				}
 			}
 		}
@@ -290,7 +298,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			void = false
 		}
 		// a bare talks noun is news only with some verb of its own; leave it weak
-		src, stype := d.source(c0, c1, s0, s1)
+		src, stype := d.source(c0, c1, s0, s1, sentAnon)
 		if stype == "" {
 			stype = "NEWS"
 		}
@@ -540,44 +548,63 @@ func prevWord(d *doc, t int) int {
 	return p
 }
 
+// repVerb is a reporting verb of the current sentence and, once asked,
+// its speaker (speakerAt depends only on the verb and the sentence).
+type repVerb struct {
+	k    int32
+	done bool
+	s, t string
+}
+
+func (d *doc) speakerOfVerb(i, s0, s1 int) (string, string) {
+	r := &d.rep[i]
+	if !r.done {
+		r.s, r.t = d.speakerAt(int(r.k), s0, s1)
+		r.done = true
+	}
+	return r.s, r.t
+}
+
 // source finds who says the sentence holding the cue: the nearest reporting
 // verb before the cue ("X said that ...", "according to X"), else one after
-// it ("..., he said"), with the speaker next to it.
-func (d *doc) source(c0, c1, s0, s1 int) (string, string) {
+// it ("..., he said"), with the speaker next to it. d.rep and d.quo hold the
+// sentence's reporting verbs and quotes; anon tells whether it cites unnamed
+// sources.
+func (d *doc) source(c0, c1, s0, s1 int, anon bool) (string, string) {
 	// inside a quotation, the speaker is named after it ("...," he said)
 	quotes := 0
-	for k := s0; k < c0; k++ {
-		if d.ts.toks[k].punct == '"' {
-			quotes++
+	for _, q := range d.quo {
+		if int(q) >= c0 {
+			break
 		}
+		quotes++
 	}
+	rep := d.rep
 	if quotes%2 == 1 {
-		for k := c1; k < s1; k++ {
-			if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
-				if s, t := d.speakerAt(k, s0, s1); t != "" {
+		for i := range rep {
+			if int(rep[i].k) >= c1 {
+				if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
 					return s, t
 				}
 			}
 		}
 	}
-	for k := c0 - 1; k >= s0; k-- {
-		if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
-			if s, t := d.speakerAt(k, s0, s1); t != "" {
+	for i := len(rep) - 1; i >= 0; i-- {
+		if int(rep[i].k) < c0 {
+			if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
 				return s, t
 			}
 		}
 	}
-	for k := c1; k < s1; k++ {
-		if d.wmask[k]&wREPORT != 0 && d.ts.toks[k].is(fWord) {
-			if s, t := d.speakerAt(k, s0, s1); t != "" {
+	for i := range rep {
+		if int(rep[i].k) >= c1 {
+			if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
 				return s, t
 			}
 		}
 	}
-	for k := s0; k < s1; k++ {
-		if d.wmask[k]&wANON != 0 {
-			return "unnamed sources", "ANON"
-		}
+	if anon {
+		return "unnamed sources", "ANON"
 	}
 	return "", ""
 }
