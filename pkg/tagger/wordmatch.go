@@ -26,8 +26,8 @@ type wordMatcher struct {
 	nextKey  []uint64 // (state, word) -> state: open addressing, len a power of two
 	nextVal  []int32
 	nmask    uint64
-	nshift   uint     // 64 - log2(len(nextKey))
-	inner    []uint64 // bit set of the states with children
+	nshift   uint        // 64 - log2(len(nextKey))
+	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
 	out      []int32 // state -> pattern ending here, or -1
 	dictLink []int32 // state -> nearest proper-suffix state with out >= 0, or -1
@@ -36,6 +36,12 @@ type wordMatcher struct {
 
 // vslot is a vocabulary entry: the word's first eight bytes (little endian,
 // zero padded), its length and id (0: empty slot).
+// stateInfo packs a state's links.
+type stateInfo struct {
+	out, dictLink, fail int32
+	inner               bool // has children: a transition may leave it
+}
+
 type vslot struct {
 	v  uint64
 	n  uint32
@@ -110,7 +116,7 @@ func (m *wordMatcher) step(state, word int32) int32 {
 	if state == 0 {
 		return m.rootNext[word]
 	}
-	if m.inner[state>>6]&(1<<(state&63)) == 0 {
+	if !m.st[state].inner {
 		return -1 // a leaf: no pattern goes on from here
 	}
 	key := tkey(state, word)
@@ -210,12 +216,6 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 		m.nshift--
 	}
 	wordOf := make([]int32, n)
-	m.inner = make([]uint64, (n+63)/64)
-	for s, k := range kids {
-		if len(k) > 0 {
-			m.inner[s>>6] |= 1 << (s & 63)
-		}
-	}
 	for e, c := range children {
 		wordOf[c] = e.word
 		if e.from == 0 {
@@ -229,6 +229,10 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 				break
 			}
 		}
+	}
+	m.st = make([]stateInfo, n) // links filled in below; step needs inner
+	for k := range m.st {
+		m.st[k].inner = len(kids[k]) > 0
 	}
 	// failure and dictionary links, breadth first
 	m.fail = make([]int32, n)
@@ -262,6 +266,9 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			}
 			queue = append(queue, c)
 		}
+	}
+	for k := range m.st {
+		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
 	}
 	return m
 }
@@ -297,19 +304,20 @@ func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat
 			if s == 0 {
 				break
 			}
-			s = m.fail[s]
+			s = m.st[s].fail
 		}
 		t := s
 		if t == 0 {
 			continue
 		}
-		if m.out[t] < 0 {
-			t = m.dictLink[t]
+		if m.st[t].out < 0 {
+			t = m.st[t].dictLink
 		}
 		for t >= 0 {
-			p := m.out[t]
+			si := &m.st[t]
+			p := si.out
 			emit(p, int32(i+1)-m.patToks[p], int32(i+1))
-			t = m.dictLink[t]
+			t = si.dictLink
 		}
 	}
 }
