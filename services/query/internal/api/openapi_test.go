@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -42,24 +43,34 @@ type openapiDoc struct {
 	} `json:"components"`
 }
 
-func loadOpenAPI(t *testing.T) (openapiDoc, []byte) {
+// loadOpenAPI reads schemas/openapi.json as the service ships it.
+func loadOpenAPI(t *testing.T) []byte {
 	t.Helper()
 	raw, err := schemas.FS.ReadFile("openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc openapiDoc
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatalf("openapi.json: %v", err)
-	}
-	return doc, raw
+	return raw
 }
 
-// TestOpenAPIRoutesAndParams: every route the mux serves is in the
-// document and vice versa, and each path's query parameters are exactly
-// the ones its parser accepts.
-func TestOpenAPIRoutesAndParams(t *testing.T) {
-	doc, _ := loadOpenAPI(t)
+// openAPIProblems checks an OpenAPI document against the implementation
+// and returns every mismatch it finds, one line each (none: the document
+// and the service agree). The tests run it on the real document, and on
+// deliberately broken copies to show that it reports what it should.
+func openAPIProblems(raw []byte) []string {
+	var doc openapiDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return []string{"openapi.json: " + err.Error()}
+	}
+	return append(routeAndParamProblems(doc), responseProblems(doc, raw)...)
+}
+
+// routeAndParamProblems: every route the mux serves is in the document
+// and vice versa, only GET is documented, and each path's query
+// parameters are exactly the ones its parser accepts.
+func routeAndParamProblems(doc openapiDoc) []string {
+	var problems []string
+	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	a := New(&fakeStore{}, Config{})
 	served := map[string]bool{}
 	for _, r := range a.Routes() {
@@ -71,16 +82,22 @@ func TestOpenAPIRoutesAndParams(t *testing.T) {
 		}
 		served[r] = true
 		if _, ok := doc.Paths[r]; !ok {
-			t.Errorf("route %s is served but not in schemas/openapi.json", r)
+			report("route %s is served but not in schemas/openapi.json", r)
 		}
 	}
-	for p, ops := range doc.Paths {
+	paths := make([]string, 0, len(doc.Paths))
+	for p := range doc.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		ops := doc.Paths[p]
 		if !served[p] {
-			t.Errorf("openapi.json documents %s, which the service does not serve", p)
+			report("openapi.json documents %s, which the service does not serve", p)
 		}
 		for method := range ops {
 			if method != "get" {
-				t.Errorf("%s %s: the API is read-only (GET)", method, p)
+				report("%s %s: the API is read-only (GET)", method, p)
 			}
 		}
 		var names []string
@@ -89,7 +106,8 @@ func TestOpenAPIRoutesAndParams(t *testing.T) {
 			if prm.Ref != "" {
 				c, ok := doc.Components.Parameters[strings.TrimPrefix(prm.Ref, "#/components/parameters/")]
 				if !ok {
-					t.Fatalf("%s: dangling %s", p, prm.Ref)
+					report("%s: dangling %s", p, prm.Ref)
+					continue
 				}
 				name, in = c.Name, c.In
 			}
@@ -101,23 +119,25 @@ func TestOpenAPIRoutesAndParams(t *testing.T) {
 		sort.Strings(names)
 		sort.Strings(want)
 		if !slices.Equal(names, want) {
-			t.Errorf("%s: documented query parameters %v, the parser takes %v", p, names, want)
+			report("%s: documented query parameters %v, the parser takes %v", p, names, want)
 		}
 	}
+	return problems
 }
 
-// TestOpenAPIResponses validates real responses, success and error,
-// against the document's schemas.
-func TestOpenAPIResponses(t *testing.T) {
-	doc, raw := loadOpenAPI(t)
+// responseProblems validates real responses, success and error, against
+// the document's schemas.
+func responseProblems(doc openapiDoc, raw []byte) []string {
+	var problems []string
+	report := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
 	var root any
 	if err := json.Unmarshal(raw, &root); err != nil {
-		t.Fatal(err)
+		return []string{"openapi.json: " + err.Error()}
 	}
 	if err := c.AddResource("openapi.json", root); err != nil {
-		t.Fatal(err)
+		return []string{"openapi.json: " + err.Error()}
 	}
 	id := uuid.MustParse("5f0c3a4e-8c1d-5b2a-9e7f-0a1b2c3d4e5f")
 	fs := &fakeStore{
@@ -154,7 +174,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		code := strconv.Itoa(rec.Code)
 		resp, ok := doc.Paths[tc.route]["get"].Responses[code]
 		if !ok {
-			t.Errorf("%s: status %d is not documented", tc.target, rec.Code)
+			report("%s: status %d is not documented", tc.target, rec.Code)
 			continue
 		}
 		ptr := "openapi.json#/paths/" + strings.ReplaceAll(strings.ReplaceAll(tc.route, "~", "~0"), "/", "~1") + "/get/responses/" + code
@@ -163,14 +183,134 @@ func TestOpenAPIResponses(t *testing.T) {
 		}
 		sch, err := c.Compile(ptr + "/content/application~1json/schema")
 		if err != nil {
-			t.Fatalf("%s: compile %s: %v", tc.target, ptr, err)
+			report("%s: compile %s: %v", tc.target, ptr, err)
+			continue
 		}
 		body, err := jsonschema.UnmarshalJSON(bytes.NewReader(rec.Body.Bytes()))
 		if err != nil {
-			t.Fatalf("%s: %v", tc.target, err)
+			report("%s: %d response is not JSON: %v", tc.target, rec.Code, err)
+			continue
 		}
 		if err := sch.Validate(body); err != nil {
-			t.Errorf("%s: %d response does not match the document: %v\n%s", tc.target, rec.Code, err, rec.Body)
+			report("%s: %d response does not match the document: %v\n%s", tc.target, rec.Code, err, rec.Body)
 		}
+	}
+	return problems
+}
+
+// TestOpenAPIRoutesAndParams: the shipped document lists exactly the
+// routes served and, per route, exactly the query parameters its parser
+// takes.
+func TestOpenAPIRoutesAndParams(t *testing.T) {
+	var doc openapiDoc
+	if err := json.Unmarshal(loadOpenAPI(t), &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	for _, p := range routeAndParamProblems(doc) {
+		t.Error(p)
+	}
+}
+
+// TestOpenAPIResponses: real responses, success and error, validate
+// against the shipped document's schemas.
+func TestOpenAPIResponses(t *testing.T) {
+	raw := loadOpenAPI(t)
+	var doc openapiDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	for _, p := range responseProblems(doc, raw) {
+		t.Error(p)
+	}
+}
+
+// TestOpenAPICheckerCatchesBrokenDocs shows the checker can fail: each
+// copy of the real document is broken in one way, and the problems
+// reported must name that break (and the unbroken document has none).
+func TestOpenAPICheckerCatchesBrokenDocs(t *testing.T) {
+	raw := loadOpenAPI(t)
+	if ps := openAPIProblems(raw); len(ps) != 0 {
+		t.Fatalf("the shipped document already has problems: %q", ps)
+	}
+	type obj = map[string]any
+	at := func(v any, keys ...string) obj {
+		for _, k := range keys {
+			v = v.(obj)[k]
+		}
+		return v.(obj)
+	}
+	cases := []struct {
+		name   string
+		mutate func(doc obj)
+		want   []string // substrings that must each be in some reported problem
+	}{
+		{"route missing from the doc", func(doc obj) {
+			delete(at(doc, "paths"), "/v1/cues/top")
+		}, []string{
+			"route /v1/cues/top is served but not in schemas/openapi.json",
+			"/v1/cues/top?pair=CN-US: status 200 is not documented",
+		}},
+		{"path documented but not served", func(doc obj) {
+			at(doc, "paths")["/v1/stats"] = at(doc, "paths", "/v1/pairs")
+		}, []string{"openapi.json documents /v1/stats, which the service does not serve"}},
+		{"method other than GET", func(doc obj) {
+			at(doc, "paths", "/v1/pairs")["post"] = at(doc, "paths", "/v1/pairs", "get")
+		}, []string{"post /v1/pairs: the API is read-only (GET)"}},
+		{"parameter missing", func(doc obj) {
+			get := at(doc, "paths", "/v1/drivers", "get")
+			var kept []any
+			for _, p := range get["parameters"].([]any) {
+				if p.(obj)["$ref"] != "#/components/parameters/offset" {
+					kept = append(kept, p)
+				}
+			}
+			get["parameters"] = kept
+		}, []string{"/v1/drivers: documented query parameters [format from limit pair tagger_version to], the parser takes [format from limit offset pair tagger_version to]"}},
+		{"parameter the parser does not take", func(doc obj) {
+			get := at(doc, "paths", "/v1/pairs", "get")
+			get["parameters"] = append(get["parameters"].([]any), obj{"name": "sort", "in": "query", "schema": obj{"type": "string"}})
+		}, []string{"/v1/pairs: documented query parameters [format sort tagger_version]"}},
+		{"dangling parameter reference", func(doc obj) {
+			delete(at(doc, "components", "parameters"), "limit")
+		}, []string{"/v1/entities/top: dangling #/components/parameters/limit"}},
+		{"response schema the real response violates", func(doc obj) {
+			at(doc, "components", "schemas", "EntityCount", "properties", "articles")["type"] = "string"
+		}, []string{"/v1/entities/top?limit=5: 200 response does not match the document"}},
+		{"error envelope the real errors violate", func(doc obj) {
+			e := at(doc, "components", "schemas", "Error", "properties", "error")
+			e["required"] = append(e["required"].([]any), "request_id")
+		}, []string{
+			"/v1/index?pair=CN-US&interval=week: 400 response does not match the document",
+			"/v1/articles/nope: 400 response does not match the document",
+		}},
+		{"status code not documented", func(doc obj) {
+			delete(at(doc, "paths", "/v1/articles/{id}", "get", "responses"), "404")
+		}, []string{": status 404 is not documented"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var doc obj
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(doc)
+			broken, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems := openAPIProblems(broken)
+			if len(problems) == 0 {
+				t.Fatal("the broken document passed the check")
+			}
+			for _, w := range tc.want {
+				found := false
+				for _, p := range problems {
+					found = found || strings.Contains(p, w)
+				}
+				if !found {
+					t.Errorf("no problem mentions %q; got:\n%s", w, strings.Join(problems, "\n"))
+				}
+			}
+		})
 	}
 }

@@ -43,19 +43,35 @@ type CueCount struct {
 // fragments; every value is still bound with `?`. The version filter keeps
 // one tagger version per article (the newest enrichment for the current
 // view, or the named one); LIMIT 1 BY drops unmerged duplicates.
+//
+// "On the pair" is decided per article and tagger version: an article
+// retagged so that its newest version no longer scores the pair is not on
+// the pair in the current view, although an older version's dyad row is
+// still stored (and, with a named version, only that version's dyads
+// count).
 const (
-	// args: from, to, from, to [, pair, from, to]
+	// args: from, to [, pair, from, to]
 	currentVersionFilter = `(article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
         FROM articles
         WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
         GROUP BY article_id)`
-	onPair = `
+	// articlesOnPair narrows the current-version subquery to the articles
+	// with a dyad on the pair under any version: it only saves work (their
+	// newest version is unchanged), it does not decide "on the pair".
+	// args: pair, from, to
+	articlesOnPair = `
           AND article_id IN (
             SELECT article_id FROM dyads
             WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?))`
-	// args: version [, pair, from, to]
-	namedVersionFilter = `tagger_version = ?%s`
+	// versionOnPair keeps the rows of article versions that scored the
+	// pair. args: pair, from, to
+	versionOnPair = `
+      AND (article_id, tagger_version) IN (
+        SELECT article_id, tagger_version FROM dyads
+        WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?))`
+	// args: version
+	namedVersionFilter = `tagger_version = ?`
 
 	entitiesTopSQL = `
 SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count() AS n_mentions
@@ -63,7 +79,7 @@ FROM (
     SELECT article_id, idx, canonical, type, country
     FROM entities
     WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
-      AND %s
+      AND %s%s
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
 )
@@ -71,6 +87,11 @@ GROUP BY canonical, type
 ORDER BY n_articles DESC, n_mentions DESC, canonical, type
 LIMIT ?, ?`
 
+	// The cues rows carry their pair, so pair = ? decides it; the
+	// current view is narrowed to the pair's articles only to save work.
+	// Category and polarity are part of the group, so they are part of
+	// the order too: ties must not come back in a different order on the
+	// next page.
 	cuesTopSQL = `
 SELECT text, category, polarity, actor, target,
        count() AS n, uniqExact(article_id) AS n_articles, sum(weight) AS total, max(weight) AS strongest
@@ -83,32 +104,31 @@ FROM (
     LIMIT 1 BY article_id, tagger_version, idx
 )
 GROUP BY text, category, polarity, actor, target
-ORDER BY total DESC, n DESC, text, actor, target
+ORDER BY total DESC, n DESC, text, actor, target, category, polarity
 LIMIT ?, ?`
 )
 
 var (
-	entitiesTopCurrentSQL       = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, ""))
-	entitiesTopCurrentPairSQL   = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, onPair))
-	entitiesTopVersionSQL       = sprintf(entitiesTopSQL, sprintf(namedVersionFilter, ""))
-	entitiesTopVersionOnPairSQL = sprintf(entitiesTopSQL, sprintf(namedVersionFilter, onPair))
-	cuesTopCurrentSQL           = sprintf(cuesTopSQL, sprintf(currentVersionFilter, onPair))
-	cuesTopVersionSQL           = sprintf(cuesTopSQL, sprintf(namedVersionFilter, ""))
+	entitiesTopCurrentSQL       = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, ""), "")
+	entitiesTopCurrentPairSQL   = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, articlesOnPair), versionOnPair)
+	entitiesTopVersionSQL       = sprintf(entitiesTopSQL, namedVersionFilter, "")
+	entitiesTopVersionOnPairSQL = sprintf(entitiesTopSQL, namedVersionFilter, versionOnPair)
+	cuesTopCurrentSQL           = sprintf(cuesTopSQL, sprintf(currentVersionFilter, articlesOnPair))
+	cuesTopVersionSQL           = sprintf(cuesTopSQL, namedVersionFilter)
 )
 
-// versionArgs are the arguments of the version filter.
-func versionArgs(q TopQuery, withPair bool) []any {
+// versionArgs are the arguments of the version filter: from, to and, with
+// narrow, the pair's (articlesOnPair) for the current view; the version
+// for a named one.
+func versionArgs(q TopQuery, narrow bool) []any {
+	if q.TaggerVersion != "" {
+		return []any{q.TaggerVersion}
+	}
 	from, to := unix(q.From), unix(q.To)
-	var args []any
-	if q.TaggerVersion == "" {
-		args = []any{from, to}
-	} else {
-		args = []any{q.TaggerVersion}
+	if narrow {
+		return []any{from, to, q.Pair, from, to}
 	}
-	if withPair {
-		args = append(args, q.Pair, from, to)
-	}
-	return args
+	return []any{from, to}
 }
 
 // TopEntities returns the entities mentioned by the most articles in the
@@ -126,6 +146,9 @@ func (s *Store) TopEntities(ctx context.Context, q TopQuery) ([]EntityCount, err
 		sql = entitiesTopVersionSQL
 	}
 	args := append([]any{unix(q.From), unix(q.To)}, versionArgs(q, withPair)...)
+	if withPair { // versionOnPair
+		args = append(args, q.Pair, unix(q.From), unix(q.To))
+	}
 	args = append(args, q.Offset, q.Limit)
 	out := []EntityCount{}
 	err := s.query(ctx, "top entities", sql, func(rows driver.Rows) error {
@@ -148,7 +171,7 @@ func (s *Store) TopCues(ctx context.Context, q TopQuery) ([]CueCount, error) {
 	}
 	// The current view narrows the articles to the pair's first; a named
 	// version needs no subquery.
-	args := append([]any{q.Pair, unix(q.From), unix(q.To)}, versionArgs(q, q.TaggerVersion == "")...)
+	args := append([]any{q.Pair, unix(q.From), unix(q.To)}, versionArgs(q, true)...)
 	args = append(args, q.Offset, q.Limit)
 	out := []CueCount{}
 	err := s.query(ctx, "top cues", sql, func(rows driver.Rows) error {
