@@ -48,7 +48,7 @@ func (d *doc) recogniseNames() {
 		}
 	}
 	for i := d.nTitle; i < n; i++ {
-		if !d.capTok(i) {
+		if toks[i].flags&(fWord|fCap) != fWord|fCap || !d.capTok(i) {
 			continue
 		}
 		// maximal run, allowing joiners inside organisation names
