@@ -296,7 +296,12 @@ func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat
 			continue
 		}
 		for {
-			t := m.step(s, w)
+			var t int32
+			if s == 0 {
+				t = m.rootNext[w] // the common case, without a call
+			} else {
+				t = m.step(s, w)
+			}
 			if t > 0 {
 				s = t
 				break
