@@ -9,15 +9,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
-	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +24,7 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/tension-watch/internal/watch"
 )
 
 func main() {
@@ -36,16 +34,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tension-watch:", err)
 		os.Exit(1)
 	}
-}
-
-type options struct {
-	pair, interval, version string
-	all                     bool
-	jsonOut                 bool
-}
-
-func (o options) match(u *tension.Update) bool {
-	return (o.all || u.Pair == o.pair) && (o.interval == "" || u.Granularity == o.interval) && u.TaggerVersion == o.version
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -61,19 +49,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	brokers := fs.String("brokers", brokersDef, "Kafka bootstrap brokers (env KAFKA_BROKERS)")
 	topic := fs.String("topic", topicDef, "index topic (env TOPIC_INDEX)")
-	var o options
-	fs.StringVar(&o.pair, "pair", "CN-US", `pair to watch ("*" = all-article counts)`)
-	fs.BoolVar(&o.all, "all", false, "every pair")
-	fs.StringVar(&o.interval, "interval", "hour", `minute, hour, day, or "" for all`)
-	fs.StringVar(&o.version, "tagger-version", "", "a tagger version's own view (default: the current view)")
+	var f watch.Filter
+	fs.StringVar(&f.Pair, "pair", "CN-US", `pair to watch ("*" = all-article counts)`)
+	fs.BoolVar(&f.AllPairs, "all", false, "every pair")
+	fs.StringVar(&f.Interval, "interval", "hour", `minute, hour, day, or "" for all`)
+	fs.StringVar(&f.TaggerVersion, "tagger-version", "", "a tagger version's own view (default: the current view)")
 	fromBeginning := fs.Bool("from-beginning", false, "read the compacted topic from the start: rebuilds every bucket's state, then follows")
 	snapshot := fs.Bool("snapshot", false, "read from the beginning to the end, print the rebuilt state and exit")
-	fs.BoolVar(&o.jsonOut, "json", false, "print updates as JSON lines (the message as published)")
+	asJSON := fs.Bool("json", false, "print updates as JSON lines (the message as published)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if o.interval != "" {
-		if _, err := tension.ParseGranularity(o.interval); err != nil {
+	if f.Interval != "" {
+		if _, err := tension.ParseGranularity(f.Interval); err != nil {
 			return err
 		}
 	}
@@ -86,28 +74,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *fromBeginning || *snapshot {
 		start = kafka.FirstOffset
 	}
-	var (
-		mu    sync.Mutex
-		state = map[string]tension.Update{}
-	)
-	apply := func(m kafka.Message) {
-		var u tension.Update
-		if err := json.Unmarshal(m.Value, &u); err != nil {
-			fmt.Fprintf(stderr, "skip undecodable update at %d/%d: %v\n", m.Partition, m.Offset, err)
-			return
+	state := watch.NewState(f)
+	apply := func(m kafka.Message) error {
+		u, fresh, err := state.Apply(m.Key, m.Value)
+		if err != nil {
+			fmt.Fprintf(stderr, "skip update at %d/%d: %v\n", m.Partition, m.Offset, err)
+			return nil
 		}
-		if !o.match(&u) {
-			return
+		if !fresh || *snapshot {
+			return nil
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		if prev, ok := state[string(m.Key)]; ok && prev.Revision >= u.Revision {
-			return // a re-published bucket or an older revision
-		}
-		state[string(m.Key)] = u
-		if !*snapshot {
-			printUpdate(stdout, o, &u, m.Value)
-		}
+		return watch.Print(stdout, &u, *asJSON)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range parts {
@@ -131,7 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 					}
 					return fmt.Errorf("read partition %d: %w", p, err)
 				}
-				apply(m)
+				if err := apply(m); err != nil {
+					return err
+				}
 				if *snapshot && m.Offset+1 >= end {
 					return nil
 				}
@@ -142,38 +121,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if *snapshot {
-		keys := make([]string, 0, len(state))
-		for k := range state {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := state[keys[i]], state[keys[j]]
-			if !a.BucketStart.Equal(b.BucketStart) {
-				return a.BucketStart.Before(b.BucketStart)
+		for _, u := range state.Sorted() {
+			if err := watch.Print(stdout, &u, *asJSON); err != nil {
+				return err
 			}
-			return keys[i] < keys[j]
-		})
-		for _, k := range keys {
-			u := state[k]
-			v, _ := json.Marshal(&u)
-			printUpdate(stdout, o, &u, v)
 		}
 	}
 	return nil
-}
-
-func printUpdate(w io.Writer, o options, u *tension.Update, raw []byte) {
-	if o.jsonOut {
-		fmt.Fprintf(w, "%s\n", raw)
-		return
-	}
-	idx := "    -"
-	if u.TensionIndex != nil {
-		idx = fmt.Sprintf("%5.0f", *u.TensionIndex)
-	}
-	fmt.Fprintf(w, "%s %-6s %-5s rev %4d  articles %6d  dyad %6d  esc %5d  de-esc %5d  net %+.3f  share %.3f  index %s\n",
-		u.BucketStart.Format("2006-01-02T15:04Z"), u.Granularity, u.Pair, u.Revision, u.Articles, u.DyadArticles,
-		u.Escalating, u.Deescalating, u.NetTension, u.TensionShare, idx)
 }
 
 // partitions lists the topic's partitions and each one's end offset (the
