@@ -1,0 +1,99 @@
+package kafkax
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/segmentio/kafka-go"
+)
+
+// Lag returns, per partition of topic, how many messages the consumer group
+// has not committed yet: the partition's end offset minus the group's
+// committed offset (the whole partition when the group has committed
+// nothing). It is what operators watch to see a consumer fall behind.
+func Lag(ctx context.Context, brokers []string, group, topic string) (map[int]int64, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return nil, fmt.Errorf("kafkax: lag: metadata of %s: %w", topic, err)
+	}
+	var parts []int
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			return nil, fmt.Errorf("kafkax: lag: topic %s: %w", topic, t.Error)
+		}
+		for _, p := range t.Partitions {
+			parts = append(parts, p.ID)
+		}
+	}
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range parts {
+		req.Topics[topic] = append(req.Topics[topic], kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
+	}
+	offs, err := client.ListOffsets(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("kafkax: lag: offsets of %s: %w", topic, err)
+	}
+	first, last := map[int]int64{}, map[int]int64{}
+	for _, po := range offs.Topics[topic] {
+		if po.Error != nil {
+			return nil, fmt.Errorf("kafkax: lag: offsets of %s/%d: %w", topic, po.Partition, po.Error)
+		}
+		first[po.Partition], last[po.Partition] = po.FirstOffset, po.LastOffset
+	}
+	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	if err != nil {
+		return nil, fmt.Errorf("kafkax: lag: committed offsets of %s: %w", group, err)
+	}
+	if committed.Error != nil {
+		return nil, fmt.Errorf("kafkax: lag: committed offsets of %s: %w", group, committed.Error)
+	}
+	lag := map[int]int64{}
+	for _, p := range parts {
+		lag[p] = last[p] - first[p]
+	}
+	for _, c := range committed.Topics[topic] {
+		if c.Error == nil && c.CommittedOffset >= 0 {
+			lag[c.Partition] = max(0, last[c.Partition]-c.CommittedOffset)
+		}
+	}
+	return lag, nil
+}
+
+// LagGauge reports Lag as a gauge per partition, refreshed every interval
+// until ctx ends. Failures are logged at debug level and retried: lag is
+// for watching, never a reason to stop consuming.
+func LagGauge(ctx context.Context, brokers []string, group, topic string, gauge *prometheus.GaugeVec,
+	interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		lag, err := Lag(ctx, brokers, group, topic)
+		if err != nil {
+			logger.Debug("consumer lag not measured", "err", err)
+		}
+		for p, n := range lag {
+			gauge.WithLabelValues(strconv.Itoa(p)).Set(float64(n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// NewLagGauge returns the consumer-lag gauge of a component, registered on
+// reg: namespace tension, the component as subsystem, one series per
+// partition.
+func NewLagGauge(reg prometheus.Registerer, subsystem string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "tension", Subsystem: subsystem,
+		Name: "consumer_lag_messages", Help: "Messages in the input topic the consumer group has not committed yet, per partition."},
+		[]string{"partition"})
+	reg.MustRegister(g)
+	return g
+}
