@@ -94,7 +94,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { ready.Run(gctx, 5*time.Second); return nil })
 	lag := kafkax.NewLagGauge(reg, "sink")
-	g.Go(func() error { kafkax.LagGauge(gctx, brokerList, *group, *topic, lag, 15*time.Second, logger); return nil })
+	g.Go(func() error {
+		kafkax.LagGauge(gctx, brokerList, *group, *topic, lag, 15*time.Second, logger)
+		return nil
+	})
 	g.Go(func() error { return admin.Serve(gctx, *addr, mux, 5*time.Second, logger) })
 	g.Go(func() error {
 		defer ready.Drain()
