@@ -2,6 +2,7 @@ package kafkax
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -45,12 +46,9 @@ func Lag(ctx context.Context, brokers []string, group, topic string) (map[int]in
 		}
 		first[po.Partition], last[po.Partition] = po.FirstOffset, po.LastOffset
 	}
-	committed, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+	committed, err := offsetFetch(ctx, client, group, topic, parts)
 	if err != nil {
-		return nil, fmt.Errorf("kafkax: lag: committed offsets of %s: %w", group, err)
-	}
-	if committed.Error != nil {
-		return nil, fmt.Errorf("kafkax: lag: committed offsets of %s: %w", group, committed.Error)
+		return nil, err
 	}
 	lag := map[int]int64{}
 	for _, p := range parts {
@@ -96,4 +94,31 @@ func NewLagGauge(reg prometheus.Registerer, subsystem string) *prometheus.GaugeV
 		[]string{"partition"})
 	reg.MustRegister(g)
 	return g
+}
+
+// offsetFetch asks for the group's committed offsets, waiting out the
+// moments when no coordinator is ready (a new broker creates its offsets
+// topic on the first group request).
+func offsetFetch(ctx context.Context, client *kafka.Client, group, topic string, parts []int) (*kafka.OffsetFetchResponse, error) {
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		resp, err := client.OffsetFetch(ctx, &kafka.OffsetFetchRequest{GroupID: group, Topics: map[string][]int{topic: parts}})
+		if err == nil {
+			err = resp.Error
+		}
+		if err == nil {
+			return resp, nil
+		}
+		transient := errors.Is(err, kafka.NotCoordinatorForGroup) || errors.Is(err, kafka.GroupCoordinatorNotAvailable) ||
+			errors.Is(err, kafka.GroupLoadInProgress)
+		if !transient || attempt == 8 {
+			return nil, fmt.Errorf("kafkax: lag: committed offsets of %s: %w", group, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
