@@ -46,7 +46,7 @@ test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the
 	@bash scripts/integration.sh
 
 .PHONY: lint
-lint: fmt-check vet ## gofmt check and go vet on every module
+lint: fmt-check vet tidy-check ## gofmt check, go vet and go mod tidy on every module
 
 .PHONY: vet
 vet: ## go vet every module
@@ -63,6 +63,10 @@ fmt: ## gofmt every file
 .PHONY: tidy
 tidy: ## go mod tidy every module
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done
+
+.PHONY: tidy-check
+tidy-check: tidy ## fail if go mod tidy changes a go.mod or go.sum
+	@git diff --exit-code -- '*go.mod' '*go.sum' >/dev/null || { echo "go mod tidy changed:"; git diff --stat -- '*go.mod' '*go.sum'; exit 1; }
 
 .PHONY: bench
 bench: ## Go benchmarks of the hot paths (tagger, validation, journal) — pure CPU, no servers
