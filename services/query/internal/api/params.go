@@ -540,35 +540,11 @@ type DriversRequest struct {
 // MaxLimit bounds the drivers of one request.
 const MaxLimit = 1000
 
-// ParseDrivers validates a /v1/drivers query string.
+// ParseDrivers validates a /v1/drivers query string: the same ranked-list
+// parameters as the top lists, on a required pair.
 func ParseDrivers(rawQuery string, now time.Time, caps Ranges) (DriversRequest, error) {
-	var r DriversRequest
-	p, err := newParams(rawQuery, Params["/v1/drivers"]...)
-	if err != nil {
-		return r, err
-	}
-	if r.Pair, err = p.pair(); err != nil {
-		return r, err
-	}
-	if r.TaggerVersion, err = p.taggerVersion(); err != nil {
-		return r, err
-	}
-	if r.Limit, err = p.limit(20, MaxLimit); err != nil {
-		return r, err
-	}
-	if r.Offset, err = p.offset(); err != nil {
-		return r, err
-	}
-	if r.Format, err = p.format(true); err != nil {
-		return r, err
-	}
-	if r.From, r.To, err = p.span(now, Day.defaultFrom); err != nil {
-		return r, err
-	}
-	if r.To.Sub(r.From) > caps.Day {
-		return r, badRequest("range: %s is more than the %s allowed; narrow from/to", spanText(r.To.Sub(r.From)), spanText(caps.Day))
-	}
-	return r, nil
+	r, err := ParseTop("/v1/drivers", rawQuery, now, caps, true)
+	return DriversRequest(r), err
 }
 
 // PairsRequest is a validated /v1/pairs request.
