@@ -8,6 +8,7 @@ package sink
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -202,6 +203,9 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		return err
 	}
 	if !b.Empty() {
+		if err := s.checkLedgerUnmoved(ctx, positions); err != nil {
+			return err
+		}
 		if err := s.store.WriteJournal(ctx, b.Rows()); err != nil {
 			return err
 		}
@@ -228,6 +232,29 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 	}
 	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
 		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
+	return nil
+}
+
+// ErrLedgerMoved means another writer advanced a partition of this batch
+// while it was being prepared: the batch is retried from a fresh read of the
+// ledger, which then skips what the other writer counted.
+var ErrLedgerMoved = errors.New("sink: the offset ledger moved under this batch (another sink wrote these partitions)")
+
+// checkLedgerUnmoved re-reads the ledger just before the journal insert. The
+// group protocol gives a partition to one sink at a time, but a sink that
+// lost its partitions during a long pause may still be flushing: this check
+// narrows the window in which two writers could count the same offsets from
+// the whole flush to the moment between this read and the insert.
+func (s *Sink) checkLedgerUnmoved(ctx context.Context, positions map[int32][2]int64) error {
+	now, err := s.store.Ledger(ctx, s.cfg.Topic)
+	if err != nil {
+		return err
+	}
+	for p, pos := range positions {
+		if now[p] != pos[0] {
+			return fmt.Errorf("%w: partition %d at %d, read %d", ErrLedgerMoved, p, now[p], pos[0])
+		}
+	}
 	return nil
 }
 

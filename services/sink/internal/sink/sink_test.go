@@ -254,3 +254,62 @@ func TestValidateEnriched(t *testing.T) {
 		})
 	}
 }
+
+// racingStore lets "another sink" write a block for the same partition
+// while this sink prepares its batch (between its raw insert and its journal
+// insert), as a sink that lost its partitions during a pause would.
+type racingStore struct {
+	*memStore
+	once  sync.Once
+	other func()
+}
+
+func (r *racingStore) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []store.Source) error {
+	if err := r.memStore.WriteRaw(ctx, arts, srcs); err != nil {
+		return err
+	}
+	r.once.Do(r.other)
+	return nil
+}
+
+func TestLedgerMovedUnderBatchIsRetriedNotDoubleCounted(t *testing.T) {
+	mem := &memStore{}
+	msgs := []kafka.Message{enrichedMessage(t, 0, 0, idA, "v1"), enrichedMessage(t, 0, 1, idB, "v1")}
+	st := &racingStore{memStore: mem}
+	st.other = func() {
+		// The other writer counts both messages first.
+		b := journal.NewBuilder()
+		for _, m := range msgs {
+			e, err := decodeEnriched(m.Value)
+			if err != nil {
+				t.Error(err)
+			}
+			b.Add(e, nil)
+		}
+		b.Advance("enriched", 0, 0, 2)
+		mem.WriteJournal(context.Background(), b.Rows())
+	}
+	r := &listReader{msgs: msgs}
+	s := New(Config{Topic: "enriched", MaxBatch: 10, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.drained() {
+		if time.Now().After(deadline) {
+			t.Fatal("sink did not finish")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := mem.articles(tension.Day); got != 2 {
+		t.Fatalf("day count = %d, want 2 (each article once)", got)
+	}
+	if ledger, _ := mem.Ledger(context.Background(), "enriched"); ledger[0] != 2 {
+		t.Fatalf("ledger = %v, want partition 0 at 2", ledger)
+	}
+}
