@@ -105,21 +105,7 @@ func runIndexed(t *testing.T, st *memStore, out *flakyWriter, msgs []kafka.Messa
 	pub := indexpub.New(indexpub.Config{Versions: true}, st, out, logger)
 	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
 		logger, NewMetrics(prometheus.NewRegistry()), pub)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- s.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !r.drained() {
-		if time.Now().After(deadline) {
-			t.Fatal("sink did not drain its input")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	time.Sleep(30 * time.Millisecond)
-	cancel()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+	drain(t, s, r)
 }
 
 // The index topic ends with the journal's state for every bucket even when

@@ -153,12 +153,10 @@ func enrichedMessage(t *testing.T, partition int, offset int64, id, version stri
 	return kafka.Message{Topic: "enriched", Partition: partition, Offset: offset, Key: []byte(id), Value: b}
 }
 
-func run(t *testing.T, st *memStore, msgs []kafka.Message) *sliceWriter {
+// drain runs s until it has consumed and committed everything r holds,
+// then stops it and checks it stopped cleanly.
+func drain(t *testing.T, s *Sink, r *listReader) {
 	t.Helper()
-	r := &listReader{msgs: msgs}
-	dlq := &sliceWriter{}
-	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, dlq, st,
-		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()
@@ -174,6 +172,15 @@ func run(t *testing.T, st *memStore, msgs []kafka.Message) *sliceWriter {
 	if err := <-errc; err != nil {
 		t.Fatal(err)
 	}
+}
+
+func run(t *testing.T, st *memStore, msgs []kafka.Message) *sliceWriter {
+	t.Helper()
+	r := &listReader{msgs: msgs}
+	dlq := &sliceWriter{}
+	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, dlq, st,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
+	drain(t, s, r)
 	return dlq
 }
 
@@ -292,20 +299,7 @@ func TestLedgerMovedUnderBatchIsRetriedNotDoubleCounted(t *testing.T) {
 	r := &listReader{msgs: msgs}
 	s := New(Config{Topic: "enriched", MaxBatch: 10, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for !r.drained() {
-		if time.Now().After(deadline) {
-			t.Fatal("sink did not finish")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	drain(t, s, r)
 	if got := mem.articles(tension.Day); got != 2 {
 		t.Fatalf("day count = %d, want 2 (each article once)", got)
 	}
