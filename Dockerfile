@@ -8,12 +8,12 @@
 # Only the Go sources are copied (not .local/, where the local platform keeps gigabytes of Kafka and
 # ClickHouse data), so the build context BuildKit transfers stays small.
 
-ARG GO_VERSION=1.26
+ARG GO_VERSION=1.27.3
 
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
 # Static binaries: the runtime image has no libc.
-ENV CGO_ENABLED=0 GOFLAGS=-trimpath
+ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOTOOLCHAIN=go1.27.3
 COPY go.work go.work.sum* Makefile ./
 COPY pkg/ pkg/
 COPY schemas/ schemas/

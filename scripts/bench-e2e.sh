@@ -7,6 +7,7 @@
 #   RATE_N (default 6000) articles at RATE (default 200)/s: latency p50/p95/p99
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
 ROOT=$PWD
 LOCAL=${TENSION_LOCAL:-$ROOT/.local}
 LOGS=$LOCAL/logs/bench

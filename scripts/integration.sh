@@ -4,6 +4,7 @@
 # only if this script started it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
 
 started=0
 if ! bash scripts/platform.sh status >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
 # then stops everything it started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
 ROOT=$PWD
 LOCAL=${TENSION_LOCAL:-$ROOT/.local}
 LOGS=$LOCAL/logs
