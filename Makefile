@@ -47,6 +47,10 @@ test-unit: fmt-check vet ## gofmt, go vet and unit tests with the race detector
 test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the local platform; starts it if needed and stops what it started
 	@bash scripts/integration.sh
 
+.PHONY: eval
+eval: ## tagger checks against the shared labelled corpus (../shared or $$TENSION_SHARED; not needed by make test)
+	@bash scripts/eval.sh
+
 .PHONY: lint
 lint: fmt-check vet tidy-check ## gofmt check, go vet and go mod tidy on every module
 

@@ -26,30 +26,18 @@ func repoRoot() string {
 	return r
 }
 
-// sharedDir is ../shared beside the repository (TENSION_SHARED overrides).
-func sharedDir() string {
-	if s := os.Getenv("TENSION_SHARED"); s != "" {
-		return s
-	}
-	return filepath.Join(repoRoot(), "..", "shared")
-}
-
-// seedArticle turns the seed article file into an ingest line.
-func seedArticle(t *testing.T) []byte {
+// extraArticle turns an article written for the tagger's tests (title on the
+// first line) into an ingest line: a hedged state-media story whose
+// entities the test looks for in ClickHouse.
+func extraArticle(t *testing.T) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(sharedDir(), "seeds", "seed-article.txt"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot(), "pkg", "tagger", "testdata", "articles", "state-media-outreach.txt"))
 	if err != nil {
-		t.Fatalf("seed article: %v (set TENSION_SHARED to the shared/ folder)", err)
+		t.Fatal(err)
 	}
-	lines := strings.Split(string(raw), "\n")
-	var body []string
-	for _, l := range lines[1:] {
-		if l = strings.TrimSpace(l); l != "" && l != "topics" {
-			body = append(body, l)
-		}
-	}
-	line, _ := json.Marshal(map[string]string{"id": "seed-article", "title": strings.TrimSpace(lines[0]),
-		"text": strings.Join(body, "\n"), "published_at": "2025-05-01T06:00:00Z", "source": "seed"})
+	title, text, _ := strings.Cut(string(raw), "\n")
+	line, _ := json.Marshal(map[string]string{"id": "extra-article", "title": strings.TrimSpace(title),
+		"text": strings.TrimSpace(text), "published_at": "2025-05-01T06:00:00Z", "source": "extra"})
 	return line
 }
 
@@ -96,7 +84,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	s := newStack(t)
 	s.startAll()
 
-	lines := append(sampleLines(t), seedArticle(t))
+	lines := append(sampleLines(t), extraArticle(t))
 	body := append(bytes.Join(lines, []byte("\n")), '\n')
 	code, resp := s.post(body, "application/x-ndjson")
 	if code != http.StatusAccepted {
@@ -138,13 +126,13 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if entities == 0 || cues == 0 {
 		t.Fatalf("entities %d, cues %d: want both stored", entities, cues)
 	}
-	var seedEntities uint64
+	var extraEntities uint64
 	if err := s.ch.QueryRow(ctx, `SELECT count() FROM entities WHERE canonical LIKE '%Yuyuan%' AND article_id IN
-		(SELECT article_id FROM articles WHERE source = 'seed')`).Scan(&seedEntities); err != nil {
+		(SELECT article_id FROM articles WHERE source = 'extra')`).Scan(&extraEntities); err != nil {
 		t.Fatal(err)
 	}
-	if seedEntities == 0 {
-		t.Error("the seed article's Yuyuan Tantian entity is not stored")
+	if extraEntities == 0 {
+		t.Error("the extra article's Yuyuan Tantian entity is not stored")
 	}
 
 	// Sending everything again changes nothing: every article is a duplicate.

@@ -15,7 +15,7 @@ import (
 	"github.com/tension-dev/tension/pkg/tagger"
 )
 
-// Labeled is one line of a labeled corpus (../shared/corpus/LABELING.md).
+// Labeled is one line of a labelled corpus (docs/tagger-eval.md).
 type Labeled struct {
 	ID     string `json:"id"`
 	URL    string `json:"url"`

@@ -1,6 +1,6 @@
 // Package tageval holds the logic of the enricher's `tag` and `eval` commands
 // (DESIGN §3): tagging JSONL articles from a stream, and scoring the tagger
-// against a labeled corpus in the format of ../shared/corpus (LABELING.md).
+// against a labelled corpus (JSONL, one labelled article a line; see docs/tagger-eval.md).
 package tageval
 
 import (

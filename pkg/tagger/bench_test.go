@@ -1,11 +1,7 @@
 package tagger
 
 import (
-	"bufio"
-	"encoding/json"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -125,29 +121,15 @@ func baselineRegexp(tg *Tagger) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)\b(?:` + strings.Join(alts, "|") + `)\b`)
 }
 
-// BenchmarkTagCorpus runs the tagger on the real labeled articles when
-// ../shared/corpus/dev.jsonl is present (read at bench time only).
-func BenchmarkTagCorpus(b *testing.B) {
+// BenchmarkTagSamples runs the tagger on the repository's sample articles
+// (real-world length and style, written for this project).
+func BenchmarkTagSamples(b *testing.B) {
 	tg := newTagger(b)
-	p := filepath.Join(sharedDir(b), "corpus", "dev.jsonl")
-	f, err := os.Open(p)
-	if err != nil {
-		b.Fatalf("corpus: %v", err)
-	}
-	defer f.Close()
 	var arts []string
 	total := 0
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var a struct {
-			Text string `json:"text"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			b.Fatal(err)
-		}
-		arts = append(arts, a.Text)
-		total += len(a.Text)
+	for _, a := range sampleInputs(b) {
+		arts = append(arts, a[1])
+		total += len(a[1])
 	}
 	runBench(b, arts, total, func(a string) { tg.Tag("", a) })
 }

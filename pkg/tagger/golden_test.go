@@ -14,32 +14,92 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
-// seedArticle splits the seed file into its title (first line) and text.
-func seedArticle(t *testing.T) (string, string) {
-	s := readShared(t, filepath.Join("seeds", "seed-article.txt"))
-	title, text, _ := strings.Cut(s, "\n")
-	return strings.TrimSpace(title), text
+// readArticle reads a text file whose first line is the title.
+func readArticle(t testing.TB, path string) (string, string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, text, _ := strings.Cut(string(b), "\n")
+	return strings.TrimSpace(title), strings.TrimLeft(text, "\n")
 }
 
-func TestGoldenSeed(t *testing.T) {
+// TestGoldenArticles pins the whole output on the articles written for these
+// tests (testdata/articles/*.txt, title on the first line), one golden JSON
+// file each; -update rewrites them.
+func TestGoldenArticles(t *testing.T) {
 	tg := newTagger(t)
-	title, text := seedArticle(t)
-	tags := tg.Tag(title, text)
-
-	type want struct {
-		text, typ, country string
+	files, err := filepath.Glob(filepath.Join("testdata", "articles", "*.txt"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("want at least 4 articles in testdata/articles, got %d (%v)", len(files), err)
 	}
-	for _, w := range []want{
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			title, text := readArticle(t, f)
+			tags := tg.Tag(title, text)
+			checkOffsets(t, title, text, tags)
+			got, err := json.MarshalIndent(tags, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := strings.TrimSuffix(f, ".txt") + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestGoldenArticles -update)", err)
+			}
+			if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
+				t.Errorf("output differs from %s (if intended, run go test -run TestGoldenArticles -update and review the diff)", golden)
+			}
+		})
+	}
+}
+
+// checkOffsets: every entity and cue's offsets give its text.
+func checkOffsets(t *testing.T, title, text string, tags event.Tags) {
+	t.Helper()
+	for _, e := range tags.Entities {
+		if e.Start < 0 || e.End > len(text) || e.Start > e.End || text[e.Start:e.End] != e.Text {
+			t.Errorf("entity %q has offsets %d:%d", e.Text, e.Start, e.End)
+		}
+	}
+	for _, d := range tags.Dyads {
+		for _, c := range d.Cues {
+			src := text
+			if c.Sentence < 0 {
+				src = title
+			}
+			if c.Start < 0 || c.End > len(src) || c.Start > c.End || src[c.Start:c.End] != c.Text {
+				t.Errorf("cue %q has offsets %d:%d", c.Text, c.Start, c.End)
+			}
+		}
+	}
+}
+
+// TestStateMediaArticle checks, on an article written for this test, the
+// rules a hedged state-media story exercises: state media and platforms,
+// people found from roles and appositions, organisations from their
+// endings, hedged outreach sourced to MEDIA, a firm "never kneel down",
+// background history, a voided "Neither ... expects".
+func TestStateMediaArticle(t *testing.T) {
+	tg := newTagger(t)
+	title, text := readArticle(t, filepath.Join("testdata", "articles", "state-media-outreach.txt"))
+	tags := tg.Tag(title, text)
+	for _, w := range []struct{ text, typ, country string }{
 		{"Yuyuan Tantian", "MEDIA", "CN"},
 		{"Weibo", "MEDIA", ""},
 		{"Ministry of Foreign Affairs", "GOV", "CN"},
-		{"Beijing", "GOV", "CN"},
 		{"Washington", "GOV", "US"},
 		{"Trump administration", "GOV", "US"},
-		{"Zhaopeng Xing", "PERSON", ""},
-		{"Dong Chen", "PERSON", ""},
-		{"ANZ Research", "ORG", ""},
-		{"Pictet Wealth Management", "ORG", ""},
+		{"Marta Kovalenko", "PERSON", ""},
+		{"Ravi Anand", "PERSON", ""},
+		{"Lindqvist Research", "ORG", ""},
+		{"Tidewater Capital Markets", "ORG", ""},
 	} {
 		found := false
 		for _, e := range tags.Entities {
@@ -48,12 +108,12 @@ func TestGoldenSeed(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("entity %q %s %s not found", w.text, w.typ, w.country)
+			t.Errorf("entity %q %s %s not found in %+v", w.text, w.typ, w.country, tags.Entities)
 		}
 	}
 	for _, e := range tags.Entities {
-		if text[e.Start:e.End] != e.Text {
-			t.Errorf("entity %q has offsets %d:%d giving %q", e.Text, e.Start, e.End, text[e.Start:e.End])
+		if e.Text == "BEIJING" || e.Text == "Geneva" {
+			t.Errorf("dateline or venue %q listed as an entity", e.Text)
 		}
 	}
 	if strings.Join(tags.Countries, ",") != "CN,US" {
@@ -71,56 +131,33 @@ func TestGoldenSeed(t *testing.T) {
 	if dy == nil {
 		t.Fatalf("no CN-US dyad in %+v", tags.Dyads)
 	}
-	if dy.Direction != event.DirectionDeescalation || dy.Tension >= 0 {
-		t.Errorf("CN-US = %s %.2f, want de-escalation", dy.Direction, dy.Tension)
-	}
-	cue := func(sub string, sentence string) *event.Cue {
+	cue := func(sub string) *event.Cue {
 		for i := range dy.Cues {
-			c := &dy.Cues[i]
-			if strings.Contains(c.Text, sub) && c.Sentence >= 0 && (sentence == "" || sentenceHas(text, c, sentence)) {
-				return c
+			if strings.Contains(dy.Cues[i].Text, sub) && dy.Cues[i].Sentence >= 0 {
+				return &dy.Cues[i]
 			}
 		}
 		return nil
 	}
-	if c := cue("reached out", ""); c == nil {
+	if c := cue("reached out"); c == nil {
 		t.Error(`no "reached out" cue`)
 	} else if c.Actor != "US" || c.Target != "CN" || c.Polarity != -1 || !c.Hedged || c.SourceType != "MEDIA" || c.Weight <= 0 {
 		t.Errorf(`"reached out" = %+v, want US->CN de-escalation, hedged, sourced to MEDIA`, *c)
 	}
-	if c := cue("never kneel down", ""); c == nil {
+	if c := cue("never kneel down"); c == nil {
 		t.Error(`no "never kneel down" cue`)
 	} else if c.Actor != "CN" || c.Target != "US" || c.Polarity != 1 || c.Negated || c.Weight <= 0 {
 		t.Errorf(`"never kneel down" = %+v, want firm CN->US escalation`, *c)
 	}
-	if c := cue("raised tariffs", ""); c == nil {
+	if c := cue("raised tariffs"); c == nil {
 		t.Error(`no "raised tariffs" cue`)
 	} else if !c.Background || c.Polarity != 1 {
 		t.Errorf(`"raised tariffs" = %+v, want background escalation`, *c)
 	}
 	for _, c := range dy.Cues {
-		if sentenceHas(text, &c, "Neither economist") && c.Polarity < 0 && c.Weight > 0 {
+		if sentenceHas(text, &c, "Neither analyst") && c.Polarity < 0 && c.Weight > 0 {
 			t.Errorf("%q gives de-escalation credit: %+v", c.Text, c)
 		}
-	}
-
-	// the whole output, refreshed with -update
-	got, err := json.MarshalIndent(tags, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "seed.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wantJSON, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestGoldenSeed -update)", err)
-	}
-	if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(wantJSON)) {
-		t.Errorf("output differs from %s (if intended, run go test -run TestGoldenSeed -update and review the diff)", golden)
 	}
 }
 

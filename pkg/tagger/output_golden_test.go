@@ -1,7 +1,6 @@
 package tagger
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,29 +74,6 @@ func goldenInputs(tg *Tagger) [][2]string {
 	return in
 }
 
-func corpusInputs(t *testing.T) [][2]string {
-	p := filepath.Join(sharedDir(t), "corpus", "dev.jsonl")
-	f, err := os.Open(p)
-	if err != nil {
-		t.Fatalf("corpus: %v", err)
-	}
-	defer f.Close()
-	var in [][2]string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for sc.Scan() {
-		var a struct {
-			Title string `json:"title"`
-			Text  string `json:"text"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			t.Fatal(err)
-		}
-		in = append(in, [2]string{a.Title, a.Text})
-	}
-	return in
-}
-
 func outputHashes(tg *Tagger, in [][2]string) []byte {
 	var buf bytes.Buffer
 	for i, a := range in {
@@ -145,9 +121,8 @@ func TestOutputGoldenSynthetic(t *testing.T) {
 	checkHashes(t, "synthetic.golden", outputHashes(tg, goldenInputs(tg)))
 }
 
-// TestOutputGoldenCorpus: the labeled real articles (../shared/corpus/dev.jsonl,
-// read at test time; only hashes of the output are stored here).
-func TestOutputGoldenCorpus(t *testing.T) {
+// TestOutputGoldenSamples: the repository's sample articles.
+func TestOutputGoldenSamples(t *testing.T) {
 	tg := newTagger(t)
-	checkHashes(t, "corpus.golden", outputHashes(tg, corpusInputs(t)))
+	checkHashes(t, "samples.golden", outputHashes(tg, sampleInputs(t)))
 }
