@@ -51,12 +51,32 @@ test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the
 eval: ## tagger checks against the shared labelled corpus (../shared or $$TENSION_SHARED; not needed by make test)
 	@bash scripts/eval.sh
 
+# Linters, pinned; `go run pkg@version` fetches them through the module proxy once.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
+# The Go vulnerability database, read from a snapshot of its source module
+# (the module proxy serves it; vuln.go.dev may be unreachable). Bump the
+# version to refresh it, or set VULNDB_URL=https://vuln.go.dev.
+VULNDB    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+
 .PHONY: lint
-lint: fmt-check vet tidy-check ## gofmt check, go vet and go mod tidy on every module
+lint: fmt-check vet tidy-check staticcheck vuln ## gofmt, go vet, go mod tidy, staticcheck and govulncheck on every module
+
+.PHONY: staticcheck
+staticcheck: ## staticcheck every module, with and without the testhooks and eval build tags
+	@for m in $(MODULES); do for tags in "" "testhooks eval"; do \
+		(cd $$m && $(GO) run $(STATICCHECK) -tags "$$tags" ./...) || exit 1; done; done
+
+.PHONY: vuln
+vuln: ## govulncheck every module (reachable vulnerabilities fail)
+	@db=$${VULNDB_URL:-}; if [ -z "$$db" ]; then \
+		dir=$$($(GO) mod download -json $(VULNDB) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+		[ -d "$$dir/data/osv" ] || { echo "vuln: could not fetch $(VULNDB)"; exit 1; }; db=file://$$dir/data/osv; fi; \
+	for m in $(MODULES); do echo "== govulncheck $$m"; (cd $$m && $(GO) run $(GOVULNCHECK) -db "$$db" ./...) || exit 1; done
 
 .PHONY: vet
-vet: ## go vet every module
-	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+vet: ## go vet every module, with and without the testhooks and eval build tags
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./... && $(GO) vet -tags "testhooks eval" ./...) || exit 1; done
 
 .PHONY: fmt-check
 fmt-check: ## fail if gofmt would change a file

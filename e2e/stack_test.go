@@ -49,11 +49,11 @@ func binDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("TENSION_BIN")
 	if dir == "" {
-		dir, _ = filepath.Abs("../bin")
+		dir = builtBin
 	}
-	for _, b := range []string{"ingest", "enricher", "sink", "query"} {
+	for _, b := range services {
 		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			t.Fatalf("%s/%s missing: run `make build` (make test does)", dir, b)
+			t.Fatalf("%s/%s missing: TestMain builds the binaries (with -tags testhooks) under TENSION_INTEGRATION=1; TENSION_BIN must hold binaries built with that tag", dir, b)
 		}
 	}
 	return dir
@@ -162,7 +162,7 @@ func (s *stack) start(name string) {
 
 func (s *stack) waitReady(name, logPath string) {
 	s.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a loaded two-core machine
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + s.addrs[name] + "/readyz")
 		if err == nil {
@@ -174,7 +174,7 @@ func (s *stack) waitReady(name, logPath string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(logPath)
-	s.t.Fatalf("%s not ready after 60s; log:\n%s", name, tail(string(log), 3000))
+	s.t.Fatalf("%s not ready after 2m; log:\n%s", name, tail(string(log), 3000))
 }
 
 func tail(s string, n int) string {

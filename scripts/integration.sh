@@ -25,7 +25,7 @@ bash scripts/install-browser.sh
 
 export TENSION_INTEGRATION=1
 export TENSION_REPO=$PWD
-export TENSION_BIN=$PWD/bin
+# e2e builds its own binaries with the testhooks build tag (e2e/main_test.go).
 modules=(pkg services/ingest services/enricher services/sink services/query services/loadgen e2e)
 for m in "${modules[@]}"; do
 	[ -d "$m" ] || continue

@@ -1,3 +1,5 @@
+//go:build testhooks
+
 package tagger
 
 import (
@@ -6,7 +8,9 @@ import (
 )
 
 // debugOn (env TAGGER_DEBUG) prints salience and dyad sums to stderr while
-// tuning the data; callers check it before formatting.
+// tuning the data; callers check it before formatting. Built only with the
+// testhooks tag (go test -tags testhooks): production binaries read no
+// debug switch from the environment (debug_off.go).
 var debugOn = os.Getenv("TAGGER_DEBUG") != ""
 
 func debugf(format string, args ...any) {

@@ -12,7 +12,6 @@ type countrySal struct {
 	score float64
 	first int32
 	title bool
-	acts  bool // actor or target of a cue named in its sentence
 }
 
 // salience counts how much each state acts or is acted upon: mentions of

@@ -25,7 +25,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive")
 	version := fs.FlagSet.String("tagger-version", tagger.Version, "tagger_version stamped on the output (override to simulate a new version)")
 	workers := fs.FlagSet.Int("workers", 0, "tagging goroutines (0 = one per CPU)")
-	scale := fs.FlagSet.Float64("test-score-scale", 0, "TEST ONLY: multiply every dyad score, to simulate a tagger that scores differently")
+	scale := testFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	defer w.Close()
 	start := time.Now()
 	st, err := reprocess.Run(ctx, reprocess.Config{From: from, To: to, TaggerVersion: *version, Workers: *workers,
-		ScoreScale: *scale}, conn, t, w, logger)
+		ScoreScale: scale()}, conn, t, w, logger)
 	took := time.Since(start)
 	fmt.Fprintf(stdout, "reprocessed %d articles as %s (read %d) in %s (%.0f articles/s)\n", st.Published, *version,
 		st.Read, took.Round(time.Millisecond), float64(st.Published)/max(took.Seconds(), 1e-3))

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -75,18 +72,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	publisher, closePublisher := index.publisher(indexCfg, brokerList, st, logger)
 	defer closePublisher()
 	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, FlushInterval: *flushEvery}
-	if n, _ := strconv.Atoi(getenv("SINK_TEST_KILL_AFTER_JOURNAL")); n > 0 {
-		// Test hook: SIGKILL this process right after the n-th journal
-		// block is written, before its index updates are published.
-		blocks := 0
-		cfg.AfterJournal = func() {
-			if blocks++; blocks == n {
-				logger.Warn("test hook: SIGKILL after journal insert, before index publish", "block", blocks)
-				syscall.Kill(os.Getpid(), syscall.SIGKILL)
-				select {}
-			}
-		}
-	}
+	testHooks(&cfg, getenv, logger)
 	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), publisher)
 
 	mux := http.NewServeMux()

@@ -86,7 +86,7 @@ func runUntilIdle(t *testing.T, e *Enricher, done func() bool) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- e.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: -race on a loaded two-core machine
 	for !done() {
 		if time.Now().After(deadline) {
 			cancel()

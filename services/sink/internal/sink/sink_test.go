@@ -160,7 +160,7 @@ func drain(t *testing.T, s *Sink, r *listReader) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Run(ctx) }()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: -race on a loaded two-core machine
 	for !r.drained() {
 		if time.Now().After(deadline) {
 			t.Fatal("sink did not drain its input")
