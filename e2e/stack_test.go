@@ -40,9 +40,11 @@ type stack struct {
 	topics  struct{ raw, enriched, dlq, index string }
 	extra   map[string][]string // extra environment per service, for its next start
 	addrs   map[string]string
-	mu      sync.Mutex
-	procs   map[string]*exec.Cmd
-	starts  map[string]int
+	// adminAddrs of the services with a separate admin listener.
+	adminAddrs map[string]string
+	mu         sync.Mutex
+	procs      map[string]*exec.Cmd
+	starts     map[string]int
 }
 
 func binDir(t *testing.T) string {
@@ -79,7 +81,7 @@ func newStack(t *testing.T) *stack {
 	t.Helper()
 	chtest.Integration(t)
 	s := &stack{t: t, bin: binDir(t), brokers: kafkax.DefaultBrokers, token: randomHex(16),
-		addrs: map[string]string{}, procs: map[string]*exec.Cmd{}, starts: map[string]int{}}
+		addrs: map[string]string{}, adminAddrs: map[string]string{}, procs: map[string]*exec.Cmd{}, starts: map[string]int{}}
 	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
 		s.brokers = b
 	}
@@ -101,6 +103,9 @@ func newStack(t *testing.T) *stack {
 	}
 	for _, name := range []string{"ingest", "enricher", "sink", "query"} {
 		s.addrs[name] = freeAddr(t)
+	}
+	for _, name := range []string{"ingest", "query"} {
+		s.adminAddrs[name] = freeAddr(t)
 	}
 	t.Cleanup(s.stopAll)
 	t.Cleanup(func() { s.deleteTopics() })
@@ -124,7 +129,10 @@ func (s *stack) env(name string) []string {
 	s.mu.Lock()
 	env = append(env, s.extra[name]...)
 	s.mu.Unlock()
-	return append(env, strings.ToUpper(name)+"_ADDR="+s.addrs[name])
+	// The admin listeners of ingest and query on free ports (their
+	// defaults are fixed ports).
+	return append(env, strings.ToUpper(name)+"_ADDR="+s.addrs[name],
+		"INGEST_ADMIN_ADDR="+s.adminAddrs["ingest"], "QUERY_ADMIN_ADDR="+s.adminAddrs["query"])
 }
 
 func (s *stack) args(name string) []string {

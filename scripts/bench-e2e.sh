@@ -35,6 +35,7 @@ finish() {
 	return 0
 }
 trap finish EXIT
+eval "$(bash scripts/platform.sh env)"
 start_services
 
 say "throughput: $N articles as fast as loadgen sends them"

@@ -19,6 +19,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# Addresses, ClickHouse users and password files of the local platform.
+eval "$(bash scripts/platform.sh env)"
 
 # The dashboard's browser test (services/query) drives Debian's chromium.
 bash scripts/install-browser.sh
@@ -26,7 +28,9 @@ bash scripts/install-browser.sh
 export TENSION_INTEGRATION=1
 export TENSION_REPO=$PWD
 # e2e builds its own binaries with the testhooks build tag (e2e/main_test.go).
-modules=(pkg services/ingest services/enricher services/sink services/query services/loadgen e2e)
+# Every module of go.work, the end-to-end tests last (they take longest).
+mapfile -t modules < <(sed -n 's|^[[:space:]]*\./\([^[:space:]]*\)$|\1|p' go.work | grep -vx e2e)
+modules+=(e2e)
 for m in "${modules[@]}"; do
 	[ -d "$m" ] || continue
 	echo "== integration $m"

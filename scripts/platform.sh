@@ -7,6 +7,8 @@
 #   scripts/platform.sh down      stop both (SIGTERM, SIGKILL after 30 s); fine when nothing runs
 #   scripts/platform.sh status    processes, ports, log files; exit 3 when something is not up
 #   scripts/platform.sh topics    list the Kafka topics with partitions and cleanup policy
+#   scripts/platform.sh env       print the exports that point services and tests at this platform
+#                                 (addresses, ClickHouse users and password files): eval "$(scripts/platform.sh env)"
 #   scripts/platform.sh logs [kafka|clickhouse] [-f]   tail (or follow) the server logs
 #
 # Kafka 4.x (KRaft, broker+controller in one JVM) runs from jars resolved by platform/kafka/pom.xml;
@@ -19,6 +21,9 @@
 #   kafka/server.properties  rendered from platform/kafka/server.properties.tmpl
 #   kafka/kafka.pid
 #   clickhouse/{data,logs,tmp}/, clickhouse/config.xml, users.xml, clickhouse.pid
+#   clickhouse/secrets/      generated once, mode 0600: tension.password (the writer user: sink, backfill,
+#                            tests), tension_query.password (the query service's read-only user), client.xml
+#                            (clickhouse-client --config-file=... logs in as tension)
 #
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [9093]  KAFKA_PARTITIONS [6]  KAFKA_HEAP_OPTS [-Xms1g -Xmx1g]
@@ -61,6 +66,12 @@ CH_CONFIG=$CH_DIR/config.xml
 CH_PID=$CH_DIR/clickhouse.pid
 CH_LOG=$CH_DIR/logs/clickhouse-server.log
 CH_ERRLOG=$CH_DIR/logs/clickhouse-server.err.log
+CH_SECRETS=$CH_DIR/secrets
+CH_USER=tension
+CH_QUERY_USER=tension_query
+CH_PASSWORD_FILE=$CH_SECRETS/tension.password
+CH_QUERY_PASSWORD_FILE=$CH_SECRETS/tension_query.password
+CH_CLIENT_CONFIG=$CH_SECRETS/client.xml
 
 # Topics of DESIGN.md §3: name:partitions[:topic-config=value,...]. The index topic is compacted (the latest
 # update per pair+bucket is what streaming consumers need); 1 h segments let the cleaner reach old updates.
@@ -149,8 +160,56 @@ kafka_answers() {
   [[ ${#reply} -eq 16 && ${reply:8} == 54454e53 ]]
 }
 
+# ch_answers: the server answers a query as the writer user (so its users.xml is the current one).
 ch_answers() {
-  [[ $(clickhouse-client --host 127.0.0.1 --port "$CLICKHOUSE_TCP_PORT" -q 'SELECT 1' 2>/dev/null) == 1 ]]
+  [[ -f $CH_CLIENT_CONFIG ]] &&
+    [[ $(clickhouse-client --config-file="$CH_CLIENT_CONFIG" --host 127.0.0.1 --port "$CLICKHOUSE_TCP_PORT" \
+      -q 'SELECT 1' 2>/dev/null) == 1 ]]
+}
+
+# ch_secret FILE: a random 32-character password, made once, readable by this user only.
+ch_secret() {
+  local file=$1
+  (
+    umask 077
+    mkdir -p "$CH_SECRETS"
+    if [[ ! -s $file ]]; then
+      head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$file.tmp"
+      echo >>"$file.tmp"
+      mv "$file.tmp" "$file"
+    fi
+  )
+  chmod 700 "$CH_SECRETS"
+  chmod 600 "$file"
+}
+
+# ch_render_users: the users file with the hashes of the generated passwords, and the client config. Run at
+# every `up`: a running server re-reads users.xml within seconds, so an older password-less setup is replaced.
+ch_render_users() {
+  local h1 h2
+  ch_secret "$CH_PASSWORD_FILE"
+  ch_secret "$CH_QUERY_PASSWORD_FILE"
+  h1=$(head -n1 "$CH_PASSWORD_FILE" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+  h2=$(head -n1 "$CH_QUERY_PASSWORD_FILE" | tr -d '\n' | sha256sum | cut -d' ' -f1)
+  render "$PLATFORM_DIR/clickhouse/users.xml.tmpl" "$CH_DIR/users.xml" \
+    "TENSION_PASSWORD_SHA256=$h1" "TENSION_QUERY_PASSWORD_SHA256=$h2"
+  chmod 600 "$CH_DIR/users.xml"
+  (
+    umask 077
+    printf '<config>\n  <user>%s</user>\n  <password>%s</password>\n</config>\n' \
+      "$CH_USER" "$(head -n1 "$CH_PASSWORD_FILE")" >"$CH_CLIENT_CONFIG.tmp"
+    mv "$CH_CLIENT_CONFIG.tmp" "$CH_CLIENT_CONFIG"
+  )
+}
+
+# ch_wait_login SECONDS: wait until the writer user can log in (a running server picks up a new users.xml
+# within a few seconds).
+ch_wait_login() {
+  local deadline=$((SECONDS + $1))
+  until ch_answers; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.3
+  done
 }
 
 # Failure reports show only what the current start wrote: mark_logs remembers each log's size before a
@@ -452,7 +511,7 @@ ch_start() {
   fi
   render "$PLATFORM_DIR/clickhouse/config.xml.tmpl" "$CH_CONFIG" \
     "CH_DIR=$CH_DIR" "CLICKHOUSE_TCP_PORT=$CLICKHOUSE_TCP_PORT" "CLICKHOUSE_HTTP_PORT=$CLICKHOUSE_HTTP_PORT"
-  cp "$PLATFORM_DIR/clickhouse/users.xml" "$CH_DIR/users.xml"
+  ch_render_users
   mark_logs "$CH_LOG" "$CH_ERRLOG"
   log "starting ClickHouse on 127.0.0.1:$CLICKHOUSE_TCP_PORT (http :$CLICKHOUSE_HTTP_PORT)"
   (
@@ -603,13 +662,29 @@ summary() {
 Kafka       127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)  pid $kpid  log $KAFKA_LOGS/server.log
 ClickHouse  127.0.0.1:$CLICKHOUSE_TCP_PORT (http :$CLICKHOUSE_HTTP_PORT)  pid $cpid  log $CH_LOG
 Topics      ${TOPICS[*]%%:*} ($KAFKA_PARTITIONS partitions)
-For the services:  KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT CLICKHOUSE_ADDR=127.0.0.1:$CLICKHOUSE_TCP_PORT
+ClickHouse users  $CH_USER (password file $CH_PASSWORD_FILE), $CH_QUERY_USER (read-only, $CH_QUERY_PASSWORD_FILE)
+For the services:  eval "\$(scripts/platform.sh env)"
+EOF
+}
+
+cmd_env() {
+  cat <<EOF
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+export CLICKHOUSE_ADDR=127.0.0.1:$CLICKHOUSE_TCP_PORT
+export CLICKHOUSE_USER=$CH_USER
+export CLICKHOUSE_PASSWORD_FILE=$CH_PASSWORD_FILE
+export CLICKHOUSE_READ_USER=$CH_QUERY_USER
+export CLICKHOUSE_READ_PASSWORD_FILE=$CH_QUERY_PASSWORD_FILE
 EOF
 }
 
 cmd_up() {
   local start=$SECONDS
-  if kafka_pid >/dev/null && ch_pid >/dev/null && kafka_topics_done && kafka_answers && ch_answers; then
+  mkdir -p "$CH_DIR"
+  if ch_pid >/dev/null; then
+    ch_render_users # a running server re-reads it: passwords apply without a restart
+  fi
+  if kafka_pid >/dev/null && ch_pid >/dev/null && kafka_topics_done && kafka_answers && ch_wait_login 15; then
     log "already up"
     summary
     return 0
@@ -705,7 +780,7 @@ cmd_logs() {
 }
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -717,6 +792,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     topics) cmd_topics ;;
+    env) cmd_env ;;
     logs) cmd_logs "$@" ;;
     -h | --help | help) usage ;;
     *)

@@ -38,6 +38,8 @@ stop_all() {
 }
 trap stop_all EXIT
 trap 'exit 0' INT TERM
+# Addresses, ClickHouse users and password files of the local platform.
+eval "$(bash scripts/platform.sh env)"
 
 start_services
 
@@ -89,7 +91,7 @@ cat <<EOT
   query      http://$QUERY_ADDR/v1/index?pair=CN-US&interval=day&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z
              http://$QUERY_ADDR/v1/drivers?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-05-01T00:00:00Z
              http://$QUERY_ADDR/v1/pairs
-  metrics    http://$INGEST_ADDR/metrics  http://$QUERY_ADDR/metrics  http://$SINK_ADDR/metrics  http://$ENRICHER_ADDR/metrics
+  metrics    http://$INGEST_ADMIN_ADDR/metrics  http://$QUERY_ADMIN_ADDR/metrics  http://$SINK_ADDR/metrics  http://$ENRICHER_ADDR/metrics
   dev token  $TOKEN   (in $TOKEN_FILE)
   logs       $LOGS/
 

@@ -6,7 +6,10 @@ INGEST_ADDR=${INGEST_ADDR:-127.0.0.1:8080}
 QUERY_ADDR=${QUERY_ADDR:-127.0.0.1:8081}
 SINK_ADDR=${SINK_ADDR:-127.0.0.1:8082}
 ENRICHER_ADDR=${ENRICHER_ADDR:-127.0.0.1:8083}
-export INGEST_ADDR QUERY_ADDR SINK_ADDR ENRICHER_ADDR
+# Admin listeners (/healthz, /readyz, /metrics) of the services that also have a public one.
+INGEST_ADMIN_ADDR=${INGEST_ADMIN_ADDR:-127.0.0.1:8084}
+QUERY_ADMIN_ADDR=${QUERY_ADMIN_ADDR:-127.0.0.1:8085}
+export INGEST_ADDR QUERY_ADDR SINK_ADDR ENRICHER_ADDR INGEST_ADMIN_ADDR QUERY_ADMIN_ADDR
 
 service_pids=()
 
@@ -57,13 +60,14 @@ services_alive() {
 	done
 }
 
-# dev_token makes a local token once and keeps it under .local/ (git-ignored).
+# dev_token makes a local token once (`ingest token`: 32 random bytes) and keeps it under .local/
+# (git-ignored), readable by this user only.
 dev_token() {
 	local file=$1
 	if [ ! -s "$file" ]; then
-		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file"
-		echo >>"$file"
+		(umask 077 && "$ROOT/bin/ingest" token >"$file.tmp" && mv "$file.tmp" "$file")
 	fi
+	chmod 600 "$file"
 	head -n1 "$file"
 }
 

@@ -14,29 +14,46 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// Config says where ClickHouse is. Zero values take the local stack's
-// defaults.
+// Defaults of the local stack.
+const (
+	DefaultAddr        = "127.0.0.1:9000"
+	DefaultDatabase    = "tension"
+	DefaultDialTimeout = 2 * time.Second
+	DefaultReadTimeout = 60 * time.Second
+)
+
+// Config says where ClickHouse is and who connects. Zero values take the
+// local stack's defaults.
 type Config struct {
-	Addr        string // host:port of the native protocol; default 127.0.0.1:9000
-	Database    string // default "tension"
-	Username    string // default "default"
-	Password    string
-	DialTimeout time.Duration // default 5s
-	MaxConns    int           // default 8
+	Addr     string // host:port of the native protocol; default 127.0.0.1:9000
+	Database string // default "tension"
+	Username string // default "tension" (DefaultWriterUser)
+	Password string
+	// DialTimeout bounds connecting, logging in and waiting for a pooled
+	// connection (default 2 s): a stalled server fails fast instead of
+	// holding a request for its whole query timeout.
+	DialTimeout time.Duration
+	// ReadTimeout bounds one read from the server (default 60 s); a
+	// running query sends progress packets well within it.
+	ReadTimeout time.Duration
+	MaxConns    int // default 8
 }
 
 func (c *Config) defaults() {
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:9000"
+		c.Addr = DefaultAddr
 	}
 	if c.Database == "" {
-		c.Database = "tension"
+		c.Database = DefaultDatabase
 	}
 	if c.Username == "" {
-		c.Username = "default"
+		c.Username = DefaultWriterUser
 	}
 	if c.DialTimeout == 0 {
-		c.DialTimeout = 5 * time.Second
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 8
@@ -47,23 +64,65 @@ func (c *Config) defaults() {
 // 503 or retry rather than treat the request as bad.
 var ErrUnavailable = errors.New("clickhouse unavailable")
 
-// Open connects to cfg.Database, creating it first if it does not exist.
-// Settings sent are int or bool only: 18.16 rejects string settings from
-// this client.
+// Open connects to cfg.Database, creating it first if it does not exist
+// (writers; the reader uses Connect). Settings sent are int or bool only:
+// 18.16 rejects string settings from this client.
 func Open(ctx context.Context, cfg Config) (driver.Conn, error) {
 	cfg.defaults()
 	if err := createDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
+	return Connect(ctx, cfg)
+}
+
+// Connect connects to cfg.Database, which must exist, and pings it.
+func Connect(ctx context.Context, cfg Config) (driver.Conn, error) {
+	cfg.defaults()
 	conn, err := open(cfg, cfg.Database)
 	if err != nil {
 		return nil, err
 	}
 	if err := conn.Ping(ctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("%w: ping %s: %w", ErrUnavailable, cfg.Addr, err)
+		return nil, pingError(cfg, err)
 	}
 	return conn, nil
+}
+
+// ClickHouse exception codes Connect explains.
+const (
+	codeUnknownDatabase      = 81
+	codeUnknownUser          = 192
+	codeWrongPassword        = 193
+	codeRequiredPassword     = 194
+	codeAuthenticationFailed = 516
+)
+
+// pingError says what a failed first ping means: a login the server
+// refused is a configuration error (not ErrUnavailable, so nobody retries
+// it); anything else is the server being unreachable.
+func pingError(cfg Config, err error) error {
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		switch ex.Code {
+		case codeUnknownUser, codeWrongPassword, codeRequiredPassword, codeAuthenticationFailed:
+			return fmt.Errorf("chstore: ClickHouse at %s refused user %q: %w (set -clickhouse-user and -clickhouse-password-file)", cfg.Addr, cfg.Username, err)
+		case codeUnknownDatabase:
+			return fmt.Errorf("chstore: database %s does not exist on %s: %w (the sink creates and migrates it)", cfg.Database, cfg.Addr, err)
+		}
+		return fmt.Errorf("chstore: ping %s: %w", cfg.Addr, err)
+	}
+	return fmt.Errorf("%w: ping %s: %w (start it with `make up`)", ErrUnavailable, cfg.Addr, err)
+}
+
+// ReadOnly reports whether the connection's user may not write (its profile
+// sets readonly): such a user reads a migrated database and never runs DDL.
+func ReadOnly(ctx context.Context, conn driver.Conn) (bool, error) {
+	var v string
+	if err := conn.QueryRow(ctx, "SELECT value FROM system.settings WHERE name = 'readonly'").Scan(&v); err != nil {
+		return false, fmt.Errorf("chstore: read the readonly setting: %w", err)
+	}
+	return v != "0", nil
 }
 
 func open(cfg Config, database string) (driver.Conn, error) {
@@ -71,11 +130,11 @@ func open(cfg Config, database string) (driver.Conn, error) {
 		Addr:             []string{cfg.Addr},
 		Auth:             clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
 		DialTimeout:      cfg.DialTimeout,
+		ReadTimeout:      cfg.ReadTimeout,
 		MaxOpenConns:     cfg.MaxConns,
 		MaxIdleConns:     cfg.MaxConns,
 		ConnMaxLifetime:  time.Hour,
 		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
-		ReadTimeout:      60 * time.Second,
 		BlockBufferSize:  4,
 		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
 		// Bound parameters are spliced client-side into the query text, so
@@ -96,7 +155,7 @@ func createDatabase(ctx context.Context, cfg Config) error {
 	}
 	defer conn.Close()
 	if err := conn.Ping(ctx); err != nil {
-		return fmt.Errorf("%w: ping %s: %w (start it with `make up`)", ErrUnavailable, cfg.Addr, err)
+		return pingError(cfg, err)
 	}
 	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+quoteIdent(cfg.Database)); err != nil {
 		return fmt.Errorf("chstore: create database %s: %w", cfg.Database, err)

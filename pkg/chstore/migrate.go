@@ -132,3 +132,35 @@ func Migrate(ctx context.Context, conn driver.Conn, logger *slog.Logger) error {
 	}
 	return nil
 }
+
+// CheckMigrated returns nil when every migration is recorded in
+// schema_migrations: what a read-only service checks at start instead of
+// migrating (the sink migrates).
+func CheckMigrated(ctx context.Context, conn driver.Conn) error {
+	migs, err := Migrations()
+	if err != nil {
+		return err
+	}
+	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return fmt.Errorf("chstore: read schema_migrations: %w (start the sink first: it creates and migrates the database)", err)
+	}
+	defer rows.Close()
+	applied := map[uint32]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("chstore: scan schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("chstore: read schema_migrations: %w", err)
+	}
+	for _, m := range migs {
+		if !applied[m.Version] {
+			return fmt.Errorf("chstore: migration %s is not applied yet (start the sink first: it migrates the database)", m.Name)
+		}
+	}
+	return nil
+}

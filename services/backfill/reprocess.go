@@ -19,8 +19,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	fs := flagenv.New("backfill reprocess", getenv, stderr)
 	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
 	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
-	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
-	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	fromS := fs.FlagSet.String("from", "", "start of the published_at range (YYYY-MM-DD or RFC 3339)")
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive")
 	version := fs.FlagSet.String("tagger-version", tagger.Version, "tagger_version stamped on the output (override to simulate a new version)")
@@ -48,7 +47,11 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return fmt.Errorf("load tagger: %w", err)
 	}
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	chCfg, err := chFlags.Config()
+	if err != nil {
+		return err
+	}
+	conn, err := chstore.Open(ctx, chCfg)
 	if err != nil {
 		return err
 	}

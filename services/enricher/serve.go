@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -20,7 +19,7 @@ import (
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flagenv.New("enricher", getenv, stderr)
-	addr := fs.String("addr", "ENRICHER_ADDR", "127.0.0.1:8083", "admin HTTP address (/healthz, /readyz, /metrics)")
+	adminFlags := admin.DefineFlags(fs, "addr", "ENRICHER_ADDR", "127.0.0.1:8083")
 	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
 	group := fs.String("group", "ENRICHER_GROUP", "tension-enricher", "Kafka consumer group")
 	workers := fs.Int("workers", "ENRICHER_WORKERS", 0, "tagging goroutines (0 = one per CPU)")
@@ -31,6 +30,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
 	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	adminTokens, err := adminFlags.Tokens()
+	if err != nil {
 		return err
 	}
 	logger := admin.NewLogger(stderr, *level, "enricher")
@@ -61,8 +64,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		reader, out, dlq, t, logger, enrich.NewMetrics(reg))
 	logger.Info("tagger loaded", "version", tagger.Version)
 
-	mux := http.NewServeMux()
-	admin.Mount(mux, reg, ready)
+	adminHandler, err := admin.Handler(adminFlags.Addr(), reg, ready, adminTokens)
+	if err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { ready.Run(gctx, 5*time.Second); return nil })
 	lag := kafkax.NewLagGauge(reg, "enricher")
@@ -70,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		kafkax.LagGauge(gctx, brokerList, *group, *inTopic, lag, 15*time.Second, logger)
 		return nil
 	})
-	g.Go(func() error { return admin.Serve(gctx, *addr, mux, 5*time.Second, logger) })
+	g.Go(func() error { return admin.Serve(gctx, adminFlags.Addr(), adminHandler, 5*time.Second, logger) })
 	g.Go(func() error {
 		defer ready.Drain()
 		return e.Run(gctx)

@@ -19,9 +19,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/ingest/internal/api"
 	"github.com/tension-dev/tension/services/ingest/internal/config"
@@ -40,6 +43,11 @@ func main() {
 // readiness off, stop accepting and drain in-flight requests, close the
 // Kafka writer. Tests run it in-process with their own ctx (no signals).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		// A new bearer token for -tokens / TENSION_TOKENS (32 random bytes).
+		_, err := fmt.Fprintln(stdout, httpapi.NewToken())
+		return err
+	}
 	return runListener(ctx, args, getenv, stdout, stderr, nil)
 }
 
@@ -53,7 +61,7 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	logger := admin.NewLogger(stdout, cfg.LogLevel, "ingest")
+	logger := admin.NewLogger(stderr, cfg.LogLevel, "ingest")
 	if cfg.InsecureNoAuth && len(cfg.Tokens) == 0 {
 		logger.Warn("running WITHOUT authentication (-insecure-no-auth): anyone who can reach the port can publish")
 	}
@@ -100,9 +108,14 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 		Logger:          logger.With("component", "api"),
 		Metrics:         api.NewMetrics(reg),
 	})
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	admin.Mount(mux, reg, ready)
+	adminHandler, err := admin.Handler(cfg.AdminAddr, reg, ready, cfg.AdminTokens)
+	if err != nil {
+		return err
+	}
+	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s (admin): %w", cfg.AdminAddr, err)
+	}
 
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	var bg sync.WaitGroup
@@ -112,10 +125,17 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	if ln == nil {
 		ln, err = net.Listen("tcp", cfg.Addr)
 		if err != nil {
+			adminLn.Close()
 			return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 		}
 	}
-	logger.Info("starting", "addr", ln.Addr().String(), "brokers", cfg.Brokers, "topic", cfg.Topic,
+	public, err := publicHandler(ln.Addr().String(), cfg.MaxInFlight, h, reg, ready)
+	if err != nil {
+		ln.Close()
+		adminLn.Close()
+		return err
+	}
+	logger.Info("starting", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "brokers", cfg.Brokers, "topic", cfg.Topic,
 		"tokens", len(cfg.Tokens), "max_body", cfg.MaxBody, "max_batch", cfg.MaxBatch)
 
 	// Shutdown: when ctx ends, readiness goes off first, then the server
@@ -132,9 +152,37 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 		case <-srvCtx.Done():
 		}
 	}()
-	err = admin.ServeListener(srvCtx, ln, mux, cfg.ShutdownGrace, logger)
+	adminDone := make(chan error, 1)
+	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, cfg.ShutdownGrace, logger) }()
+	err = httpapi.Serve(srvCtx, ln, httpapi.NewServer(public, httpapi.ServerLimits{}, logger), cfg.ShutdownGrace, logger)
+	stopSrv()
+	err = errors.Join(err, <-adminDone)
 	logger.Info("stopped", "err", err)
 	return err
+}
+
+// publicHandler is the public listener: POST /v1/articles behind the token
+// and the concurrency cap, and /healthz. /readyz and /metrics are served
+// there too only while it listens on loopback (the same exposure as the
+// admin listener); beyond loopback they are on the admin listener only.
+func publicHandler(addr string, maxInFlight int, h *api.Handler, reg *prometheus.Registry, ready *admin.Readiness) (http.Handler, error) {
+	loopback, err := httpapi.IsLoopback(addr)
+	if err != nil {
+		return nil, err
+	}
+	overloaded := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "ingest",
+		Name: "overloaded_total", Help: "Requests refused with 503 because -max-inflight requests were being served."})
+	reg.MustRegister(overloaded)
+	apiMux := http.NewServeMux()
+	h.Mount(apiMux)
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", httpapi.Limit(apiMux, maxInFlight, overloaded.Inc))
+	if loopback {
+		admin.Mount(mux, reg, ready)
+	} else {
+		mux.HandleFunc("GET /healthz", admin.Healthz)
+	}
+	return mux, nil
 }
 
 // ensureTopics creates the topics ingest and the pipeline use, then waits

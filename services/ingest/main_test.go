@@ -35,6 +35,8 @@ func startIngest(t testing.TB, env map[string]string, args ...string) string {
 	done := make(chan error, 1)
 	var logs syncBuffer
 	go func() {
+		// The admin listener on a free port too (its default is fixed).
+		args := append([]string{"-admin-addr", "127.0.0.1:0"}, args...)
 		done <- runListener(ctx, args, func(k string) string { return env[k] }, &logs, &logs, ln)
 	}()
 	t.Cleanup(func() {

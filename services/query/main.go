@@ -13,14 +13,16 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/httpapi"
 
 	"github.com/tension-dev/tension/services/query/internal/api"
 	"github.com/tension-dev/tension/services/query/internal/store"
@@ -40,57 +42,47 @@ func main() {
 // config is the service's configuration: flags, with environment fallbacks.
 type config struct {
 	addr         string
+	adminAddr    string
+	adminTokens  []string
 	clickhouse   string
 	database     string
+	ch           chstore.Config
 	ranges       api.Ranges
 	queryTimeout time.Duration
+	readyEvery   time.Duration
+	maxInFlight  int
 	tokens       []string
+	logLevel     string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
 	var c config
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", env("QUERY_ADDR", "127.0.0.1:8081"), "HTTP listen address (env QUERY_ADDR)")
-	fs.StringVar(&c.clickhouse, "clickhouse", env("CLICKHOUSE_ADDR", "127.0.0.1:9000"), "ClickHouse native-protocol host:port (env CLICKHOUSE_ADDR)")
-	fs.StringVar(&c.database, "database", env("CLICKHOUSE_DB", "tension"), "ClickHouse database (env CLICKHOUSE_DB)")
-	maxRange := fs.String("max-range", env("QUERY_MAX_RANGE", api.DefaultRanges.String()),
-		"widest from..to per stored granularity, e.g. minute=31d,hour=5y,day=50y; month uses day (env QUERY_MAX_RANGE)")
-	timeout := fs.String("query-timeout", env("QUERY_TIMEOUT", "30s"), "time limit of one request's queries (env QUERY_TIMEOUT)")
-	tokens := fs.String("tokens", env("QUERY_TOKENS", ""),
-		"comma-separated read tokens clients send as Authorization: Bearer <token>; required when -addr is beyond loopback (env QUERY_TOKENS)")
-	tokensFile := fs.String("tokens-file", env("QUERY_TOKENS_FILE", ""), "file with one read token per line, added to -tokens (env QUERY_TOKENS_FILE)")
+	fs := flagenv.New("query", getenv, stderr)
+	addr := fs.String("addr", "QUERY_ADDR", "127.0.0.1:8081", "HTTP listen address")
+	adminFlags := admin.DefineFlags(fs, "admin-addr", "QUERY_ADMIN_ADDR", "127.0.0.1:8085")
+	chFlags := chstore.DefineFlags(fs, chstore.Reader)
+	maxRange := fs.String("max-range", "QUERY_MAX_RANGE", api.DefaultRanges.String(),
+		"widest from..to per stored granularity, e.g. minute=31d,hour=5y,day=50y; month uses day")
+	timeout := fs.Duration("query-timeout", "QUERY_TIMEOUT", 30*time.Second, "time limit of one request's queries")
+	readyEvery := fs.Duration("ready-interval", "QUERY_READY_INTERVAL", time.Second,
+		"how often ClickHouse is pinged for /readyz (each ping may take as long); a stalled server fails requests within about twice this")
+	maxInFlight := fs.Int("max-inflight", "QUERY_MAX_INFLIGHT", 64, "most /v1 requests served at once (503 with Retry-After above)")
+	tokens := fs.String("tokens", "QUERY_TOKENS", "",
+		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")
+	tokensFile := fs.String("tokens-file", "QUERY_TOKENS_FILE", "", "file with one read token per line, added to -tokens")
+	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	for _, t := range strings.Split(*tokens, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			c.tokens = append(c.tokens, t)
-		}
+	var err error
+	if c.tokens, err = httpapi.LoadTokens("tokens", *tokens, *tokensFile); err != nil {
+		return c, err
 	}
-	if *tokensFile != "" {
-		b, err := os.ReadFile(*tokensFile)
-		if err != nil {
-			return c, fmt.Errorf("tokens-file: %w", err)
-		}
-		for _, t := range strings.Split(string(b), "\n") {
-			if t = strings.TrimSpace(t); t != "" && !strings.HasPrefix(t, "#") {
-				c.tokens = append(c.tokens, t)
-			}
-		}
+	if c.adminTokens, err = adminFlags.Tokens(); err != nil {
+		return c, err
 	}
-	for _, t := range c.tokens {
-		if len(t) < 16 {
-			return c, fmt.Errorf("tokens: a read token must be at least 16 characters")
-		}
-	}
-	loopback, err := isLoopback(c.addr)
+	c.addr, c.adminAddr, c.logLevel, c.maxInFlight, c.readyEvery = *addr, adminFlags.Addr(), *level, *maxInFlight, *readyEvery
+	loopback, err := httpapi.IsLoopback(c.addr)
 	if err != nil {
 		return c, err
 	}
@@ -103,81 +95,157 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.ranges, err = api.ParseRanges(*maxRange); err != nil {
 		return c, err
 	}
-	if c.queryTimeout, err = time.ParseDuration(*timeout); err != nil || c.queryTimeout <= 0 {
-		return c, fmt.Errorf("query-timeout: want a positive duration such as 30s (got %q)", *timeout)
+	if c.queryTimeout = *timeout; c.queryTimeout <= 0 {
+		return c, fmt.Errorf("query-timeout: want a positive duration such as 30s (got %s)", c.queryTimeout)
 	}
+	if c.readyEvery <= 0 || c.maxInFlight < 1 {
+		return c, fmt.Errorf("-ready-interval and -max-inflight must be positive")
+	}
+	if c.ch, err = chFlags.Config(); err != nil {
+		return c, err
+	}
+	if c.ch.DialTimeout >= c.queryTimeout {
+		return c, fmt.Errorf("-clickhouse-dial-timeout %s must be shorter than -query-timeout %s", c.ch.DialTimeout, c.queryTimeout)
+	}
+	c.clickhouse, c.database = c.ch.Addr, c.ch.Database
 	return c, nil
-}
-
-// isLoopback reports whether addr (host:port) listens on loopback only:
-// an empty host, 0.0.0.0 or :: listen everywhere.
-func isLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, fmt.Errorf("addr %q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
 }
 
 // run starts the service and blocks until ctx is done, then shuts down in
 // order: readiness off, stop accepting and drain requests, close ClickHouse.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "token" {
+		// A new read token for -tokens / QUERY_TOKENS (32 random bytes).
+		_, err := fmt.Fprintln(stdout, httpapi.NewToken())
+		return err
+	}
 	cfg, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, nil)).With("component", "query")
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	log := admin.NewLogger(stderr, cfg.logLevel, "query")
+	reg := admin.NewRegistry()
 
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: cfg.clickhouse, Database: cfg.database})
+	conn, err := connect(ctx, cfg.ch, log)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := chstore.Migrate(ctx, conn, log); err != nil {
+	// Readiness pings on a connection of its own, so a pool busy with slow
+	// queries never looks like a stalled server (and the other way round).
+	healthCfg := cfg.ch
+	healthCfg.MaxConns = 1
+	health, err := chstore.Connect(ctx, healthCfg)
+	if err != nil {
+		return err
+	}
+	defer health.Close()
+	ready := admin.NewReadiness(map[string]admin.Check{
+		"clickhouse": func(ctx context.Context) error { return health.Ping(ctx) },
+	}).WithTimeout(cfg.readyEvery)
+
+	a := api.New(readyStore{Store: store.New(conn, cfg.queryTimeout), ready: ready}, api.Config{
+		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
+		ReadyTTL:    100 * time.Millisecond,
+		Unavailable: func() <-chan struct{} { return ready.Down("clickhouse") },
+	})
+	public := publicHandler(a, cfg.maxInFlight, reg)
+	adminHandler, err := admin.Handler(cfg.adminAddr, reg, ready, cfg.adminTokens)
+	if err != nil {
 		return err
 	}
 
-	a := api.New(store.New(conn, cfg.queryTimeout), api.Config{
-		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
-	})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.addr, err)
 	}
-	srv := &http.Server{
-		Handler:           a,
+	adminLn, err := net.Listen("tcp", cfg.adminAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen %s (admin): %w", cfg.adminAddr, err)
+	}
+	srv := httpapi.NewServer(public, httpapi.ServerLimits{
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      cfg.queryTimeout + 10*time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	}, log)
 	fmt.Fprintf(stdout, "query: listening on http://%s\n", ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "clickhouse", cfg.clickhouse, "database", cfg.database,
-		"max_range", cfg.ranges.String(), "read_tokens", len(cfg.tokens))
+	log.Info("starting", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "clickhouse", cfg.clickhouse,
+		"database", cfg.database, "user", cfg.ch.Username, "max_range", cfg.ranges.String(), "read_tokens", len(cfg.tokens))
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go ready.Run(bgCtx, cfg.readyEvery)
+	srvCtx, stopSrv := context.WithCancel(context.Background())
+	defer stopSrv()
+	go func() {
+		select {
+		case <-ctx.Done():
+			a.Drain()
+			ready.Drain()
+			stopSrv()
+		case <-srvCtx.Done():
+		}
+	}()
+	adminDone := make(chan error, 1)
+	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, 10*time.Second, log) }()
+	err = httpapi.Serve(srvCtx, ln, srv, 10*time.Second, log)
+	stopSrv()
+	if err = errors.Join(err, <-adminDone); err != nil {
+		return err
 	}
-	a.Drain()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Warn("shutdown forced", "err", err)
-		_ = srv.Close()
-	}
-	<-served
 	log.Info("stopped")
+	return nil
+}
+
+// publicHandler serves the API, with at most maxInFlight /v1 requests at
+// once (503 with Retry-After beyond); the dashboard, /healthz and /readyz
+// are not capped, so probes answer under load.
+func publicHandler(a http.Handler, maxInFlight int, reg prometheus.Registerer) http.Handler {
+	overloaded := prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "query",
+		Name: "overloaded_total", Help: "Requests refused with 503 because -max-inflight /v1 requests were being served."})
+	reg.MustRegister(overloaded)
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", httpapi.Limit(a, maxInFlight, overloaded.Inc))
+	mux.Handle("/", a)
+	return mux
+}
+
+// connect opens the pool. A read-only user (the default, tension_query)
+// only checks that the sink has migrated the database; a user that may
+// write (local experiments) creates and migrates it as the sink does.
+func connect(ctx context.Context, cfg chstore.Config, log *slog.Logger) (driver.Conn, error) {
+	conn, err := chstore.Connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := chstore.ReadOnly(ctx, conn)
+	if err == nil && ro {
+		err = chstore.CheckMigrated(ctx, conn)
+	} else if err == nil {
+		conn.Close()
+		if conn, err = chstore.Open(ctx, cfg); err != nil {
+			return nil, err
+		}
+		err = chstore.Migrate(ctx, conn, log)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// readyStore answers Ping from the background readiness check, at once:
+// /readyz never waits on a stalled ClickHouse.
+type readyStore struct {
+	*store.Store
+	ready *admin.Readiness
+}
+
+func (s readyStore) Ping(context.Context) error {
+	if err := s.ready.Err("clickhouse"); err != nil {
+		return fmt.Errorf("%w: %w", chstore.ErrUnavailable, err)
+	}
 	return nil
 }

@@ -3,16 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tension-dev/tension/pkg/chstore"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
@@ -53,26 +49,16 @@ func TestParseConfig(t *testing.T) {
 // TestIntegrationRun starts the whole service in-process on a fresh
 // database, checks it answers and that it stops when ctx ends.
 func TestIntegrationRun(t *testing.T) {
-	chtest.Integration(t)
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	db := "tension_test_query_" + hex.EncodeToString(rnd[:])
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		conn, err := chstore.Open(ctx, chstore.Config{Addr: chtest.Addr(), Database: "default"})
-		if err == nil {
-			_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db)
-			conn.Close()
-		}
-	})
+	// The sink creates and migrates the database; the query service (as
+	// the read-only user the environment names) only reads it.
+	_, db := chtest.Open(t, "tension_test_query")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-clickhouse", chtest.Addr(), "-database", db}, os.Getenv, pw, io.Discard)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0", "-clickhouse", chtest.Addr(), "-database", db}, os.Getenv, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -23,8 +23,7 @@ var errDiffers = errors.New("index differs from the raw rows")
 
 func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagenv.New("sink rebuild", getenv, stderr)
-	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
-	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	fromS := fs.FlagSet.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (widened to whole days)")
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive (widened to whole days)")
 	dry := fs.FlagSet.Bool("dry-run", false, "only report buckets that differ; exit non-zero if any")
@@ -48,8 +47,12 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if !from.Before(to) {
 		return fmt.Errorf("-from %s must be before -to %s", from, to)
 	}
+	chCfg, err := chFlags.Config()
+	if err != nil {
+		return err
+	}
 	logger := admin.NewLogger(stderr, "info", "sink")
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	conn, err := chstore.Open(ctx, chCfg)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -21,11 +20,10 @@ import (
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flagenv.New("sink", getenv, stderr)
-	addr := fs.String("addr", "SINK_ADDR", "127.0.0.1:8082", "admin HTTP address (/healthz, /readyz, /metrics)")
+	adminFlags := admin.DefineFlags(fs, "addr", "SINK_ADDR", "127.0.0.1:8082")
 	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
 	group := fs.String("group", "SINK_GROUP", "tension-sink", "Kafka consumer group")
-	chAddr := fs.String("clickhouse", "CLICKHOUSE_ADDR", "127.0.0.1:9000", "ClickHouse native-protocol address")
-	db := fs.String("database", "CLICKHOUSE_DB", "tension", "ClickHouse database")
+	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
@@ -40,11 +38,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	chCfg, err := chFlags.Config()
+	if err != nil {
+		return err
+	}
+	adminTokens, err := adminFlags.Tokens()
+	if err != nil {
+		return err
+	}
 	logger := admin.NewLogger(stderr, *level, "sink")
 	reg := admin.NewRegistry()
 	brokerList := kafkax.Brokers(*brokers)
 
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: *chAddr, Database: *db})
+	conn, err := chstore.Open(ctx, chCfg)
 	if err != nil {
 		return err
 	}
@@ -75,8 +81,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	testHooks(&cfg, getenv, logger)
 	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), publisher)
 
-	mux := http.NewServeMux()
-	admin.Mount(mux, reg, ready)
+	adminHandler, err := admin.Handler(adminFlags.Addr(), reg, ready, adminTokens)
+	if err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { ready.Run(gctx, 5*time.Second); return nil })
 	lag := kafkax.NewLagGauge(reg, "sink")
@@ -84,7 +92,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		kafkax.LagGauge(gctx, brokerList, *group, *topic, lag, 15*time.Second, logger)
 		return nil
 	})
-	g.Go(func() error { return admin.Serve(gctx, *addr, mux, 5*time.Second, logger) })
+	g.Go(func() error { return admin.Serve(gctx, adminFlags.Addr(), adminHandler, 5*time.Second, logger) })
 	g.Go(func() error {
 		defer ready.Drain()
 		if err := s.Run(gctx); err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,7 +34,73 @@ func Addr() string {
 	if a := os.Getenv("CLICKHOUSE_ADDR"); a != "" {
 		return a
 	}
-	return "127.0.0.1:9000"
+	return chstore.DefaultAddr
+}
+
+// Config is how tests connect to database as the writer user: the
+// CLICKHOUSE_USER / CLICKHOUSE_PASSWORD / CLICKHOUSE_PASSWORD_FILE the
+// services read (scripts/integration.sh exports the local platform's),
+// else the password file the local platform generated under .local/.
+func Config(database string) chstore.Config {
+	return config(database, chstore.Writer)
+}
+
+// ReaderConfig is Config for the query service's read-only user
+// (CLICKHOUSE_READ_USER, CLICKHOUSE_READ_PASSWORD(_FILE)).
+func ReaderConfig(database string) chstore.Config {
+	return config(database, chstore.Reader)
+}
+
+func config(database string, role chstore.Role) chstore.Config {
+	userEnv, pwEnv, fileEnv, user, file := "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_PASSWORD_FILE", chstore.DefaultWriterUser, "tension.password"
+	if role == chstore.Reader {
+		userEnv, pwEnv, fileEnv, user, file = "CLICKHOUSE_READ_USER", "CLICKHOUSE_READ_PASSWORD", "CLICKHOUSE_READ_PASSWORD_FILE", chstore.DefaultReaderUser, "tension_query.password"
+	}
+	c := chstore.Config{Addr: Addr(), Database: database, Username: user, Password: os.Getenv(pwEnv)}
+	if u := os.Getenv(userEnv); u != "" {
+		c.Username = u
+	}
+	path := os.Getenv(fileEnv)
+	if path == "" && c.Password == "" {
+		path = filepath.Join(LocalDir(), "clickhouse", "secrets", file)
+	}
+	if c.Password == "" {
+		if pw, err := chstore.ReadPasswordFile(path); err == nil {
+			c.Password = pw
+		}
+	}
+	return c
+}
+
+// LocalDir is the local platform's state directory: $TENSION_LOCAL, else
+// .local/ in the repository.
+func LocalDir() string {
+	if d := os.Getenv("TENSION_LOCAL"); d != "" {
+		return d
+	}
+	return filepath.Join(RepoRoot(), ".local")
+}
+
+// RepoRoot is the repository: $TENSION_REPO, else the nearest directory
+// above the working directory that holds go.work.
+func RepoRoot() string {
+	if d := os.Getenv("TENSION_REPO"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "."
+		}
+		dir = parent
+	}
 }
 
 // setupTimeout bounds creating and migrating a test database. DDL on 18.16
@@ -60,9 +127,9 @@ func Open(t testing.TB, prefix string) (driver.Conn, string) {
 	name := prefix + "_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: Addr(), Database: name})
+	conn, err := chstore.Open(ctx, Config(name))
 	if err != nil {
-		t.Fatalf("ClickHouse at %s: %v — start it with `make up`", Addr(), err)
+		t.Fatalf("ClickHouse at %s: %v — start it with `make up` (credentials: CLICKHOUSE_USER, CLICKHOUSE_PASSWORD_FILE, or the local platform's under %s)", Addr(), err, LocalDir())
 	}
 	if err := chstore.Migrate(ctx, conn, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("migrate %s: %v", name, err)

@@ -2,19 +2,20 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/httpapi"
 )
 
 // Error codes of the JSON envelope; clients branch on these, not on the
 // message text.
 const (
-	CodeUnauthorized     = "unauthorized"
-	CodeForbidden        = "forbidden"
+	CodeUnauthorized     = httpapi.CodeUnauthorized
+	CodeForbidden        = httpapi.CodeForbidden
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnsupportedMedia = "unsupported_media_type"
 	CodeBodyTooLarge     = "body_too_large"
@@ -26,7 +27,7 @@ const (
 )
 
 // retryAfterSeconds is what a 503 tells clients to wait.
-const retryAfterSeconds = "5"
+const retryAfterSeconds = httpapi.RetryAfterSeconds
 
 // Detail is one problem of one article. Line is the NDJSON line (1-based;
 // 1 for a single JSON body); Field is a JSON pointer into that article.
@@ -51,40 +52,21 @@ func errorf(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
 }
 
-type envelope struct {
-	Error envelopeBody `json:"error"`
-}
-
-type envelopeBody struct {
-	Code    string   `json:"code"`
-	Message string   `json:"message"`
-	Details []Detail `json:"details,omitempty"`
-}
-
-// writeError is the one place an error reaches the client: status, the
-// headers each status requires, and the JSON envelope
+// writeError is the one place an error reaches the client: httpapi writes
+// the status, the headers it requires and the envelope
 // {"error": {"code", "message", "details"}}.
 func writeError(w http.ResponseWriter, e *apiError) {
-	h := w.Header()
-	switch e.status {
-	case http.StatusUnauthorized:
-		h.Set("WWW-Authenticate", `Bearer realm="tension"`)
-	case http.StatusForbidden:
-		h.Set("WWW-Authenticate", `Bearer realm="tension", error="invalid_token"`)
-	case http.StatusMethodNotAllowed:
-		h.Set("Allow", http.MethodPost)
-	case http.StatusServiceUnavailable:
-		h.Set("Retry-After", retryAfterSeconds)
+	if e.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", http.MethodPost)
 	}
-	writeJSON(w, e.status, envelope{Error: envelopeBody{Code: e.code, Message: e.message, Details: e.details}})
+	he := &httpapi.Error{Status: e.status, Code: e.code, Message: e.message}
+	if len(e.details) > 0 {
+		he.Details = e.details
+	}
+	httpapi.WriteError(w, he)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpapi.WriteJSON(w, status, v) }
 
 // publishError maps a failed Kafka write to the answer: an article the
 // broker refuses for its size is the client's problem (413); everything

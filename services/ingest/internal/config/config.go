@@ -4,22 +4,23 @@
 package config
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
+	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // Config is everything run needs to wire the service.
 type Config struct {
 	Addr            string
+	AdminAddr       string
+	AdminTokens     []string
 	Brokers         []string
 	Topic           string
 	Partitions      int
@@ -28,6 +29,7 @@ type Config struct {
 	MaxBody         int64
 	MaxBatch        int
 	MaxMessageBytes int
+	MaxInFlight     int
 	PublishTimeout  time.Duration
 	ReadyInterval   time.Duration
 	ShutdownGrace   time.Duration
@@ -41,15 +43,17 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	var c Config
 	fs := flagenv.New("ingest", getenv, out)
 	addr := fs.String("addr", "INGEST_ADDR", "127.0.0.1:8080", "HTTP listen address")
+	adminFlags := admin.DefineFlags(fs, "admin-addr", "INGEST_ADMIN_ADDR", "127.0.0.1:8084")
 	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
 	topic := fs.String("topic", "INGEST_TOPIC", event.TopicRaw, "topic articles are published to")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of the topics created at start")
-	tokens := fs.String("tokens", "TENSION_TOKENS", "", "accepted bearer tokens, comma-separated")
+	tokens := fs.String("tokens", "TENSION_TOKENS", "", "accepted bearer tokens, comma-separated (16+ characters each; `ingest token` prints a new one)")
 	tokensFile := fs.String("tokens-file", "TENSION_TOKENS_FILE", "", "file of accepted bearer tokens, one per line, # comments")
 	maxBody := fs.Int("max-body", "INGEST_MAX_BODY", 8<<20, "largest request body in bytes (413 above)")
 	maxBatch := fs.Int("max-batch", "INGEST_MAX_BATCH", 5000, "most articles in one request (413 above)")
 	maxMsg := fs.Int("max-message-bytes", "INGEST_MAX_MESSAGE_BYTES", 1_000_000,
 		"largest encoded article published to Kafka, and the writer's batch size in bytes; keep it under the broker's message.max.bytes")
+	maxInFlight := fs.Int("max-inflight", "INGEST_MAX_INFLIGHT", 16, "most requests served at once (503 with Retry-After above); bounds the memory bodies take")
 	publishTimeout := fs.Duration("publish-timeout", "INGEST_PUBLISH_TIMEOUT", 10*time.Second, "how long a request waits for Kafka to acknowledge (503 after)")
 	readyInterval := fs.Duration("ready-interval", "INGEST_READY_INTERVAL", 5*time.Second, "how often /readyz re-checks Kafka")
 	grace := fs.Duration("shutdown-grace", "INGEST_SHUTDOWN_GRACE", 20*time.Second, "how long shutdown waits for in-flight requests")
@@ -70,18 +74,19 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		MaxBody:         int64(*maxBody),
 		MaxBatch:        *maxBatch,
 		MaxMessageBytes: *maxMsg,
+		MaxInFlight:     *maxInFlight,
+		AdminAddr:       adminFlags.Addr(),
 		PublishTimeout:  *publishTimeout,
 		ReadyInterval:   *readyInterval,
 		ShutdownGrace:   *grace,
 		LogLevel:        *logLevel,
 	}
-	c.Tokens = splitTokens(*tokens)
-	if *tokensFile != "" {
-		fromFile, err := ReadTokensFile(*tokensFile)
-		if err != nil {
-			return c, err
-		}
-		c.Tokens = append(c.Tokens, fromFile...)
+	var err error
+	if c.Tokens, err = httpapi.LoadTokens("tokens", *tokens, *tokensFile); err != nil {
+		return c, err
+	}
+	if c.AdminTokens, err = adminFlags.Tokens(); err != nil {
+		return c, err
 	}
 	var errs []error
 	if len(c.Brokers) == 0 {
@@ -99,6 +104,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	if c.MaxBatch < 1 {
 		errs = append(errs, errors.New("-max-batch: must be positive"))
 	}
+	if c.MaxInFlight < 1 {
+		errs = append(errs, errors.New("-max-inflight: must be at least 1"))
+	}
 	if c.MaxMessageBytes < 1024 {
 		errs = append(errs, errors.New("-max-message-bytes: must be at least 1024"))
 	}
@@ -106,42 +114,4 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		errs = append(errs, errors.New("no bearer tokens: set -tokens / TENSION_TOKENS or -tokens-file / TENSION_TOKENS_FILE (or -insecure-no-auth for local experiments)"))
 	}
 	return c, errors.Join(errs...)
-}
-
-func splitTokens(s string) []string {
-	var out []string
-	for _, t := range strings.Split(s, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// ReadTokensFile reads one token per line; blank lines and lines starting
-// with # are ignored, surrounding spaces trimmed. A token with inner
-// whitespace is an error with the line number (it could never match a
-// Bearer header).
-func ReadTokensFile(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("tokens file: %w", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if strings.ContainsAny(line, " \t") {
-			return nil, fmt.Errorf("tokens file %s:%d: a token must not contain spaces", path, n)
-		}
-		out = append(out, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("tokens file %s: %w", path, err)
-	}
-	return out, nil
 }

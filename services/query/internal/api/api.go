@@ -7,8 +7,8 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/tension"
 
 	"github.com/tension-dev/tension/services/query/internal/store"
@@ -52,6 +54,11 @@ type Config struct {
 	// need "Authorization: Bearer <token>". main requires them when the
 	// service listens beyond loopback. Default: none (open).
 	Tokens []string
+	// Unavailable, when set, returns a channel that is closed while
+	// ClickHouse is seen stalled or down (main: the readiness check). A
+	// /v1 request then fails with 503 at once, and one in flight is
+	// cancelled, instead of waiting out QueryTimeout.
+	Unavailable func() <-chan struct{}
 }
 
 // API is the http.Handler of the query service.
@@ -63,8 +70,9 @@ type API struct {
 	now     func() time.Time
 	metrics *metrics
 	mux     *http.ServeMux
-	tokens  [][sha256.Size]byte
+	tokens  *httpapi.Tokens
 	routes  []string
+	down    func() <-chan struct{}
 
 	draining atomic.Bool
 	readyTTL time.Duration
@@ -95,11 +103,7 @@ func New(s Store, cfg Config) *API {
 	}
 	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, timeout: cfg.QueryTimeout, now: cfg.Now,
 		metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(), readyTTL: cfg.ReadyTTL}
-	for _, t := range cfg.Tokens {
-		if t != "" {
-			a.tokens = append(a.tokens, sha256.Sum256([]byte(t)))
-		}
-	}
+	a.tokens, a.down = httpapi.NewTokens(cfg.Tokens), cfg.Unavailable
 	a.route("/v1/index", a.index)
 	a.route("/v1/drivers", a.drivers)
 	a.route("/v1/entities/top", a.entitiesTop)
@@ -133,29 +137,11 @@ func needsToken(pattern string) bool {
 	return strings.HasPrefix(pattern, "/v1/") || pattern == "/metrics"
 }
 
-// authorized checks the bearer token in constant time against every
-// configured token (hashed, so lengths leak nothing either).
+// authorized checks the bearer token (httpapi: one token rule and one
+// constant-time check for every service).
 func (a *API) authorized(r *http.Request) error {
-	if len(a.tokens) == 0 {
-		return nil
-	}
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if h == "" {
-		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
-			Message: "a read token is required: send Authorization: Bearer <token>"}
-	}
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthorized,
-			Message: "Authorization: want the Bearer scheme"}
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-	match := 0
-	for i := range a.tokens {
-		match |= subtle.ConstantTimeCompare(sum[:], a.tokens[i][:])
-	}
-	if match != 1 {
-		return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: "the read token is not valid"}
+	if e := a.tokens.Check(r); e != nil {
+		return &Error{Status: e.Status, Code: e.Code, Message: e.Message}
 	}
 	return nil
 }
@@ -174,6 +160,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 func (a *API) route(pattern string, h handlerFunc) {
 	a.routes = append(a.routes, pattern)
 	auth := needsToken(pattern)
+	readsStore := strings.HasPrefix(pattern, "/v1/")
 	a.mux.Handle(pattern, a.metrics.instrument(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -192,10 +179,43 @@ func (a *API) route(pattern string, h handlerFunc) {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), a.timeout)
 		defer cancel()
+		if readsStore && a.down != nil {
+			var stop func()
+			if ctx, stop = a.watchStore(ctx); stop == nil {
+				writeError(w, r, a.log, fmt.Errorf("%w: the readiness check fails", chstore.ErrUnavailable))
+				return
+			}
+			defer stop()
+		}
 		if err := h(w, r.WithContext(ctx)); err != nil {
+			if errors.Is(context.Cause(ctx), chstore.ErrUnavailable) {
+				err = fmt.Errorf("%w: stalled during the request: %w", chstore.ErrUnavailable, err)
+			}
 			writeError(w, r, a.log, err)
 		}
 	})))
+}
+
+// watchStore returns ctx cancelled with chstore.ErrUnavailable as soon as
+// ClickHouse is seen stalled, and the function that stops watching; a nil
+// stop means it is down already.
+func (a *API) watchStore(ctx context.Context) (context.Context, func()) {
+	down := a.down()
+	select {
+	case <-down:
+		return ctx, nil
+	default:
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-down:
+			cancel(chstore.ErrUnavailable)
+		case <-done:
+		}
+	}()
+	return ctx, func() { close(done); cancel(nil) }
 }
 
 func (a *API) index(w http.ResponseWriter, r *http.Request) error {

@@ -98,7 +98,7 @@ GROUP BY pair, v, b`
 func benchLoad(b *testing.B) driver.Conn {
 	chtest.Integration(b)
 	ctx := context.Background()
-	conn, err := chstore.Open(ctx, chstore.Config{Addr: chtest.Addr(), Database: benchDB})
+	conn, err := chstore.Open(ctx, chtest.Config(benchDB))
 	if err != nil {
 		b.Fatalf("integration: ClickHouse on %s: %v (start it with `make up`)", chtest.Addr(), err)
 	}
