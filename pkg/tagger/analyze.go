@@ -1,6 +1,8 @@
 package tagger
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -72,6 +74,10 @@ type cueCand struct {
 type doc struct {
 	lex         *lexicon
 	title, text string
+	ctx         context.Context
+	work        int64 // units of work done (spend)
+	budget      int64 // units allowed
+	err         error // why the run stopped early
 	ts          tokens
 	nTitle      int // tokens [0, nTitle) belong to the title
 	nSent       int32
@@ -182,6 +188,9 @@ func (d *doc) run() event.Tags {
 	}
 	d.nTitle = len(d.ts.toks)
 	d.ts.tokenize(d.text, 0)
+	if !d.spend(len(d.ts.toks)) {
+		return event.Tags{}
+	}
 	for i := 0; i < d.nTitle; i++ {
 		d.ts.toks[i].sent = -1
 	}
@@ -238,10 +247,16 @@ func (d *doc) run() event.Tags {
 	}
 	d.wid = growI32(d.wid, n)
 	lex.wm.scan(toks, norm, d.wid, emit)
+	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
+		return event.Tags{}
+	}
 
 	d.resolveEntities()
 	d.recogniseNames()
 	d.indexPersons()
+	if !d.spend(2*n + 4*len(d.ments)) {
+		return event.Tags{}
+	}
 	// function words inside names ("United States", "Theresa May") are not function words
 	for i, mi := range d.mentAt {
 		if mi >= 0 && d.ments[mi].kind != mIgnore {
@@ -251,7 +266,30 @@ func (d *doc) run() event.Tags {
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.stance(a, b)
+	if !d.spend(len(d.ments) + 4*len(cues)) {
+		return event.Tags{}
+	}
 	return d.output(sal, a, b, cues)
+}
+
+// spend counts units of work and tells whether the run may go on: the
+// budget is not exceeded and the context is not done.
+func (d *doc) spend(units int) bool {
+	if d.err != nil {
+		return false
+	}
+	d.work += int64(units)
+	if d.work > d.budget {
+		d.err = fmt.Errorf("%w (%d units for %d bytes of text)", ErrWorkBudget, d.work, len(d.title)+len(d.text))
+		return false
+	}
+	if d.ctx != nil {
+		if err := d.ctx.Err(); err != nil {
+			d.err = fmt.Errorf("tagger: %w", err)
+			return false
+		}
+	}
+	return true
 }
 
 func grow32(s []uint32, n int) []uint32 {

@@ -216,8 +216,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	// verify the parts after gaps, then keep the leftmost-longest cues
 	type vc = cueCand
 	found := d.found[:0]
+	work := 0
 	for _, c := range d.cues {
 		cd := &lex.cues[c.cue]
+		work += 1 + 4*len(cd.rest)
 		end := int(c.t1)
 		ok := true
 		for si := range cd.rest {
@@ -233,6 +235,9 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 	}
 	d.found = found
+	if !d.spend(work + len(found)) {
+		return nil
+	}
 	slices.SortFunc(found, func(a, b vc) int {
 		if a.t0 != b.t0 {
 			return int(a.t0 - b.t0)
@@ -250,7 +255,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	s0c, s1c := 0, 0
 	sentFor, sentAnon, firstIf := -1, false, 0
 	nSent := d.nSent
-	for _, f := range found {
+	for fi, f := range found {
+		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
+			break
+		}
 		if f.t0 < end {
 			continue
 		}
@@ -259,6 +267,9 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			continue
 		}
 		end = f.t1
+		if d.work += 24; d.work > d.budget && !d.spend(0) {
+			break
+		}
 		if bound == nil {
 			bound, hypoAt = d.clauseIndex()
 		}
@@ -318,6 +329,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// per sentence: unnamed sources anywhere, the first "if"
 			// and the reporting verbs and quotes for source
 			sentFor, sentAnon, firstIf = s0, false, s1
+			d.work += int64(s1 - s0)
 			d.rep, d.quo = d.rep[:0], d.quo[:0]
 			d.repDone, d.srcCountry = false, "?"
 			d.curQ, d.curV0, d.curV1 = 0, 0, 0
@@ -358,6 +370,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		if s0 != refsFor {
 			refs = d.stateRefs(s0, s1, refs)
 			d.indexRefs(refs)
+			d.work += int64(s1-s0) + 4*int64(len(refs))
 			refsFor = s0
 		}
 		actor, target := d.actorTarget(refs, c0, c1, s1)
@@ -672,6 +685,7 @@ type repVerb struct {
 // (d.repNext, d.repPrev), so that source costs a binary search per cue.
 func (d *doc) sentenceSpeakers(s0, s1 int) {
 	d.repDone = true
+	d.work += 32 * int64(len(d.rep))
 	n := len(d.rep)
 	d.repNext = growI32(d.repNext, n+1)
 	d.repPrev = growI32(d.repPrev, n)
