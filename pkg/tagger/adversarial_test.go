@@ -184,7 +184,7 @@ var advGens = []advGen{
 		return fill(n, func(sb *strings.Builder) {
 			w := lex.patterns[r.Intn(len(lex.patterns))]
 			if r.Intn(2) == 0 {
-				w = strings.Title(w) //nolint:staticcheck // ASCII test text
+				w = title(w)
 			}
 			sb.WriteString(w)
 			sb.WriteByte(' ')
