@@ -42,6 +42,7 @@ test: test-unit test-integration ## unit tests, then integration tests against r
 .PHONY: test-unit
 test-unit: fmt-check vet ## gofmt, go vet and unit tests with the race detector
 	@for m in $(MODULES); do echo "== unit $$m"; (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+	@echo "== unit pkg/tagger timing and memory (without -race, which distorts them)"; cd pkg && $(GO) test -count=1 -run '^TestLinear' ./tagger
 
 .PHONY: test-integration
 test-integration: build ## integration tests (TENSION_INTEGRATION=1) against the local platform; starts it if needed and stops what it started

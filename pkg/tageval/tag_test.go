@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -65,5 +68,54 @@ func TestSpearman(t *testing.T) {
 	}
 	if got := Spearman([]float64{0, 0, 1}, []float64{0, 1, 1}); got <= 0 {
 		t.Errorf("ties = %v", got)
+	}
+}
+
+// TestRunTagStopsWhenCanceled: a canceled context ends RunTag promptly even
+// while it waits for input that never comes, after writing the lines done.
+func TestRunTagStopsWhenCanceled(t *testing.T) {
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- RunTag(ctx, tg, pr, &out) }()
+	if _, err := pw.Write([]byte(`{"id":"a","text":"Washington raised tariffs on Chinese goods."}` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("RunTag = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunTag did not return after its context was canceled")
+	}
+	if s := out.String(); s != "" && !strings.Contains(s, `"id":"a"`) {
+		t.Errorf("output = %q", s)
+	}
+}
+
+// TestRunTagOverBudget: an article over the tagger's work budget gets an
+// error line naming the budget, and the next one is tagged.
+func TestRunTagOverBudget(t *testing.T) {
+	tg, err := tagger.NewWithOptions(tagger.Options{WorkPerByte: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("Washington raised tariffs on Chinese goods and Beijing vowed to retaliate. ", 2000)
+	in := `{"id":"big","text":"` + long + `"}` + "\n" + `{"id":"small","text":"Washington raised tariffs on Chinese goods."}` + "\n"
+	var out bytes.Buffer
+	if err := RunTag(context.Background(), tg, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"id":"big","error":"tagger: article exceeds the work budget`) || !strings.Contains(lines[1], `"dyads"`) {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

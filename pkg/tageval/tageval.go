@@ -5,6 +5,7 @@ package tageval
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,44 +44,91 @@ type tagErr struct {
 
 // RunTag reads one JSON article per line from in and writes one JSON line per
 // input line to out, in order: the tags, or {"id":..,"error":".."} for a line
-// that is not a valid article. It stops early only when ctx is done or out
+// that is not a valid article or that the tagger refuses (over its work
+// budget). It stops early only when ctx is done (promptly, even while a read
+// blocks or an article is being tagged; the lines done are written) or out
 // fails; a read error is returned after the lines before it were written.
 func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) error {
-	r := bufio.NewReaderSize(in, 1<<20)
 	w := bufio.NewWriterSize(out, 1<<16)
 	defer w.Flush()
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
+	lines := make(chan inLine)
+	done := make(chan struct{})
+	defer close(done)
+	go readLines(in, lines, done)
 	for {
+		var l inLine
+		select {
+		case l = <-lines:
+		default:
+			// no line ready: let a reader of out see the lines done so far
+			if err := w.Flush(); err != nil {
+				return fmt.Errorf("tag: write: %w", err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("tag: %w", ctx.Err())
+			case l = <-lines:
+			}
+		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return fmt.Errorf("tag: %w", err)
 		}
-		line, tooLong, err := readLine(r)
-		if len(line) == 0 && !tooLong && errors.Is(err, io.EOF) {
-			return nil
+		if l.err != nil && !errors.Is(l.err, io.EOF) {
+			return fmt.Errorf("tag: read: %w", l.err)
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("tag: read: %w", err)
+		if len(l.line) == 0 && !l.tooLong && l.err != nil {
+			return nil // EOF after the last line
 		}
 		var v any
 		switch {
-		case tooLong:
+		case l.tooLong:
 			v = tagErr{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)}
-		case len(strings.TrimSpace(string(line))) == 0:
+		case len(bytes.TrimSpace(l.line)) == 0:
 			v = tagErr{Error: "empty line"}
 		default:
-			v = tagOne(t, line)
+			var err error
+			if v, err = tagOne(ctx, t, l.line); err != nil {
+				return fmt.Errorf("tag: %w", err)
+			}
 		}
 		if e := enc.Encode(v); e != nil {
 			return fmt.Errorf("tag: write: %w", e)
 		}
-		if errors.Is(err, io.EOF) {
-			return nil
+		if l.err != nil {
+			return nil // EOF right after this line
 		}
 	}
 }
 
-func tagOne(t *tagger.Tagger, line []byte) any {
+// inLine is one input line (or the read error that ended the input).
+type inLine struct {
+	line    []byte
+	tooLong bool
+	err     error
+}
+
+// readLines sends the lines of in to lines until the input ends or done is
+// closed; a read blocked in in does not hold up RunTag's return.
+func readLines(in io.Reader, lines chan<- inLine, done <-chan struct{}) {
+	r := bufio.NewReaderSize(in, 1<<20)
+	for {
+		line, tooLong, err := readLine(r)
+		select {
+		case lines <- inLine{line: line, tooLong: tooLong, err: err}:
+		case <-done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// tagOne tags one input line: the tags, or an error line for a bad article
+// or one over the tagger's work budget. The error is ctx's, when it is done.
+func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (any, error) {
 	var a tagIn
 	if err := json.Unmarshal(line, &a); err != nil {
 		// try to echo the id of a line that is JSON but of the wrong shape
@@ -88,15 +136,22 @@ func tagOne(t *tagger.Tagger, line []byte) any {
 			ID json.RawMessage `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return tagErr{ID: probe.ID, Error: "invalid JSON article: " + err.Error()}
+		return tagErr{ID: probe.ID, Error: "invalid JSON article: " + err.Error()}, nil
 	}
 	if a.Text == nil {
-		return tagErr{ID: a.ID, Error: `missing required field "text"`}
+		return tagErr{ID: a.ID, Error: `missing required field "text"`}, nil
 	}
 	if strings.TrimSpace(*a.Text) == "" {
-		return tagErr{ID: a.ID, Error: `field "text" is empty`}
+		return tagErr{ID: a.ID, Error: `field "text" is empty`}, nil
 	}
-	return tagOut{ID: a.ID, ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: t.Tag(a.Title, *a.Text)}
+	tags, err := t.TagContext(ctx, a.Title, *a.Text)
+	switch {
+	case errors.Is(err, tagger.ErrWorkBudget):
+		return tagErr{ID: a.ID, Error: err.Error()}, nil
+	case err != nil:
+		return nil, err
+	}
+	return tagOut{ID: a.ID, ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: tags}, nil
 }
 
 // readLine reads one line of any length up to MaxLine; longer lines are

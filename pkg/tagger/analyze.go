@@ -1,6 +1,8 @@
 package tagger
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -72,6 +74,10 @@ type cueCand struct {
 type doc struct {
 	lex         *lexicon
 	title, text string
+	ctx         context.Context
+	work        int64 // units of work done (spend)
+	budget      int64 // units allowed
+	err         error // why the run stopped early
 	ts          tokens
 	nTitle      int // tokens [0, nTitle) belong to the title
 	nSent       int32
@@ -85,13 +91,32 @@ type doc struct {
 	scored      []scoredCue
 	refs        []ref
 	sal         []countrySal
-	pairs       [][3]string
 	aggs        []agg
 	cueAgg      []int32
+	pairIdx     map[string]int32 // output: pair name -> index in aggs
+	pairFirst   []int32          // output: pair id -> first position in byPair (counting sort)
+	pairFill    []int32
+	byPair      []int32 // output: cue indices grouped by pair id
+	named       []int32 // output: per country index, strong cues naming it
+	kept        []int32 // output: the kept countries' indices
+	keepSet     []bool  // output: per country index, kept
+	salSlot     []int32 // salience: per country index, 1 + its entry in the list (0: none)
 	entOrder    [][2]int32
 	rep         []repVerb // stance: the current sentence's reporting verbs
+	repDone     bool      // their speakers are known
+	repNext     []int32   // stance: per verb, the first verb at or after it with a speaker
+	repPrev     []int32   // stance: per verb, the last verb at or before it with a speaker
 	quo         []int32   // stance: the current sentence's quotes
+	srcCountry  string    // stance: the sentence's government speaker's country ("?": not looked up)
+	curQ        int       // stance cursors: quotes, verbs before the current cue's start and end
+	curV0       int
+	curV1       int
+	ri          refIndex // stance: the current sentence's refs, indexed
+	bound       []int32  // stance: per token, the nearest clause boundary at or before it
+	hypoAt      []int32  // stance: per token, the nearest hypothetical marker at or before it
+	persons     []int32  // people mentioned, by first token
 	surnames    map[string]int32
+	orgPrefix   map[string]int32 // word prefixes of the names of organisations found by their shape -> mention
 	ments       []mention
 	topicCount  []int
 	topicLead   []bool
@@ -106,9 +131,7 @@ func (d *doc) reset(title, text string) {
 	d.cands = d.cands[:0]
 	d.cues = d.cues[:0]
 	d.ments = d.ments[:0]
-	if len(d.pairs) > 64 {
-		d.pairs = d.pairs[:0] // interned pair names are kept across articles
-	}
+	clear(d.orgPrefix)
 	d.trade = 0
 	d.sport = 0
 	if cap(d.topicCount) < len(d.lex.topicName) {
@@ -165,6 +188,9 @@ func (d *doc) run() event.Tags {
 	}
 	d.nTitle = len(d.ts.toks)
 	d.ts.tokenize(d.text, 0)
+	if !d.spend(len(d.ts.toks)) {
+		return event.Tags{}
+	}
 	for i := 0; i < d.nTitle; i++ {
 		d.ts.toks[i].sent = -1
 	}
@@ -221,9 +247,16 @@ func (d *doc) run() event.Tags {
 	}
 	d.wid = growI32(d.wid, n)
 	lex.wm.scan(toks, norm, d.wid, emit)
+	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
+		return event.Tags{}
+	}
 
 	d.resolveEntities()
 	d.recogniseNames()
+	d.indexPersons()
+	if !d.spend(2*n + 4*len(d.ments)) {
+		return event.Tags{}
+	}
 	// function words inside names ("United States", "Theresa May") are not function words
 	for i, mi := range d.mentAt {
 		if mi >= 0 && d.ments[mi].kind != mIgnore {
@@ -233,7 +266,30 @@ func (d *doc) run() event.Tags {
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.stance(a, b)
+	if !d.spend(len(d.ments) + 4*len(cues)) {
+		return event.Tags{}
+	}
 	return d.output(sal, a, b, cues)
+}
+
+// spend counts units of work and tells whether the run may go on: the
+// budget is not exceeded and the context is not done.
+func (d *doc) spend(units int) bool {
+	if d.err != nil {
+		return false
+	}
+	d.work += int64(units)
+	if d.work > d.budget {
+		d.err = fmt.Errorf("%w (%d units for %d bytes of text)", ErrWorkBudget, d.work, len(d.title)+len(d.text))
+		return false
+	}
+	if d.ctx != nil {
+		if err := d.ctx.Err(); err != nil {
+			d.err = fmt.Errorf("tagger: %w", err)
+			return false
+		}
+	}
+	return true
 }
 
 func grow32(s []uint32, n int) []uint32 {
@@ -426,6 +482,25 @@ func (l *lexicon) country(code string) *countryDef {
 	return nil
 }
 
+// countryIndex is the index of a country code in l.countries, or -1.
+func (l *lexicon) countryIndex(code string) int {
+	if len(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' {
+		return -1
+	}
+	return int(l.byCode[int(code[0]-'A')*26+int(code[1]-'A')]) - 1
+}
+
+// pairName is the name of the pair of states a and b, codes in order
+// ("CN-US"), from l.pairNames.
+func (l *lexicon) pairName(a, b string) string {
+	i, j := l.countryIndex(a), l.countryIndex(b)
+	if i < 0 || j < 0 {
+		return pairOf(a, b)
+	}
+	k := (i*len(l.countries) + j) * 5
+	return l.pairNames[k : k+5]
+}
+
 func (l *lexicon) isAmb(code string) bool {
 	if c := l.country(code); c != nil {
 		return c.amb
@@ -448,6 +523,9 @@ func (d *doc) addMention(m mention) {
 	d.ments = append(d.ments, m)
 	for i := m.t0; i < m.t1; i++ {
 		d.mentAt[i] = idx
+	}
+	if m.kind == mNER && m.typ == "ORG" {
+		d.noteOrg(idx)
 	}
 }
 

@@ -102,6 +102,7 @@ type lexicon struct {
 	cues      []cueDef
 	govCanon  map[string]string // country -> canonical of its government entity
 	byCode    [26 * 26]int16    // code "AB" -> 1 + index in countries (0: none)
+	pairNames string            // the names of all pairs of countries, 5 bytes each, by index (pairName)
 }
 
 // Flags of words (by word id) for the small sets the rules test.
@@ -276,6 +277,15 @@ func loadLexicon() (*lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	var pb strings.Builder
+	pb.Grow(5 * len(lex.countries) * len(lex.countries))
+	for _, a := range lex.countries {
+		for _, b := range lex.countries {
+			pb.WriteString(pairOf(a.code, b.code))
+		}
+	}
+	lex.pairNames = pb.String()
 
 	// gazetteer
 	err = eachLine("gazetteer.tsv", func(f []string) error {

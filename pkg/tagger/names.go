@@ -156,16 +156,36 @@ func (d *doc) surface(a, b int) string {
 }
 
 // orgCanon links a short form ("Pictet Wealth") to an organisation already
-// named in full ("Pictet Wealth Management").
+// named in full ("Pictet Wealth Management"): the first one found whose name
+// starts with the short form's words (d.orgPrefix).
 func (d *doc) orgCanon(a, b int) string {
 	s := d.surface(a, b)
-	for i := range d.ments {
-		m := &d.ments[i]
-		if m.typ == "ORG" && m.kind == mNER && strings.HasPrefix(m.canonical, s+" ") {
-			return m.canonical
-		}
+	if mi, ok := d.orgPrefix[s]; ok {
+		return d.ments[mi].canonical
 	}
 	return s
+}
+
+// maxOrgPrefixWords bounds the short forms orgCanon links (and the keys an
+// organisation's name adds to d.orgPrefix).
+const maxOrgPrefixWords = 8
+
+// noteOrg indexes the word prefixes of the name of a found organisation
+// (mention idx) for orgCanon; an earlier organisation keeps a prefix.
+func (d *doc) noteOrg(idx int32) {
+	if d.orgPrefix == nil {
+		d.orgPrefix = map[string]int32{}
+	}
+	c := d.ments[idx].canonical
+	words := 0
+	for i := 0; i < len(c) && words < maxOrgPrefixWords; i++ {
+		if c[i] == ' ' {
+			words++
+			if _, ok := d.orgPrefix[c[:i]]; !ok {
+				d.orgPrefix[c[:i]] = idx
+			}
+		}
+	}
 }
 
 // affiliation: the run at a follows "at/of/with/from" after a person or role.

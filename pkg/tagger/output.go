@@ -66,24 +66,30 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	// countries: states that act or are acted upon: named at least twice and
 	// not far less than the main ones, or named in the title
 	// states named as actor or target of strong, current cues in their own sentence
-	namedCount := func(code string) int {
-		n := 0
-		for i := range cues {
-			c := &cues[i]
-			if !c.noact && c.base >= 3 && c.Weight > 0 && (c.explicit[0] == code || c.explicit[1] == code) {
-				n++
+	lex := d.lex
+	var named []int32 // per country index, counted on first use
+	namedCount := func(code string) int32 {
+		if named == nil {
+			named = growI32(d.named, len(lex.countries))
+			clear(named)
+			d.named = named
+			for i := range cues {
+				c := &cues[i]
+				if !c.noact && c.base >= 3 && c.Weight > 0 {
+					for _, e := range c.explicit {
+						if k := lex.countryIndex(e); k >= 0 {
+							named[k]++
+						}
+					}
+				}
 			}
 		}
-		return n
-	}
-	keep := func(code string) bool {
-		for _, c := range tags.Countries {
-			if c == code {
-				return true
-			}
+		if k := lex.countryIndex(code); k >= 0 {
+			return named[k]
 		}
-		return false
+		return 0
 	}
+	kept := d.kept[:0]
 	top := 0.0
 	if len(sal) > 0 {
 		top = sal[0].score
@@ -96,12 +102,33 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if 0.2*top > min {
 			min = 0.2 * top
 		}
-		if d.lex.isAmb(s.code) {
+		if lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (s.score >= 1 && !d.lex.isAmb(s.code) && namedCount(s.code) >= 1) {
+		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && namedCount(s.code) >= 1) {
 			tags.Countries = append(tags.Countries, s.code)
+			if k := lex.countryIndex(s.code); k >= 0 {
+				kept = append(kept, int32(k))
+			}
 		}
+	}
+	d.kept = kept
+	keepSet := d.keepSet
+	if len(keepSet) < len(lex.countries) {
+		keepSet = make([]bool, len(lex.countries))
+		d.keepSet = keepSet
+	}
+	for _, k := range kept {
+		keepSet[k] = true
+	}
+	defer func() {
+		for _, k := range kept {
+			keepSet[k] = false
+		}
+	}()
+	keep := func(code string) bool {
+		k := lex.countryIndex(code)
+		return k >= 0 && keepSet[k]
 	}
 	sort.Strings(tags.Countries)
 
@@ -114,12 +141,15 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 
 	// dyads
 	pairs := d.aggs[:0]
+	if d.pairIdx == nil {
+		d.pairIdx = map[string]int32{}
+	}
+	clear(d.pairIdx)
 	find := func(p string) int {
-		for i := range pairs {
-			if pairs[i].pair == p {
-				return i
-			}
+		if k, ok := d.pairIdx[p]; ok {
+			return int(k)
 		}
+		d.pairIdx[p] = int32(len(pairs))
 		pairs = append(pairs, agg{pair: p, id: int32(len(pairs))})
 		return len(pairs) - 1
 	}
@@ -148,6 +178,27 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		mainP = d.pairOf(ma, mb)
 		find(mainP)
 	}
+	// the cues of each pair, in order: offsets by pair id (counting sort)
+	first := growI32(d.pairFirst, len(pairs)+1)
+	clear(first)
+	for _, id := range cueAgg {
+		if id >= 0 {
+			first[id+1]++
+		}
+	}
+	for i := 1; i < len(first); i++ {
+		first[i] += first[i-1]
+	}
+	byPair := growI32(d.byPair, int(first[len(pairs)]))
+	fill := growI32(d.pairFill, len(pairs))
+	copy(fill, first[:len(pairs)])
+	for i, id := range cueAgg {
+		if id >= 0 {
+			byPair[fill[id]] = int32(i)
+			fill[id]++
+		}
+	}
+	d.pairFirst, d.byPair, d.pairFill = first, byPair, fill
 	slices.SortFunc(pairs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
 	d.aggs, d.cueAgg = pairs, cueAgg
 	nDyad, nCue := 0, 0
@@ -165,10 +216,8 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			continue
 		}
 		dy := event.Dyad{Pair: g.pair, Tension: squash(g.sum), Cues: cueBuf[len(cueBuf) : len(cueBuf) : len(cueBuf)+g.n]}
-		for i := range cues {
-			if cueAgg[i] == g.id {
-				dy.Cues = append(dy.Cues, cues[i].Cue)
-			}
+		for _, i := range byPair[first[g.id]:first[g.id+1]] {
+			dy.Cues = append(dy.Cues, cues[i].Cue)
 		}
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
 		dy.Direction = direction(dy.Tension, g.esc, g.de)

@@ -19,7 +19,19 @@ type countrySal struct {
 // officials; not datelines or capitals used as places.
 func (d *doc) salience() []countrySal {
 	out := d.sal[:0]
+	lex := d.lex
+	if len(d.salSlot) < len(lex.countries) {
+		d.salSlot = make([]int32, len(lex.countries))
+	}
+	slot := d.salSlot // country index -> 1 + entry in out; zero again below
 	defer func() { d.sal = out }()
+	// entry is the position of code in out, or -1
+	entry := func(code string) int {
+		if k := lex.countryIndex(code); k >= 0 {
+			return int(slot[k]) - 1
+		}
+		return -1
+	}
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.country == "" || m.place {
@@ -39,16 +51,15 @@ func (d *doc) salience() []countrySal {
 		if d.ts.toks[m.t0].sent <= 1 {
 			w *= 1.5
 		}
-		k := -1
-		for j := range out {
-			if out[j].code == m.country {
-				k = j
-				break
-			}
-		}
+		k := entry(m.country)
 		if k < 0 {
+			ci := lex.countryIndex(m.country)
+			if ci < 0 {
+				continue // every mention's country is in the lexicon
+			}
 			out = append(out, countrySal{code: m.country, first: m.t0})
 			k = len(out) - 1
+			slot[ci] = int32(len(out))
 		}
 		out[k].score += w
 		if d.ts.toks[m.t0].is(fTitle) {
@@ -63,10 +74,8 @@ func (d *doc) salience() []countrySal {
 		}
 		if j-i >= 2 {
 			for k := i; k <= j; k++ {
-				for o := range out {
-					if out[o].code == d.ments[k].country {
-						out[o].score++
-					}
+				if o := entry(d.ments[k].country); o >= 0 {
+					out[o].score++
 				}
 			}
 		}
@@ -76,12 +85,13 @@ func (d *doc) salience() []countrySal {
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
-			for o := range out {
-				if out[o].code == m.country {
-					out[o].score += 0.5
-				}
+			if o := entry(m.country); o >= 0 {
+				out[o].score += 0.5
 			}
 		}
+	}
+	for _, s := range out {
+		slot[lex.countryIndex(s.code)] = 0
 	}
 	// in a sports report, countries are teams
 	if d.sport >= 4 && d.sport > 2*d.trade {
@@ -168,6 +178,36 @@ type scoredCue struct {
 	base     float64
 }
 
+// clauseIndex returns, per token, the nearest clause boundary at or before it
+// and the nearest hypothetical marker at or before it (-1: none), so that
+// finding a cue's clause and its modifiers costs a bounded look-back.
+// Boundaries: , ; : - ( quotes, and clause words other than "and", "as",
+// "who".
+func (d *doc) clauseIndex() (bound, hypoAt []int32) {
+	toks := d.ts.toks
+	d.bound = growI32(d.bound, len(toks))
+	d.hypoAt = growI32(d.hypoAt, len(toks))
+	bound, hypoAt = d.bound, d.hypoAt
+	b, h := int32(-1), int32(-1)
+	for p := range toks {
+		switch toks[p].punct {
+		case ',', ';', ':', '-', '(', '"':
+			b = int32(p)
+		case 0:
+			if w := d.wmask[p]; w&(wCLAUSE|wHYPO) != 0 {
+				if w&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who") {
+					b = int32(p)
+				}
+				if w&wHYPO != 0 {
+					h = int32(p)
+				}
+			}
+		}
+		bound[p], hypoAt[p] = b, h
+	}
+	return bound, hypoAt
+}
+
 // stance finds the cues, their modifiers and attribution.
 func (d *doc) stance(ma, mb string) []scoredCue {
 	lex := d.lex
@@ -176,8 +216,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	// verify the parts after gaps, then keep the leftmost-longest cues
 	type vc = cueCand
 	found := d.found[:0]
+	work := 0
 	for _, c := range d.cues {
 		cd := &lex.cues[c.cue]
+		work += 1 + 4*len(cd.rest)
 		end := int(c.t1)
 		ok := true
 		for si := range cd.rest {
@@ -193,6 +235,9 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 	}
 	d.found = found
+	if !d.spend(work + len(found)) {
+		return nil
+	}
 	slices.SortFunc(found, func(a, b vc) int {
 		if a.t0 != b.t0 {
 			return int(a.t0 - b.t0)
@@ -202,6 +247,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
 	})
+	var bound, hypoAt []int32 // clauseIndex, once a cue is kept
 	out := d.scored[:0]
 	end := int32(-1)
 	refs := d.refs[:0]
@@ -209,7 +255,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	s0c, s1c := 0, 0
 	sentFor, sentAnon, firstIf := -1, false, 0
 	nSent := d.nSent
-	for _, f := range found {
+	for fi, f := range found {
+		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
+			break
+		}
 		if f.t0 < end {
 			continue
 		}
@@ -218,6 +267,12 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			continue
 		}
 		end = f.t1
+		if d.work += 24; d.work > d.budget && !d.spend(0) {
+			break
+		}
+		if bound == nil {
+			bound, hypoAt = d.clauseIndex()
+		}
 		cd := &lex.cues[f.cue]
 		c0, c1 := int(f.t0), int(f.t1)
 		if c0 < s0c || c0 >= s1c {
@@ -227,21 +282,25 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 		s0, s1 := s0c, s1c
 		sent := toks[c0].sent
-		// clause start for negation and modifiers
+		// clause start for negation and modifiers: after the nearest
+		// boundary before the cue in its sentence (a quote right before
+		// the cue opens it and is no boundary)
 		cl := c0
-		for cl > s0 {
-			p := &toks[cl-1]
-			if p.punct == ',' || p.punct == ';' || p.punct == ':' || p.punct == '-' || p.punct == '(' || (p.punct == '"' && cl-1 != c0-1) {
-				break
+		if c0 > s0 {
+			p := c0 - 1
+			if toks[p].punct == '"' {
+				p--
 			}
-			if d.has(cl-1, wCLAUSE) && !d.normIs(cl-1, "and") && !d.normIs(cl-1, "as") && !d.normIs(cl-1, "who") {
-				break
+			b := -1
+			if p >= 0 {
+				b = int(bound[p])
 			}
-			cl--
+			cl = max(b+1, s0)
 		}
 		negs, void := 0, false
 		hedged, future, hypo, background := false, false, false, false
-		for k := cl; k < c0; k++ {
+		// the modifiers act within 8 tokens, hypotheticals anywhere in the clause
+		for k := max(cl, c0-8); k < c0; k++ {
 			w := d.wmask[k]
 			if w == 0 {
 				continue
@@ -250,27 +309,30 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			if w&wNEG != 0 && dist <= 6 {
 				negs++
 			}
-			if w&wNEGVOID != 0 && dist <= 8 {
+			if w&wNEGVOID != 0 {
 				void = true
 			}
-			if w&(wHEDGE|wREPORTLOW) != 0 && dist <= 8 {
+			if w&(wHEDGE|wREPORTLOW) != 0 {
 				hedged = true
 			}
 			if w&wFUTURE != 0 && dist <= 5 {
 				future = true
 			}
-			if w&wHYPO != 0 {
-				hypo = true
-			}
 			if w&wBACKGROUND != 0 && dist <= 6 {
 				background = true
 			}
+		}
+		if c0 > cl && int(hypoAt[c0-1]) >= cl {
+			hypo = true
 		}
 		if s0 != sentFor {
 			// per sentence: unnamed sources anywhere, the first "if"
 			// and the reporting verbs and quotes for source
 			sentFor, sentAnon, firstIf = s0, false, s1
+			d.work += int64(s1 - s0)
 			d.rep, d.quo = d.rep[:0], d.quo[:0]
+			d.repDone, d.srcCountry = false, "?"
+			d.curQ, d.curV0, d.curV1 = 0, 0, 0
 			for k := s0; k < s1; k++ {
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
@@ -307,11 +369,16 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		// actor and target
 		if s0 != refsFor {
 			refs = d.stateRefs(s0, s1, refs)
+			d.indexRefs(refs)
+			d.work += int64(s1-s0) + 4*int64(len(refs))
 			refsFor = s0
 		}
 		actor, target := d.actorTarget(refs, c0, c1, s1)
 		if actor == "" && (stype == "GOV") {
-			actor = d.sourceCountry(c0, s0, s1)
+			if d.srcCountry == "?" {
+				d.srcCountry = d.sourceCountry(s0, s1)
+			}
+			actor = d.srcCountry
 		}
 		named := actor != "" || target != ""
 		if actor == target {
@@ -388,16 +455,10 @@ func round2(x float64) float64 {
 	return float64(int64(x*100+0.5)) / 100
 }
 
-// pairOf interns pair names per document (few pairs, many cues).
+// pairOf names the pair of two states ("CN-US") without allocating: the
+// lexicon holds every pair's name.
 func (d *doc) pairOf(a, b string) string {
-	for _, p := range d.pairs {
-		if p[0] == a && p[1] == b {
-			return p[2]
-		}
-	}
-	s := pairOf(a, b)
-	d.pairs = append(d.pairs, [3]string{a, b, s})
-	return s
+	return d.lex.pairName(a, b)
 }
 
 func pairOf(a, b string) string {
@@ -477,61 +538,126 @@ func (d *doc) matchPositions(st int, seg *cueSeg) (int, bool) {
 	return i, true
 }
 
+// refIndex holds, for the refs of one sentence (sorted by token), the
+// nearest refs of another country and the nearest refs that can act, so
+// that attribution costs a binary search per cue whatever the sentence's
+// length.
+type refIndex struct {
+	prevOther, nextOther []int32 // nearest ref before/after i of a country other than i's (-1 / len)
+	prevStrong           []int32 // nearest ref at or before i that is not weak (-1)
+	prevSubj             []int32 // nearest ref at or before i that can be a subject: not weak, not after an object preposition (-1)
+	cur0, cur1           int     // cursors: refs before the current cue's start and end
+}
+
+// indexRefs fills d.ri for refs.
+func (d *doc) indexRefs(refs []ref) {
+	n := len(refs)
+	ri := &d.ri
+	ri.prevOther = growI32(ri.prevOther, n)
+	ri.nextOther = growI32(ri.nextOther, n)
+	ri.prevStrong = growI32(ri.prevStrong, n)
+	ri.prevSubj = growI32(ri.prevSubj, n)
+	ri.cur0, ri.cur1 = 0, 0
+	strong, subj := int32(-1), int32(-1)
+	for i := range refs {
+		r := &refs[i]
+		switch {
+		case i == 0:
+			ri.prevOther[i] = -1
+		case refs[i-1].country != r.country:
+			ri.prevOther[i] = int32(i - 1)
+		default:
+			ri.prevOther[i] = ri.prevOther[i-1]
+		}
+		if !r.weak {
+			strong = int32(i)
+			if d.lex.wflag[d.wid[prevWord(d, int(r.tok))]]&wfObjPrep == 0 {
+				subj = int32(i)
+			}
+		}
+		ri.prevStrong[i], ri.prevSubj[i] = strong, subj
+	}
+	for i := n - 1; i >= 0; i-- {
+		switch {
+		case i == n-1:
+			ri.nextOther[i] = int32(n)
+		case refs[i+1].country != refs[i].country:
+			ri.nextOther[i] = int32(i + 1)
+		default:
+			ri.nextOther[i] = ri.nextOther[i+1]
+		}
+	}
+}
+
+// refsBefore is the number of refs whose token is before t (cursor *cur).
+func refsBefore(refs []ref, cur *int, t int) int {
+	i := *cur
+	for i < len(refs) && int(refs[i].tok) < t {
+		i++
+	}
+	for i > 0 && int(refs[i-1].tok) >= t {
+		i--
+	}
+	*cur = i
+	return i
+}
+
+// otherAtOrBefore is the nearest ref at or before i whose country is not c, or -1.
+func (d *doc) otherAtOrBefore(refs []ref, i int, c string) int {
+	if i < 0 || refs[i].country != c {
+		return i
+	}
+	return int(d.ri.prevOther[i])
+}
+
+// otherAtOrAfter is the nearest ref at or after i whose country is not c, or len(refs).
+func (d *doc) otherAtOrAfter(refs []ref, i int, c string) int {
+	if i >= len(refs) || refs[i].country != c {
+		return i
+	}
+	return int(d.ri.nextOther[i])
+}
+
 // actorTarget applies the attribution rules: the subject before the cue acts,
 // the object after it (or after on/against/with/to) is the target; in the
-// passive ("... by X") the agent after "by" acts.
+// passive ("... by X") the agent after "by" acts. refs must be indexed
+// (indexRefs).
 func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 	actor, target := "", ""
+	ri := &d.ri
+	before := refsBefore(refs, &ri.cur0, c0) - 1 // the last ref before the cue
+	after := refsBefore(refs, &ri.cur1, c1)      // the first ref after it
 	// passive
 	for k := c1; k < s1 && k < c1+3; k++ {
 		if d.normIs(k, "by") {
-			for _, r := range refs {
-				if int(r.tok) > k && int(r.tok) <= k+4 && !r.weak {
-					actor = r.country
-					for i := len(refs) - 1; i >= 0; i-- {
-						if int(refs[i].tok) < c0 && refs[i].country != actor {
-							target = refs[i].country
-							break
-						}
+			i := after
+			for i < len(refs) && int(refs[i].tok) <= k {
+				i++
+			}
+			for ; i < len(refs) && int(refs[i].tok) <= k+4; i++ {
+				if !refs[i].weak {
+					actor = refs[i].country
+					if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
+						target = refs[j].country
 					}
 					return actor, target
 				}
 			}
 		}
 	}
-	// subject: nearest state before the cue that is not the object of a preposition
-	for i := len(refs) - 1; i >= 0; i-- {
-		r := refs[i]
-		if int(r.tok) >= c0 || r.weak {
-			continue
-		}
-		if d.lex.wflag[d.wid[prevWord(d, int(r.tok))]]&wfObjPrep != 0 {
-			continue
-		}
-		actor = r.country
-		break
-	}
-	if actor == "" {
-		for i := len(refs) - 1; i >= 0; i-- {
-			if int(refs[i].tok) < c0 && !refs[i].weak {
-				actor = refs[i].country
-				break
-			}
+	// subject: nearest state before the cue that is not the object of a
+	// preposition, else the nearest state before it
+	if before >= 0 {
+		if j := d.ri.prevSubj[before]; j >= 0 {
+			actor = refs[j].country
+		} else if j := d.ri.prevStrong[before]; j >= 0 {
+			actor = refs[j].country
 		}
 	}
-	for _, r := range refs {
-		if int(r.tok) >= c1 && r.country != actor {
-			target = r.country
-			break
-		}
-	}
-	if target == "" {
-		for i := len(refs) - 1; i >= 0; i-- {
-			if int(refs[i].tok) < c0 && refs[i].country != actor {
-				target = refs[i].country
-				break
-			}
-		}
+	if j := d.otherAtOrAfter(refs, after, actor); j < len(refs) {
+		target = refs[j].country
+	} else if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
+		target = refs[j].country
 	}
 	return actor, target
 }
@@ -551,55 +677,88 @@ func prevWord(d *doc, t int) int {
 // its speaker (speakerAt depends only on the verb and the sentence).
 type repVerb struct {
 	k    int32
-	done bool
 	s, t string
 }
 
-func (d *doc) speakerOfVerb(i, s0, s1 int) (string, string) {
-	r := &d.rep[i]
-	if !r.done {
+// sentenceSpeakers finds the speaker of every reporting verb of the current
+// sentence once, and links each verb to the nearest verbs with a speaker
+// (d.repNext, d.repPrev), so that source costs a binary search per cue.
+func (d *doc) sentenceSpeakers(s0, s1 int) {
+	d.repDone = true
+	d.work += 32 * int64(len(d.rep))
+	n := len(d.rep)
+	d.repNext = growI32(d.repNext, n+1)
+	d.repPrev = growI32(d.repPrev, n)
+	for i := range d.rep {
+		r := &d.rep[i]
 		r.s, r.t = d.speakerAt(int(r.k), s0, s1)
-		r.done = true
 	}
-	return r.s, r.t
+	d.repNext[n] = int32(n)
+	for i := n - 1; i >= 0; i-- {
+		d.repNext[i] = d.repNext[i+1]
+		if d.rep[i].t != "" {
+			d.repNext[i] = int32(i)
+		}
+	}
+	prev := int32(-1)
+	for i := range d.rep {
+		if d.rep[i].t != "" {
+			prev = int32(i)
+		}
+		d.repPrev[i] = prev
+	}
+}
+
+// verbsBefore is the number of the sentence's reporting verbs before token t
+// (cursor *cur).
+func (d *doc) verbsBefore(cur *int, t int) int {
+	i := *cur
+	for i < len(d.rep) && int(d.rep[i].k) < t {
+		i++
+	}
+	for i > 0 && int(d.rep[i-1].k) >= t {
+		i--
+	}
+	*cur = i
+	return i
+}
+
+// quotesBefore is the number of the sentence's quotes before token t (cursor
+// d.curQ).
+func (d *doc) quotesBefore(t int) int {
+	i := d.curQ
+	for i < len(d.quo) && int(d.quo[i]) < t {
+		i++
+	}
+	for i > 0 && int(d.quo[i-1]) >= t {
+		i--
+	}
+	d.curQ = i
+	return i
 }
 
 // source finds who says the sentence holding the cue: the nearest reporting
 // verb before the cue ("X said that ...", "according to X"), else one after
-// it ("..., he said"), with the speaker next to it. d.rep and d.quo hold the
-// sentence's reporting verbs and quotes; anon tells whether it cites unnamed
-// sources.
+// it ("..., he said"), with the speaker next to it; inside a quotation the
+// verb after it first. d.rep and d.quo hold the sentence's reporting verbs
+// and quotes; anon tells whether it cites unnamed sources.
 func (d *doc) source(c0, c1, s0, s1 int, anon bool) (string, string) {
-	// inside a quotation, the speaker is named after it ("...," he said)
-	quotes := 0
-	for _, q := range d.quo {
-		if int(q) >= c0 {
-			break
+	if len(d.rep) > 0 {
+		if !d.repDone {
+			d.sentenceSpeakers(s0, s1)
 		}
-		quotes++
-	}
-	rep := d.rep
-	if quotes%2 == 1 {
-		for i := range rep {
-			if int(rep[i].k) >= c1 {
-				if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
-					return s, t
-				}
+		quotes := d.quotesBefore(c0)
+		after := d.repNext[d.verbsBefore(&d.curV1, c1)] // first verb after the cue with a speaker
+		if quotes%2 == 1 && int(after) < len(d.rep) {
+			return d.rep[after].s, d.rep[after].t
+		}
+		if b := d.verbsBefore(&d.curV0, c0) - 1; b >= 0 {
+			if p := d.repPrev[b]; p >= 0 {
+				return d.rep[p].s, d.rep[p].t
 			}
 		}
-	}
-	for i := len(rep) - 1; i >= 0; i-- {
-		if int(rep[i].k) < c0 {
-			if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
-				return s, t
-			}
-		}
-	}
-	for i := range rep {
-		if int(rep[i].k) >= c1 {
-			if s, t := d.speakerOfVerb(i, s0, s1); t != "" {
-				return s, t
-			}
+		if int(after) < len(d.rep) {
+			return d.rep[after].s, d.rep[after].t
 		}
 	}
 	if anon {
@@ -773,20 +932,44 @@ func (d *doc) speakerName(m *mention) string {
 	return d.lex.countryName(m.country)
 }
 
+// lastPerson is the mention index of the person named last before token k,
+// or -1 (d.persons: the people by first token).
 func (d *doc) lastPerson(k int) int {
-	best := -1
-	for i := range d.ments {
-		if d.ments[i].typ == "PERSON" && int(d.ments[i].t0) < k {
-			if best < 0 || d.ments[i].t0 > d.ments[best].t0 {
-				best = i
-			}
+	ps := d.persons
+	lo, hi := 0, len(ps)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if int(d.ments[ps[m]].t0) < k {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	return best
+	if lo == 0 {
+		return -1
+	}
+	return int(ps[lo-1])
+}
+
+// indexPersons lists the people mentioned, by first token (the first
+// mention of a token when two start there).
+func (d *doc) indexPersons() {
+	ps := d.persons[:0]
+	for i := range d.ments {
+		if d.ments[i].typ == "PERSON" {
+			ps = append(ps, int32(i))
+		}
+	}
+	byStart := func(a, b int32) int { return int(d.ments[a].t0 - d.ments[b].t0) }
+	if !slices.IsSortedFunc(ps, byStart) {
+		slices.SortStableFunc(ps, byStart)
+	}
+	ps = slices.CompactFunc(ps, func(a, b int32) bool { return d.ments[a].t0 == d.ments[b].t0 })
+	d.persons = ps
 }
 
 // sourceCountry: the country of a government speaker in the sentence.
-func (d *doc) sourceCountry(c0, s0, s1 int) string {
+func (d *doc) sourceCountry(s0, s1 int) string {
 	for j := s0; j < s1; j++ {
 		if mi := d.mentAt[j]; mi >= 0 {
 			m := &d.ments[mi]

@@ -27,6 +27,9 @@
 package tagger
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"math"
 	"sync"
 
@@ -37,32 +40,82 @@ import (
 // for some input can change (code or data).
 const Version = "tagger-1.0.0"
 
+// ErrWorkBudget is returned (wrapped) by TagContext for an article that
+// needs more work than the budget for its size allows. The tagger's work is
+// linear in the text on any input (see linear_test.go), so this is a
+// backstop: an article that hits it is a permanent failure, for a dead-letter
+// queue, never for a retry.
+var ErrWorkBudget = errors.New("tagger: article exceeds the work budget")
+
+// DefaultWorkPerByte is the default work budget per byte of title and text.
+// The most work-dense texts found (adversarial_test.go) need less than a
+// quarter of it (TestWorkBudgetHolds), ordinary news a tenth.
+const DefaultWorkPerByte = 16
+
+// minWork is the budget every article has whatever its size.
+const minWork = 1 << 16
+
+// Options configure a Tagger.
+type Options struct {
+	// WorkPerByte bounds the work of tagging one article: this many units
+	// per byte of title and text (plus a small fixed allowance). Units count
+	// tokens, dictionary matches, cues and the windows the rules look at.
+	// 0 means DefaultWorkPerByte.
+	WorkPerByte int
+}
+
 // Tagger is immutable after New and safe for concurrent use.
 type Tagger struct {
-	lex  *lexicon
-	pool sync.Pool
+	lex         *lexicon
+	pool        sync.Pool
+	workPerByte int64
 }
 
 // New loads and validates the embedded data. An error names the file and
 // line of the first bad entry.
-func New() (*Tagger, error) {
+func New() (*Tagger, error) { return NewWithOptions(Options{}) }
+
+// NewWithOptions is New with options.
+func NewWithOptions(o Options) (*Tagger, error) {
+	if o.WorkPerByte < 0 {
+		return nil, fmt.Errorf("tagger: WorkPerByte %d < 0", o.WorkPerByte)
+	}
+	if o.WorkPerByte == 0 {
+		o.WorkPerByte = DefaultWorkPerByte
+	}
 	lex, err := loadLexicon()
 	if err != nil {
 		return nil, err
 	}
-	t := &Tagger{lex: lex}
+	t := &Tagger{lex: lex, workPerByte: int64(o.WorkPerByte)}
 	t.pool.New = func() any { return &doc{lex: lex} }
 	return t, nil
 }
 
 // Tag tags one article. title may be empty. It never panics on any input.
+// An article over the work budget (see TagContext) gets empty tags; callers
+// that must tell it apart use TagContext.
 func (t *Tagger) Tag(title, text string) event.Tags {
+	tags, _ := t.TagContext(context.Background(), title, text)
+	return tags
+}
+
+// TagContext tags one article like Tag, and stops early with empty tags and
+// an error when ctx is done (the error wraps ctx.Err()) or when the article
+// needs more work than its budget (the error wraps ErrWorkBudget).
+func (t *Tagger) TagContext(ctx context.Context, title, text string) (event.Tags, error) {
 	d := t.pool.Get().(*doc)
 	d.reset(title, text)
+	d.ctx = ctx
+	d.work, d.budget, d.err = 0, minWork+t.workPerByte*int64(len(title)+len(text)), nil
 	tags := d.run()
-	d.title, d.text = "", ""
+	err := d.err
+	if err != nil {
+		tags = event.Tags{}
+	}
+	d.title, d.text, d.ctx, d.err = "", "", nil, nil
 	t.pool.Put(d)
-	return tags
+	return tags, err
 }
 
 // squash maps a signed sum of cue weights to (-1, 1) (DESIGN §4).

@@ -172,6 +172,10 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 			simple := true
 			if j < n {
 				switch e := s[j]; {
+				case e == '\'' && possessiveAt(s, j+1):
+					// "China's": the word ends here, "'s" is the next token
+				case e == 0xE2 && j+3 < n && s[j+1] == 0x80 && s[j+2] == 0x99 && possessiveAt(s, j+3):
+					// "China’s"
 				case e >= utf8.RuneSelf || e == '\'' || e == '&':
 					simple = false
 				case e == '.' || e == ',':
@@ -233,7 +237,10 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 		i += w
 		return i, newline
 	}
-	if r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r) {
+	// general punctuation (dashes, quotes, bullets, ellipses) is neither
+	// space nor letter: skip the Unicode tables
+	punct := r >= 0x2010 && r <= 0x2027 || r >= 0x2030 && r <= 0x205E
+	if !punct && (r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r)) {
 		i += w
 		return i, newline
 	}
@@ -242,7 +249,7 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 		fl |= fParaStart
 		newline = false
 	}
-	if isLetterOrDigit(r) {
+	if !punct && isLetterOrDigit(r) {
 		start := i
 		ns := len(ts.norm)
 		if len(ts.toks) > 0 && ns > 0 {
@@ -386,6 +393,15 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 	return i, newline
 }
 
+// possessiveAt tells whether s[i:] starts with an "s" that ends a word (the
+// "s" of a possessive "'s").
+func possessiveAt(s string, i int) bool {
+	if i >= len(s) || s[i]|0x20 != 's' {
+		return false
+	}
+	return i+1 >= len(s) || !isLetterOrDigit(runeAt(s, i+1))
+}
+
 // load64 reads s[j:j+8] little endian (the compiler makes it one load).
 func load64(s string, j int) uint64 {
 	s = s[j : j+8]
@@ -478,7 +494,7 @@ func (ts *tokens) splitSentences(from int, first int32) int32 {
 				continue
 			}
 			nx := &toks[j]
-			if t.punct == '.' && i > from {
+			if t.punct == '.' && i > from && toks[i-1].is(fWord) {
 				prev := ts.norm[toks[i-1].ns:toks[i-1].ne]
 				if nonFinal[string(prev)] || (len(prev) == 1 && toks[i-1].is(fCap)) {
 					i = j - 1

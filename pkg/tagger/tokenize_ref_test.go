@@ -206,7 +206,7 @@ func TestTokenizeSame(t *testing.T) {
 	checkTokenizeSame(t, goldenInputs(tg))
 	checkTokenizeSame(t, sampleInputs(t))
 	r := rand.New(rand.NewSource(3))
-	alphabet := []string{"a", "Z", "9", ".", ",", "'", "’", "s", "S", "-", "‐", "—", " ", "\n", "\t", "\v", "\u00a0", "\u2028", "é", "É", "İ", "Ⱥ", "&", "\"", "“", "\xff", "\xe2\x80", "U.S.", "J.P.", "1.5", "3,000"}
+	alphabet := []string{"a", "Z", "9", ".", ",", "'", "’", "s", "S", "-", "‐", "—", " ", "\n", "\t", "\v", "\u00a0", "\u2028", "é", "É", "İ", "Ⱥ", "…", "•", "\u2030", "\u205e", "\u205f", "\u2000", "\u2010", "\u2027", "&", "\"", "“", "\xff", "\xe2\x80", "U.S.", "J.P.", "1.5", "3,000"}
 	for i := 0; i < 20000; i++ {
 		var sb strings.Builder
 		for k := r.Intn(20); k >= 0; k-- {

@@ -29,9 +29,10 @@ type wordMatcher struct {
 	nshift   uint        // 64 - log2(len(nextKey))
 	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
-	out      []int32 // state -> pattern ending here, or -1
-	dictLink []int32 // state -> nearest proper-suffix state with out >= 0, or -1
-	patToks  []int32 // pattern -> number of tokens
+	out      []int32    // state -> pattern ending here, or -1
+	dictLink []int32    // state -> nearest proper-suffix state with out >= 0, or -1
+	patToks  []int32    // pattern -> number of tokens
+	byteID   [256]int32 // one-byte word -> id: punctuation tokens skip the hash
 }
 
 // vslot is a vocabulary entry: the word's first eight bytes (little endian,
@@ -177,6 +178,11 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	}
 	m.wOff[len(byID)] = uint32(sb.Len())
 	m.words = sb.String()
+	for id := 1; id < len(byID); id++ {
+		if len(byID[id]) == 1 {
+			m.byteID[byID[id][0]] = int32(id)
+		}
+	}
 	// trie
 	type edge struct{ from, word int32 }
 	children := map[edge]int32{}
@@ -289,7 +295,12 @@ func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat
 	s := int32(0)
 	ids = ids[:len(toks)]
 	for i := range toks {
-		w := m.wordID(norm[toks[i].ns:toks[i].ne])
+		var w int32
+		if p := toks[i].punct; p != 0 {
+			w = m.byteID[p] // a punctuation token's text is its one byte
+		} else {
+			w = m.wordID(norm[toks[i].ns:toks[i].ne])
+		}
 		ids[i] = w
 		if w == 0 {
 			s = 0
