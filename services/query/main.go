@@ -169,6 +169,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      cfg.queryTimeout + 10*time.Second,
 	}, log)
+	// One check before announcing the address: /readyz answers the truth
+	// from the first request on, not "not checked yet".
+	ready.Refresh(ctx)
 	fmt.Fprintf(stdout, "query: listening on http://%s\n", ln.Addr())
 	log.Info("starting", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "clickhouse", cfg.clickhouse,
 		"database", cfg.database, "user", cfg.ch.Username, "max_range", cfg.ranges.String(), "read_tokens", len(cfg.tokens))
