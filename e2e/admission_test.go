@@ -106,7 +106,7 @@ func TestIntegrationArticleAtTheLimit(t *testing.T) {
 // raw record as ingest publishes it is exactly event.MaxArticleBytes.
 func articleAtLimit(t *testing.T, published time.Time) []byte {
 	t.Helper()
-	unit := "Washington raised tariffs on Chinese goods and Beijing retaliated against the U.S., Xinhua said. "
+	unit := "Washington raised tariffs on Chinese goods and Beijing retaliated against the United States, Xinhua said. "
 	url := "https://example.test/at-the-limit/" + randomHex(4)
 	size := func(text string) int {
 		a := event.Article{URL: url, Text: text, PublishedAt: published}

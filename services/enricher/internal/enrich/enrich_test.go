@@ -85,10 +85,17 @@ func rawMessage(t *testing.T, partition int, offset int64, id, text string) kafk
 
 func runUntilIdle(t *testing.T, e *Enricher, done func() bool) {
 	t.Helper()
+	runUntil(t, e, done, 60*time.Second) // generous: -race on a loaded two-core machine
+}
+
+// runUntil is runUntilIdle with a deadline of the caller's: tagging an
+// article at the size limit takes seconds under the race detector.
+func runUntil(t *testing.T, e *Enricher, done func() bool, timeout time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- e.Run(ctx) }()
-	deadline := time.Now().Add(60 * time.Second) // generous: -race on a loaded two-core machine
+	deadline := time.Now().Add(timeout)
 	for !done() {
 		if time.Now().After(deadline) {
 			cancel()
@@ -189,7 +196,7 @@ func (w *kafkaLimitWriter) WriteMessages(ctx context.Context, msgs ...kafka.Mess
 // a few bytes of the article limit.
 func admittedNearLimit(t *testing.T, partition int, offset int64) kafka.Message {
 	t.Helper()
-	unit := "Washington raised tariffs on Chinese goods and Beijing retaliated against the U.S. "
+	unit := "Washington raised tariffs on Chinese goods and Beijing retaliated against the United States, Xinhua said. "
 	received := time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC)
 	text := strings.Repeat(unit, event.MaxArticleBytes/len(unit))
 	for {
@@ -218,11 +225,11 @@ func TestAdmittedArticleAtTheLimitIsPublishedNotRetried(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	e := New(Config{TaggerVersion: tagger.Version, FlushInterval: 50 * time.Millisecond}, r, out, dlq, tg,
 		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(reg))
-	runUntilIdle(t, e, func() bool {
+	runUntil(t, e, func() bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return len(r.committed) > 0
-	})
+	}, 3*time.Minute)
 	if len(out.got) != 2 || len(dlq.got) != 0 || out.calls != 1 {
 		t.Fatalf("published %d in %d writes, dead letters %d: want 2 in 1 write, none dead", len(out.got), out.calls, len(dlq.got))
 	}
