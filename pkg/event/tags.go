@@ -58,6 +58,34 @@ type Dyad struct {
 	Tension   float64 `json:"tension"`
 	Direction string  `json:"direction"`
 	Cues      []Cue   `json:"cues"`
+	// CueCount and CueWeight are set only when Cues was cut to keep the
+	// enriched record within its budget (see Tags.Cut): how many cues the
+	// tagger found and the sum of their weights, which is what the index
+	// counts. TotalCues and TotalWeight read them.
+	CueCount  int     `json:"cue_count,omitempty"`
+	CueWeight float64 `json:"cue_weight,omitempty"`
+}
+
+// TotalCues is the number of cues the tagger found for the dyad, listed
+// or cut.
+func (d *Dyad) TotalCues() int {
+	if d.CueCount > 0 {
+		return d.CueCount
+	}
+	return len(d.Cues)
+}
+
+// TotalWeight is the sum of the weights of every cue the tagger found for
+// the dyad, listed or cut: the dyad's part of the index's sum_weight.
+func (d *Dyad) TotalWeight() float64 {
+	if d.CueCount > 0 {
+		return d.CueWeight
+	}
+	var w float64
+	for _, c := range d.Cues {
+		w += c.Weight
+	}
+	return w
 }
 
 // Tags is everything the tagger says about one article.
@@ -67,4 +95,15 @@ type Tags struct {
 	Entities  []Entity `json:"entities"`
 	Topics    []string `json:"topics"`
 	Dyads     []Dyad   `json:"dyads"`
+	// Cut is set when lists were cut to keep the enriched record within
+	// MaxRecordBytes (FitTags): what was left out. Scores, directions and
+	// the index are computed from everything the tagger found.
+	Cut *Cut `json:"cut,omitempty"`
+}
+
+// Cut counts what FitTags left out of an enriched record.
+type Cut struct {
+	Entities int `json:"entities"` // entity mentions not listed (the last ones in the text)
+	Cues     int `json:"cues"`     // cues not listed (the lightest ones)
+	Dyads    int `json:"dyads"`    // dyads left out entirely (the weakest): not counted in the index
 }

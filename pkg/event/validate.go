@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -59,6 +60,12 @@ type DecodeOptions struct {
 	// default) the input comes from a client, and both must be absent
 	// because the server assigns them.
 	FromTopic bool
+	// Now is the receipt time a client article is checked against (its
+	// published_at may be at most MaxAhead later, to the second, as
+	// EncodeArticle stamps received_at); zero means time.Now().
+	// A topic article is checked against its own received_at instead, so
+	// a replay years later decides as ingest did.
+	Now time.Time
 }
 
 // Field limits from schemas/article.v1.json, in characters (code points), as
@@ -68,7 +75,7 @@ const (
 	maxURLLen    = 2048
 	maxSourceLen = 256
 	maxTitleLen  = 2000
-	maxTextLen   = 1_000_000
+	maxTextLen   = 500_000 // the size rule (MaxArticleBytes) binds first for most texts
 
 	// maxProblems caps the problems reported for one article, so an input
 	// with thousands of unknown keys yields a short answer.
@@ -236,8 +243,11 @@ func (d *decoder) check(opts DecodeOptions) {
 		}
 		a.ArticleID = d.vals[fArticleID]
 		t, ok := parseDateTime(d.vals[fReceivedAt])
-		if !ok {
+		switch {
+		case !ok:
 			d.add("/received_at", "must be an RFC 3339 date-time")
+		case stampProblem(t) != "":
+			d.add("/received_at", stampProblem(t))
 		}
 		a.ReceivedAt = t
 	}
@@ -260,6 +270,8 @@ func (d *decoder) check(opts DecodeOptions) {
 		d.add("/text", fmt.Sprintf("longer than %d characters", maxTextLen))
 	case !hasNonSpace(a.Text):
 		d.add("/text", "must not be empty or only whitespace")
+	case !hasVisible(a.Text):
+		d.add("/text", "has no visible character (only control, format or space characters, or U+FFFD from a broken escape)")
 	}
 	if d.set[fURL] {
 		a.URL = d.vals[fURL]
@@ -276,12 +288,38 @@ func (d *decoder) check(opts DecodeOptions) {
 		}
 	}
 	if d.set[fPublishedAt] {
-		t, ok := parsePublished(d.vals[fPublishedAt])
-		if !ok {
-			d.add("/published_at", `must be an RFC 3339 date-time ("2025-05-12T08:00:00Z") or a date ("2025-05-12")`)
-		}
-		a.PublishedAt = t
+		d.published(opts)
 	}
+}
+
+// published checks published_at against the event-time window. On the
+// topic, the zero time ("0001-01-01T00:00:00Z") is how ingest encodes an
+// article sent without published_at: it stays absent. From a client it is a
+// date like any other, outside the window.
+func (d *decoder) published(opts DecodeOptions) {
+	t, ok := parsePublished(d.vals[fPublishedAt])
+	if !ok {
+		d.add("/published_at", `must be an RFC 3339 date-time ("2025-05-12T08:00:00Z") or a date ("2025-05-12")`)
+		return
+	}
+	if opts.FromTopic && t.IsZero() {
+		return
+	}
+	ref := opts.Now
+	switch {
+	case opts.FromTopic:
+		ref = d.article.ReceivedAt
+	case ref.IsZero():
+		ref = time.Now()
+	}
+	// The receipt time as EncodeArticle stamps it, to the second: the
+	// enricher checks the same window against it.
+	ref = ref.Truncate(time.Second)
+	if reason := publishedProblem(t, ref); reason != "" {
+		d.add("/published_at", reason)
+		return
+	}
+	d.article.PublishedAt = t
 }
 
 // invalidUTF8Offset returns the byte offset of the first invalid UTF-8
@@ -498,6 +536,24 @@ func hasNonSpace(s string) bool {
 		switch s[i] {
 		case '\t', '\n', '\f', '\r', ' ':
 		default:
+			return true
+		}
+	}
+	return false
+}
+
+// hasVisible reports whether s has a character a reader can see: a
+// letter, mark, number, punctuation or symbol. U+FFFD does not count: it is
+// what a lone surrogate escape ("\ud800") or a broken encoding decodes to.
+func hasVisible(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if r > ' ' && r < 0x7f {
+				return true
+			}
+			continue
+		}
+		if r != utf8.RuneError && unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S) {
 			return true
 		}
 	}

@@ -112,6 +112,24 @@ func TestDecodeArticle(t *testing.T) {
 		{name: "url with space in host", in: `{"text":"x","url":"https://ex ample.com/"}`, wantErr: true, wantField: "/url", wantIn: "valid URL"},
 		{name: "bad lang", in: `{"text":"x","lang":"EN"}`, wantErr: true, wantField: "/lang"},
 		{name: "id too long", in: `{"text":"x","id":"` + strings.Repeat("é", 257) + `"}`, wantErr: true, wantField: "/id", wantIn: "256"},
+		{name: "published_at year 1", in: `{"text":"x","published_at":"0001-01-01"}`, wantErr: true, wantField: "/published_at", wantIn: "before 1971-01-01"},
+		{name: "published_at zero date-time from a client", in: `{"text":"x","published_at":"0001-01-01T00:00:00Z"}`, wantErr: true, wantField: "/published_at", wantIn: "before 1971-01-01"},
+		{name: "published_at 1970", in: `{"text":"x","published_at":"1970-12-31T23:59:59Z"}`, wantErr: true, wantField: "/published_at"},
+		{name: "published_at 1971", in: `{"text":"x","published_at":"1971-01-01"}`, want: Article{Text: "x", PublishedAt: date("1971-01-01T00:00:00Z")}},
+		{name: "published_at year 9999", in: `{"text":"x","published_at":"9999-12-31"}`, wantErr: true, wantField: "/published_at", wantIn: "more than one day after"},
+		{name: "topic published_at after receipt + 1 day", topic: true, in: `{"article_id":"` + goodUUID + `","text":"x","received_at":"2025-01-02T03:04:05Z","published_at":"2025-01-03T03:04:06Z"}`,
+			wantErr: true, wantField: "/published_at", wantIn: "2025-01-02T03:04:05Z"},
+		{name: "topic published_at receipt + 1 day", topic: true, in: `{"article_id":"` + goodUUID + `","text":"x","received_at":"2025-01-02T03:04:05Z","published_at":"2025-01-03T03:04:05Z"}`,
+			want: Article{ArticleID: goodUUID, Text: "x", ReceivedAt: date("2025-01-02T03:04:05Z"), PublishedAt: date("2025-01-03T03:04:05Z")}},
+		{name: "topic received_at year 1", topic: true, in: `{"article_id":"` + goodUUID + `","text":"x","received_at":"0001-01-01T00:00:00Z"}`, wantErr: true, wantField: "/received_at", wantIn: "outside"},
+		{name: "text only NUL", in: `{"text":"\u0000"}`, wantErr: true, wantField: "/text", wantIn: "no visible character"},
+		{name: "text only a lone surrogate", in: `{"text":"\ud800"}`, wantErr: true, wantField: "/text", wantIn: "no visible character"},
+		{name: "text only format and control characters", in: `{"text":"\u200b\u200e\u0007\u00a0\u2028"}`, wantErr: true, wantField: "/text", wantIn: "no visible character"},
+		{name: "text U+FFFD only", in: "{\"text\":\"\uFFFD\"}", wantErr: true, wantField: "/text", wantIn: "no visible character"},
+		{name: "text one combining mark is visible", in: `{"text":"\u0301"}`, want: Article{Text: "\u0301"}},
+		{name: "text one CJK character", in: `{"text":"\u4e2d"}`, want: Article{Text: "中"}},
+		{name: "text lone surrogate beside words", in: `{"text":"a\ud800b"}`, want: Article{Text: "a\uFFFDb"}},
+		{name: "source number names the field", in: `{"text":"x","source":5}`, wantErr: true, wantField: "/source", wantIn: "must be a string, got number"},
 		{name: "id 256 chars of 2 bytes", in: `{"text":"x","id":"` + strings.Repeat("é", 256) + `"}`, want: Article{Text: "x", ID: strings.Repeat("é", 256)}},
 	}
 	for _, tt := range tests {
@@ -235,6 +253,12 @@ func TestHandChecksAgreeWithSchema(t *testing.T) {
 		{"url no host", `{"text":"x","url":"https:///a"}`, true},
 		{"duplicate key", `{"text":"x","text":"y"}`, true},
 		{"leap second", `{"text":"x","published_at":"2016-12-31T23:59:60Z"}`, true},
+		{"date before 1971", `{"text":"x","published_at":"1900-01-01"}`, true},
+		{"date far ahead", `{"text":"x","published_at":"9000-01-01"}`, true},
+		{"NUL text", `{"text":"\u0000"}`, false},
+		{"lone surrogate text", `{"text":"\udc00"}`, false},
+		{"zero-width space text", `{"text":"\u200b"}`, false},
+		{"unassigned code point text", `{"text":"\u0378"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,7 +335,10 @@ func FuzzDecodeArticle(f *testing.F) {
 		if len(in) > 64<<10 {
 			t.Skip("input-size cap")
 		}
-		a, err := DecodeArticle(in, DecodeOptions{FromTopic: topic})
+		// A client article is checked against the receipt time the round
+		// trip below stamps on it.
+		received := time.Date(2025, 5, 12, 1, 2, 3, 4, time.UTC)
+		a, err := DecodeArticle(in, DecodeOptions{FromTopic: topic, Now: received})
 		if err != nil {
 			var ve *ValidationError
 			if !errors.As(err, &ve) || len(ve.Problems) == 0 || !errors.Is(err, ErrInvalidArticle) {
@@ -335,7 +362,7 @@ func FuzzDecodeArticle(f *testing.F) {
 		// the same article.
 		if !topic {
 			a.ArticleID = ArticleID(a.URL, a.Text)
-			a.ReceivedAt = time.Date(2025, 5, 12, 1, 2, 3, 4, time.UTC)
+			a.ReceivedAt = received
 		}
 		out, err := json.Marshal(a)
 		if err != nil {

@@ -8,23 +8,25 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
+
+	"github.com/tension-dev/tension/pkg/event"
 )
 
 // DefaultBrokers is the local stack's bootstrap address.
 const DefaultBrokers = "127.0.0.1:9092"
 
 // MaxMessageBytes is the largest message (and uncompressed produce batch) a
-// writer sends: just under Kafka's default message.max.bytes (1 MiB), so the
-// pipeline works against any broker left at its defaults. A producer checks
-// a message against it before writing and dead-letters what is larger,
+// writer sends: the contract's record limit (event.MaxRecordBytes), just
+// under Kafka's default message.max.bytes (1 MiB), so the pipeline works
+// against any broker left at its defaults. Every stage keeps its records
+// within it (the size rule in pkg/event) and dead-letters what it cannot,
 // rather than retrying a write the broker will always refuse.
-const MaxMessageBytes = 1_000_000
+const MaxMessageBytes = event.MaxRecordBytes
 
 // Brokers splits a comma-separated broker list.
 func Brokers(s string) []string {
@@ -140,41 +142,6 @@ func Ping(ctx context.Context, brokers []string) error {
 		}
 	}
 	return fmt.Errorf("kafkax: no broker of %v answers (start it with `make up`)", brokers)
-}
-
-// DLQ header names (DESIGN §3).
-const (
-	HeaderError           = "error"
-	HeaderStage           = "stage"
-	HeaderSourceTopic     = "source_topic"
-	HeaderSourcePartition = "source_partition"
-	HeaderSourceOffset    = "source_offset"
-)
-
-// DeadLetter wraps a message that a stage could not process: the original
-// key and bytes, with the reason and where it came from in headers.
-func DeadLetter(m kafka.Message, stage string, reason error) kafka.Message {
-	return kafka.Message{
-		Key:   m.Key,
-		Value: m.Value,
-		Headers: []kafka.Header{
-			{Key: HeaderError, Value: []byte(reason.Error())},
-			{Key: HeaderStage, Value: []byte(stage)},
-			{Key: HeaderSourceTopic, Value: []byte(m.Topic)},
-			{Key: HeaderSourcePartition, Value: []byte(strconv.Itoa(m.Partition))},
-			{Key: HeaderSourceOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
-		},
-	}
-}
-
-// Header returns the value of the first header named key, or "".
-func Header(m kafka.Message, key string) string {
-	for _, h := range m.Headers {
-		if h.Key == key {
-			return string(h.Value)
-		}
-	}
-	return ""
 }
 
 // DeleteTopics deletes topics; tests use it to clean up after themselves.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -117,5 +119,39 @@ func TestRunTagOverBudget(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 2 || !strings.Contains(lines[0], `"id":"big","error":"tagger: article exceeds the work budget`) || !strings.Contains(lines[1], `"dyads"`) {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestRunTagEchoesIDsAsValidJSON: an id with invalid UTF-8 is echoed with
+// U+FFFD, so every output line is valid JSON (and valid UTF-8) for strict
+// readers, whether the line is tagged or an error.
+func TestRunTagEchoesIDsAsValidJSON(t *testing.T) {
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "{\"id\":\"a\xff\xfeb\",\"text\":\"Tariffs rose.\"}\n{\"id\":\"c\xc3\",\"title\":\"no text\"}\n{\"id\":[\"d\xff\"],\"text\":5}\n"
+	var out bytes.Buffer
+	if err := RunTag(context.Background(), tg, strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	wantIDs := []any{"a\uFFFD\uFFFDb", "c\uFFFD", []any{"d\uFFFD"}}
+	if len(lines) != len(wantIDs) {
+		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
+	}
+	for i, l := range lines {
+		if !utf8.ValidString(l) || !json.Valid([]byte(l)) {
+			t.Fatalf("line %d is not valid UTF-8 JSON: %q", i, l)
+		}
+		var v struct {
+			ID any `json:"id"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(v.ID) != fmt.Sprint(wantIDs[i]) {
+			t.Errorf("line %d id = %#v, want %#v", i, v.ID, wantIDs[i])
+		}
 	}
 }

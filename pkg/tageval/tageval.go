@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -136,22 +137,41 @@ func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (any, error) {
 			ID json.RawMessage `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return tagErr{ID: probe.ID, Error: "invalid JSON article: " + err.Error()}, nil
+		return tagErr{ID: echoID(probe.ID), Error: "invalid JSON article: " + err.Error()}, nil
 	}
 	if a.Text == nil {
-		return tagErr{ID: a.ID, Error: `missing required field "text"`}, nil
+		return tagErr{ID: echoID(a.ID), Error: `missing required field "text"`}, nil
 	}
 	if strings.TrimSpace(*a.Text) == "" {
-		return tagErr{ID: a.ID, Error: `field "text" is empty`}, nil
+		return tagErr{ID: echoID(a.ID), Error: `field "text" is empty`}, nil
 	}
 	tags, err := t.TagContext(ctx, a.Title, *a.Text)
 	switch {
 	case errors.Is(err, tagger.ErrWorkBudget):
-		return tagErr{ID: a.ID, Error: err.Error()}, nil
+		return tagErr{ID: echoID(a.ID), Error: err.Error()}, nil
 	case err != nil:
 		return nil, err
 	}
-	return tagOut{ID: a.ID, ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: tags}, nil
+	return tagOut{ID: echoID(a.ID), ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: tags}, nil
+}
+
+// echoID returns the sender's id as valid JSON. json.RawMessage keeps the
+// bytes as sent, and encoding/json does not check the UTF-8 of strings: an
+// id with invalid UTF-8 would make the output line invalid JSON for strict
+// readers, so it is re-encoded (invalid bytes become U+FFFD).
+func echoID(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || utf8.Valid(raw) {
+		return raw
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // readLine reads one line of any length up to MaxLine; longer lines are

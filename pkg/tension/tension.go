@@ -99,9 +99,7 @@ func DyadContribution(d event.Dyad) Parts {
 	case event.DirectionMixed:
 		p.Mixed = 1
 	}
-	for _, c := range d.Cues {
-		p.SumWeight += c.Weight
-	}
+	p.SumWeight = d.TotalWeight() // every cue found, also those cut from the record
 	return p
 }
 

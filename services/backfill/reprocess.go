@@ -62,7 +62,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	st, err := reprocess.Run(ctx, reprocess.Config{From: from, To: to, TaggerVersion: *version, Workers: *workers,
 		ScoreScale: scale()}, conn, t, w, logger)
 	took := time.Since(start)
-	fmt.Fprintf(stdout, "reprocessed %d articles as %s (read %d) in %s (%.0f articles/s)\n", st.Published, *version,
-		st.Read, took.Round(time.Millisecond), float64(st.Published)/max(took.Seconds(), 1e-3))
+	fmt.Fprintf(stdout, "reprocessed %d articles as %s (read %d, skipped %d) in %s (%.0f articles/s)\n", st.Published, *version,
+		st.Read, st.Skipped, took.Round(time.Millisecond), float64(st.Published)/max(took.Seconds(), 1e-3))
 	return err
 }

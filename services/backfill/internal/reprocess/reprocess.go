@@ -10,7 +10,6 @@ package reprocess
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/google/uuid"
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
@@ -54,6 +52,7 @@ type Config struct {
 type Stats struct {
 	Read      int64
 	Published int64
+	Skipped   int64 // articles the contract refuses (event.Enrich): logged, not published
 }
 
 // Run reprocesses [From, To) window by window.
@@ -76,9 +75,10 @@ func Run(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Writer
 		if to.After(cfg.To) {
 			to = cfg.To
 		}
-		n, p, err := window(ctx, cfg, conn, t, out, from, to)
+		n, p, skipped, err := window(ctx, cfg, conn, t, out, logger, from, to)
 		st.Read += n
 		st.Published += p
+		st.Skipped += skipped
 		if err != nil {
 			return st, err
 		}
@@ -92,11 +92,11 @@ type stored struct {
 	published, received          time.Time
 }
 
-func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Writer, from, to time.Time) (int64, int64, error) {
+func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Writer, logger *slog.Logger, from, to time.Time) (int64, int64, int64, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan stored, 256)
 	results := make(chan kafka.Message, 256)
-	var read, published atomic.Int64
+	var read, published, skipped atomic.Int64
 	g.Go(func() error {
 		defer close(jobs)
 		// The newest stored row of each article: the text is the same in
@@ -131,7 +131,9 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 			for s := range jobs {
 				m, err := enrich(cfg, t, s)
 				if err != nil {
-					return err
+					skipped.Add(1)
+					logger.Warn("article skipped", "article_id", s.id, "err", err)
+					continue
 				}
 				select {
 				case results <- m:
@@ -167,11 +169,13 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 		return flush()
 	})
 	err := g.Wait()
-	return read.Load(), published.Load(), err
+	return read.Load(), published.Load(), skipped.Load(), err
 }
 
-// enrich builds the enriched event exactly as the enricher does
-// (services/enricher/internal/enrich), from the stored article.
+// enrich builds the enriched event with the enricher's own constructor
+// (event.Enrich: tags cut to the record limit, checked as the sink checks
+// them), from the stored article. Its errors are permanent: the article is
+// skipped and counted, the run goes on.
 func enrich(cfg Config, t Tagger, s stored) (kafka.Message, error) {
 	tags := t.Tag(s.title, s.text)
 	if cfg.ScoreScale != 0 && cfg.ScoreScale != 1 {
@@ -180,18 +184,11 @@ func enrich(cfg Config, t Tagger, s stored) (kafka.Message, error) {
 			d.Tension = math.Round(math.Max(-1, math.Min(1, d.Tension*cfg.ScoreScale))*1000) / 1000
 		}
 	}
-	id, err := uuid.NewV7()
+	a := event.Article{ArticleID: s.id, URL: s.url, Source: s.source, Title: s.title, Text: s.text,
+		PublishedAt: s.published.UTC(), ReceivedAt: s.received.UTC()}
+	_, rec, err := event.Enrich(&a, tags, cfg.TaggerVersion, cfg.Now())
 	if err != nil {
-		return kafka.Message{}, fmt.Errorf("reprocess: event id: %w", err)
+		return kafka.Message{}, fmt.Errorf("reprocess: article %s: %w", s.id, err)
 	}
-	e := event.Enriched{
-		ArticleID: s.id, EventID: id.String(), URL: s.url, Source: s.source, Title: s.title, Text: s.text,
-		PublishedAt: s.published.UTC(), ReceivedAt: s.received.UTC(), EnrichedAt: cfg.Now().UTC(),
-		TaggerVersion: cfg.TaggerVersion, Tags: tags,
-	}
-	v, err := json.Marshal(&e)
-	if err != nil {
-		return kafka.Message{}, fmt.Errorf("reprocess: encode %s: %w", s.id, err)
-	}
-	return kafka.Message{Key: []byte(s.id), Value: v}, nil
+	return kafka.Message{Key: rec.Key, Value: rec.Value}, nil
 }

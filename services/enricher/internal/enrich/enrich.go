@@ -7,14 +7,13 @@ package enrich
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -96,13 +95,14 @@ func (e *Enricher) Run(ctx context.Context) error {
 // process tags a batch and publishes it; an error makes ConsumeBatches try
 // the whole batch again.
 func (e *Enricher) process(ctx context.Context, batch []kafka.Message) error {
-	outs, dead := e.tagBatch(batch)
-	return e.publish(ctx, batch, outs, dead)
+	outs, srcs, dead := e.tagBatch(batch)
+	return e.publish(ctx, batch, outs, srcs, dead)
 }
 
 // tagBatch tags every message on the worker pool. Output order follows
 // input order, so per-key order in the output topic follows the input.
-func (e *Enricher) tagBatch(batch []kafka.Message) (outs, dead []kafka.Message) {
+// srcs[i] is the raw message outs[i] was made from.
+func (e *Enricher) tagBatch(batch []kafka.Message) (outs, srcs, dead []kafka.Message) {
 	results := make([]kafka.Message, len(batch))
 	failed := make([]error, len(batch))
 	var wg sync.WaitGroup
@@ -127,18 +127,27 @@ func (e *Enricher) tagBatch(batch []kafka.Message) (outs, dead []kafka.Message) 
 			continue
 		}
 		outs = append(outs, results[i])
+		srcs = append(srcs, m)
 	}
-	return outs, dead
+	return outs, srcs, dead
 }
 
-// enrichOne decodes, validates and tags one raw message. A panic in the
-// tagger becomes a dead letter instead of a crash loop on the same input.
+// enrichOne is the per-message path: decode and validate the raw article,
+// tag it, build the enriched record (event.Enrich: the tags cut to fit the
+// record limit, checked as the sink checks it). Every error is permanent
+// and dead-letters the message; a panic in the tagger too, instead of a
+// crash loop on the same input.
 func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("tagger panicked: %v", r)
 		}
 	}()
+	if n := kafkax.RecordSize(m); n > kafkax.MaxMessageBytes {
+		// Not ours (ingest and backfill publish at most half of it): no
+		// enriched record of it can fit, so it is not worth tagging.
+		return kafka.Message{}, &event.SizeError{What: "raw article", Size: n, Limit: kafkax.MaxMessageBytes}
+	}
 	a, err := event.DecodeArticle(m.Value, event.DecodeOptions{FromTopic: true})
 	if err != nil {
 		return kafka.Message{}, err
@@ -146,32 +155,34 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	start := time.Now()
 	tags := e.tagger.Tag(a.Title, a.Text)
 	e.metrics.tagSeconds.Observe(time.Since(start).Seconds())
-	id, err := uuid.NewV7()
+	enriched, rec, err := event.Enrich(&a, tags, e.cfg.TaggerVersion, e.now())
 	if err != nil {
-		return kafka.Message{}, fmt.Errorf("event id: %w", err)
+		return kafka.Message{}, err
 	}
-	enriched := event.Enriched{
-		ArticleID: a.ArticleID, EventID: id.String(), URL: a.URL, Source: a.Source, Title: a.Title,
-		Text: a.Text, PublishedAt: a.EventTime().UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: e.now().UTC(),
-		TaggerVersion: e.cfg.TaggerVersion, Tags: tags,
+	if enriched.Cut != nil {
+		e.metrics.tagsCut.Inc()
+		e.logger.Info("tags cut to fit the record limit", "article_id", a.ArticleID, "cut", *enriched.Cut)
 	}
-	value, err := json.Marshal(&enriched)
-	if err != nil {
-		return kafka.Message{}, fmt.Errorf("encode enriched article: %w", err)
-	}
-	if len(value) > kafkax.MaxMessageBytes {
-		return kafka.Message{}, fmt.Errorf("enriched article is %d bytes, over the %d-byte message limit", len(value), kafkax.MaxMessageBytes)
-	}
-	return kafka.Message{Key: []byte(a.ArticleID), Value: value}, nil
+	return kafka.Message{Key: rec.Key, Value: rec.Value}, nil
 }
 
 // publish writes outputs and dead letters, then commits. Nothing is
-// committed unless every write was acknowledged.
-func (e *Enricher) publish(ctx context.Context, batch, outs, dead []kafka.Message) error {
+// committed unless every write was acknowledged. A write error is retried
+// with the whole batch (transient: the broker is unavailable), except a
+// message the broker refuses for its size, which no retry can fix: it
+// becomes a dead letter of its source message.
+func (e *Enricher) publish(ctx context.Context, batch, outs, srcs, dead []kafka.Message) error {
+	written := len(outs)
 	if len(outs) > 0 {
-		if err := e.out.WriteMessages(ctx, outs...); err != nil {
+		refused, err := writeAll(ctx, e.out, outs)
+		if err != nil {
 			return fmt.Errorf("write %d enriched: %w", len(outs), err)
 		}
+		for _, i := range refused {
+			dead = append(dead, kafkax.DeadLetter(srcs[i], Stage,
+				fmt.Errorf("the enriched record (%d bytes) was refused for its size: %w", kafkax.RecordSize(outs[i]), event.ErrTooLarge)))
+		}
+		written -= len(refused)
 	}
 	if len(dead) > 0 {
 		if err := e.dlq.WriteMessages(ctx, dead...); err != nil {
@@ -182,7 +193,52 @@ func (e *Enricher) publish(ctx context.Context, batch, outs, dead []kafka.Messag
 	if err := e.reader.CommitMessages(ctx, commits...); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	e.metrics.enriched.Add(float64(len(outs)))
+	e.metrics.enriched.Add(float64(written))
 	e.metrics.dead.Add(float64(len(dead)))
 	return nil
+}
+
+// writeAll writes msgs and returns the indexes of those refused for their
+// size. Messages that failed for another reason are written once more; an
+// error means some message is still not written (the caller retries).
+func writeAll(ctx context.Context, w Writer, msgs []kafka.Message) ([]int, error) {
+	err := w.WriteMessages(ctx, msgs...)
+	if err == nil || !kafkax.IsTooLarge(err) {
+		return nil, err
+	}
+	var refused, again []int
+	var we kafka.WriteErrors
+	switch {
+	case errors.As(err, &we) && len(we) == len(msgs):
+		for i, e := range we {
+			switch {
+			case e == nil:
+			case kafkax.IsTooLarge(e):
+				refused = append(refused, i)
+			default:
+				again = append(again, i)
+			}
+		}
+	default: // the writer refused before sending anything
+		for i, m := range msgs {
+			if kafkax.RecordSize(m) > kafkax.MaxMessageBytes {
+				refused = append(refused, i)
+			} else {
+				again = append(again, i)
+			}
+		}
+		if len(refused) == 0 {
+			return nil, err
+		}
+	}
+	if len(again) > 0 {
+		rest := make([]kafka.Message, len(again))
+		for j, i := range again {
+			rest[j] = msgs[i]
+		}
+		if err := w.WriteMessages(ctx, rest...); err != nil {
+			return nil, err
+		}
+	}
+	return refused, nil
 }

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/tagger"
 )
 
 // fakeReader serves a fixed list of messages, then blocks until ctx ends.
@@ -83,10 +85,17 @@ func rawMessage(t *testing.T, partition int, offset int64, id, text string) kafk
 
 func runUntilIdle(t *testing.T, e *Enricher, done func() bool) {
 	t.Helper()
+	runUntil(t, e, done, 60*time.Second) // generous: -race on a loaded two-core machine
+}
+
+// runUntil is runUntilIdle with a deadline of the caller's: tagging an
+// article at the size limit takes seconds under the race detector.
+func runUntil(t *testing.T, e *Enricher, done func() bool, timeout time.Duration) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- e.Run(ctx) }()
-	deadline := time.Now().Add(60 * time.Second) // generous: -race on a loaded two-core machine
+	deadline := time.Now().Add(timeout)
 	for !done() {
 		if time.Now().After(deadline) {
 			cancel()
@@ -160,5 +169,144 @@ func TestOversizeEnrichedArticleIsDeadLettered(t *testing.T) {
 	})
 	if len(out.got) != 0 || len(dlq.got) != 1 || !strings.Contains(kafkax.Header(dlq.got[0], kafkax.HeaderError), "message limit") {
 		t.Fatalf("published %d, dead letters %v", len(out.got), dlq.got)
+	}
+}
+
+// kafkaLimitWriter refuses, as kafka-go does, a write holding a record over
+// the record limit (MessageTooLargeError, before anything is sent), and
+// counts its calls.
+type kafkaLimitWriter struct {
+	fakeWriter
+	calls int
+}
+
+func (w *kafkaLimitWriter) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
+	w.mu.Lock()
+	w.calls++
+	w.mu.Unlock()
+	for i, m := range msgs {
+		if kafkax.RecordSize(m) > kafkax.MaxMessageBytes {
+			return kafka.MessageTooLargeError{Message: m, Remaining: append(append([]kafka.Message{}, msgs[:i]...), msgs[i+1:]...)}
+		}
+	}
+	return w.fakeWriter.WriteMessages(ctx, msgs...)
+}
+
+// admittedNearLimit is a cue-dense raw article as ingest admits it, within
+// a few bytes of the article limit.
+func admittedNearLimit(t *testing.T, partition int, offset int64) kafka.Message {
+	t.Helper()
+	unit := "Washington raised tariffs on Chinese goods and Beijing retaliated against the United States, Xinhua said. "
+	received := time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC)
+	text := strings.Repeat(unit, event.MaxArticleBytes/len(unit))
+	for {
+		a := event.Article{Text: text, URL: "https://example.com/dense"}
+		rec, err := event.EncodeArticle(&a, received, 0)
+		if err == nil {
+			if rec.Size() < event.MaxArticleBytes-len(unit) {
+				t.Fatalf("built a %d-byte article, want one near the limit", rec.Size())
+			}
+			return kafka.Message{Topic: "raw", Partition: partition, Offset: offset, Key: rec.Key, Value: rec.Value}
+		}
+		text = text[:len(text)-len(unit)]
+	}
+}
+
+// TestAdmittedArticleAtTheLimitIsPublishedNotRetried is issue 8's wedge: an
+// admitted article whose tags would take its enriched record over the limit
+// is published with its tags cut, once: no dead letter, no retry.
+func TestAdmittedArticleAtTheLimitIsPublishedNotRetried(t *testing.T) {
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fakeReader{msgs: []kafka.Message{admittedNearLimit(t, 0, 1), rawMessage(t, 0, 2, "0b9a6a4c-0000-5000-8000-000000000002", "talks")}}
+	out, dlq := &kafkaLimitWriter{}, &kafkaLimitWriter{}
+	reg := prometheus.NewRegistry()
+	e := New(Config{TaggerVersion: tagger.Version, FlushInterval: 50 * time.Millisecond}, r, out, dlq, tg,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(reg))
+	runUntil(t, e, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.committed) > 0
+	}, 3*time.Minute)
+	if len(out.got) != 2 || len(dlq.got) != 0 || out.calls != 1 {
+		t.Fatalf("published %d in %d writes, dead letters %d: want 2 in 1 write, none dead", len(out.got), out.calls, len(dlq.got))
+	}
+	got, err := event.DecodeEnriched(out.got[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Cut == nil || got.Cut.Cues == 0 || kafkax.RecordSize(out.got[0]) > kafkax.MaxMessageBytes {
+		t.Fatalf("cut = %+v, record %d bytes", got.Cut, kafkax.RecordSize(out.got[0]))
+	}
+	if n := testutil.ToFloat64(e.metrics.tagsCut); n != 1 {
+		t.Fatalf("tags_cut_total = %v", n)
+	}
+}
+
+// TestRefusedForSizeIsDeadLetteredNotRetried: a record the broker refuses
+// for its size (a broker configured below the record limit) becomes a dead
+// letter; the others are written once, the batch is committed.
+func TestRefusedForSizeIsDeadLetteredNotRetried(t *testing.T) {
+	r := &fakeReader{msgs: []kafka.Message{
+		rawMessage(t, 0, 1, "0b9a6a4c-0000-5000-8000-000000000001", "a"),
+		rawMessage(t, 0, 2, "0b9a6a4c-0000-5000-8000-000000000002", "b"),
+		rawMessage(t, 0, 3, "0b9a6a4c-0000-5000-8000-000000000003", "c"),
+	}}
+	out := &brokerWriter{errs: kafka.WriteErrors{nil, kafka.MessageSizeTooLarge, kafka.LeaderNotAvailable}}
+	dlq := &fakeWriter{}
+	e := New(Config{TaggerVersion: "v", FlushInterval: 50 * time.Millisecond}, r, out, dlq, panicky{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+	runUntilIdle(t, e, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.committed) > 0
+	})
+	// First call: a written, b refused, c failed; second call: c alone.
+	if len(out.calls) != 2 || len(out.calls[1]) != 1 || string(out.calls[1][0].Key) != "0b9a6a4c-0000-5000-8000-000000000003" {
+		t.Fatalf("writes = %d, want the failed message written once more", len(out.calls))
+	}
+	if len(dlq.got) != 1 || dlq.got[0].Offset != 0 || kafkax.Header(dlq.got[0], kafkax.HeaderSourceOffset) != "2" ||
+		!strings.Contains(kafkax.Header(dlq.got[0], kafkax.HeaderError), "refused for its size") {
+		t.Fatalf("dead letters %v", dlq.got)
+	}
+}
+
+// brokerWriter answers its first write with errs (one per message), then
+// accepts everything; it records every call.
+type brokerWriter struct {
+	mu    sync.Mutex
+	errs  kafka.WriteErrors
+	calls [][]kafka.Message
+}
+
+func (w *brokerWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, msgs)
+	if len(w.calls) == 1 {
+		return w.errs
+	}
+	return nil
+}
+
+// TestOversizeGarbageIsDeadLetteredWithinTheLimit: a raw record a foreign
+// producer wrote near the broker's own limit dead-letters truncated, so the
+// DLQ write cannot be refused either.
+func TestOversizeGarbageIsDeadLetteredWithinTheLimit(t *testing.T) {
+	r := &fakeReader{msgs: []kafka.Message{{Topic: "raw", Partition: 2, Offset: 9, Key: []byte("k"),
+		Value: []byte(`{"text":"` + strings.Repeat("a", 1_040_000) + `"}`)}}}
+	out, dlq := &kafkaLimitWriter{}, &kafkaLimitWriter{}
+	e := New(Config{TaggerVersion: "v", FlushInterval: 10 * time.Millisecond}, r, out, dlq, panicky{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+	runUntilIdle(t, e, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.committed) > 0
+	})
+	if len(dlq.got) != 1 || dlq.calls != 1 || kafkax.Header(dlq.got[0], kafkax.HeaderTruncated) != "1040011" ||
+		!strings.Contains(kafkax.Header(dlq.got[0], kafkax.HeaderError), "message limit") {
+		t.Fatalf("dead letters %d in %d writes: %v", len(dlq.got), dlq.calls, dlq.got)
 	}
 }

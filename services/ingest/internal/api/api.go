@@ -8,13 +8,14 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,8 +39,9 @@ type Options struct {
 	MaxBody int64
 	// MaxBatch is the most articles in one request (default 5000).
 	MaxBatch int
-	// MaxMessageBytes is the largest encoded article published (default
-	// 1,000,000, under Kafka's default message.max.bytes).
+	// MaxMessageBytes is the largest article record published (key, value
+	// and record overhead), at most and by default event.MaxArticleBytes
+	// (500,000): the enriched record carries the text again plus its tags.
 	MaxMessageBytes int
 	// PublishTimeout bounds the wait for Kafka's acknowledgement (default
 	// 10 s). The write is not cut short when the client disconnects.
@@ -67,8 +69,8 @@ func New(w Writer, opts Options) *Handler {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 5000
 	}
-	if opts.MaxMessageBytes <= 0 {
-		opts.MaxMessageBytes = 1_000_000
+	if opts.MaxMessageBytes <= 0 || opts.MaxMessageBytes > event.MaxArticleBytes {
+		opts.MaxMessageBytes = event.MaxArticleBytes
 	}
 	if opts.PublishTimeout <= 0 {
 		opts.PublishTimeout = 10 * time.Second
@@ -109,7 +111,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if apiErr.status >= 500 {
 			h.log.Warn("request failed", "status", apiErr.status, "code", apiErr.code, "msg", apiErr.message)
 		}
+		if apiErr.drain {
+			// Read the rest of the body after the answer, not before.
+			_ = http.NewResponseController(w).EnableFullDuplex()
+		}
 		writeError(w, apiErr)
+		if apiErr.drain {
+			drainBody(w, r)
+		}
 		h.m.requests.WithLabelValues(strconv.Itoa(apiErr.status)).Inc()
 		return
 	}
@@ -136,22 +145,28 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request) (*Accepted, *ap
 	if e != nil {
 		return nil, e
 	}
-	articles, e := h.decode(lines)
+	// One receipt time for the request: the date window is checked against
+	// the received_at the articles are stamped with.
+	now := h.opts.Now().UTC()
+	articles, e := h.decode(lines, now)
 	if e != nil {
 		return nil, e
 	}
-	return h.publish(r.Context(), articles, lines)
+	return h.publish(r.Context(), articles, lines, now)
 }
 
 // mediaType accepts application/json (one article) and
-// application/x-ndjson (a batch, one article per line).
+// application/x-ndjson (a batch, one article per line), in UTF-8: a charset
+// parameter other than utf-8 is refused rather than read as UTF-8 (the
+// bytes would be silently misread); senders transcode.
 func mediaType(ct string) (ndjson bool, _ *apiError) {
-	mt, _, err := mime.ParseMediaType(ct)
-	switch {
-	case err == nil && mt == "application/json":
-		return false, nil
-	case err == nil && mt == "application/x-ndjson":
-		return true, nil
+	mt, params, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || mt == "application/x-ndjson") {
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+			return false, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+				"charset %q is not supported: send UTF-8 (charset=utf-8, or no charset)", cs)
+		}
+		return mt == "application/x-ndjson", nil
 	}
 	if ct == "" {
 		ct = "none"
@@ -163,7 +178,11 @@ func mediaType(ct string) (ndjson bool, _ *apiError) {
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	if r.ContentLength > h.opts.MaxBody {
 		h.m.bodyBytes.Observe(float64(r.ContentLength))
-		return nil, errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body is %d bytes; the limit is %d bytes", r.ContentLength, h.opts.MaxBody)
+		e := errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body is %d bytes; the limit is %d bytes", r.ContentLength, h.opts.MaxBody)
+		// A client waiting for "100 Continue" has sent nothing: it reads the
+		// 413 and never sends the body. Any other gets its body drained.
+		e.drain = r.ContentLength <= maxDrain && !strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+		return nil, e
 	}
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
@@ -174,11 +193,32 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *api
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return nil, errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body exceeds the limit of %d bytes", mbe.Limit)
+		e := errorf(http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body exceeds the limit of %d bytes", mbe.Limit)
+		e.drain = true
+		return nil, e
 	case err != nil:
 		return nil, errorf(http.StatusBadRequest, CodeInvalidArticle, "reading the body: %v", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// Bounds of drainBody: an oversize body of up to maxDrain bytes is read and
+// discarded within drainTimeout; beyond either the connection is closed.
+const (
+	maxDrain     = 64 << 20
+	drainTimeout = 10 * time.Second
+)
+
+// drainBody reads and discards what is left of an oversize body once the
+// 413 is on its way. Most clients (Go's, curl without Expect) send the whole
+// body before they read the answer: closing the connection under them
+// turns the 413 into a reset or a broken pipe, so the server keeps reading
+// until they are done, within bounds.
+func drainBody(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now().Add(drainTimeout))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
 }
 
 // line is one article's bytes and its 1-based line number.
@@ -217,12 +257,12 @@ const maxDetails = 100
 
 // decode validates every line, in parallel for large batches. All or
 // nothing: any invalid article fails the request with the details of all.
-func (h *Handler) decode(lines []line) ([]event.Article, *apiError) {
+func (h *Handler) decode(lines []line, now time.Time) ([]event.Article, *apiError) {
 	articles := make([]event.Article, len(lines))
 	errs := make([]error, len(lines))
 	decodeRange := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			articles[i], errs[i] = event.DecodeArticle(lines[i].data, event.DecodeOptions{})
+			articles[i], errs[i] = event.DecodeArticle(lines[i].data, event.DecodeOptions{Now: now})
 		}
 	}
 	const chunk = 256
@@ -261,32 +301,31 @@ func (h *Handler) decode(lines []line) ([]event.Article, *apiError) {
 	h.m.rejected.WithLabelValues("batch").Add(float64(len(lines) - invalid))
 	msg := strconv.Itoa(invalid) + " of " + strconv.Itoa(len(lines)) + " articles are invalid; nothing was accepted"
 	if len(lines) == 1 {
-		msg = "the article is invalid"
+		msg = "the article is invalid: " + details[0].Field + ": " + details[0].Reason
+		if details[0].Field == "" {
+			msg = "the article is invalid: " + details[0].Reason
+		}
 	}
 	return nil, &apiError{status: http.StatusBadRequest, code: CodeInvalidArticle, message: msg, details: details}
 }
 
 // publish stamps the articles and writes them in one WriteMessages call,
 // keyed by article_id, so a batch costs one round of produce requests.
-func (h *Handler) publish(ctx context.Context, articles []event.Article, lines []line) (*Accepted, *apiError) {
-	now := h.opts.Now().UTC()
+// Each article must pass the size rule (event.EncodeArticle): its record
+// may take half the record limit, the rest is its tags' room downstream.
+func (h *Handler) publish(ctx context.Context, articles []event.Article, lines []line, now time.Time) (*Accepted, *apiError) {
 	msgs := make([]kafka.Message, len(articles))
 	res := &Accepted{Accepted: len(articles), Articles: make([]AcceptedRef, len(articles))}
 	for i := range articles {
 		a := &articles[i]
-		a.ArticleID = event.ArticleID(a.URL, a.Text)
-		a.ReceivedAt = now
-		v, err := json.Marshal(a)
-		if err != nil { // cannot happen: DecodeArticle guarantees encodable values
-			return nil, errorf(http.StatusInternalServerError, "internal", "encoding article %d: %v", i+1, err)
-		}
-		if len(v)+len(a.ArticleID) > h.opts.MaxMessageBytes {
+		rec, err := event.EncodeArticle(a, now, h.opts.MaxMessageBytes)
+		if err != nil {
 			h.m.rejected.WithLabelValues("too_large").Add(float64(len(articles)))
 			return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: CodeArticleTooLarge,
-				message: "an article is too large for Kafka; nothing was accepted",
-				details: []Detail{{Line: lines[i].n, Reason: "encoded article is " + strconv.Itoa(len(v)) + " bytes; the limit is " + strconv.Itoa(h.opts.MaxMessageBytes)}}}
+				message: "an article is too large; nothing was accepted",
+				details: []Detail{{Line: lines[i].n, Reason: err.Error() + " (key, value and record overhead; the rest of the 1,000,000-byte record is kept for its tags)"}}}
 		}
-		msgs[i] = kafka.Message{Key: []byte(a.ArticleID), Value: v}
+		msgs[i] = kafka.Message{Key: rec.Key, Value: rec.Value}
 		res.Articles[i] = AcceptedRef{ID: a.ID, ArticleID: a.ArticleID}
 	}
 

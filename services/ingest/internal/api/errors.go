@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/segmentio/kafka-go"
-
 	"github.com/tension-dev/tension/pkg/httpapi"
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // Error codes of the JSON envelope; clients branch on these, not on the
@@ -44,6 +43,7 @@ type apiError struct {
 	code    string
 	message string
 	details []Detail
+	drain   bool // an oversize body: read the rest after answering (drainBody)
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }
@@ -86,16 +86,4 @@ func publishError(err error, maxMessageBytes int) *apiError {
 		"%s; nothing was accepted, retry after %s s", reason, retryAfterSeconds)
 }
 
-func isTooLarge(err error) bool {
-	var we kafka.WriteErrors
-	if errors.As(err, &we) {
-		for _, e := range we {
-			if e != nil && isTooLarge(e) {
-				return true
-			}
-		}
-		return false
-	}
-	var mtl kafka.MessageTooLargeError
-	return errors.As(err, &mtl) || errors.Is(err, kafka.MessageSizeTooLarge)
-}
+func isTooLarge(err error) bool { return kafkax.IsTooLarge(err) }

@@ -51,8 +51,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	tokensFile := fs.String("tokens-file", "TENSION_TOKENS_FILE", "", "file of accepted bearer tokens, one per line, # comments")
 	maxBody := fs.Int("max-body", "INGEST_MAX_BODY", 8<<20, "largest request body in bytes (413 above)")
 	maxBatch := fs.Int("max-batch", "INGEST_MAX_BATCH", 5000, "most articles in one request (413 above)")
-	maxMsg := fs.Int("max-message-bytes", "INGEST_MAX_MESSAGE_BYTES", 1_000_000,
-		"largest encoded article published to Kafka, and the writer's batch size in bytes; keep it under the broker's message.max.bytes")
+	maxMsg := fs.Int("max-message-bytes", "INGEST_MAX_MESSAGE_BYTES", event.MaxArticleBytes,
+		"largest article record published to Kafka (key, value and record overhead), and the writer's batch size in bytes; at most 500000, half the record limit, so its enriched record fits")
 	maxInFlight := fs.Int("max-inflight", "INGEST_MAX_INFLIGHT", 16, "most requests served at once (503 with Retry-After above); bounds the memory bodies take")
 	publishTimeout := fs.Duration("publish-timeout", "INGEST_PUBLISH_TIMEOUT", 10*time.Second, "how long a request waits for Kafka to acknowledge (503 after)")
 	readyInterval := fs.Duration("ready-interval", "INGEST_READY_INTERVAL", 5*time.Second, "how often /readyz re-checks Kafka")
@@ -109,6 +109,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.MaxMessageBytes < 1024 {
 		errs = append(errs, errors.New("-max-message-bytes: must be at least 1024"))
+	}
+	if c.MaxMessageBytes > event.MaxArticleBytes {
+		errs = append(errs, fmt.Errorf("-max-message-bytes: must be at most %d: the enriched record of a larger article may not fit the %d-byte record limit", event.MaxArticleBytes, event.MaxRecordBytes))
 	}
 	if len(c.Tokens) == 0 && !c.InsecureNoAuth {
 		errs = append(errs, errors.New("no bearer tokens: set -tokens / TENSION_TOKENS or -tokens-file / TENSION_TOKENS_FILE (or -insecure-no-auth for local experiments)"))

@@ -7,7 +7,6 @@ package sink
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -256,16 +255,4 @@ func (s *Sink) checkLedgerUnmoved(ctx context.Context, positions map[int32][2]in
 		}
 	}
 	return nil
-}
-
-// decodeEnriched decodes and validates one enriched message.
-func decodeEnriched(data []byte) (*event.Enriched, error) {
-	var e event.Enriched
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("invalid enriched article: %w", err)
-	}
-	if err := ValidateEnriched(&e); err != nil {
-		return nil, err
-	}
-	return &e, nil
 }

@@ -213,12 +213,8 @@ func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
 	n := 0
 	for _, e := range arts {
 		for _, d := range e.Dyads {
-			var w float64
-			for _, c := range d.Cues {
-				w += c.Weight
-			}
 			if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, d.Tension, direction(d.Direction),
-				w, uint16(len(d.Cues)), version(e)); err != nil {
+				d.TotalWeight(), uint16(d.TotalCues()), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append dyad of %s: %w", e.ArticleID, err)
 			}
