@@ -15,6 +15,10 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 fi
 cleanup() { ((started)) && bash scripts/platform.sh down || true; }
 trap cleanup EXIT
+# Addresses, ClickHouse users and password files of the local platform.
+eval "$(bash scripts/platform.sh env)"
+
+# The production binaries of make build (bin/, no test hooks): their memory is what is measured.
 
 export TENSION_INTEGRATION=1 TENSION_REPO=$PWD TENSION_BIN=$PWD/bin
 cd e2e && go test -count=1 -run '^$' -bench IntegrationMemory -benchtime 1x -timeout 60m -v .
