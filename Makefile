@@ -113,6 +113,10 @@ bench-query: ## query API latency on 10M synthetic articles in ClickHouse db ten
 bench-e2e: build ## end-to-end throughput and latency with loadgen on the local stack (see README)
 	@bash scripts/bench-e2e.sh
 
+.PHONY: bench-memory
+bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~1 MB stream through the pipeline (target <= 1 GiB each)
+	@bash scripts/bench-memory.sh
+
 .PHONY: clean
 clean: ## remove bin/ (keeps .local/ data; `make down` first, then rm -rf .local to start over)
 	rm -rf $(BIN)

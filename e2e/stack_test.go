@@ -30,7 +30,7 @@ import (
 // ClickHouse database on the shared local servers, and the four services
 // as child processes.
 type stack struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	logs    string
 	db      string
@@ -47,7 +47,7 @@ type stack struct {
 	starts     map[string]int
 }
 
-func binDir(t *testing.T) string {
+func binDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("TENSION_BIN")
 	if dir == "" {
@@ -67,7 +67,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -77,7 +77,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t testing.TB) *stack {
 	t.Helper()
 	chtest.Integration(t)
 	s := &stack{t: t, bin: binDir(t), brokers: kafkax.DefaultBrokers, token: randomHex(16),

@@ -39,7 +39,7 @@ eval "$(bash scripts/platform.sh env)"
 start_services
 
 say "throughput: $N articles as fast as loadgen sends them"
-bin/loadgen -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
+bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
 say "latency: $RATE_N articles at $RATE/s"
-bin/loadgen -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
+bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"

@@ -127,16 +127,21 @@ func ReadOnly(ctx context.Context, conn driver.Conn) (bool, error) {
 
 func open(cfg Config, database string) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:             []string{cfg.Addr},
-		Auth:             clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
-		DialTimeout:      cfg.DialTimeout,
-		ReadTimeout:      cfg.ReadTimeout,
-		MaxOpenConns:     cfg.MaxConns,
-		MaxIdleConns:     cfg.MaxConns,
-		ConnMaxLifetime:  time.Hour,
-		Compression:      &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
-		BlockBufferSize:  4,
-		ConnOpenStrategy: clickhouse.ConnOpenInOrder,
+		Addr:            []string{cfg.Addr},
+		Auth:            clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
+		DialTimeout:     cfg.DialTimeout,
+		ReadTimeout:     cfg.ReadTimeout,
+		MaxOpenConns:    cfg.MaxConns,
+		MaxIdleConns:    cfg.MaxConns,
+		ConnMaxLifetime: time.Hour,
+		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		BlockBufferSize: 4,
+		// A connection otherwise keeps its largest encode and compression
+		// buffers for life: after inserts of 1 MB articles every pooled
+		// connection held ~2 × the largest block (measured: the sink's
+		// peak RSS 548 MiB → see make bench-memory).
+		FreeBufOnConnRelease: true,
+		ConnOpenStrategy:     clickhouse.ConnOpenInOrder,
 		// Bound parameters are spliced client-side into the query text, so
 		// a batch's IN list can pass the 256 KiB default. Int settings are
 		// the only kind 18.16 accepts from this client.

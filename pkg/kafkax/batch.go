@@ -14,9 +14,20 @@ type Fetcher interface {
 	FetchMessage(ctx context.Context) (kafka.Message, error)
 }
 
+// DefaultBatchBytes is the byte budget of a batch when BatchConfig leaves it
+// zero: 32 batches of the largest message Kafka takes by default.
+const DefaultBatchBytes = 32 << 20
+
 // BatchConfig tunes ConsumeBatches. Zero values take the defaults.
 type BatchConfig struct {
-	MaxBatch      int           // messages per batch; default 1000
+	MaxBatch int // messages per batch; default 1000
+	// MaxBytes bounds the keys, values and headers a batch holds (see
+	// MessageBytes), so memory follows bytes, not message counts: 1,000
+	// one-megabyte messages are a gigabyte before any decoding. A message
+	// that would take a batch past it starts the next batch, and a single
+	// message larger than MaxBytes is a batch of its own (never refused,
+	// never stuck). Default DefaultBatchBytes.
+	MaxBytes      int
 	FlushInterval time.Duration // longest the first message of a batch waits; default 1s
 	IdleFlush     time.Duration // hand the batch over sooner when nothing arrives this long; default 50ms
 	ShutdownGrace time.Duration // one last attempt at the batch in hand when ctx ends; default 10s
@@ -25,6 +36,9 @@ type BatchConfig struct {
 func (c *BatchConfig) defaults() {
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 1000
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultBatchBytes
 	}
 	if c.FlushInterval <= 0 {
 		c.FlushInterval = time.Second
@@ -37,8 +51,9 @@ func (c *BatchConfig) defaults() {
 	}
 }
 
-// ConsumeBatches reads batches — full, or when the oldest message has waited
-// FlushInterval, or when nothing arrived for IdleFlush — and hands each to
+// ConsumeBatches reads batches — full (MaxBatch messages or MaxBytes bytes),
+// or when the oldest message has waited FlushInterval, or when nothing
+// arrived for IdleFlush — and hands each to
 // handle, retrying it with backoff until it succeeds: a batch is never
 // skipped, so the handler's commit-after-output rule holds. onRetry (may be
 // nil) is told of each failure. When ctx ends, the batch in hand gets one
@@ -48,8 +63,9 @@ func (c *BatchConfig) defaults() {
 func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 	handle func(ctx context.Context, batch []kafka.Message) error, onRetry func(attempt int, batch []kafka.Message, err error)) error {
 	cfg.defaults()
+	c := &collector{r: r, cfg: cfg}
 	for {
-		batch, err := collect(ctx, r, cfg)
+		batch, err := c.collect(ctx)
 		if len(batch) > 0 {
 			hctx, cancel := ctx, context.CancelFunc(func() {})
 			if ctx.Err() != nil {
@@ -67,20 +83,56 @@ func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 	}
 }
 
-func collect(ctx context.Context, r Fetcher, cfg BatchConfig) ([]kafka.Message, error) {
-	first, err := r.FetchMessage(ctx)
+// MessageBytes is what a message weighs in a batch's byte budget: its key,
+// value and headers, the bytes a consumer holds for it.
+func MessageBytes(m kafka.Message) int {
+	n := len(m.Key) + len(m.Value)
+	for _, h := range m.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+// Fits is the batching rule: a batch of n messages weighing size bytes takes
+// a message of msgBytes when it is empty (so a message over the budget is a
+// batch of one), or when it stays within both maxBatch and maxBytes.
+func Fits(n, size, msgBytes, maxBatch, maxBytes int) bool {
+	return n == 0 || (n < maxBatch && size+msgBytes <= maxBytes)
+}
+
+// collector cuts batches from a Fetcher. A fetched message that does not fit
+// the batch in hand is held for the next one: kafka-go has no "unread", and
+// dropping it would lose it until a restart.
+type collector struct {
+	r       Fetcher
+	cfg     BatchConfig
+	pending *kafka.Message
+}
+
+func (c *collector) next(ctx context.Context) (kafka.Message, error) {
+	if c.pending != nil {
+		m := *c.pending
+		c.pending = nil
+		return m, nil
+	}
+	return c.r.FetchMessage(ctx)
+}
+
+func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
+	first, err := c.next(ctx)
 	if err != nil {
 		return nil, err
 	}
 	batch := []kafka.Message{first}
-	deadline := time.Now().Add(cfg.FlushInterval)
-	for len(batch) < cfg.MaxBatch {
-		wait := min(time.Until(deadline), cfg.IdleFlush)
+	size := MessageBytes(first)
+	deadline := time.Now().Add(c.cfg.FlushInterval)
+	for len(batch) < c.cfg.MaxBatch && size < c.cfg.MaxBytes {
+		wait := min(time.Until(deadline), c.cfg.IdleFlush)
 		if wait <= 0 {
 			break
 		}
 		fctx, cancel := context.WithTimeout(ctx, wait)
-		m, err := r.FetchMessage(fctx)
+		m, err := c.r.FetchMessage(fctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -91,7 +143,13 @@ func collect(ctx context.Context, r Fetcher, cfg BatchConfig) ([]kafka.Message, 
 			}
 			return batch, err
 		}
+		n := MessageBytes(m)
+		if !Fits(len(batch), size, n, c.cfg.MaxBatch, c.cfg.MaxBytes) {
+			c.pending = &m
+			break
+		}
 		batch = append(batch, m)
+		size += n
 	}
 	return batch, nil
 }

@@ -3,6 +3,7 @@ package kafkax
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -78,6 +79,111 @@ func TestConsumeBatchesRetriesAndCutsBatches(t *testing.T) {
 	if retries != 2 || len(sizes) != 3 || sizes[0] != 3 || sizes[1] != 3 || sizes[2] != 1 {
 		t.Fatalf("batches %v after %d retries; want [3 3 1] after 2", sizes, retries)
 	}
+}
+
+func TestFits(t *testing.T) {
+	for _, tc := range []struct {
+		name                             string
+		n, size, msg, maxBatch, maxBytes int
+		want                             bool
+	}{
+		{"empty batch takes a small message", 0, 0, 10, 5, 100, true},
+		{"empty batch takes a message over the budget", 0, 0, 1 << 20, 5, 100, true},
+		{"within both limits", 2, 50, 50, 5, 100, true},
+		{"exactly the byte budget", 2, 60, 40, 5, 100, true},
+		{"one byte over the budget", 2, 60, 41, 5, 100, false},
+		{"count limit reached", 5, 10, 1, 5, 100, false},
+		{"a big message after a small one", 1, 10, 1 << 20, 5, 100, false},
+		{"empty message into a full-byte batch", 3, 100, 0, 5, 100, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Fits(tc.n, tc.size, tc.msg, tc.maxBatch, tc.maxBytes); got != tc.want {
+				t.Fatalf("Fits(%d, %d, %d, %d, %d) = %v, want %v", tc.n, tc.size, tc.msg, tc.maxBatch, tc.maxBytes, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMessageBytesCountsKeyValueAndHeaders(t *testing.T) {
+	m := kafka.Message{Key: []byte("abc"), Value: make([]byte, 100),
+		Headers: []kafka.Header{{Key: "error", Value: []byte("bad")}, {Key: "stage", Value: []byte("sink")}}}
+	if got, want := MessageBytes(m), 3+100+5+3+5+4; got != want {
+		t.Fatalf("MessageBytes = %d, want %d", got, want)
+	}
+}
+
+// TestConsumeBatchesByteBudget: batches are cut by bytes as well as count,
+// a message that would overflow starts the next batch (nothing lost or
+// reordered), and a message larger than the whole budget is a batch of one.
+func TestConsumeBatchesByteBudget(t *testing.T) {
+	sizes := []int{10, 10, 10, 50, 10, 5, 30, 0, 25}
+	var msgs []kafka.Message
+	for i, n := range sizes {
+		msgs = append(msgs, kafka.Message{Offset: int64(i), Value: make([]byte, n)})
+	}
+	got := consumeAll(t, msgs, BatchConfig{MaxBatch: 100, MaxBytes: 25, FlushInterval: time.Second, IdleFlush: 50 * time.Millisecond})
+	want := [][]int64{{0, 1}, {2}, {3}, {4, 5}, {6}, {7, 8}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("batches (offsets) %v, want %v", got, want)
+	}
+}
+
+// TestConsumeBatchesOversizeMessagesNeverWedge: a stream of messages each
+// larger than the budget flows through one by one.
+func TestConsumeBatchesOversizeMessagesNeverWedge(t *testing.T) {
+	var msgs []kafka.Message
+	for i := range 5 {
+		msgs = append(msgs, kafka.Message{Offset: int64(i), Value: make([]byte, 1000)})
+	}
+	got := consumeAll(t, msgs, BatchConfig{MaxBatch: 100, MaxBytes: 10, FlushInterval: time.Second, IdleFlush: 50 * time.Millisecond})
+	if want := [][]int64{{0}, {1}, {2}, {3}, {4}}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("batches (offsets) %v, want %v", got, want)
+	}
+}
+
+// consumeAll runs ConsumeBatches over msgs until every message was handled
+// and returns the offsets of each batch in order.
+func consumeAll(t *testing.T, msgs []kafka.Message, cfg BatchConfig) [][]int64 {
+	t.Helper()
+	f := &sliceFetcher{msgs: msgs}
+	var (
+		mu      sync.Mutex
+		batches [][]int64
+		total   int
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(ctx, f, cfg, func(_ context.Context, b []kafka.Message) error {
+			mu.Lock()
+			defer mu.Unlock()
+			var offs []int64
+			for _, m := range b {
+				offs = append(offs, m.Offset)
+			}
+			batches = append(batches, offs)
+			total += len(b)
+			return nil
+		}, nil)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := total
+		mu.Unlock()
+		if n == len(msgs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handled %d of %d messages", n, len(msgs))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return batches
 }
 
 func TestLastPerPartition(t *testing.T) {

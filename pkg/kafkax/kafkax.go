@@ -70,19 +70,34 @@ func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafk
 	}
 }
 
+// DefaultQueueCapacity is how many messages a reader fetches ahead of its
+// consumer (kafka-go's QueueCapacity). kafka-go counts the queue in
+// messages, not bytes, so the bound that matters is this times the largest
+// message: 64 × MaxMessageBytes = 64 MB. A deeper queue buys nothing: the
+// consumer drains it in batches far larger than one fetch round trip.
+const DefaultQueueCapacity = 64
+
+// FetchMaxBytes is the most a reader asks the broker for per partition and
+// fetch. kafka-go streams a fetch response message by message (decompressing
+// one record batch at a time), so this bounds the socket, not the heap; the
+// broker still returns a first record larger than this, so it never stops a
+// partition.
+const FetchMaxBytes = 8 << 20
+
 // ReaderConfig is a consumer-group reader for at-least-once processing:
 // callers use FetchMessage and commit only after their output is
-// acknowledged (CommitInterval 0 = synchronous commits).
+// acknowledged (CommitInterval 0 = synchronous commits). Its queue holds
+// DefaultQueueCapacity messages; services set QueueCapacity from a flag.
 func ReaderConfig(brokers []string, group, topic string) kafka.ReaderConfig {
 	return kafka.ReaderConfig{
 		Brokers:               brokers,
 		GroupID:               group,
 		Topic:                 topic,
 		MinBytes:              1,
-		MaxBytes:              16 << 20,
+		MaxBytes:              FetchMaxBytes,
 		MaxWait:               250 * time.Millisecond,
 		ReadBatchTimeout:      2 * time.Second,
-		QueueCapacity:         2000,
+		QueueCapacity:         DefaultQueueCapacity,
 		HeartbeatInterval:     time.Second,
 		SessionTimeout:        6 * time.Second, // the broker minimum: a killed member stalls its partitions this long
 		RebalanceTimeout:      10 * time.Second,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -24,6 +25,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	group := fs.String("group", "ENRICHER_GROUP", "tension-enricher", "Kafka consumer group")
 	workers := fs.Int("workers", "ENRICHER_WORKERS", 0, "tagging goroutines (0 = one per CPU)")
 	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
+	maxBatchBytes := fs.Int("max-batch-bytes", "ENRICHER_MAX_BATCH_BYTES", enrich.DefaultMaxBatchBytes,
+		"bytes of raw messages per round (a larger single message is a round of its own)")
+	memLimit := fs.Int("memory-limit", "ENRICHER_MEMORY_LIMIT", admin.MemoryLimit(getenv),
+		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
+	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
+		"messages fetched ahead of the batch (each up to 1 MB)")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
 	inTopic := fs.String("in-topic", "TOPIC_RAW", event.TopicRaw, "topic of raw articles")
 	outTopic := fs.String("out-topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
@@ -35,6 +42,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	adminTokens, err := adminFlags.Tokens()
 	if err != nil {
 		return err
+	}
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(int64(*memLimit))
 	}
 	logger := admin.NewLogger(stderr, *level, "enricher")
 	reg := admin.NewRegistry()
@@ -50,7 +60,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		kafkax.TopicSpec{Name: *dlqTopic, Partitions: *partitions}); err != nil {
 		return err
 	}
-	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, *inTopic))
+	rc := kafkax.ReaderConfig(brokerList, *group, *inTopic)
+	rc.QueueCapacity = max(*queue, 1)
+	reader := kafka.NewReader(rc)
 	defer reader.Close()
 	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
@@ -60,7 +72,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ready := admin.NewReadiness(map[string]admin.Check{
 		"kafka": func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
 	})
-	e := enrich.New(enrich.Config{Workers: *workers, MaxBatch: *maxBatch, TaggerVersion: tagger.Version},
+	e := enrich.New(enrich.Config{Workers: *workers, MaxBatch: *maxBatch, MaxBatchBytes: *maxBatchBytes, TaggerVersion: tagger.Version},
 		reader, out, dlq, t, logger, enrich.NewMetrics(reg))
 	logger.Info("tagger loaded", "version", tagger.Version)
 

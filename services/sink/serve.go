@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -25,6 +26,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	group := fs.String("group", "SINK_GROUP", "tension-sink", "Kafka consumer group")
 	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
+	maxBatchBytes := fs.Int("max-batch-bytes", "SINK_MAX_BATCH_BYTES", sink.DefaultMaxBatchBytes,
+		"bytes of messages per ClickHouse write (a larger single message is written alone)")
+	memLimit := fs.Int("memory-limit", "SINK_MEMORY_LIMIT", admin.MemoryLimit(getenv),
+		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
+	queue := fs.Int("queue-capacity", "SINK_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
+		"messages fetched ahead of the batch (each up to 1 MB)")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
 	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
 	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
@@ -33,6 +40,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(int64(*memLimit))
 	}
 	indexCfg, err := index.config()
 	if err != nil {
@@ -65,7 +75,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := kafkax.EnsureTopics(ctx, brokerList, specs...); err != nil {
 		return err
 	}
-	reader := kafka.NewReader(kafkax.ReaderConfig(brokerList, *group, *topic))
+	rc := kafkax.ReaderConfig(brokerList, *group, *topic)
+	rc.QueueCapacity = max(*queue, 1)
+	reader := kafka.NewReader(rc)
 	defer reader.Close()
 	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
@@ -77,7 +89,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	st := store.New(conn)
 	publisher, closePublisher := index.publisher(indexCfg, brokerList, st, logger)
 	defer closePublisher()
-	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, FlushInterval: *flushEvery}
+	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, MaxBatchBytes: *maxBatchBytes, FlushInterval: *flushEvery}
 	testHooks(&cfg, getenv, logger)
 	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), publisher)
 

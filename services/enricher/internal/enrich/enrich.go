@@ -43,12 +43,22 @@ type Tagger interface {
 type Config struct {
 	Workers       int           // tagging goroutines; default GOMAXPROCS
 	MaxBatch      int           // messages per produce/commit round; default 2000
+	MaxBatchBytes int           // bytes of messages per round (kafkax.MessageBytes); default DefaultMaxBatchBytes
 	FlushInterval time.Duration // longest a message waits for its batch; default 200ms
 	IdleFlush     time.Duration // flush sooner when nothing arrives; default 20ms
 	TaggerVersion string
 }
 
+// DefaultMaxBatchBytes bounds a round by bytes: the enricher holds each raw
+// message about five times (the Kafka value, the decoded article, the
+// encoded enriched record, which is larger, and the producer's compressed
+// batch), so 32 MiB of raw messages is ~160 MiB at the peak of a round.
+const DefaultMaxBatchBytes = 32 << 20
+
 func (c *Config) defaults() {
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -85,7 +95,7 @@ func New(cfg Config, r Reader, out, dlq Writer, t Tagger, logger *slog.Logger, m
 // within a bounded time; anything unfinished is replayed after restart.
 func (e *Enricher) Run(ctx context.Context) error {
 	return kafkax.ConsumeBatches(ctx, e.reader,
-		kafkax.BatchConfig{MaxBatch: e.cfg.MaxBatch, FlushInterval: e.cfg.FlushInterval, IdleFlush: e.cfg.IdleFlush},
+		kafkax.BatchConfig{MaxBatch: e.cfg.MaxBatch, MaxBytes: e.cfg.MaxBatchBytes, FlushInterval: e.cfg.FlushInterval, IdleFlush: e.cfg.IdleFlush},
 		e.process, func(attempt int, batch []kafka.Message, err error) {
 			e.metrics.publishErrors.Inc()
 			e.logger.Error("publish failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)

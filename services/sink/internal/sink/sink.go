@@ -47,6 +47,7 @@ type Store interface {
 type Config struct {
 	Topic         string        // default articles.enriched.v1
 	MaxBatch      int           // messages per flush; default 10000
+	MaxBatchBytes int           // bytes of messages per flush (kafkax.MessageBytes); default DefaultMaxBatchBytes
 	FlushInterval time.Duration // longest a message waits for its batch; default 1s
 	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
 
@@ -56,7 +57,16 @@ type Config struct {
 	AfterJournal func()
 }
 
+// DefaultMaxBatchBytes bounds a flush by bytes: the sink holds each message
+// about five times while it writes it (the Kafka value, the decoded article,
+// clickhouse-go's column buffer, the encoded and the LZ4-compressed block),
+// so 32 MiB of messages is ~160 MiB at the peak of a flush.
+const DefaultMaxBatchBytes = 32 << 20
+
 func (c *Config) defaults() {
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = DefaultMaxBatchBytes
+	}
 	if c.Topic == "" {
 		c.Topic = event.TopicEnriched
 	}
@@ -92,7 +102,7 @@ func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Met
 // time) and returns nil. It returns an error only when the reader fails.
 func (s *Sink) Run(ctx context.Context) error {
 	return kafkax.ConsumeBatches(ctx, s.reader,
-		kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, FlushInterval: s.cfg.FlushInterval, IdleFlush: s.cfg.IdleFlush},
+		kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval, IdleFlush: s.cfg.IdleFlush},
 		s.flush, func(attempt int, batch []kafka.Message, err error) {
 			s.metrics.flushErrors.Inc()
 			s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)

@@ -130,13 +130,22 @@ type Source struct {
 	Offset    int64
 }
 
-// WriteRaw inserts the articles, their entities, dyads and cues. Each table
-// is one INSERT; a crash between them leaves rows that a replay writes
-// again, which ReplacingMergeTree collapses.
+// WriteRaw inserts the articles, their entities, dyads and cues, in runs of
+// articles bounded by DefaultBlockBytes (one INSERT per table and run). A
+// crash between INSERTs leaves rows that a replay writes again, which
+// ReplacingMergeTree collapses.
 func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
-	if len(arts) == 0 {
-		return nil
+	start := 0
+	for _, end := range blocks(arts, DefaultBlockBytes) {
+		if err := s.writeRawBlock(ctx, arts[start:end], srcs[start:end]); err != nil {
+			return err
+		}
+		start = end
 	}
+	return nil
+}
+
+func (s *Store) writeRawBlock(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
 	if err := s.insertArticles(ctx, arts, srcs); err != nil {
 		return err
 	}
