@@ -25,9 +25,11 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 )
 
-// Tagger tags one article; safe for concurrent use.
+// Tagger tags one article; safe for concurrent use. An error is permanent
+// for that article (over the tagger's work budget): it is skipped and
+// counted like any other permanent error.
 type Tagger interface {
-	Tag(title, text string) event.Tags
+	TagContext(ctx context.Context, title, text string) (event.Tags, error)
 }
 
 // Writer publishes to the enriched topic (the writer's topic).
@@ -177,7 +179,10 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 // them), from the stored article. Its errors are permanent: the article is
 // skipped and counted, the run goes on.
 func enrich(cfg Config, t Tagger, s stored) (kafka.Message, error) {
-	tags := t.Tag(s.title, s.text)
+	tags, err := t.TagContext(context.Background(), s.title, s.text)
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("reprocess: article %s: tag: %w", s.id, err)
+	}
 	if cfg.ScoreScale != 0 && cfg.ScoreScale != 1 {
 		for i := range tags.Dyads {
 			d := &tags.Dyads[i]

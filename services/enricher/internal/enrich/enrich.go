@@ -34,9 +34,11 @@ type Writer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Tagger tags one article; safe for concurrent use.
+// Tagger tags one article; safe for concurrent use. An error is permanent
+// for that article (it needs more work than the tagger's budget allows):
+// the article is dead-lettered with the reason, never scored as empty.
 type Tagger interface {
-	Tag(title, text string) event.Tags
+	TagContext(ctx context.Context, title, text string) (event.Tags, error)
 }
 
 // Config tunes the consumer. Zero values take the defaults.
@@ -163,8 +165,13 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 		return kafka.Message{}, err
 	}
 	start := time.Now()
-	tags := e.tagger.Tag(a.Title, a.Text)
+	// Not the batch's context: the tagger's work budget bounds the time, and
+	// a shutdown must not turn an article into a permanent failure.
+	tags, err := e.tagger.TagContext(context.Background(), a.Title, a.Text)
 	e.metrics.tagSeconds.Observe(time.Since(start).Seconds())
+	if err != nil {
+		return kafka.Message{}, fmt.Errorf("tag: %w", err)
+	}
 	enriched, rec, err := event.Enrich(&a, tags, e.cfg.TaggerVersion, e.now())
 	if err != nil {
 		return kafka.Message{}, err

@@ -66,11 +66,37 @@ func (w *fakeWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) err
 
 type panicky struct{}
 
-func (panicky) Tag(title, text string) event.Tags {
-	if text == "boom" {
+func (panicky) TagContext(_ context.Context, title, text string) (event.Tags, error) {
+	switch text {
+	case "boom":
 		panic("tagger bug")
+	case "over budget":
+		return event.Tags{}, errors.New("the article needs more work than its budget")
 	}
-	return event.Tags{Relevant: true, Countries: []string{"CN", "US"}}
+	return event.Tags{Relevant: true, Countries: []string{"CN", "US"}}, nil
+}
+
+// An article the tagger refuses (over its work budget) is dead-lettered
+// with the reason; it is never published with empty tags, never retried.
+func TestTaggerErrorIsDeadLetteredNotPublishedEmpty(t *testing.T) {
+	r := &fakeReader{msgs: []kafka.Message{
+		rawMessage(t, 0, 1, "0b9a6a4c-0000-5000-8000-000000000011", "over budget"),
+		rawMessage(t, 0, 2, "0b9a6a4c-0000-5000-8000-000000000012", "tariffs"),
+	}}
+	out, dlq := &fakeWriter{}, &fakeWriter{}
+	e := New(Config{Workers: 2, TaggerVersion: "v-test", FlushInterval: 20 * time.Millisecond}, r, out, dlq, panicky{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()))
+	runUntilIdle(t, e, func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.committed) > 0
+	})
+	if len(out.got) != 1 || string(out.got[0].Key) != "0b9a6a4c-0000-5000-8000-000000000012" {
+		t.Fatalf("published %d enriched, want only the article the tagger could tag", len(out.got))
+	}
+	if len(dlq.got) != 1 || !strings.Contains(kafkax.Header(dlq.got[0], kafkax.HeaderError), "budget") {
+		t.Fatalf("dead letters = %d, want 1 naming the budget", len(dlq.got))
+	}
 }
 
 func rawMessage(t *testing.T, partition int, offset int64, id, text string) kafka.Message {
