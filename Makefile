@@ -60,6 +60,10 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # version to refresh it, or set VULNDB_URL=https://vuln.go.dev.
 VULNDB    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
 
+.PHONY: config-table
+config-table: ## regenerate the README configuration table from every command's -print-config
+	@cd e2e && TENSION_UPDATE_CONFIG_TABLE=1 $(GO) test -count=1 -run TestConfigTableIsCurrent .
+
 .PHONY: lint
 lint: fmt-check vet tidy-check staticcheck vuln ## gofmt, go vet, go mod tidy, staticcheck and govulncheck on every module
 

@@ -19,8 +19,8 @@ RATE_N=${RATE_N:-6000}
 source scripts/services.sh
 need_curl
 TOKEN=$(dev_token "$LOCAL/dev-token")
-export TENSION_TOKENS_FILE=$LOCAL/dev-token
-export CLICKHOUSE_DB=tension_bench INGEST_TOPIC=bench.articles.raw.v1 TOPIC_RAW=bench.articles.raw.v1 \
+export INGEST_TOKENS_FILE=$LOCAL/dev-token
+export CLICKHOUSE_DB=tension_bench TOPIC_RAW=bench.articles.raw.v1 \
 	TOPIC_ENRICHED=bench.articles.enriched.v1 TOPIC_DLQ=bench.articles.dlq.v1 \
 	ENRICHER_GROUP=bench-enricher SINK_GROUP=bench-sink LOG_LEVEL=warn
 

@@ -33,7 +33,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) { // -help and -print-config end here
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
@@ -44,7 +44,7 @@ func main() {
 // Kafka writer. Tests run it in-process with their own ctx (no signals).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
-		// A new bearer token for -tokens / TENSION_TOKENS (32 random bytes).
+		// A new bearer token for -tokens / INGEST_TOKENS (32 random bytes).
 		_, err := fmt.Fprintln(stdout, httpapi.NewToken())
 		return err
 	}
@@ -99,7 +99,7 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 		},
 	})
 
-	h := api.New(w, api.Options{
+	h := api.New(w, api.Config{
 		Tokens:          cfg.Tokens,
 		MaxBody:         cfg.MaxBody,
 		MaxBatch:        cfg.MaxBatch,

@@ -94,7 +94,7 @@ func TestSecurityAdminListener(t *testing.T) {
 // TestSecurityPublicListener: beyond loopback the public listener serves
 // only the API and /healthz; on loopback also /readyz and /metrics.
 func TestSecurityPublicListener(t *testing.T) {
-	h := api.New(nil, api.Options{Tokens: []string{testToken}})
+	h := api.New(nil, api.Config{Tokens: []string{testToken}})
 	ready := admin.NewReadiness(map[string]admin.Check{})
 	for addr, want := range map[string]int{"0.0.0.0:8080": 404, "127.0.0.1:8080": 200} {
 		pub, err := publicHandler(addr, 4, h, admin.NewRegistry(), ready)

@@ -31,10 +31,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "query:", err)
-		}
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "query:", err)
 		os.Exit(1)
 	}
 }
@@ -59,7 +57,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flagenv.New("query", getenv, stderr)
 	addr := fs.String("addr", "QUERY_ADDR", "127.0.0.1:8081", "HTTP listen address")
-	adminFlags := admin.DefineFlags(fs, "admin-addr", "QUERY_ADMIN_ADDR", "127.0.0.1:8085")
+	adminFlags := admin.DefineFlags(fs, "QUERY", "127.0.0.1:8085", false)
 	chFlags := chstore.DefineFlags(fs, chstore.Reader)
 	maxRange := fs.String("max-range", "QUERY_MAX_RANGE", api.DefaultRanges.String(),
 		"widest from..to per stored granularity, e.g. minute=31d,hour=5y,day=50y; month uses day")
@@ -70,7 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	tokens := fs.String("tokens", "QUERY_TOKENS", "",
 		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")
 	tokensFile := fs.String("tokens-file", "QUERY_TOKENS_FILE", "", "file with one read token per line, added to -tokens")
-	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
