@@ -36,11 +36,11 @@ wait_ready() {
 start_services() {
 	mkdir -p "$LOGS"
 	say "starting ingest, enricher, sink and query (logs in $LOGS)"
-	start_service sink
+	start_service sink # creates and migrates the database that the query service (read-only) checks
+	wait_ready sink "http://$SINK_ADMIN_ADDR/readyz"
 	start_service enricher
 	start_service ingest
 	start_service query
-	wait_ready sink "http://$SINK_ADMIN_ADDR/readyz"
 	wait_ready enricher "http://$ENRICHER_ADMIN_ADDR/readyz"
 	wait_ready ingest "http://$INGEST_ADDR/readyz"
 	wait_ready query "http://$QUERY_ADDR/readyz"

@@ -138,25 +138,12 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	logger.Info("starting", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "brokers", cfg.Brokers, "topic", cfg.Topic,
 		"tokens", len(cfg.Tokens), "max_body", cfg.MaxBody, "max_batch", cfg.MaxBatch)
 
-	// Shutdown: when ctx ends, readiness goes off first, then the server
-	// stops accepting and drains (admin.ServeListener), then the deferred
-	// Close flushes and closes the writer.
-	srvCtx, stopSrv := context.WithCancel(context.Background())
-	defer stopSrv()
-	go func() {
-		select {
-		case <-ctx.Done():
-			ready.Drain()
-			logger.Info("shutting down: readiness off, draining requests")
-			stopSrv()
-		case <-srvCtx.Done():
-		}
-	}()
-	adminDone := make(chan error, 1)
-	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, cfg.ShutdownGrace, logger) }()
-	err = httpapi.Serve(srvCtx, ln, httpapi.NewServer(public, httpapi.ServerLimits{}, logger), cfg.ShutdownGrace, logger)
-	stopSrv()
-	err = errors.Join(err, <-adminDone)
+	// Shutdown: when ctx ends, readiness goes off first, then both servers
+	// stop accepting and drain, then the deferred Close flushes and closes
+	// the writer.
+	err = httpapi.ServeAll(ctx, cfg.ShutdownGrace, logger, ready.Drain,
+		httpapi.Listener{Ln: ln, Server: httpapi.NewServer(public, httpapi.ServerLimits{}, logger)},
+		httpapi.Listener{Ln: adminLn, Server: httpapi.NewServer(adminHandler, httpapi.ServerLimits{}, logger)})
 	logger.Info("stopped", "err", err)
 	return err
 }

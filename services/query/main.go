@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := admin.NewLogger(stderr, cfg.logLevel, "query")
 	reg := admin.NewRegistry()
 
-	conn, err := connect(ctx, cfg.ch, log)
+	conn, err := connectWhenMigrated(ctx, cfg.ch, log)
 	if err != nil {
 		return err
 	}
@@ -176,23 +176,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	ready.Refresh(ctx) // ready as soon as it listens: ClickHouse answered a moment ago
 	go ready.Run(bgCtx, cfg.readyEvery)
-	srvCtx, stopSrv := context.WithCancel(context.Background())
-	defer stopSrv()
-	go func() {
-		select {
-		case <-ctx.Done():
-			a.Drain()
-			ready.Drain()
-			stopSrv()
-		case <-srvCtx.Done():
-		}
-	}()
-	adminDone := make(chan error, 1)
-	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, 10*time.Second, log) }()
-	err = httpapi.Serve(srvCtx, ln, srv, 10*time.Second, log)
-	stopSrv()
-	if err = errors.Join(err, <-adminDone); err != nil {
+	err = httpapi.ServeAll(ctx, 10*time.Second, log, func() { a.Drain(); ready.Drain() },
+		httpapi.Listener{Ln: ln, Server: srv},
+		httpapi.Listener{Ln: adminLn, Server: httpapi.NewServer(adminHandler, httpapi.ServerLimits{}, log)})
+	if err != nil {
 		return err
 	}
 	log.Info("stopped")
@@ -210,6 +199,28 @@ func publicHandler(a http.Handler, maxInFlight int, reg prometheus.Registerer) h
 	mux.Handle("/v1/", httpapi.Limit(a, maxInFlight, overloaded.Inc))
 	mux.Handle("/", a)
 	return mux
+}
+
+// connectWhenMigrated retries connect until the database exists and is
+// migrated (the sink does both; the two may start together), or ctx ends.
+// A refused login fails at once: retrying cannot fix it.
+func connectWhenMigrated(ctx context.Context, cfg chstore.Config, log *slog.Logger) (driver.Conn, error) {
+	var lastLog time.Time
+	for {
+		conn, err := connect(ctx, cfg, log)
+		if err == nil || errors.Is(err, chstore.ErrLogin) {
+			return conn, err
+		}
+		if time.Since(lastLog) > 10*time.Second {
+			log.Warn("ClickHouse not ready for queries yet; retrying", "err", err)
+			lastLog = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // connect opens the pool. A read-only user (the default, tension_query)

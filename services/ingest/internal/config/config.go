@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/httpapi"
 )
