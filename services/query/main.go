@@ -176,7 +176,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	ready.Refresh(ctx) // ready as soon as it listens: ClickHouse answered a moment ago
 	go ready.Run(bgCtx, cfg.readyEvery)
 	err = httpapi.ServeAll(ctx, 10*time.Second, log, func() { a.Drain(); ready.Drain() },
 		httpapi.Listener{Ln: ln, Server: srv},
