@@ -14,10 +14,13 @@ FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
 # Static binaries: the runtime image has no libc.
 ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOTOOLCHAIN=go1.27.3
+# Every directory holding a module of go.work (the one module list; `make build` reads it), the
+# committed dashboard build included (services/query/internal/web/dist; no npm here).
 COPY go.work go.work.sum* Makefile ./
 COPY pkg/ pkg/
 COPY schemas/ schemas/
 COPY services/ services/
+COPY e2e/ e2e/
 RUN --mount=type=cache,target=/root/.cache/go-build \
     --mount=type=cache,target=/go/pkg/mod \
     make build && ls -l bin/

@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-SERVICES  := ingest enricher sink query loadgen backfill tension-watch
-MODULES   := pkg schemas $(addprefix services/,$(SERVICES)) e2e
+# go.work is the one list of modules; the services are its modules under services/.
+MODULES   := $(shell sed -n 's|^[[:space:]]*\./\([^[:space:]]*\)$$|\1|p' go.work)
+SERVICES  := $(patsubst services/%,%,$(filter services/%,$(MODULES)))
 BIN       := bin
 export GOFLAGS ?= -buildvcs=false
 # Go 1.26.8 has reachable net/http vulnerabilities; go1.27.3 comes from the module proxy (~10 s, once).
@@ -31,7 +32,7 @@ status: ## show what runs, on which ports, and where the logs are
 	@bash scripts/platform.sh status
 
 .PHONY: build
-build: web ## build the dashboard (web/) and every service into bin/
+build: ## build every service into bin/ (the dashboard is the committed build in services/query/internal/web/dist; `make web` rebuilds it)
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do (cd services/$$s && $(GO) build -o ../../$(BIN)/$$s .) || exit 1; done
 	@echo "built: $(addprefix $(BIN)/,$(SERVICES))"
@@ -59,6 +60,10 @@ GOVULNCHECK := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # (the module proxy serves it; vuln.go.dev may be unreachable). Bump the
 # version to refresh it, or set VULNDB_URL=https://vuln.go.dev.
 VULNDB    := golang.org/x/vulndb@v0.0.0-20261105234957-e22db6528018
+
+.PHONY: config-table
+config-table: ## regenerate the README configuration table from every command's -print-config
+	@cd e2e && TENSION_UPDATE_CONFIG_TABLE=1 $(GO) test -count=1 -run TestConfigTableIsCurrent .
 
 .PHONY: lint
 lint: fmt-check vet tidy-check staticcheck vuln ## gofmt, go vet, go mod tidy, staticcheck and govulncheck on every module
@@ -99,11 +104,17 @@ tidy-check: tidy ## fail if go mod tidy changes a go.mod or go.sum
 bench: ## Go benchmarks of the hot paths (tagger, validation, journal) — pure CPU, no servers
 	@for m in pkg services/sink; do (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...) || exit 1; done
 
+# The dashboard's build output is committed (a plain `go build` serves it, no npm needed) and rebuilt only
+# here; dist/SOURCES records the hashes of the web/ sources it was built from, and a test in
+# services/query/internal/web fails when web/ changed without `make web`.
+WEB_DIST := services/query/internal/web/dist
+
 .PHONY: web
-web: ## build the dashboard (npm ci + vite) into services/query/internal/web/dist, which bin/query embeds; without npm the committed build is used
-	@if command -v npm >/dev/null 2>&1; then \
-		cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build -- --logLevel warn; \
-	else echo "web: npm not found; using the committed build in services/query/internal/web/dist"; fi
+web: ## rebuild the dashboard (npm ci + vite) into services/query/internal/web/dist; commit the result
+	@command -v npm >/dev/null 2>&1 || { echo "web: npm is needed (apt-get install npm)"; exit 1; }
+	@cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build -- --logLevel warn
+	@cd web && find . -path ./node_modules -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum > ../$(WEB_DIST)/SOURCES
+	@echo "web: built $(WEB_DIST) from $$(wc -l < $(WEB_DIST)/SOURCES) source files"
 
 .PHONY: bench-query
 bench-query: ## query API latency on 10M synthetic articles in ClickHouse db tension_bench_query (loaded once, reused; see docs/query-api.md)

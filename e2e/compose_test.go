@@ -68,7 +68,7 @@ func TestComposeHasNoDefaultSecrets(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range []string{"TENSION_TOKENS", "QUERY_TOKENS", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_READ_PASSWORD"} {
+	for _, v := range []string{"INGEST_TOKENS", "QUERY_TOKENS", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_READ_PASSWORD"} {
 		if !required[v] {
 			t.Errorf("%s is not required by any service", v)
 		}

@@ -6,6 +6,8 @@ require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/chstore v0.0.0
+	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
@@ -38,3 +40,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../pkg
 	github.com/tension-dev/tension/schemas => ../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../pkg/kafkax

@@ -35,19 +35,27 @@ func TestMain(m *testing.M) {
 		builtBin = dir
 		code := m.Run()
 		os.RemoveAll(dir)
+		os.RemoveAll(prodBin)
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if prodBin != "" {
+		os.RemoveAll(prodBin)
+	}
+	os.Exit(code)
 }
 
-// buildServices runs `go build -tags testhooks` for every service into dir,
-// from the repository root (the workspace spans the modules).
-func buildServices(dir string) error {
+// buildServices runs `go build -tags testhooks` for every service into dir.
+func buildServices(dir string) error { return buildServicesTags(dir, "testhooks") }
+
+// buildServicesTags builds every service with tags into dir, from the
+// repository root (the workspace spans the modules).
+func buildServicesTags(dir, tags string) error {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		return err
 	}
-	args := []string{"build", "-tags", "testhooks", "-o", dir + string(filepath.Separator)}
+	args := []string{"build", "-tags", tags, "-o", dir + string(filepath.Separator)}
 	for _, s := range services {
 		args = append(args, "./services/"+s)
 	}
@@ -55,7 +63,7 @@ func buildServices(dir string) error {
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build -tags testhooks: %w", err)
+		return fmt.Errorf("go build -tags %q: %w", tags, err)
 	}
 	return nil
 }

@@ -123,7 +123,7 @@ func (s *stack) env(name string) []string {
 		"TOPIC_INDEX="+s.topics.index,
 		"ENRICHER_GROUP=e2e-enricher-"+s.db,
 		"SINK_GROUP=e2e-sink-"+s.db,
-		"TENSION_TOKENS="+s.token,
+		"INGEST_TOKENS="+s.token,
 		"LOG_LEVEL=info",
 	)
 	s.mu.Lock()
@@ -138,7 +138,9 @@ func (s *stack) env(name string) []string {
 func (s *stack) args(name string) []string {
 	switch name {
 	case "ingest":
-		return []string{"-topic", s.topics.raw, "-addr", s.addrs[name]}
+		return []string{"-topic-raw", s.topics.raw, "-addr", s.addrs[name]}
+	case "enricher", "sink":
+		return []string{"-admin-addr", s.addrs[name]} // their only listener
 	default:
 		return []string{"-addr", s.addrs[name]}
 	}

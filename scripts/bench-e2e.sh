@@ -19,8 +19,8 @@ RATE_N=${RATE_N:-6000}
 source scripts/services.sh
 need_curl
 TOKEN=$(dev_token "$LOCAL/dev-token")
-export TENSION_TOKENS_FILE=$LOCAL/dev-token
-export CLICKHOUSE_DB=tension_bench INGEST_TOPIC=bench.articles.raw.v1 TOPIC_RAW=bench.articles.raw.v1 \
+export INGEST_TOKENS_FILE=$LOCAL/dev-token
+export CLICKHOUSE_DB=tension_bench TOPIC_RAW=bench.articles.raw.v1 \
 	TOPIC_ENRICHED=bench.articles.enriched.v1 TOPIC_DLQ=bench.articles.dlq.v1 \
 	ENRICHER_GROUP=bench-enricher SINK_GROUP=bench-sink LOG_LEVEL=warn
 
@@ -29,6 +29,9 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 	bash scripts/platform.sh up
 	platform_started=1
 fi
+# A platform already up gets `up` too: it is idempotent, and re-renders ClickHouse's users (and generates their
+# passwords) for a platform started before they existed.
+bash scripts/platform.sh up >/dev/null
 finish() {
 	stop_services
 	((platform_started)) && bash scripts/platform.sh down

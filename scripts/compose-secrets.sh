@@ -10,7 +10,7 @@ touch "$ENV_FILE"
 chmod 600 "$ENV_FILE"
 secret() { head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'; }
 added=0
-for var in CLICKHOUSE_PASSWORD CLICKHOUSE_READ_PASSWORD TENSION_TOKENS QUERY_TOKENS; do
+for var in CLICKHOUSE_PASSWORD CLICKHOUSE_READ_PASSWORD INGEST_TOKENS QUERY_TOKENS; do
 	if ! grep -q "^$var=" "$ENV_FILE"; then
 		echo "$var=$(secret)" >>"$ENV_FILE"
 		added=$((added + 1))

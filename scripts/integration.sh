@@ -12,6 +12,9 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 	bash scripts/platform.sh up
 	started=1
 fi
+# A platform already up gets `up` too: it is idempotent, and re-renders ClickHouse's users (and generates their
+# passwords) for a platform started before they existed.
+bash scripts/platform.sh up >/dev/null
 cleanup() {
 	if ((started)); then
 		echo "integration: stopping the platform this run started"

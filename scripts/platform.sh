@@ -167,6 +167,18 @@ ch_answers() {
       -q 'SELECT 1' 2>/dev/null) == 1 ]]
 }
 
+# ch_alive: the server answers GET /ping on its HTTP port (no login needed): for `status`, which must not
+# depend on the users file being current.
+ch_alive() {
+  local reply
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+  reply=$(timeout 2 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "GET /ping HTTP/1.0\r\n\r\n" >&3
+    cat <&3' _ "$CLICKHOUSE_HTTP_PORT" 2>/dev/null) || return 1
+  [[ $reply == *"Ok."* ]]
+}
+
 # ch_secret FILE: a random 32-character password, made once, readable by this user only.
 ch_secret() {
   local file=$1
@@ -732,7 +744,7 @@ cmd_status() {
     rc=3
   fi
   if pid=$(ch_pid); then
-    if ch_answers; then
+    if ch_alive; then
       echo "ClickHouse  up        pid $pid  127.0.0.1:$CLICKHOUSE_TCP_PORT (http :$CLICKHOUSE_HTTP_PORT)"
     else
       echo "ClickHouse  starting  pid $pid  not answering on 127.0.0.1:$CLICKHOUSE_TCP_PORT yet"

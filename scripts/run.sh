@@ -18,7 +18,7 @@ source scripts/services.sh
 # A local dev token, made once and kept under .local/ (git-ignored).
 TOKEN_FILE=$LOCAL/dev-token
 TOKEN=$(dev_token "$TOKEN_FILE")
-export TENSION_TOKENS_FILE=$TOKEN_FILE
+export INGEST_TOKENS_FILE=$TOKEN_FILE
 need_curl
 
 platform_started=0
@@ -27,6 +27,9 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 	bash scripts/platform.sh up
 	platform_started=1
 fi
+# A platform already up gets `up` too: it is idempotent, and re-renders ClickHouse's users (and generates their
+# passwords) for a platform started before they existed.
+bash scripts/platform.sh up >/dev/null
 
 stop_all() {
 	trap - INT TERM EXIT
@@ -91,7 +94,7 @@ cat <<EOT
   query      http://$QUERY_ADDR/v1/index?pair=CN-US&interval=day&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z
              http://$QUERY_ADDR/v1/drivers?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-05-01T00:00:00Z
              http://$QUERY_ADDR/v1/pairs
-  metrics    http://$INGEST_ADMIN_ADDR/metrics  http://$QUERY_ADMIN_ADDR/metrics  http://$SINK_ADDR/metrics  http://$ENRICHER_ADDR/metrics
+  metrics    http://$INGEST_ADMIN_ADDR/metrics  http://$QUERY_ADMIN_ADDR/metrics  http://$SINK_ADMIN_ADDR/metrics  http://$ENRICHER_ADMIN_ADDR/metrics
   dev token  $TOKEN   (in $TOKEN_FILE)
   logs       $LOGS/
 

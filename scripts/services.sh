@@ -4,12 +4,12 @@
 
 INGEST_ADDR=${INGEST_ADDR:-127.0.0.1:8080}
 QUERY_ADDR=${QUERY_ADDR:-127.0.0.1:8081}
-SINK_ADDR=${SINK_ADDR:-127.0.0.1:8082}
-ENRICHER_ADDR=${ENRICHER_ADDR:-127.0.0.1:8083}
+SINK_ADMIN_ADDR=${SINK_ADMIN_ADDR:-127.0.0.1:8082}
+ENRICHER_ADMIN_ADDR=${ENRICHER_ADMIN_ADDR:-127.0.0.1:8083}
 # Admin listeners (/healthz, /readyz, /metrics) of the services that also have a public one.
 INGEST_ADMIN_ADDR=${INGEST_ADMIN_ADDR:-127.0.0.1:8084}
 QUERY_ADMIN_ADDR=${QUERY_ADMIN_ADDR:-127.0.0.1:8085}
-export INGEST_ADDR QUERY_ADDR SINK_ADDR ENRICHER_ADDR INGEST_ADMIN_ADDR QUERY_ADMIN_ADDR
+export INGEST_ADDR QUERY_ADDR SINK_ADMIN_ADDR ENRICHER_ADMIN_ADDR INGEST_ADMIN_ADDR QUERY_ADMIN_ADDR
 
 service_pids=()
 
@@ -36,12 +36,12 @@ wait_ready() {
 start_services() {
 	mkdir -p "$LOGS"
 	say "starting ingest, enricher, sink and query (logs in $LOGS)"
-	start_service sink
+	start_service sink # creates and migrates the database that the query service (read-only) checks
+	wait_ready sink "http://$SINK_ADMIN_ADDR/readyz"
 	start_service enricher
 	start_service ingest
 	start_service query
-	wait_ready sink "http://$SINK_ADDR/readyz"
-	wait_ready enricher "http://$ENRICHER_ADDR/readyz"
+	wait_ready enricher "http://$ENRICHER_ADMIN_ADDR/readyz"
 	wait_ready ingest "http://$INGEST_ADDR/readyz"
 	wait_ready query "http://$QUERY_ADDR/readyz"
 }

@@ -1,5 +1,5 @@
-// Builds the dashboard into the query service's embed folder; `make build`
-// runs this before `go build`, and the output is committed so a plain
+// Builds the dashboard into the query service's embed folder; `make web`
+// runs this (never `make build`), and the output is committed so a plain
 // `go build` also serves a working page.
 import { defineConfig } from 'vite'
 

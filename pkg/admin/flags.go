@@ -12,16 +12,25 @@ type Flags struct {
 	addr, tokens, tokensFile *string
 }
 
-// DefineFlags defines the admin address (flag name and variable given: the
-// enricher's and sink's only listener is their admin one) and
+// DefineFlags defines -admin-addr (<PREFIX>_ADMIN_ADDR, default def) and
 // -admin-tokens / -admin-tokens-file (ADMIN_TOKENS / ADMIN_TOKENS_FILE).
-func DefineFlags(fs *flagenv.Set, flag, env, def string) *Flags {
-	return &Flags{
-		addr: fs.String(flag, env, def, "admin HTTP address (/healthz, /readyz, /metrics); beyond loopback its endpoints need an admin token"),
+// With legacyAddr, -addr and <PREFIX>_ADDR stay accepted as deprecated
+// names (the enricher's and sink's only listener was called that).
+func DefineFlags(fs *flagenv.Set, prefix, def string, legacyAddr bool) *Flags {
+	env := prefix + "_ADMIN_ADDR"
+	if legacyAddr {
+		fs.DeprecatedEnv(env, prefix+"_ADDR")
+	}
+	f := &Flags{
+		addr: fs.String("admin-addr", env, def, "admin HTTP address (/healthz, /readyz, /metrics); beyond loopback its endpoints need an admin token"),
 		tokens: fs.String("admin-tokens", "ADMIN_TOKENS", "",
 			"comma-separated bearer tokens for the admin endpoints when the admin address is beyond loopback (16+ characters)"),
 		tokensFile: fs.String("admin-tokens-file", "ADMIN_TOKENS_FILE", "", "file of admin tokens, one per line, # comments"),
 	}
+	if legacyAddr {
+		fs.DeprecatedFlag("addr", "admin-addr")
+	}
+	return f
 }
 
 // Addr is the admin listen address.

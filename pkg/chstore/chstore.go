@@ -60,6 +60,10 @@ func (c *Config) defaults() {
 	}
 }
 
+// ErrLogin wraps a login the server refused (unknown user, wrong or
+// missing password): a configuration error, never worth a retry.
+var ErrLogin = errors.New("clickhouse refused the login")
+
 // ErrUnavailable wraps failures to reach the server, so callers can answer
 // 503 or retry rather than treat the request as bad.
 var ErrUnavailable = errors.New("clickhouse unavailable")
@@ -106,7 +110,7 @@ func pingError(cfg Config, err error) error {
 	if errors.As(err, &ex) {
 		switch ex.Code {
 		case codeUnknownUser, codeWrongPassword, codeRequiredPassword, codeAuthenticationFailed:
-			return fmt.Errorf("chstore: ClickHouse at %s refused user %q: %w (set -clickhouse-user and -clickhouse-password-file)", cfg.Addr, cfg.Username, err)
+			return fmt.Errorf("chstore: %w: ClickHouse at %s refused user %q: %w (set -clickhouse-user and -clickhouse-password-file)", ErrLogin, cfg.Addr, cfg.Username, err)
 		case codeUnknownDatabase:
 			return fmt.Errorf("chstore: database %s does not exist on %s: %w (the sink creates and migrates it)", cfg.Database, cfg.Addr, err)
 		}

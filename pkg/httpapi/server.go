@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -126,4 +127,45 @@ func IsLoopback(addr string) (bool, error) {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback(), nil
+}
+
+// Listener is a server and the listener it serves.
+type Listener struct {
+	Ln     net.Listener
+	Server *http.Server
+}
+
+// ServeAll serves every listener (a public API and its admin listener) until
+// ctx ends or one of them fails. Then draining runs first (readiness off),
+// and every server stops accepting and lets in-flight requests finish for
+// up to grace.
+func ServeAll(ctx context.Context, grace time.Duration, logger *slog.Logger, draining func(), ls ...Listener) error {
+	srvCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go func() {
+		select {
+		case <-ctx.Done():
+			if draining != nil {
+				draining()
+			}
+			logger.Info("shutting down: readiness off, draining requests")
+			stop()
+		case <-srvCtx.Done():
+		}
+	}()
+	errc := make(chan error, len(ls))
+	for _, l := range ls {
+		go func() {
+			err := Serve(srvCtx, l.Ln, l.Server, grace, logger)
+			stop() // one server down stops the others
+			errc <- err
+		}()
+	}
+	var errs []error
+	for range ls {
+		if err := <-errc; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -8,17 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
 
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/flagenv"
 )
 
-// DefaultBrokers is the local stack's bootstrap address.
-const DefaultBrokers = "127.0.0.1:9092"
+// DefaultBrokers is the local stack's bootstrap address (defined with the
+// other shared settings in flagenv).
+const DefaultBrokers = flagenv.DefaultBrokers
 
 // MaxMessageBytes is the largest message (and uncompressed produce batch) a
 // writer sends: the contract's record limit (event.MaxRecordBytes), just
@@ -29,15 +30,7 @@ const DefaultBrokers = "127.0.0.1:9092"
 const MaxMessageBytes = event.MaxRecordBytes
 
 // Brokers splits a comma-separated broker list.
-func Brokers(s string) []string {
-	var out []string
-	for _, b := range strings.Split(s, ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			out = append(out, b)
-		}
-	}
-	return out
-}
+func Brokers(s string) []string { return flagenv.List(s) }
 
 // NewWriter returns a synchronous writer for topic tuned for the request
 // path: batches flush after at most batchTimeout (kafka-go's default is a

@@ -7,6 +7,9 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
+	github.com/tension-dev/tension/pkg/chstore v0.0.0
+	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 )
 
 require github.com/prometheus/client_golang v1.25.0 // indirect
@@ -39,3 +42,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../../pkg
 	github.com/tension-dev/tension/schemas => ../../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../../pkg/kafkax

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/backfill/internal/backfill"
@@ -17,9 +16,11 @@ import (
 
 func runLoad(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagenv.New("backfill", getenv, stderr)
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
-	topic := fs.String("topic", "TOPIC_RAW", event.TopicRaw, "topic of raw articles")
-	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of the topic if it has to be created")
+	brokers := fs.Brokers()
+	topic := fs.TopicRaw()
+	fs.DeprecatedFlag("topic", "topic-raw")
+	partitions := fs.Partitions()
+	level := fs.LogLevel()
 	columns := fs.FlagSet.String("columns", "", "CSV column mapping, field=column,... (fields: id url source title text lang published_at); unmapped fields use the column of their own name")
 	synthetic := fs.FlagSet.Int("synthetic", 0, "generate N synthetic articles (pkg/synth) instead of reading files")
 	seed := fs.FlagSet.Uint64("seed", 1, "seed of the synthetic generator: the same seed yields the same articles (and ids)")
@@ -88,7 +89,7 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	default:
 		return fmt.Errorf("-progress %q: want auto, bar, log or none", *progressS)
 	}
-	logger := admin.NewLogger(stderr, "info", "backfill")
+	logger := admin.NewLogger(stderr, *level, "backfill")
 	brokerList := kafkax.Brokers(*brokers)
 	if err := kafkax.EnsureTopics(ctx, brokerList, kafkax.TopicSpec{Name: *topic, Partitions: *partitions}); err != nil {
 		return err

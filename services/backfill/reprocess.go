@@ -8,7 +8,6 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -17,8 +16,10 @@ import (
 
 func runReprocess(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagenv.New("backfill reprocess", getenv, stderr)
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
-	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
+	brokers := fs.Brokers()
+	topic := fs.TopicEnriched()
+	fs.DeprecatedFlag("topic", "topic-enriched")
+	level := fs.LogLevel()
 	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	fromS := fs.FlagSet.String("from", "", "start of the published_at range (YYYY-MM-DD or RFC 3339)")
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive")
@@ -42,7 +43,7 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	if *version == "" {
 		return fmt.Errorf("-tagger-version must not be empty (\"\" is the current view)")
 	}
-	logger := admin.NewLogger(stderr, "info", "backfill")
+	logger := admin.NewLogger(stderr, *level, "backfill")
 	t, err := tagger.New()
 	if err != nil {
 		return fmt.Errorf("load tagger: %w", err)

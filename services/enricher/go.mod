@@ -3,17 +3,20 @@ module github.com/tension-dev/tension/services/enricher
 go 1.26.0
 
 require (
-	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
-	golang.org/x/sync v0.22.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
+	github.com/tension-dev/tension/pkg/kafkax v0.0.0
+	golang.org/x/sync v0.25.0
 )
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/pierrec/lz4/v4 v4.1.33 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
@@ -27,3 +30,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../../pkg
 	github.com/tension-dev/tension/schemas => ../../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../../pkg/kafkax

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tension-dev/tension/pkg/admin"
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -20,8 +19,8 @@ import (
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flagenv.New("enricher", getenv, stderr)
-	adminFlags := admin.DefineFlags(fs, "addr", "ENRICHER_ADDR", "127.0.0.1:8083")
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
+	adminFlags := admin.DefineFlags(fs, "ENRICHER", "127.0.0.1:8083", true)
+	brokers := fs.Brokers()
 	group := fs.String("group", "ENRICHER_GROUP", "tension-enricher", "Kafka consumer group")
 	workers := fs.Int("workers", "ENRICHER_WORKERS", 0, "tagging goroutines (0 = one per CPU)")
 	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
@@ -31,11 +30,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
-	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
-	inTopic := fs.String("in-topic", "TOPIC_RAW", event.TopicRaw, "topic of raw articles")
-	outTopic := fs.String("out-topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
-	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
-	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	partitions := fs.Partitions()
+	inTopic := fs.TopicRaw()
+	outTopic := fs.TopicEnriched()
+	dlqTopic := fs.TopicDLQ()
+	fs.DeprecatedFlag("in-topic", "topic-raw")
+	fs.DeprecatedFlag("out-topic", "topic-enriched")
+	fs.DeprecatedFlag("dlq-topic", "topic-dlq")
+	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
+	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 )
 
 require (
@@ -27,3 +29,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../../pkg
 	github.com/tension-dev/tension/schemas => ../../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../../pkg/kafkax

@@ -33,7 +33,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) { // -help and -print-config end here
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
@@ -44,7 +44,7 @@ func main() {
 // Kafka writer. Tests run it in-process with their own ctx (no signals).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
-		// A new bearer token for -tokens / TENSION_TOKENS (32 random bytes).
+		// A new bearer token for -tokens / INGEST_TOKENS (32 random bytes).
 		_, err := fmt.Fprintln(stdout, httpapi.NewToken())
 		return err
 	}
@@ -99,7 +99,7 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 		},
 	})
 
-	h := api.New(w, api.Options{
+	h := api.New(w, api.Config{
 		Tokens:          cfg.Tokens,
 		MaxBody:         cfg.MaxBody,
 		MaxBatch:        cfg.MaxBatch,
@@ -138,25 +138,12 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	logger.Info("starting", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "brokers", cfg.Brokers, "topic", cfg.Topic,
 		"tokens", len(cfg.Tokens), "max_body", cfg.MaxBody, "max_batch", cfg.MaxBatch)
 
-	// Shutdown: when ctx ends, readiness goes off first, then the server
-	// stops accepting and drains (admin.ServeListener), then the deferred
-	// Close flushes and closes the writer.
-	srvCtx, stopSrv := context.WithCancel(context.Background())
-	defer stopSrv()
-	go func() {
-		select {
-		case <-ctx.Done():
-			ready.Drain()
-			logger.Info("shutting down: readiness off, draining requests")
-			stopSrv()
-		case <-srvCtx.Done():
-		}
-	}()
-	adminDone := make(chan error, 1)
-	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, cfg.ShutdownGrace, logger) }()
-	err = httpapi.Serve(srvCtx, ln, httpapi.NewServer(public, httpapi.ServerLimits{}, logger), cfg.ShutdownGrace, logger)
-	stopSrv()
-	err = errors.Join(err, <-adminDone)
+	// Shutdown: when ctx ends, readiness goes off first, then both servers
+	// stop accepting and drain, then the deferred Close flushes and closes
+	// the writer.
+	err = httpapi.ServeAll(ctx, cfg.ShutdownGrace, logger, ready.Drain,
+		httpapi.Listener{Ln: ln, Server: httpapi.NewServer(public, httpapi.ServerLimits{}, logger)},
+		httpapi.Listener{Ln: adminLn, Server: httpapi.NewServer(adminHandler, httpapi.ServerLimits{}, logger)})
 	logger.Info("stopped", "err", err)
 	return err
 }

@@ -51,7 +51,7 @@ func TestSecurityTokenRule(t *testing.T) {
 		t.Fatalf("ingest token printed %q, want 43 characters", tok)
 	}
 	// A generated token passes the rule: ingest starts with it.
-	base := startIngest(t, map[string]string{"TENSION_TOKENS": tok}, "-brokers", "127.0.0.1:1")
+	base := startIngest(t, map[string]string{"INGEST_TOKENS": tok}, "-brokers", "127.0.0.1:1")
 	if code, _ := get(t, base+"/healthz"); code != 200 {
 		t.Fatalf("healthz with a generated token: %d", code)
 	}
@@ -61,7 +61,7 @@ func TestSecurityTokenRule(t *testing.T) {
 // /metrics as JSON/Prometheus without a token on loopback.
 func TestSecurityAdminListener(t *testing.T) {
 	adminAddr := freeAddr(t)
-	startIngest(t, map[string]string{"TENSION_TOKENS": testToken}, "-brokers", "127.0.0.1:1", "-admin-addr", adminAddr,
+	startIngest(t, map[string]string{"INGEST_TOKENS": testToken}, "-brokers", "127.0.0.1:1", "-admin-addr", adminAddr,
 		"-ready-interval", "100ms")
 	base := "http://" + adminAddr
 	var code int
@@ -94,7 +94,7 @@ func TestSecurityAdminListener(t *testing.T) {
 // TestSecurityPublicListener: beyond loopback the public listener serves
 // only the API and /healthz; on loopback also /readyz and /metrics.
 func TestSecurityPublicListener(t *testing.T) {
-	h := api.New(nil, api.Options{Tokens: []string{testToken}})
+	h := api.New(nil, api.Config{Tokens: []string{testToken}})
 	ready := admin.NewReadiness(map[string]admin.Check{})
 	for addr, want := range map[string]int{"0.0.0.0:8080": 404, "127.0.0.1:8080": 200} {
 		pub, err := publicHandler(addr, 4, h, admin.NewRegistry(), ready)
@@ -126,7 +126,7 @@ func TestSecurityPublicListener(t *testing.T) {
 // request whose body is still arriving holds the only slot, and the next
 // one is refused at once with 503, Retry-After: 1 and the envelope.
 func TestSecurityLimits(t *testing.T) {
-	base := startIngest(t, map[string]string{"TENSION_TOKENS": testToken}, "-brokers", "127.0.0.1:1", "-max-inflight", "1")
+	base := startIngest(t, map[string]string{"INGEST_TOKENS": testToken}, "-brokers", "127.0.0.1:1", "-max-inflight", "1")
 	req, _ := http.NewRequest("GET", base+"/healthz", nil)
 	req.Header.Set("X-Big", strings.Repeat("a", 128<<10))
 	resp, err := http.DefaultClient.Do(req)

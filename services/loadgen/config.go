@@ -1,12 +1,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/flagenv"
 )
 
 type config struct {
@@ -33,26 +34,26 @@ func (c config) live() bool { return c.from.IsZero() }
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	var from, to, seed string
-	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.ingestURL, "ingest-url", envOr(getenv, "INGEST_URL", "http://127.0.0.1:8080"), "ingest base URL (env INGEST_URL)")
-	fs.StringVar(&c.queryURL, "query-url", envOr(getenv, "QUERY_URL", "http://127.0.0.1:8081"), "query API base URL (env QUERY_URL)")
-	fs.StringVar(&c.token, "token", getenv("TENSION_TOKEN"), "bearer token (env TENSION_TOKEN)")
-	fs.IntVar(&c.n, "n", 10000, "total articles to send")
-	fs.Float64Var(&c.rate, "rate", 0, "articles per second (0 = as fast as possible)")
-	fs.IntVar(&c.batch, "batch", 500, "max articles per NDJSON request (with -rate, batches are cut to ~100 ms of traffic)")
-	fs.IntVar(&c.concurrency, "concurrency", 4, "concurrent HTTP requests")
-	fs.StringVar(&seed, "seed", "", "generator seed (default: derived from the clock, printed in the summary)")
-	fs.StringVar(&from, "from", "", "event-time range start, RFC 3339 or YYYY-MM-DD (default: live, published now)")
-	fs.StringVar(&to, "to", "", "event-time range end (exclusive), with -from")
-	fs.StringVar(&c.pair, "pair", "CN-US", "pair whose /v1/index is polled (its 'articles' counts every article)")
-	fs.BoolVar(&c.wait, "wait", false, "after sending, wait until /v1/index shows every accepted article; measures latency")
-	fs.DurationVar(&c.waitTimeout, "wait-timeout", 2*time.Minute, "give up waiting after this long (after sending ends)")
-	fs.DurationVar(&c.pollInterval, "poll", 100*time.Millisecond, "query API poll interval with -wait")
-	fs.IntVar(&c.retries, "retries", 20, "max retries of one request (503 with Retry-After, 5xx, network errors)")
-	fs.DurationVar(&c.httpTimeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
-	fs.StringVar(&c.out, "out", "", "write the JSON summary to this file")
-	fs.StringVar(&c.file, "file", "", "send the articles of this JSONL file (e.g. samples/articles.jsonl) instead of synthetic ones; -n, -seed, -from, -to are ignored")
+	fs := flagenv.New("loadgen", getenv, stderr)
+	fs.StringVar(&c.ingestURL, "ingest-url", "INGEST_URL", "http://127.0.0.1:8080", "ingest base URL")
+	fs.StringVar(&c.queryURL, "query-url", "QUERY_URL", "http://127.0.0.1:8081", "query API base URL")
+	fs.DeprecatedEnv("INGEST_TOKEN", "TENSION_TOKEN")
+	fs.StringVar(&c.token, "token", "INGEST_TOKEN", "", "bearer token for ingest")
+	fs.FlagSet.IntVar(&c.n, "n", 10000, "total articles to send")
+	fs.FlagSet.Float64Var(&c.rate, "rate", 0, "articles per second (0 = as fast as possible)")
+	fs.FlagSet.IntVar(&c.batch, "batch", 500, "max articles per NDJSON request (with -rate, batches are cut to ~100 ms of traffic)")
+	fs.FlagSet.IntVar(&c.concurrency, "concurrency", 4, "concurrent HTTP requests")
+	fs.FlagSet.StringVar(&seed, "seed", "", "generator seed (default: derived from the clock, printed in the summary)")
+	fs.FlagSet.StringVar(&from, "from", "", "event-time range start, RFC 3339 or YYYY-MM-DD (default: live, published now)")
+	fs.FlagSet.StringVar(&to, "to", "", "event-time range end (exclusive), with -from")
+	fs.FlagSet.StringVar(&c.pair, "pair", "CN-US", "pair whose /v1/index is polled (its 'articles' counts every article)")
+	fs.FlagSet.BoolVar(&c.wait, "wait", false, "after sending, wait until /v1/index shows every accepted article; measures latency")
+	fs.FlagSet.DurationVar(&c.waitTimeout, "wait-timeout", 2*time.Minute, "give up waiting after this long (after sending ends)")
+	fs.FlagSet.DurationVar(&c.pollInterval, "poll", 100*time.Millisecond, "query API poll interval with -wait")
+	fs.FlagSet.IntVar(&c.retries, "retries", 20, "max retries of one request (503 with Retry-After, 5xx, network errors)")
+	fs.FlagSet.DurationVar(&c.httpTimeout, "http-timeout", 60*time.Second, "timeout of one HTTP request")
+	fs.FlagSet.StringVar(&c.out, "out", "", "write the JSON summary to this file")
+	fs.FlagSet.StringVar(&c.file, "file", "", "send the articles of this JSONL file (e.g. samples/articles.jsonl) instead of synthetic ones; -n, -seed, -from, -to are ignored")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -107,13 +108,6 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.ingestURL = strings.TrimRight(c.ingestURL, "/")
 	c.queryURL = strings.TrimRight(c.queryURL, "/")
 	return c, nil
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 func parseTime(s string) (time.Time, error) {

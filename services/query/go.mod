@@ -10,6 +10,8 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
+	github.com/tension-dev/tension/pkg/chstore v0.0.0
 	github.com/tension-dev/tension/schemas v0.0.0
 	golang.org/x/text v0.42.0
 )
@@ -41,3 +43,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../../pkg
 	github.com/tension-dev/tension/schemas => ../../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../../pkg/kafkax

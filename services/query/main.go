@@ -31,10 +31,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "query:", err)
-		}
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "query:", err)
 		os.Exit(1)
 	}
 }
@@ -59,7 +57,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	fs := flagenv.New("query", getenv, stderr)
 	addr := fs.String("addr", "QUERY_ADDR", "127.0.0.1:8081", "HTTP listen address")
-	adminFlags := admin.DefineFlags(fs, "admin-addr", "QUERY_ADMIN_ADDR", "127.0.0.1:8085")
+	adminFlags := admin.DefineFlags(fs, "QUERY", "127.0.0.1:8085", false)
 	chFlags := chstore.DefineFlags(fs, chstore.Reader)
 	maxRange := fs.String("max-range", "QUERY_MAX_RANGE", api.DefaultRanges.String(),
 		"widest from..to per stored granularity, e.g. minute=31d,hour=5y,day=50y; month uses day")
@@ -70,7 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	tokens := fs.String("tokens", "QUERY_TOKENS", "",
 		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")
 	tokensFile := fs.String("tokens-file", "QUERY_TOKENS_FILE", "", "file with one read token per line, added to -tokens")
-	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -126,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := admin.NewLogger(stderr, cfg.logLevel, "query")
 	reg := admin.NewRegistry()
 
-	conn, err := connect(ctx, cfg.ch, log)
+	conn, err := connectWhenMigrated(ctx, cfg.ch, log)
 	if err != nil {
 		return err
 	}
@@ -179,22 +177,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	bgCtx, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go ready.Run(bgCtx, cfg.readyEvery)
-	srvCtx, stopSrv := context.WithCancel(context.Background())
-	defer stopSrv()
-	go func() {
-		select {
-		case <-ctx.Done():
-			a.Drain()
-			ready.Drain()
-			stopSrv()
-		case <-srvCtx.Done():
-		}
-	}()
-	adminDone := make(chan error, 1)
-	go func() { adminDone <- admin.ServeListener(srvCtx, adminLn, adminHandler, 10*time.Second, log) }()
-	err = httpapi.Serve(srvCtx, ln, srv, 10*time.Second, log)
-	stopSrv()
-	if err = errors.Join(err, <-adminDone); err != nil {
+	err = httpapi.ServeAll(ctx, 10*time.Second, log, func() { a.Drain(); ready.Drain() },
+		httpapi.Listener{Ln: ln, Server: srv},
+		httpapi.Listener{Ln: adminLn, Server: httpapi.NewServer(adminHandler, httpapi.ServerLimits{}, log)})
+	if err != nil {
 		return err
 	}
 	log.Info("stopped")
@@ -212,6 +198,28 @@ func publicHandler(a http.Handler, maxInFlight int, reg prometheus.Registerer) h
 	mux.Handle("/v1/", httpapi.Limit(a, maxInFlight, overloaded.Inc))
 	mux.Handle("/", a)
 	return mux
+}
+
+// connectWhenMigrated retries connect until the database exists and is
+// migrated (the sink does both; the two may start together), or ctx ends.
+// A refused login fails at once: retrying cannot fix it.
+func connectWhenMigrated(ctx context.Context, cfg chstore.Config, log *slog.Logger) (driver.Conn, error) {
+	var lastLog time.Time
+	for {
+		conn, err := connect(ctx, cfg, log)
+		if err == nil || errors.Is(err, chstore.ErrLogin) {
+			return conn, err
+		}
+		if time.Since(lastLog) > 10*time.Second {
+			log.Warn("ClickHouse not ready for queries yet; retrying", "err", err)
+			lastLog = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // connect opens the pool. A read-only user (the default, tension_query)

@@ -4,11 +4,15 @@ go 1.26.0
 
 require (
 	github.com/ClickHouse/clickhouse-go/v2 v2.51.0
-	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
+	github.com/tension-dev/tension/pkg/chstore v0.0.0
+	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 )
+
+require github.com/google/uuid v1.6.0 // indirect
 
 require (
 	github.com/ClickHouse/ch-go v0.75.0 // indirect
@@ -38,3 +42,9 @@ replace (
 	github.com/tension-dev/tension/pkg => ../../pkg
 	github.com/tension-dev/tension/schemas => ../../schemas
 )
+
+replace github.com/tension-dev/tension/pkg/admin => ../../pkg/admin
+
+replace github.com/tension-dev/tension/pkg/chstore => ../../pkg/chstore
+
+replace github.com/tension-dev/tension/pkg/kafkax => ../../pkg/kafkax

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
@@ -19,13 +18,15 @@ type indexFlags struct {
 	versions                *bool
 }
 
-func defineIndexFlags(fs *flagenv.Set, getenv func(string) string) *indexFlags {
-	return &indexFlags{
-		topic:    fs.String("index-topic", "TOPIC_INDEX", event.TopicIndex, "compacted topic of index updates (tension.index.v1); \"off\" publishes none"),
-		versions: fs.FlagSet.Bool("index-versions", getenv("SINK_INDEX_VERSIONS") == "1", "also publish each tagger version's own view (keys end in |tagger_version) (env SINK_INDEX_VERSIONS=1)"),
+func defineIndexFlags(fs *flagenv.Set) *indexFlags {
+	f := &indexFlags{
+		topic:    fs.TopicIndex("compacted topic of index updates (tension.index.v1); \"off\" publishes none"),
+		versions: fs.Bool("index-versions", "SINK_INDEX_VERSIONS", false, "also publish each tagger version's own view (keys end in |tagger_version)"),
 		baseFrom: fs.String("index-base-from", "SINK_INDEX_BASE_FROM", "", "start of the tension_index base period (YYYY-MM-DD or RFC 3339); without it tension_index is omitted"),
 		baseTo:   fs.String("index-base-to", "SINK_INDEX_BASE_TO", "", "end of the tension_index base period, exclusive"),
 	}
+	fs.DeprecatedFlag("index-topic", "topic-index")
+	return f
 }
 
 // enabled reports whether index updates are published at all.

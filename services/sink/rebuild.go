@@ -27,8 +27,9 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	fromS := fs.FlagSet.String("from", "", "start of the range, RFC 3339 or YYYY-MM-DD (widened to whole days)")
 	toS := fs.FlagSet.String("to", "", "end of the range, exclusive (widened to whole days)")
 	dry := fs.FlagSet.Bool("dry-run", false, "only report buckets that differ; exit non-zero if any")
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, for publishing the corrected buckets")
-	index := defineIndexFlags(fs, getenv)
+	brokers := fs.Brokers()
+	index := defineIndexFlags(fs)
+	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	logger := admin.NewLogger(stderr, "info", "sink")
+	logger := admin.NewLogger(stderr, *level, "sink")
 	conn, err := chstore.Open(ctx, chCfg)
 	if err != nil {
 		return err

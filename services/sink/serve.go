@@ -12,7 +12,6 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/sink"
@@ -21,8 +20,8 @@ import (
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flagenv.New("sink", getenv, stderr)
-	adminFlags := admin.DefineFlags(fs, "addr", "SINK_ADDR", "127.0.0.1:8082")
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
+	adminFlags := admin.DefineFlags(fs, "SINK", "127.0.0.1:8082", true)
+	brokers := fs.Brokers()
 	group := fs.String("group", "SINK_GROUP", "tension-sink", "Kafka consumer group")
 	chFlags := chstore.DefineFlags(fs, chstore.Writer)
 	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
@@ -33,11 +32,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	queue := fs.Int("queue-capacity", "SINK_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
-	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of topics created at start")
-	topic := fs.String("topic", "TOPIC_ENRICHED", event.TopicEnriched, "topic of enriched articles")
-	dlqTopic := fs.String("dlq-topic", "TOPIC_DLQ", event.TopicDLQ, "dead-letter topic")
-	index := defineIndexFlags(fs, getenv)
-	level := fs.String("log-level", "LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	partitions := fs.Partitions()
+	topic := fs.TopicEnriched()
+	dlqTopic := fs.TopicDLQ()
+	fs.DeprecatedFlag("topic", "topic-enriched")
+	fs.DeprecatedFlag("dlq-topic", "topic-dlq")
+	index := defineIndexFlags(fs)
+	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

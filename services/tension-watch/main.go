@@ -21,8 +21,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/tension-dev/tension/pkg/event"
-	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/logging"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/tension-watch/internal/watch"
 )
@@ -37,35 +37,32 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tension-watch", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	brokersDef := getenv("KAFKA_BROKERS")
-	if brokersDef == "" {
-		brokersDef = kafkax.DefaultBrokers
-	}
-	topicDef := getenv("TOPIC_INDEX")
-	if topicDef == "" {
-		topicDef = event.TopicIndex
-	}
-	brokers := fs.String("brokers", brokersDef, "Kafka bootstrap brokers (env KAFKA_BROKERS)")
-	topic := fs.String("topic", topicDef, "index topic (env TOPIC_INDEX)")
+	fs := flagenv.New("tension-watch", getenv, stderr)
+	brokers := fs.Brokers()
+	topic := fs.TopicIndex("index topic to read")
+	fs.DeprecatedFlag("topic", "topic-index")
+	level := fs.LogLevel()
 	var f watch.Filter
-	fs.StringVar(&f.Pair, "pair", "CN-US", `pair to watch ("*" = all-article counts)`)
-	fs.BoolVar(&f.AllPairs, "all", false, "every pair")
-	fs.StringVar(&f.Interval, "interval", "hour", `minute, hour, day, or "" for all`)
-	fs.StringVar(&f.TaggerVersion, "tagger-version", "", "a tagger version's own view (default: the current view)")
-	fromBeginning := fs.Bool("from-beginning", false, "read the compacted topic from the start: rebuilds every bucket's state, then follows")
-	snapshot := fs.Bool("snapshot", false, "read from the beginning to the end, print the rebuilt state and exit")
-	asJSON := fs.Bool("json", false, "print updates as JSON lines (the message as published)")
+	fs.FlagSet.StringVar(&f.Pair, "pair", "CN-US", `pair to watch ("*" = all-article counts)`)
+	fs.FlagSet.BoolVar(&f.AllPairs, "all", false, "every pair")
+	fs.FlagSet.StringVar(&f.Interval, "interval", "hour", `minute, hour, day, or "" for all`)
+	fs.FlagSet.StringVar(&f.TaggerVersion, "tagger-version", "", "a tagger version's own view (default: the current view)")
+	fromBeginning := fs.FlagSet.Bool("from-beginning", false, "read the compacted topic from the start: rebuilds every bucket's state, then follows")
+	snapshot := fs.FlagSet.Bool("snapshot", false, "read from the beginning to the end, print the rebuilt state and exit")
+	asJSON := fs.FlagSet.Bool("json", false, "print updates as JSON lines (the message as published)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
+	logger := logging.New(stderr, *level, "tension-watch")
 	if f.Interval != "" {
 		if _, err := tension.ParseGranularity(f.Interval); err != nil {
 			return err
 		}
 	}
-	brokerList := kafkax.Brokers(*brokers)
+	brokerList := flagenv.List(*brokers)
 	parts, ends, err := partitions(ctx, brokerList, *topic)
 	if err != nil {
 		return err
@@ -78,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	apply := func(m kafka.Message) error {
 		u, fresh, err := state.Apply(m.Key, m.Value)
 		if err != nil {
-			fmt.Fprintf(stderr, "skip update at %d/%d: %v\n", m.Partition, m.Offset, err)
+			logger.Warn("skip update", "partition", m.Partition, "offset", m.Offset, "err", err)
 			return nil
 		}
 		if !fresh || *snapshot {

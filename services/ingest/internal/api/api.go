@@ -30,8 +30,8 @@ type Writer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Options configure the handler. Zero values take the defaults noted.
-type Options struct {
+// Config configures the handler. Zero values take the defaults noted.
+type Config struct {
 	// Tokens are the accepted bearer tokens; none means no authentication
 	// (only with -insecure-no-auth).
 	Tokens []string
@@ -52,17 +52,23 @@ type Options struct {
 	Metrics *Metrics
 }
 
+// Options is the former name of Config.
+//
+// Deprecated: use Config (every service calls its settings Config); kept
+// for one release.
+type Options = Config
+
 // Handler serves POST /v1/articles.
 type Handler struct {
 	w      Writer
-	opts   Options
+	opts   Config
 	tokens tokens
 	log    *slog.Logger
 	m      *Metrics
 }
 
 // New returns the handler publishing through w.
-func New(w Writer, opts Options) *Handler {
+func New(w Writer, opts Config) *Handler {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 8 << 20
 	}

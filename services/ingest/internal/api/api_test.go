@@ -38,7 +38,7 @@ func (f *fakeWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) err
 var received = time.Date(2025, 5, 12, 8, 0, 0, 0, time.UTC)
 
 func newTestHandler(w Writer, reg prometheus.Registerer) *Handler {
-	return New(w, Options{
+	return New(w, Config{
 		Tokens:   []string{"tok-a", "tok-b"},
 		MaxBody:  4096,
 		MaxBatch: 3,
@@ -206,7 +206,7 @@ func TestArticlesPublishesOneKeyedBatch(t *testing.T) {
 
 func TestArticlesNoAuthWhenNoTokens(t *testing.T) {
 	fw := &fakeWriter{}
-	h := New(fw, Options{})
+	h := New(fw, Config{})
 	req := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader(`{"text":"x"}`))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
@@ -218,7 +218,7 @@ func TestArticlesNoAuthWhenNoTokens(t *testing.T) {
 
 func TestArticleTooLargeForKafka(t *testing.T) {
 	fw := &fakeWriter{}
-	h := New(fw, Options{MaxMessageBytes: 1024})
+	h := New(fw, Config{MaxMessageBytes: 1024})
 	req := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader("{\"text\":\"x\"}\n{\"text\":\""+strings.Repeat("y", 2000)+"\"}"))
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	rec := httptest.NewRecorder()
@@ -261,7 +261,7 @@ func BenchmarkArticlesBatch(b *testing.B) {
 			i, i, strings.Repeat(`Officials said the \"door remains open\" to talks after tariffs rose. `, 40))
 	}
 	body := sb.String()
-	h := New(&fakeWriter{}, Options{Tokens: []string{"t"}, MaxBatch: 5000})
+	h := New(&fakeWriter{}, Config{Tokens: []string{"t"}, MaxBatch: 5000})
 	b.SetBytes(int64(len(body)))
 	n := 0
 	for b.Loop() {

@@ -13,7 +13,6 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/httpapi"
-	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // Config is everything run needs to wire the service.
@@ -43,12 +42,16 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	var c Config
 	fs := flagenv.New("ingest", getenv, out)
 	addr := fs.String("addr", "INGEST_ADDR", "127.0.0.1:8080", "HTTP listen address")
-	adminFlags := admin.DefineFlags(fs, "admin-addr", "INGEST_ADMIN_ADDR", "127.0.0.1:8084")
-	brokers := fs.String("brokers", "KAFKA_BROKERS", kafkax.DefaultBrokers, "Kafka bootstrap brokers, comma-separated")
-	topic := fs.String("topic", "INGEST_TOPIC", event.TopicRaw, "topic articles are published to")
-	partitions := fs.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of the topics created at start")
-	tokens := fs.String("tokens", "TENSION_TOKENS", "", "accepted bearer tokens, comma-separated (16+ characters each; `ingest token` prints a new one)")
-	tokensFile := fs.String("tokens-file", "TENSION_TOKENS_FILE", "", "file of accepted bearer tokens, one per line, # comments")
+	adminFlags := admin.DefineFlags(fs, "INGEST", "127.0.0.1:8084", false)
+	brokers := fs.Brokers()
+	fs.DeprecatedEnv("TOPIC_RAW", "INGEST_TOPIC")
+	topic := fs.TopicRaw()
+	fs.DeprecatedFlag("topic", "topic-raw")
+	partitions := fs.Partitions()
+	fs.DeprecatedEnv("INGEST_TOKENS", "TENSION_TOKENS")
+	fs.DeprecatedEnv("INGEST_TOKENS_FILE", "TENSION_TOKENS_FILE")
+	tokens := fs.String("tokens", "INGEST_TOKENS", "", "accepted bearer tokens, comma-separated (16+ characters each; `ingest token` prints a new one)")
+	tokensFile := fs.String("tokens-file", "INGEST_TOKENS_FILE", "", "file of accepted bearer tokens, one per line, # comments")
 	maxBody := fs.Int("max-body", "INGEST_MAX_BODY", 8<<20, "largest request body in bytes (413 above)")
 	maxBatch := fs.Int("max-batch", "INGEST_MAX_BATCH", 5000, "most articles in one request (413 above)")
 	maxMsg := fs.Int("max-message-bytes", "INGEST_MAX_MESSAGE_BYTES", event.MaxArticleBytes,
@@ -57,8 +60,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	publishTimeout := fs.Duration("publish-timeout", "INGEST_PUBLISH_TIMEOUT", 10*time.Second, "how long a request waits for Kafka to acknowledge (503 after)")
 	readyInterval := fs.Duration("ready-interval", "INGEST_READY_INTERVAL", 5*time.Second, "how often /readyz re-checks Kafka")
 	grace := fs.Duration("shutdown-grace", "INGEST_SHUTDOWN_GRACE", 20*time.Second, "how long shutdown waits for in-flight requests")
-	logLevel := fs.String("log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
-	insecure := fs.Bool("insecure-no-auth", false, "accept requests without a token (local experiments only)")
+	logLevel := fs.LogLevel()
+	insecure := fs.FlagSet.Bool("insecure-no-auth", false, "accept requests without a token (local experiments only; flag only, never from the environment)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -67,7 +70,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	c = Config{
 		Addr:            *addr,
-		Brokers:         kafkax.Brokers(*brokers),
+		Brokers:         flagenv.List(*brokers),
 		Topic:           *topic,
 		Partitions:      *partitions,
 		InsecureNoAuth:  *insecure,
@@ -114,7 +117,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		errs = append(errs, fmt.Errorf("-max-message-bytes: must be at most %d: the enriched record of a larger article may not fit the %d-byte record limit", event.MaxArticleBytes, event.MaxRecordBytes))
 	}
 	if len(c.Tokens) == 0 && !c.InsecureNoAuth {
-		errs = append(errs, errors.New("no bearer tokens: set -tokens / TENSION_TOKENS or -tokens-file / TENSION_TOKENS_FILE (or -insecure-no-auth for local experiments)"))
+		errs = append(errs, errors.New("no bearer tokens: set -tokens / INGEST_TOKENS or -tokens-file / INGEST_TOKENS_FILE (or -insecure-no-auth for local experiments)"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -170,10 +170,7 @@ func (a *API) route(pattern string, h handlerFunc) {
 		}
 		if auth {
 			if err := a.authorized(r); err != nil {
-				if e, ok := err.(*Error); ok && e.Status == http.StatusUnauthorized {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="tension"`)
-				}
-				writeError(w, r, a.log, err)
+				writeError(w, r, a.log, err) // with WWW-Authenticate
 				return
 			}
 		}

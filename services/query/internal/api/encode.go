@@ -3,11 +3,11 @@ package api
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/tension"
 
 	"github.com/tension-dev/tension/services/query/internal/store"
@@ -20,18 +20,11 @@ type table interface {
 	csvRows() [][]string
 }
 
-// writeJSON encodes v completely before writing, so an encoding failure can
-// still become a 500 rather than a half-written body.
+// writeJSON answers v as JSON (httpapi, as every service does), with the
+// query API's charset parameter.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
-	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	httpapi.WriteJSON(w, status, v)
 }
 
 // writeCSV writes t as RFC 4180 CSV with a header row.

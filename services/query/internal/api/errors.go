@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/httpapi"
 
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
@@ -28,8 +29,8 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 const (
 	CodeBadRequest       = "bad_request"
 	CodeNotFound         = "not_found"
-	CodeUnauthorized     = "unauthorized"
-	CodeForbidden        = "forbidden"
+	CodeUnauthorized     = httpapi.CodeUnauthorized
+	CodeForbidden        = httpapi.CodeForbidden
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnavailable      = "unavailable"
 	CodeInternal         = "internal"
@@ -37,15 +38,6 @@ const (
 
 func badRequest(format string, args ...any) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: CodeBadRequest, Message: fmt.Sprintf(format, args...)}
-}
-
-type envelope struct {
-	Error envelopeBody `json:"error"`
-}
-
-type envelopeBody struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
 }
 
 // writeError is the one place errors become HTTP responses. Client errors
@@ -71,8 +63,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.Error("request failed", "path", r.URL.Path, "err", err)
 		e = &Error{Status: http.StatusInternalServerError, Code: CodeInternal, Message: "internal error"}
 	}
-	if e.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "5")
-	}
-	writeJSON(w, e.Status, envelope{Error: envelopeBody{Code: e.Code, Message: e.Message}})
+	// The envelope, the status's headers (Retry-After, WWW-Authenticate)
+	// and nosniff come from httpapi, as for every service; the query API
+	// keeps its charset parameter.
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	httpapi.WriteError(w, &httpapi.Error{Status: e.Status, Code: e.Code, Message: e.Message})
 }

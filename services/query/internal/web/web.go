@@ -1,7 +1,9 @@
-// Package web serves the dashboard: the page and assets that `make build`
+// Package web serves the dashboard: the page and assets that `make web`
 // builds from web/ (npm, Vite, uPlot) into dist/, embedded in the binary so
-// the page works offline. dist/ is committed, so `go build` alone gives a
-// working dashboard; `make build` rebuilds it first when npm is present.
+// the page works offline. dist/ is committed and rebuilt only by `make web`
+// (never by `make build`), so `go build` alone gives a working dashboard and
+// a build machine needs no npm; dist/SOURCES records the sources it was
+// built from, and TestDistMatchesSources fails when they changed since.
 package web
 
 import (
