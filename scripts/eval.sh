@@ -26,7 +26,7 @@ export TENSION_SHARED
 TENSION_SHARED=$(cd "$SHARED" && pwd)
 GO=${GO:-go}
 echo "== eval tests (go test -tags eval) with TENSION_SHARED=$TENSION_SHARED"
-(cd pkg && $GO vet -tags eval ./tagger ./tageval && $GO test -tags eval -count=1 ./tagger ./tageval)
+(cd pkg && $GO vet -tags eval ./tagger ./tageval ./event && $GO test -tags eval -count=1 ./tagger ./tageval ./event)
 mkdir -p bin
 (cd services/enricher && $GO build -o ../../bin/enricher .)
 for f in "$TENSION_SHARED"/corpus/*.jsonl; do

@@ -25,11 +25,221 @@ func ArticleID(rawURL, text string) string {
 	return uuid.NewSHA1(articleNamespace, []byte("sha256:"+hex.EncodeToString(sum[:]))).String()
 }
 
-// CanonicalURL normalises the parts of a URL that do not change which page it
-// names: scheme and host case, default ports, the fragment, tracking
-// parameters (utm_*, fbclid, gclid) and the order of the query. It returns ""
-// for an empty or unparsable URL.
+// CanonicalURL is the form of a URL its article id is made from
+// (docs/ids.md). It merges the variants that name the same page and keeps
+// apart everything that can name another one:
+//
+//   - merged: scheme and host case; http and https (the canonical form is
+//     https); the scheme's default port (:80 for http, :443 for https);
+//     trailing slashes of the path; the case of percent-escapes, and
+//     escapes of unreserved characters ("%7E" is "~"); the order of query
+//     pairs and empty pairs; tracking parameters (utm_*, fbclid, gclid and
+//     the others in trackingParams); plain fragments ("#section-2");
+//   - kept: everything else in the path and query, byte for byte where it
+//     cannot be decoded — pairs with ";" or malformed escapes are kept as
+//     sent, not dropped; a port that is not the scheme's default;
+//     fragments that route single-page sites ("#/world/123", "#!/a").
+//
+// Ordinary URLs keep the canonical form (and so the id) they had before
+// these rules; what changed is listed in docs/ids.md. It returns "" for an
+// empty or unparsable URL, or one without a scheme or host.
 func CanonicalURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" || u.Scheme == "" {
+		return ""
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Host)
+	if port := u.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	if scheme == "http" {
+		scheme = "https"
+	}
+	var b strings.Builder
+	b.WriteString(scheme)
+	b.WriteString("://")
+	if u.User != nil {
+		b.WriteString(u.User.String())
+		b.WriteByte('@')
+	}
+	b.WriteString(host)
+	b.WriteString(canonicalPath(u.EscapedPath()))
+	if q := canonicalQuery(u.RawQuery); q != "" {
+		b.WriteByte('?')
+		b.WriteString(q)
+	}
+	if f := u.EscapedFragment(); strings.HasPrefix(f, "/") || strings.HasPrefix(f, "!") {
+		b.WriteByte('#')
+		b.WriteString(normalizeEscapes(f))
+	}
+	return b.String()
+}
+
+// canonicalPath normalises the escapes of an escaped path and drops its
+// trailing slashes ("/" stays the root).
+func canonicalPath(p string) string {
+	p = strings.TrimRight(normalizeEscapes(p), "/")
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+// trackingParams are query parameters that say how a reader arrived, not
+// which page they read (besides every utm_* parameter).
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "gclsrc": true, "dclid": true, "msclkid": true, "yclid": true,
+	"mc_cid": true, "mc_eid": true, "igshid": true, "_ga": true, "_gl": true,
+}
+
+func isTracking(key string) bool {
+	k := strings.ToLower(key)
+	return strings.HasPrefix(k, "utm_") || trackingParams[k]
+}
+
+// canonicalQuery sorts the query's pairs and drops tracking parameters and
+// empty pairs. A pair that decodes is re-encoded as url.QueryEscape does
+// (the form ids were always made from, so "%20" and "+" are one); a pair
+// that does not — with ";" (not a separator here, unlike the old
+// url.ParseQuery rules) or a malformed escape — is kept as sent, its
+// escapes' case normalised, instead of being dropped.
+func canonicalQuery(raw string) string {
+	type pair struct{ key, text string }
+	var pairs []pair
+	for _, p := range strings.Split(raw, "&") {
+		if p == "" {
+			continue
+		}
+		rk, rv, _ := strings.Cut(p, "=")
+		k, kerr := url.QueryUnescape(rk)
+		v, verr := url.QueryUnescape(rv)
+		if kerr != nil || verr != nil || strings.Contains(p, ";") {
+			text := normalizeEscapes(escapeRaw(p))
+			key, _, _ := strings.Cut(text, "=")
+			if !isTracking(key) {
+				pairs = append(pairs, pair{key: key, text: text})
+			}
+			continue
+		}
+		if isTracking(k) {
+			continue
+		}
+		pairs = append(pairs, pair{key: k, text: url.QueryEscape(k) + "=" + url.QueryEscape(v)})
+	}
+	// By key, pairs of one key in the order sent (url.Values' order).
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].key < pairs[j].key })
+	texts := make([]string, len(pairs))
+	for i, p := range pairs {
+		texts[i] = p.text
+	}
+	return strings.Join(texts, "&")
+}
+
+// escapeRaw percent-escapes the bytes a URL cannot hold as they are
+// (spaces, controls, non-ASCII and the characters RFC 3986 excludes), so a
+// pair kept as sent still reads back as the same URL.
+func escapeRaw(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// normalizeEscapes upper-cases the hex digits of percent-escapes and
+// decodes the escapes of unreserved characters (RFC 3986 §6.2.2.1-2). In a
+// string with a malformed escape only the case is normalised: decoding
+// there could make a new escape of a stray "%" ("%%341" would become
+// "%41"), and canonicalising again would change it.
+func normalizeEscapes(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	wellFormed := true
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' {
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				wellFormed = false
+				break
+			}
+			i += 2
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' || i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			b.WriteByte(s[i])
+			continue
+		}
+		c := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if wellFormed && isUnreserved(c) {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(upperHex(s[i+1]))
+			b.WriteByte(upperHex(s[i+2]))
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+func upperHex(c byte) byte {
+	if c >= 'a' && c <= 'f' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+// LegacyArticleID is the id an article had under the canonical rules before
+// docs/ids.md's changes, when those rules gave the same page another id
+// (an http:// URL, a trailing slash, an escape's case, a tracking parameter
+// added since). The sink counts an article under this id when it is
+// already counted and the new one is not, so articles stored before the
+// change keep their identity when they are sent again. It is "" when the
+// id did not change, and when the old rules merged the URL with other pages
+// (";" pairs, malformed escapes, route fragments, https on port 80): those
+// must not be joined again.
+func LegacyArticleID(rawURL string) string {
+	c := CanonicalURL(rawURL)
+	old := legacyCanonicalURL(rawURL)
+	if c == "" || old == "" || old == c || CanonicalURL(old) != c {
+		return ""
+	}
+	return uuid.NewSHA1(articleNamespace, []byte(old)).String()
+}
+
+// legacyCanonicalURL is the canonicalisation ids were made with before the
+// rules of CanonicalURL: kept only to resolve LegacyArticleID (and tested
+// against it, TestCanonicalURLKeepsOrdinaryIDs).
+func legacyCanonicalURL(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
@@ -45,7 +255,7 @@ func CanonicalURL(raw string) string {
 	u.Host = host
 	u.Fragment = ""
 	u.RawFragment = ""
-	q := u.Query()
+	q := u.Query() // drops pairs with ";" or malformed escapes
 	for k := range q {
 		lk := strings.ToLower(k)
 		if strings.HasPrefix(lk, "utm_") || lk == "fbclid" || lk == "gclid" {
@@ -59,8 +269,7 @@ func CanonicalURL(raw string) string {
 	sort.Strings(keys)
 	var b strings.Builder
 	for i, k := range keys {
-		vs := q[k]
-		for j, v := range vs {
+		for j, v := range q[k] {
 			if i > 0 || j > 0 {
 				b.WriteByte('&')
 			}

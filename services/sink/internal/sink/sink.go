@@ -162,10 +162,15 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		decoded[i] = e
 		ids = append(ids, e.ArticleID)
 	}
+	aliases := legacyAliases(decoded)
+	for _, old := range aliases {
+		ids = append(ids, old)
+	}
 	priors, err := s.store.Priors(ctx, ids)
 	if err != nil {
 		return err
 	}
+	useLegacyIDs(decoded, aliases, priors)
 	var counted, recounted, dups int
 	for i, e := range decoded {
 		if e == nil {
@@ -265,4 +270,37 @@ func (s *Sink) checkLedgerUnmoved(ctx context.Context, positions map[int32][2]in
 		}
 	}
 	return nil
+}
+
+// legacyAliases maps the new id of each article whose id changed with the
+// canonical URL rules (docs/ids.md) to the id it had before.
+func legacyAliases(decoded []*event.Enriched) map[string]string {
+	var out map[string]string
+	for _, e := range decoded {
+		if e == nil || e.URL == "" {
+			continue
+		}
+		if old := event.LegacyArticleID(e.URL); old != "" && old != e.ArticleID {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[e.ArticleID] = old
+		}
+	}
+	return out
+}
+
+// useLegacyIDs counts an article under the id it had before the canonical
+// URL rules changed when that id is counted and the new one is not: an
+// article stored before the change is the same article when it is sent
+// again after it, and keeps its identity in the journal and the raw tables.
+func useLegacyIDs(decoded []*event.Enriched, aliases map[string]string, priors map[string]*journal.Prior) {
+	for _, e := range decoded {
+		if e == nil {
+			continue
+		}
+		if old, ok := aliases[e.ArticleID]; ok && priors[old] != nil && priors[e.ArticleID] == nil {
+			e.ArticleID = old
+		}
+	}
 }
