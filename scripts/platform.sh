@@ -73,7 +73,7 @@ CH_PASSWORD_FILE=$CH_SECRETS/tension.password
 CH_QUERY_PASSWORD_FILE=$CH_SECRETS/tension_query.password
 CH_CLIENT_CONFIG=$CH_SECRETS/client.xml
 
-# Topics of DESIGN.md §3: name:partitions[:topic-config=value,...]. The index topic is compacted (the latest
+# Topics of docs/design.md §3: name:partitions[:topic-config=value,...]. The index topic is compacted (the latest
 # update per pair+bucket is what streaming consumers need); 1 h segments let the cleaner reach old updates.
 TOPICS=(
   "articles.raw.v1:$KAFKA_PARTITIONS"

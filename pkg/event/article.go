@@ -4,7 +4,7 @@ import (
 	"time"
 )
 
-// Topic names (DESIGN §3). Versioned: an incompatible change gets a new topic.
+// Topic names (docs/design.md §3). Versioned: an incompatible change gets a new topic.
 const (
 	TopicRaw      = "articles.raw.v1"
 	TopicEnriched = "articles.enriched.v1"

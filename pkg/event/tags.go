@@ -1,6 +1,6 @@
 package event
 
-// Entity types (DESIGN §3). Countries as such are not entities; they are in
+// Entity types (docs/design.md §3). Countries as such are not entities; they are in
 // Tags.Countries.
 const (
 	EntityPerson = "PERSON"

@@ -10,7 +10,7 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 )
 
-// DLQ header names (DESIGN §3).
+// DLQ header names (docs/design.md §3).
 const (
 	HeaderError           = "error"
 	HeaderStage           = "stage"

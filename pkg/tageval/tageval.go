@@ -1,5 +1,5 @@
 // Package tageval holds the logic of the enricher's `tag` and `eval` commands
-// (DESIGN §3): tagging JSONL articles from a stream, and scoring the tagger
+// (docs/design.md §3): tagging JSONL articles from a stream, and scoring the tagger
 // against a labelled corpus (JSONL, one labelled article a line; see docs/tagger-eval.md).
 package tageval
 
@@ -196,5 +196,5 @@ func readLine(r *bufio.Reader) (line []byte, tooLong bool, err error) {
 	}
 }
 
-// articleID is the stable article id (DESIGN §1), shared with ingest.
+// articleID is the stable article id (docs/design.md §3.2), shared with ingest.
 func articleID(rawURL, text string) string { return event.ArticleID(rawURL, text) }

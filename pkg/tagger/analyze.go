@@ -9,7 +9,7 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 )
 
-// Scoring constants (DESIGN §4). See README for how they were chosen.
+// Scoring constants (docs/design.md §4). See README for how they were chosen.
 const (
 	alpha         = 60.0 // squash: x/sqrt(x^2+alpha)
 	hedgeFactor   = 0.6

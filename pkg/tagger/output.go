@@ -17,7 +17,7 @@ type agg struct {
 	n            int
 }
 
-// output assembles the contract (DESIGN §3).
+// output assembles the contract (docs/design.md §3).
 func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Tags {
 	nEnt := 0
 	for i := range d.ments {

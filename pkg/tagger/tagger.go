@@ -1,7 +1,7 @@
 // Package tagger finds the states, people, government bodies, organisations and
 // outlets in a news article, the stance cues between states (who did what to
 // whom, how firmly, said by whom), and scores each pair of states for trade
-// tension in [-1, 1] (DESIGN §3-§4).
+// tension in [-1, 1] (docs/design.md §3-§4).
 //
 // It is dictionary- and rule-driven: every list (countries, gazetteer, cues,
 // function words, topics) is a reviewable data file under data/, embedded and
@@ -118,7 +118,7 @@ func (t *Tagger) TagContext(ctx context.Context, title, text string) (event.Tags
 	return tags, err
 }
 
-// squash maps a signed sum of cue weights to (-1, 1) (DESIGN §4).
+// squash maps a signed sum of cue weights to (-1, 1) (docs/design.md §4).
 func squash(x float64) float64 {
 	if x == 0 || math.IsNaN(x) {
 		return 0

@@ -1,4 +1,4 @@
-// Package tension is the index math of DESIGN §4: the additive parts stored
+// Package tension is the index math of docs/design.md §4: the additive parts stored
 // per pair and bucket, the ratios derived from them, and bucketing. Parts add
 // up exactly, so every ratio is exact at any granularity and under late data
 // and backfill; nothing here stores a ratio.

@@ -1,6 +1,6 @@
 -- Views for data teams: the current index per granularity, pair and bucket,
 -- with the additive parts summed. Ratios are computed from sums, so they are
--- exact at any granularity (DESIGN §4). pair '*' holds the count of all
+-- exact at any granularity (docs/design.md §4). pair '*' holds the count of all
 -- articles in the bucket, the denominator of tension_share.
 
 CREATE VIEW IF NOT EXISTS index_buckets AS

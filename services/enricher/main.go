@@ -1,6 +1,6 @@
 // Command enricher tags raw articles and publishes them enriched (`serve`,
 // the default), and exposes the tagger for measurement: `tag` (JSONL in,
-// JSONL out) and `eval FILE` (scores against a labeled file), DESIGN §3.
+// JSONL out) and `eval FILE` (scores against a labeled file), docs/design.md §3.
 package main
 
 import (

@@ -16,7 +16,7 @@ import (
 
 // TestSamplesFile validates the project's sample articles: every line parses,
 // ids and URLs are unique, published_at is RFC 3339 UTC, and the milestone
-// dates of DESIGN §4 are covered.
+// dates of docs/design.md §4 are covered.
 func TestSamplesFile(t *testing.T) {
 	path := filepath.Join("..", "..", "samples", "articles.jsonl")
 	raw, err := os.ReadFile(path)

@@ -108,7 +108,7 @@ type IndexBucket struct {
 	TensionIndex float64   `json:"tension_index"`
 }
 
-// newIndexBucket derives the ratios of DESIGN §4 from the summed parts.
+// newIndexBucket derives the ratios of docs/design.md §4 from the summed parts.
 func newIndexBucket(b store.Bucket, baseShare float64) IndexBucket {
 	p := b.Parts
 	share := tension.TensionShare(p.Escalating, p.Articles)
