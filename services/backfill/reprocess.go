@@ -43,6 +43,9 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	if *version == "" {
 		return fmt.Errorf("-tagger-version must not be empty (\"\" is the current view)")
 	}
+	if _, err := event.TaggerPrecedence(*version); err != nil {
+		return fmt.Errorf("-tagger-version: %w", err)
+	}
 	logger := admin.NewLogger(stderr, *level, "backfill")
 	t, err := tagger.New()
 	if err != nil {
