@@ -70,8 +70,8 @@ func ValidateEnriched(e *Enriched) error {
 	if _, err := uuid.Parse(e.ArticleID); err != nil {
 		return bad("article_id %q is not a UUID", e.ArticleID)
 	}
-	if e.TaggerVersion == "" {
-		return bad("tagger_version is empty")
+	if _, err := TaggerPrecedence(e.TaggerVersion); err != nil {
+		return bad("%v", err)
 	}
 	if err := validateTimes(e); err != "" {
 		return bad("%s", err)

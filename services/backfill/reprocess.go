@@ -8,6 +8,7 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/tagger"
@@ -42,6 +43,9 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	}
 	if *version == "" {
 		return fmt.Errorf("-tagger-version must not be empty (\"\" is the current view)")
+	}
+	if _, err := event.TaggerPrecedence(*version); err != nil {
+		return fmt.Errorf("-tagger-version: %w", err)
 	}
 	logger := admin.NewLogger(stderr, *level, "backfill")
 	t, err := tagger.New()

@@ -336,3 +336,12 @@ func TestOversizeGarbageIsDeadLetteredWithinTheLimit(t *testing.T) {
 		t.Fatalf("dead letters %d in %d writes: %v", len(dlq.got), dlq.calls, dlq.got)
 	}
 }
+
+// TestTaggerVersionIsOrdered: the tagger's version has a precedence
+// (event.TaggerPrecedence), or every record the enricher builds would be
+// dead-lettered.
+func TestTaggerVersionIsOrdered(t *testing.T) {
+	if _, err := event.TaggerPrecedence(tagger.Version); err != nil {
+		t.Fatal(err)
+	}
+}

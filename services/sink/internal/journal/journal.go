@@ -20,7 +20,7 @@ const (
 	KindArticle = "article"
 
 	// CurrentView is the tagger_version of rows that count each article once,
-	// under the newest tagger version that enriched it.
+	// under the highest tagger version that enriched it (event.TaggerPrecedence).
 	CurrentView = ""
 
 	granularityNone = "none"
@@ -102,35 +102,105 @@ type Outcome int
 const (
 	// Counted: a new article, counted in the current view and its version's.
 	Counted Outcome = iota
-	// Recounted: counted before under another tagger version; the current
-	// view moves to this version, the old version's own view is kept.
+	// Recounted: counted before under lower tagger versions; the current
+	// view moves to this version, the old versions' own views are kept.
 	Recounted
 	// Duplicate: already counted under this tagger version; nothing changes.
 	Duplicate
+	// Older: a tagger version below one the article is already counted
+	// under (a late replay, a reprocess with an old tagger): counted in its
+	// own version's view only; the current view keeps the higher version.
+	Older
+	// Tied: another tagger version with the same numbers as one the article
+	// is counted under: which is current would be ambiguous, so nothing is
+	// counted (the sink dead-letters the message, see Prior.TiedWith).
+	Tied
 )
 
-// Add adds one article. prior is nil for an article never counted.
+// Add adds one article. prior is nil for an article never counted. The
+// current view follows the tagger-version precedence of pkg/event (the
+// highest version is current, event.CompareTaggerVersions), the rule the
+// raw tables and rebuild share, so the order in which versions arrive does
+// not matter.
 func (b *Builder) Add(e *event.Enriched, prior *Prior) Outcome {
-	if prior != nil && prior.Versions[e.TaggerVersion] {
-		return Duplicate
-	}
-	outcome := Counted
-	contribs := Contributions(e)
-	if prior != nil && len(prior.Versions) > 0 {
-		outcome = Recounted
+	outcome := prior.outcome(e.TaggerVersion)
+	switch outcome {
+	case Duplicate, Tied:
+		return outcome
+	case Recounted:
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
 			b.addBuckets(neg, CurrentView)
 			b.addArticle(e.ArticleID, neg, CurrentView)
 		}
 	}
-	for _, c := range contribs {
-		b.addBuckets(c, CurrentView)
+	for _, c := range Contributions(e) {
+		if outcome != Older {
+			b.addBuckets(c, CurrentView)
+			b.addArticle(e.ArticleID, c, CurrentView)
+		}
 		b.addBuckets(c, e.TaggerVersion)
-		b.addArticle(e.ArticleID, c, CurrentView)
 		b.addArticle(e.ArticleID, c, e.TaggerVersion)
 	}
 	return outcome
+}
+
+// outcome says what counting version v of an article with prior p does.
+func (p *Prior) outcome(v string) Outcome {
+	if p == nil || len(p.Versions) == 0 {
+		return Counted
+	}
+	if p.Versions[v] {
+		return Duplicate
+	}
+	if p.TiedWith(v) != "" {
+		return Tied
+	}
+	for w := range p.Versions {
+		if event.CompareTaggerVersions(v, w) < 0 {
+			return Older
+		}
+	}
+	return Recounted
+}
+
+// TiedWith returns a version the article is counted under that has the
+// same precedence as v but another name, or "".
+func (p *Prior) TiedWith(v string) string {
+	if p == nil {
+		return ""
+	}
+	var tied []string
+	for w := range p.Versions {
+		if w != v && event.CompareTaggerVersions(v, w) == 0 {
+			tied = append(tied, w)
+		}
+	}
+	if len(tied) == 0 {
+		return ""
+	}
+	sort.Strings(tied)
+	return tied[0]
+}
+
+// After is the prior of the article once e was added with outcome o: what
+// later messages of the same batch see.
+func (p *Prior) After(e *event.Enriched, o Outcome) *Prior {
+	switch o {
+	case Duplicate, Tied:
+		return p
+	}
+	next := &Prior{Versions: map[string]bool{e.TaggerVersion: true}}
+	if p != nil {
+		for v := range p.Versions {
+			next.Versions[v] = true
+		}
+		next.Current = p.Current
+	}
+	if o != Older {
+		next.Current = Contributions(e)
+	}
+	return next
 }
 
 func (b *Builder) addBuckets(c Contribution, version string) {

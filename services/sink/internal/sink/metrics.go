@@ -21,7 +21,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		batches: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 			Name: "batches_total", Help: "Batches written to ClickHouse."}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
-			Name: "messages_total", Help: "Enriched messages by outcome: counted, recounted (new tagger version), duplicate, replayed (offset already in the ledger), dead (to the DLQ)."},
+			Name: "messages_total", Help: "Enriched messages by outcome: counted, recounted (a higher tagger version), older (a lower tagger version: its own view only), duplicate, replayed (offset already in the ledger), dead (to the DLQ)."},
 			[]string{"outcome"}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "tension", Subsystem: "sink",
 			Name: "flush_seconds", Help: "Time to write one batch.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
@@ -34,11 +34,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) observeFlush(d time.Duration, counted, recounted, dups, replayed, dead int) {
+func (m *Metrics) observeFlush(d time.Duration, counted, recounted, older, dups, replayed, dead int) {
 	m.batches.Inc()
 	m.flushSeconds.Observe(d.Seconds())
 	m.messages.WithLabelValues("counted").Add(float64(counted))
 	m.messages.WithLabelValues("recounted").Add(float64(recounted))
+	m.messages.WithLabelValues("older").Add(float64(older))
 	m.messages.WithLabelValues("duplicate").Add(float64(dups))
 	m.messages.WithLabelValues("replayed").Add(float64(replayed))
 	m.messages.WithLabelValues("dead").Add(float64(dead))

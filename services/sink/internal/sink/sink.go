@@ -171,32 +171,35 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		return err
 	}
 	useLegacyIDs(decoded, aliases, priors)
-	var counted, recounted, dups int
+	var counted, recounted, older, dups int
 	for i, e := range decoded {
 		if e == nil {
 			continue
 		}
 		prior := priors[e.ArticleID]
-		switch b.Add(e, prior) {
+		outcome := b.Add(e, prior)
+		switch outcome {
 		case journal.Duplicate:
 			dups++
+			continue
+		case journal.Tied:
+			dead = append(dead, kafkax.DeadLetter(batch[i], Stage, fmt.Errorf(
+				"%w: tagger_version %q has the same numbers as %q, which the article is counted under: "+
+					"which is current would be ambiguous (give every tagger release its own numbers)",
+				event.ErrInvalidEnriched, e.TaggerVersion, prior.TiedWith(e.TaggerVersion))))
 			continue
 		case journal.Counted:
 			counted++
 		case journal.Recounted:
 			recounted++
+		case journal.Older:
+			older++
 		}
 		// Later messages of this batch see this one as counted.
-		np := &journal.Prior{Versions: map[string]bool{e.TaggerVersion: true}, Current: journal.Contributions(e)}
-		if prior != nil {
-			for v := range prior.Versions {
-				np.Versions[v] = true
-			}
-		}
-		priors[e.ArticleID] = np
+		priors[e.ArticleID] = prior.After(e, outcome)
 		if s.index != nil {
 			s.index.AddArticle(touched, e)
-			if prior != nil {
+			if outcome == journal.Recounted {
 				for _, c := range prior.Current { // where a recount retracts from
 					s.index.Add(touched, c.Bucket, journal.CurrentView)
 				}
@@ -238,13 +241,13 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		// after a failed commit is skipped.
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
 	}
-	s.metrics.observeFlush(time.Since(start), counted, recounted, dups, skipped, len(dead))
+	s.metrics.observeFlush(time.Since(start), counted, recounted, older, dups, skipped, len(dead))
 	s.metrics.indexUpdates.Add(float64(updates))
 	level := slog.LevelDebug
 	if dups > 0 || skipped > 0 || len(dead) > 0 {
 		level = slog.LevelInfo // recovery at work: worth a line at the default level
 	}
-	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted,
+	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted, "older", older,
 		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
 	return nil
 }

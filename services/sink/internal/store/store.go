@@ -158,7 +158,14 @@ func (s *Store) writeRawBlock(ctx context.Context, arts []*event.Enriched, srcs 
 	return s.insertCues(ctx, arts)
 }
 
-func version(e *event.Enriched) uint64 { return uint64(e.EnrichedAt.UnixMilli()) }
+// version is the ReplacingMergeTree version of an article's rows: its
+// tagger version's precedence, so that argMax(…, version) over an
+// article's rows picks the highest tagger version, as the journal does
+// (event.TaggerPrecedence; ValidateEnriched has checked it).
+func version(e *event.Enriched) uint64 {
+	p, _ := event.TaggerPrecedence(e.TaggerVersion)
+	return p
+}
 
 func eventTime(e *event.Enriched) time.Time {
 	if e.PublishedAt.IsZero() {
