@@ -7,6 +7,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -20,11 +22,54 @@ import (
 // Store writes the sink's tables.
 type Store struct {
 	conn driver.Conn
+
+	mu       sync.Mutex
+	maxParts int // partitions per INSERT block; 0 until read from the server
 }
 
 // New wraps an open connection (see chstore.Open) whose migrations are
 // applied.
 func New(conn driver.Conn) *Store { return &Store{conn: conn} }
+
+// unlimited is maxParts when the server sets no limit.
+const unlimited = -1
+
+// MaxPartitionsPerBlock is how many partitions one INSERT block of a raw
+// table may span: the server's max_partitions_per_insert_block (0 there
+// means no limit, returned as -1), or DefaultMaxPartitions when the server
+// has no such setting (18.16). It is read once and remembered.
+func (s *Store) MaxPartitionsPerBlock(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.maxParts != 0 {
+		return s.maxParts, nil
+	}
+	rows, err := s.conn.Query(ctx, `SELECT value FROM system.settings WHERE name = 'max_partitions_per_insert_block'`)
+	if err != nil {
+		return 0, fmt.Errorf("store: read max_partitions_per_insert_block: %w", err)
+	}
+	defer rows.Close()
+	limit := DefaultMaxPartitions
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return 0, fmt.Errorf("store: scan max_partitions_per_insert_block: %w", err)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("store: max_partitions_per_insert_block = %q: not a count", v)
+		}
+		limit = n
+		if n == 0 {
+			limit = unlimited
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: read max_partitions_per_insert_block: %w", err)
+	}
+	s.maxParts = limit
+	return limit, nil
+}
 
 // Ledger returns, per partition of topic, the next offset the journal has
 // not counted yet. Partitions never written are absent.
@@ -131,16 +176,23 @@ type Source struct {
 }
 
 // WriteRaw inserts the articles, their entities, dyads and cues, in runs of
-// articles bounded by DefaultBlockBytes (one INSERT per table and run). A
-// crash between INSERTs leaves rows that a replay writes again, which
-// ReplacingMergeTree collapses.
+// articles (one INSERT block per table and run) bounded by
+// DefaultBlockBytes and by the partitions the server lets one block span
+// (MaxPartitionsPerBlock). Raw tables are idempotent: a crash between
+// INSERTs leaves rows that a replay writes again, which ReplacingMergeTree
+// collapses. The journal block, written after, stays one atomic block.
 func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
-	start := 0
-	for _, end := range blocks(arts, DefaultBlockBytes) {
-		if err := s.writeRawBlock(ctx, arts[start:end], srcs[start:end]); err != nil {
+	if len(arts) == 0 {
+		return nil
+	}
+	maxParts, err := s.MaxPartitionsPerBlock(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range blocks(arts, srcs, DefaultBlockBytes, maxParts) {
+		if err := s.writeRawBlock(ctx, r.arts, r.srcs); err != nil {
 			return err
 		}
-		start = end
 	}
 	return nil
 }
