@@ -99,9 +99,11 @@ func TestIntegrationRawInsertsSpanFewPartitions(t *testing.T) {
 		arts = append(arts, a)
 		srcs = append(srcs, store.Source{Partition: 0, Offset: int64(i)})
 	}
+	start := time.Now()
 	if err := st.WriteRaw(ctx, arts, srcs); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%d articles over %d months written in %v", len(arts), months, time.Since(start).Round(time.Millisecond))
 
 	perTable := map[string]int{}
 	rows := map[string]int{}
@@ -128,3 +130,46 @@ func TestIntegrationRawInsertsSpanFewPartitions(t *testing.T) {
 
 // uuidN is a distinct article id per n.
 func uuidN(n int) string { return fmt.Sprintf("0b9a6a4c-0000-5000-8000-%012d", n) }
+
+// TestIntegrationManyEntitiesAndCuesDoNotCollide: an article with more
+// entities, and a dyad with more cues, than a UInt16 index can number keeps
+// every row (they collided in the ReplacingMergeTree key before migration
+// 0005), and a cue's sentence number past Int16 is stored as is.
+func TestIntegrationManyEntitiesAndCuesDoNotCollide(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_idx")
+	st := store.New(conn)
+	ctx := context.Background()
+	const n = 70_000
+	a := enriched(uuidN(1), "v1", escalation())
+	a.Entities = make([]event.Entity, n)
+	for i := range a.Entities {
+		a.Entities[i] = event.Entity{Text: "Beijing", Type: "GOV", Canonical: "Chinese government", Country: "CN", Start: i, End: i + 7}
+	}
+	cues := make([]event.Cue, n)
+	for i := range cues {
+		cues[i] = event.Cue{Text: "raised tariffs", Sentence: i, Actor: "US", Target: "CN", Polarity: 1, Weight: 1, SourceType: "NEWS"}
+	}
+	a.Dyads[0].Cues = cues
+	if err := st.WriteRaw(ctx, []*event.Enriched{a}, []store.Source{{Partition: 0, Offset: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct{ table, expr string }{
+		{"entities", "uniqExact(idx)"}, {"entities", "count()"},
+		{"cues", "uniqExact(idx)"}, {"cues", "count()"}, {"cues", "max(sentence) + 1"},
+	} {
+		var got uint64
+		if err := conn.QueryRow(ctx, "SELECT toUInt64("+q.expr+") FROM "+q.table+" FINAL").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != n {
+			t.Errorf("%s: %s = %d, want %d", q.table, q.expr, got, n)
+		}
+	}
+	var nCues uint32
+	if err := conn.QueryRow(ctx, "SELECT n_cues FROM dyads FINAL").Scan(&nCues); err != nil {
+		t.Fatal(err)
+	}
+	if nCues != n {
+		t.Errorf("dyads.n_cues = %d, want %d", nCues, n)
+	}
+}

@@ -254,7 +254,7 @@ func (s *Store) insertEntities(ctx context.Context, arts []*event.Enriched) erro
 	n := 0
 	for _, e := range arts {
 		for i, en := range e.Entities {
-			if err := b.Append(eventTime(e), e.ArticleID, e.TaggerVersion, uint16(i), en.Text, en.Type,
+			if err := b.Append(eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), en.Text, en.Type,
 				en.Canonical, en.Country, uint32(en.Start), uint32(en.End), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append entity of %s: %w", e.ArticleID, err)
@@ -275,7 +275,7 @@ func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
 	for _, e := range arts {
 		for _, d := range e.Dyads {
 			if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, d.Tension, direction(d.Direction),
-				d.TotalWeight(), uint16(d.TotalCues()), version(e)); err != nil {
+				d.TotalWeight(), uint32(d.TotalCues()), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append dyad of %s: %w", e.ArticleID, err)
 			}
@@ -296,8 +296,8 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 	for _, e := range arts {
 		for _, d := range e.Dyads {
 			for i, c := range d.Cues {
-				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint16(i), c.Text, c.Category,
-					int16(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
+				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), c.Text, c.Category,
+					int32(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
 					b2u(c.Hedged), b2u(c.Negated), b2u(c.Future), b2u(c.Background), c.Source, c.SourceType,
 					version(e)); err != nil {
 					b.Abort()
