@@ -159,7 +159,7 @@ type Driver struct {
 	Tension       float64   `json:"tension"`
 	Direction     string    `json:"direction"`
 	Weight        float64   `json:"weight"`
-	NCues         uint16    `json:"n_cues"`
+	NCues         uint32    `json:"n_cues"`
 	Cues          []Cue     `json:"cues"`
 }
 
@@ -177,7 +177,7 @@ type Cue struct {
 	Background  bool    `json:"background"`
 	Source      string  `json:"source"`
 	SourceType  string  `json:"source_type"`
-	Sentence    int16   `json:"sentence"` // -1: the cue is in the title
+	Sentence    int32   `json:"sentence"` // -1: the cue is in the title
 	StartOffset uint32  `json:"start_offset"`
 	EndOffset   uint32  `json:"end_offset"`
 	// Context is the cue's sentence split at the cue (drivers only; null
@@ -277,7 +277,7 @@ type Dyad struct {
 	Tension   float64 `json:"tension"`
 	Direction string  `json:"direction"`
 	Weight    float64 `json:"weight"`
-	NCues     uint16  `json:"n_cues"`
+	NCues     uint32  `json:"n_cues"`
 	Cues      []Cue   `json:"cues"`
 }
 

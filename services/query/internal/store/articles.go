@@ -30,7 +30,7 @@ type Article struct {
 
 // Entity is one entity mention as stored.
 type Entity struct {
-	Idx         uint16
+	Idx         uint32
 	Text        string
 	Type        string
 	Canonical   string
@@ -45,7 +45,7 @@ type Dyad struct {
 	Tension   float64
 	Direction string
 	Weight    float64
-	NCues     uint16
+	NCues     uint32
 	Cues      []Cue
 }
 

@@ -31,14 +31,14 @@ type Driver struct {
 	Tension       float64
 	Direction     string
 	Weight        float64
-	NCues         uint16
+	NCues         uint32
 	Cues          []Cue
 }
 
 // Cue is one stance cue as stored in the cues table.
 type Cue struct {
 	Pair        string
-	Idx         uint16
+	Idx         uint32
 	Text        string
 	Category    string
 	Actor       string
@@ -51,7 +51,7 @@ type Cue struct {
 	Background  bool
 	Source      string
 	SourceType  string
-	Sentence    int16
+	Sentence    int32
 	StartOffset uint32
 	EndOffset   uint32
 	// Context is the cue's sentence cut around it, when the offsets

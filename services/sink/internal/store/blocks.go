@@ -1,12 +1,25 @@
 package store
 
-import "github.com/tension-dev/tension/pkg/event"
+import (
+	"sort"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
 
 // DefaultBlockBytes bounds one INSERT block of the raw tables. clickhouse-go
 // holds a block about three times while it sends it (column buffers, the
 // encoded block, its LZ4 copy), so without a bound a batch of 1 MB
 // articles costs three times the batch on top of the batch itself.
 const DefaultBlockBytes = 16 << 20
+
+// DefaultMaxPartitions is how many partitions one INSERT block of a raw
+// table may span when the server does not say: the default of ClickHouse's
+// max_partitions_per_insert_block (100), which refuses a block spanning more
+// (the raw tables are partitioned by month: 101 months is a little over 8
+// years of backfill). 18.16 has no such setting and no limit; 25.x has it,
+// and the store reads it from system.settings when it is there.
+const DefaultMaxPartitions = 100
 
 // rowOverhead is what a row weighs besides its strings (numbers, dates,
 // array headers), so a block of many tiny rows is bounded too.
@@ -34,23 +47,69 @@ func rawBytes(e *event.Enriched) int {
 	return n
 }
 
-// blocks cuts arts into consecutive runs, each written as one INSERT block
-// per raw table: a run takes articles while it stays within maxBytes, and an
-// article larger than maxBytes is a run of its own. It returns the end
-// index of each run.
-func blocks(arts []*event.Enriched, maxBytes int) []int {
-	var ends []int
-	size := 0
-	for i, e := range arts {
-		n := rawBytes(e)
-		if size > 0 && size+n > maxBytes {
-			ends = append(ends, i)
-			size = 0
+// The server computes a row's partition, toYYYYMM(published_at), in its own
+// time zone, which is anywhere from UTC-12 to UTC+14. An article within
+// those hours of a month's edge is therefore counted in both months: a run
+// never spans more partitions than allowed, whatever the server's zone.
+const (
+	zoneWest = 12 * time.Hour
+	zoneEast = 14 * time.Hour
+)
+
+// monthKey is toYYYYMM of t in UTC.
+func monthKey(t time.Time) int {
+	t = t.UTC()
+	return t.Year()*100 + int(t.Month())
+}
+
+// partitionKeys are the months an article's rows may be stored in.
+func partitionKeys(e *event.Enriched) [2]int {
+	t := eventTime(e)
+	return [2]int{monthKey(t.Add(-zoneWest)), monthKey(t.Add(zoneEast))}
+}
+
+// run is a set of articles written as one INSERT block per raw table.
+type run struct {
+	arts []*event.Enriched
+	srcs []Source
+}
+
+// blocks cuts a batch into runs, each within maxBytes (see rawBytes) and
+// spanning at most maxParts monthly partitions (maxParts <= 0: no limit).
+// Articles are taken in month order, so a batch spanning N months needs
+// about N / maxParts runs whatever its order; rows' order within a table
+// does not matter (ReplacingMergeTree). An article over maxBytes is a run
+// of its own: it is written, never refused.
+func blocks(arts []*event.Enriched, srcs []Source, maxBytes, maxParts int) []run {
+	order := make([]int, len(arts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return monthKey(eventTime(arts[order[a]])) < monthKey(eventTime(arts[order[b]]))
+	})
+	var (
+		out   []run
+		cur   run
+		size  int
+		parts = map[int]bool{}
+	)
+	for _, i := range order {
+		e := arts[i]
+		n, keys := rawBytes(e), partitionKeys(e)
+		parts[keys[0]], parts[keys[1]] = true, true
+		if len(cur.arts) > 0 && (size+n > maxBytes || (maxParts > 0 && len(parts) > maxParts)) {
+			out = append(out, cur)
+			cur, size = run{}, 0
+			clear(parts)
+			parts[keys[0]], parts[keys[1]] = true, true
 		}
+		cur.arts = append(cur.arts, e)
+		cur.srcs = append(cur.srcs, srcs[i])
 		size += n
 	}
-	if len(arts) > 0 {
-		ends = append(ends, len(arts))
+	if len(cur.arts) > 0 {
+		out = append(out, cur)
 	}
-	return ends
+	return out
 }

@@ -7,6 +7,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -20,11 +22,54 @@ import (
 // Store writes the sink's tables.
 type Store struct {
 	conn driver.Conn
+
+	mu       sync.Mutex
+	maxParts int // partitions per INSERT block; 0 until read from the server
 }
 
 // New wraps an open connection (see chstore.Open) whose migrations are
 // applied.
 func New(conn driver.Conn) *Store { return &Store{conn: conn} }
+
+// unlimited is maxParts when the server sets no limit.
+const unlimited = -1
+
+// MaxPartitionsPerBlock is how many partitions one INSERT block of a raw
+// table may span: the server's max_partitions_per_insert_block (0 there
+// means no limit, returned as -1), or DefaultMaxPartitions when the server
+// has no such setting (18.16). It is read once and remembered.
+func (s *Store) MaxPartitionsPerBlock(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.maxParts != 0 {
+		return s.maxParts, nil
+	}
+	rows, err := s.conn.Query(ctx, `SELECT value FROM system.settings WHERE name = 'max_partitions_per_insert_block'`)
+	if err != nil {
+		return 0, fmt.Errorf("store: read max_partitions_per_insert_block: %w", err)
+	}
+	defer rows.Close()
+	limit := DefaultMaxPartitions
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return 0, fmt.Errorf("store: scan max_partitions_per_insert_block: %w", err)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("store: max_partitions_per_insert_block = %q: not a count", v)
+		}
+		limit = n
+		if n == 0 {
+			limit = unlimited
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("store: read max_partitions_per_insert_block: %w", err)
+	}
+	s.maxParts = limit
+	return limit, nil
+}
 
 // Ledger returns, per partition of topic, the next offset the journal has
 // not counted yet. Partitions never written are absent.
@@ -131,16 +176,23 @@ type Source struct {
 }
 
 // WriteRaw inserts the articles, their entities, dyads and cues, in runs of
-// articles bounded by DefaultBlockBytes (one INSERT per table and run). A
-// crash between INSERTs leaves rows that a replay writes again, which
-// ReplacingMergeTree collapses.
+// articles (one INSERT block per table and run) bounded by
+// DefaultBlockBytes and by the partitions the server lets one block span
+// (MaxPartitionsPerBlock). Raw tables are idempotent: a crash between
+// INSERTs leaves rows that a replay writes again, which ReplacingMergeTree
+// collapses. The journal block, written after, stays one atomic block.
 func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
-	start := 0
-	for _, end := range blocks(arts, DefaultBlockBytes) {
-		if err := s.writeRawBlock(ctx, arts[start:end], srcs[start:end]); err != nil {
+	if len(arts) == 0 {
+		return nil
+	}
+	maxParts, err := s.MaxPartitionsPerBlock(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range blocks(arts, srcs, DefaultBlockBytes, maxParts) {
+		if err := s.writeRawBlock(ctx, r.arts, r.srcs); err != nil {
 			return err
 		}
-		start = end
 	}
 	return nil
 }
@@ -209,7 +261,7 @@ func (s *Store) insertEntities(ctx context.Context, arts []*event.Enriched) erro
 	n := 0
 	for _, e := range arts {
 		for i, en := range e.Entities {
-			if err := b.Append(eventTime(e), e.ArticleID, e.TaggerVersion, uint16(i), en.Text, en.Type,
+			if err := b.Append(eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), en.Text, en.Type,
 				en.Canonical, en.Country, uint32(en.Start), uint32(en.End), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append entity of %s: %w", e.ArticleID, err)
@@ -230,7 +282,7 @@ func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
 	for _, e := range arts {
 		for _, d := range e.Dyads {
 			if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, d.Tension, direction(d.Direction),
-				d.TotalWeight(), uint16(d.TotalCues()), version(e)); err != nil {
+				d.TotalWeight(), uint32(d.TotalCues()), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append dyad of %s: %w", e.ArticleID, err)
 			}
@@ -251,8 +303,8 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 	for _, e := range arts {
 		for _, d := range e.Dyads {
 			for i, c := range d.Cues {
-				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint16(i), c.Text, c.Category,
-					int16(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
+				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), c.Text, c.Category,
+					int32(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
 					b2u(c.Hedged), b2u(c.Negated), b2u(c.Future), b2u(c.Background), c.Source, c.SourceType,
 					version(e)); err != nil {
 					b.Abort()
