@@ -4,9 +4,10 @@
 #
 #   scripts/platform.sh install   resolve Kafka jars from Maven Central, apt-get install ClickHouse (idempotent)
 #   scripts/platform.sh up        install if needed, start both, wait until both answer, create the topics
+#                                 (`sink topics ensure`, built from this checkout: the topic table is pkg/kafkax)
 #   scripts/platform.sh down      stop both (SIGTERM, SIGKILL after 30 s); fine when nothing runs
 #   scripts/platform.sh status    processes, ports, log files; exit 3 when something is not up
-#   scripts/platform.sh topics    list the Kafka topics with partitions and cleanup policy
+#   scripts/platform.sh topics    list the Kafka topics with partitions, replication and cleanup policy
 #   scripts/platform.sh env       print the exports that point services and tests at this platform
 #                                 (addresses, ClickHouse users and password files): eval "$(scripts/platform.sh env)"
 #   scripts/platform.sh logs [kafka|clickhouse] [-f]   tail (or follow) the server logs
@@ -15,6 +16,7 @@
 # ClickHouse is Debian's clickhouse-server 18.16.1 run as a plain process from a project-local config,
 # never the system service. Everything lives under $TENSION_LOCAL (default: <repo>/.local, git-ignored):
 #
+#   tools/sink               `sink topics` (go build of services/sink), which creates the topics
 #   kafka/libs/              jars (+ .pom.sha256 marker: a second `up` does not call Maven)
 #   kafka/data/              log.dirs and metadata log (formatted once)
 #   kafka/logs/              server.log, controller.log, state-change.log, log-cleaner.log, kafka.out, gc.log
@@ -27,6 +29,7 @@
 #
 # Environment (defaults in brackets):
 #   KAFKA_PORT [9092]  KAFKA_CONTROLLER_PORT [9093]  KAFKA_PARTITIONS [6]  KAFKA_HEAP_OPTS [-Xms1g -Xmx1g]
+#   KAFKA_REPLICATION_FACTOR [1]  KAFKA_MIN_INSYNC_REPLICAS [0 = the broker's default] (of the topics created)
 #   CLICKHOUSE_TCP_PORT [9000]  CLICKHOUSE_HTTP_PORT [8123]  TENSION_LOCAL [<repo>/.local]
 #   KAFKA_START_TIMEOUT [90]  CLICKHOUSE_START_TIMEOUT [60]  STOP_TIMEOUT [30]  (seconds)
 set -Eeuo pipefail
@@ -55,7 +58,6 @@ KAFKA_LIBS=$KAFKA_DIR/libs
 KAFKA_DATA=$KAFKA_DIR/data
 KAFKA_LOGS=$KAFKA_DIR/logs
 KAFKA_TMP=$KAFKA_DIR/tmp
-KAFKA_TOOLS=$KAFKA_DIR/tools
 KAFKA_CONFIG=$KAFKA_DIR/server.properties
 KAFKA_PID=$KAFKA_DIR/kafka.pid
 KAFKA_POM=$PLATFORM_DIR/kafka/pom.xml
@@ -73,14 +75,13 @@ CH_PASSWORD_FILE=$CH_SECRETS/tension.password
 CH_QUERY_PASSWORD_FILE=$CH_SECRETS/tension_query.password
 CH_CLIENT_CONFIG=$CH_SECRETS/client.xml
 
-# Topics of docs/design.md §3: name:partitions[:topic-config=value,...]. The index topic is compacted (the latest
-# update per pair+bucket is what streaming consumers need); 1 h segments let the cleaner reach old updates.
-TOPICS=(
-  "articles.raw.v1:$KAFKA_PARTITIONS"
-  "articles.enriched.v1:$KAFKA_PARTITIONS"
-  "articles.dlq.v1:$KAFKA_PARTITIONS"
-  "tension.index.v1:$KAFKA_PARTITIONS:cleanup.policy=compact,segment.ms=3600000"
-)
+# Topics: the one table in Go (pkg/kafkax, TopicSettings), created by `sink topics ensure`, the same code the
+# services run at start. The tool is built from this checkout into $TENSION_LOCAL/tools (Go's build cache makes
+# a rebuild of unchanged sources quick).
+KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-1}
+KAFKA_MIN_INSYNC_REPLICAS=${KAFKA_MIN_INSYNC_REPLICAS:-0}
+TOPICS_TOOL=$TENSION_LOCAL/tools/sink
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
 TOPICS_MARKER=$KAFKA_DATA/.tension-topics
 
 # The JVM is slow to start on two cores; short-lived tools need neither C2 nor a parallel GC.
@@ -94,6 +95,8 @@ for var in KAFKA_PORT KAFKA_CONTROLLER_PORT CLICKHOUSE_TCP_PORT CLICKHOUSE_HTTP_
   is_port "${!var}" || die "$var=${!var} is not a TCP port"
 done
 [[ $KAFKA_PARTITIONS =~ ^[1-9][0-9]*$ ]] || die "KAFKA_PARTITIONS=$KAFKA_PARTITIONS is not a positive integer"
+[[ $KAFKA_REPLICATION_FACTOR =~ ^[1-9][0-9]*$ ]] || die "KAFKA_REPLICATION_FACTOR=$KAFKA_REPLICATION_FACTOR is not a positive integer"
+[[ $KAFKA_MIN_INSYNC_REPLICAS =~ ^[0-9]+$ ]] || die "KAFKA_MIN_INSYNC_REPLICAS=$KAFKA_MIN_INSYNC_REPLICAS is not an integer"
 
 # ---------------------------------------------------------------------------------------------------------
 # helpers
@@ -365,131 +368,14 @@ install_kafka() {
   log "Kafka jars ready: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars"
 }
 
-# A tiny AdminClient program: waits for the broker, then creates every missing topic (or lists them) in a
-# single JVM. kafka-topics would need one JVM per topic, seconds each on two cores. Compiled once per source.
-write_topics_tool() {
-  cat <<'JAVA'
-import java.util.*;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.*;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.errors.TopicExistsException;
-
-/** TensionTopics BOOTSTRAP TIMEOUT_S ensure name:partitions[:k=v,...]... | list. Exit 1 on failure. */
-public final class TensionTopics {
-    public static void main(String[] args) throws Exception {
-        if (args.length < 3) {
-            System.err.println("usage: TensionTopics BOOTSTRAP TIMEOUT_S (ensure SPEC... | list)");
-            System.exit(2);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.parseLong(args[1]));
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "tension-platform");
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
-        props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
-        try (Admin admin = Admin.create(props)) {
-            Set<String> existing = awaitTopics(admin, deadline);
-            switch (args[2]) {
-                case "ensure" -> ensure(admin, existing, Arrays.copyOfRange(args, 3, args.length));
-                case "list" -> list(admin, existing);
-                default -> fail("unknown mode " + args[2]);
-            }
-        }
-    }
-
-    static Set<String> awaitTopics(Admin admin, long deadline) throws InterruptedException {
-        while (true) {
-            try {
-                return admin.listTopics().names().get(5, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                if (System.nanoTime() > deadline) fail("broker did not answer: " + e);
-                Thread.sleep(250);
-            }
-        }
-    }
-
-    static void ensure(Admin admin, Set<String> existing, String[] specs) throws Exception {
-        List<NewTopic> missing = new ArrayList<>();
-        Map<String, Integer> wanted = new LinkedHashMap<>();
-        for (String spec : specs) {
-            String[] f = spec.split(":", 3);
-            int partitions = Integer.parseInt(f[1]);
-            wanted.put(f[0], partitions);
-            if (existing.contains(f[0])) continue;
-            Map<String, String> configs = new LinkedHashMap<>();
-            if (f.length == 3 && !f[2].isEmpty()) {
-                for (String kv : f[2].split(",")) {
-                    String[] p = kv.split("=", 2);
-                    configs.put(p[0], p[1]);
-                }
-            }
-            missing.add(new NewTopic(f[0], partitions, (short) 1).configs(configs));
-        }
-        boolean failed = false;
-        if (!missing.isEmpty()) {
-            Map<String, org.apache.kafka.common.KafkaFuture<Void>> results = admin.createTopics(missing).values();
-            for (NewTopic t : missing) {
-                try {
-                    results.get(t.name()).get(30, TimeUnit.SECONDS);
-                    System.out.println("created " + t.name() + " partitions=" + t.numPartitions()
-                        + (t.configs().isEmpty() ? "" : " " + t.configs()));
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof TopicExistsException) continue;
-                    System.err.println("create " + t.name() + ": " + e.getCause());
-                    failed = true;
-                }
-            }
-        }
-        Map<String, TopicDescription> described =
-            admin.describeTopics(wanted.keySet()).allTopicNames().get(30, TimeUnit.SECONDS);
-        for (Map.Entry<String, Integer> w : wanted.entrySet()) {
-            int have = described.get(w.getKey()).partitions().size();
-            if (have != w.getValue()) {
-                System.err.println("warning: " + w.getKey() + " has " + have + " partitions, wanted " + w.getValue()
-                    + " (partitions are never removed; recreate the topic or the state dir to change it)");
-            }
-        }
-        if (failed) System.exit(1);
-    }
-
-    static void list(Admin admin, Set<String> existing) throws Exception {
-        List<String> names = new ArrayList<>(new TreeSet<>(existing));
-        if (names.isEmpty()) return;
-        Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS);
-        List<ConfigResource> resources = new ArrayList<>();
-        for (String n : names) resources.add(new ConfigResource(ConfigResource.Type.TOPIC, n));
-        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
-        for (String n : names) {
-            ConfigEntry policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, n)).get("cleanup.policy");
-            System.out.printf("%-24s partitions=%-3d cleanup.policy=%s%n", n, described.get(n).partitions().size(),
-                policy == null ? "?" : policy.value());
-        }
-    }
-
-    static void fail(String msg) {
-        System.err.println("TensionTopics: " + msg);
-        System.exit(1);
-    }
-}
-JAVA
-}
-
+# The topics tool: `sink topics` from this checkout (see TOPICS_TOOL).
 install_topics_tool() {
-  local src want have=''
-  src=$(write_topics_tool)
-  want=$( (printf '%s' "$src"; cat "$KAFKA_LIBS/.pom.sha256") | sha256sum | cut -d' ' -f1)
-  [[ -f $KAFKA_TOOLS/.sha256 ]] && have=$(<"$KAFKA_TOOLS/.sha256")
-  [[ $want == "$have" && -f $KAFKA_TOOLS/TensionTopics.class ]] && return 0
-  rm -rf "$KAFKA_TOOLS"
-  mkdir -p "$KAFKA_TOOLS"
-  printf '%s\n' "$src" >"$KAFKA_TOOLS/TensionTopics.java"
-  javac -J-XX:TieredStopAtLevel=1 --release 17 -nowarn -cp "$KAFKA_LIBS/*" -d "$KAFKA_TOOLS" \
-    "$KAFKA_TOOLS/TensionTopics.java" || die "could not compile $KAFKA_TOOLS/TensionTopics.java"
-  echo "$want" >"$KAFKA_TOOLS/.sha256"
+  command -v go >/dev/null || die "go is not on PATH: the topics are created by \`sink topics\` (services/sink)"
+  mkdir -p "$(dirname "$TOPICS_TOOL")"
+  if ! (cd "$REPO_ROOT/services/sink" && go build -o "$TOPICS_TOOL" .) >"$TENSION_LOCAL/tools-build.log" 2>&1; then
+    tail_log "go build" "$TENSION_LOCAL/tools-build.log"
+    die "could not build services/sink for the topics (log: $TENSION_LOCAL/tools-build.log)"
+  fi
 }
 
 cmd_install() {
@@ -498,7 +384,6 @@ cmd_install() {
   install_clickhouse
   install_java
   install_kafka
-  install_topics_tool
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -644,23 +529,38 @@ kafka_wait() {
 }
 
 topics_tool() {
-  java "${JAVA_TOOL_FLAGS[@]}" -Dlog4j2.level=ERROR -cp "$KAFKA_TOOLS:$KAFKA_LIBS/*" TensionTopics \
-    "127.0.0.1:$KAFKA_PORT" "$KAFKA_START_TIMEOUT" "$@"
+  KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT KAFKA_PARTITIONS=$KAFKA_PARTITIONS \
+    KAFKA_REPLICATION_FACTOR=$KAFKA_REPLICATION_FACTOR KAFKA_MIN_INSYNC_REPLICAS=$KAFKA_MIN_INSYNC_REPLICAS \
+    TOPIC_RAW='' TOPIC_ENRICHED='' TOPIC_DLQ='' TOPIC_INDEX='' "$TOPICS_TOOL" topics "$@"
 }
 
-topics_wanted() { printf '%s\n' "${TOPICS[@]}"; }
+# topics_key: what the topics depend on, without building anything (the fast path of `up` stays fast).
+topics_key() {
+  printf 'partitions=%s replication=%s min.insync.replicas=%s table=%s\n' "$KAFKA_PARTITIONS" \
+    "$KAFKA_REPLICATION_FACTOR" "$KAFKA_MIN_INSYNC_REPLICAS" "$(sha256sum <"$REPO_ROOT/pkg/kafkax/topics.go" | cut -d' ' -f1)"
+}
 
-# The marker lives in the data dir, so a wiped data dir (or other topic specs) creates the topics again.
+# The marker lives in the data dir, so a wiped data dir (or other topic settings) creates the topics again.
+# Its first line is topics_key, the others the topics as created (the summary lists their names).
 kafka_topics_done() {
-  [[ -f $TOPICS_MARKER && $(<"$TOPICS_MARKER") == "$(topics_wanted)" ]]
+  [[ -f $TOPICS_MARKER && $(head -n 1 "$TOPICS_MARKER") == "$(topics_key)" ]]
 }
 
 kafka_ensure_topics() {
-  log "ensuring topics: ${TOPICS[*]%%:*}"
-  if ! topics_tool ensure "${TOPICS[@]}"; then
+  local specs
+  install_topics_tool
+  specs=$(topics_tool specs) || die "sink topics specs failed"
+  log "ensuring topics: $(cut -d' ' -f1 <<<"$specs" | tr '\n' ' ')"
+  if ! topics_tool ensure -wait "${KAFKA_START_TIMEOUT}s"; then
     die "creating topics failed; broker log: $KAFKA_LOGS/server.log"
   fi
-  topics_wanted >"$TOPICS_MARKER"
+  { topics_key; printf '%s\n' "$specs"; } >"$TOPICS_MARKER"
+}
+
+topic_names() {
+  if [[ -f $TOPICS_MARKER ]]; then
+    tail -n +2 "$TOPICS_MARKER" | cut -d' ' -f1 | tr '\n' ' '
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -673,7 +573,7 @@ summary() {
   cat <<EOF
 Kafka       127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)  pid $kpid  log $KAFKA_LOGS/server.log
 ClickHouse  127.0.0.1:$CLICKHOUSE_TCP_PORT (http :$CLICKHOUSE_HTTP_PORT)  pid $cpid  log $CH_LOG
-Topics      ${TOPICS[*]%%:*} ($KAFKA_PARTITIONS partitions)
+Topics      $(topic_names)($KAFKA_PARTITIONS partitions, replication $KAFKA_REPLICATION_FACTOR)
 ClickHouse users  $CH_USER (password file $CH_PASSWORD_FILE), $CH_QUERY_USER (read-only, $CH_QUERY_PASSWORD_FILE)
 For the services:  eval "\$(scripts/platform.sh env)"
 EOF
@@ -761,7 +661,7 @@ cmd_status() {
 
 cmd_topics() {
   kafka_pid >/dev/null || die "Kafka is not running; start it with: scripts/platform.sh up"
-  [[ -f $KAFKA_TOOLS/TensionTopics.class ]] || install_topics_tool
+  install_topics_tool
   topics_tool list
 }
 

@@ -37,6 +37,16 @@ func (a *Article) EventTime() time.Time {
 	return a.PublishedAt
 }
 
+// EventTime is the time the enriched article is counted under: published_at,
+// or received_at when it has none (the enricher fills published_at with the
+// article's EventTime; this is for records written before it did).
+func (e *Enriched) EventTime() time.Time {
+	if e.PublishedAt.IsZero() {
+		return e.ReceivedAt.UTC()
+	}
+	return e.PublishedAt.UTC()
+}
+
 // Enriched is the message on articles.enriched.v1 (schemas/enriched.v1.json):
 // the article with its tags. It carries the text so the sink can store the
 // article and reprocessing can re-tag it from ClickHouse alone.

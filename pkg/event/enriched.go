@@ -15,8 +15,10 @@ import (
 // it goes to the DLQ instead of blocking the partition.
 var ErrInvalidEnriched = errors.New("invalid enriched article")
 
-// pairPattern is the shape of a dyad: two country codes joined by "-".
-var pairPattern = regexp.MustCompile(`^[A-Z]{2}-[A-Z]{2}$`)
+// PairPattern is the shape of a dyad: two country codes joined by "-" (a
+// valid pair also has them sorted). The query API checks its pair
+// parameter with it.
+var PairPattern = regexp.MustCompile(`^[A-Z]{2}-[A-Z]{2}$`)
 
 // Enrich builds the enriched record of a decoded topic article: the article
 // with its tags, a new event id (UUIDv7), enriched at `at`, keyed by
@@ -89,7 +91,7 @@ func ValidateEnriched(e *Enriched) error {
 	seen := map[string]bool{}
 	for i := range e.Dyads {
 		d := &e.Dyads[i]
-		if !pairPattern.MatchString(d.Pair) || d.Pair[:2] >= d.Pair[3:] {
+		if !PairPattern.MatchString(d.Pair) || d.Pair[:2] >= d.Pair[3:] {
 			return bad("pair %q is not two sorted country codes", d.Pair)
 		}
 		if seen[d.Pair] {

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -44,4 +45,20 @@ func stampProblem(t time.Time) string {
 		return fmt.Sprintf("%s is outside what the raw tables store (1971-01-01 to 2106-01-01)", t.Format(time.RFC3339))
 	}
 	return ""
+}
+
+// ParseTime reads a time as the command-line tools take it (-from, -to,
+// -index-base-from): RFC 3339, or a YYYY-MM-DD date at 00:00 UTC.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, errors.New("required")
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
+	}
+	return t, nil
 }

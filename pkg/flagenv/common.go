@@ -23,6 +23,17 @@ func (s *Set) Partitions() *int {
 	return s.Int("partitions", "KAFKA_PARTITIONS", 6, "partitions of the topics created at start")
 }
 
+// ReplicationFactor defines -replication-factor (KAFKA_REPLICATION_FACTOR).
+func (s *Set) ReplicationFactor() *int {
+	return s.Int("replication-factor", "KAFKA_REPLICATION_FACTOR", 1, "replication factor of the topics created at start (3 on a cluster)")
+}
+
+// MinInsyncReplicas defines -min-insync-replicas (KAFKA_MIN_INSYNC_REPLICAS).
+func (s *Set) MinInsyncReplicas() *int {
+	return s.Int("min-insync-replicas", "KAFKA_MIN_INSYNC_REPLICAS", 0,
+		"min.insync.replicas of the topics created at start: an acknowledged write is on at least this many replicas (0: the broker's default)")
+}
+
 // TopicRaw defines -topic-raw (TOPIC_RAW).
 func (s *Set) TopicRaw() *string {
 	return s.String("topic-raw", "TOPIC_RAW", event.TopicRaw, "topic of raw articles")

@@ -101,40 +101,6 @@ func ReaderConfig(brokers []string, group, topic string) kafka.ReaderConfig {
 	}
 }
 
-// TopicSpec is a topic to ensure.
-type TopicSpec struct {
-	Name       string
-	Partitions int
-	Compacted  bool
-}
-
-// EnsureTopics creates the topics that do not exist yet. Creating a topic
-// that exists is not an error.
-func EnsureTopics(ctx context.Context, brokers []string, specs ...TopicSpec) error {
-	if len(brokers) == 0 {
-		return errors.New("kafkax: no brokers")
-	}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
-	req := &kafka.CreateTopicsRequest{}
-	for _, s := range specs {
-		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
-		if s.Compacted {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
-		}
-		req.Topics = append(req.Topics, tc)
-	}
-	resp, err := client.CreateTopics(ctx, req)
-	if err != nil {
-		return fmt.Errorf("kafkax: create topics: %w", err)
-	}
-	for name, terr := range resp.Errors {
-		if terr != nil && !errors.Is(terr, kafka.TopicAlreadyExists) {
-			return fmt.Errorf("kafkax: create topic %s: %w", name, terr)
-		}
-	}
-	return nil
-}
-
 // Ping checks that a broker answers metadata requests.
 func Ping(ctx context.Context, brokers []string) error {
 	var d net.Dialer

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/backfill/internal/backfill"
@@ -20,6 +21,8 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	topic := fs.TopicRaw()
 	fs.DeprecatedFlag("topic", "topic-raw")
 	partitions := fs.Partitions()
+	replication := fs.ReplicationFactor()
+	minISR := fs.MinInsyncReplicas()
 	level := fs.LogLevel()
 	columns := fs.FlagSet.String("columns", "", "CSV column mapping, field=column,... (fields: id url source title text lang published_at); unmapped fields use the column of their own name")
 	synthetic := fs.FlagSet.Int("synthetic", 0, "generate N synthetic articles (pkg/synth) instead of reading files")
@@ -49,11 +52,11 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 		if fs.NArg() > 0 {
 			return errors.New("-synthetic takes no files")
 		}
-		from, err := parseTime(*fromS)
+		from, err := event.ParseTime(*fromS)
 		if err != nil {
 			return fmt.Errorf("-from: %w", err)
 		}
-		to, err := parseTime(*toS)
+		to, err := event.ParseTime(*toS)
 		if err != nil {
 			return fmt.Errorf("-to: %w", err)
 		}
@@ -91,7 +94,11 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	logger := admin.NewLogger(stderr, *level, "backfill")
 	brokerList := kafkax.Brokers(*brokers)
-	if err := kafkax.EnsureTopics(ctx, brokerList, kafkax.TopicSpec{Name: *topic, Partitions: *partitions}); err != nil {
+	ts := kafkax.TopicSettings{Partitions: *partitions, ReplicationFactor: *replication, MinInsyncReplicas: *minISR}
+	if err := ts.Check(); err != nil {
+		return err
+	}
+	if err := kafkax.EnsureTopics(ctx, brokerList, ts.Topic(kafkax.Raw, *topic)); err != nil {
 		return err
 	}
 	w := kafkax.NewWriter(brokerList, *topic, 20*time.Millisecond)
@@ -111,18 +118,4 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("required")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
-	}
-	return t, nil
 }

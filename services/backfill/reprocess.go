@@ -30,11 +30,11 @@ func runReprocess(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	from, err := parseTime(*fromS)
+	from, err := event.ParseTime(*fromS)
 	if err != nil {
 		return fmt.Errorf("-from: %w", err)
 	}
-	to, err := parseTime(*toS)
+	to, err := event.ParseTime(*toS)
 	if err != nil {
 		return fmt.Errorf("-to: %w", err)
 	}

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	partitions := fs.Partitions()
+	replication := fs.ReplicationFactor()
+	minISR := fs.MinInsyncReplicas()
 	inTopic := fs.TopicRaw()
 	outTopic := fs.TopicEnriched()
 	dlqTopic := fs.TopicDLQ()
@@ -56,10 +58,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("load tagger: %w", err)
 	}
+	ts := kafkax.TopicSettings{Partitions: *partitions, ReplicationFactor: *replication, MinInsyncReplicas: *minISR}
+	if err := ts.Check(); err != nil {
+		return err
+	}
 	if err := kafkax.EnsureTopics(ctx, brokerList,
-		kafkax.TopicSpec{Name: *inTopic, Partitions: *partitions},
-		kafkax.TopicSpec{Name: *outTopic, Partitions: *partitions},
-		kafkax.TopicSpec{Name: *dlqTopic, Partitions: *partitions}); err != nil {
+		ts.Topic(kafkax.Raw, *inTopic), ts.Topic(kafkax.Enriched, *outTopic), ts.Topic(kafkax.DLQ, *dlqTopic)); err != nil {
 		return err
 	}
 	rc := kafkax.ReaderConfig(brokerList, *group, *inTopic)

@@ -23,7 +23,6 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/admin"
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/ingest/internal/api"
@@ -178,12 +177,8 @@ func publicHandler(addr string, maxInFlight int, h *api.Handler, reg *prometheus
 func ensureTopics(ctx context.Context, cfg config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	specs := []kafkax.TopicSpec{
-		{Name: cfg.Topic, Partitions: cfg.Partitions},
-		{Name: event.TopicEnriched, Partitions: cfg.Partitions},
-		{Name: event.TopicDLQ, Partitions: cfg.Partitions},
-		{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true},
-	}
+	t := cfg.Topics()
+	specs := []kafkax.TopicSpec{t.Topic(kafkax.Raw, cfg.Topic), t.Topic(kafkax.Enriched, ""), t.Topic(kafkax.DLQ, ""), t.Topic(kafkax.Index, "")}
 	if err := kafkax.EnsureTopics(ctx, cfg.Brokers, specs...); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 )
 
@@ -88,10 +89,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if from != "" {
 		var err error
-		if c.from, err = parseTime(from); err != nil {
+		if c.from, err = event.ParseTime(from); err != nil {
 			return c, fmt.Errorf("-from: %v", err)
 		}
-		if c.to, err = parseTime(to); err != nil {
+		if c.to, err = event.ParseTime(to); err != nil {
 			return c, fmt.Errorf("-to: %v", err)
 		}
 		if !c.to.After(c.from) {
@@ -108,11 +109,4 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c.ingestURL = strings.TrimRight(c.ingestURL, "/")
 	c.queryURL = strings.TrimRight(c.queryURL, "/")
 	return c, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Parse("2006-01-02", s)
 }

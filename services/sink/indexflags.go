@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
@@ -39,10 +40,10 @@ func (f *indexFlags) config() (indexpub.Config, error) {
 		return cfg, nil
 	}
 	var err error
-	if cfg.BaseFrom, err = parseTime(*f.baseFrom); err != nil {
+	if cfg.BaseFrom, err = event.ParseTime(*f.baseFrom); err != nil {
 		return cfg, fmt.Errorf("-index-base-from: %w", err)
 	}
-	if cfg.BaseTo, err = parseTime(*f.baseTo); err != nil {
+	if cfg.BaseTo, err = event.ParseTime(*f.baseTo); err != nil {
 		return cfg, fmt.Errorf("-index-base-to: %w", err)
 	}
 	if !cfg.BaseFrom.Before(cfg.BaseTo) {
@@ -59,9 +60,4 @@ func (f *indexFlags) publisher(cfg indexpub.Config, brokers []string, st *store.
 	}
 	w := kafkax.NewWriter(brokers, *f.topic, 0)
 	return indexpub.New(cfg, st, w, logger.With("component", "indexpub")), func() { w.Close() }
-}
-
-// topicSpec is the index topic to ensure at start.
-func (f *indexFlags) topicSpec(partitions int) kafkax.TopicSpec {
-	return kafkax.TopicSpec{Name: *f.topic, Partitions: partitions, Compacted: true}
 }

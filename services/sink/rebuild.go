@@ -10,6 +10,7 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
@@ -37,11 +38,11 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	from, err := parseTime(*fromS)
+	from, err := event.ParseTime(*fromS)
 	if err != nil {
 		return fmt.Errorf("-from: %w", err)
 	}
-	to, err := parseTime(*toS)
+	to, err := event.ParseTime(*toS)
 	if err != nil {
 		return fmt.Errorf("-to: %w", err)
 	}
@@ -84,20 +85,6 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 		return errDiffers
 	}
 	return nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("required")
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 nor YYYY-MM-DD", s)
-	}
-	return t, nil
 }
 
 // publishCorrections re-emits the corrected buckets on the index topic, so a

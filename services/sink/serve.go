@@ -33,6 +33,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
 	partitions := fs.Partitions()
+	replication := fs.ReplicationFactor()
+	minISR := fs.MinInsyncReplicas()
 	topic := fs.TopicEnriched()
 	dlqTopic := fs.TopicDLQ()
 	fs.DeprecatedFlag("topic", "topic-enriched")
@@ -69,9 +71,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := chstore.Migrate(ctx, conn, logger); err != nil {
 		return err
 	}
-	specs := []kafkax.TopicSpec{{Name: *topic, Partitions: *partitions}, {Name: *dlqTopic, Partitions: *partitions}}
+	ts := kafkax.TopicSettings{Partitions: *partitions, ReplicationFactor: *replication, MinInsyncReplicas: *minISR}
+	if err := ts.Check(); err != nil {
+		return err
+	}
+	specs := []kafkax.TopicSpec{ts.Topic(kafkax.Enriched, *topic), ts.Topic(kafkax.DLQ, *dlqTopic)}
 	if index.enabled() {
-		specs = append(specs, index.topicSpec(*partitions))
+		specs = append(specs, ts.Topic(kafkax.Index, *index.topic))
 	}
 	if err := kafkax.EnsureTopics(ctx, brokerList, specs...); err != nil {
 		return err

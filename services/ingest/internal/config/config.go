@@ -13,26 +13,29 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/httpapi"
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // Config is everything run needs to wire the service.
 type Config struct {
-	Addr            string
-	AdminAddr       string
-	AdminTokens     []string
-	Brokers         []string
-	Topic           string
-	Partitions      int
-	Tokens          []string
-	InsecureNoAuth  bool
-	MaxBody         int64
-	MaxBatch        int
-	MaxMessageBytes int
-	MaxInFlight     int
-	PublishTimeout  time.Duration
-	ReadyInterval   time.Duration
-	ShutdownGrace   time.Duration
-	LogLevel        string
+	Addr              string
+	AdminAddr         string
+	AdminTokens       []string
+	Brokers           []string
+	Topic             string
+	Partitions        int
+	ReplicationFactor int
+	MinInsyncReplicas int
+	Tokens            []string
+	InsecureNoAuth    bool
+	MaxBody           int64
+	MaxBatch          int
+	MaxMessageBytes   int
+	MaxInFlight       int
+	PublishTimeout    time.Duration
+	ReadyInterval     time.Duration
+	ShutdownGrace     time.Duration
+	LogLevel          string
 }
 
 // Parse parses args; getenv supplies the environment (os.Getenv in main).
@@ -48,6 +51,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	topic := fs.TopicRaw()
 	fs.DeprecatedFlag("topic", "topic-raw")
 	partitions := fs.Partitions()
+	replication := fs.ReplicationFactor()
+	minISR := fs.MinInsyncReplicas()
 	fs.DeprecatedEnv("INGEST_TOKENS", "TENSION_TOKENS")
 	fs.DeprecatedEnv("INGEST_TOKENS_FILE", "TENSION_TOKENS_FILE")
 	tokens := fs.String("tokens", "INGEST_TOKENS", "", "accepted bearer tokens, comma-separated (16+ characters each; `ingest token` prints a new one)")
@@ -69,20 +74,22 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c = Config{
-		Addr:            *addr,
-		Brokers:         flagenv.List(*brokers),
-		Topic:           *topic,
-		Partitions:      *partitions,
-		InsecureNoAuth:  *insecure,
-		MaxBody:         int64(*maxBody),
-		MaxBatch:        *maxBatch,
-		MaxMessageBytes: *maxMsg,
-		MaxInFlight:     *maxInFlight,
-		AdminAddr:       adminFlags.Addr(),
-		PublishTimeout:  *publishTimeout,
-		ReadyInterval:   *readyInterval,
-		ShutdownGrace:   *grace,
-		LogLevel:        *logLevel,
+		Addr:              *addr,
+		Brokers:           flagenv.List(*brokers),
+		Topic:             *topic,
+		Partitions:        *partitions,
+		ReplicationFactor: *replication,
+		MinInsyncReplicas: *minISR,
+		InsecureNoAuth:    *insecure,
+		MaxBody:           int64(*maxBody),
+		MaxBatch:          *maxBatch,
+		MaxMessageBytes:   *maxMsg,
+		MaxInFlight:       *maxInFlight,
+		AdminAddr:         adminFlags.Addr(),
+		PublishTimeout:    *publishTimeout,
+		ReadyInterval:     *readyInterval,
+		ShutdownGrace:     *grace,
+		LogLevel:          *logLevel,
 	}
 	var err error
 	if c.Tokens, err = httpapi.LoadTokens("tokens", *tokens, *tokensFile); err != nil {
@@ -100,6 +107,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 	}
 	if c.Partitions < 1 {
 		errs = append(errs, errors.New("-partitions: must be at least 1"))
+	}
+	if err := c.Topics().Check(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxBody < 1 {
 		errs = append(errs, errors.New("-max-body: must be positive"))
@@ -120,4 +130,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (Config, er
 		errs = append(errs, errors.New("no bearer tokens: set -tokens / INGEST_TOKENS or -tokens-file / INGEST_TOKENS_FILE (or -insecure-no-auth for local experiments)"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// Topics are the settings of the topics ingest creates at start.
+func (c Config) Topics() kafkax.TopicSettings {
+	return kafkax.TopicSettings{Partitions: c.Partitions, ReplicationFactor: c.ReplicationFactor, MinInsyncReplicas: c.MinInsyncReplicas}
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/text/language"
 
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tension"
 )
 
@@ -247,7 +247,7 @@ func contains(list []string, s string) bool {
 func (p params) get(name string) string { return p.v.Get(name) }
 func (p params) has(name string) bool   { _, ok := p.v[name]; return ok }
 
-var pairRE = regexp.MustCompile(`^[A-Z]{2}-[A-Z]{2}$`)
+var pairRE = event.PairPattern
 
 // pair reads a required dyad: two ISO 3166-1 alpha-2 codes (or EU), upper
 // case, sorted, joined by "-".

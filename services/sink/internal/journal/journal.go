@@ -59,7 +59,7 @@ type Prior struct {
 // Contributions returns what an article adds to the index: one count in the
 // "*" pair and its dyads' parts, in the minute bucket of its event time.
 func Contributions(e *event.Enriched) []Contribution {
-	ts := eventTime(e)
+	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
 	out := make([]Contribution, 0, 1+len(e.Dyads))
 	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: tension.Parts{Articles: 1}})
@@ -67,13 +67,6 @@ func Contributions(e *event.Enriched) []Contribution {
 		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Parts: tension.DyadContribution(d)})
 	}
 	return out
-}
-
-func eventTime(e *event.Enriched) time.Time {
-	if e.PublishedAt.IsZero() {
-		return e.ReceivedAt.UTC()
-	}
-	return e.PublishedAt.UTC()
 }
 
 // Builder accumulates one batch's journal rows, summing bucket deltas with

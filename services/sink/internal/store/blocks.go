@@ -64,7 +64,7 @@ func monthKey(t time.Time) int {
 
 // partitionKeys are the months an article's rows may be stored in.
 func partitionKeys(e *event.Enriched) [2]int {
-	t := eventTime(e)
+	t := e.EventTime()
 	return [2]int{monthKey(t.Add(-zoneWest)), monthKey(t.Add(zoneEast))}
 }
 
@@ -86,7 +86,7 @@ func blocks(arts []*event.Enriched, srcs []Source, maxBytes, maxParts int) []run
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool {
-		return monthKey(eventTime(arts[order[a]])) < monthKey(eventTime(arts[order[b]]))
+		return monthKey(arts[order[a]].EventTime()) < monthKey(arts[order[b]].EventTime())
 	})
 	var (
 		out   []run

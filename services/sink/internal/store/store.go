@@ -219,13 +219,6 @@ func version(e *event.Enriched) uint64 {
 	return p
 }
 
-func eventTime(e *event.Enriched) time.Time {
-	if e.PublishedAt.IsZero() {
-		return e.ReceivedAt.UTC()
-	}
-	return e.PublishedAt.UTC()
-}
-
 func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
 	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO articles (article_id, tagger_version, published_at,
 		received_at, enriched_at, url, source, title, text, relevant, countries, topics, pairs,
@@ -242,7 +235,7 @@ func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs
 		if e.Relevant {
 			relevant = 1
 		}
-		if err := b.Append(e.ArticleID, e.TaggerVersion, eventTime(e), e.ReceivedAt.UTC(), e.EnrichedAt.UTC(),
+		if err := b.Append(e.ArticleID, e.TaggerVersion, e.EventTime(), e.ReceivedAt.UTC(), e.EnrichedAt.UTC(),
 			e.URL, e.Source, e.Title, e.Text, relevant, nonNil(e.Countries), nonNil(e.Topics), pairs,
 			srcs[i].Partition, srcs[i].Offset, version(e)); err != nil {
 			b.Abort()
@@ -261,7 +254,7 @@ func (s *Store) insertEntities(ctx context.Context, arts []*event.Enriched) erro
 	n := 0
 	for _, e := range arts {
 		for i, en := range e.Entities {
-			if err := b.Append(eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), en.Text, en.Type,
+			if err := b.Append(e.EventTime(), e.ArticleID, e.TaggerVersion, uint32(i), en.Text, en.Type,
 				en.Canonical, en.Country, uint32(en.Start), uint32(en.End), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append entity of %s: %w", e.ArticleID, err)
@@ -281,7 +274,7 @@ func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
 	n := 0
 	for _, e := range arts {
 		for _, d := range e.Dyads {
-			if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, d.Tension, direction(d.Direction),
+			if err := b.Append(d.Pair, e.EventTime(), e.ArticleID, e.TaggerVersion, d.Tension, direction(d.Direction),
 				d.TotalWeight(), uint32(d.TotalCues()), version(e)); err != nil {
 				b.Abort()
 				return fmt.Errorf("store: append dyad of %s: %w", e.ArticleID, err)
@@ -303,7 +296,7 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 	for _, e := range arts {
 		for _, d := range e.Dyads {
 			for i, c := range d.Cues {
-				if err := b.Append(d.Pair, eventTime(e), e.ArticleID, e.TaggerVersion, uint32(i), c.Text, c.Category,
+				if err := b.Append(d.Pair, e.EventTime(), e.ArticleID, e.TaggerVersion, uint32(i), c.Text, c.Category,
 					int32(c.Sentence), uint32(c.Start), uint32(c.End), c.Actor, c.Target, int8(c.Polarity), c.Weight,
 					b2u(c.Hedged), b2u(c.Negated), b2u(c.Future), b2u(c.Background), c.Source, c.SourceType,
 					version(e)); err != nil {
