@@ -1,0 +1,412 @@
+package tagger
+
+import (
+	"embed"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// The Chinese data (data/zh/*.tsv) is compiled into a lexicon of its own: the
+// same entity, country, cue and word-class tables as the English one, over
+// Chinese tokens (one per character), plus what only Chinese needs below.
+
+//go:embed data/zh/*.tsv
+var zhDataFS embed.FS
+
+// Hit kinds that only the Chinese lexicon has (above the English ones).
+const (
+	kPair   uint8 = 100 + iota // two state abbreviations ("中美"): id = a<<16 | b
+	kAbbrAt                    // a compound whose last character is a state ("对华"): id = state
+	kAbbrGov                   // abbreviation + 方 ("美方"): the state's government
+	kAbbrOf                    // abbreviation + noun ("美企", "中资"): a mention of the state
+)
+
+// Chinese word classes, from the top bit down so that they never meet the
+// English classes (which count up from bit 0).
+const (
+	wNOTNEG uint32 = 1 << (31 - iota)
+	wPREP
+	wPASSIVE
+	wDATELINE
+)
+
+var zhClassBits = map[string]uint32{
+	"NOTNEG": wNOTNEG, "PREP": wPREP, "PASSIVE": wPASSIVE, "DATELINE": wDATELINE,
+}
+
+// zhEntFlags are the Chinese gazetteer's flags of an entity.
+type zhEntFlags struct {
+	ctx, def, gov bool
+}
+
+// zhLexicon is the Chinese lexicon and what the Chinese rules need besides.
+type zhLexicon struct {
+	lex      *lexicon
+	t2s      []rune       // Traditional → Simplified, indexed by rune - t2sBase (0: unchanged)
+	abbr     map[rune]int // one-character state abbreviation → country index
+	entFlags []zhEntFlags // per entity of lex.entities
+	surname  map[rune]bool
+	surname2 map[string]bool // two-character surnames
+	translit map[rune]bool   // characters of transliterated foreign names
+	nameStop map[rune]bool   // characters that end a given name
+}
+
+const (
+	t2sBase = 0x3400
+	t2sEnd  = 0x10000
+)
+
+// zhNorm normalises one rune for matching: Traditional to Simplified,
+// full-width ASCII to ASCII, ASCII letters to lower case.
+func (z *zhLexicon) zhNorm(r rune) rune {
+	switch {
+	case r >= t2sBase && r < t2sEnd:
+		if s := z.t2s[r-t2sBase]; s != 0 {
+			return s
+		}
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r -= 0xFF01 - 0x21
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+	case r >= 'A' && r <= 'Z':
+		r += 'a' - 'A'
+	}
+	return r
+}
+
+// normalize turns a Chinese phrase into the normalised token string the text
+// is matched on (one token per character, ASCII words whole).
+func (z *zhLexicon) normalize(phrase string) string {
+	var ts tokens
+	z.tokenize(&ts, phrase, 0)
+	var sb strings.Builder
+	for i := range ts.toks {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		t := &ts.toks[i]
+		sb.Write(ts.norm[t.ns:t.ne])
+	}
+	return sb.String()
+}
+
+func zhEach(file string, fn func(fields []string) error) error {
+	return eachLineIn(zhDataFS, "data/zh/", file, fn)
+}
+
+// loadZH builds the Chinese lexicon. It shares the country table (codes,
+// names, governments) and the topic names of the English lexicon en, and
+// takes types and countries of entities from it by canonical name.
+func loadZH(en *lexicon) (*zhLexicon, error) {
+	z := &zhLexicon{abbr: map[rune]int{}, surname: map[rune]bool{}, surname2: map[string]bool{},
+		translit: map[rune]bool{}, nameStop: map[rune]bool{}}
+	if err := z.loadT2S(); err != nil {
+		return nil, err
+	}
+	lex := &lexicon{govCanon: en.govCanon, byCode: en.byCode, topicName: en.topicName}
+	lex.countries = append([]countryDef(nil), en.countries...)
+	z.lex = lex
+	b := &lexBuilder{lex: lex, index: map[string]int32{}}
+	add := func(alias string, h hit) error {
+		norm := z.normalize(alias)
+		if norm == "" {
+			return fmt.Errorf("empty alias %q", alias)
+		}
+		id := b.pattern(norm)
+		for _, old := range lex.hits[id] {
+			if old.kind == h.kind && old.id == h.id {
+				return nil
+			}
+		}
+		lex.hits[id] = append(lex.hits[id], h)
+		return nil
+	}
+	if err := z.loadCountries(add); err != nil {
+		return nil, err
+	}
+	if err := z.loadGazetteer(en, add); err != nil {
+		return nil, err
+	}
+	if err := z.loadWords(b); err != nil {
+		return nil, err
+	}
+	if err := z.loadAbbrCompounds(b, add); err != nil {
+		return nil, err
+	}
+	if err := z.loadNames(); err != nil {
+		return nil, err
+	}
+	// topics: the English topic names, Chinese phrases
+	err := zhEach("topics.tsv", func(f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("want 2 fields, got %d", len(f))
+		}
+		k := slices.Index(lex.topicName, f[0])
+		if k < 0 {
+			return fmt.Errorf("topic %q is not in ../topics.tsv", f[0])
+		}
+		for _, a := range splitAlts(f[1]) {
+			id := b.pattern(z.normalize(a))
+			lex.topics[id] |= 1 << uint(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.loadCues(zhEach, "cues.tsv", z.normalize, nil); err != nil {
+		return nil, err
+	}
+	extra := lex.segWords()
+	slices.Sort(extra)
+	lex.wm = buildWordMatcher(lex.patterns, extra)
+	lex.wflag = make([]uint8, lex.wm.nWords()+1)
+	if err := lex.indexSegs(); err != nil {
+		return nil, err
+	}
+	lex.pinfo = make([]patInfo, len(lex.patterns))
+	for i := range lex.pinfo {
+		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
+	}
+	return z, nil
+}
+
+func (z *zhLexicon) loadT2S() error {
+	z.t2s = make([]rune, t2sEnd-t2sBase)
+	return zhEach("t2s.tsv", func(f []string) error {
+		if len(f) != 2 || utf8.RuneCountInString(f[0]) != 1 || utf8.RuneCountInString(f[1]) != 1 {
+			return fmt.Errorf("want one character, a tab and one character")
+		}
+		from, _ := utf8.DecodeRuneInString(f[0])
+		to, _ := utf8.DecodeRuneInString(f[1])
+		if from < t2sBase || from >= t2sEnd {
+			return nil // outside the table: such characters are kept as they are
+		}
+		z.t2s[from-t2sBase] = to
+		return nil
+	})
+}
+
+func (z *zhLexicon) loadCountries(add func(string, hit) error) error {
+	lex := z.lex
+	seen := map[string]bool{}
+	return zhEach("countries.tsv", func(f []string) error {
+		if len(f) < 3 {
+			return fmt.Errorf("want at least 3 fields, got %d", len(f))
+		}
+		for len(f) < 6 {
+			f = append(f, "")
+		}
+		c := lex.country(f[0])
+		if c == nil {
+			return fmt.Errorf("country %q is not in ../countries.tsv", f[0])
+		}
+		if c.name != f[1] {
+			return fmt.Errorf("country %s is named %q in ../countries.tsv, not %q", f[0], c.name, f[1])
+		}
+		if seen[f[0]] {
+			return fmt.Errorf("duplicate country %s", f[0])
+		}
+		seen[f[0]] = true
+		id := int32(slices.IndexFunc(lex.countries, func(x countryDef) bool { return x.code == f[0] }))
+		lex.countries[id].amb = strings.Contains(f[5], "amb")
+		for _, a := range splitAlts(f[2]) {
+			if err := add(a, hit{kind: kCountry, id: id}); err != nil {
+				return err
+			}
+		}
+		for _, a := range splitAlts(f[3]) {
+			if utf8.RuneCountInString(a) != 1 {
+				return fmt.Errorf("abbreviation %q is not one character", a)
+			}
+			r, _ := utf8.DecodeRuneInString(a)
+			r = z.zhNorm(r)
+			if old, ok := z.abbr[r]; ok {
+				return fmt.Errorf("abbreviation %q is already %s", a, lex.countries[old].code)
+			}
+			z.abbr[r] = int(id)
+		}
+		for _, a := range splitAlts(f[4]) {
+			if err := add(a, hit{kind: kSeat, id: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (z *zhLexicon) loadGazetteer(en *lexicon, add func(string, hit) error) error {
+	lex := z.lex
+	enBy := map[string]*entityDef{}
+	for i := range en.entities {
+		if _, ok := enBy[en.entities[i].canonical]; !ok {
+			enBy[en.entities[i].canonical] = &en.entities[i]
+		}
+	}
+	return zhEach("gazetteer.tsv", func(f []string) error {
+		if len(f) < 5 {
+			return fmt.Errorf("want 5 or 6 fields, got %d", len(f))
+		}
+		for len(f) < 6 {
+			f = append(f, "")
+		}
+		e := entityDef{canonical: f[0], typ: f[1], country: f[2], speaker: f[3]}
+		if e.canonical == "" {
+			return fmt.Errorf("empty canonical name")
+		}
+		ref := enBy[e.canonical]
+		switch {
+		case e.typ == "" && e.country == "" && e.speaker == "":
+			if ref == nil {
+				return fmt.Errorf("%q is not in ../gazetteer.tsv: give its type, country and speaker", e.canonical)
+			}
+			e = *ref
+		case ref != nil && (ref.typ != e.typ || ref.country != e.country):
+			return fmt.Errorf("%q is %s/%s in ../gazetteer.tsv, not %s/%s", e.canonical, ref.typ, ref.country, e.typ, e.country)
+		}
+		e.generic = false
+		if !validTypes[e.typ] {
+			return fmt.Errorf("bad type %q", e.typ)
+		}
+		if !validSpeakers[e.speaker] {
+			return fmt.Errorf("bad speaker type %q", e.speaker)
+		}
+		if e.country != "" && lex.country(e.country) == nil {
+			return fmt.Errorf("unknown country %q", e.country)
+		}
+		fl := zhEntFlags{ctx: hasFlag(f[5], "ctx"), def: hasFlag(f[5], "default"), gov: hasFlag(f[5], "gov")}
+		id := int32(len(lex.entities))
+		lex.entities = append(lex.entities, e)
+		z.entFlags = append(z.entFlags, fl)
+		alts := splitAlts(f[4])
+		if len(alts) == 0 {
+			return fmt.Errorf("no aliases")
+		}
+		for _, a := range alts {
+			if err := add(a, hit{kind: kEntity, id: id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func hasFlag(flags, f string) bool {
+	return slices.Contains(strings.Fields(strings.ReplaceAll(flags, ",", " ")), f)
+}
+
+func (z *zhLexicon) loadWords(b *lexBuilder) error {
+	lex := z.lex
+	classBit := map[string]uint32{}
+	for i, n := range wordClassNames {
+		classBit[n] = 1 << uint(i)
+	}
+	for n, bit := range zhClassBits {
+		classBit[n] = bit
+	}
+	return zhEach("words.tsv", func(f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("want 2 fields, got %d", len(f))
+		}
+		if f[0] == "ABBRPRE" || f[0] == "ABBRSUF" || f[0] == "ABBROF" {
+			return nil // compounds, built by loadAbbrCompounds
+		}
+		bit, ok := classBit[f[0]]
+		if !ok {
+			return fmt.Errorf("unknown word class %q", f[0])
+		}
+		for _, a := range splitAlts(f[1]) {
+			id := b.pattern(z.normalize(a))
+			lex.words[id] |= bit
+		}
+		return nil
+	})
+}
+
+// loadAbbrCompounds adds the compounds of one-character state abbreviations:
+// pairs ("中美"), prefixed forms ("对华", "访美"), governments ("美方") and
+// other nouns ("美企").
+func (z *zhLexicon) loadAbbrCompounds(b *lexBuilder, add func(string, hit) error) error {
+	var pre, gov, of []string
+	err := zhEach("words.tsv", func(f []string) error {
+		switch f[0] {
+		case "ABBRPRE":
+			pre = splitAlts(f[1])
+		case "ABBRSUF":
+			gov = splitAlts(f[1])
+		case "ABBROF":
+			of = splitAlts(f[1])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	abbrs := make([]rune, 0, len(z.abbr))
+	for r := range z.abbr {
+		abbrs = append(abbrs, r)
+	}
+	slices.Sort(abbrs)
+	for _, a := range abbrs {
+		ca := int32(z.abbr[a])
+		for _, c := range abbrs {
+			if cb := int32(z.abbr[c]); cb != ca {
+				if err := add(string(a)+string(c), hit{kind: kPair, id: ca<<16 | cb}); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range pre {
+			if err := add(p+string(a), hit{kind: kAbbrAt, id: ca}); err != nil {
+				return err
+			}
+		}
+		for _, s := range gov {
+			if err := add(string(a)+s, hit{kind: kAbbrGov, id: ca}); err != nil {
+				return err
+			}
+		}
+		for _, s := range of {
+			if err := add(string(a)+s, hit{kind: kAbbrOf, id: ca}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadNames reads the characters that shape unknown names: surnames and the
+// characters of transliterated foreign names.
+func (z *zhLexicon) loadNames() error {
+	return zhEach("names.tsv", func(f []string) error {
+		if len(f) != 2 {
+			return fmt.Errorf("want 2 fields, got %d", len(f))
+		}
+		for _, a := range splitAlts(f[1]) {
+			rs := []rune(a)
+			for i := range rs {
+				rs[i] = z.zhNorm(rs[i])
+			}
+			switch {
+			case f[0] == "SURNAME" && len(rs) == 1:
+				z.surname[rs[0]] = true
+			case f[0] == "SURNAME" && len(rs) == 2:
+				z.surname2[string(rs)] = true
+			case f[0] == "TRANSLIT" || f[0] == "NAMESTOP":
+				set := z.translit
+				if f[0] == "NAMESTOP" {
+					set = z.nameStop
+				}
+				for _, r := range rs {
+					set[r] = true
+				}
+			default:
+				return fmt.Errorf("unknown class %q (or a surname longer than two characters)", f[0])
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,263 @@
+package tagger
+
+import (
+	"bytes"
+	"unicode/utf8"
+)
+
+// Unknown people in Chinese text: a role noun followed by a Chinese name
+// (surname and one or two characters: 记者张琪, 教授崔凡) or by a
+// transliterated foreign name (领袖麦考尔); two runs of transliteration
+// characters joined by a middle dot (吉姆·刘易斯); a Chinese name at a clause
+// start right before a reporting verb (崔凡表示). A name found once is found
+// again wherever the same characters stand alone later.
+
+const maxZHNames = 32
+
+// hanAt returns the normalised Han character of token i, or 0.
+func (d *zhDoc) hanAt(i int) rune {
+	if i < d.nTitle || i >= len(d.ts.toks) {
+		return 0
+	}
+	t := &d.ts.toks[i]
+	if t.punct != 0 || t.ne-t.ns < 3 {
+		return 0
+	}
+	r, _ := utf8.DecodeRune(d.ts.norm[t.ns:t.ne])
+	if !isHan(r) {
+		return 0
+	}
+	return r
+}
+
+// free tells whether token i can be part of an unknown name.
+func (d *zhDoc) free(i int) bool {
+	return i >= d.nTitle && i < len(d.ts.toks) && d.mentAt[i] < 0 && d.hanAt(i) != 0
+}
+
+// stopsName tells whether token i ends a given name: a function word, a
+// reporting verb, a role or any listed word that starts there.
+func (d *zhDoc) stopsName(i int) bool {
+	if !d.free(i) {
+		return true
+	}
+	if d.wmask[i]&(wREPORT|wREPORTLOW|wCLAUSE|wNEG|wFUTURE|wHEDGE|wBACKGROUND|wPREP|wPASSIVE|wLOC|wROLE|wTRADE|wHYPO) != 0 {
+		return true
+	}
+	return d.z.nameStop[d.hanAt(i)]
+}
+
+// chineseName returns the end of a Chinese name starting at token i, or -1.
+func (d *zhDoc) chineseName(i int) int {
+	z := d.z
+	if !d.free(i) {
+		return -1
+	}
+	g := i + 1 // given name starts here
+	if d.free(i+1) && z.surname2[string([]rune{d.hanAt(i), d.hanAt(i + 1)})] {
+		g = i + 2
+	} else if !z.surname[d.hanAt(i)] {
+		return -1
+	}
+	if d.stopsName(g) {
+		return -1
+	}
+	e := g + 1
+	if !d.stopsName(e) && d.ts.toks[e].sent == d.ts.toks[i].sent {
+		e++
+	}
+	return e
+}
+
+// translitName returns the end of a transliterated name starting at token i
+// (runs joined by middle dots), or -1; dotted is true when it has a dot.
+func (d *zhDoc) translitName(i int) (end int, dotted bool) {
+	z := d.z
+	toks := d.ts.toks
+	k := i
+	run := 0
+	for k < len(toks) && k < i+16 {
+		if d.free(k) && z.translit[d.hanAt(k)] {
+			run++
+			k++
+			continue
+		}
+		if toks[k].punct == zpNameDot && run > 0 && d.free(k+1) && z.translit[d.hanAt(k+1)] {
+			dotted = true
+			run = 0
+			k++
+			continue
+		}
+		break
+	}
+	if k-i < 2 {
+		return -1, false
+	}
+	return k, dotted
+}
+
+func (d *zhDoc) findNames() {
+	toks := d.ts.toks
+	n := len(toks)
+	d.names = d.names[:0]
+	for i := d.nTitle; i < n; i++ {
+		// a dotted transliterated name anywhere
+		if toks[i].punct == 0 && (i == 0 || toks[i-1].punct != zpNameDot) && d.free(i) && (i == d.nTitle || !d.free(i-1) || d.mentAt[i-1] >= 0 || d.wmask[i-1] != 0 || toks[i-1].punct != 0) {
+			if e, dotted := d.translitName(i); dotted {
+				d.addName(i, e, i)
+				i = e - 1
+				continue
+			}
+		}
+		if d.wmask[i]&wROLE == 0 {
+			continue
+		}
+		// a role noun: the name right after it
+		r := i + int(d.wlen[i])
+		if r >= n || toks[r].sent != toks[i].sent {
+			continue
+		}
+		if e := d.chineseName(r); e > 0 {
+			d.addName(r, e, i)
+			i = e - 1
+			continue
+		}
+		if e, _ := d.translitName(r); e > 0 && e-r <= 6 {
+			d.addName(r, e, i)
+			i = e - 1
+		}
+	}
+	// a Chinese name at a clause start, right before a reporting verb
+	for i := d.nTitle; i < n; i++ {
+		if !(i == d.nTitle || toks[i-1].punct != 0 || toks[i-1].is(fParaStart) || toks[i].is(fParaStart)) {
+			continue
+		}
+		e := d.chineseName(i)
+		if e < 0 || e >= n || d.wmask[e]&wREPORT == 0 || d.wmask[i]&wNOTNAME != 0 {
+			continue
+		}
+		d.addName(i, e, -1)
+	}
+	d.findNamesAgain()
+}
+
+// addName adds the person at tokens [t0,t1) found after the role at token
+// role (-1: none).
+func (d *zhDoc) addName(t0, t1, role int) {
+	m := mention{t0: int32(t0), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: "PERSON", emit: true}
+	if role >= 0 {
+		w := d.wmask[role]
+		switch {
+		case w&wANALYSTROLE != 0:
+			m.speaker = "ANALYST"
+		case d.govRole(role):
+			m.speaker = "GOV"
+			m.country = d.roleCountry(role)
+			if m.country == "" {
+				m.speaker = "PERSON"
+			}
+		}
+	}
+	norm := d.ts.norm[d.ts.toks[t0].ns:d.ts.toks[t1-1].ne]
+	m.canonical = string(norm)
+	d.addMention(m)
+	if len(d.names) < maxZHNames {
+		d.names = append(d.names, zhName{norm: m.canonical, speaker: m.speaker, country: m.country})
+	}
+}
+
+// govRole: a government office (发言人, 部长, 大使 ...) rather than a
+// journalist or a scholar.
+func (d *zhDoc) govRole(role int) bool {
+	switch string(d.ts.norm[d.ts.toks[role].ns:d.ts.toks[role+int(d.wlen[role])-1].ne]) {
+	case "记者", "编译", "特约记者", "通讯员", "作者", "主播", "评论员", "社长", "总编辑", "主编", "女士", "先生",
+		"总裁", "董事长", "首席执行官", "行政总裁", "创始人", "总经理", "CEO", "会长", "理事长", "负责人":
+		return false
+	}
+	return true
+}
+
+// roleCountry: the state of the body or country named just before a role
+// ("中国外交部发言人", "美国总统").
+func (d *zhDoc) roleCountry(role int) string {
+	toks := d.ts.toks
+	for k := role - 1; k >= d.nTitle && k >= role-12 && toks[k].sent == toks[role].sent; k-- {
+		if toks[k].punct != 0 {
+			break
+		}
+		if mi := d.mentAt[k]; mi >= 0 {
+			m := &d.ments[mi]
+			if m.country != "" && (m.kind == mCountry || m.kind == mSeat || m.typ == "GOV") {
+				return m.country
+			}
+			k = int(m.t0)
+		}
+	}
+	return ""
+}
+
+// findNamesAgain marks the later free occurrences of the names found.
+func (d *zhDoc) findNamesAgain() {
+	if len(d.names) == 0 {
+		return
+	}
+	toks := d.ts.toks
+	norm := d.ts.norm
+	start := 0
+	if d.nTitle < len(toks) {
+		start = int(toks[d.nTitle].ns)
+	}
+	for _, nm := range d.names {
+		pat := []byte(nm.norm)
+		for off := start; off < len(norm); {
+			k := bytes.Index(norm[off:], pat)
+			if k < 0 {
+				break
+			}
+			at := off + k
+			off = at + len(pat)
+			t0 := d.tokenAt(int32(at))
+			if t0 < 0 {
+				continue
+			}
+			t1 := t0
+			for t1 < len(toks) && int(toks[t1].ne) <= at+len(pat) {
+				t1++
+			}
+			if int(toks[t1-1].ne) != at+len(pat) {
+				continue
+			}
+			ok := true
+			for k := t0; k < t1; k++ {
+				if d.mentAt[k] >= 0 {
+					ok = false
+					break
+				}
+			}
+			// not inside a longer run of name characters
+			if !ok || (d.free(t1) && d.z.surname[d.hanAt(t0)] && !d.stopsName(t1) && t1-t0 < 3) {
+				continue
+			}
+			d.addMention(mention{t0: int32(t0), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.norm, emit: true})
+		}
+	}
+}
+
+// tokenAt returns the token whose normalised text starts at byte off of
+// the normalised buffer, or -1.
+func (d *zhDoc) tokenAt(off int32) int {
+	toks := d.ts.toks
+	lo, hi := d.nTitle, len(toks)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if toks[m].ns < off {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(toks) && toks[lo].ns == off {
+		return lo
+	}
+	return -1
+}

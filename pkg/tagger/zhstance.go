@@ -1,0 +1,439 @@
+package tagger
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+// Chinese stance rules. The scale and the modifiers are the English ones
+// (stance.go): negation flips at half weight, hedges, unnamed sources,
+// future, conditions and background lower the weight, the lead counts more,
+// analysts less. What differs is the grammar: a state after a preposition
+// (对华, 向美国, 针对中方) is the target even before the verb, 被 marks the
+// actor after it, 面临/遭到 the target before it; the speaker stands before
+// the reporting verb (商务部新闻发言人表示) or after 据 (据路透社报道).
+
+// zhGap is the longest gap (in characters) inside a cue pattern's "..".
+const zhGap = 10
+
+// zhMatchSeg matches a cue segment after a gap of up to zhGap tokens inside
+// the clause starting at token k; it returns the end token.
+func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (int, bool) {
+	toks := d.ts.toks
+	if k >= len(toks) || k <= 0 {
+		return 0, false
+	}
+	sent := toks[k-1].sent
+	for gap := 0; gap <= zhGap; gap++ {
+		st := k + gap
+		if st >= len(toks) || toks[st].sent != sent {
+			return 0, false
+		}
+		if gap > 0 {
+			switch toks[st-1].punct {
+			case 0, '%', '$', '-', '.', '`', '"', '<', '>', zpNameDot:
+			default:
+				return 0, false
+			}
+		}
+		id := d.wid[st]
+		if k := int(id >> 6); k >= len(d.lex.segStart) || d.lex.segStart[k]&(1<<(id&63)) == 0 {
+			continue
+		}
+		if _, ok := slices.BinarySearch(seg.ifirst, id); !ok {
+			continue
+		}
+		if e, ok := d.matchPositions(st, seg); ok {
+			return e, true
+		}
+	}
+	return 0, false
+}
+
+func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
+	lex := d.lex
+	toks := d.ts.toks
+	found := d.found[:0]
+	for _, c := range d.cues {
+		cd := &lex.cues[c.cue]
+		end := int(c.t1)
+		ok := true
+		for si := range cd.rest {
+			e, m := d.zhMatchSeg(end, &cd.rest[si])
+			if !m {
+				ok = false
+				break
+			}
+			end = e
+		}
+		if ok {
+			found = append(found, cueCand{c.t0, int32(end), c.cue})
+		}
+	}
+	d.found = found
+	slices.SortFunc(found, func(a, b cueCand) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
+		}
+		if a.t1 != b.t1 {
+			return int(b.t1 - a.t1)
+		}
+		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
+	})
+	out := d.scored[:0]
+	end := int32(-1)
+	refs := d.refs[:0]
+	refsFor := -1
+	s0c, s1c := 0, 0
+	sentFor, sentAnon, firstIf := -1, false, 0
+	for _, f := range found {
+		if f.t0 < end {
+			continue
+		}
+		// a cue inside a name ("美国贸易代表办公室")
+		if mi := d.mentAt[f.t0]; mi >= 0 {
+			if k := d.ments[mi].kind; k == mEntity || k == mNER || k == mRole {
+				continue
+			}
+		}
+		end = f.t1
+		cd := &lex.cues[f.cue]
+		c0, c1 := int(f.t0), int(f.t1)
+		if c0 < s0c || c0 >= s1c {
+			s0c, s1c = d.sentRange(c0)
+		}
+		s0, s1 := s0c, s1c
+		sent := toks[c0].sent
+		cl := d.zhClauseStart(c0, s0)
+		negs, void := 0, false
+		hedged, future, hypo, background := false, false, false, false
+		for k := cl; k < c0; k++ {
+			w := d.wmask[k]
+			if w == 0 {
+				continue
+			}
+			dist := c0 - k
+			if w&wNEG != 0 && dist <= 6 && k+int(d.wlen[k]) <= c0 {
+				negs++
+			}
+			if w&wNEGVOID != 0 && dist <= 8 {
+				void = true
+			}
+			if w&(wHEDGE|wREPORTLOW) != 0 {
+				hedged = true
+			}
+			if w&wFUTURE != 0 {
+				future = true
+			}
+			if w&wHYPO != 0 {
+				hypo = true
+			}
+			if w&wBACKGROUND != 0 && dist <= 12 {
+				background = true
+			}
+		}
+		if s0 != sentFor {
+			sentFor, sentAnon, firstIf = s0, false, s1
+			for k := s0; k < s1; k++ {
+				if d.wmask[k]&wANON != 0 {
+					sentAnon = true
+				}
+				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.isIf(k) {
+					firstIf = k
+				}
+			}
+		}
+		if sentAnon {
+			hedged = true
+		}
+		if firstIf < c0 {
+			hypo = true
+		}
+		if cd.firm {
+			negs, void = 0, false
+		}
+		src, stype := d.zhSource(c0, c1, s0, s1, sentAnon)
+		if stype == "" {
+			stype = "NEWS"
+		}
+		if stype == "STATE" || stype == "ANON" {
+			hedged = true
+		}
+		if s0 != refsFor {
+			refs = d.stateRefs(s0, s1, refs)
+			refsFor = s0
+		}
+		actor, target := d.zhActorTarget(refs, c0, c1, s0)
+		if actor == "" && stype == "GOV" {
+			actor = d.sourceCountry(c0, s0, s1)
+		}
+		named := actor != "" || target != ""
+		if actor == target {
+			target = ""
+		}
+		explicit := [2]string{actor, target}
+		if actor == "" && target == "" {
+			actor, target = ma, mb
+		} else if actor == "" {
+			actor = counterpart(target, ma, mb)
+		} else if target == "" {
+			target = counterpart(actor, ma, mb)
+		}
+		if actor == "" || target == "" || actor == target {
+			continue
+		}
+		w := cd.weight
+		pol := cd.polarity
+		negated := negs%2 == 1 || void
+		if void {
+			w = 0
+		} else if negs%2 == 1 {
+			pol = -pol
+			w *= negFactor
+		}
+		if hedged {
+			w *= hedgeFactor
+		}
+		if hypo {
+			w *= hypoFactor
+			future = true
+		} else if future {
+			w *= futureFactor
+		}
+		if background {
+			w *= backFactor
+		}
+		w *= speakerWeight(stype)
+		if !cd.noact && !cd.talk {
+			if sent <= 1 {
+				w *= leadFactor
+			} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
+				w *= tailFactor
+			}
+		}
+		if !named && cd.noact {
+			w *= 0.5
+		}
+		t0, t1 := &toks[c0], &toks[c1-1]
+		s := d.src(t0)
+		cue := event.Cue{
+			Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
+			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
+			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
+			Background: background, Source: src, SourceType: publicType(stype),
+		}
+		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
+	}
+	d.scored, d.refs = out, refs
+	return out
+}
+
+// isIf tells whether the conditional at token k opens a condition (如果, 若,
+// 一旦) rather than being a demand word of the same class (要求, 必须).
+func (d *zhDoc) isIf(k int) bool {
+	switch string(d.ts.norm[d.ts.toks[k].ns:d.ts.toks[k+int(max8(d.wlen[k], 1))-1].ne]) {
+	case "如果", "若", "倘若", "假如", "一旦", "要是", "万一", "如若", "若是", "只要", "除非":
+		return true
+	}
+	return false
+}
+
+// zhClauseStart returns the first token of the clause holding token c: after
+// the nearest comma, colon, semicolon, bracket or quote, or clause word.
+func (d *zhDoc) zhClauseStart(c, s0 int) int {
+	toks := d.ts.toks
+	cl := c
+	for cl > s0 {
+		p := toks[cl-1].punct
+		if p == ',' || p == ';' || p == ':' || p == '(' || p == '`' || p == '"' {
+			break
+		}
+		if d.wmask[cl-1]&wCLAUSE != 0 && cl-1+int(d.wlen[cl-1]) <= c {
+			break
+		}
+		cl--
+	}
+	return cl
+}
+
+// zhActorTarget applies the Chinese attribution rules to the state
+// references of the sentence.
+func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
+	// passive: 被 X (X acts on the subject); 面临/遭到/受到 (the subject is hit)
+	for k := c0 - 1; k >= s0 && k >= c0-12; k-- {
+		if d.wmask[k]&wPASSIVE == 0 || k+int(d.wlen[k]) > c0 {
+			continue
+		}
+		actor, target := "", ""
+		isBei := d.hanAt(k) == '被' || d.hanAt(k) == '遭' && d.wlen[k] == 1
+		for i := len(refs) - 1; i >= 0; i-- {
+			r := refs[i]
+			if int(r.tok) < k {
+				target = r.country
+				break
+			}
+		}
+		if isBei {
+			for _, r := range refs {
+				if int(r.tok) > k && int(r.tok) < c0 && !r.weak {
+					actor = r.country
+					break
+				}
+			}
+		} else {
+			for _, r := range refs {
+				if int(r.tok) >= c1 && !r.weak && r.country != target {
+					actor = r.country
+					break
+				}
+			}
+		}
+		if actor != "" || target != "" {
+			return actor, target
+		}
+		break
+	}
+	actor, target := "", ""
+	// subject: the nearest state before the cue not after a preposition
+	for i := len(refs) - 1; i >= 0; i-- {
+		r := refs[i]
+		if int(r.tok) >= c0 || r.weak || d.prepEnd[r.tok] {
+			continue
+		}
+		actor = r.country
+		break
+	}
+	// target: a state after a preposition before the cue (对华加征), else the
+	// first state after the cue, else the nearest other state before it
+	for i := len(refs) - 1; i >= 0; i-- {
+		r := refs[i]
+		if int(r.tok) < c0 && d.prepEnd[r.tok] && r.country != actor {
+			target = r.country
+			break
+		}
+	}
+	if target == "" {
+		for _, r := range refs {
+			if int(r.tok) >= c1 && r.country != actor {
+				target = r.country
+				break
+			}
+		}
+	}
+	if actor == "" {
+		for i := len(refs) - 1; i >= 0; i-- {
+			if int(refs[i].tok) < c0 && !refs[i].weak && refs[i].country != target {
+				actor = refs[i].country
+				break
+			}
+		}
+	}
+	if target == "" {
+		for i := len(refs) - 1; i >= 0; i-- {
+			if int(refs[i].tok) < c0 && refs[i].country != actor {
+				target = refs[i].country
+				break
+			}
+		}
+	}
+	return actor, target
+}
+
+// zhSource finds who says the sentence holding the cue: the speaker of the
+// nearest reporting verb before the cue (X表示, 据X报道), else of one after
+// it ("……，高峰说"); anon tells whether the sentence cites unnamed sources.
+func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
+	for k := c0 - 1; k >= s0; k-- {
+		if d.wmask[k]&wREPORT != 0 && k+int(d.wlen[k]) <= c0 {
+			if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
+				return s, t
+			}
+		}
+	}
+	for k := c1; k < s1; k++ {
+		if d.wmask[k]&wREPORT != 0 {
+			if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
+				return s, t
+			}
+		}
+	}
+	// the sentence before names the speaker: "X表示：" ending the last sentence
+	if anon {
+		return "unnamed sources", "ANON"
+	}
+	return "", ""
+}
+
+// zhSpeakerAt finds the speaker of the reporting word at token k.
+func (d *zhDoc) zhSpeakerAt(k, s0, s1 int) (string, string) {
+	w := string(d.ts.norm[d.ts.toks[k].ns:d.ts.toks[k+int(max8(d.wlen[k], 1))-1].ne])
+	after := k + int(max8(d.wlen[k], 1))
+	if d.wmask[k]&wANON != 0 {
+		return "unnamed sources", "ANON"
+	}
+	switch w {
+	case "据", "根据", "援引", "引述", "据报道":
+		// 据X报道, 援引X: the speaker follows
+		for j := after; j < s1 && j < after+8; j++ {
+			if d.wmask[j]&wANON != 0 {
+				return "unnamed sources", "ANON"
+			}
+			if mi := d.mentAt[j]; mi >= 0 && d.ments[mi].kind != mIgnore && d.ments[mi].kind != mRole {
+				m := &d.ments[mi]
+				return d.speakerName(m), speakerOf(m)
+			}
+		}
+		return "", ""
+	}
+	// state media phrase before the verb
+	for j := k - 1; j >= s0 && j >= k-10; j-- {
+		if d.wmask[j]&wSTATEMEDIA != 0 {
+			// a named outlet after the phrase is the speaker ("官媒央视")
+			for q := j + int(d.wlen[j]); q < k; q++ {
+				if mi := d.mentAt[q]; mi >= 0 && d.ments[mi].typ == "MEDIA" {
+					m := &d.ments[mi]
+					return d.speakerName(m), speakerOf(m)
+				}
+			}
+			return "state media", "STATE"
+		}
+	}
+	// the subject before the verb: a person first, then a body or outlet
+	best, bestRank := int32(-1), 0
+	for j := k - 1; j >= s0 && j >= k-16; j-- {
+		p := d.ts.toks[j].punct
+		if p == '.' || p == ';' || p == '!' || p == '?' {
+			break
+		}
+		mi := d.mentAt[j]
+		if mi < 0 {
+			continue
+		}
+		m := &d.ments[mi]
+		r := 0
+		switch {
+		case m.typ == "PERSON":
+			r = 4
+		case m.typ == "GOV" || m.kind == mSeat || m.typ == "MEDIA":
+			r = 3
+		case m.typ == "ORG":
+			r = 2
+		case m.kind == mCountry && !m.place:
+			r = 1
+		}
+		if r > bestRank {
+			best, bestRank = mi, r
+		}
+		j = int(m.t0)
+		if r == 4 {
+			break
+		}
+	}
+	if best >= 0 {
+		m := &d.ments[best]
+		return d.speakerName(m), speakerOf(m)
+	}
+	return "", ""
+}
