@@ -17,10 +17,10 @@ var zhDataFS embed.FS
 
 // Hit kinds that only the Chinese lexicon has (above the English ones).
 const (
-	kPair   uint8 = 100 + iota // two state abbreviations ("中美"): id = a<<16 | b
-	kAbbrAt                    // a compound whose last character is a state ("对华"): id = state
-	kAbbrGov                   // abbreviation + 方 ("美方"): the state's government
-	kAbbrOf                    // abbreviation + noun ("美企", "中资"): a mention of the state
+	kPair    uint8 = 100 + iota // two state abbreviations ("中美"): id = a<<16 | b
+	kAbbrAt                     // a compound whose last character is a state ("对华"): id = state
+	kAbbrGov                    // abbreviation + 方 ("美方"): the state's government
+	kAbbrOf                     // abbreviation + noun ("美企", "中资"): a mention of the state
 )
 
 // Chinese word classes, from the top bit down so that they never meet the
