@@ -220,7 +220,8 @@ func (d *zhDoc) resolve() {
 		case kSeat:
 			cty := &lex.countries[best.id]
 			m := mention{t0: cd.t0, t1: cd.t1, kind: mSeat, typ: "GOV", country: cty.code, canonical: cty.govCanon, speaker: "GOV", emit: true}
-			if d.zhPlace(cd.t0, cd.t1) {
+			// a seat after its country is a city ("瑞典斯德哥尔摩"), as after a place word
+			if d.zhPlace(cd.t0, cd.t1) || d.countryBefore(cd.t0) >= 0 {
 				m.place, m.emit = true, false
 			}
 			d.addMention(m)

@@ -30,10 +30,11 @@ const (
 	wPREP
 	wPASSIVE
 	wDATELINE
+	wOBJPREP
 )
 
 var zhClassBits = map[string]uint32{
-	"NOTNEG": wNOTNEG, "PREP": wPREP, "PASSIVE": wPASSIVE, "DATELINE": wDATELINE,
+	"NOTNEG": wNOTNEG, "PREP": wPREP, "PASSIVE": wPASSIVE, "DATELINE": wDATELINE, "OBJPREP": wOBJPREP,
 }
 
 // zhEntFlags are the Chinese gazetteer's flags of an entity.

@@ -50,7 +50,7 @@ func (d *zhDoc) stopsName(i int) bool {
 // chineseName returns the end of a Chinese name starting at token i, or -1.
 func (d *zhDoc) chineseName(i int) int {
 	z := d.z
-	if !d.free(i) {
+	if !d.free(i) || d.wmask[i]&wNOTNAME != 0 {
 		return -1
 	}
 	g := i + 1 // given name starts here
@@ -117,14 +117,20 @@ func (d *zhDoc) findNames() {
 		if r >= n || toks[r].sent != toks[i].sent {
 			continue
 		}
+		te, dotted := d.translitName(r)
+		if dotted {
+			d.addName(r, te, i)
+			i = te - 1
+			continue
+		}
 		if e := d.chineseName(r); e > 0 {
 			d.addName(r, e, i)
 			i = e - 1
 			continue
 		}
-		if e, _ := d.translitName(r); e > 0 && e-r <= 6 {
-			d.addName(r, e, i)
-			i = e - 1
+		if te > 0 && te-r <= 6 {
+			d.addName(r, te, i)
+			i = te - 1
 		}
 	}
 	// a Chinese name at a clause start, right before a reporting verb

@@ -299,7 +299,7 @@ func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
 	// subject: the nearest state before the cue not after a preposition
 	for i := len(refs) - 1; i >= 0; i-- {
 		r := refs[i]
-		if int(r.tok) >= c0 || r.weak || d.prepEnd[r.tok] {
+		if int(r.tok) >= c0 || r.weak || d.isObject(int(r.tok), s0) {
 			continue
 		}
 		actor = r.country
@@ -309,7 +309,7 @@ func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
 	// first state after the cue, else the nearest other state before it
 	for i := len(refs) - 1; i >= 0; i-- {
 		r := refs[i]
-		if int(r.tok) < c0 && d.prepEnd[r.tok] && r.country != actor {
+		if int(r.tok) < c0 && d.isObject(int(r.tok), s0) && r.country != actor {
 			target = r.country
 			break
 		}
@@ -339,6 +339,28 @@ func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
 		}
 	}
 	return actor, target
+}
+
+// isObject tells whether the state named at token t is the object of a
+// preposition: right after one (对华, 与中方) or inside a phrase it opens
+// (对三千亿美元的中国商品), with no clause break or other state between.
+func (d *zhDoc) isObject(t, s0 int) bool {
+	if d.prepEnd[t] {
+		return true
+	}
+	for k := t - 1; k >= s0 && k >= t-10; k-- {
+		switch d.ts.toks[k].punct {
+		case ',', ';', ':', '.', '!', '?':
+			return false
+		}
+		if d.wmask[k]&wOBJPREP != 0 {
+			return true
+		}
+		if mi := d.mentAt[k]; mi >= 0 && d.ments[mi].country != "" && d.ments[mi].kind != mIgnore {
+			return false
+		}
+	}
+	return false
 }
 
 // zhSource finds who says the sentence holding the cue: the speaker of the
