@@ -16,14 +16,22 @@ type zhDoc struct {
 	doc
 	z       *zhLexicon
 	maxEnd  []int32 // token -> end of the longest non-compound match starting there
-	prepEnd []bool  // token -> a preposition ends right before it
+	prepEnd []uint8 // token -> a preposition (zpPrep) or an object marker (zpObj) ends right before it; zpNoNeg: inside a word like 不得不
 	ctxLast map[int32]int32
 	names   []zhName
 }
 
+// prepEnd flags.
+const (
+	zpPrep  uint8 = 1 << iota // a preposition or conjunction ends before the token (对, 与, 和)
+	zpObj                     // an object marker ends before the token (对, 向, 针对)
+	zpNoNeg                   // the token is inside a word that cancels negation (不得不)
+)
+
 // zhName is a person found by the name rules, looked for again elsewhere.
 type zhName struct {
-	norm    string
+	norm      string // as in the normalised buffer
+	canonical string
 	speaker string
 	country string
 }
@@ -72,15 +80,15 @@ func (d *zhDoc) run() event.Tags {
 		d.maxEnd[i] = 0
 	}
 	if cap(d.prepEnd) < n+1 {
-		d.prepEnd = make([]bool, n+1, n+n/2+1)
+		d.prepEnd = make([]uint8, n+1, n+n/2+1)
 	}
 	d.prepEnd = d.prepEnd[:n+1]
 	clear(d.prepEnd)
 	d.wid = growI32(d.wid, n)
 	d.lex.wm.scan(d.ts.toks, d.ts.norm, d.wid, d.emit)
-	// a word that starts with a negator but does not negate (不断, 未来)
+	// words with a negator inside that do not negate (不断, 未来, 不得不)
 	for i := range d.wmask {
-		if d.wmask[i]&wNOTNEG != 0 {
+		if d.prepEnd[i]&zpNoNeg != 0 {
 			d.wmask[i] &^= wNEG | wNEGVOID
 		}
 	}
@@ -118,7 +126,15 @@ func (d *zhDoc) emit(p int32, t0, t1 int32) {
 			d.wlen[t0] = uint8(l)
 		}
 		if w&wPREP != 0 {
-			d.prepEnd[t1] = true
+			d.prepEnd[t1] |= zpPrep
+		}
+		if w&wOBJPREP != 0 {
+			d.prepEnd[t1] |= zpObj
+		}
+		if w&wNOTNEG != 0 {
+			for k := t0; k < t1; k++ {
+				d.prepEnd[k] |= zpNoNeg
+			}
 		}
 		if w&wTRADE != 0 {
 			d.trade++
@@ -333,12 +349,15 @@ func (d *zhDoc) pickCtx(cd cand, ids []int32, prefixCountry string) int32 {
 	return pick(ids[0])
 }
 
+// zhMaxBack bounds how many mentions subjectBefore looks back.
+const zhMaxBack = 16
+
 // subjectBefore is the country of the nearest state mention before token t
 // in its sentence that is not the object of a preposition.
 func (d *zhDoc) subjectBefore(t int32) string {
 	toks := d.ts.toks
 	s := toks[t].sent
-	for i := len(d.ments) - 1; i >= 0; i-- {
+	for i := len(d.ments) - 1; i >= 0 && i >= len(d.ments)-zhMaxBack; i-- {
 		m := &d.ments[i]
 		if m.t0 >= t {
 			continue
@@ -346,7 +365,7 @@ func (d *zhDoc) subjectBefore(t int32) string {
 		if toks[m.t0].sent != s {
 			break
 		}
-		if m.country == "" || m.place || m.kind == mIgnore || m.kind == mRole || d.prepEnd[m.t0] {
+		if m.country == "" || m.place || m.kind == mIgnore || m.kind == mRole || d.prepEnd[m.t0]&zpPrep != 0 {
 			continue
 		}
 		if m.kind == mEntity && m.typ != "GOV" && !(m.typ == "PERSON" && m.speaker == "GOV") {

@@ -3,6 +3,7 @@ package tagger
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -52,6 +53,7 @@ type zhLexicon struct {
 	surname2 map[string]bool // two-character surnames
 	translit map[rune]bool   // characters of transliterated foreign names
 	nameStop map[rune]bool   // characters that end a given name
+	src      fs.FS           // while loading: where data/zh/ is
 }
 
 const (
@@ -94,16 +96,22 @@ func (z *zhLexicon) normalize(phrase string) string {
 	return sb.String()
 }
 
-func zhEach(file string, fn func(fields []string) error) error {
-	return eachLineIn(zhDataFS, "data/zh/", file, fn)
+// each reads one data file of the Chinese lexicon (data/zh/ in src).
+func (z *zhLexicon) each(file string, fn func(fields []string) error) error {
+	return eachLineIn(z.src, "data/zh/", file, fn)
 }
 
-// loadZH builds the Chinese lexicon. It shares the country table (codes,
-// names, governments) and the topic names of the English lexicon en, and
-// takes types and countries of entities from it by canonical name.
-func loadZH(en *lexicon) (*zhLexicon, error) {
+// loadZH builds the Chinese lexicon from the embedded data/zh/ files.
+func loadZH(en *lexicon) (*zhLexicon, error) { return loadZHFrom(en, zhDataFS) }
+
+// loadZHFrom builds the Chinese lexicon from src (data/zh/*.tsv). It shares
+// the country table (codes, names, governments) and the topic names of the
+// English lexicon en, and takes types and countries of entities from it by
+// canonical name.
+func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 	z := &zhLexicon{abbr: map[rune]int{}, surname: map[rune]bool{}, surname2: map[string]bool{},
-		translit: map[rune]bool{}, nameStop: map[rune]bool{}}
+		translit: map[rune]bool{}, nameStop: map[rune]bool{}, src: src}
+	defer func() { z.src = nil }()
 	if err := z.loadT2S(); err != nil {
 		return nil, err
 	}
@@ -141,7 +149,7 @@ func loadZH(en *lexicon) (*zhLexicon, error) {
 		return nil, err
 	}
 	// topics: the English topic names, Chinese phrases
-	err := zhEach("topics.tsv", func(f []string) error {
+	err := z.each("topics.tsv", func(f []string) error {
 		if len(f) != 2 {
 			return fmt.Errorf("want 2 fields, got %d", len(f))
 		}
@@ -158,7 +166,7 @@ func loadZH(en *lexicon) (*zhLexicon, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := b.loadCues(zhEach, "cues.tsv", z.normalize, nil); err != nil {
+	if err := b.loadCues(z.each, "cues.tsv", z.normalize, nil); err != nil {
 		return nil, err
 	}
 	extra := lex.segWords()
@@ -177,7 +185,7 @@ func loadZH(en *lexicon) (*zhLexicon, error) {
 
 func (z *zhLexicon) loadT2S() error {
 	z.t2s = make([]rune, t2sEnd-t2sBase)
-	return zhEach("t2s.tsv", func(f []string) error {
+	return z.each("t2s.tsv", func(f []string) error {
 		if len(f) != 2 || utf8.RuneCountInString(f[0]) != 1 || utf8.RuneCountInString(f[1]) != 1 {
 			return fmt.Errorf("want one character, a tab and one character")
 		}
@@ -194,7 +202,7 @@ func (z *zhLexicon) loadT2S() error {
 func (z *zhLexicon) loadCountries(add func(string, hit) error) error {
 	lex := z.lex
 	seen := map[string]bool{}
-	return zhEach("countries.tsv", func(f []string) error {
+	return z.each("countries.tsv", func(f []string) error {
 		if len(f) < 3 {
 			return fmt.Errorf("want at least 3 fields, got %d", len(f))
 		}
@@ -247,7 +255,7 @@ func (z *zhLexicon) loadGazetteer(en *lexicon, add func(string, hit) error) erro
 			enBy[en.entities[i].canonical] = &en.entities[i]
 		}
 	}
-	return zhEach("gazetteer.tsv", func(f []string) error {
+	return z.each("gazetteer.tsv", func(f []string) error {
 		if len(f) < 5 {
 			return fmt.Errorf("want 5 or 6 fields, got %d", len(f))
 		}
@@ -308,7 +316,7 @@ func (z *zhLexicon) loadWords(b *lexBuilder) error {
 	for n, bit := range zhClassBits {
 		classBit[n] = bit
 	}
-	return zhEach("words.tsv", func(f []string) error {
+	return z.each("words.tsv", func(f []string) error {
 		if len(f) != 2 {
 			return fmt.Errorf("want 2 fields, got %d", len(f))
 		}
@@ -332,7 +340,7 @@ func (z *zhLexicon) loadWords(b *lexBuilder) error {
 // other nouns ("美企").
 func (z *zhLexicon) loadAbbrCompounds(b *lexBuilder, add func(string, hit) error) error {
 	var pre, gov, of []string
-	err := zhEach("words.tsv", func(f []string) error {
+	err := z.each("words.tsv", func(f []string) error {
 		switch f[0] {
 		case "ABBRPRE":
 			pre = splitAlts(f[1])
@@ -382,7 +390,7 @@ func (z *zhLexicon) loadAbbrCompounds(b *lexBuilder, add func(string, hit) error
 // loadNames reads the characters that shape unknown names: surnames and the
 // characters of transliterated foreign names.
 func (z *zhLexicon) loadNames() error {
-	return zhEach("names.tsv", func(f []string) error {
+	return z.each("names.tsv", func(f []string) error {
 		if len(f) != 2 {
 			return fmt.Errorf("want 2 fields, got %d", len(f))
 		}

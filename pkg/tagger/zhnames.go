@@ -2,6 +2,7 @@ package tagger
 
 import (
 	"bytes"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -101,10 +102,15 @@ func (d *zhDoc) findNames() {
 	n := len(toks)
 	d.names = d.names[:0]
 	for i := d.nTitle; i < n; i++ {
-		// a dotted transliterated name anywhere
-		if toks[i].punct == 0 && (i == 0 || toks[i-1].punct != zpNameDot) && d.free(i) && (i == d.nTitle || !d.free(i-1) || d.mentAt[i-1] >= 0 || d.wmask[i-1] != 0 || toks[i-1].punct != 0) {
-			if e, dotted := d.translitName(i); dotted {
-				d.addName(i, e, i)
+		// a dotted transliterated name anywhere: from the first of the
+		// transliteration characters before the dot
+		if toks[i].punct == zpNameDot && i > d.nTitle && d.free(i-1) && d.z.translit[d.hanAt(i-1)] {
+			b := i - 1
+			for b > d.nTitle && b > i-6 && d.free(b-1) && d.z.translit[d.hanAt(b-1)] {
+				b--
+			}
+			if e, dotted := d.translitName(b); dotted {
+				d.addName(b, e, -1)
 				i = e - 1
 				continue
 			}
@@ -164,11 +170,12 @@ func (d *zhDoc) addName(t0, t1, role int) {
 			}
 		}
 	}
-	norm := d.ts.norm[d.ts.toks[t0].ns:d.ts.toks[t1-1].ne]
-	m.canonical = string(norm)
+	norm := string(d.ts.norm[d.ts.toks[t0].ns:d.ts.toks[t1-1].ne])
+	// the canonical name is the normalised (Simplified) form, with its dots
+	m.canonical = strings.ReplaceAll(norm, string(rune(zpNameDot)), "·")
 	d.addMention(m)
 	if len(d.names) < maxZHNames {
-		d.names = append(d.names, zhName{norm: m.canonical, speaker: m.speaker, country: m.country})
+		d.names = append(d.names, zhName{norm: norm, canonical: m.canonical, speaker: m.speaker, country: m.country})
 	}
 }
 
@@ -244,7 +251,7 @@ func (d *zhDoc) findNamesAgain() {
 			if !ok || (d.free(t1) && d.z.surname[d.hanAt(t0)] && !d.stopsName(t1) && t1-t0 < 3) {
 				continue
 			}
-			d.addMention(mention{t0: int32(t0), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.norm, emit: true})
+			d.addMention(mention{t0: int32(t0), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.canonical, emit: true})
 		}
 	}
 }

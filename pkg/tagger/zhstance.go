@@ -18,6 +18,11 @@ import (
 // zhGap is the longest gap (in characters) inside a cue pattern's "..".
 const zhGap = 10
 
+// zhWindow bounds every search around a cue (clause start, reporting verb,
+// states): modifiers and speakers are near their cue, and an endless
+// sentence full of cues costs linear time.
+const zhWindow = 48
+
 // zhMatchSeg matches a cue segment after a gap of up to zhGap tokens inside
 // the clause starting at token k; it returns the end token.
 func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (int, bool) {
@@ -115,7 +120,7 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 				continue
 			}
 			dist := c0 - k
-			if w&wNEG != 0 && dist <= 6 && k+int(d.wlen[k]) <= c0 {
+			if w&wNEG != 0 && dist <= 10 && k+int(d.wlen[k]) <= c0 {
 				negs++
 			}
 			if w&wNEGVOID != 0 && dist <= 8 {
@@ -165,9 +170,9 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 			refs = d.stateRefs(s0, s1, refs)
 			refsFor = s0
 		}
-		actor, target := d.zhActorTarget(refs, c0, c1, s0)
+		actor, target := d.zhActorTarget(refsNear(refs, c0, c1), c0, c1, s0)
 		if actor == "" && stype == "GOV" {
-			actor = d.sourceCountry(c0, s0, s1)
+			actor = d.zhSourceCountry(c0, s0, s1)
 		}
 		named := actor != "" || target != ""
 		if actor == target {
@@ -230,6 +235,27 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 	return out
 }
 
+// refsNear returns the state references within zhWindow tokens of the cue
+// [c0, c1) (refs are in token order).
+func refsNear(refs []ref, c0, c1 int) []ref {
+	lo, _ := slices.BinarySearchFunc(refs, int32(c0-zhWindow), func(r ref, t int32) int { return cmp.Compare(r.tok, t) })
+	hi, _ := slices.BinarySearchFunc(refs, int32(c1+zhWindow), func(r ref, t int32) int { return cmp.Compare(r.tok, t) })
+	return refs[lo:hi]
+}
+
+// zhSourceCountry is the state of a government speaker near the cue.
+func (d *zhDoc) zhSourceCountry(c0, s0, s1 int) string {
+	for j := max(s0, c0-zhWindow); j < s1 && j < c0+zhWindow; j++ {
+		if mi := d.mentAt[j]; mi >= 0 {
+			m := &d.ments[mi]
+			if m.country != "" && !m.place && (m.typ == "GOV" || (m.typ == "PERSON" && m.speaker == "GOV")) {
+				return m.country
+			}
+		}
+	}
+	return ""
+}
+
 // isIf tells whether the conditional at token k opens a condition (如果, 若,
 // 一旦) rather than being a demand word of the same class (要求, 必须).
 func (d *zhDoc) isIf(k int) bool {
@@ -245,7 +271,10 @@ func (d *zhDoc) isIf(k int) bool {
 func (d *zhDoc) zhClauseStart(c, s0 int) int {
 	toks := d.ts.toks
 	cl := c
-	for cl > s0 {
+	// a clause longer than zhWindow characters is read from zhWindow before
+	// the cue: modifiers further away are not its own, and the scan stays linear
+	lo := max(s0, c-zhWindow)
+	for cl > lo {
 		p := toks[cl-1].punct
 		if p == ',' || p == ';' || p == ':' || p == '(' || p == '`' || p == '"' {
 			break
@@ -299,15 +328,22 @@ func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
 	// subject: the nearest state before the cue not after a preposition
 	for i := len(refs) - 1; i >= 0; i-- {
 		r := refs[i]
-		if int(r.tok) >= c0 || r.weak || d.isObject(int(r.tok), s0) {
+		if int(r.tok) >= c0 || r.weak || d.prepEnd[r.tok]&zpPrep != 0 || d.isObject(int(r.tok), s0) {
 			continue
 		}
 		actor = r.country
 		break
 	}
-	// target: a state after a preposition before the cue (对华加征), else the
-	// first state after the cue, else the nearest other state before it
-	for i := len(refs) - 1; i >= 0; i-- {
+	// target: a state inside the cue (暂停对中国商品加征), after an object
+	// marker before it (对华加征), else the first state after it, else the
+	// nearest other state before it
+	for _, r := range refs {
+		if int(r.tok) > c0 && int(r.tok) < c1 && r.country != actor {
+			target = r.country
+			break
+		}
+	}
+	for i := len(refs) - 1; i >= 0 && target == ""; i-- {
 		r := refs[i]
 		if int(r.tok) < c0 && d.isObject(int(r.tok), s0) && r.country != actor {
 			target = r.country
@@ -345,7 +381,7 @@ func (d *zhDoc) zhActorTarget(refs []ref, c0, c1, s0 int) (string, string) {
 // preposition: right after one (对华, 与中方) or inside a phrase it opens
 // (对三千亿美元的中国商品), with no clause break or other state between.
 func (d *zhDoc) isObject(t, s0 int) bool {
-	if d.prepEnd[t] {
+	if d.prepEnd[t]&zpObj != 0 {
 		return true
 	}
 	for k := t - 1; k >= s0 && k >= t-10; k-- {
@@ -367,17 +403,26 @@ func (d *zhDoc) isObject(t, s0 int) bool {
 // nearest reporting verb before the cue (X表示, 据X报道), else of one after
 // it ("……，高峰说"); anon tells whether the sentence cites unnamed sources.
 func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
-	for k := c0 - 1; k >= s0; k-- {
+	for k := c0 - 1; k >= s0 && k >= c0-zhWindow; k-- {
 		if d.wmask[k]&wREPORT != 0 && k+int(d.wlen[k]) <= c0 {
 			if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
 				return s, t
 			}
 		}
 	}
-	for k := c1; k < s1; k++ {
+	// a reporting verb after the cue counts after a quotation ("……”，他说")
+	// or when it ends the sentence ("……，高峰说。")
+	quoted := false
+	for k := c1; k < s1 && k < c1+zhWindow; k++ {
+		if p := d.ts.toks[k].punct; p == '"' {
+			quoted = true
+		}
 		if d.wmask[k]&wREPORT != 0 {
-			if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
-				return s, t
+			e := k + int(max8(d.wlen[k], 1))
+			if quoted || e >= s1 || d.ts.toks[e].punct != 0 && d.ts.toks[e].punct != '`' {
+				if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
+					return s, t
+				}
 			}
 		}
 	}
