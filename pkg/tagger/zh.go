@@ -32,8 +32,8 @@ const (
 type zhName struct {
 	norm      string // as in the normalised buffer
 	canonical string
-	speaker string
-	country string
+	speaker   string
+	country   string
 }
 
 // tagZH tags a Chinese article (TagLangContext routes here), with the work
