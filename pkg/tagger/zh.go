@@ -56,14 +56,16 @@ func (t *Tagger) tagZH(ctx context.Context, title, text string) (event.Tags, err
 func (d *zhDoc) run() event.Tags {
 	z := d.z
 	useTitle := d.title != "" && !strings.HasPrefix(strings.TrimSpace(d.text), strings.TrimSpace(d.title))
+	d.wid = d.wid[:0]
 	if useTitle {
-		z.tokenize(&d.ts, d.title, fTitle)
+		z.tokenizeIDs(&d.ts, d.title, fTitle, &d.wid)
 		// a break the automaton cannot match across
 		d.ts.norm = append(d.ts.norm, '\n')
 		d.ts.toks = append(d.ts.toks, token{start: int32(len(d.title)), end: int32(len(d.title)), ns: int32(len(d.ts.norm) - 1), ne: int32(len(d.ts.norm)), flags: fTitle, punct: '\n'})
+		d.wid = append(d.wid, -1)
 	}
 	d.nTitle = len(d.ts.toks)
-	z.tokenize(&d.ts, d.text, 0)
+	z.tokenizeIDs(&d.ts, d.text, 0, &d.wid)
 	for i := 0; i < d.nTitle; i++ {
 		d.ts.toks[i].sent = -1
 	}
@@ -84,8 +86,14 @@ func (d *zhDoc) run() event.Tags {
 	}
 	d.prepEnd = d.prepEnd[:n+1]
 	clear(d.prepEnd)
-	d.wid = growI32(d.wid, n)
-	d.lex.wm.scan(d.ts.toks, d.ts.norm, d.wid, d.emit)
+	wm := d.lex.wm
+	for i, id := range d.wid {
+		if id < 0 {
+			t := &d.ts.toks[i]
+			d.wid[i] = wm.wordID(d.ts.norm[t.ns:t.ne])
+		}
+	}
+	wm.run(d.wid, d.emit)
 	// words with a negator inside that do not negate (不断, 未来, 不得不)
 	for i := range d.wmask {
 		if d.prepEnd[i]&zpNoNeg != 0 {

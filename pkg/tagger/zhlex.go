@@ -47,6 +47,7 @@ type zhEntFlags struct {
 type zhLexicon struct {
 	lex      *lexicon
 	t2s      []rune       // Traditional → Simplified, indexed by rune - t2sBase (0: unchanged)
+	han      []uint32     // ideograph - hanBase → its Simplified form << 16 | the form's word id (0: none)
 	abbr     map[rune]int // one-character state abbreviation → country index
 	entFlags []zhEntFlags // per entity of lex.entities
 	surname  map[rune]bool
@@ -59,6 +60,8 @@ type zhLexicon struct {
 const (
 	t2sBase = 0x3400
 	t2sEnd  = 0x10000
+	hanBase = 0x4E00 // the CJK Unified Ideographs block, where nearly all text is
+	hanEnd  = 0xA000
 )
 
 // zhNorm normalises one rune for matching: Traditional to Simplified,
@@ -175,6 +178,19 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 	lex.wflag = make([]uint8, lex.wm.nWords()+1)
 	if err := lex.indexSegs(); err != nil {
 		return nil, err
+	}
+	if lex.wm.nWords() >= 1<<16 {
+		return nil, fmt.Errorf("tagger: zh: %d words, more than the character table holds", lex.wm.nWords())
+	}
+	// the common ideographs in one table of 84 KB: folded form and word id
+	z.han = make([]uint32, hanEnd-hanBase)
+	var buf [4]byte
+	for r := rune(hanBase); r < hanEnd; r++ {
+		f := z.zhNorm(r)
+		if f >= 1<<16 {
+			continue // 0: the tokenizer's general path folds it
+		}
+		z.han[r-hanBase] = uint32(f)<<16 | uint32(lex.wm.lookup(string(buf[:utf8.EncodeRune(buf[:], f)])))
 	}
 	lex.pinfo = make([]patInfo, len(lex.patterns))
 	for i := range lex.pinfo {

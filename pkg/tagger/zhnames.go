@@ -2,6 +2,7 @@ package tagger
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -21,10 +22,16 @@ func (d *zhDoc) hanAt(i int) rune {
 		return 0
 	}
 	t := &d.ts.toks[i]
-	if t.punct != 0 || t.ne-t.ns < 3 {
+	if t.punct != 0 || t.ne-t.ns != 3 {
+		if t.punct == 0 && t.ne-t.ns == 4 {
+			if r, _ := utf8.DecodeRune(d.ts.norm[t.ns:t.ne]); isHan(r) {
+				return r
+			}
+		}
 		return 0
 	}
-	r, _ := utf8.DecodeRune(d.ts.norm[t.ns:t.ne])
+	b := d.ts.norm[t.ns : t.ns+3]
+	r := rune(b[0]&0x0F)<<12 | rune(b[1]&0x3F)<<6 | rune(b[2]&0x3F)
 	if !isHan(r) {
 		return 0
 	}
@@ -174,7 +181,7 @@ func (d *zhDoc) addName(t0, t1, role int) {
 	// the canonical name is the normalised (Simplified) form, with its dots
 	m.canonical = strings.ReplaceAll(norm, string(rune(zpNameDot)), "·")
 	d.addMention(m)
-	if len(d.names) < maxZHNames {
+	if len(d.names) < maxZHNames && !slices.ContainsFunc(d.names, func(x zhName) bool { return x.norm == norm }) {
 		d.names = append(d.names, zhName{norm: norm, canonical: m.canonical, speaker: m.speaker, country: m.country})
 	}
 }

@@ -141,7 +141,11 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 		}
 		if s0 != sentFor {
 			sentFor, sentAnon, firstIf = s0, false, s1
+			d.rep = d.rep[:0]
 			for k := s0; k < s1; k++ {
+				if d.wmask[k]&wREPORT != 0 {
+					d.rep = append(d.rep, repVerb{k: int32(k)})
+				}
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
 				}
@@ -403,34 +407,48 @@ func (d *zhDoc) isObject(t, s0 int) bool {
 // nearest reporting verb before the cue (X表示, 据X报道), else of one after
 // it ("……，高峰说"); anon tells whether the sentence cites unnamed sources.
 func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
-	for k := c0 - 1; k >= s0 && k >= c0-zhWindow; k-- {
-		if d.wmask[k]&wREPORT != 0 && k+int(d.wlen[k]) <= c0 {
-			if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
+	rep := d.rep // the sentence's reporting words, in order
+	i, _ := slices.BinarySearchFunc(rep, int32(c0), func(r repVerb, t int32) int { return cmp.Compare(r.k, t) })
+	for j := i - 1; j >= 0 && int(rep[j].k) >= c0-zhWindow; j-- {
+		if k := int(rep[j].k); k+int(d.wlen[k]) <= c0 {
+			if s, t := d.zhSpeakerOfVerb(j, s0, s1); t != "" {
 				return s, t
 			}
 		}
 	}
 	// a reporting verb after the cue counts after a quotation ("……”，他说")
 	// or when it ends the sentence ("……，高峰说。")
-	quoted := false
-	for k := c1; k < s1 && k < c1+zhWindow; k++ {
-		if p := d.ts.toks[k].punct; p == '"' {
-			quoted = true
+	j, _ := slices.BinarySearchFunc(rep, int32(c1), func(r repVerb, t int32) int { return cmp.Compare(r.k, t) })
+	quoted, q := false, c1
+	for ; j < len(rep) && int(rep[j].k) < c1+zhWindow; j++ {
+		k := int(rep[j].k)
+		for ; q < k; q++ {
+			if d.ts.toks[q].punct == '"' {
+				quoted = true
+			}
 		}
-		if d.wmask[k]&wREPORT != 0 {
-			e := k + int(max8(d.wlen[k], 1))
-			if quoted || e >= s1 || d.ts.toks[e].punct != 0 && d.ts.toks[e].punct != '`' {
-				if s, t := d.zhSpeakerAt(k, s0, s1); t != "" {
-					return s, t
-				}
+		e := k + int(max8(d.wlen[k], 1))
+		if quoted || e >= s1 || d.ts.toks[e].punct != 0 && d.ts.toks[e].punct != '`' {
+			if s, t := d.zhSpeakerOfVerb(j, s0, s1); t != "" {
+				return s, t
 			}
 		}
 	}
-	// the sentence before names the speaker: "X表示：" ending the last sentence
 	if anon {
 		return "unnamed sources", "ANON"
 	}
 	return "", ""
+}
+
+// zhSpeakerOfVerb is zhSpeakerAt of the sentence's reporting word i, found
+// once per sentence.
+func (d *zhDoc) zhSpeakerOfVerb(i, s0, s1 int) (string, string) {
+	r := &d.rep[i]
+	if !r.done {
+		r.s, r.t = d.zhSpeakerAt(int(r.k), s0, s1)
+		r.done = true
+	}
+	return r.s, r.t
 }
 
 // zhSpeakerAt finds the speaker of the reporting word at token k.

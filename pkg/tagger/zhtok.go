@@ -85,23 +85,58 @@ func zhDigit(r rune) bool { return r >= '0' && r <= '9' || r >= 0xFF10 && r <= 0
 // zhPunct). Spaces only separate; a line break marks the next token
 // fParaStart. Offsets are byte offsets into s; the normalised text of a
 // token is in ts.norm[ns:ne], without separators.
+//
+// With ids, it also appends each token's word id in the matcher: the id of
+// an ideograph from a table, -1 for other tokens (looked up afterwards).
 func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
+	z.tokenizeIDs(ts, s, extra, nil)
+}
+
+func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32) {
 	n := len(s)
 	norm, toks := ts.norm, ts.toks
-	if need := len(norm) + n + 16; cap(norm) < need {
-		norm = append(make([]byte, 0, need), norm...)
+	var wid []int32
+	if ids != nil {
+		wid = *ids
+		if need := len(wid) + n/3 + 16; cap(wid) < need {
+			wid = append(make([]int32, 0, need), wid...)
+		}
 	}
-	if need := len(toks) + n/3 + 16; cap(toks) < need {
-		toks = append(make([]token, 0, need), toks...)
-	}
+	han := z.han
 	newline := true
+	t2s := z.t2s
 	for i := 0; i < n; {
 		c := s[i]
+		// the common case first: an ideograph of U+4E00-U+9FFF, three bytes
+		// in and out, folded and numbered by one table
+		if c >= 0xE4 && c <= 0xE9 && i+2 < n && han != nil {
+			b1, b2 := s[i+1], s[i+2]
+			if r := rune(c&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F); b1&0xC0 == 0x80 && b2&0xC0 == 0x80 && r >= hanBase && han[r-hanBase] != 0 {
+				e := han[r-hanBase]
+				f := e >> 16
+				ns := len(norm)
+				norm = append(norm, byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F))
+				fl := extra | fWord
+				if newline {
+					fl |= fParaStart
+					newline = false
+				}
+				toks = append(toks, token{start: int32(i), end: int32(i + 3), ns: int32(ns), ne: int32(ns + 3), flags: fl})
+				if ids != nil {
+					for len(wid) < len(toks)-1 {
+						wid = append(wid, -1) // tokens of the general path, numbered later
+					}
+					wid = append(wid, int32(e&0xFFFF))
+				}
+				i += 3
+				continue
+			}
+		}
 		var r rune
 		w := 1
 		if c < utf8.RuneSelf {
 			r = rune(c)
-		} else {
+		} else if r, w = decode3(s, i); w == 0 {
 			r, w = utf8.DecodeRuneInString(s[i:])
 		}
 		fl := extra
@@ -109,24 +144,32 @@ func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
 			fl |= fParaStart
 		}
 		switch {
-		case r >= 0x4E00 && r <= 0x9FFF || isHan(r):
+		case r >= t2sBase && r < t2sEnd && isHan(r):
+			// the common case: a BMP ideograph, three bytes in and out
 			ns := len(norm)
-			nr := r
-			if r < t2sEnd {
-				if x := z.t2s[r-t2sBase]; x != 0 {
-					nr = x
-				}
+			if x := t2s[r-t2sBase]; x != 0 {
+				r = x
 			}
-			norm = utf8.AppendRune(norm, nr)
+			if r < 0x800 || r >= 0x10000 {
+				norm = utf8.AppendRune(norm, r)
+			} else {
+				norm = append(norm, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+			}
+			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord})
+			i += w
+			newline = false
+		case isHan(r):
+			ns := len(norm)
+			norm = utf8.AppendRune(norm, r)
 			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord})
 			i += w
 			newline = false
 		case r == '\n':
 			newline = true
 			i += w
-		case r == ' ' || r == '\t' || r == '\r' || r == 0x3000 || unicode.IsSpace(r):
+		case r == ' ' || r == '\t' || r == '\r' || r == 0x3000 || r >= 0x80 && r < 0x3000 && unicode.IsSpace(r):
 			i += w
-		case zhLetter(r):
+		case r < 0x3000 && zhLetter(r) || r >= 0xFF10 && zhLetter(r):
 			start, ns := i, len(norm)
 			for i < n {
 				r2, w2 := decode(s, i)
@@ -155,6 +198,29 @@ func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
 		}
 	}
 	ts.norm, ts.toks = norm, toks
+	if ids != nil {
+		for len(wid) < len(toks) {
+			wid = append(wid, -1)
+		}
+		*ids = wid
+	}
+}
+
+// decode3 decodes a well-formed three-byte UTF-8 sequence at s[i] (the
+// Han, kana, Hangul and CJK punctuation blocks); w is 0 for anything else.
+func decode3(s string, i int) (r rune, w int) {
+	if i+2 >= len(s) {
+		return 0, 0
+	}
+	b0, b1, b2 := s[i], s[i+1], s[i+2]
+	if b0&0xF0 != 0xE0 || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+		return 0, 0
+	}
+	r = rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+	if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
+		return 0, 0 // overlong or a surrogate: let the slow path reject it
+	}
+	return r, 3
 }
 
 func runeBefore(s string, i int) rune {
