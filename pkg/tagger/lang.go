@@ -17,7 +17,7 @@ const (
 
 // detectSpan is how much of a text DetectLang reads: enough to tell the
 // script of a news article, and a small constant cost per article.
-const detectSpan = 512
+const detectSpan = 256
 
 // englishWord tells whether a lower-case ASCII word of at most five letters,
 // packed big-endian into w, is an English function word that any English
@@ -145,8 +145,7 @@ func (c *langCount) countWords(s string) {
 }
 
 // DetectLang names the language of a text from its script, reading at most
-// the first 512 bytes of the title and of the text (the first 256 for
-// function words): "zh" when Han characters are at least a quarter of the
+// the first 256 bytes of the title and of the text: "zh" when Han characters are at least a quarter of the
 // ASCII bytes (a Chinese word is one or two characters, an English one five
 // letters and a space), "ja" with kana, "ko" with Hangul,
 // "en" for Latin script with English function words (or too short to tell),

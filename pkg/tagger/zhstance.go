@@ -21,7 +21,7 @@ const zhGap = 10
 // zhWindow bounds every search around a cue (clause start, reporting verb,
 // states): modifiers and speakers are near their cue, and an endless
 // sentence full of cues costs linear time.
-const zhWindow = 48
+const zhWindow = 32
 
 // zhMatchSeg matches a cue segment after a gap of up to zhGap tokens inside
 // the clause starting at token k; it returns the end token.

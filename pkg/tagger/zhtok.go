@@ -107,29 +107,24 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 	t2s := z.t2s
 	for i := 0; i < n; {
 		c := s[i]
-		// the common case first: an ideograph of U+4E00-U+9FFF, three bytes
-		// in and out, folded and numbered by one table
-		if c >= 0xE4 && c <= 0xE9 && i+2 < n && han != nil {
-			b1, b2 := s[i+1], s[i+2]
-			if r := rune(c&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F); b1&0xC0 == 0x80 && b2&0xC0 == 0x80 && r >= hanBase && han[r-hanBase] != 0 {
-				e := han[r-hanBase]
-				f := e >> 16
-				ns := len(norm)
-				norm = append(norm, byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F))
-				fl := extra | fWord
-				if newline {
-					fl |= fParaStart
-					newline = false
+		// the common case first: a run of ideographs of U+4E00-U+9FFF,
+		// three bytes in and out, folded and numbered by one table
+		if c >= 0xE4 && c <= 0xE9 && han != nil {
+			fl := extra | fWord
+			if newline {
+				fl |= fParaStart
+			}
+			if ids != nil {
+				for len(wid) < len(toks) {
+					wid = append(wid, -1) // tokens of the general path, numbered later
 				}
-				toks = append(toks, token{start: int32(i), end: int32(i + 3), ns: int32(ns), ne: int32(ns + 3), flags: fl})
-				if ids != nil {
-					for len(wid) < len(toks)-1 {
-						wid = append(wid, -1) // tokens of the general path, numbered later
-					}
-					wid = append(wid, int32(e&0xFFFF))
+			}
+			if j := 0; true {
+				j, toks, norm, wid = hanRun(han, s, i, fl, toks, norm, wid, ids != nil)
+				if j > i {
+					i, newline = j, false
+					continue
 				}
-				i += 3
-				continue
 			}
 		}
 		var r rune
@@ -204,6 +199,51 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 		}
 		*ids = wid
 	}
+}
+
+// hanRun tokenises the run of common ideographs at s[i:] (one token each,
+// folded and numbered by the table han), appending to toks, norm and, with
+// withIDs, wid; it returns where the run ends. The first token gets flags
+// fl, the others fl without fParaStart. A function of its own so that the
+// compiler keeps the loop in registers.
+func hanRun(han []uint32, s string, i int, fl uint8, toks []token, norm []byte, wid []int32, withIDs bool) (int, []token, []byte, []int32) {
+	// writes go to the spare capacity (the caller reserves a token and three
+	// bytes per three bytes of text); a full slice ends the run and the
+	// general path grows it
+	tb, nb := toks[len(toks):cap(toks)], norm[len(norm):cap(norm)]
+	var wb []int32
+	if withIDs {
+		wb = wid[len(wid):cap(wid)]
+	}
+	k, ns0 := 0, len(norm)
+	for i+2 < len(s) && k < len(tb) && 3*k+2 < len(nb) && (!withIDs || k < len(wb)) {
+		c, b1, b2 := s[i], s[i+1], s[i+2]
+		if c < 0xE4 || c > 0xE9 || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+			break
+		}
+		r := rune(c&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+		if r < hanBase {
+			break
+		}
+		e := han[r-hanBase]
+		if e == 0 {
+			break
+		}
+		f := e >> 16
+		nb[3*k], nb[3*k+1], nb[3*k+2] = byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F)
+		ns := int32(ns0 + 3*k)
+		tb[k] = token{start: int32(i), end: int32(i + 3), ns: ns, ne: ns + 3, flags: fl}
+		if withIDs {
+			wb[k] = int32(e & 0xFFFF)
+		}
+		fl &^= fParaStart
+		i += 3
+		k++
+	}
+	if withIDs {
+		wid = wid[:len(wid)+k]
+	}
+	return i, toks[:len(toks)+k], norm[:ns0+3*k], wid
 }
 
 // decode3 decodes a well-formed three-byte UTF-8 sequence at s[i] (the
