@@ -21,6 +21,9 @@ type zhDoc struct {
 	names   []zhName
 }
 
+// zhModifiers are the word classes that modify or attribute a cue.
+const zhModifiers = wNEG | wNEGVOID | wHEDGE | wFUTURE | wHYPO | wBACKGROUND | wREPORT | wREPORTLOW | wCLAUSE | wPASSIVE | wANON
+
 // prepEnd flags.
 const (
 	zpPrep  uint8 = 1 << iota // a preposition or conjunction ends before the token (对, 与, 和)
@@ -94,10 +97,18 @@ func (d *zhDoc) run() event.Tags {
 		}
 	}
 	wm.run(d.wid, d.emit)
-	// words with a negator inside that do not negate (不断, 未来, 不得不)
-	for i := range d.wmask {
+	// words with a negator inside that do not negate (不断, 未来, 不得不);
+	// function words that begin a longer word are not function words there
+	// (会 in 会晤, 对 in 对话)
+	for i, w := range d.wmask {
+		if w == 0 {
+			continue
+		}
 		if d.prepEnd[i]&zpNoNeg != 0 {
 			d.wmask[i] &^= wNEG | wNEGVOID
+		}
+		if d.maxEnd[i] > int32(i)+int32(d.wlen[i]) {
+			d.wmask[i] &^= zhModifiers
 		}
 	}
 	d.resolve()
