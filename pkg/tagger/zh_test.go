@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"unicode/utf8"
 
 	"github.com/tension-dev/tension/pkg/event"
 )
@@ -85,29 +84,6 @@ func zhTag(t *testing.T, tg *Tagger, title, text string) event.Tags {
 	tags := tg.TagLang(title, text, "zh")
 	checkOffsets(t, title, text, tags)
 	return tags
-}
-
-func checkOffsets(t testing.TB, title, text string, tags event.Tags) {
-	t.Helper()
-	for _, e := range tags.Entities {
-		if e.Start < 0 || e.End > len(text) || e.Start >= e.End || text[e.Start:e.End] != e.Text {
-			t.Errorf("entity %q at [%d,%d) does not match the text", e.Text, e.Start, e.End)
-		}
-	}
-	for _, dy := range tags.Dyads {
-		for _, c := range dy.Cues {
-			src := text
-			if c.Sentence < 0 {
-				src = title
-			}
-			if c.Start < 0 || c.End > len(src) || c.Start >= c.End || src[c.Start:c.End] != c.Text {
-				t.Errorf("cue %q at [%d,%d) does not match the source", c.Text, c.Start, c.End)
-			}
-			if !utf8.ValidString(c.Text) {
-				t.Errorf("cue %q is not valid UTF-8", c.Text)
-			}
-		}
-	}
 }
 
 func findEntity(tags event.Tags, text string) *event.Entity {
