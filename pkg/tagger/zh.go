@@ -19,6 +19,9 @@ type zhDoc struct {
 	prepEnd []uint8 // token -> a preposition (zpPrep) or an object marker (zpObj) ends right before it; zpNoNeg: inside a word like 不得不
 	ctxLast map[int32]int32
 	names   []zhName
+	mods    modScan
+	repAt   [2]int // zhSource: first reporting word at or after the last cue's start and end
+	cueSpec []int32
 }
 
 // zhModifiers are the word classes that modify or attribute a cue.

@@ -216,68 +216,52 @@ func (d *zhDoc) roleCountry(role int) string {
 	return ""
 }
 
-// findNamesAgain marks the later free occurrences of the names found.
+// findNamesAgain marks the other free occurrences of the names found, in
+// one pass over the tokens (a bit set of the names' first characters lets
+// most tokens through at once). Names start with a Chinese character.
 func (d *zhDoc) findNamesAgain() {
 	if len(d.names) == 0 {
 		return
 	}
 	toks := d.ts.toks
 	norm := d.ts.norm
-	start := 0
-	if d.nTitle < len(toks) {
-		start = int(toks[d.nTitle].ns)
-	}
+	// a filter on the first character of the names: most tokens stop here
+	var first [8]uint64
 	for _, nm := range d.names {
-		pat := []byte(nm.norm)
-		for off := start; off < len(norm); {
-			k := bytes.Index(norm[off:], pat)
-			if k < 0 {
-				break
-			}
-			at := off + k
-			off = at + len(pat)
-			t0 := d.tokenAt(int32(at))
-			if t0 < 0 {
+		r, _ := utf8.DecodeRuneInString(nm.norm)
+		first[(r>>6)&7] |= 1 << (r & 63)
+	}
+	for i := d.nTitle; i < len(toks); i++ {
+		r := d.hanAt(i)
+		if r == 0 || first[(r>>6)&7]&(1<<(r&63)) == 0 || d.mentAt[i] >= 0 {
+			continue
+		}
+		for _, nm := range d.names {
+			if !bytes.HasPrefix(norm[toks[i].ns:], []byte(nm.norm)) {
 				continue
 			}
-			t1 := t0
-			for t1 < len(toks) && int(toks[t1].ne) <= at+len(pat) {
+			end := int(toks[i].ns) + len(nm.norm)
+			t1 := i
+			for t1 < len(toks) && int(toks[t1].ne) <= end {
 				t1++
 			}
-			if int(toks[t1-1].ne) != at+len(pat) {
+			if int(toks[t1-1].ne) != end {
 				continue
 			}
 			ok := true
-			for k := t0; k < t1; k++ {
+			for k := i; k < t1; k++ {
 				if d.mentAt[k] >= 0 {
 					ok = false
 					break
 				}
 			}
 			// not inside a longer run of name characters
-			if !ok || (d.free(t1) && d.z.surname[d.hanAt(t0)] && !d.stopsName(t1) && t1-t0 < 3) {
+			if !ok || (d.free(t1) && d.z.surname[d.hanAt(i)] && !d.stopsName(t1) && t1-i < 3) {
 				continue
 			}
-			d.addMention(mention{t0: int32(t0), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.canonical, emit: true})
+			d.addMention(mention{t0: int32(i), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.canonical, emit: true})
+			i = t1 - 1
+			break
 		}
 	}
-}
-
-// tokenAt returns the token whose normalised text starts at byte off of
-// the normalised buffer, or -1.
-func (d *zhDoc) tokenAt(off int32) int {
-	toks := d.ts.toks
-	lo, hi := d.nTitle, len(toks)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if toks[m].ns < off {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(toks) && toks[lo].ns == off {
-		return lo
-	}
-	return -1
 }

@@ -1,7 +1,6 @@
 package tagger
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -24,23 +23,23 @@ const zhGap = 10
 const zhWindow = 32
 
 // zhMatchSeg matches a cue segment after a gap of up to zhGap tokens inside
-// the clause starting at token k; it returns the end token.
-func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (int, bool) {
+// the clause starting at token k; it returns the end token and the gap.
+func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (end, gap int, ok bool) {
 	toks := d.ts.toks
 	if k >= len(toks) || k <= 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	sent := toks[k-1].sent
-	for gap := 0; gap <= zhGap; gap++ {
+	for gap = 0; gap <= zhGap; gap++ {
 		st := k + gap
 		if st >= len(toks) || toks[st].sent != sent {
-			return 0, false
+			return 0, 0, false
 		}
 		if gap > 0 {
 			switch toks[st-1].punct {
 			case 0, '%', '$', '-', '.', '`', '"', '<', '>', zpNameDot:
 			default:
-				return 0, false
+				return 0, 0, false
 			}
 		}
 		id := d.wid[st]
@@ -51,200 +50,231 @@ func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (int, bool) {
 			continue
 		}
 		if e, ok := d.matchPositions(st, seg); ok {
-			return e, true
+			return e, gap, true
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 	lex := d.lex
 	toks := d.ts.toks
-	found := d.found[:0]
-	for _, c := range d.cues {
-		cd := &lex.cues[c.cue]
-		end := int(c.t1)
-		ok := true
-		for si := range cd.rest {
-			e, m := d.zhMatchSeg(end, &cd.rest[si])
-			if !m {
-				ok = false
-				break
-			}
-			end = e
-		}
-		if ok {
-			found = append(found, cueCand{c.t0, int32(end), c.cue})
-		}
-	}
-	d.found = found
-	slices.SortFunc(found, func(a, b cueCand) int {
+	// candidates by start, longest anchor first; a start inside a cue already
+	// taken is skipped before its segments after gaps are checked
+	cands := d.cues
+	slices.SortFunc(cands, func(a, b cueCand) int {
 		if a.t0 != b.t0 {
 			return int(a.t0 - b.t0)
 		}
-		if a.t1 != b.t1 {
-			return int(b.t1 - a.t1)
-		}
-		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
+		return int(b.t1 - a.t1)
 	})
+	found := d.found[:0]
 	out := d.scored[:0]
 	end := int32(-1)
 	refs := d.refs[:0]
 	refsFor := -1
 	s0c, s1c := 0, 0
 	sentFor, sentAnon, firstIf := -1, false, 0
-	for _, f := range found {
-		if f.t0 < end {
+	mods := &d.mods
+	mods.reset()
+	var near nearRefs
+	for g := 0; g < len(cands); {
+		// the group of candidates starting at one token
+		h := g + 1
+		for h < len(cands) && cands[h].t0 == cands[g].t0 {
+			h++
+		}
+		group := cands[g:h]
+		g = h
+		if group[0].t0 < end {
 			continue
 		}
-		// a cue inside a name ("美国贸易代表办公室")
-		if mi := d.mentAt[f.t0]; mi >= 0 {
-			if k := d.ments[mi].kind; k == mEntity || k == mNER || k == mRole {
+		found = d.verifyCues(group, found[:0])
+		for _, f := range found {
+			if f.t0 < end {
 				continue
 			}
-		}
-		end = f.t1
-		cd := &lex.cues[f.cue]
-		c0, c1 := int(f.t0), int(f.t1)
-		if c0 < s0c || c0 >= s1c {
-			s0c, s1c = d.sentRange(c0)
-		}
-		s0, s1 := s0c, s1c
-		sent := toks[c0].sent
-		cl := d.zhClauseStart(c0, s0)
-		negs, void := 0, false
-		hedged, future, hypo, background := false, false, false, false
-		for k := cl; k < c0; k++ {
-			w := d.wmask[k]
-			if w == 0 {
-				continue
+			// a cue inside a name ("美国贸易代表办公室")
+			if mi := d.mentAt[f.t0]; mi >= 0 {
+				if k := d.ments[mi].kind; k == mEntity || k == mNER || k == mRole {
+					continue
+				}
 			}
-			dist := c0 - k
-			if w&wNEG != 0 && dist <= 10 && k+int(d.wlen[k]) <= c0 {
-				negs++
+			end = f.t1
+			cd := &lex.cues[f.cue]
+			c0, c1 := int(f.t0), int(f.t1)
+			if c0 < s0c || c0 >= s1c {
+				s0c, s1c = d.sentRange(c0)
 			}
-			if w&wNEGVOID != 0 && dist <= 8 {
-				void = true
+			s0, s1 := s0c, s1c
+			sent := toks[c0].sent
+			mods.advance(d, c0)
+			negs, void, hedged, future, hypo, background := mods.at(d, c0, s0)
+			if s0 != sentFor {
+				sentFor, sentAnon, firstIf = s0, false, s1
+				d.rep = d.rep[:0]
+				d.repAt = [2]int{}
+				for k := s0; k < s1; k++ {
+					if d.wmask[k]&wREPORT != 0 {
+						d.rep = append(d.rep, repVerb{k: int32(k)})
+					}
+					if d.wmask[k]&wANON != 0 {
+						sentAnon = true
+					}
+					if d.wmask[k]&wHYPO != 0 && k < firstIf && d.isIf(k) {
+						firstIf = k
+					}
+				}
 			}
-			if w&(wHEDGE|wREPORTLOW) != 0 {
+			if sentAnon {
 				hedged = true
 			}
-			if w&wFUTURE != 0 {
-				future = true
-			}
-			if w&wHYPO != 0 {
+			if firstIf < c0 {
 				hypo = true
 			}
-			if w&wBACKGROUND != 0 && dist <= 12 {
-				background = true
+			if cd.firm {
+				negs, void = 0, false
 			}
-		}
-		if s0 != sentFor {
-			sentFor, sentAnon, firstIf = s0, false, s1
-			d.rep = d.rep[:0]
-			for k := s0; k < s1; k++ {
-				if d.wmask[k]&wREPORT != 0 {
-					d.rep = append(d.rep, repVerb{k: int32(k)})
-				}
-				if d.wmask[k]&wANON != 0 {
-					sentAnon = true
-				}
-				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.isIf(k) {
-					firstIf = k
+			src, stype := d.zhSource(c0, c1, s0, s1, sentAnon)
+			if stype == "" {
+				stype = "NEWS"
+			}
+			if stype == "STATE" || stype == "ANON" {
+				hedged = true
+			}
+			if s0 != refsFor {
+				refs = d.stateRefs(s0, s1, refs)
+				refsFor = s0
+				near = nearRefs{}
+			}
+			actor, target := d.zhActorTarget(near.around(refs, c0, c1), c0, c1, s0)
+			if actor == "" && stype == "GOV" {
+				actor = d.zhSourceCountry(c0, s0, s1)
+			}
+			named := actor != "" || target != ""
+			if actor == target {
+				target = ""
+			}
+			explicit := [2]string{actor, target}
+			if actor == "" && target == "" {
+				actor, target = ma, mb
+			} else if actor == "" {
+				actor = counterpart(target, ma, mb)
+			} else if target == "" {
+				target = counterpart(actor, ma, mb)
+			}
+			if actor == "" || target == "" || actor == target {
+				continue
+			}
+			w := cd.weight
+			pol := cd.polarity
+			negated := negs%2 == 1 || void
+			if void {
+				w = 0
+			} else if negs%2 == 1 {
+				pol = -pol
+				w *= negFactor
+			}
+			if hedged {
+				w *= hedgeFactor
+			}
+			if hypo {
+				w *= hypoFactor
+				future = true
+			} else if future {
+				w *= futureFactor
+			}
+			if background {
+				w *= backFactor
+			}
+			w *= speakerWeight(stype)
+			if !cd.noact && !cd.talk {
+				if sent <= 1 {
+					w *= leadFactor
+				} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
+					w *= tailFactor
 				}
 			}
-		}
-		if sentAnon {
-			hedged = true
-		}
-		if firstIf < c0 {
-			hypo = true
-		}
-		if cd.firm {
-			negs, void = 0, false
-		}
-		src, stype := d.zhSource(c0, c1, s0, s1, sentAnon)
-		if stype == "" {
-			stype = "NEWS"
-		}
-		if stype == "STATE" || stype == "ANON" {
-			hedged = true
-		}
-		if s0 != refsFor {
-			refs = d.stateRefs(s0, s1, refs)
-			refsFor = s0
-		}
-		actor, target := d.zhActorTarget(refsNear(refs, c0, c1), c0, c1, s0)
-		if actor == "" && stype == "GOV" {
-			actor = d.zhSourceCountry(c0, s0, s1)
-		}
-		named := actor != "" || target != ""
-		if actor == target {
-			target = ""
-		}
-		explicit := [2]string{actor, target}
-		if actor == "" && target == "" {
-			actor, target = ma, mb
-		} else if actor == "" {
-			actor = counterpart(target, ma, mb)
-		} else if target == "" {
-			target = counterpart(actor, ma, mb)
-		}
-		if actor == "" || target == "" || actor == target {
-			continue
-		}
-		w := cd.weight
-		pol := cd.polarity
-		negated := negs%2 == 1 || void
-		if void {
-			w = 0
-		} else if negs%2 == 1 {
-			pol = -pol
-			w *= negFactor
-		}
-		if hedged {
-			w *= hedgeFactor
-		}
-		if hypo {
-			w *= hypoFactor
-			future = true
-		} else if future {
-			w *= futureFactor
-		}
-		if background {
-			w *= backFactor
-		}
-		w *= speakerWeight(stype)
-		if !cd.noact && !cd.talk {
-			if sent <= 1 {
-				w *= leadFactor
-			} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
-				w *= tailFactor
+			if !named && cd.noact {
+				w *= 0.5
 			}
+			t0, t1 := &toks[c0], &toks[c1-1]
+			s := d.src(t0)
+			cue := event.Cue{
+				Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
+				Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
+				Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
+				Background: background, Source: src, SourceType: publicType(stype),
+			}
+			out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
 		}
-		if !named && cd.noact {
-			w *= 0.5
-		}
-		t0, t1 := &toks[c0], &toks[c1-1]
-		s := d.src(t0)
-		cue := event.Cue{
-			Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
-			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
-			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
-			Background: background, Source: src, SourceType: publicType(stype),
-		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
 	}
+	d.found = found
 	d.scored, d.refs = out, refs
 	return out
 }
 
-// refsNear returns the state references within zhWindow tokens of the cue
-// [c0, c1) (refs are in token order).
-func refsNear(refs []ref, c0, c1 int) []ref {
-	lo, _ := slices.BinarySearchFunc(refs, int32(c0-zhWindow), func(r ref, t int32) int { return cmp.Compare(r.tok, t) })
-	hi, _ := slices.BinarySearchFunc(refs, int32(c1+zhWindow), func(r ref, t int32) int { return cmp.Compare(r.tok, t) })
-	return refs[lo:hi]
+// nearRefs finds the state references within zhWindow tokens of each cue
+// of a sentence; the cues come in order, so its bounds only move forward.
+type nearRefs struct{ lo, hi int }
+
+func (n *nearRefs) around(refs []ref, c0, c1 int) []ref {
+	for n.lo < len(refs) && int(refs[n.lo].tok) < c0-zhWindow {
+		n.lo++
+	}
+	n.hi = max(n.hi, n.lo)
+	for n.hi < len(refs) && int(refs[n.hi].tok) < c1+zhWindow {
+		n.hi++
+	}
+	return refs[n.lo:n.hi]
+}
+
+// verifyCues checks the segments after gaps of the candidates of one start
+// and appends those that match to out: longest first, then the one that
+// matched more tokens (fewer in gaps: "暂停实施" before "..实施"), then the
+// heavier, then the earlier line of cues.tsv.
+func (d *zhDoc) verifyCues(group []cueCand, out []cueCand) []cueCand {
+	lex := d.lex
+	spec := d.cueSpec[:0]
+	for _, c := range group {
+		cd := &lex.cues[c.cue]
+		end, gaps := int(c.t1), 0
+		ok := true
+		for si := range cd.rest {
+			e, g, m := d.zhMatchSeg(end, &cd.rest[si])
+			if !m {
+				ok = false
+				break
+			}
+			end, gaps = e, gaps+g
+		}
+		if ok {
+			out = append(out, cueCand{c.t0, int32(end), c.cue})
+			spec = append(spec, int32(end-int(c.t0)-gaps))
+		}
+	}
+	d.cueSpec = spec
+	// insertion sort: groups are small
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && d.cueBefore(out[j], spec[j], out[j-1], spec[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+			spec[j], spec[j-1] = spec[j-1], spec[j]
+		}
+	}
+	return out
+}
+
+func (d *zhDoc) cueBefore(a cueCand, sa int32, b cueCand, sb int32) bool {
+	if a.t1 != b.t1 {
+		return a.t1 > b.t1
+	}
+	if sa != sb {
+		return sa > sb
+	}
+	if wa, wb := d.lex.cues[a.cue].weight, d.lex.cues[b.cue].weight; wa != wb {
+		return wa > wb
+	}
+	return a.cue < b.cue
 }
 
 // zhSourceCountry is the state of a government speaker near the cue.
@@ -270,25 +300,83 @@ func (d *zhDoc) isIf(k int) bool {
 	return false
 }
 
-// zhClauseStart returns the first token of the clause holding token c: after
-// the nearest comma, colon, semicolon, bracket or quote, or clause word.
-func (d *zhDoc) zhClauseStart(c, s0 int) int {
+// modScan follows the cues through the text (they come in order) and keeps
+// the clause start and the latest position of each modifier, so that every
+// cue reads its modifiers in constant time however long its clause is.
+type modScan struct {
+	p                           int     // next token to read
+	clause                      int     // first token of the current clause
+	hedge, future, hypo, bg, nv int     // latest token of each class (-1: none)
+	negs                        []int32 // negators of the current clause, in order
+}
+
+func (m *modScan) reset() {
+	m.p, m.clause = 0, 0
+	m.hedge, m.future, m.hypo, m.bg, m.nv = -1, -1, -1, -1, -1
+	m.negs = m.negs[:0]
+}
+
+// advance reads the tokens before c0: a comma, colon, semicolon, bracket or
+// quote, or a clause word, starts a new clause after it.
+func (m *modScan) advance(d *zhDoc, c0 int) {
 	toks := d.ts.toks
-	cl := c
-	// a clause longer than zhWindow characters is read from zhWindow before
-	// the cue: modifiers further away are not its own, and the scan stays linear
-	lo := max(s0, c-zhWindow)
-	for cl > lo {
-		p := toks[cl-1].punct
-		if p == ',' || p == ';' || p == ':' || p == '(' || p == '`' || p == '"' {
-			break
+	for ; m.p < c0; m.p++ {
+		k := m.p
+		switch toks[k].punct {
+		case ',', ';', ':', '(', '`', '"', '.', '!', '?', '\n':
+			m.clause = k + 1
+			m.negs = m.negs[:0]
+			continue
 		}
-		if d.wmask[cl-1]&wCLAUSE != 0 && cl-1+int(d.wlen[cl-1]) <= c {
-			break
+		w := d.wmask[k]
+		if w == 0 {
+			continue
 		}
-		cl--
+		if w&wCLAUSE != 0 {
+			m.clause = k + int(d.wlen[k])
+			m.negs = m.negs[:0]
+		}
+		if w&wNEG != 0 {
+			m.negs = append(m.negs, int32(k))
+		}
+		if w&wNEGVOID != 0 {
+			m.nv = k
+		}
+		if w&(wHEDGE|wREPORTLOW) != 0 {
+			m.hedge = k
+		}
+		if w&wFUTURE != 0 {
+			m.future = k
+		}
+		if w&wHYPO != 0 {
+			m.hypo = k
+		}
+		if w&wBACKGROUND != 0 {
+			m.bg = k
+		}
 	}
-	return cl
+}
+
+// at gives the modifiers of a cue at c0 in the sentence starting at s0: in
+// its clause (at most zhWindow tokens back), negators within ten tokens that
+// end before it, void negators within eight, background within twelve.
+func (m *modScan) at(d *zhDoc, c0, s0 int) (negs int, void, hedged, future, hypo, background bool) {
+	cl := max(m.clause, s0, c0-zhWindow)
+	for i := len(m.negs) - 1; i >= 0; i-- {
+		k := int(m.negs[i])
+		if k < cl || c0-k > 10 {
+			break
+		}
+		if k+int(d.wlen[k]) <= c0 {
+			negs++
+		}
+	}
+	void = m.nv >= cl && c0-m.nv <= 8
+	hedged = m.hedge >= cl
+	future = m.future >= cl
+	hypo = m.hypo >= cl
+	background = m.bg >= cl && c0-m.bg <= 12
+	return
 }
 
 // zhActorTarget applies the Chinese attribution rules to the state
@@ -408,7 +496,13 @@ func (d *zhDoc) isObject(t, s0 int) bool {
 // it ("……，高峰说"); anon tells whether the sentence cites unnamed sources.
 func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
 	rep := d.rep // the sentence's reporting words, in order
-	i, _ := slices.BinarySearchFunc(rep, int32(c0), func(r repVerb, t int32) int { return cmp.Compare(r.k, t) })
+	// the first of them at or after c0 and c1; cues come in order, so these
+	// only move forward within a sentence
+	i := d.repAt[0]
+	for i < len(rep) && int(rep[i].k) < c0 {
+		i++
+	}
+	d.repAt[0] = i
 	for j := i - 1; j >= 0 && int(rep[j].k) >= c0-zhWindow; j-- {
 		if k := int(rep[j].k); k+int(d.wlen[k]) <= c0 {
 			if s, t := d.zhSpeakerOfVerb(j, s0, s1); t != "" {
@@ -418,7 +512,11 @@ func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
 	}
 	// a reporting verb after the cue counts after a quotation ("……”，他说")
 	// or when it ends the sentence ("……，高峰说。")
-	j, _ := slices.BinarySearchFunc(rep, int32(c1), func(r repVerb, t int32) int { return cmp.Compare(r.k, t) })
+	j := max(d.repAt[1], i)
+	for j < len(rep) && int(rep[j].k) < c1 {
+		j++
+	}
+	d.repAt[1] = j
 	quoted, q := false, c1
 	for ; j < len(rep) && int(rep[j].k) < c1+zhWindow; j++ {
 		k := int(rep[j].k)
