@@ -46,14 +46,12 @@ type zhEntFlags struct {
 // zhLexicon is the Chinese lexicon and what the Chinese rules need besides.
 type zhLexicon struct {
 	lex      *lexicon
-	t2s      []rune       // Traditional → Simplified, indexed by rune - t2sBase (0: unchanged)
-	han      []uint32     // ideograph - hanBase → its Simplified form << 16 | the form's word id (0: none)
-	abbr     map[rune]int // one-character state abbreviation → country index
-	entFlags []zhEntFlags // per entity of lex.entities
-	surname  map[rune]bool
+	t2s      []rune          // Traditional → Simplified, indexed by rune - t2sBase (0: unchanged)
+	han      []uint32        // ideograph - hanBase → its Simplified form << 16 | the form's word id (0: none)
+	abbr     map[rune]int    // one-character state abbreviation → country index
+	entFlags []zhEntFlags    // per entity of lex.entities
+	charFl   []uint8         // ideograph - hanBase → cfSurname, cfTranslit, cfNameStop
 	surname2 map[string]bool // two-character surnames
-	translit map[rune]bool   // characters of transliterated foreign names
-	nameStop map[rune]bool   // characters that end a given name
 	src      fs.FS           // while loading: where data/zh/ is
 }
 
@@ -112,8 +110,7 @@ func loadZH(en *lexicon) (*zhLexicon, error) { return loadZHFrom(en, zhDataFS) }
 // English lexicon en, and takes types and countries of entities from it by
 // canonical name.
 func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
-	z := &zhLexicon{abbr: map[rune]int{}, surname: map[rune]bool{}, surname2: map[string]bool{},
-		translit: map[rune]bool{}, nameStop: map[rune]bool{}, src: src}
+	z := &zhLexicon{abbr: map[rune]int{}, surname2: map[string]bool{}, charFl: make([]uint8, hanEnd-hanBase), src: src}
 	defer func() { z.src = nil }()
 	if err := z.loadT2S(); err != nil {
 		return nil, err
@@ -403,6 +400,19 @@ func (z *zhLexicon) loadAbbrCompounds(b *lexBuilder, add func(string, hit) error
 	return nil
 }
 
+// Flags of ideographs for the name rules.
+const (
+	cfSurname uint8 = 1 << iota
+	cfTranslit
+	cfNameStop
+	cfSurname2 // first character of a two-character surname
+)
+
+// charIs tells whether the ideograph r has flag f.
+func (z *zhLexicon) charIs(r rune, f uint8) bool {
+	return r >= hanBase && r < hanEnd && z.charFl[r-hanBase]&f != 0
+}
+
 // loadNames reads the characters that shape unknown names: surnames and the
 // characters of transliterated foreign names.
 func (z *zhLexicon) loadNames() error {
@@ -415,18 +425,20 @@ func (z *zhLexicon) loadNames() error {
 			for i := range rs {
 				rs[i] = z.zhNorm(rs[i])
 			}
+			fl := map[string]uint8{"SURNAME": cfSurname, "TRANSLIT": cfTranslit, "NAMESTOP": cfNameStop}[f[0]]
 			switch {
-			case f[0] == "SURNAME" && len(rs) == 1:
-				z.surname[rs[0]] = true
 			case f[0] == "SURNAME" && len(rs) == 2:
-				z.surname2[string(rs)] = true
-			case f[0] == "TRANSLIT" || f[0] == "NAMESTOP":
-				set := z.translit
-				if f[0] == "NAMESTOP" {
-					set = z.nameStop
+				if rs[0] < hanBase || rs[0] >= hanEnd {
+					return fmt.Errorf("%q is outside U+4E00-U+9FFF", a)
 				}
+				z.surname2[string(rs)] = true
+				z.charFl[rs[0]-hanBase] |= cfSurname2
+			case fl != 0 && (f[0] != "SURNAME" || len(rs) == 1):
 				for _, r := range rs {
-					set[r] = true
+					if r < hanBase || r >= hanEnd {
+						return fmt.Errorf("%q is outside U+4E00-U+9FFF", string(r))
+					}
+					z.charFl[r-hanBase] |= fl
 				}
 			default:
 				return fmt.Errorf("unknown class %q (or a surname longer than two characters)", f[0])

@@ -52,7 +52,7 @@ func (d *zhDoc) stopsName(i int) bool {
 	if d.wmask[i]&(wREPORT|wREPORTLOW|wCLAUSE|wNEG|wFUTURE|wHEDGE|wBACKGROUND|wPREP|wPASSIVE|wLOC|wROLE|wTRADE|wHYPO) != 0 {
 		return true
 	}
-	return d.z.nameStop[d.hanAt(i)]
+	return d.z.charIs(d.hanAt(i), cfNameStop)
 }
 
 // chineseName returns the end of a Chinese name starting at token i, or -1.
@@ -62,9 +62,9 @@ func (d *zhDoc) chineseName(i int) int {
 		return -1
 	}
 	g := i + 1 // given name starts here
-	if d.free(i+1) && z.surname2[string([]rune{d.hanAt(i), d.hanAt(i + 1)})] {
+	if z.charIs(d.hanAt(i), cfSurname2) && d.free(i+1) && z.surname2[string([]rune{d.hanAt(i), d.hanAt(i + 1)})] {
 		g = i + 2
-	} else if !z.surname[d.hanAt(i)] {
+	} else if !z.charIs(d.hanAt(i), cfSurname) {
 		return -1
 	}
 	if d.stopsName(g) {
@@ -85,12 +85,12 @@ func (d *zhDoc) translitName(i int) (end int, dotted bool) {
 	k := i
 	run := 0
 	for k < len(toks) && k < i+16 {
-		if d.free(k) && z.translit[d.hanAt(k)] {
+		if d.free(k) && z.charIs(d.hanAt(k), cfTranslit) {
 			run++
 			k++
 			continue
 		}
-		if toks[k].punct == zpNameDot && run > 0 && d.free(k+1) && z.translit[d.hanAt(k+1)] {
+		if toks[k].punct == zpNameDot && run > 0 && d.free(k+1) && z.charIs(d.hanAt(k+1), cfTranslit) {
 			dotted = true
 			run = 0
 			k++
@@ -111,9 +111,9 @@ func (d *zhDoc) findNames() {
 	for i := d.nTitle; i < n; i++ {
 		// a dotted transliterated name anywhere: from the first of the
 		// transliteration characters before the dot
-		if toks[i].punct == zpNameDot && i > d.nTitle && d.free(i-1) && d.z.translit[d.hanAt(i-1)] {
+		if toks[i].punct == zpNameDot && i > d.nTitle && d.free(i-1) && d.z.charIs(d.hanAt(i-1), cfTranslit) {
 			b := i - 1
-			for b > d.nTitle && b > i-6 && d.free(b-1) && d.z.translit[d.hanAt(b-1)] {
+			for b > d.nTitle && b > i-6 && d.free(b-1) && d.z.charIs(d.hanAt(b-1), cfTranslit) {
 				b--
 			}
 			if e, dotted := d.translitName(b); dotted {
@@ -256,7 +256,7 @@ func (d *zhDoc) findNamesAgain() {
 				}
 			}
 			// not inside a longer run of name characters
-			if !ok || (d.free(t1) && d.z.surname[d.hanAt(i)] && !d.stopsName(t1) && t1-i < 3) {
+			if !ok || (d.free(t1) && d.z.charIs(d.hanAt(i), cfSurname) && !d.stopsName(t1) && t1-i < 3) {
 				continue
 			}
 			d.addMention(mention{t0: int32(i), t1: int32(t1), kind: mNER, typ: "PERSON", speaker: nm.speaker, country: nm.country, canonical: nm.canonical, emit: true})

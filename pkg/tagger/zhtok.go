@@ -209,15 +209,27 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 func hanRun(han []uint32, s string, i int, fl uint8, toks []token, norm []byte, wid []int32, withIDs bool) (int, []token, []byte, []int32) {
 	// writes go to the spare capacity (the caller reserves a token and three
 	// bytes per three bytes of text); a full slice ends the run and the
-	// general path grows it
-	tb, nb := toks[len(toks):cap(toks)], norm[len(norm):cap(norm)]
+	// general path grows it. The slices are cut to one length first so that
+	// the loop runs without bounds checks.
+	n := min((len(s)-i)/3, cap(toks)-len(toks), (cap(norm)-len(norm))/3)
+	if withIDs {
+		n = min(n, cap(wid)-len(wid))
+	}
+	if n <= 0 {
+		return i, toks, norm, wid
+	}
+	tb := toks[len(toks) : len(toks)+n]
+	nb := norm[len(norm) : len(norm)+3*n]
+	src := s[i : i+3*n]
 	var wb []int32
 	if withIDs {
-		wb = wid[len(wid):cap(wid)]
+		wb = wid[len(wid) : len(wid)+n]
 	}
-	k, ns0 := 0, len(norm)
-	for i+2 < len(s) && k < len(tb) && 3*k+2 < len(nb) && (!withIDs || k < len(wb)) {
-		c, b1, b2 := s[i], s[i+1], s[i+2]
+	ns0 := int32(len(norm))
+	k := 0
+	for ; k < len(tb); k++ {
+		q := src[3*k : 3*k+3]
+		c, b1, b2 := q[0], q[1], q[2]
 		if c < 0xE4 || c > 0xE9 || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
 			break
 		}
@@ -230,20 +242,22 @@ func hanRun(han []uint32, s string, i int, fl uint8, toks []token, norm []byte, 
 			break
 		}
 		f := e >> 16
-		nb[3*k], nb[3*k+1], nb[3*k+2] = byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F)
-		ns := int32(ns0 + 3*k)
-		tb[k] = token{start: int32(i), end: int32(i + 3), ns: ns, ne: ns + 3, flags: fl}
+		o := nb[3*k : 3*k+3]
+		o[0], o[1], o[2] = byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F)
+		ns := ns0 + int32(3*k)
+		at := int32(i + 3*k)
+		tb[k] = token{start: at, end: at + 3, ns: ns, ne: ns + 3, flags: fl &^ fParaStart}
 		if withIDs {
 			wb[k] = int32(e & 0xFFFF)
 		}
-		fl &^= fParaStart
-		i += 3
-		k++
+	}
+	if k > 0 {
+		tb[0].flags = fl // only the first token can start a paragraph
 	}
 	if withIDs {
 		wid = wid[:len(wid)+k]
 	}
-	return i, toks[:len(toks)+k], norm[:ns0+3*k], wid
+	return i + 3*k, toks[:len(toks)+k], norm[:int(ns0)+3*k], wid
 }
 
 // decode3 decodes a well-formed three-byte UTF-8 sequence at s[i] (the
