@@ -20,12 +20,21 @@ type zhDoc struct {
 	ctxLast map[int32]int32
 	names   []zhName
 	mods    modScan
-	repAt   [2]int // zhSource: first reporting word at or after the last cue's start and end
+	zrep    []zhRep // zhStance: the current sentence's reporting words
+	repAt   [2]int  // zhSource: first reporting word at or after the last cue's start and end
 	cueSpec []int32
 }
 
 // zhModifiers are the word classes that modify or attribute a cue.
 const zhModifiers = wNEG | wNEGVOID | wHEDGE | wFUTURE | wHYPO | wBACKGROUND | wREPORT | wREPORTLOW | wCLAUSE | wPASSIVE | wANON
+
+// zhRep is a reporting word of the current sentence and, once asked, its
+// speaker.
+type zhRep struct {
+	k    int32
+	done bool
+	s, t string
+}
 
 // prepEnd flags.
 const (
@@ -72,6 +81,9 @@ func (d *zhDoc) run() event.Tags {
 	}
 	d.nTitle = len(d.ts.toks)
 	z.tokenizeIDs(&d.ts, d.text, 0, &d.wid)
+	if !d.spend(len(d.ts.toks)) {
+		return event.Tags{}
+	}
 	for i := 0; i < d.nTitle; i++ {
 		d.ts.toks[i].sent = -1
 	}
@@ -100,6 +112,9 @@ func (d *zhDoc) run() event.Tags {
 		}
 	}
 	wm.run(d.wid, d.emit)
+	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
+		return event.Tags{}
+	}
 	// words with a negator inside that do not negate (不断, 未来, 不得不);
 	// function words that begin a longer word are not function words there
 	// (会 in 会晤, 对 in 对话)
@@ -116,6 +131,9 @@ func (d *zhDoc) run() event.Tags {
 	}
 	d.resolve()
 	d.findNames()
+	if !d.spend(2*n + 4*len(d.ments)) {
+		return event.Tags{}
+	}
 	for i, mi := range d.mentAt {
 		if mi >= 0 && d.ments[mi].kind != mIgnore {
 			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON | wPREP | wPASSIVE
@@ -124,6 +142,9 @@ func (d *zhDoc) run() event.Tags {
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.zhStance(a, b)
+	if !d.spend(len(d.ments) + 4*len(cues)) {
+		return event.Tags{}
+	}
 	return d.output(sal, a, b, cues)
 }
 

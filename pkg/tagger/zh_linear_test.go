@@ -1,6 +1,8 @@
 package tagger
 
 import (
+	"context"
+	"errors"
 	"math/rand"
 	"strings"
 	"testing"
@@ -101,10 +103,10 @@ func TestZHLinearTime(t *testing.T) {
 		if name == "normal" {
 			continue
 		}
-		// the machine is shared: a ratio out of bounds is measured twice more
+		// the machine is shared: a ratio out of bounds is measured four more times
 		// before it counts (a super-linear path is out of bounds every time)
 		var base, got, got4 float64
-		for try := 0; try < 3; try++ {
+		for try := 0; try < 5; try++ {
 			r := nsPerByte(tg, in["normal"], text, small[name])
 			base, got, got4 = r[0], r[1], r[2]
 			if got <= 3*base && got <= 2*got4 {
@@ -128,5 +130,48 @@ func TestZHAdversarialOffsets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			checkOffsets(t, "", text, tg.TagLang("", text, "zh"))
 		})
+	}
+}
+
+// zhWorkOf runs the Chinese analyser on text without a budget and returns
+// the units of work it counted.
+func zhWorkOf(tg *Tagger, text string) int64 {
+	d := &zhDoc{doc: doc{lex: tg.zh.lex}, z: tg.zh}
+	d.reset("", text)
+	d.budget = 1 << 62
+	d.run()
+	return d.work
+}
+
+// TestZHWorkBudget: Chinese news and the adversarial inputs need well under
+// the default work budget (a quarter of it), counted work grows with the
+// text and not faster; a tiny budget and a done context stop a Chinese
+// article with the errors of TagContext.
+func TestZHWorkBudget(t *testing.T) {
+	tg := newTagger(t)
+	large, small := zhAdversarial(1<<18), zhAdversarial(1<<16)
+	for name, text := range large {
+		wl := float64(zhWorkOf(tg, text)) / float64(len(text))
+		ws := float64(zhWorkOf(tg, small[name])) / float64(len(small[name]))
+		t.Logf("%-14s %5.1f units per byte at 256 KB, %5.1f at 64 KB", name, wl, ws)
+		if wl > DefaultWorkPerByte/4 {
+			t.Errorf("%s: %.1f units of work per byte, more than a quarter of the default budget (%d)", name, wl, DefaultWorkPerByte)
+		}
+		if wl > 1.25*ws+1 {
+			t.Errorf("%s: %.1f units per byte at 256 KB but %.1f at 64 KB", name, wl, ws)
+		}
+	}
+	tiny, err := NewWithOptions(Options{WorkPerByte: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Repeat("美国宣布对中国商品加征关税，中方表示将坚决反制。", 4000)
+	if tags, err := tiny.TagLangContext(context.Background(), "", text, "zh"); !errors.Is(err, ErrWorkBudget) || len(tags.Dyads) != 0 {
+		t.Errorf("over budget: err %v, %d dyads; want ErrWorkBudget and none", err, len(tags.Dyads))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tg.TagLangContext(ctx, "", "美国宣布对中国商品加征关税。", ""); !errors.Is(err, context.Canceled) {
+		t.Errorf("done context: err %v", err)
 	}
 }

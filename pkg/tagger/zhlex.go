@@ -115,7 +115,7 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 	if err := z.loadT2S(); err != nil {
 		return nil, err
 	}
-	lex := &lexicon{govCanon: en.govCanon, byCode: en.byCode, topicName: en.topicName}
+	lex := &lexicon{govCanon: en.govCanon, byCode: en.byCode, topicName: en.topicName, pairNames: en.pairNames}
 	lex.countries = append([]countryDef(nil), en.countries...)
 	z.lex = lex
 	b := &lexBuilder{lex: lex, index: map[string]int32{}}

@@ -89,6 +89,14 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 		if group[0].t0 < end {
 			continue
 		}
+		// each cue costs a bounded amount (windows of zhWindow and zhGap
+		// tokens, modifiers in constant time): count it, and look at the
+		// context now and then
+		if d.work += 2*int64(len(group)) + 2; d.work > d.budget || g&1023 == 0 {
+			if !d.spend(0) {
+				break
+			}
+		}
 		found = d.verifyCues(group, found[:0])
 		for _, f := range found {
 			if f.t0 < end {
@@ -112,11 +120,11 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 			negs, void, hedged, future, hypo, background := mods.at(d, c0, s0)
 			if s0 != sentFor {
 				sentFor, sentAnon, firstIf = s0, false, s1
-				d.rep = d.rep[:0]
+				d.zrep = d.zrep[:0]
 				d.repAt = [2]int{}
 				for k := s0; k < s1; k++ {
 					if d.wmask[k]&wREPORT != 0 {
-						d.rep = append(d.rep, repVerb{k: int32(k)})
+						d.zrep = append(d.zrep, zhRep{k: int32(k)})
 					}
 					if d.wmask[k]&wANON != 0 {
 						sentAnon = true
@@ -495,7 +503,7 @@ func (d *zhDoc) isObject(t, s0 int) bool {
 // nearest reporting verb before the cue (X表示, 据X报道), else of one after
 // it ("……，高峰说"); anon tells whether the sentence cites unnamed sources.
 func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
-	rep := d.rep // the sentence's reporting words, in order
+	rep := d.zrep // the sentence's reporting words, in order
 	// the first of them at or after c0 and c1; cues come in order, so these
 	// only move forward within a sentence
 	i := d.repAt[0]
@@ -541,7 +549,7 @@ func (d *zhDoc) zhSource(c0, c1, s0, s1 int, anon bool) (string, string) {
 // zhSpeakerOfVerb is zhSpeakerAt of the sentence's reporting word i, found
 // once per sentence.
 func (d *zhDoc) zhSpeakerOfVerb(i, s0, s1 int) (string, string) {
-	r := &d.rep[i]
+	r := &d.zrep[i]
 	if !r.done {
 		r.s, r.t = d.zhSpeakerAt(int(r.k), s0, s1)
 		r.done = true
