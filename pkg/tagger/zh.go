@@ -73,21 +73,22 @@ func (d *zhDoc) run() event.Tags {
 	useTitle := d.title != "" && !strings.HasPrefix(strings.TrimSpace(d.text), strings.TrimSpace(d.title))
 	d.wid = d.wid[:0]
 	if useTitle {
-		z.tokenizeIDs(&d.ts, d.title, fTitle, &d.wid)
+		z.tokenizeIDs(&d.ts, d.title, fTitle, &d.wid, nil)
 		// a break the automaton cannot match across
 		d.ts.norm = append(d.ts.norm, '\n')
 		d.ts.toks = append(d.ts.toks, token{start: int32(len(d.title)), end: int32(len(d.title)), ns: int32(len(d.ts.norm) - 1), ne: int32(len(d.ts.norm)), flags: fTitle, punct: '\n'})
 		d.wid = append(d.wid, -1)
 	}
 	d.nTitle = len(d.ts.toks)
-	z.tokenizeIDs(&d.ts, d.text, 0, &d.wid)
+	ss := sentState{}
+	z.tokenizeIDs(&d.ts, d.text, 0, &d.wid, &ss)
 	if !d.spend(len(d.ts.toks)) {
 		return event.Tags{}
 	}
 	for i := 0; i < d.nTitle; i++ {
 		d.ts.toks[i].sent = -1
 	}
-	d.nSent = zhSplitSentences(d.ts.toks, d.nTitle, 0)
+	d.nSent = ss.count()
 	n := len(d.ts.toks)
 	d.wmask = grow32(d.wmask, n)
 	d.wlen = grow8(d.wlen, n)
@@ -152,15 +153,7 @@ func (d *zhDoc) run() event.Tags {
 func (d *zhDoc) emit(p int32, t0, t1 int32) {
 	lex := d.lex
 	pi := lex.pinfo[p]
-	compound := false
-	if pi.hits {
-		for _, h := range lex.hits[p] {
-			if h.kind >= kPair {
-				compound = true
-			}
-		}
-	}
-	if !compound && t1 > d.maxEnd[t0] {
+	if t1 > d.maxEnd[t0] && !d.z.compound[p] {
 		d.maxEnd[t0] = t1
 	}
 	if w := pi.words; w != 0 {

@@ -91,8 +91,8 @@ func nsPerByte(tg *Tagger, texts ...string) []float64 {
 
 // TestZHLinearTime: time per byte on every adversarial input stays within
 // 3x of ordinary Chinese news text of the same size, and does not grow with
-// the size of the input (4x the text, at most 2x the time per byte: a
-// quadratic path would take 4x). Ratios measured in one run, so a slow
+// the size of the input (4x the text, less than 3x the time per byte: a
+// quadratic path takes 4x; caches and a shared machine account for the rest). Ratios measured in one run, so a slow
 // machine does not fail it, and a super-linear path does.
 func TestZHLinearTime(t *testing.T) {
 	tg := newTagger(t)
@@ -109,7 +109,7 @@ func TestZHLinearTime(t *testing.T) {
 		for try := 0; try < 5; try++ {
 			r := nsPerByte(tg, in["normal"], text, small[name])
 			base, got, got4 = r[0], r[1], r[2]
-			if got <= 3*base && got <= 2*got4 {
+			if got <= 3*base && got <= 3*got4 {
 				break
 			}
 		}
@@ -117,7 +117,7 @@ func TestZHLinearTime(t *testing.T) {
 		if got > 3*base {
 			t.Errorf("%s: %.1f ns/byte, %.1fx of normal text (%.1f ns/byte)", name, got, got/base, base)
 		}
-		if got > 2*got4 {
+		if got > 3*got4 {
 			t.Errorf("%s: %.1f ns/byte on %d bytes, %.1fx the %.1f ns/byte on %d bytes", name, got, len(text), got/got4, got4, len(small[name]))
 		}
 	}

@@ -52,6 +52,7 @@ type zhLexicon struct {
 	entFlags []zhEntFlags    // per entity of lex.entities
 	charFl   []uint8         // ideograph - hanBase → cfSurname, cfTranslit, cfNameStop
 	surname2 map[string]bool // two-character surnames
+	compound []bool          // per pattern: an abbreviation compound ("中美", "对华"), not a word
 	src      fs.FS           // while loading: where data/zh/ is
 }
 
@@ -190,8 +191,14 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 		z.han[r-hanBase] = uint32(f)<<16 | uint32(lex.wm.lookup(string(buf[:utf8.EncodeRune(buf[:], f)])))
 	}
 	lex.pinfo = make([]patInfo, len(lex.patterns))
+	z.compound = make([]bool, len(lex.patterns))
 	for i := range lex.pinfo {
 		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
+		for _, h := range lex.hits[i] {
+			if h.kind >= kPair {
+				z.compound[i] = true
+			}
+		}
 	}
 	return z, nil
 }

@@ -108,54 +108,59 @@ func (d *zhDoc) findNames() {
 	toks := d.ts.toks
 	n := len(toks)
 	d.names = d.names[:0]
+	clauseStart := true // the next token starts a clause
 	for i := d.nTitle; i < n; i++ {
-		// a dotted transliterated name anywhere: from the first of the
-		// transliteration characters before the dot
-		if toks[i].punct == zpNameDot && i > d.nTitle && d.free(i-1) && d.z.charIs(d.hanAt(i-1), cfTranslit) {
-			b := i - 1
-			for b > d.nTitle && b > i-6 && d.free(b-1) && d.z.charIs(d.hanAt(b-1), cfTranslit) {
-				b--
+		t := &toks[i]
+		if t.punct != 0 {
+			// a dotted transliterated name anywhere: from the first of the
+			// transliteration characters before the dot
+			if t.punct == zpNameDot && i > d.nTitle && d.free(i-1) && d.z.charIs(d.hanAt(i-1), cfTranslit) {
+				b := i - 1
+				for b > d.nTitle && b > i-6 && d.free(b-1) && d.z.charIs(d.hanAt(b-1), cfTranslit) {
+					b--
+				}
+				if e, dotted := d.translitName(b); dotted {
+					d.addName(b, e, -1)
+					i = e - 1
+					clauseStart = false
+					continue
+				}
 			}
-			if e, dotted := d.translitName(b); dotted {
-				d.addName(b, e, -1)
+			clauseStart = true
+			continue
+		}
+		atClause := clauseStart || t.is(fParaStart)
+		clauseStart = false
+		if d.wmask[i]&wROLE != 0 {
+			// a role noun: the name right after it
+			r := i + int(d.wlen[i])
+			if r >= n || toks[r].sent != t.sent {
+				continue
+			}
+			te, dotted := d.translitName(r)
+			if dotted {
+				d.addName(r, te, i)
+				i = te - 1
+				continue
+			}
+			if e := d.chineseName(r); e > 0 {
+				d.addName(r, e, i)
 				i = e - 1
 				continue
 			}
-		}
-		if d.wmask[i]&wROLE == 0 {
+			if te > 0 && te-r <= 6 {
+				d.addName(r, te, i)
+				i = te - 1
+			}
 			continue
 		}
-		// a role noun: the name right after it
-		r := i + int(d.wlen[i])
-		if r >= n || toks[r].sent != toks[i].sent {
-			continue
+		// a Chinese name at a clause start, right before a reporting verb
+		if atClause && d.wmask[i]&wNOTNAME == 0 && d.z.charIs(d.hanAt(i), cfSurname|cfSurname2) {
+			if e := d.chineseName(i); e > 0 && e < n && d.wmask[e]&wREPORT != 0 {
+				d.addName(i, e, -1)
+				i = e - 1
+			}
 		}
-		te, dotted := d.translitName(r)
-		if dotted {
-			d.addName(r, te, i)
-			i = te - 1
-			continue
-		}
-		if e := d.chineseName(r); e > 0 {
-			d.addName(r, e, i)
-			i = e - 1
-			continue
-		}
-		if te > 0 && te-r <= 6 {
-			d.addName(r, te, i)
-			i = te - 1
-		}
-	}
-	// a Chinese name at a clause start, right before a reporting verb
-	for i := d.nTitle; i < n; i++ {
-		if !(i == d.nTitle || toks[i-1].punct != 0 || toks[i-1].is(fParaStart) || toks[i].is(fParaStart)) {
-			continue
-		}
-		e := d.chineseName(i)
-		if e < 0 || e >= n || d.wmask[e]&wREPORT == 0 || d.wmask[i]&wNOTNAME != 0 {
-			continue
-		}
-		d.addName(i, e, -1)
 	}
 	d.findNamesAgain()
 }

@@ -89,10 +89,12 @@ func zhDigit(r rune) bool { return r >= '0' && r <= '9' || r >= 0xFF10 && r <= 0
 // With ids, it also appends each token's word id in the matcher: the id of
 // an ideograph from a table, -1 for other tokens (looked up afterwards).
 func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
-	z.tokenizeIDs(ts, s, extra, nil)
+	z.tokenizeIDs(ts, s, extra, nil, nil)
 }
 
-func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32) {
+// tokenizeIDs is tokenize with word ids (see above) and, with ss, sentence
+// numbers assigned as the tokens are made (the rules of zhSplitSentences).
+func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32, ss *sentState) {
 	n := len(s)
 	norm, toks := ts.norm, ts.toks
 	var wid []int32
@@ -120,7 +122,14 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 				}
 			}
 			if j := 0; true {
+				from := len(toks)
 				j, toks, norm, wid = hanRun(han, s, i, fl, toks, norm, wid, ids != nil)
+				if ss != nil && len(toks) > from {
+					sent := ss.next(fl, 0)
+					for k := from; k < len(toks); k++ {
+						toks[k].sent = sent
+					}
+				}
 				if j > i {
 					i, newline = j, false
 					continue
@@ -150,13 +159,13 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 			} else {
 				norm = append(norm, byte(0xE0|r>>12), byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
 			}
-			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord})
+			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord, sent: ss.next(fl, 0)})
 			i += w
 			newline = false
 		case isHan(r):
 			ns := len(norm)
 			norm = utf8.AppendRune(norm, r)
-			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord})
+			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord, sent: ss.next(fl, 0)})
 			i += w
 			newline = false
 		case r == '\n':
@@ -181,13 +190,13 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32)
 				}
 				break
 			}
-			toks = append(toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord})
+			toks = append(toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord, sent: ss.next(fl, 0)})
 			newline = false
 		default:
 			ns := len(norm)
 			p := zhPunct(r)
 			norm = append(norm, p)
-			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl, punct: p})
+			toks = append(toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(norm)), flags: fl, punct: p, sent: ss.next(fl, p)})
 			i += w
 			newline = false
 		}
@@ -282,37 +291,37 @@ func runeBefore(s string, i int) rune {
 	return r
 }
 
-// zhSplitSentences assigns sentence numbers to toks[from:], starting at
-// first: a sentence ends after 。！？； (and their ASCII forms), with the closing
-// quotes and brackets right after, and at every line break. It returns the
-// next number.
-func zhSplitSentences(toks []token, from int, first int32) int32 {
-	sent := first
-	for i := from; i < len(toks); i++ {
-		t := &toks[i]
-		if i > from && t.is(fParaStart) && toks[i-1].sent == sent {
-			sent++
-		}
-		t.sent = sent
-		switch t.punct {
-		case '.', '!', '?', ';':
-			j := i + 1
-			for j < len(toks) && !toks[j].is(fParaStart) {
-				p := toks[j].punct
-				if p != '"' && p != ')' && p != ']' && p != '>' && p != '.' && p != '!' && p != '?' {
-					break
-				}
-				toks[j].sent = sent
-				j++
-			}
-			i = j - 1
-			if j < len(toks) {
-				sent++
-			}
-		}
+// sentState numbers sentences while tokens are made: a sentence ends after
+// 。！？； (and their ASCII forms), with the closing quotes, brackets and
+// end marks right after, and at every line break.
+type sentState struct {
+	cur     int32
+	pending bool // an end mark was read: the next token that is not a closer starts a sentence
+	inSent  bool // the current sentence has a token
+}
+
+// next gives the sentence of a token with flags fl and punctuation p (0 for
+// words); a nil state gives 0.
+func (s *sentState) next(fl uint8, p byte) int32 {
+	if s == nil {
+		return 0
 	}
-	if len(toks) > from && toks[len(toks)-1].sent == sent {
-		sent++
+	closer := p == '"' || p == ')' || p == ']' || p == '>' || p == '.' || p == '!' || p == '?'
+	if s.inSent && (fl&fParaStart != 0 || s.pending && !closer) {
+		s.cur++
+		s.pending = false
 	}
-	return sent
+	s.inSent = true
+	if p == '.' || p == '!' || p == '?' || p == ';' {
+		s.pending = true
+	}
+	return s.cur
+}
+
+// count is the number of sentences numbered.
+func (s *sentState) count() int32 {
+	if s.inSent {
+		return s.cur + 1
+	}
+	return s.cur
 }
