@@ -77,7 +77,7 @@ func (d *zhDoc) run() event.Tags {
 		// a break the automaton cannot match across
 		d.ts.norm = append(d.ts.norm, '\n')
 		d.ts.toks = append(d.ts.toks, token{start: int32(len(d.title)), end: int32(len(d.title)), ns: int32(len(d.ts.norm) - 1), ne: int32(len(d.ts.norm)), flags: fTitle, punct: '\n'})
-		d.wid = append(d.wid, -1)
+		d.wid = append(d.wid, 0) // the break: no word
 	}
 	d.nTitle = len(d.ts.toks)
 	ss := sentState{}
@@ -97,22 +97,13 @@ func (d *zhDoc) run() event.Tags {
 		d.mentAt[i] = -1
 	}
 	d.maxEnd = growI32(d.maxEnd, n+1)
-	for i := range d.maxEnd {
-		d.maxEnd[i] = 0
-	}
+	clear(d.maxEnd)
 	if cap(d.prepEnd) < n+1 {
 		d.prepEnd = make([]uint8, n+1, n+n/2+1)
 	}
 	d.prepEnd = d.prepEnd[:n+1]
 	clear(d.prepEnd)
-	wm := d.lex.wm
-	for i, id := range d.wid {
-		if id < 0 {
-			t := &d.ts.toks[i]
-			d.wid[i] = wm.wordID(d.ts.norm[t.ns:t.ne])
-		}
-	}
-	wm.run(d.wid, d.emit)
+	d.lex.wm.run(d.wid, d.emit)
 	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
 		return event.Tags{}
 	}
@@ -135,9 +126,16 @@ func (d *zhDoc) run() event.Tags {
 	if !d.spend(2*n + 4*len(d.ments)) {
 		return event.Tags{}
 	}
-	for i, mi := range d.mentAt {
-		if mi >= 0 && d.ments[mi].kind != mIgnore {
-			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON | wPREP | wPASSIVE
+	// function words inside names are not function words
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.kind == mIgnore {
+			continue
+		}
+		for k := m.t0; k < m.t1; k++ {
+			if d.mentAt[k] == int32(i) {
+				d.wmask[k] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON | wPREP | wPASSIVE
+			}
 		}
 	}
 	sal := d.salience()

@@ -87,7 +87,7 @@ func zhDigit(r rune) bool { return r >= '0' && r <= '9' || r >= 0xFF10 && r <= 0
 // token is in ts.norm[ns:ne], without separators.
 //
 // With ids, it also appends each token's word id in the matcher: the id of
-// an ideograph from a table, -1 for other tokens (looked up afterwards).
+// an ideograph from a table, of other tokens from the vocabulary.
 func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
 	z.tokenizeIDs(ts, s, extra, nil, nil)
 }
@@ -117,9 +117,7 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32,
 				fl |= fParaStart
 			}
 			if ids != nil {
-				for len(wid) < len(toks) {
-					wid = append(wid, -1) // tokens of the general path, numbered later
-				}
+				wid = z.numberRest(wid, toks, norm)
 			}
 			if j := 0; true {
 				from := len(toks)
@@ -203,11 +201,23 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32,
 	}
 	ts.norm, ts.toks = norm, toks
 	if ids != nil {
-		for len(wid) < len(toks) {
-			wid = append(wid, -1)
-		}
-		*ids = wid
+		*ids = z.numberRest(wid, toks, norm)
 	}
+}
+
+// numberRest appends the word ids of the tokens the general path made
+// (those past len(wid)).
+func (z *zhLexicon) numberRest(wid []int32, toks []token, norm []byte) []int32 {
+	wm := z.lex.wm
+	for k := len(wid); k < len(toks); k++ {
+		t := &toks[k]
+		if t.punct != 0 {
+			wid = append(wid, wm.byteID[t.punct])
+		} else {
+			wid = append(wid, wm.wordID(norm[t.ns:t.ne]))
+		}
+	}
+	return wid
 }
 
 // hanRun tokenises the run of common ideographs at s[i:] (one token each,
