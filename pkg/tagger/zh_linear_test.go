@@ -96,7 +96,7 @@ func nsPerByte(tg *Tagger, texts ...string) []float64 {
 // machine does not fail it, and a super-linear path does.
 func TestZHLinearTime(t *testing.T) {
 	tg := newTagger(t)
-	const size = 1 << 19
+	const size = 1 << 18
 	in := zhAdversarial(size)
 	small := zhAdversarial(size / 4)
 	for name, text := range in {
