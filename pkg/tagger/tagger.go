@@ -123,16 +123,24 @@ func (t *Tagger) budget(title, text string) int64 {
 // tagEN tags an English article (TagLangContext routes here).
 func (t *Tagger) tagEN(ctx context.Context, title, text string) (event.Tags, error) {
 	d := t.pool.Get().(*doc)
+	tags, err := t.runDoc(ctx, title, text, d, d.run)
+	t.pool.Put(d)
+	return tags, err
+}
+
+// runDoc runs an analyser (run) on one article with the document state d,
+// the work budget and the context: empty tags and the error when either
+// stops it.
+func (t *Tagger) runDoc(ctx context.Context, title, text string, d *doc, run func() event.Tags) (event.Tags, error) {
 	d.reset(title, text)
 	d.ctx = ctx
 	d.work, d.budget, d.err = 0, t.budget(title, text), nil
-	tags := d.run()
+	tags := run()
 	err := d.err
 	if err != nil {
 		tags = event.Tags{}
 	}
 	d.title, d.text, d.ctx, d.err = "", "", nil, nil
-	t.pool.Put(d)
 	return tags, err
 }
 

@@ -55,15 +55,7 @@ type zhName struct {
 // budget and context of TagContext.
 func (t *Tagger) tagZH(ctx context.Context, title, text string) (event.Tags, error) {
 	d := t.zhPool.Get().(*zhDoc)
-	d.reset(title, text)
-	d.ctx = ctx
-	d.work, d.budget, d.err = 0, t.budget(title, text), nil
-	tags := d.run()
-	err := d.err
-	if err != nil {
-		tags = event.Tags{}
-	}
-	d.title, d.text, d.ctx, d.err = "", "", nil, nil
+	tags, err := t.runDoc(ctx, title, text, &d.doc, d.run)
 	t.zhPool.Put(d)
 	return tags, err
 }
