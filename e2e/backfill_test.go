@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tension-dev/tension/pkg/tagger"
 	"github.com/tension-dev/tension/pkg/tension"
 )
 
@@ -362,7 +363,7 @@ func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 	s.waitMetric("sink", `tension_sink_messages_total{outcome="recounted"}`, recounted+float64(inMonth), 3*time.Minute)
 	s.waitTotals(n+1, 10*time.Second)
 	cur := s.index("CN-US", "day", mFrom, mTo)
-	v1 := s.indexVersion("CN-US", "day", mFrom, mTo, "tagger-1.0.0")
+	v1 := s.indexVersion("CN-US", "day", mFrom, mTo, tagger.Version)
 	v2 := s.indexVersion("CN-US", "day", mFrom, mTo, "tagger-test-2")
 	if cur.total() != old.total() || v1.total() != old.total() || v2.total() != old.total() {
 		t.Fatalf("month totals: before %d, current %d, v1 %d, v2 %d", old.total(), cur.total(), v1.total(), v2.total())
@@ -383,7 +384,7 @@ func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 	if oldScore == 0 || abs(curScore-v2Score) > 1e-6 || abs(v1Score-oldScore) > 1e-6 || abs(v2Score-oldScore/2) > 0.01*abs(oldScore)+0.05 {
 		t.Fatalf("CN-US sum of scores in March 2024: before %.3f, current %.3f, v1 %.3f, v2 %.3f", oldScore, curScore, v1Score, v2Score)
 	}
-	t.Logf("reprocess of %d articles: totals %d unchanged; CN-US sum_score %.2f (tagger-1.0.0) -> %.2f (tagger-test-2, current)",
+	t.Logf("reprocess of %d articles: totals %d unchanged; CN-US sum_score %.2f ("+tagger.Version+") -> %.2f (tagger-test-2, current)",
 		inMonth, cur.total(), v1Score, v2Score)
 	s.checkIndexMatchesRaw(from, to)
 	s.checkTopicMatchesJournal()

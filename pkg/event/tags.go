@@ -99,6 +99,14 @@ type Tags struct {
 	// MaxRecordBytes (FitTags): what was left out. Scores, directions and
 	// the index are computed from everything the tagger found.
 	Cut *Cut `json:"cut,omitempty"`
+	// Lang is the language the text was read as: the article's own lang when
+	// it has one, else detected from the script ("en", "zh"; "und" when no
+	// script dominates). Optional: records from before tagger 1.1 lack it.
+	Lang string `json:"lang,omitempty"`
+	// Unsupported is true when the tagger has no analyser for Lang: the other
+	// fields are then empty because the text was not read, not because it
+	// holds nothing.
+	Unsupported bool `json:"unsupported,omitempty"`
 }
 
 // Cut counts what FitTags left out of an enriched record.

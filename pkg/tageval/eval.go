@@ -21,6 +21,7 @@ type Labeled struct {
 	URL    string `json:"url"`
 	Title  string `json:"title"`
 	Text   string `json:"text"`
+	Lang   string `json:"lang"` // zh-dev.jsonl: "zh" or "zh-Hant"; English files omit it
 	Labels struct {
 		Countries []string `json:"countries"`
 		Entities  []struct {
@@ -99,7 +100,7 @@ func RunEval(t *tagger.Tagger, path string, out io.Writer) (Report, error) {
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			return rep, fmt.Errorf("eval: %s:%d: %w", path, line, err)
 		}
-		tags := t.Tag(a.Title, a.Text)
+		tags := t.TagLang(a.Title, a.Text, a.Lang)
 		res := ArticleResult{ID: a.ID, GoldDir: a.Labels.USCN.Direction, GoldIntensity: a.Labels.USCN.Intensity, Tags: tags}
 		// entities
 		type group struct {

@@ -29,6 +29,7 @@ type tagIn struct {
 	PublishedAt string          `json:"published_at"`
 	Title       string          `json:"title"`
 	Text        *string         `json:"text"`
+	Lang        string          `json:"lang"`
 }
 
 type tagOut struct {
@@ -145,7 +146,7 @@ func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (any, error) {
 	if strings.TrimSpace(*a.Text) == "" {
 		return tagErr{ID: echoID(a.ID), Error: `field "text" is empty`}, nil
 	}
-	tags, err := t.TagContext(ctx, a.Title, *a.Text)
+	tags, err := t.TagLangContext(ctx, a.Title, *a.Text, a.Lang)
 	switch {
 	case errors.Is(err, tagger.ErrWorkBudget):
 		return tagErr{ID: echoID(a.ID), Error: err.Error()}, nil

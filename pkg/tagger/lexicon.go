@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"embed"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -196,7 +197,13 @@ func (e *lineErr) Unwrap() error { return e.err }
 // eachLine calls fn for every non-empty, non-comment line of an embedded file,
 // with its tab-separated fields.
 func eachLine(file string, fn func(fields []string) error) error {
-	f, err := dataFS.Open("data/" + file)
+	return eachLineIn(dataFS, "data/", file, fn)
+}
+
+// eachLineIn is eachLine over the files of fsys under dir (errors name the
+// file under data/).
+func eachLineIn(fsys fs.FS, dir, file string, fn func(fields []string) error) error {
+	f, err := fsys.Open(dir + file)
 	if err != nil {
 		return fmt.Errorf("tagger: open %s: %w", file, err)
 	}
@@ -211,7 +218,7 @@ func eachLine(file string, fn func(fields []string) error) error {
 			continue
 		}
 		if err := fn(strings.Split(line, "\t")); err != nil {
-			return &lineErr{file: file, line: n, err: err}
+			return &lineErr{file: strings.TrimPrefix(dir, "data/") + file, line: n, err: err}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -402,12 +409,48 @@ func loadLexicon() (*lexicon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.loadCues(eachLine, "cues.tsv", normalize, verbs); err != nil {
+		return nil, err
+	}
+	extra := lex.segWords()
+	wordSets := []struct {
+		set  map[string]bool
+		flag uint8
+	}{{honorifics, wfHonorific}, {nameJoin, wfNameJoin}, {objPreps, wfObjPrep}}
+	for _, ws := range wordSets {
+		for w := range ws.set {
+			extra = append(extra, w)
+		}
+	}
+	slices.Sort(extra)
+	lex.wm = buildWordMatcher(lex.patterns, extra)
+	lex.wflag = make([]uint8, lex.wm.nWords()+1)
+	for _, ws := range wordSets {
+		for w := range ws.set {
+			lex.wflag[lex.wm.lookup(w)] |= ws.flag
+		}
+	}
+	lex.wflag[0] = 0
+	if err := lex.indexSegs(); err != nil {
+		return nil, err
+	}
+	lex.pinfo = make([]patInfo, len(lex.patterns))
+	for i := range lex.pinfo {
+		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
+	}
+	return lex, nil
+}
+
+// loadCues reads a cue file (the format of cues.tsv) through each, with norm
+// turning a phrase into normalised tokens, and adds its cues and anchors.
+func (b *lexBuilder) loadCues(each func(string, func([]string) error) error, file string, norm func(string) string, verbs map[string][]string) error {
+	lex := b.lex
 	classes := map[string][][]string{}
-	err = eachLine("cues.tsv", func(f []string) error {
+	return each(file, func(f []string) error {
 		if strings.HasPrefix(f[0], "@") && !strings.Contains(f[0], " ") && len(f) == 2 {
 			var alts [][]string
 			for _, a := range splitAlts(f[1]) {
-				alts = append(alts, strings.Fields(normalize(a)))
+				alts = append(alts, strings.Fields(norm(a)))
 			}
 			classes[f[0]] = alts
 			return nil
@@ -431,7 +474,7 @@ func loadLexicon() (*lexicon, error) {
 		segs := strings.Split(f[0], "..")
 		var parsed []cueSeg
 		for _, s := range segs {
-			seg, err := parseSeg(strings.Fields(s), classes, verbs)
+			seg, err := parseSeg(strings.Fields(s), classes, verbs, norm)
 			if err != nil {
 				return err
 			}
@@ -453,9 +496,10 @@ func loadLexicon() (*lexicon, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
+
+// segWords lists the words of the cue segments after gaps (they need word ids).
+func (lex *lexicon) segWords() []string {
 	var extra []string
 	for _, cd := range lex.cues {
 		for _, seg := range cd.rest {
@@ -466,24 +510,11 @@ func loadLexicon() (*lexicon, error) {
 			}
 		}
 	}
-	wordSets := []struct {
-		set  map[string]bool
-		flag uint8
-	}{{honorifics, wfHonorific}, {nameJoin, wfNameJoin}, {objPreps, wfObjPrep}}
-	for _, ws := range wordSets {
-		for w := range ws.set {
-			extra = append(extra, w)
-		}
-	}
-	slices.Sort(extra)
-	lex.wm = buildWordMatcher(lex.patterns, extra)
-	lex.wflag = make([]uint8, lex.wm.nWords()+1)
-	for _, ws := range wordSets {
-		for w := range ws.set {
-			lex.wflag[lex.wm.lookup(w)] |= ws.flag
-		}
-	}
-	lex.wflag[0] = 0
+	return extra
+}
+
+// indexSegs turns the cue segments after gaps into word ids of the matcher.
+func (lex *lexicon) indexSegs() error {
 	for ci := range lex.cues {
 		for si := range lex.cues[ci].rest {
 			seg := &lex.cues[ci].rest[si]
@@ -493,7 +524,7 @@ func loadLexicon() (*lexicon, error) {
 					ia := make([]int32, len(alt))
 					for k, w := range alt {
 						if ia[k] = lex.wm.lookup(w); ia[k] == 0 {
-							return nil, fmt.Errorf("tagger: cue %q: word %q has no id", lex.cues[ci].pattern, w)
+							return fmt.Errorf("tagger: cue %q: word %q has no id", lex.cues[ci].pattern, w)
 						}
 					}
 					seg.ipos[pi] = append(seg.ipos[pi], ia)
@@ -510,15 +541,11 @@ func loadLexicon() (*lexicon, error) {
 			slices.Sort(seg.ifirst)
 		}
 	}
-	lex.pinfo = make([]patInfo, len(lex.patterns))
-	for i := range lex.pinfo {
-		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
-	}
-	return lex, nil
+	return nil
 }
 
 // parseSeg parses the positions of one segment.
-func parseSeg(words []string, classes map[string][][]string, verbs map[string][]string) (cueSeg, error) {
+func parseSeg(words []string, classes map[string][][]string, verbs map[string][]string, norm func(string) string) (cueSeg, error) {
 	seg := cueSeg{first: map[string]bool{}}
 	for _, w := range words {
 		var alts [][]string
@@ -535,7 +562,7 @@ func parseSeg(words []string, classes map[string][][]string, verbs map[string][]
 					alts = append(alts, []string{form})
 				}
 			default:
-				alts = append(alts, strings.Fields(normalize(a)))
+				alts = append(alts, strings.Fields(norm(a)))
 			}
 		}
 		if len(seg.pos) == 0 {

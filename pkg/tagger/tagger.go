@@ -38,7 +38,7 @@ import (
 
 // Version is stamped on every enriched article; bump it whenever the output
 // for some input can change (code or data).
-const Version = "tagger-1.0.0"
+const Version = "tagger-1.1.0"
 
 // ErrWorkBudget is returned (wrapped) by TagContext for an article that
 // needs more work than the budget for its size allows. The tagger's work is
@@ -69,6 +69,8 @@ type Tagger struct {
 	lex         *lexicon
 	pool        sync.Pool
 	workPerByte int64
+	zh          *zhLexicon
+	zhPool      sync.Pool
 }
 
 // New loads and validates the embedded data. An error names the file and
@@ -87,12 +89,18 @@ func NewWithOptions(o Options) (*Tagger, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tagger{lex: lex, workPerByte: int64(o.WorkPerByte)}
+	zh, err := loadZH(lex)
+	if err != nil {
+		return nil, err
+	}
+	t := &Tagger{lex: lex, workPerByte: int64(o.WorkPerByte), zh: zh}
 	t.pool.New = func() any { return &doc{lex: lex} }
+	t.zhPool.New = func() any { return &zhDoc{doc: doc{lex: zh.lex}, z: zh} }
 	return t, nil
 }
 
-// Tag tags one article. title may be empty. It never panics on any input.
+// Tag tags one article in the language its script shows (TagLang with no
+// language tag). title may be empty. It never panics on any input.
 // An article over the work budget (see TagContext) gets empty tags; callers
 // that must tell it apart use TagContext.
 func (t *Tagger) Tag(title, text string) event.Tags {
@@ -104,17 +112,35 @@ func (t *Tagger) Tag(title, text string) event.Tags {
 // an error when ctx is done (the error wraps ctx.Err()) or when the article
 // needs more work than its budget (the error wraps ErrWorkBudget).
 func (t *Tagger) TagContext(ctx context.Context, title, text string) (event.Tags, error) {
+	return t.TagLangContext(ctx, title, text, "")
+}
+
+// budget is the work an article of this title and text may take.
+func (t *Tagger) budget(title, text string) int64 {
+	return minWork + t.workPerByte*int64(len(title)+len(text))
+}
+
+// tagEN tags an English article (TagLangContext routes here).
+func (t *Tagger) tagEN(ctx context.Context, title, text string) (event.Tags, error) {
 	d := t.pool.Get().(*doc)
+	tags, err := t.runDoc(ctx, title, text, d, d.run)
+	t.pool.Put(d)
+	return tags, err
+}
+
+// runDoc runs an analyser (run) on one article with the document state d,
+// the work budget and the context: empty tags and the error when either
+// stops it.
+func (t *Tagger) runDoc(ctx context.Context, title, text string, d *doc, run func() event.Tags) (event.Tags, error) {
 	d.reset(title, text)
 	d.ctx = ctx
-	d.work, d.budget, d.err = 0, minWork+t.workPerByte*int64(len(title)+len(text)), nil
-	tags := d.run()
+	d.work, d.budget, d.err = 0, t.budget(title, text), nil
+	tags := run()
 	err := d.err
 	if err != nil {
 		tags = event.Tags{}
 	}
 	d.title, d.text, d.ctx, d.err = "", "", nil, nil
-	t.pool.Put(d)
 	return tags, err
 }
 

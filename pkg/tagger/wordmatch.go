@@ -292,16 +292,22 @@ func (m *wordMatcher) lookup(w string) int32 {
 // t1), the token range [t0, t1), and sets ids[i] to the word id of token i
 // (0: no pattern or cue segment uses the word).
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
-	s := int32(0)
 	ids = ids[:len(toks)]
 	for i := range toks {
-		var w int32
 		if p := toks[i].punct; p != 0 {
-			w = m.byteID[p] // a punctuation token's text is its one byte
+			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
 		} else {
-			w = m.wordID(norm[toks[i].ns:toks[i].ne])
+			ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
 		}
-		ids[i] = w
+	}
+	m.run(ids, emit)
+}
+
+// run reports every pattern occurrence in the word ids of a token sequence
+// (see scan).
+func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
+	s := int32(0)
+	for i, w := range ids {
 		if w == 0 {
 			s = 0
 			continue

@@ -34,11 +34,12 @@ type Writer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
 
-// Tagger tags one article; safe for concurrent use. An error is permanent
-// for that article (it needs more work than the tagger's budget allows):
-// the article is dead-lettered with the reason, never scored as empty.
+// Tagger tags one article in its language (the article's lang, or detected
+// when empty); safe for concurrent use. An error is permanent for that
+// article (it needs more work than the tagger's budget allows): the article
+// is dead-lettered with the reason, never scored as empty.
 type Tagger interface {
-	TagContext(ctx context.Context, title, text string) (event.Tags, error)
+	TagLangContext(ctx context.Context, title, text, lang string) (event.Tags, error)
 }
 
 // Config tunes the consumer. Zero values take the defaults.
@@ -167,7 +168,7 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	start := time.Now()
 	// Not the batch's context: the tagger's work budget bounds the time, and
 	// a shutdown must not turn an article into a permanent failure.
-	tags, err := e.tagger.TagContext(context.Background(), a.Title, a.Text)
+	tags, err := e.tagger.TagLangContext(context.Background(), a.Title, a.Text, a.Lang)
 	e.metrics.tagSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("tag: %w", err)

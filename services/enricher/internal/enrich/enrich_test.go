@@ -66,7 +66,7 @@ func (w *fakeWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) err
 
 type panicky struct{}
 
-func (panicky) TagContext(_ context.Context, title, text string) (event.Tags, error) {
+func (panicky) TagLangContext(_ context.Context, title, text, lang string) (event.Tags, error) {
 	switch text {
 	case "boom":
 		panic("tagger bug")
