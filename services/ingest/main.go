@@ -82,10 +82,12 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	}()
 
 	// Topics are ensured in the background until it succeeds, so ingest
-	// starts (and answers 503) while Kafka is still coming up.
+	// starts (and answers 503) while Kafka is still coming up. Ready means
+	// a write can succeed: every partition of the topic has a leader that
+	// serves it (kafkax.Writable), checked at every refresh.
 	var topicsReady atomic.Bool
 	ready := admin.NewReadiness(map[string]admin.Check{
-		"kafka": func(ctx context.Context) error { return kafkax.Ping(ctx, cfg.Brokers) },
+		"kafka": func(ctx context.Context) error { return kafkax.Writable(ctx, cfg.Brokers, cfg.Topic) },
 		"topics": func(ctx context.Context) error {
 			if topicsReady.Load() {
 				return nil
@@ -172,59 +174,14 @@ func publicHandler(addr string, maxInFlight int, h *api.Handler, reg *prometheus
 	return mux, nil
 }
 
-// ensureTopics creates the topics ingest and the pipeline use, then waits
-// until every partition of them has a leader: a topic just created is not
-// writable at once, and readiness must mean that a write can succeed.
+// ensureTopics creates the topics ingest and the pipeline use. Whether
+// they take writes yet is the "kafka" readiness check's question.
 func ensureTopics(ctx context.Context, cfg config.Config) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	specs := []kafkax.TopicSpec{
-		{Name: cfg.Topic, Partitions: cfg.Partitions},
-		{Name: event.TopicEnriched, Partitions: cfg.Partitions},
-		{Name: event.TopicDLQ, Partitions: cfg.Partitions},
-		{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true},
-	}
-	if err := kafkax.EnsureTopics(ctx, cfg.Brokers, specs...); err != nil {
-		return err
-	}
-	names := make([]string, len(specs))
-	for i, s := range specs {
-		names[i] = s.Name
-	}
-	client := &kafka.Client{Addr: kafka.TCP(cfg.Brokers...), Timeout: 5 * time.Second}
-	for {
-		err := topicsLed(ctx, client, names)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("topics created but not usable: %w", err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func topicsLed(ctx context.Context, client *kafka.Client, names []string) error {
-	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: names})
-	if err != nil {
-		return err
-	}
-	if len(md.Topics) != len(names) {
-		return fmt.Errorf("metadata lists %d of %d topics", len(md.Topics), len(names))
-	}
-	for _, t := range md.Topics {
-		if t.Error != nil {
-			return fmt.Errorf("topic %s: %w", t.Name, t.Error)
-		}
-		if len(t.Partitions) == 0 {
-			return fmt.Errorf("topic %s: no partitions yet", t.Name)
-		}
-		for _, p := range t.Partitions {
-			if p.Error != nil || p.Leader.Host == "" {
-				return fmt.Errorf("topic %s partition %d: no leader yet", t.Name, p.ID)
-			}
-		}
-	}
-	return nil
+	return kafkax.EnsureTopics(ctx, cfg.Brokers,
+		kafkax.TopicSpec{Name: cfg.Topic, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicEnriched, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicDLQ, Partitions: cfg.Partitions},
+		kafkax.TopicSpec{Name: event.TopicIndex, Partitions: cfg.Partitions, Compacted: true})
 }
