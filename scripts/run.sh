@@ -62,14 +62,11 @@ PY
 fi
 sent=$(grep -c . "$payload")
 say "loading $sent articles through POST /v1/articles"
-code=$(curl -sS -o "$LOGS/load-response.json" -w '%{http_code}' -X POST "http://$INGEST_ADDR/v1/articles" \
-	-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/x-ndjson' --data-binary @"$payload")
-rm -f "$payload"
-if [ "$code" != 202 ]; then
-	echo "run: ingest answered $code:" >&2
-	cat "$LOGS/load-response.json" >&2
+if ! post_articles "$payload" "$LOGS/load-response.json"; then
+	rm -f "$payload"
 	exit 1
 fi
+rm -f "$payload"
 
 from=2017-01-01T00:00:00Z
 to=$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)

@@ -76,3 +76,38 @@ need_curl() {
 	say "installing curl"
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 }
+
+# post_articles FILE OUT: POST an NDJSON file to ingest until it is accepted (202). A 503 (Kafka not ready,
+# a leader election) is retried after the Retry-After it carries: re-sending a whole request is safe,
+# since article ids are stable and an article written twice is counted once. So is a refused
+# connection (ingest still starting). Anything else is an error. The last answer is left in OUT.
+post_articles() {
+	local file=$1 out=$2 headers code wait attempt
+	headers=$(mktemp)
+	for attempt in $(seq 1 60); do
+		code=$(curl -sS -o "$out" -D "$headers" -w '%{http_code}' -X POST "http://$INGEST_ADDR/v1/articles" \
+			-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/x-ndjson' --data-binary @"$file" 2>/dev/null) || code=000
+		case $code in
+		202)
+			rm -f "$headers"
+			return 0
+			;;
+		503 | 000)
+			wait=$(tr -d '\r' <"$headers" | awk 'tolower($1) == "retry-after:" && $2 ~ /^[0-9]+$/ { print $2 }')
+			wait=${wait:-1}
+			say "ingest answered ${code/000/no connection} (try $attempt): $(head -c 300 "$out" 2>/dev/null); retrying in ${wait}s"
+			sleep "$wait"
+			;;
+		*)
+			rm -f "$headers"
+			echo "run: ingest answered $code:" >&2
+			cat "$out" >&2
+			return 1
+			;;
+		esac
+	done
+	rm -f "$headers"
+	echo "run: ingest did not accept the articles after $attempt tries; last answer ($code):" >&2
+	cat "$out" >&2
+	return 1
+}

@@ -348,8 +348,10 @@ func (h *Handler) publish(ctx context.Context, articles []event.Article, lines [
 		if e.status == http.StatusRequestEntityTooLarge {
 			reason = "too_large"
 		}
-		h.m.rejected.WithLabelValues(reason).Add(float64(len(articles)))
-		h.log.Warn("publish failed", "articles", len(articles), "err", err)
+		acked := unacknowledged(e, err, lines)
+		h.m.accepted.Add(float64(acked))
+		h.m.rejected.WithLabelValues(reason).Add(float64(len(articles) - acked))
+		h.log.Warn("publish failed", "articles", len(articles), "acknowledged", acked, "err", err)
 		return nil, e
 	}
 	h.m.accepted.Add(float64(len(articles)))

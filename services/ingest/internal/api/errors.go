@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/kafkax"
 )
@@ -71,8 +73,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) { httpapi.WriteJSON(w, 
 // publishError maps a failed Kafka write to the answer: an article the
 // broker refuses for its size is the client's problem (413); everything
 // else — brokers down, leader elections, timeouts, acks missing — is ours
-// and temporary (503 with Retry-After), and the whole request may be sent
-// again: article ids are stable, so a repeat is the same article.
+// and temporary (503 with Retry-After). A write that failed may still have
+// stored some of the articles (a timeout after the broker appended them),
+// so the answer never says nothing was written; it says what is safe:
+// sending the whole request again, since article ids are stable and an
+// article stored twice is counted once.
 func publishError(err error, maxMessageBytes int) *apiError {
 	if isTooLarge(err) {
 		return errorf(http.StatusRequestEntityTooLarge, CodeArticleTooLarge,
@@ -83,7 +88,46 @@ func publishError(err error, maxMessageBytes int) *apiError {
 		reason = "Kafka did not acknowledge the articles in time"
 	}
 	return errorf(http.StatusServiceUnavailable, CodeUnavailable,
-		"%s; nothing was accepted, retry after %s s", reason, retryAfterSeconds)
+		"%s; some may have been written. %s", reason, resendAdvice)
+}
+
+// resendAdvice ends every 503 of a failed write.
+var resendAdvice = "Send the whole request again after " + retryAfterSeconds +
+	" s: article ids are stable, so an article that was written is not counted twice"
+
+// maxUnacknowledgedDetails bounds the per-article details of a 503.
+const maxUnacknowledgedDetails = 100
+
+// unacknowledged refines a 503 when Kafka answered per message
+// (kafka.WriteErrors, positions matching lines): how many articles it
+// acknowledged, and which lines it did not — those may or may not have
+// been written. It returns how many were acknowledged.
+func unacknowledged(e *apiError, err error, lines []line) int {
+	var we kafka.WriteErrors
+	if e.status != http.StatusServiceUnavailable || !errors.As(err, &we) || len(we) != len(lines) {
+		return 0
+	}
+	failed := we.Count()
+	var first error
+	e.details = nil
+	for i, werr := range we {
+		if werr == nil {
+			continue
+		}
+		if first == nil {
+			first = werr
+		}
+		if len(e.details) < maxUnacknowledgedDetails {
+			e.details = append(e.details, Detail{Line: lines[i].n, Reason: "not acknowledged by Kafka (may or may not be written): " + werr.Error()})
+		}
+	}
+	if failed == 0 {
+		return 0
+	}
+	acked := len(lines) - failed
+	e.message = fmt.Sprintf("Kafka acknowledged %d of %d articles; the other %d (lines in details) were not acknowledged (%v) and may or may not have been written. %s",
+		acked, len(lines), failed, first, resendAdvice)
+	return acked
 }
 
 func isTooLarge(err error) bool { return kafkax.IsTooLarge(err) }

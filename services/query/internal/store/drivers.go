@@ -27,7 +27,6 @@ type Driver struct {
 	Title         string
 	URL           string
 	Source        string
-	text          string // the article text, for cue contexts
 	Tension       float64
 	Direction     string
 	Weight        float64
@@ -103,13 +102,23 @@ ORDER BY abs(tension) DESC, published_at DESC, article_id
 LIMIT ?, ?`
 
 // driverArticlesSQL fetches title, url and source of the drivers, newest
-// enrichment first. The ids are bound as one Array(String) parameter and
-// turned into a UUID set in a subquery, which 18.16 and 25.x both accept.
+// enrichment first, and of their text only the windows around their cues
+// (see windows): a page of drivers over 1 MB articles moves a few hundred
+// bytes per cue, not a megabyte per article. The ids are bound as one
+// Array(String) parameter and turned into a UUID set in a subquery, which
+// 18.16 and 25.x both accept; each article's windows are the element of the
+// bound arrays at its id's position (no lambda filters their arrays: 18.16
+// loses captured columns there). `length(text) >= 0` is always true: 18.16
+// reads a column a lambda captures only when the query names it elsewhere.
 const driverArticlesSQL = `
-SELECT article_id, title, url, source, text
+SELECT article_id, title, url, source,
+       arrayMap((lo, n) -> substring(text, lo + 1, n),
+                arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))),
+                arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))))
 FROM articles
 WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
   AND article_id IN (SELECT toUUID(arrayJoin(?)))
+  AND length(text) >= 0
 ORDER BY article_id, version DESC
 LIMIT 1 BY article_id`
 
@@ -126,8 +135,31 @@ LIMIT 1 BY article_id, tagger_version, idx`
 
 // Drivers returns up to q.Limit articles on q.Pair in [q.From, q.To) with
 // the largest |tension| (ties: newest first), each with its title, URL,
-// source and cues. Three queries, whatever the limit.
+// source and cues, and each cue with its sentence around it. Three
+// queries, whatever the limit; no article text is read beyond the cues'
+// windows.
 func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
+	out, err := s.rankDrivers(ctx, q)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	ids := make([]string, len(out))
+	at := make(map[uuid.UUID]int, len(out))
+	for i, d := range out {
+		ids[i] = d.ArticleID.String()
+		at[d.ArticleID] = i
+	}
+	if err := s.driverCues(ctx, q, out, at, ids); err != nil {
+		return nil, err
+	}
+	if err := s.driverArticles(ctx, q, out, at, ids); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// rankDrivers runs the ranking: the page of drivers without their texts.
+func (s *Store) rankDrivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 	from, to := unix(q.From), unix(q.To)
 	sql, args := driversCurrentSQL, []any{q.Pair, from, to, from, to, q.Pair, from, to, q.Offset, q.Limit}
 	if q.TaggerVersion != "" {
@@ -143,34 +175,12 @@ func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 		out = append(out, d)
 		return nil
 	}, args...)
-	if err != nil || len(out) == 0 {
-		return out, err
-	}
+	return out, err
+}
 
-	ids := make([]string, len(out))
-	at := make(map[uuid.UUID]int, len(out))
-	for i, d := range out {
-		ids[i] = d.ArticleID.String()
-		at[d.ArticleID] = i
-	}
-	err = s.query(ctx, "driver articles", driverArticlesSQL, func(rows driver.Rows) error {
-		var (
-			id                       uuid.UUID
-			title, url, source, text string
-		)
-		if err := rows.Scan(&id, &title, &url, &source, &text); err != nil {
-			return err
-		}
-		if i, ok := at[id]; ok {
-			out[i].Title, out[i].URL, out[i].Source, out[i].text = title, url, source, text
-		}
-		return nil
-	}, from, to, ids)
-	if err != nil {
-		return nil, err
-	}
-
-	err = s.query(ctx, "driver cues", driverCuesSQL, func(rows driver.Rows) error {
+// driverCues adds each driver's cues on the pair (its own tagger version).
+func (s *Store) driverCues(ctx context.Context, q DriversQuery, out []Driver, at map[uuid.UUID]int, ids []string) error {
+	return s.query(ctx, "driver cues", driverCuesSQL, func(rows driver.Rows) error {
 		var (
 			id      uuid.UUID
 			version string
@@ -181,19 +191,67 @@ func (s *Store) Drivers(ctx context.Context, q DriversQuery) ([]Driver, error) {
 		}
 		if i, ok := at[id]; ok && out[i].TaggerVersion == version {
 			c.Pair = q.Pair
-			src := out[i].text
-			if c.Sentence < 0 { // a cue in the title: offsets into the title
-				src = out[i].Title
-			}
-			c.Context = cueContext(src, c.Text, int(c.StartOffset), int(c.EndOffset))
 			out[i].Cues = append(out[i].Cues, c)
 		}
 		return nil
-	}, q.Pair, from, to, ids)
-	if err != nil {
-		return nil, err
+	}, q.Pair, unix(q.From), unix(q.To), ids)
+}
+
+// driverArticles adds title, URL and source, and the cues' contexts from
+// their windows of the text (a cue in the title is cut from the title).
+func (s *Store) driverArticles(ctx context.Context, q DriversQuery, out []Driver, at map[uuid.UUID]int, ids []string) error {
+	starts, lens := make([][]uint64, len(out)), make([][]uint64, len(out))
+	for i, d := range out {
+		starts[i], lens[i] = windows(d.Cues)
 	}
-	return out, nil
+	return s.query(ctx, "driver articles", driverArticlesSQL, func(rows driver.Rows) error {
+		var (
+			id                 uuid.UUID
+			title, url, source string
+			snippets           []string
+		)
+		if err := rows.Scan(&id, &title, &url, &source, &snippets); err != nil {
+			return err
+		}
+		i, ok := at[id]
+		if !ok {
+			return nil
+		}
+		d := &out[i]
+		d.Title, d.URL, d.Source = title, url, source
+		k := 0
+		for j := range d.Cues {
+			c := &d.Cues[j]
+			if c.Sentence < 0 {
+				c.Context = cueContext(d.Title, c.Text, int(c.StartOffset), int(c.EndOffset))
+				continue
+			}
+			if k < len(snippets) {
+				lo := int(starts[i][k])
+				c.Context = cueContext(snippets[k], c.Text, int(c.StartOffset)-lo, int(c.EndOffset)-lo)
+			}
+			k++
+		}
+		return nil
+	}, starts, ids, lens, ids, unix(q.From), unix(q.To), ids)
+}
+
+// windows are the byte ranges of the text that cueContext can look at for
+// each cue in the text (not the title): maxContext bytes either side, and
+// utf8.UTFMax more after, where cueContext checks for a rune boundary.
+// They are returned as 0-based starts and lengths, in cue order.
+func windows(cues []Cue) (starts, lens []uint64) {
+	starts, lens = []uint64{}, []uint64{}
+	for _, c := range cues {
+		if c.Sentence < 0 {
+			continue
+		}
+		lo := max(int(c.StartOffset)-maxContext, 0)
+		hi := int(c.EndOffset) + maxContext + utf8.UTFMax
+		starts = append(starts, uint64(lo))
+		lens = append(lens, uint64(max(hi-lo, 0)))
+	}
+	return starts, lens
 }
 
 // scanCue reads a cue row: the prefix columns, then idx through

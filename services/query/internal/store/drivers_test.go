@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestCueContext(t *testing.T) {
 	text := "Talks stalled. Washington raised tariffs on Chinese steel, officials said! Beijing vowed to respond."
@@ -35,5 +39,50 @@ func TestCueContext(t *testing.T) {
 	// Multi-byte text: cuts stay on rune boundaries.
 	if c := cueContext("日本と中国。関税を引き上げた。", "関税", 18, 24); c == nil || c.Match != "関税" {
 		t.Fatalf("utf-8: %+v", c)
+	}
+}
+
+// substring is ClickHouse's substring(s, lo + 1, n) on bytes.
+func substring(s string, lo, n int) string {
+	if lo >= len(s) {
+		return ""
+	}
+	return s[lo:min(lo+n, len(s))]
+}
+
+// TestCueContextFromWindowEqualsFullText: the context cut from a cue's
+// window of the text (what Drivers reads) is the one cut from the whole
+// text, for cues anywhere in long texts with multi-byte runes and
+// sentences of every length, and for offsets that do not fit.
+func TestCueContextFromWindowEqualsFullText(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	words := []string{"tariffs ", "関税 ", "raised ", "é", "x", "Washington ", "  "}
+	stops := []string{". ", "! ", "\n", "?"}
+	for n := range 5000 {
+		var sb strings.Builder
+		for sb.Len() < 50+r.IntN(3000) {
+			if r.IntN(200) == 0 { // sentences of every length, many past maxContext
+				sb.WriteString(stops[r.IntN(len(stops))])
+			}
+			sb.WriteString(words[r.IntN(len(words))])
+		}
+		text := sb.String()
+		start := r.IntN(len(text) + 10)
+		end := start + 1 + r.IntN(20)
+		cue := ""
+		if end <= len(text) {
+			cue = text[start:end]
+		}
+		c := Cue{Text: cue, StartOffset: uint32(start), EndOffset: uint32(end)}
+		starts, lens := windows([]Cue{c})
+		lo := int(starts[0])
+		got := cueContext(substring(text, lo, int(lens[0])), cue, start-lo, end-lo)
+		want := cueContext(text, cue, start, end)
+		if (got == nil) != (want == nil) || (got != nil && *got != *want) {
+			t.Fatalf("case %d: cue [%d,%d) of %d bytes: from window %+v, from text %+v", n, start, end, len(text), got, want)
+		}
+	}
+	if s, l := windows([]Cue{{Sentence: -1, StartOffset: 3, EndOffset: 5}}); len(s) != 0 || len(l) != 0 {
+		t.Fatalf("a title cue has a window of the text: %v %v", s, l)
 	}
 }
