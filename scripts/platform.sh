@@ -427,7 +427,8 @@ public final class TensionTopics {
                     configs.put(p[0], p[1]);
                 }
             }
-            missing.add(new NewTopic(f[0], partitions, (short) 1).configs(configs));
+            // The broker's default.replication.factor: 1 on the single node, 3 on the cluster (scripts/cluster.sh).
+            missing.add(new NewTopic(f[0], Optional.of(partitions), Optional.empty()).configs(configs));
         }
         boolean failed = false;
         if (!missing.isEmpty()) {
@@ -814,4 +815,7 @@ main() {
   esac
 }
 
-main "$@"
+# Sourced (scripts/cluster.sh reuses the helpers): define everything, run nothing.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

@@ -117,7 +117,9 @@ func EnsureTopics(ctx context.Context, brokers []string, specs ...TopicSpec) err
 	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 15 * time.Second}
 	req := &kafka.CreateTopicsRequest{}
 	for _, s := range specs {
-		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: 1}
+		// Replication factor -1: the broker's default.replication.factor (KIP-464),
+		// 1 on the single node, 3 with min.insync.replicas 2 on a cluster.
+		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: -1}
 		if s.Compacted {
 			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
 		}

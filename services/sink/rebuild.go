@@ -58,7 +58,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer conn.Close()
-	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+	if err := chstore.Migrate(ctx, chCfg, conn, logger); err != nil {
 		return err
 	}
 	st := store.New(conn)

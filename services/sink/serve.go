@@ -66,7 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer conn.Close()
-	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+	if err := chstore.Migrate(ctx, chCfg, conn, logger); err != nil {
 		return err
 	}
 	specs := []kafkax.TopicSpec{{Name: *topic, Partitions: *partitions}, {Name: *dlqTopic, Partitions: *partitions}}
