@@ -1,28 +1,27 @@
-package kafkax_test
+package kafkax
 
 import (
 	"context"
 	"os"
 	"testing"
 	"time"
-
-	"github.com/tension-dev/tension/pkg/chstore/chtest"
-	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // TestIntegrationTopicLogChangesWithTheTopic: the log id of a topic is
 // stable while the topic lives, and a topic deleted and created again under
 // the same name is another log.
 func TestIntegrationTopicLogChangesWithTheTopic(t *testing.T) {
-	chtest.Integration(t)
-	brokers := kafkax.Brokers(brokersEnv())
+	if os.Getenv("TENSION_INTEGRATION") != "1" {
+		t.Skip("integration test: run with `make test` (sets TENSION_INTEGRATION=1)")
+	}
+	brokers := Brokers(brokersEnv())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	topic := "kafkax.topicid." + time.Now().Format("150405.000000")
-	if err := kafkax.EnsureTopics(ctx, brokers, kafkax.TopicSpec{Name: topic, Partitions: 3}); err != nil {
+	topic := "topicid." + time.Now().Format("150405.000000")
+	if err := EnsureTopics(ctx, brokers, TopicSpec{Name: topic, Partitions: 3}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { kafkax.DeleteTopics(context.Background(), brokers, topic) })
+	t.Cleanup(func() { DeleteTopics(context.Background(), brokers, topic) })
 	first := waitLog(t, ctx, brokers, topic)
 	if first.Cluster == "" || len(first.TopicID) != 32 || first.Partitions != 3 {
 		t.Fatalf("log = %+v", first)
@@ -30,16 +29,16 @@ func TestIntegrationTopicLogChangesWithTheTopic(t *testing.T) {
 	if again := waitLog(t, ctx, brokers, topic); again != first {
 		t.Fatalf("the same topic reads as %+v, then %+v", first, again)
 	}
-	if err := kafkax.DeleteTopics(ctx, brokers, topic); err != nil {
+	if err := DeleteTopics(ctx, brokers, topic); err != nil {
 		t.Fatal(err)
 	}
-	var second kafkax.LogID
+	var second LogID
 	for {
 		time.Sleep(500 * time.Millisecond)
-		if err := kafkax.EnsureTopics(ctx, brokers, kafkax.TopicSpec{Name: topic, Partitions: 3}); err != nil {
+		if err := EnsureTopics(ctx, brokers, TopicSpec{Name: topic, Partitions: 3}); err != nil {
 			continue // deletion still under way
 		}
-		if l, err := kafkax.TopicLog(ctx, brokers, topic); err == nil && l.TopicID != first.TopicID {
+		if l, err := TopicLog(ctx, brokers, topic); err == nil && l.TopicID != first.TopicID {
 			second = l
 			break
 		}
@@ -52,10 +51,10 @@ func TestIntegrationTopicLogChangesWithTheTopic(t *testing.T) {
 	}
 }
 
-func waitLog(t *testing.T, ctx context.Context, brokers []string, topic string) kafkax.LogID {
+func waitLog(t *testing.T, ctx context.Context, brokers []string, topic string) LogID {
 	t.Helper()
 	for {
-		l, err := kafkax.TopicLog(ctx, brokers, topic)
+		l, err := TopicLog(ctx, brokers, topic)
 		if err == nil {
 			return l
 		}
@@ -70,5 +69,5 @@ func brokersEnv() string {
 	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
 		return b
 	}
-	return kafkax.DefaultBrokers
+	return DefaultBrokers
 }
