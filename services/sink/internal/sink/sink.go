@@ -314,6 +314,7 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
 	return nil
 }
+
 // legacyAliases maps the new id of each article whose id changed with the
 // canonical URL rules (docs/ids.md) to the id it had before.
 func legacyAliases(decoded []*event.Enriched) map[string]string {
