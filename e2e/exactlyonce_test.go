@@ -40,6 +40,7 @@ func (s *stack) send(gen *synth.Generator, n, batch, rate int, errc chan<- error
 				if resp.StatusCode == http.StatusAccepted {
 					break
 				}
+				s.refused.Add(1)
 				err = fmt.Errorf("status %d", resp.StatusCode)
 			}
 			if attempt == 20 {

@@ -145,7 +145,8 @@ func (c coverage) ranges(led *ledger.Ledger, gs *genState) []ledger.Range {
 // open prepares a generation: checks that the ledger belongs to the topic's
 // current log, resolves conflicts, and finds where to read each partition:
 // the first offset the ledger does not cover (the log's start when it
-// covers nothing).
+// covers nothing), or the group's committed offset when that is lower
+// (what lies between is replayed to republish its buckets).
 func (s *Sink) open(ctx context.Context, g Generation) (*genState, error) {
 	gs := &genState{gen: g, epoch: g.Epoch(), next: map[int]int64{}, first: map[int]int64{}, rewind: func() {}}
 	parts := g.Partitions()
@@ -222,6 +223,12 @@ func (s *Sink) open(ctx context.Context, g Generation) (*genState, error) {
 				"first_uncounted", gs.next[p], "log_start", first[p])
 			s.metrics.lost.Add(float64(first[p] - gs.next[p]))
 			gs.next[p] = first[p]
+		}
+		// The group's commit follows a batch's index updates: read again from
+		// it, so the buckets of a block written but not published (a crash in
+		// between) are published now, as replays.
+		if c, ok := g.Committed()[p]; ok && c >= first[p] && c < gs.next[p] {
+			gs.next[p] = c
 		}
 	}
 	s.health.clear()
@@ -379,10 +386,15 @@ func (s *Sink) writeBlock(ctx context.Context, gs *genState, block string, rows 
 		s.cfg.BeforeJournal()
 	}
 	s.remember(block)
-	if err := s.store.WriteJournal(ctx, rows); err != nil {
+	// From the insert on, finish: a sink whose generation ended while it
+	// inserted (it was paused, and resumed a zombie) still checks its block
+	// and cancels it if it lost, rather than leave it to others.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := s.store.WriteJournal(wctx, rows); err != nil {
 		return err
 	}
-	lost, err := s.verify(ctx, gs, block, from, ids)
+	lost, err := s.verify(wctx, gs, block, from, ids)
 	if err != nil {
 		return fmt.Errorf("sink: check block %s after writing it: %w", block, err)
 	}
