@@ -43,7 +43,7 @@ func (s *stack) send(gen *synth.Generator, n, batch, rate int, errc chan<- error
 				s.refused.Add(1)
 				err = fmt.Errorf("status %d", resp.StatusCode)
 			}
-			if attempt == 20 {
+			if attempt == max(s.sendAttempts, 20) {
 				errc <- fmt.Errorf("batch at %d: %w", sent, err)
 				return
 			}

@@ -50,6 +50,9 @@ type stack struct {
 	starts     map[string]int
 	// refused counts the requests ingest did not accept (send retries them).
 	refused atomic.Int64
+	// sendAttempts is how often send tries one request (at least 20, 0.5 s
+	// apart).
+	sendAttempts int
 }
 
 func binDir(t testing.TB) string {
