@@ -43,8 +43,8 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 		}
 		var typ string
 		if err := r.QueryRow(ctx, `SELECT type FROM system.columns WHERE database = currentDatabase()
-			AND table = 'cues' AND name = 'sentence'`).Scan(&typ); err != nil || typ != "Int16" {
-			t.Errorf("replica %d: cues.sentence is %q (%v), want Int16 from migration 0004", i+1, typ, err)
+			AND table = 'cues' AND name = 'sentence'`).Scan(&typ); err != nil || typ != "Int32" {
+			t.Errorf("replica %d: cues.sentence is %q (%v), want Int32 (migrations 0004, 0005)", i+1, typ, err)
 		}
 	}
 
@@ -81,7 +81,7 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 	}
 	var typ string
 	if err := replicas[1].QueryRow(ctx, `SELECT type FROM system.columns WHERE database = currentDatabase()
-		AND table = 'cues' AND name = 'sentence'`).Scan(&typ); err != nil || typ != "Int16" {
-		t.Fatalf("recreated cues.sentence is %q (%v), want Int16", typ, err)
+		AND table = 'cues' AND name = 'sentence'`).Scan(&typ); err != nil || typ != "Int32" {
+		t.Fatalf("recreated cues.sentence is %q (%v), want Int32", typ, err)
 	}
 }

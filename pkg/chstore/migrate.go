@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"database/sql"
+
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
@@ -98,11 +100,16 @@ func SplitStatements(sql string) []string {
 // On a cluster (cfg.Cluster names it in the server's remote_servers) the
 // migrations run on every replica the server lists in system.clusters, one
 // migration at a time across all of them: tables become Replicated*MergeTree
-// (ReplicatedDDL), CREATEs run on each replica and an ALTER on the first
-// one only (the replication log carries it to the others). Each replica
-// records what it applied in its own schema_migrations. A replica that is
-// down is skipped when it has nothing to apply as far as the others show;
-// a pending migration needs every replica up.
+// (ReplicatedDDL; a CREATE ... AS copy gets a replication path of its own),
+// an ALTER runs on the first replica only (the replication log carries it to
+// the others, and the next migration waits until every replica has it), every
+// other statement on each replica: CREATE, DROP and RENAME are local to a
+// server, and an INSERT ... SELECT run twice writes blocks the replicated
+// table keeps once. Each replica records what it applied in its own
+// schema_migrations; a replica that has applied none while another has
+// (new, or rebuilt) gets the tables it lacks as the other has them now. A
+// replica that is down is skipped when it has nothing to apply as far as the
+// others show; a pending migration needs every replica up.
 func Migrate(ctx context.Context, cfg Config, conn driver.Conn, logger *slog.Logger) error {
 	migs, err := Migrations()
 	if err != nil {
@@ -205,6 +212,11 @@ func migrateReplicas(ctx context.Context, migs []Migration, database string, rep
 			return err
 		}
 	}
+	if cluster {
+		if err := cloneToNewReplicas(ctx, migs, replicas, logger); err != nil {
+			return err
+		}
+	}
 	for _, m := range migs {
 		ranElsewhere := false
 		for _, r := range replicas {
@@ -220,8 +232,11 @@ func migrateReplicas(ctx context.Context, migs []Migration, database string, rep
 					if stmt, err = ReplicatedDDL(stmt, database); err != nil {
 						return fmt.Errorf("chstore: migration %s statement %d: %w", m.Name, i+1, err)
 					}
-					if !isCreate(stmt) && ranElsewhere {
+					if isAlter(stmt) && ranElsewhere {
 						continue // a replicated ALTER: the replication log brings it here
+					}
+					if stmt, err = replicatedCopy(ctx, r, stmt, database); err != nil {
+						return fmt.Errorf("chstore: migration %s statement %d on %s: %w", m.Name, i+1, r.addr, err)
 					}
 				}
 				if err := execStatement(ctx, r, replicas, stmt); err != nil {
@@ -235,8 +250,104 @@ func migrateReplicas(ctx context.Context, migs []Migration, database string, rep
 			ranElsewhere = true
 			logger.Info("migration applied", "version", m.Version, "name", m.Name, "server", r.addr)
 		}
+		if cluster {
+			if err := waitSameColumns(ctx, replicas, time.Minute); err != nil {
+				return fmt.Errorf("chstore: after migration %s: %w", m.Name, err)
+			}
+		}
 	}
 	return nil
+}
+
+// cloneToNewReplicas gives a replica that has applied no migration, while
+// another has applied some, the tables and views it lacks as that one has
+// them now (SHOW CREATE TABLE: the same replication paths, so it fetches their
+// data), and records the other's migrations as its own. Replaying the
+// migrations instead would build tables that later migrations replaced.
+func cloneToNewReplicas(ctx context.Context, migs []Migration, replicas []*replica, logger *slog.Logger) error {
+	var peer *replica
+	for _, r := range replicas {
+		if peer == nil || len(r.applied) > len(peer.applied) {
+			peer = r
+		}
+	}
+	if peer == nil || len(peer.applied) == 0 {
+		return nil
+	}
+	for _, r := range replicas {
+		if len(r.applied) > 0 || r == peer {
+			continue
+		}
+		have := map[string]bool{}
+		rows, err := r.conn.Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase()")
+		if err != nil {
+			return fmt.Errorf("chstore: list the tables of %s: %w", r.addr, err)
+		}
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			have[n] = true
+		}
+		rows.Close()
+		// Tables before views (a view reads a table).
+		rows, err = peer.conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
+			AND name != 'schema_migrations' ORDER BY engine LIKE '%View' , name`)
+		if err != nil {
+			return fmt.Errorf("chstore: list the tables of %s: %w", peer.addr, err)
+		}
+		var missing []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			if !have[n] {
+				missing = append(missing, n)
+			}
+		}
+		rows.Close()
+		for _, n := range missing {
+			var def string
+			if err := peer.conn.QueryRow(ctx, "SHOW CREATE TABLE "+quoteIdent(n)).Scan(&def); err != nil {
+				return fmt.Errorf("chstore: definition of %s on %s: %w", n, peer.addr, err)
+			}
+			if err := r.conn.Exec(ctx, def); err != nil {
+				return fmt.Errorf("chstore: create %s on %s as on %s: %w", n, r.addr, peer.addr, err)
+			}
+		}
+		for _, m := range migs {
+			if !peer.applied[m.Version] {
+				continue
+			}
+			if err := r.conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) SELECT ?, ?", m.Version, m.Name); err != nil {
+				return fmt.Errorf("chstore: record migration %s on %s: %w", m.Name, r.addr, err)
+			}
+			r.applied[m.Version] = true
+		}
+		logger.Info("replica given the current schema", "server", r.addr, "from", peer.addr, "tables", missing)
+	}
+	return nil
+}
+
+// replicatedCopy turns `CREATE TABLE [IF NOT EXISTS] x AS y`, which would
+// copy y's replication path along with its columns (and clash with y), into
+// the same with y's engine and a path of x's own.
+func replicatedCopy(ctx context.Context, r *replica, stmt, database string) (string, error) {
+	m := createAsRE.FindStringSubmatch(stmt)
+	if m == nil {
+		return stmt, nil
+	}
+	var engine string
+	if err := r.conn.QueryRow(ctx, `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = ?`,
+		m[2]).Scan(&engine); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return stmt, nil // the CREATE will say so
+		}
+		return "", fmt.Errorf("engine of %s: %w", m[2], err)
+	}
+	engine, ok := withZooKeeperPath(engine, ZooKeeperPath(database, m[1]))
+	if !ok {
+		return stmt, nil
+	}
+	return strings.TrimSpace(stmt) + " ENGINE = " + engine, nil
 }
 
 // codeStructureDiffers is ClickHouse's INCOMPATIBLE_COLUMNS: a replica

@@ -93,13 +93,30 @@ func matchingParen(s string) (int, error) {
 	return 0, fmt.Errorf("unbalanced parentheses in %.60q", s)
 }
 
-// isCreate reports whether stmt creates something (a table, view or
-// database): on a cluster it runs on every replica, while any other
-// statement (an ALTER of a replicated table) runs on one and reaches the
-// others through the replication log.
-func isCreate(stmt string) bool { return createRE.MatchString(stmt) }
+// isAlter reports whether stmt is an ALTER: on a cluster it runs on one
+// replica and reaches the others through the replication log, while every
+// other statement runs on each.
+func isAlter(stmt string) bool { return alterRE.MatchString(stmt) }
 
-var createRE = regexp.MustCompile(`(?is)^\s*CREATE\s`)
+var (
+	alterRE    = regexp.MustCompile(`(?is)^\s*ALTER\s`)
+	createAsRE = regexp.MustCompile(`(?is)^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+AS\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+	quotedRE   = regexp.MustCompile(`'(?:[^'\\]|\\.)*'`)
+)
+
+// withZooKeeperPath returns a replicated engine (as system.tables shows it
+// in engine_full) with its replication path, the first quoted parameter,
+// replaced by path; ok is false for an engine that is not replicated.
+func withZooKeeperPath(engine, path string) (string, bool) {
+	if !strings.HasPrefix(engine, "Replicated") {
+		return "", false
+	}
+	loc := quotedRE.FindStringIndex(engine)
+	if loc == nil {
+		return "", false
+	}
+	return engine[:loc[0]] + "'" + path + "'" + engine[loc[1]:], true
+}
 
 // alterAddColumnRE finds `ALTER TABLE t ADD COLUMN c`: ClickHouse 18.16 has
 // no ADD COLUMN IF NOT EXISTS, so Migrate checks the column itself and
