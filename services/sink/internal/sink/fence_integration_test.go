@@ -15,8 +15,10 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/ledger"
 	"github.com/tension-dev/tension/services/sink/internal/rebuild"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -285,4 +287,56 @@ func TestIntegrationArticleCountedOnTwoPartitionsOnce(t *testing.T) {
 	if n < 1 {
 		t.Errorf("no article conflict recorded; the race did not happen as planned")
 	}
+}
+
+// TestIntegrationClusterCompensationIsKeptOnce: what makes a compensation
+// safe to write from several sinks on a cluster — the replicated journal
+// drops an INSERT identical to a recent block, so the same compensation
+// written twice (by two sinks, or a retry) cancels its block once.
+func TestIntegrationClusterCompensationIsKeptOnce(t *testing.T) {
+	chtest.Cluster(t)
+	conn, _ := chtest.Open(t, "tension_test_fence")
+	st := store.New(conn)
+	ctx := context.Background()
+	if dedup, err := st.Deduplicates(ctx); err != nil || !dedup {
+		t.Fatalf("Deduplicates = %v (%v) on the cluster", dedup, err)
+	}
+	var arts []*event.Enriched
+	var srcs []store.Source
+	for _, m := range messages(t, 1, 10, 0, 1) {
+		e, err := decodeEnriched(m.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arts = append(arts, e)
+		srcs = append(srcs, store.Source{Partition: 0, Offset: m.Offset})
+	}
+	if err := st.WriteRaw(ctx, arts, srcs); err != nil {
+		t.Fatal(err)
+	}
+	write := func(epoch int32) string {
+		b := journal.NewBuilder()
+		for _, e := range arts {
+			b.Add(e, nil)
+		}
+		b.Cover("enriched@x", 0, 0, 10)
+		block := ledger.NewBlockID(epoch, time.Now())
+		if err := st.WriteJournal(ctx, b.Rows(block)); err != nil {
+			t.Fatal(err)
+		}
+		return block
+	}
+	loser := write(1)
+	write(2)
+	articles, ranges, err := st.BlockRows(ctx, loser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := journal.Compensation(loser, articles, ranges)
+	for range 3 {
+		if err := st.WriteJournal(ctx, comp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkExact(t, conn, st, 10)
 }
