@@ -31,6 +31,26 @@ down: ## stop local Kafka and ClickHouse (idempotent)
 status: ## show what runs, on which ports, and where the logs are
 	@bash scripts/platform.sh status
 
+.PHONY: up-cluster
+up-cluster: ## start the local replicated platform: 3 Kafka brokers, ZooKeeper, 2 ClickHouse replicas (scripts/cluster.sh)
+	@bash scripts/cluster.sh up
+
+.PHONY: down-cluster
+down-cluster: ## stop the local replicated platform (idempotent)
+	@bash scripts/cluster.sh down
+
+.PHONY: status-cluster
+status-cluster: ## show the local cluster's components, pids and state
+	@bash scripts/cluster.sh status
+
+.PHONY: test-cluster
+test-cluster: build ## cluster drills (broker, replica and sink failures, scaling) against the local cluster; not part of make test
+	@bash scripts/test-cluster.sh drills
+
+.PHONY: soak
+soak: build ## 1,000,000 articles while a chaos loop SIGKILLs random components 50 times (local cluster; hours)
+	@bash scripts/test-cluster.sh soak
+
 .PHONY: build
 build: ## build every service into bin/ (the dashboard is the committed build in services/query/internal/web/dist; `make web` rebuilds it)
 	@mkdir -p $(BIN)

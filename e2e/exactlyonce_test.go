@@ -40,9 +40,10 @@ func (s *stack) send(gen *synth.Generator, n, batch, rate int, errc chan<- error
 				if resp.StatusCode == http.StatusAccepted {
 					break
 				}
+				s.refused.Add(1)
 				err = fmt.Errorf("status %d", resp.StatusCode)
 			}
-			if attempt == 20 {
+			if attempt == max(s.sendAttempts, 20) {
 				errc <- fmt.Errorf("batch at %d: %w", sent, err)
 				return
 			}

@@ -188,7 +188,7 @@ func procStatusKiB(b *testing.B, pid int, field string) int64 {
 	return 0
 }
 
-func envInt(b *testing.B, name string, def int) int {
+func envInt(b testing.TB, name string, def int) int {
 	v := os.Getenv(name)
 	if v == "" {
 		return def

@@ -14,8 +14,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -45,6 +48,11 @@ type stack struct {
 	mu         sync.Mutex
 	procs      map[string]*exec.Cmd
 	starts     map[string]int
+	// refused counts the requests ingest did not accept (send retries them).
+	refused atomic.Int64
+	// sendAttempts is how often send tries one request (at least 20, 0.5 s
+	// apart).
+	sendAttempts int
 }
 
 func binDir(t testing.TB) string {
@@ -112,6 +120,16 @@ func newStack(t testing.TB) *stack {
 	return s
 }
 
+// base is the service an instance name runs: "sink-2" is the second sink.
+func base(name string) string {
+	if i := strings.LastIndexByte(name, '-'); i > 0 {
+		if _, err := strconv.Atoi(name[i+1:]); err == nil {
+			return name[:i]
+		}
+	}
+	return name
+}
+
 func (s *stack) env(name string) []string {
 	env := append(os.Environ(),
 		"KAFKA_BROKERS="+s.brokers,
@@ -131,12 +149,12 @@ func (s *stack) env(name string) []string {
 	s.mu.Unlock()
 	// The admin listeners of ingest and query on free ports (their
 	// defaults are fixed ports).
-	return append(env, strings.ToUpper(name)+"_ADDR="+s.addrs[name],
+	return append(env, strings.ToUpper(base(name))+"_ADDR="+s.addrs[name],
 		"INGEST_ADMIN_ADDR="+s.adminAddrs["ingest"], "QUERY_ADMIN_ADDR="+s.adminAddrs["query"])
 }
 
 func (s *stack) args(name string) []string {
-	switch name {
+	switch base(name) {
 	case "ingest":
 		return []string{"-topic-raw", s.topics.raw, "-addr", s.addrs[name]}
 	case "enricher", "sink":
@@ -146,10 +164,14 @@ func (s *stack) args(name string) []string {
 	}
 }
 
-// start launches a service and waits until /readyz answers 200.
+// start launches a service (or another instance of one: "sink-2") and
+// waits until /readyz answers 200.
 func (s *stack) start(name string) {
 	s.t.Helper()
 	s.mu.Lock()
+	if s.addrs[name] == "" {
+		s.addrs[name] = freeAddr(s.t)
+	}
 	s.starts[name]++
 	logPath := filepath.Join(s.logs, fmt.Sprintf("%s.%d.log", name, s.starts[name]))
 	s.mu.Unlock()
@@ -157,7 +179,7 @@ func (s *stack) start(name string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(s.bin, name), s.args(name)...)
+	cmd := exec.Command(filepath.Join(s.bin, base(name)), s.args(name)...)
 	cmd.Env = s.env(name)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -224,9 +246,37 @@ func (s *stack) signal(name string, sig syscall.Signal) {
 }
 
 func (s *stack) stopAll() {
-	for _, name := range []string{"ingest", "query", "enricher", "sink"} {
+	s.mu.Lock()
+	var rest []string
+	for name := range s.procs {
+		if name != "ingest" && name != "query" {
+			rest = append(rest, name)
+		}
+	}
+	s.mu.Unlock()
+	sort.Strings(rest)
+	for _, name := range append([]string{"ingest", "query"}, rest...) {
+		s.notify(name, syscall.SIGCONT) // a paused one must be able to stop
 		s.signal(name, syscall.SIGTERM)
 	}
+}
+
+// notify sends sig to a running service instance and returns at once
+// (SIGSTOP, SIGCONT).
+func (s *stack) notify(name string, sig syscall.Signal) {
+	if pid := s.pid(name); pid > 0 {
+		syscall.Kill(pid, sig)
+	}
+}
+
+// pid returns the process id of a running service instance, 0 if none.
+func (s *stack) pid(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cmd := s.procs[name]; cmd != nil {
+		return cmd.Process.Pid
+	}
+	return 0
 }
 
 func (s *stack) deleteTopics() {

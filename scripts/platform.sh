@@ -714,4 +714,7 @@ main() {
   esac
 }
 
-main "$@"
+# Sourced (scripts/cluster.sh reuses the helpers): define everything, run nothing.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -25,7 +26,11 @@ const (
 // Config says where ClickHouse is and who connects. Zero values take the
 // local stack's defaults.
 type Config struct {
-	Addr     string // host:port of the native protocol; default 127.0.0.1:9000
+	// Addr is host:port of the native protocol (default 127.0.0.1:9000),
+	// or several, comma-separated: the replicas of one shard, tried in
+	// order, so every client of a cluster writes to and reads from the
+	// first replica that answers (docs/scaling.md).
+	Addr     string
 	Database string // default "tension"
 	Username string // default "tension" (DefaultWriterUser)
 	Password string
@@ -37,6 +42,10 @@ type Config struct {
 	// running query sends progress packets well within it.
 	ReadTimeout time.Duration
 	MaxConns    int // default 8
+	// Cluster, when set, is the cluster's name in the servers'
+	// remote_servers: the migrations then create Replicated*MergeTree tables
+	// on every replica it lists (Migrate, ReplicatedDDL).
+	Cluster string
 }
 
 func (c *Config) defaults() {
@@ -131,7 +140,7 @@ func ReadOnly(ctx context.Context, conn driver.Conn) (bool, error) {
 
 func open(cfg Config, database string) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:            []string{cfg.Addr},
+		Addr:            Addrs(cfg.Addr),
 		Auth:            clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
 		DialTimeout:     cfg.DialTimeout,
 		ReadTimeout:     cfg.ReadTimeout,
@@ -155,6 +164,17 @@ func open(cfg Config, database string) (driver.Conn, error) {
 		return nil, fmt.Errorf("chstore: open %s: %w", cfg.Addr, err)
 	}
 	return conn, nil
+}
+
+// Addrs splits a comma-separated address list.
+func Addrs(s string) []string {
+	var out []string
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func createDatabase(ctx context.Context, cfg Config) error {

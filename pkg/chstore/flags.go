@@ -31,9 +31,9 @@ const (
 // every service that connects. The reader's credentials have their own
 // variables (CLICKHOUSE_READ_*), so one environment can hold both.
 type Flags struct {
-	addr, db, user, password, passwordFile *string
-	dialTimeout                            *time.Duration
-	role                                   Role
+	addr, db, user, password, passwordFile, cluster *string
+	dialTimeout                                     *time.Duration
+	role                                            Role
 }
 
 // DefineFlags defines -clickhouse, -database, -clickhouse-user,
@@ -51,6 +51,8 @@ func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 		user:         fs.String("clickhouse-user", userEnv, user, "ClickHouse user"),
 		password:     fs.String("clickhouse-password", pwEnv, "", "ClickHouse password (prefer -clickhouse-password-file: a flag shows in the process list)"),
 		passwordFile: fs.String("clickhouse-password-file", pwFileEnv, "", "file holding the ClickHouse password (first line)"),
+		cluster: fs.String("clickhouse-cluster", "CLICKHOUSE_CLUSTER", "",
+			"cluster name in the servers' remote_servers: migrations create replicated tables on its every replica (empty: one server)"),
 		dialTimeout: fs.Duration("clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", DefaultDialTimeout,
 			"time limit to connect and log in to ClickHouse, and to get a pooled connection; keep it far below query timeouts so a stalled server is noticed fast"),
 	}
@@ -58,7 +60,7 @@ func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 
 // Config returns the connection settings, reading the password file.
 func (f *Flags) Config() (Config, error) {
-	c := Config{Addr: *f.addr, Database: *f.db, Username: *f.user, Password: *f.password, DialTimeout: *f.dialTimeout}
+	c := Config{Addr: *f.addr, Database: *f.db, Username: *f.user, Password: *f.password, DialTimeout: *f.dialTimeout, Cluster: *f.cluster}
 	if *f.passwordFile != "" {
 		if *f.password != "" {
 			return c, errors.New("-clickhouse-password and -clickhouse-password-file: set one, not both")

@@ -10,9 +10,9 @@ import (
 )
 
 func TestIntegrationMigrateTwiceIsHarmless(t *testing.T) {
-	conn, _ := chtest.Open(t, "tension_test_migrate")
+	conn, db := chtest.Open(t, "tension_test_migrate")
 	ctx := context.Background()
-	if err := chstore.Migrate(ctx, conn, slog.New(slog.DiscardHandler)); err != nil {
+	if err := chstore.Migrate(ctx, chtest.Config(db), conn, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("second migrate: %v", err)
 	}
 	migs, err := chstore.Migrations()

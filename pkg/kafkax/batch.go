@@ -31,6 +31,10 @@ type BatchConfig struct {
 	FlushInterval time.Duration // longest the first message of a batch waits; default 1s
 	IdleFlush     time.Duration // hand the batch over sooner when nothing arrives this long; default 50ms
 	ShutdownGrace time.Duration // one last attempt at the batch in hand when ctx ends; default 10s
+	// FinalAttempt, when set, decides whether the batch in hand gets that
+	// last attempt when ctx ends (default: always). A consumer whose
+	// partitions went to another member must not write them any more.
+	FinalAttempt func() bool
 }
 
 func (c *BatchConfig) defaults() {
@@ -71,7 +75,9 @@ func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 			if ctx.Err() != nil {
 				hctx, cancel = context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 			}
-			retry(hctx, batch, handle, onRetry)
+			if ctx.Err() == nil || cfg.FinalAttempt == nil || cfg.FinalAttempt() {
+				retry(hctx, batch, handle, onRetry)
+			}
 			cancel()
 		}
 		if err != nil {

@@ -31,20 +31,9 @@ func Lag(ctx context.Context, brokers []string, group, topic string) (map[int]in
 			parts = append(parts, p.ID)
 		}
 	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range parts {
-		req.Topics[topic] = append(req.Topics[topic], kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
-	}
-	offs, err := client.ListOffsets(ctx, req)
+	first, last, err := partitionBounds(ctx, client, topic, parts)
 	if err != nil {
-		return nil, fmt.Errorf("kafkax: lag: offsets of %s: %w", topic, err)
-	}
-	first, last := map[int]int64{}, map[int]int64{}
-	for _, po := range offs.Topics[topic] {
-		if po.Error != nil {
-			return nil, fmt.Errorf("kafkax: lag: offsets of %s/%d: %w", topic, po.Partition, po.Error)
-		}
-		first[po.Partition], last[po.Partition] = po.FirstOffset, po.LastOffset
+		return nil, err
 	}
 	committed, err := offsetFetch(ctx, client, group, topic, parts)
 	if err != nil {
@@ -60,6 +49,32 @@ func Lag(ctx context.Context, brokers []string, group, topic string) (map[int]in
 		}
 	}
 	return lag, nil
+}
+
+// PartitionBounds returns, per partition of topic, the first offset still
+// in the log and the offset its next message will get.
+func PartitionBounds(ctx context.Context, brokers []string, topic string, parts []int) (first, next map[int]int64, err error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+	return partitionBounds(ctx, client, topic, parts)
+}
+
+func partitionBounds(ctx context.Context, client *kafka.Client, topic string, parts []int) (first, next map[int]int64, err error) {
+	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
+	for _, p := range parts {
+		req.Topics[topic] = append(req.Topics[topic], kafka.FirstOffsetOf(p), kafka.LastOffsetOf(p))
+	}
+	offs, err := client.ListOffsets(ctx, req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kafkax: offsets of %s: %w", topic, err)
+	}
+	first, next = map[int]int64{}, map[int]int64{}
+	for _, po := range offs.Topics[topic] {
+		if po.Error != nil {
+			return nil, nil, fmt.Errorf("kafkax: offsets of %s/%d: %w", topic, po.Partition, po.Error)
+		}
+		first[po.Partition], next[po.Partition] = po.FirstOffset, po.LastOffset
+	}
+	return first, next, nil
 }
 
 // LagGauge reports Lag as a gauge per partition, refreshed every interval

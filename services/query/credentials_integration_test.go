@@ -89,7 +89,7 @@ func TestIntegrationStalledClickHouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chstore.Migrate(ctx, conn, discard()); err != nil {
+	if err := chstore.Migrate(ctx, w, conn, discard()); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()

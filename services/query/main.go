@@ -238,7 +238,7 @@ func connect(ctx context.Context, cfg chstore.Config, log *slog.Logger) (driver.
 		if conn, err = chstore.Open(ctx, cfg); err != nil {
 			return nil, err
 		}
-		err = chstore.Migrate(ctx, conn, log)
+		err = chstore.Migrate(ctx, cfg, conn, log)
 	}
 	if err != nil {
 		conn.Close()

@@ -12,7 +12,10 @@ require (
 	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 )
 
-require github.com/google/uuid v1.6.0 // indirect
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/kylelemons/godebug v1.1.0 // indirect
+)
 
 require (
 	github.com/ClickHouse/ch-go v0.75.0 // indirect

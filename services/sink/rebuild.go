@@ -20,7 +20,7 @@ import (
 
 // errDiffers is returned by `rebuild -dry-run` when the index differs from
 // the raw rows, so scripts can branch on the exit status.
-var errDiffers = errors.New("index differs from the raw rows")
+var errDiffers = errors.New("index differs from the raw rows, or stored articles are not counted")
 
 func runRebuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flagenv.New("sink rebuild", getenv, stderr)
@@ -59,16 +59,22 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer conn.Close()
-	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+	if err := chstore.Migrate(ctx, chCfg, conn, logger); err != nil {
 		return err
 	}
 	st := store.New(conn)
-	diffs, err := rebuild.Run(ctx, st, from, to, *dry)
+	res, err := rebuild.Check(ctx, st, from, to, *dry)
+	diffs := res.Diffs
 	for _, d := range diffs {
 		fmt.Fprintln(stdout, d)
 	}
 	if err != nil {
 		return err
+	}
+	if res.Uncounted > 0 {
+		// While sinks write, a batch in flight: its raw rows are there and its
+		// journal block is not yet. When they are idle, zero.
+		fmt.Fprintf(stdout, "%d articles stored but not counted yet (left out of the comparison)\n", res.Uncounted)
 	}
 	if !*dry && len(diffs) > 0 {
 		if err := publishCorrections(ctx, index, indexCfg, kafkax.Brokers(*brokers), st, logger, diffs); err != nil {
@@ -81,7 +87,7 @@ func runRebuild(ctx context.Context, args []string, getenv func(string) string, 
 		verb = "differ"
 	}
 	fmt.Fprintf(stdout, "%d buckets %s in [%s, %s)\n", len(diffs), verb, f.Format(time.DateOnly), t.Format(time.DateOnly))
-	if *dry && len(diffs) > 0 {
+	if *dry && (len(diffs) > 0 || res.Uncounted > 0) {
 		return errDiffers
 	}
 	return nil

@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tension-dev/tension/pkg/admin"
@@ -39,6 +38,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	dlqTopic := fs.TopicDLQ()
 	fs.DeprecatedFlag("topic", "topic-enriched")
 	fs.DeprecatedFlag("dlq-topic", "topic-dlq")
+	adoptLog := fs.Bool("adopt-log", "SINK_ADOPT_LOG", false,
+		"count the topic's current log although the ledger holds another (after deleting and creating the topic again on purpose; articles already counted are still recognised)")
 	index := defineIndexFlags(fs)
 	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
@@ -68,7 +69,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer conn.Close()
-	if err := chstore.Migrate(ctx, conn, logger); err != nil {
+	if err := chstore.Migrate(ctx, chCfg, conn, logger); err != nil {
 		return err
 	}
 	ts := kafkax.TopicSettings{Partitions: *partitions, ReplicationFactor: *replication, MinInsyncReplicas: *minISR}
@@ -82,23 +83,25 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := kafkax.EnsureTopics(ctx, brokerList, specs...); err != nil {
 		return err
 	}
-	rc := kafkax.ReaderConfig(brokerList, *group, *topic)
-	rc.QueueCapacity = max(*queue, 1)
-	reader := kafka.NewReader(rc)
-	defer reader.Close()
 	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 
-	ready := admin.NewReadiness(map[string]admin.Check{
-		"clickhouse": func(ctx context.Context) error { return conn.Ping(ctx) },
-		"kafka":      func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
-	})
 	st := store.New(conn)
 	publisher, closePublisher := index.publisher(indexCfg, brokerList, st, logger)
 	defer closePublisher()
-	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, MaxBatchBytes: *maxBatchBytes, FlushInterval: *flushEvery}
+	cfg := sink.Config{Topic: *topic, MaxBatch: *maxBatch, MaxBatchBytes: *maxBatchBytes, FlushInterval: *flushEvery,
+		AdoptLog: *adoptLog}
 	testHooks(&cfg, getenv, logger)
-	s := sink.New(cfg, reader, dlq, st, logger, sink.NewMetrics(reg), publisher)
+	src := sink.GroupSource(kafkax.GroupConfig{Brokers: brokerList, Group: *group, Topic: *topic,
+		QueueCapacity: max(*queue, 1), Logger: logger})
+	s := sink.New(cfg, src, sink.KafkaLog{Brokers: brokerList, Topic: *topic}, dlq, st, logger, sink.NewMetrics(reg), publisher)
+	ready := admin.NewReadiness(map[string]admin.Check{
+		"clickhouse": func(ctx context.Context) error { return conn.Ping(ctx) },
+		"kafka":      func(ctx context.Context) error { return kafkax.Ping(ctx, brokerList) },
+		// The offset ledger belongs to the topic's log: not ready while the
+		// sink refuses to count (recreated topic, rebuilt brokers).
+		"ledger": s.Ready,
+	})
 
 	adminHandler, err := admin.Handler(adminFlags.Addr(), reg, ready, adminTokens)
 	if err != nil {

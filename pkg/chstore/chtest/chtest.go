@@ -56,7 +56,8 @@ func config(database string, role chstore.Role) chstore.Config {
 	if role == chstore.Reader {
 		userEnv, pwEnv, fileEnv, user, file = "CLICKHOUSE_READ_USER", "CLICKHOUSE_READ_PASSWORD", "CLICKHOUSE_READ_PASSWORD_FILE", chstore.DefaultReaderUser, "tension_query.password"
 	}
-	c := chstore.Config{Addr: Addr(), Database: database, Username: user, Password: os.Getenv(pwEnv)}
+	c := chstore.Config{Addr: Addr(), Database: database, Username: user, Password: os.Getenv(pwEnv),
+		Cluster: os.Getenv("CLICKHOUSE_CLUSTER")}
 	if u := os.Getenv(userEnv); u != "" {
 		c.Username = u
 	}
@@ -127,11 +128,12 @@ func Open(t testing.TB, prefix string) (driver.Conn, string) {
 	name := prefix + "_" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	conn, err := chstore.Open(ctx, Config(name))
+	cfg := Config(name)
+	conn, err := chstore.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("ClickHouse at %s: %v — start it with `make up` (credentials: CLICKHOUSE_USER, CLICKHOUSE_PASSWORD_FILE, or the local platform's under %s)", Addr(), err, LocalDir())
 	}
-	if err := chstore.Migrate(ctx, conn, slog.New(slog.DiscardHandler)); err != nil {
+	if err := chstore.Migrate(ctx, cfg, conn, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatalf("migrate %s: %v", name, err)
 	}
 	t.Cleanup(func() {
@@ -139,9 +141,36 @@ func Open(t testing.TB, prefix string) (driver.Conn, string) {
 			conn.Close()
 			return
 		}
+		dropOnOtherReplicas(cfg, conn)
 		DropLater(conn, name, true)
 	})
 	return conn, name
+}
+
+// dropOnOtherReplicas drops cfg.Database on every replica of cfg.Cluster
+// (the caller's own drop on conn is then a no-op): a replicated table lives
+// on each replica, and its ZooKeeper state goes only with the last replica.
+func dropOnOtherReplicas(cfg chstore.Config, conn driver.Conn) {
+	if cfg.Cluster == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	addrs, err := chstore.ClusterReplicas(ctx, conn, cfg.Cluster)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "chtest: cleanup: %v\n", err)
+		return
+	}
+	for _, a := range addrs {
+		rc := cfg
+		rc.Addr = a
+		other, err := chstore.Connect(ctx, rc)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "chtest: cleanup: replica %s: %v (database %s left behind; harmless)\n", a, err, cfg.Database)
+			continue
+		}
+		DropLater(other, cfg.Database, true)
+	}
 }
 
 // DropLater drops database name on conn in the background, best effort, and
@@ -167,4 +196,48 @@ func DropLater(conn driver.Conn, name string, closeConn bool) {
 	case <-time.After(dropWait):
 		fmt.Fprintf(os.Stderr, "chtest: cleanup: drop database %s still running after %v; continuing without it\n", name, dropWait)
 	}
+}
+
+// Cluster skips t unless TENSION_CLUSTER=1, which `make test-cluster` sets
+// with the local cluster's environment (scripts/cluster.sh env); there a
+// missing cluster fails the test with how to start it.
+func Cluster(t testing.TB) {
+	t.Helper()
+	Integration(t)
+	if os.Getenv("TENSION_CLUSTER") != "1" {
+		t.Skip("cluster test: run with `make test-cluster` (sets TENSION_CLUSTER=1)")
+	}
+	if os.Getenv("CLICKHOUSE_CLUSTER") == "" {
+		t.Fatal("TENSION_CLUSTER=1 but CLICKHOUSE_CLUSTER is not set: eval \"$(scripts/cluster.sh env)\" after `make up-cluster`")
+	}
+}
+
+// Replicas connects to every replica of the cluster that holds database
+// (as the writer user) and closes the connections at cleanup.
+func Replicas(t testing.TB, database string) []driver.Conn {
+	t.Helper()
+	cfg := Config(database)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	first, err := chstore.Connect(ctx, cfg)
+	if err != nil {
+		t.Fatalf("ClickHouse cluster at %s: %v — start it with `make up-cluster`", cfg.Addr, err)
+	}
+	defer first.Close()
+	addrs, err := chstore.ClusterReplicas(ctx, first, cfg.Cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []driver.Conn
+	for _, a := range addrs {
+		rc := cfg
+		rc.Addr = a
+		c, err := chstore.Connect(ctx, rc)
+		if err != nil {
+			t.Fatalf("replica %s: %v", a, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		out = append(out, c)
+	}
+	return out
 }

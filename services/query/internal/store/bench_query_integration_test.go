@@ -103,7 +103,7 @@ func benchLoad(b *testing.B) driver.Conn {
 		b.Fatalf("integration: ClickHouse on %s: %v (start it with `make up`)", chtest.Addr(), err)
 	}
 	b.Cleanup(func() { conn.Close() })
-	if err := chstore.Migrate(ctx, conn, slog.New(slog.DiscardHandler)); err != nil {
+	if err := chstore.Migrate(ctx, chtest.Config(benchDB), conn, slog.New(slog.DiscardHandler)); err != nil {
 		b.Fatal(err)
 	}
 	var n, buckets uint64

@@ -16,8 +16,14 @@ import (
 // Row kinds and the current view's tagger version.
 const (
 	KindBucket  = "bucket"
-	KindOffset  = "offset"
 	KindArticle = "article"
+	// KindRange rows are the offset ledger: one per block and source
+	// partition, the offsets [SrcOffset, Position) the block consumed.
+	KindRange = "range"
+	// KindOffset rows are the ledger of journals written before blocks had
+	// ids (migration 0006): deltas whose sum is a partition's next offset.
+	// Read as one range from 0; never written any more.
+	KindOffset = "offset"
 
 	// CurrentView is the tagger_version of rows that count each article once,
 	// under the highest tagger version that enriched it (event.TaggerPrecedence).
@@ -35,8 +41,10 @@ type Row struct {
 	TaggerVersion string
 	Bucket        time.Time
 	SrcPartition  int32
-	Position      int64
+	SrcOffset     int64 // range rows: first offset of the range
+	Position      int64 // range rows: one past the last offset
 	Entries       int64
+	Block         string // article and range rows: the block that wrote them
 	tension.Parts
 }
 
@@ -73,8 +81,16 @@ func Contributions(e *event.Enriched) []Contribution {
 // the same key so a batch writes one row per touched bucket.
 type Builder struct {
 	buckets  map[bucketKey]*tension.Parts
-	articles []Row
-	offsets  []Row
+	articles map[articleKey]*Row
+	ranges   []Row
+}
+
+// articleKey is an article row's place in the sorting key: rows of one
+// block with the same key are summed here, so a block holds each key once
+// and a compensation can negate it exactly.
+type articleKey struct {
+	id, pair, version string
+	bucket            int64
 }
 
 type bucketKey struct {
@@ -86,7 +102,7 @@ type bucketKey struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{buckets: map[bucketKey]*tension.Parts{}}
+	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}}
 }
 
 // Outcome says what Add did with an article.
@@ -196,43 +212,68 @@ func (p *Prior) After(e *event.Enriched, o Outcome) *Prior {
 	return next
 }
 
-func (b *Builder) addBuckets(c Contribution, version string) {
+func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
+
+func addBuckets(buckets map[bucketKey]*tension.Parts, c Contribution, version string) {
 	for _, g := range tension.Granularities {
 		k := bucketKey{g, c.Pair, version, g.Truncate(c.Bucket).Unix()}
-		p := b.buckets[k]
+		p := buckets[k]
 		if p == nil {
 			p = &tension.Parts{}
-			b.buckets[k] = p
+			buckets[k] = p
 		}
 		p.Add(c.Parts)
 	}
 }
 
 func (b *Builder) addArticle(id string, c Contribution, version string) {
-	b.articles = append(b.articles, Row{
-		Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: c.Pair,
-		TaggerVersion: version, Bucket: c.Bucket, Entries: 1, Parts: c.Parts,
-	})
-}
-
-// Advance records that the batch moves partition of topic from position
-// `from` (the next offset the ledger had) to `to` (one past the last offset
-// in the batch). Positions are stored as deltas so the ledger sums to the
-// next offset to read.
-func (b *Builder) Advance(topic string, partition int32, from, to int64) {
-	if to <= from {
-		return
+	k := articleKey{id, c.Pair, version, c.Bucket.Unix()}
+	r := b.articles[k]
+	if r == nil {
+		r = &Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: c.Pair, TaggerVersion: version, Bucket: c.Bucket}
+		b.articles[k] = r
 	}
-	b.offsets = append(b.offsets, Row{
-		Kind: KindOffset, Key: topic, Granularity: granularityNone,
-		SrcPartition: partition, Position: to - from, Entries: 1,
-	})
+	r.Entries++
+	r.Parts.Add(c.Parts)
 }
 
-// Rows returns every row in a deterministic order: buckets, articles, offsets.
-func (b *Builder) Rows() []Row {
-	keys := make([]bucketKey, 0, len(b.buckets))
-	for k := range b.buckets {
+// MaxRange is the longest offset range one range row holds; longer ones are
+// split. Bounding it lets a reader find every range that covers offsets at
+// or after x among the rows whose first offset is at least x - MaxRange.
+const MaxRange = 1 << 20
+
+// Cover records that the block consumed offsets [from, to) of partition of
+// the log (a topic and its identity, see the sink's ledger).
+func (b *Builder) Cover(log string, partition int32, from, to int64) {
+	for from < to {
+		end := min(to, from+MaxRange)
+		b.ranges = append(b.ranges, Row{Kind: KindRange, Key: log, Granularity: granularityNone,
+			SrcPartition: partition, SrcOffset: from, Position: end, Entries: 1})
+		from = end
+	}
+}
+
+// Rows returns every row of the block with id block, in a deterministic
+// order: buckets, articles, ranges.
+func (b *Builder) Rows(block string) []Row {
+	rows := make([]Row, 0, len(b.buckets)+len(b.articles)+len(b.ranges))
+	rows = append(rows, bucketRows(b.buckets)...)
+	for _, r := range b.articles {
+		a := *r
+		a.Block = block
+		rows = append(rows, a)
+	}
+	sortArticles(rows[len(rows)-len(b.articles):])
+	for _, r := range b.ranges {
+		r.Block = block
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func bucketRows(buckets map[bucketKey]*tension.Parts) []Row {
+	keys := make([]bucketKey, 0, len(buckets))
+	for k := range buckets {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -248,18 +289,88 @@ func (b *Builder) Rows() []Row {
 		}
 		return a.bucket < c.bucket
 	})
-	rows := make([]Row, 0, len(keys)+len(b.articles)+len(b.offsets))
+	rows := make([]Row, 0, len(keys))
 	for _, k := range keys {
 		rows = append(rows, Row{
 			Kind: KindBucket, Granularity: string(k.granularity), Pair: k.pair,
-			TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: *b.buckets[k],
+			TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: *buckets[k],
 		})
 	}
-	rows = append(rows, b.articles...)
-	return append(rows, b.offsets...)
+	return rows
+}
+
+func sortArticles(rows []Row) {
+	sort.Slice(rows, func(i, j int) bool {
+		a, c := rows[i], rows[j]
+		if a.Key != c.Key {
+			return a.Key < c.Key
+		}
+		if a.Pair != c.Pair {
+			return a.Pair < c.Pair
+		}
+		if a.TaggerVersion != c.TaggerVersion {
+			return a.TaggerVersion < c.TaggerVersion
+		}
+		return a.Bucket.Before(c.Bucket)
+	})
+}
+
+// Compensation returns the block that cancels block: its article rows
+// negated (under block+CompensationSuffix, so the loser's own rows stay as
+// they were written), the bucket deltas those imply, and its range rows
+// negated under the loser's id (they sum to nothing and vanish on merge,
+// which takes the ranges out of the ledger). articles and ranges are the
+// loser's rows as read back, each key once. The result depends on nothing
+// else, in a fixed order: two processes compensating the same block write
+// identical blocks, which a replicated table keeps once (insert
+// deduplication).
+func Compensation(block string, articles, ranges []Row) []Row {
+	buckets := map[bucketKey]*tension.Parts{}
+	neg := make([]Row, 0, len(articles))
+	for _, r := range articles {
+		n := r
+		n.Block = block + CompensationSuffix
+		n.Entries = -r.Entries
+		n.Parts = r.Parts.Neg()
+		neg = append(neg, n)
+		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
+	}
+	sortArticles(neg)
+	rows := append(bucketRows(buckets), neg...)
+	rs := make([]Row, 0, len(ranges))
+	for _, r := range ranges {
+		n := r
+		n.Block = block
+		n.Entries = -r.Entries
+		n.Position = -r.Position
+		rs = append(rs, n)
+	}
+	sort.Slice(rs, func(i, j int) bool {
+		if rs[i].Key != rs[j].Key {
+			return rs[i].Key < rs[j].Key
+		}
+		if rs[i].SrcPartition != rs[j].SrcPartition {
+			return rs[i].SrcPartition < rs[j].SrcPartition
+		}
+		return rs[i].SrcOffset < rs[j].SrcOffset
+	})
+	return append(rows, rs...)
+}
+
+// CompensationSuffix marks the article rows that cancel a block's.
+const CompensationSuffix = "~"
+
+// BucketRows rolls article rows up into the bucket rows of every
+// granularity: what a block's bucket rows are, by construction.
+func BucketRows(articles []Row) []Row {
+	buckets := map[bucketKey]*tension.Parts{}
+	for _, r := range articles {
+		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion)
+	}
+	return bucketRows(buckets)
 }
 
 // Empty reports whether the batch would write nothing.
 func (b *Builder) Empty() bool {
-	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.offsets) == 0
+	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0
 }

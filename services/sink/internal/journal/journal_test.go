@@ -1,6 +1,8 @@
 package journal
 
 import (
+	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -33,7 +35,7 @@ func TestNewArticlesCountOnceInEveryGranularity(t *testing.T) {
 	b := NewBuilder()
 	b.Add(article("a", "v1", t0, esc(0.5)), nil)
 	b.Add(article("b", "v1", t0.Add(time.Hour)), nil)
-	rows := b.Rows()
+	rows := b.Rows("blk")
 	for _, g := range tension.Granularities {
 		for _, v := range []string{CurrentView, "v1"} {
 			all := sum(rows, g, tension.AllPair, v)
@@ -74,7 +76,7 @@ func TestDuplicateUnderSameVersionAddsNothing(t *testing.T) {
 func TestRecountMovesCurrentViewAndKeepsOldVersion(t *testing.T) {
 	first := NewBuilder()
 	first.Add(article("a", "v1", t0, esc(0.5)), nil)
-	rows := first.Rows()
+	rows := first.Rows("b1")
 
 	// What the journal holds for "a" in the current view.
 	var prior Prior
@@ -89,7 +91,7 @@ func TestRecountMovesCurrentViewAndKeepsOldVersion(t *testing.T) {
 	if got := second.Add(article("a", "v2", t0, deesc), &prior); got != Recounted {
 		t.Fatalf("outcome %v, want Recounted", got)
 	}
-	rows = append(rows, second.Rows()...)
+	rows = append(rows, second.Rows("b2")...)
 	for _, g := range tension.Granularities {
 		cur := sum(rows, g, "CN-US", CurrentView)
 		if cur.DyadArticles != 1 || cur.Escalating != 0 || cur.Deescalating != 1 || cur.SumScore != -0.4 {
@@ -107,13 +109,124 @@ func TestRecountMovesCurrentViewAndKeepsOldVersion(t *testing.T) {
 	}
 }
 
-func TestAdvanceRecordsDeltas(t *testing.T) {
+func TestCoverSplitsLongRanges(t *testing.T) {
 	b := NewBuilder()
-	b.Advance("t", 2, 10, 15)
-	b.Advance("t", 3, 7, 7) // nothing read: no row
-	rows := b.Rows()
-	if len(rows) != 1 || rows[0].Kind != KindOffset || rows[0].SrcPartition != 2 || rows[0].Position != 5 {
+	b.Cover("t@id", 2, 10, 15)
+	b.Cover("t@id", 3, 7, 7) // nothing read: no row
+	b.Cover("t@id", 4, 0, 2*MaxRange+1)
+	rows := b.Rows("blk")
+	want := [][2]int64{{10, 15}, {0, MaxRange}, {MaxRange, 2 * MaxRange}, {2 * MaxRange, 2*MaxRange + 1}}
+	if len(rows) != len(want) {
 		t.Fatalf("rows = %+v", rows)
+	}
+	for i, r := range rows {
+		if r.Kind != KindRange || r.Key != "t@id" || r.Block != "blk" || r.Entries != 1 ||
+			r.SrcOffset != want[i][0] || r.Position != want[i][1] {
+			t.Errorf("row %d = %+v, want range %v", i, r, want[i])
+		}
+	}
+}
+
+// total sums rows by their full key (what a reader's GROUP BY sees),
+// leaving out the entries of bucket rows, which count revisions.
+func total(rows []Row) map[Row]tension.Parts {
+	out := map[Row]tension.Parts{}
+	for _, r := range rows {
+		k := Row{Kind: r.Kind, Key: r.Key, Granularity: r.Granularity, Pair: r.Pair, TaggerVersion: r.TaggerVersion,
+			Bucket: r.Bucket, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset}
+		p := out[k]
+		p.Add(r.Parts)
+		if r.Kind != KindBucket {
+			p.Articles += 1000 * r.Entries // entries must cancel too
+		}
+		if r.Kind == KindRange {
+			p.Mixed += r.Position
+		}
+		out[k] = p
+	}
+	return out
+}
+
+func nearZero(p tension.Parts) bool {
+	return p.Articles == 0 && p.DyadArticles == 0 && p.Escalating == 0 && p.Deescalating == 0 && p.Mixed == 0 &&
+		math.Abs(p.SumScore) < 1e-9 && math.Abs(p.SumWeight) < 1e-9
+}
+
+// A block and its compensation sum to nothing in every row a reader sums:
+// buckets of every granularity, articles, ranges.
+func TestCompensationCancelsTheBlock(t *testing.T) {
+	b := NewBuilder()
+	b.Add(article("a", "v1", t0, esc(0.5)), nil)
+	b.Add(article("b", "v1", t0.Add(90*time.Minute), esc(0.25), event.Dyad{Pair: "JP-US", Tension: -0.3, Direction: event.DirectionDeescalation}), nil)
+	prior := &Prior{Versions: map[string]bool{"v1": true}, Current: Contributions(article("c", "v1", t0, esc(0.7)))}
+	b.Add(article("c", "v2", t0, esc(-0.2)), prior) // a recount in the same minute: rows of one key merge
+	b.Cover("t@id", 0, 5, 9)
+	b.Cover("t@id", 3, 100, 120)
+	rows := b.Rows("0000000007-x")
+	var articles, ranges []Row
+	for _, r := range rows {
+		switch r.Kind {
+		case KindArticle:
+			articles = append(articles, r)
+		case KindRange:
+			ranges = append(ranges, r)
+		}
+	}
+	comp := Compensation("0000000007-x", articles, ranges)
+	for k, p := range total(append(append([]Row{}, rows...), comp...)) {
+		if !nearZero(p) {
+			t.Errorf("%s %s %s %q %v p%d@%d: block + compensation = %+v", k.Kind, k.Key, k.Granularity, k.TaggerVersion, k.Bucket, k.SrcPartition, k.SrcOffset, p)
+		}
+	}
+	for _, r := range comp {
+		switch r.Kind {
+		case KindArticle:
+			if r.Block != "0000000007-x"+CompensationSuffix {
+				t.Errorf("compensating article row under block %q", r.Block)
+			}
+		case KindRange:
+			if r.Block != "0000000007-x" || r.Entries != -1 {
+				t.Errorf("compensating range row %+v: want the loser's id and entries -1", r)
+			}
+		case KindBucket:
+			if r.Entries != 1 {
+				t.Errorf("compensating bucket row has entries %d: every change adds one revision", r.Entries)
+			}
+		}
+	}
+	again := Compensation("0000000007-x", articles, ranges)
+	if !reflect.DeepEqual(comp, again) {
+		t.Fatal("compensation is not deterministic: two compensators would not write identical blocks")
+	}
+}
+
+// A block's bucket rows are the rollup of its article rows: what lets a
+// compensation derive the buckets from the article rows it reads back.
+func TestBucketRowsAreTheRollupOfArticleRows(t *testing.T) {
+	b := NewBuilder()
+	b.Add(article("a", "v1", t0, esc(0.5)), nil)
+	b.Add(article("b", "v2", t0.Add(26*time.Hour), esc(0.25)), nil)
+	prior := &Prior{Versions: map[string]bool{"v1": true}, Current: Contributions(article("c", "v1", t0.Add(-time.Hour), esc(0.7)))}
+	b.Add(article("c", "v2", t0, esc(-0.2)), prior)
+	var buckets, articles []Row
+	for _, r := range b.Rows("x") {
+		switch r.Kind {
+		case KindBucket:
+			buckets = append(buckets, r)
+		case KindArticle:
+			articles = append(articles, r)
+		}
+	}
+	got, want := total(BucketRows(articles)), total(buckets)
+	if len(got) != len(want) {
+		t.Fatalf("%d rollup buckets, %d block buckets", len(got), len(want))
+	}
+	for k, p := range want {
+		g := got[k]
+		g.Add(p.Neg())
+		if !nearZero(g) {
+			t.Errorf("%s %s %q %v: rollup differs by %+v", k.Granularity, k.Pair, k.TaggerVersion, k.Bucket, g)
+		}
 	}
 }
 

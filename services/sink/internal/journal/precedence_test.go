@@ -18,7 +18,7 @@ func apply(arts ...*event.Enriched) ([]Row, []Outcome) {
 		b := NewBuilder()
 		o := b.Add(e, priors[e.ArticleID])
 		priors[e.ArticleID] = priors[e.ArticleID].After(e, o)
-		rows = append(rows, b.Rows()...)
+		rows = append(rows, b.Rows("blk")...)
 		outs = append(outs, o)
 	}
 	return rows, outs

@@ -3,10 +3,27 @@
 // the two over a range and writes the difference as one journal block, so
 // afterwards every bucket equals what the raw rows say. With DryRun it only
 // reports the difference, which is how tests check the index end to end.
+//
+// It is safe while sinks write, without pausing them:
+//   - it compares the journal with the raw rows of the articles the journal
+//     counts (its counted set), so a batch whose raw rows are written and
+//     whose journal block is not yet is neither missed nor counted twice;
+//   - it reads the journal's fingerprint (every block changes it, merges do
+//     not) before and after its reads and reads again when a block landed in
+//     between, so the buckets and the counted set it compares belong together;
+//   - it waits while the ledger has a conflict a sink is about to cancel,
+//     whose compensation would otherwise undo the same difference twice;
+//   - a block that lands after its reads is a correct change of both sides
+//     (or a conflict cancelled later in full), so the correction, a delta,
+//     still holds after it.
+//
+// Two rebuilds of the same range must not run at once on one server (on a
+// replicated journal their identical corrections are kept once).
 package rebuild
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -22,6 +39,26 @@ type Store interface {
 	RawMinutes(ctx context.Context, from, to time.Time) (map[store.BucketKey]tension.Parts, error)
 	JournalBuckets(ctx context.Context, from, to time.Time) (map[store.BucketKey]tension.Parts, error)
 	WriteJournal(ctx context.Context, rows []journal.Row) error
+	Fingerprint(ctx context.Context) (string, error)
+	Unsettled(ctx context.Context, from, to time.Time) (doubled, overlaps int, err error)
+	Uncounted(ctx context.Context, from, to time.Time) (int, error)
+}
+
+// Errors Run returns when it cannot compare a settled journal.
+var (
+	// ErrUnsettled: the ledger holds conflicts the sinks have not cancelled
+	// yet; run again in a minute.
+	ErrUnsettled = errors.New("rebuild: the journal has conflicts being settled")
+	// ErrBusy: blocks kept landing while rebuild read; run again.
+	ErrBusy = errors.New("rebuild: the journal kept changing while it was read")
+)
+
+// Result is what Run found: the buckets that differ (and were corrected
+// unless dry), and the articles stored but not counted (in flight while
+// sinks run; zero when they are idle).
+type Result struct {
+	Diffs     []Diff
+	Uncounted int
 }
 
 // Diff is one bucket whose journal value differs from the raw truth.
@@ -51,19 +88,60 @@ func Range(from, to time.Time) (time.Time, time.Time) {
 // whole days) and, unless dryRun, writes the corrections. It returns the
 // buckets that differed.
 func Run(ctx context.Context, st Store, from, to time.Time, dryRun bool) ([]Diff, error) {
+	res, err := Check(ctx, st, from, to, dryRun)
+	return res.Diffs, err
+}
+
+// Check is Run with the count of stored articles the journal does not
+// count.
+func Check(ctx context.Context, st Store, from, to time.Time, dryRun bool) (Result, error) {
 	from, to = Range(from, to)
-	minutes, err := st.RawMinutes(ctx, from, to)
-	if err != nil {
-		return nil, err
+	var (
+		res  Result
+		have map[store.BucketKey]tension.Parts
+	)
+	for attempt := 0; ; attempt++ {
+		if attempt == 20 {
+			return res, ErrBusy
+		}
+		before, err := st.Fingerprint(ctx)
+		if err != nil {
+			return res, err
+		}
+		doubled, overlaps, err := st.Unsettled(ctx, from, to)
+		if err != nil {
+			return res, err
+		}
+		if doubled+overlaps > 0 {
+			return res, fmt.Errorf("%w: %d articles counted twice, %d overlapping ledger ranges", ErrUnsettled, doubled, overlaps)
+		}
+		minutes, err := st.RawMinutes(ctx, from, to)
+		if err != nil {
+			return res, err
+		}
+		if have, err = st.JournalBuckets(ctx, from, to); err != nil {
+			return res, err
+		}
+		if res.Uncounted, err = st.Uncounted(ctx, from, to); err != nil {
+			return res, err
+		}
+		after, err := st.Fingerprint(ctx)
+		if err != nil {
+			return res, err
+		}
+		if before == after {
+			res.Diffs = Compare(have, Rollup(minutes))
+			break
+		}
+		select { // a block landed while reading: read again
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(time.Duration(50*(attempt+1)) * time.Millisecond):
+		}
 	}
-	truth := Rollup(minutes)
-	have, err := st.JournalBuckets(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	diffs := Compare(have, truth)
+	diffs := res.Diffs
 	if dryRun || len(diffs) == 0 {
-		return diffs, nil
+		return res, nil
 	}
 	deltas := map[store.BucketKey]tension.Parts{}
 	for _, d := range diffs {
@@ -72,9 +150,9 @@ func Run(ctx context.Context, st Store, from, to time.Time, dryRun bool) ([]Diff
 		deltas[d.Key] = p
 	}
 	if err := st.WriteJournal(ctx, store.Rows(deltas)); err != nil {
-		return diffs, fmt.Errorf("rebuild: write corrections: %w", err)
+		return res, fmt.Errorf("rebuild: write corrections: %w", err)
 	}
-	return diffs, nil
+	return res, nil
 }
 
 // Rollup sums minute parts into every granularity.

@@ -100,12 +100,12 @@ func (w *flakyWriter) latest(t *testing.T) map[string]tension.Update {
 
 func runIndexed(t *testing.T, st *memStore, out *flakyWriter, msgs []kafka.Message) {
 	t.Helper()
-	r := &listReader{msgs: msgs}
+	src := newListSource(msgs)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pub := indexpub.New(indexpub.Config{Versions: true}, st, out, logger)
-	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
+	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
 		logger, NewMetrics(prometheus.NewRegistry()), pub)
-	drain(t, s, r)
+	drain(t, s, src, st)
 }
 
 // The index topic ends with the journal's state for every bucket even when

@@ -13,6 +13,13 @@ type Metrics struct {
 	flushSeconds prometheus.Histogram
 	flushErrors  prometheus.Counter
 	indexUpdates prometheus.Counter
+
+	conflicts       *prometheus.CounterVec
+	compensations   prometheus.Counter
+	rewinds         prometheus.Counter
+	lost            prometheus.Counter
+	logMismatch     prometheus.Gauge
+	overCompensated prometheus.Counter
 }
 
 // NewMetrics registers the sink's metrics on reg.
@@ -30,7 +37,21 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.indexUpdates = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 		Name: "index_updates_total", Help: "Updates published to tension.index.v1 (republished buckets included)."})
-	reg.MustRegister(m.indexUpdates, m.batches, m.messages, m.flushSeconds, m.flushErrors)
+	m.conflicts = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "ledger_conflicts_total", Help: "Blocks found counting what another block counted (offsets: the same source offsets; articles: the same article in one view), each cancelled."},
+		[]string{"kind"})
+	m.compensations = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "compensations_total", Help: "Compensating blocks this sink wrote (replicated tables keep one of identical ones)."})
+	m.rewinds = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "rewinds_total", Help: "Times the sink read its partitions again from a hole in the ledger."})
+	m.lost = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "messages_expired_uncounted_total", Help: "Messages retention removed from Kafka before the sink counted them."})
+	m.logMismatch = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "ledger_log_mismatch", Help: "1 while the offset ledger belongs to another log than the topic's (recreated topic, rebuilt brokers, lost messages) and the sink refuses to count."})
+	m.overCompensated = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+		Name: "ledger_overcompensated_total", Help: "Times a block cancelled more than once was seen (insert deduplication window exceeded)."})
+	reg.MustRegister(m.indexUpdates, m.batches, m.messages, m.flushSeconds, m.flushErrors,
+		m.conflicts, m.compensations, m.rewinds, m.lost, m.logMismatch, m.overCompensated)
 	return m
 }
 

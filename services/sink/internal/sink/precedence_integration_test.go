@@ -30,10 +30,10 @@ func TestIntegrationOlderTaggerVersionArrivingLate(t *testing.T) {
 	older := enrichedMessage(t, 0, 1, idA, "tagger-1.1.0")
 	older.Value = mustReplace(t, older.Value, `"tension":0.5,"direction":"escalation"`, `"tension":-0.4,"direction":"de-escalation"`)
 	for _, batch := range [][]kafka.Message{{newer}, {older}} {
-		r := &listReader{msgs: batch}
-		s := New(Config{Topic: "enriched", MaxBatch: 10, FlushInterval: 10 * time.Millisecond}, r, &sliceWriter{}, st,
+		src := newListSource(batch)
+		s := New(Config{Topic: "enriched", MaxBatch: 10, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
 			slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
-		drain(t, s, r)
+		drain(t, s, src, st)
 	}
 	day := tension.Day.Truncate(time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC))
 	buckets, err := st.JournalBuckets(ctx, day, day.Add(24*time.Hour))

@@ -3,13 +3,16 @@
 // batch carries its rollup deltas, the articles it counted and the offsets it
 // consumed, so a replay after any crash, restart or rebalance is recognised
 // by offset (the ledger) and by article (the counted set) and adds nothing.
+// Several sinks share the partitions through a consumer group; a sink that
+// counted what another counted (it lost its partitions during a pause and
+// flushed anyway) is found after the fact and cancelled (fence.go).
 package sink
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -18,17 +21,12 @@ import (
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/ledger"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
 
 // Stage is the DLQ stage header value of this service.
 const Stage = "sink"
-
-// Reader is the part of kafka.Reader the sink uses.
-type Reader interface {
-	FetchMessage(ctx context.Context) (kafka.Message, error)
-	CommitMessages(ctx context.Context, msgs ...kafka.Message) error
-}
 
 // Writer publishes dead letters.
 type Writer interface {
@@ -37,10 +35,10 @@ type Writer interface {
 
 // Store is the ClickHouse side the sink needs.
 type Store interface {
-	Ledger(ctx context.Context, topic string) (map[int32]int64, error)
 	Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error)
 	WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []store.Source) error
 	WriteJournal(ctx context.Context, rows []journal.Row) error
+	LedgerStore
 }
 
 // Config tunes batching. Zero values take the defaults.
@@ -51,11 +49,29 @@ type Config struct {
 	FlushInterval time.Duration // longest a message waits for its batch; default 1s
 	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
 
+	// LedgerWindow is how many offsets of a partition's ledger behind its
+	// reading position the sink checks for conflicts and holes; default
+	// DefaultLedgerWindow.
+	LedgerWindow int64
+	// OrphanAge: on a journal without insert deduplication (one 18.16
+	// server), a losing block is cancelled by its own writer, and by other
+	// sinks once it is this old; default DefaultOrphanAge.
+	OrphanAge time.Duration
+	// AdoptLog lets the sink count from a log (topic@topic-id) other than
+	// the one its ledger holds: after the topic was recreated on purpose.
+	AdoptLog bool
+
 	// AfterJournal, when set, runs after a batch's journal block is written
 	// and before its index updates are published: tests use it to crash
 	// the process in that window.
 	AfterJournal func()
+	// BeforeJournal, when set, runs just before a batch's journal block is
+	// inserted: tests use it to pause a sink there.
+	BeforeJournal func()
 }
+
+// DefaultLedgerWindow covers a hundred full batches.
+const DefaultLedgerWindow = 1_000_000
 
 // DefaultMaxBatchBytes bounds a flush by bytes: the sink holds each message
 // about five times while it writes it (the Kafka value, the decoded article,
@@ -79,34 +95,89 @@ func (c *Config) defaults() {
 	if c.IdleFlush <= 0 {
 		c.IdleFlush = 50 * time.Millisecond
 	}
+	if c.LedgerWindow <= 0 {
+		c.LedgerWindow = DefaultLedgerWindow
+	}
+	if c.OrphanAge <= 0 {
+		c.OrphanAge = DefaultOrphanAge
+	}
 }
 
 // Sink is one consumer of the enriched topic.
 type Sink struct {
 	cfg     Config
-	reader  Reader
+	src     Source
+	log     Log
 	dlq     Writer
 	store   Store
 	logger  *slog.Logger
 	metrics *Metrics
 	index   *indexpub.Publisher
+	health  health
+	mine    struct {
+		sync.Mutex
+		blocks  map[string]bool      // blocks this process wrote lately
+		recheck map[string]time.Time // articles of conflicts left to others, and when to look again
+	}
 }
 
 // New wires a sink. index may be nil: then no index updates are published.
-func New(cfg Config, r Reader, dlq Writer, st Store, logger *slog.Logger, m *Metrics, index *indexpub.Publisher) *Sink {
+func New(cfg Config, src Source, log Log, dlq Writer, st Store, logger *slog.Logger, m *Metrics, index *indexpub.Publisher) *Sink {
 	cfg.defaults()
-	return &Sink{cfg: cfg, reader: r, dlq: dlq, store: st, logger: logger, metrics: m, index: index}
+	return &Sink{cfg: cfg, src: src, log: log, dlq: dlq, store: st, logger: logger, metrics: m, index: index}
 }
 
-// Run consumes until ctx ends, then flushes what it holds (within a bounded
-// time) and returns nil. It returns an error only when the reader fails.
+// Run consumes until ctx ends and returns nil; it returns an error only
+// when the consumer group fails. When ctx ends, the batch in hand gets one
+// last attempt (within a bounded time); when a generation ends, it is
+// dropped: its partitions belong to another sink now, which reads them from
+// the ledger's position.
 func (s *Sink) Run(ctx context.Context) error {
-	return kafkax.ConsumeBatches(ctx, s.reader,
-		kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval, IdleFlush: s.cfg.IdleFlush},
-		s.flush, func(attempt int, batch []kafka.Message, err error) {
-			s.metrics.flushErrors.Inc()
-			s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
-		})
+	return s.src.Run(ctx, func(gctx context.Context, g Generation) error {
+		return s.runGeneration(ctx, gctx, g)
+	})
+}
+
+// runGeneration consumes the generation's partitions from the ledger's
+// positions until the generation (or the process) ends, starting over from
+// the ledger when a flush finds a hole below its reading position.
+func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
+	for ctx.Err() == nil {
+		gs, err := s.open(ctx, g)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.logger.Error("cannot start the generation's partitions; retrying", "generation", g.Epoch(), "err", err)
+				s.metrics.flushErrors.Inc()
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(2 * time.Second):
+			}
+			continue
+		}
+		f, err := g.Fetch(ctx, gs.next)
+		if err != nil {
+			return err
+		}
+		rctx, rewind := context.WithCancel(ctx)
+		gs.rewind = rewind
+		err = kafkax.ConsumeBatches(rctx, f,
+			kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval,
+				IdleFlush: s.cfg.IdleFlush, FinalAttempt: func() bool { return procCtx.Err() != nil }},
+			func(ctx context.Context, batch []kafka.Message) error { return s.flush(ctx, gs, batch) },
+			func(attempt int, batch []kafka.Message, err error) {
+				s.metrics.flushErrors.Inc()
+				s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+			})
+		f.Close()
+		rewinding := rctx.Err() != nil && ctx.Err() == nil
+		rewind()
+		if err != nil || !rewinding {
+			return err
+		}
+		s.metrics.rewinds.Inc()
+	}
+	return nil
 }
 
 // flush writes one batch. Order matters: dead letters and raw rows first
@@ -118,33 +189,27 @@ func (s *Sink) Run(ctx context.Context) error {
 // again, because the process that wrote its block may have died before
 // publishing — and then it did not commit either, which is why Kafka
 // redelivers the message.
-func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
+func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) error {
 	start := time.Now()
-	ledger, err := s.store.Ledger(ctx, s.cfg.Topic)
+	led, err := s.readLedger(ctx, gs, batch)
 	if err != nil {
 		return err
 	}
 	b := journal.NewBuilder()
 	var (
-		fresh     []*event.Enriched
-		srcs      []store.Source
-		dead      []kafka.Message
-		ids       []string
-		skipped   int
-		decoded   = make([]*event.Enriched, len(batch))
-		positions = map[int32][2]int64{} // partition -> (ledger position, one past last offset)
-		touched   = indexpub.Touched{}
+		fresh   []*event.Enriched
+		srcs    []store.Source
+		dead    []kafka.Message
+		ids     []string
+		skipped int
+		decoded = make([]*event.Enriched, len(batch))
+		cover   = coverage{} // the offsets this block consumes, per partition
+		touched = indexpub.Touched{}
 	)
 	for i, m := range batch {
 		p := int32(m.Partition)
-		pos := positions[p]
-		if _, seen := positions[p]; !seen {
-			pos[0] = ledger[p]
-			pos[1] = ledger[p]
-		}
-		if m.Offset < pos[0] {
+		if led.Covered(p, m.Offset) {
 			skipped++ // counted by an earlier flush: a replay
-			positions[p] = pos
 			if s.index != nil {
 				if e, err := decodeEnriched(m.Value); err == nil {
 					s.index.AddArticle(touched, e)
@@ -152,8 +217,7 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 			}
 			continue
 		}
-		pos[1] = max(pos[1], m.Offset+1)
-		positions[p] = pos
+		cover.add(p, m.Offset)
 		e, err := decodeEnriched(m.Value)
 		if err != nil {
 			dead = append(dead, kafkax.DeadLetter(m, Stage, err))
@@ -208,8 +272,9 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		fresh = append(fresh, e)
 		srcs = append(srcs, store.Source{Partition: int32(batch[i].Partition), Offset: batch[i].Offset})
 	}
-	for p, pos := range positions {
-		b.Advance(s.cfg.Topic, p, pos[0], pos[1])
+	ranges := cover.ranges(led, gs)
+	for _, r := range ranges {
+		b.Cover(gs.log, r.Partition, r.From, r.To)
 	}
 	if len(dead) > 0 {
 		if err := s.dlq.WriteMessages(ctx, dead...); err != nil {
@@ -220,10 +285,8 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 		return err
 	}
 	if !b.Empty() {
-		if err := s.checkLedgerUnmoved(ctx, positions); err != nil {
-			return err
-		}
-		if err := s.store.WriteJournal(ctx, b.Rows()); err != nil {
+		block := ledger.NewBlockID(gs.epoch, time.Now())
+		if err := s.writeBlock(ctx, gs, block, b.Rows(block), ranges, ids, touched); err != nil {
 			return err
 		}
 		if s.cfg.AfterJournal != nil {
@@ -236,9 +299,9 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 			return err
 		}
 	}
-	if err := s.reader.CommitMessages(ctx, kafkax.LastPerPartition(batch)...); err != nil {
-		// Not fatal: the ledger already records these offsets, so a replay
-		// after a failed commit is skipped.
+	if err := gs.gen.Commit(gs.advance(batch)); err != nil {
+		// Not fatal: the ledger already records these offsets, and it is
+		// where a sink starts reading.
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
 	}
 	s.metrics.observeFlush(time.Since(start), counted, recounted, older, dups, skipped, len(dead))
@@ -249,29 +312,6 @@ func (s *Sink) flush(ctx context.Context, batch []kafka.Message) error {
 	}
 	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted, "older", older,
 		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
-	return nil
-}
-
-// ErrLedgerMoved means another writer advanced a partition of this batch
-// while it was being prepared: the batch is retried from a fresh read of the
-// ledger, which then skips what the other writer counted.
-var ErrLedgerMoved = errors.New("sink: the offset ledger moved under this batch (another sink wrote these partitions)")
-
-// checkLedgerUnmoved re-reads the ledger just before the journal insert. The
-// group protocol gives a partition to one sink at a time, but a sink that
-// lost its partitions during a long pause may still be flushing: this check
-// narrows the window in which two writers could count the same offsets from
-// the whole flush to the moment between this read and the insert.
-func (s *Sink) checkLedgerUnmoved(ctx context.Context, positions map[int32][2]int64) error {
-	now, err := s.store.Ledger(ctx, s.cfg.Topic)
-	if err != nil {
-		return err
-	}
-	for p, pos := range positions {
-		if now[p] != pos[0] {
-			return fmt.Errorf("%w: partition %d at %d, read %d", ErrLedgerMoved, p, now[p], pos[0])
-		}
-	}
 	return nil
 }
 

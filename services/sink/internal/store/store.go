@@ -71,27 +71,6 @@ func (s *Store) MaxPartitionsPerBlock(ctx context.Context) (int, error) {
 	return limit, nil
 }
 
-// Ledger returns, per partition of topic, the next offset the journal has
-// not counted yet. Partitions never written are absent.
-func (s *Store) Ledger(ctx context.Context, topic string) (map[int32]int64, error) {
-	rows, err := s.conn.Query(ctx, `SELECT src_partition, sum(position) FROM index_journal
-		WHERE kind = 'offset' AND key = ? GROUP BY src_partition`, topic)
-	if err != nil {
-		return nil, fmt.Errorf("store: read ledger of %s: %w", topic, err)
-	}
-	defer rows.Close()
-	out := map[int32]int64{}
-	for rows.Next() {
-		var p int32
-		var pos int64
-		if err := rows.Scan(&p, &pos); err != nil {
-			return nil, fmt.Errorf("store: scan ledger: %w", err)
-		}
-		out[p] = pos
-	}
-	return out, rows.Err()
-}
-
 // Priors returns what the journal holds for the given articles; articles
 // never counted are absent.
 func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error) {
@@ -150,15 +129,15 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 		return nil
 	}
 	b, err := s.conn.PrepareBatch(ctx, `INSERT INTO index_journal (kind, key, granularity, pair, tagger_version,
-		bucket, src_partition, position, entries, articles, dyad_articles, escalating, deescalating, mixed,
-		sum_score, sum_weight)`)
+		bucket, src_partition, src_offset, position, entries, blk, articles, dyad_articles, escalating, deescalating,
+		mixed, sum_score, sum_weight)`)
 	if err != nil {
 		return fmt.Errorf("store: prepare journal insert: %w", err)
 	}
 	for _, r := range rows {
 		if err := b.Append(r.Kind, r.Key, r.Granularity, r.Pair, r.TaggerVersion, r.Bucket, r.SrcPartition,
-			r.Position, r.Entries, r.Articles, r.DyadArticles, r.Escalating, r.Deescalating, r.Mixed,
-			r.SumScore, r.SumWeight); err != nil {
+			r.SrcOffset, r.Position, r.Entries, r.Block, r.Articles, r.DyadArticles, r.Escalating, r.Deescalating,
+			r.Mixed, r.SumScore, r.SumWeight); err != nil {
 			b.Abort()
 			return fmt.Errorf("store: append journal row: %w", err)
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/ledger"
 	"github.com/tension-dev/tension/services/sink/internal/rebuild"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -44,16 +46,56 @@ func TestIntegrationJournalRoundTrip(t *testing.T) {
 	jb := journal.NewBuilder()
 	jb.Add(a, nil)
 	jb.Add(b, nil)
-	jb.Advance("enriched", 0, 0, 2)
-	if err := st.WriteJournal(ctx, jb.Rows()); err != nil {
+	jb.Cover("enriched@x", 0, 0, 2)
+	block := ledger.NewBlockID(3, time.Now())
+	if err := st.WriteJournal(ctx, jb.Rows(block)); err != nil {
 		t.Fatal(err)
 	}
-	ledger, err := st.Ledger(ctx, "enriched")
+	ranges, err := st.Ranges(ctx, "enriched@x", map[int32]int64{0: 0, 1: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ledger[0] != 2 || len(ledger) != 1 {
-		t.Fatalf("ledger = %v, want partition 0 at 2", ledger)
+	if len(ranges) != 1 || ranges[0].Partition != 0 || ranges[0].From != 0 || ranges[0].To != 2 || ranges[0].Block != block || ranges[0].Entries != 1 {
+		t.Fatalf("ranges = %+v, want partition 0 [0, 2) of block %s", ranges, block)
+	}
+	if logs, err := st.Logs(ctx, "enriched"); err != nil || len(logs) != 1 || logs[0] != "enriched@x" {
+		t.Fatalf("logs = %v (%v)", logs, err)
+	}
+
+	// The block read back and cancelled: nothing of it is left, in the
+	// index, the ledger or the counted set.
+	arts, rs, err := st.BlockRows(ctx, block)
+	if err != nil || len(arts) == 0 || len(rs) != 1 {
+		t.Fatalf("block rows: %d articles, %d ranges (%v)", len(arts), len(rs), err)
+	}
+	claims, err := st.Claims(ctx, []string{a.ArticleID})
+	if err != nil || len(claims) != 2 { // the current view and v1
+		t.Fatalf("claims = %+v (%v)", claims, err)
+	}
+	if err := st.WriteJournal(ctx, journal.Compensation(block, arts, rs)); err != nil {
+		t.Fatal(err)
+	}
+	if ranges, _ := st.Ranges(ctx, "enriched@x", map[int32]int64{0: 0}); len(ranges) != 0 {
+		t.Fatalf("ranges after the compensation: %+v", ranges)
+	}
+	if _, rs, _ := st.BlockRows(ctx, block); len(rs) != 0 {
+		t.Fatalf("a cancelled block still has live ranges: %+v", rs)
+	}
+	if p, _ := st.Priors(ctx, []string{a.ArticleID}); len(p) != 0 {
+		t.Fatalf("a cancelled block's article is still counted: %+v", p)
+	}
+	// Its articles are stored but no longer counted: rebuild leaves them
+	// alone (the sink that cancelled it counts them again) and says so.
+	if res, err := rebuild.Check(ctx, st, t0, t0.Add(time.Minute), true); err != nil || len(res.Diffs) != 0 || res.Uncounted != 2 {
+		t.Fatalf("with the block cancelled: %v, %d uncounted (%v); want 2 uncounted", res.Diffs, res.Uncounted, err)
+	}
+	// Counted again, as the winner's block would.
+	jb = journal.NewBuilder()
+	jb.Add(a, nil)
+	jb.Add(b, nil)
+	jb.Cover("enriched@x", 0, 0, 2)
+	if err := st.WriteJournal(ctx, jb.Rows(ledger.NewBlockID(4, time.Now()))); err != nil {
+		t.Fatal(err)
 	}
 	priors, err := st.Priors(ctx, []string{a.ArticleID, b.ArticleID, "0b9a6a4c-0000-5000-8000-00000000ffff"})
 	if err != nil {
@@ -86,5 +128,53 @@ func TestIntegrationJournalRoundTrip(t *testing.T) {
 	}
 	if diffs, err := rebuild.Run(ctx, st, t0, t0.Add(time.Minute), true); err != nil || len(diffs) != 0 {
 		t.Fatalf("after rebuild the index still differs: %v %v", diffs, err)
+	}
+}
+
+// TestIntegrationRebuildLeavesBatchesInFlightAlone: a sink writes a batch's
+// raw rows, then its journal block; a rebuild that runs in between must not
+// add those articles to the index (the block is about to), and one that
+// runs after must find nothing to correct.
+func TestIntegrationRebuildLeavesBatchesInFlightAlone(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_rebuild")
+	st := store.New(conn)
+	ctx := context.Background()
+	a := enriched("0b9a6a4c-0000-5000-8000-000000000001", "v1", escalation())
+	b := enriched("0b9a6a4c-0000-5000-8000-000000000002", "v1")
+	if err := st.WriteRaw(ctx, []*event.Enriched{a, b}, []store.Source{{0, 0}, {0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := st.Fingerprint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := rebuild.Check(ctx, st, t0, t0.Add(time.Minute), false) // the batch is in flight
+	if err != nil || len(res.Diffs) != 0 || res.Uncounted != 2 {
+		t.Fatalf("rebuild during the batch: %v, %d uncounted (%v); want no correction and 2 uncounted", res.Diffs, res.Uncounted, err)
+	}
+	jb := journal.NewBuilder()
+	jb.Add(a, nil)
+	jb.Add(b, nil)
+	jb.Cover("enriched@x", 0, 0, 2)
+	if err := st.WriteJournal(ctx, jb.Rows(ledger.NewBlockID(1, time.Now()))); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := st.Fingerprint(ctx); after == before {
+		t.Fatal("a journal block did not change the fingerprint")
+	}
+	res, err = rebuild.Check(ctx, st, t0, t0.Add(time.Minute), true)
+	if err != nil || len(res.Diffs) != 0 || res.Uncounted != 0 {
+		t.Fatalf("after the batch: %v, %d uncounted (%v); want a clean index", res.Diffs, res.Uncounted, err)
+	}
+	// A double count (two live blocks counting a) stops rebuild until a sink
+	// cancels one: correcting it too would undo it twice.
+	jb = journal.NewBuilder()
+	jb.Add(a, nil)
+	jb.Cover("enriched@x", 1, 0, 1)
+	if err := st.WriteJournal(ctx, jb.Rows(ledger.NewBlockID(1, time.Now()))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rebuild.Check(ctx, st, t0, t0.Add(time.Minute), false); !errors.Is(err, rebuild.ErrUnsettled) {
+		t.Fatalf("rebuild with a double count pending: %v, want ErrUnsettled", err)
 	}
 }

@@ -1,0 +1,420 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/synth"
+)
+
+// The cluster drills (`make test-cluster`): the pipeline on the local
+// replicated platform (scripts/cluster.sh: three Kafka brokers, two
+// ClickHouse replicas, ZooKeeper) while brokers, replicas and sinks fail.
+// Each drill ends with exact counts in every granularity, the index equal
+// to the raw rows (`sink rebuild -dry-run` clean) and the API equal to the
+// raw rows.
+
+// clusterCmd runs scripts/cluster.sh with args (kill, start).
+func clusterCmd(t *testing.T, args ...string) {
+	t.Helper()
+	script := os.Getenv("TENSION_CLUSTER_SCRIPT")
+	if script == "" {
+		script = filepath.Join("..", "scripts", "cluster.sh")
+	}
+	cmd := exec.Command("bash", append([]string{script}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cluster.sh %s: %v\n%s", strings.Join(args, " "), err, tail(string(out), 2000))
+	}
+}
+
+// drill is one run of the pipeline on the cluster with a stream of n
+// synthetic articles.
+type drill struct {
+	*stack
+	n        int
+	from, to time.Time
+	errc     chan error
+}
+
+func newDrill(t *testing.T, env map[string][]string) *drill {
+	chtest.Cluster(t)
+	s := newStack(t)
+	s.extra = env
+	return &drill{stack: s, from: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), to: time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)}
+}
+
+// stream sends n articles at rate per second in the background.
+func (d *drill) stream(n, rate int) {
+	d.n = n
+	seed := rand.Uint64()
+	d.t.Logf("synthetic seed %d: %d articles at %d/s", seed, n, rate)
+	d.errc = make(chan error, 1)
+	go d.send(synth.New(seed, d.from, d.to), n, 500, rate, d.errc)
+}
+
+// finish waits for the stream and the index, then checks everything.
+func (d *drill) finish(visibleWithin time.Duration) {
+	d.t.Helper()
+	if err := <-d.errc; err != nil {
+		d.t.Fatalf("ingest stopped accepting: %v", err)
+	}
+	d.t.Logf("ingest refused %d requests on the way (each retried)", d.refused.Load())
+	hours := d.waitVisible("CN-US", "hour", d.from, d.to, int64(d.n), visibleWithin)
+	d.checkExact(d.ch, "the first reachable replica")
+	d.checkIndexMatchesRaw(d.from, d.to)
+	d.checkAPIMatchesRaw(hours, d.from, d.to)
+	c, h := d.ledgerEvents()
+	d.t.Logf("sinks: %d blocks cancelled after a conflict, %d holes read again", c, h)
+}
+
+// checkExact asserts n articles in every granularity, and n distinct
+// articles stored.
+func (d *drill) checkExact(conn driver.Conn, where string) {
+	d.t.Helper()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT toString(granularity), sum(articles) FROM index_journal
+		WHERE kind = 'bucket' AND pair = '*' AND tagger_version = '' GROUP BY granularity`)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for rows.Next() {
+		var g string
+		var c int64
+		rows.Scan(&g, &c)
+		got[g] = c
+	}
+	rows.Close()
+	for _, g := range []string{"minute", "hour", "day"} {
+		if got[g] != int64(d.n) {
+			d.t.Errorf("%s: %s counts %d articles, want %d", where, g, got[g], d.n)
+		}
+	}
+	var distinct uint64
+	if err := conn.QueryRow(ctx, "SELECT uniqExact(article_id) FROM articles").Scan(&distinct); err != nil {
+		d.t.Fatal(err)
+	}
+	if distinct != uint64(d.n) {
+		d.t.Errorf("%s: %d distinct articles stored, want %d", where, distinct, d.n)
+	}
+}
+
+// ledgerEvents counts, over every sink process's log, the blocks cancelled
+// after a conflict and the holes read again.
+func (d *drill) ledgerEvents() (cancelled, holes int) {
+	files, _ := filepath.Glob(filepath.Join(d.logs, "sink*.log"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			var l struct {
+				Msg string `json:"msg"`
+			}
+			if json.Unmarshal([]byte(line), &l) != nil {
+				continue
+			}
+			switch l.Msg {
+			case "cancelled a block that counted what another counted":
+				cancelled++
+			case "hole in the ledger below the reading position", "hole in the ledger: reading the partition again from it":
+				holes++
+			}
+		}
+	}
+	return cancelled, holes
+}
+
+// replicasEqual waits until every replica has fetched everything, then
+// compares what each holds: stored articles, the journal's entries and
+// counts per kind and granularity.
+func (d *drill) replicasEqual() {
+	d.t.Helper()
+	ctx := context.Background()
+	conns := chtest.Replicas(d.t, d.db)
+	var first string
+	for i, c := range conns {
+		for _, table := range []string{"articles", "entities", "dyads", "cues", "index_journal"} {
+			if err := c.Exec(ctx, "SYSTEM SYNC REPLICA "+table); err != nil {
+				d.t.Fatalf("replica %d: sync %s: %v", i+1, table, err)
+			}
+		}
+		var summary []string
+		for _, q := range []string{
+			"SELECT toString(uniqExact(article_id)) FROM articles",
+			"SELECT toString(count()) FROM (SELECT article_id, tagger_version FROM dyads GROUP BY article_id, tagger_version, pair)",
+			`SELECT arrayStringConcat(groupArray(s), ';') FROM (SELECT concat(toString(kind), ':', toString(granularity), ':',
+				toString(sum(entries)), ':', toString(sum(articles)), ':', toString(sum(position))) AS s
+				FROM index_journal GROUP BY kind, granularity ORDER BY kind, granularity)`,
+		} {
+			var v string
+			if err := c.QueryRow(ctx, q).Scan(&v); err != nil {
+				d.t.Fatalf("replica %d: %v", i+1, err)
+			}
+			summary = append(summary, v)
+		}
+		got := strings.Join(summary, " | ")
+		if i == 0 {
+			first = got
+			d.t.Logf("replica 1 holds %s", got)
+			d.checkExact(c, "replica 1")
+		} else if got != first {
+			d.t.Errorf("replica %d holds %s, replica 1 %s", i+1, got, first)
+		}
+	}
+}
+
+// leaders returns, per broker id, the partitions of topic it leads.
+func leaders(t *testing.T, brokers, topic string) map[int][]int {
+	t.Helper()
+	client := &kafka.Client{Addr: kafka.TCP(kafkax.Brokers(brokers)...), Timeout: 10 * time.Second}
+	md, err := client.Metadata(context.Background(), &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int][]int{}
+	for _, tp := range md.Topics {
+		for _, p := range tp.Partitions {
+			out[p.Leader.ID] = append(out[p.Leader.ID], p.ID)
+		}
+	}
+	return out
+}
+
+// Drill 1: SIGKILL the broker that leads half the partitions mid-stream,
+// restart it 20 s later. Topics have 4 partitions here, so one of three
+// brokers leads two of them. Ingest keeps accepting (the other replicas take
+// over leadership; acks=all with min.insync.replicas 2 still holds with two
+// brokers), nothing is lost.
+func TestClusterBrokerLeaderKilled(t *testing.T) {
+	partitions := []string{"KAFKA_PARTITIONS=4"}
+	d := newDrill(t, map[string][]string{"ingest": partitions, "enricher": partitions, "sink": partitions, "query": partitions})
+	d.startAll()
+	d.stream(30000, 1000)
+	time.Sleep(8 * time.Second)
+	led := leaders(t, d.brokers, d.topics.raw)
+	victim := 0
+	for id, ps := range led {
+		if len(ps) > len(led[victim]) {
+			victim = id
+		}
+	}
+	t.Logf("SIGKILL kafka-%d, leader of raw partitions %v (of 4); enriched partitions led: %v", victim, led[victim],
+		leaders(t, d.brokers, d.topics.enriched)[victim])
+	clusterCmd(t, "kill", fmt.Sprintf("kafka-%d", victim), "KILL")
+	time.Sleep(20 * time.Second)
+	clusterCmd(t, "start", fmt.Sprintf("kafka-%d", victim))
+	t.Logf("kafka-%d back", victim)
+	d.finish(5 * time.Minute)
+}
+
+// Drill 2: SIGKILL the ClickHouse replica every service uses first
+// (clickhouse-1) for 60 s mid-stream, then restart it. The sinks move to
+// the other replica, which either has every journal block and takes the
+// writes, or is missing one the dead replica held and makes them wait;
+// the restarted replica catches up and both end equal.
+func TestClusterClickHouseReplicaKilled(t *testing.T) {
+	d := newDrill(t, nil)
+	d.startAll()
+	d.stream(30000, 400)
+	time.Sleep(10 * time.Second)
+	t.Log("SIGKILL clickhouse-1 for 60 s")
+	clusterCmd(t, "kill", "clickhouse-1", "KILL")
+	killed := time.Now()
+	before := d.dayCount() // read from clickhouse-2: the test's connection moves too
+	time.Sleep(60 * time.Second)
+	during := d.dayCount() - before
+	clusterCmd(t, "start", "clickhouse-1")
+	t.Logf("clickhouse-1 back after %v; %d articles counted on clickhouse-2 meanwhile", time.Since(killed).Round(time.Second), during)
+	d.finish(5 * time.Minute)
+	d.replicasEqual()
+	if during == 0 {
+		t.Log("the sinks waited for clickhouse-1 (clickhouse-2 was missing a block only it had)")
+	}
+}
+
+// dayCount is the articles the index counts now (day buckets, all pairs).
+func (d *drill) dayCount() int64 {
+	d.t.Helper()
+	var n int64
+	for attempt := 0; ; attempt++ {
+		err := d.ch.QueryRow(context.Background(), `SELECT sum(articles) FROM index_journal
+			WHERE kind = 'bucket' AND pair = '*' AND tagger_version = '' AND granularity = 'day'`).Scan(&n)
+		if err == nil || attempt == 20 {
+			if err != nil {
+				d.t.Fatalf("count from the remaining replica: %v", err)
+			}
+			return n
+		}
+		time.Sleep(500 * time.Millisecond) // the pool's connections to the dead replica fail first
+	}
+}
+
+// stopped reports whether process pid is stopped (SIGSTOP).
+func stopped(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] == "T"
+}
+
+// Drill 3: three sinks and two enrichers. One sink stops itself (SIGSTOP)
+// right before a journal insert, with the batch it read in hand; the test
+// resumes it after 12 s, twice the session timeout: its partitions went to
+// the other sinks, which counted them. The resumed sink inserts a block for
+// offsets it no longer owns — a zombie — and its check (or the owner's) finds
+// the overlap and cancels the older generation's block. Five times.
+func TestClusterZombieSink(t *testing.T) {
+	d := newDrill(t, map[string][]string{"sink-3": {"SINK_TEST_STOP_BEFORE_JOURNAL=3"}})
+	for _, name := range []string{"sink", "sink-2", "sink-3", "enricher", "enricher-2", "ingest", "query"} {
+		d.start(name)
+	}
+	d.stream(40000, 400)
+	for i := 1; i <= 5; i++ {
+		deadline := time.Now().Add(2 * time.Minute)
+		for !stopped(d.pid("sink-3")) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: sink-3 never stopped before an insert", i)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(12 * time.Second)
+		t.Logf("round %d: SIGCONT sink-3 after 12 s stopped with a batch in hand", i)
+		d.notify("sink-3", syscall.SIGCONT)
+	}
+	d.finish(5 * time.Minute)
+	if c, _ := d.ledgerEvents(); c == 0 {
+		t.Error("no block was cancelled: the zombie's inserts did not overlap anything, so the drill proved nothing")
+	}
+}
+
+// Drill 4: scale the sinks 1 → 3 → 1 during a stream, and add partitions to
+// the enriched topic (6 → 9) while three sinks consume it: partitions move
+// between sinks twice, articles produced after the change land on other
+// partitions than before.
+func TestClusterScaleSinksAndAddPartitions(t *testing.T) {
+	d := newDrill(t, nil)
+	d.startAll()
+	d.stream(40000, 500)
+	time.Sleep(10 * time.Second)
+	d.start("sink-2")
+	d.start("sink-3")
+	t.Log("three sinks")
+	time.Sleep(10 * time.Second)
+	client := &kafka.Client{Addr: kafka.TCP(kafkax.Brokers(d.brokers)...), Timeout: 30 * time.Second}
+	resp, err := client.CreatePartitions(context.Background(), &kafka.CreatePartitionsRequest{
+		Topics: []kafka.TopicPartitionsConfig{{Name: d.topics.enriched, Count: 9}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range resp.Errors {
+		if e != nil {
+			t.Fatal(e)
+		}
+	}
+	t.Log("enriched topic: 6 → 9 partitions")
+	time.Sleep(15 * time.Second)
+	d.signal("sink-2", syscall.SIGTERM)
+	d.signal("sink-3", syscall.SIGTERM)
+	t.Log("one sink again")
+	d.finish(5 * time.Minute)
+	if led := leaders(t, d.brokers, d.topics.enriched); countPartitions(led) != 9 {
+		t.Errorf("enriched topic has %d partitions, want 9", countPartitions(led))
+	}
+}
+
+func countPartitions(led map[int][]int) int {
+	n := 0
+	for _, ps := range led {
+		n += len(ps)
+	}
+	return n
+}
+
+// cpuSeconds is the CPU time (user + system) process pid has used.
+func cpuSeconds(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime float64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return (utime + stime) / 100 // clock ticks; 100 per second on Linux
+}
+
+// platformPids are the cluster's server processes, from the pid files
+// scripts/cluster.sh keeps.
+func platformPids() map[string]int {
+	out := map[string]int{}
+	dir := filepath.Join(chtest.LocalDir(), "cluster")
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var pid int
+		fmt.Sscan(string(b), &pid)
+		out[filepath.Base(filepath.Dir(f))] = pid
+	}
+	return out
+}
+
+// TestClusterThroughputPerCore streams articles as fast as ingest takes
+// them and reports, per component, articles per CPU-second: the articles
+// divided by the CPU time the component used (user + system) from the first
+// request until the last article is visible. That is the figure to size a
+// deployment with (docs/scaling.md); wall-clock throughput on this shared
+// two-core machine is reported too but says little.
+func TestClusterThroughputPerCore(t *testing.T) {
+	d := newDrill(t, nil)
+	d.startAll()
+	names := []string{"ingest", "enricher", "sink", "query"}
+	before := map[string]float64{}
+	for _, n := range names {
+		before[n] = cpuSeconds(d.pid(n))
+	}
+	plat := platformPids()
+	for n, pid := range plat {
+		before[n] = cpuSeconds(pid)
+	}
+	start := time.Now()
+	d.stream(40000, 0)
+	d.finish(10 * time.Minute)
+	wall := time.Since(start)
+	t.Logf("wall clock: %d articles in %v = %.0f articles/s end to end (2 shared cores)", d.n, wall.Round(time.Second), float64(d.n)/wall.Seconds())
+	report := func(name string, pid int) {
+		cpu := cpuSeconds(pid) - before[name]
+		if cpu <= 0 {
+			t.Logf("%-13s no CPU time read", name)
+			return
+		}
+		t.Logf("%-13s %7.1f CPU-s  %8.0f articles per CPU-second", name, cpu, float64(d.n)/cpu)
+	}
+	for _, n := range names[:3] {
+		report(n, d.pid(n))
+	}
+	for _, n := range []string{"kafka-1", "kafka-2", "kafka-3", "clickhouse-1", "clickhouse-2", "zookeeper"} {
+		report(n, plat[n])
+	}
+}

@@ -1,0 +1,258 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/ledger"
+)
+
+// RangeRow is one range of the ledger with its summed entries: 1 while
+// live, 0 once compensated, below 0 if a compensation was applied twice
+// (which replicated tables' insert deduplication prevents).
+type RangeRow struct {
+	ledger.Range
+	Entries int64
+}
+
+// Ranges returns the ranges of log that start at or after from[p], for each
+// partition p of from, with their entries (0-entry rows left out). The
+// journal's rows of the same range sum whatever the merge state.
+func (s *Store) Ranges(ctx context.Context, log string, from map[int32]int64) ([]RangeRow, error) {
+	if len(from) == 0 {
+		return nil, nil
+	}
+	var (
+		cond []string
+		args = []any{log}
+	)
+	for p, f := range from {
+		cond = append(cond, "(src_partition = ? AND src_offset >= ?)")
+		args = append(args, p, f)
+	}
+	rows, err := s.conn.Query(ctx, `SELECT src_partition, src_offset, blk, sum(position), sum(entries)
+		FROM index_journal WHERE kind = 'range' AND key = ? AND (`+strings.Join(cond, " OR ")+`)
+		GROUP BY src_partition, src_offset, blk HAVING sum(entries) != 0`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: read ledger of %s: %w", log, err)
+	}
+	defer rows.Close()
+	var out []RangeRow
+	for rows.Next() {
+		var r RangeRow
+		var to int64
+		if err := rows.Scan(&r.Partition, &r.From, &r.Block, &to, &r.Entries); err != nil {
+			return nil, fmt.Errorf("store: scan ledger: %w", err)
+		}
+		r.To = to
+		if r.Entries > 0 {
+			r.To = to / r.Entries // a range written twice by one block cannot happen; keep the span right anyway
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// LegacyLedger returns the ledger a journal kept before blocks had ids
+// (migration 0006), keyed by topic: per partition, the next offset to read.
+func (s *Store) LegacyLedger(ctx context.Context, topic string) (map[int32]int64, error) {
+	rows, err := s.conn.Query(ctx, `SELECT src_partition, sum(position) FROM index_journal
+		WHERE kind = 'offset' AND key = ? GROUP BY src_partition`, topic)
+	if err != nil {
+		return nil, fmt.Errorf("store: read legacy ledger of %s: %w", topic, err)
+	}
+	defer rows.Close()
+	out := map[int32]int64{}
+	for rows.Next() {
+		var p int32
+		var pos int64
+		if err := rows.Scan(&p, &pos); err != nil {
+			return nil, fmt.Errorf("store: scan legacy ledger: %w", err)
+		}
+		if pos > 0 {
+			out[p] = pos
+		}
+	}
+	return out, rows.Err()
+}
+
+// RangeStarts returns, per partition of log, the first offset of its last
+// range (live or not): where a reader of the ledger's recent past starts.
+func (s *Store) RangeStarts(ctx context.Context, log string) (map[int32]int64, error) {
+	rows, err := s.conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
+		WHERE kind = 'range' AND key = ? GROUP BY src_partition`, log)
+	if err != nil {
+		return nil, fmt.Errorf("store: read range starts of %s: %w", log, err)
+	}
+	defer rows.Close()
+	out := map[int32]int64{}
+	for rows.Next() {
+		var p int32
+		var off int64
+		if err := rows.Scan(&p, &off); err != nil {
+			return nil, fmt.Errorf("store: scan range starts: %w", err)
+		}
+		out[p] = off
+	}
+	return out, rows.Err()
+}
+
+// Logs returns the logs (topic@topic-id) the ledger holds ranges of for
+// topic: more than the current one means the topic was recreated, or the
+// brokers rebuilt, since the journal counted from it.
+func (s *Store) Logs(ctx context.Context, topic string) ([]string, error) {
+	prefix := topic + "@"
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT key FROM index_journal
+		WHERE kind = 'range' AND substring(key, 1, ?) = ?`, uint64(len(prefix)), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: read the logs of %s: %w", topic, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// BlockRows returns a block's article rows and its live range rows, each key
+// once, in the order journal.Compensation needs nothing from: it sorts.
+func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges []journal.Row, err error) {
+	rows, err := s.conn.Query(ctx, `SELECT key, pair, tagger_version, bucket, sum(entries),
+			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
+		FROM index_journal WHERE kind = 'article' AND blk = ?
+		GROUP BY key, pair, tagger_version, bucket HAVING sum(entries) != 0`, block)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: read the articles of block %s: %w", block, err)
+	}
+	for rows.Next() {
+		r := journal.Row{Kind: journal.KindArticle, Granularity: "none", Block: block}
+		var bucket time.Time
+		p := &r.Parts
+		if err := rows.Scan(&r.Key, &r.Pair, &r.TaggerVersion, &bucket, &r.Entries, &p.Articles, &p.DyadArticles,
+			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("store: scan block articles: %w", err)
+		}
+		r.Bucket = bucket.UTC()
+		articles = append(articles, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows, err = s.conn.Query(ctx, `SELECT key, src_partition, src_offset, sum(position), sum(entries)
+		FROM index_journal WHERE kind = 'range' AND blk = ?
+		GROUP BY key, src_partition, src_offset HAVING sum(entries) > 0`, block)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: read the ranges of block %s: %w", block, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := journal.Row{Kind: journal.KindRange, Granularity: "none", Block: block, Bucket: time.Unix(0, 0).UTC()}
+		if err := rows.Scan(&r.Key, &r.SrcPartition, &r.SrcOffset, &r.Position, &r.Entries); err != nil {
+			return nil, nil, fmt.Errorf("store: scan block ranges: %w", err)
+		}
+		ranges = append(ranges, r)
+	}
+	return articles, ranges, rows.Err()
+}
+
+// Claims returns, per article, view and block, how many times the block's
+// rows count the article (the sum of articles in the pair "*").
+func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	set := make([]any, len(ids))
+	for i, id := range ids {
+		set[i] = id
+	}
+	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, blk, sum(articles) FROM index_journal
+		WHERE kind = 'article' AND key IN ? AND pair = ?
+		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, clickhouse.GroupSet{Value: set}, tension.AllPair)
+	if err != nil {
+		return nil, fmt.Errorf("store: read the claims of %d articles: %w", len(ids), err)
+	}
+	defer rows.Close()
+	var out []ledger.Claim
+	for rows.Next() {
+		var c ledger.Claim
+		if err := rows.Scan(&c.Article, &c.Version, &c.Block, &c.Count); err != nil {
+			return nil, fmt.Errorf("store: scan claims: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Deduplicates reports whether index_journal drops an INSERT whose block is
+// identical to a recent one: Replicated*MergeTree tables do (insert
+// deduplication, replicated_deduplication_window); a single 18.16 server's
+// tables do not.
+func (s *Store) Deduplicates(ctx context.Context) (bool, error) {
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM system.replicas
+		WHERE database = currentDatabase() AND table = 'index_journal'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: read replication state: %w", err)
+	}
+	return n > 0, nil
+}
+
+// ErrReplicaBehind means the replica this connection reads from has not
+// got every journal block the cluster acknowledged (it is still fetching
+// them, or the replica that has them is down): what it says about the
+// ledger may be old, so the sink waits instead of counting from it.
+var ErrReplicaBehind = errors.New("store: this ClickHouse replica is behind on the journal")
+
+// CaughtUp returns nil when index_journal is not replicated, or when this
+// replica has every block the replication log announced: nothing to fetch
+// in its queue and the whole log read.
+func (s *Store) CaughtUp(ctx context.Context) error {
+	rows, err := s.conn.Query(ctx, `SELECT zookeeper_path, inserts_in_queue, log_pointer, log_max_index, is_readonly
+		FROM system.replicas WHERE database = currentDatabase() AND table = 'index_journal'`)
+	if err != nil {
+		return fmt.Errorf("store: read replication state: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			path              string
+			inserts           uint32
+			pointer, maxIndex uint64
+			readonly          uint8
+		)
+		if err := rows.Scan(&path, &inserts, &pointer, &maxIndex, &readonly); err != nil {
+			return fmt.Errorf("store: scan replication state: %w", err)
+		}
+		if readonly != 0 {
+			return fmt.Errorf("%w: the replica is read-only (it lost its ZooKeeper session)", ErrReplicaBehind)
+		}
+		if inserts > 0 {
+			return fmt.Errorf("%w: %d blocks to fetch", ErrReplicaBehind, inserts)
+		}
+		if pointer <= maxIndex {
+			// The log's entries are numbered from 0: an empty log and a log
+			// of one unread entry both say max 0, pointer 0.
+			var n uint64
+			if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.zookeeper WHERE path = ?", path+"/log").Scan(&n); err != nil {
+				return fmt.Errorf("store: read the replication log: %w", err)
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: replication log read to %d of %d", ErrReplicaBehind, pointer, maxIndex+1)
+			}
+		}
+	}
+	return rows.Err()
+}
