@@ -340,7 +340,7 @@ func (h *Handler) publish(ctx context.Context, articles []event.Article, lines [
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opts.PublishTimeout)
 	defer cancel()
 	start := time.Now()
-	err := h.w.WriteMessages(wctx, msgs...)
+	err := writeRetrying(wctx, h.w, msgs)
 	h.m.publishSeconds.Observe(time.Since(start).Seconds())
 	if err != nil {
 		e := publishError(err, h.opts.MaxMessageBytes)
@@ -356,6 +356,66 @@ func (h *Handler) publish(ctx context.Context, articles []event.Article, lines [
 	}
 	h.m.accepted.Add(float64(len(articles)))
 	return res, nil
+}
+
+// writeRetrying writes msgs and, while ctx allows, writes again the
+// messages Kafka refused with a retriable error (a partition without a
+// leader yet, a leader that moved: kafka-go's own retries come too fast for
+// its metadata to change). Acknowledged messages are not sent again. The
+// error, if any, is a kafka.WriteErrors aligned with msgs when Kafka
+// answered per message, so the caller can say which were acknowledged.
+func writeRetrying(ctx context.Context, w Writer, msgs []kafka.Message) error {
+	pending := make([]int, len(msgs)) // indexes into msgs not acknowledged yet
+	for i := range pending {
+		pending[i] = i
+	}
+	failed := make(kafka.WriteErrors, len(msgs))
+	for pause := 250 * time.Millisecond; ; pause = min(2*pause, 2*time.Second) {
+		batch := make([]kafka.Message, len(pending))
+		for j, i := range pending {
+			batch[j] = msgs[i]
+		}
+		err := w.WriteMessages(ctx, batch...)
+		if err == nil {
+			return nil
+		}
+		var we kafka.WriteErrors
+		retriable := true
+		next := pending[:0:0]
+		if errors.As(err, &we) && len(we) == len(pending) {
+			for j, i := range pending {
+				failed[i] = we[j]
+				if we[j] != nil {
+					next = append(next, i)
+					retriable = retriable && isRetriable(we[j])
+				}
+			}
+		} else {
+			next, retriable = pending, isRetriable(err)
+			for _, i := range pending {
+				failed[i] = err
+			}
+		}
+		if !retriable || ctx.Err() != nil {
+			if len(next) == len(msgs) && !errors.As(err, &we) {
+				return err
+			}
+			return failed
+		}
+		pending = next
+		select {
+		case <-ctx.Done():
+			return failed
+		case <-time.After(pause):
+		}
+	}
+}
+
+// isRetriable reports whether Kafka refused a write for a reason that
+// passes (leadership moving, a topic still being created).
+func isRetriable(err error) bool {
+	var ke kafka.Error
+	return errors.As(err, &ke) && ke.Temporary()
 }
 
 // nopRegisterer lets tests build a handler without a registry.
