@@ -11,17 +11,19 @@ import (
 
 // Scoring constants (docs/design.md §4). See README for how they were chosen.
 const (
-	alpha         = 60.0 // squash: x/sqrt(x^2+alpha)
-	hedgeFactor   = 0.6
-	futureFactor  = 0.75
-	hypoFactor    = 0.35
-	backFactor    = 0.3
-	negFactor     = 0.5 // a negated cue flips polarity at this share of its weight
-	leadFactor    = 1.5
-	tailFactor    = 0.8
-	dirThreshold  = 0.2
-	mixedMinShare = 0.9
-	mixedMinSide  = 10.0
+	alpha        = 60.0 // squash: x/sqrt(x^2+alpha)
+	hedgeFactor  = 0.6
+	futureFactor = 0.75
+	hypoFactor   = 0.35
+	backFactor   = 0.3
+	negFactor    = 0.5 // a negated cue flips polarity at this share of its weight
+	leadFactor   = 1.5
+	tailFactor   = 0.8
+	// direction: see direction in output.go
+	decisiveWeight = 12.0
+	decisiveLead   = 6.0
+	mixedMinShare  = 0.25
+	mixedMinSide   = 4.0
 )
 
 // speakerWeight: a government's words are its acts; commentary counts less.
@@ -88,6 +90,9 @@ type doc struct {
 	cands       []cand
 	cues        []cueCand
 	found       []cueCand
+	blocks      []cueCand           // stance: the blocking phrases found
+	mates       []int               // stance: refs listed with an actor or target
+	reversed    map[string]struct{} // stance: pairs with a measure undone so far
 	scored      []scoredCue
 	refs        []ref
 	sal         []countrySal
@@ -101,6 +106,8 @@ type doc struct {
 	kept        []int32 // output: the kept countries' indices
 	keepSet     []bool  // output: per country index, kept
 	salSlot     []int32 // salience: per country index, 1 + its entry in the list (0: none)
+	sentMark    []int32 // salience: per country index, the last sentence it was named in
+	parties     []int32
 	entOrder    [][2]int32
 	rep         []repVerb // stance: the current sentence's reporting verbs
 	repDone     bool      // their speakers are known

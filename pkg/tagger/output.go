@@ -11,10 +11,11 @@ import (
 
 // agg sums the cues of one pair of states.
 type agg struct {
-	pair         string
-	id           int32 // order of creation (pairs are sorted later)
-	sum, esc, de float64
-	n            int
+	pair            string
+	id              int32 // order of creation (pairs are sorted later)
+	sum, esc, de    float64
+	leadEsc, leadDe float64 // the title's and the first two sentences' share
+	n               int
 }
 
 // output assembles the contract (docs/design.md §3).
@@ -40,7 +41,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	order := d.entOrder[:0]
 	for i := range d.ments {
 		m := &d.ments[i]
-		if !m.emit || m.typ == "" || toks[m.t0].is(fTitle) {
+		if !m.emit || m.typ == "" || toks[m.t0].is(fTitle) || (m.typ == "PERSON" && d.modifier(int(m.t1))) {
 			continue
 		}
 		a, b := &toks[m.t0], &toks[m.t1-1]
@@ -165,10 +166,17 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		cueAgg = append(cueAgg, pairs[k].id)
 		g := &pairs[k]
 		g.sum += c.signed
+		lead := c.Sentence <= 1
 		if c.signed > 0 {
 			g.esc += c.signed
+			if lead {
+				g.leadEsc += c.signed
+			}
 		} else {
 			g.de -= c.signed
+			if lead {
+				g.leadDe -= c.signed
+			}
 		}
 		g.n++
 	}
@@ -220,7 +228,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			dy.Cues = append(dy.Cues, cues[i].Cue)
 		}
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
-		dy.Direction = direction(dy.Tension, g.esc, g.de)
+		dy.Direction = direction(&g)
 		if debugOn {
 			debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
 		}
@@ -230,15 +238,41 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	return tags
 }
 
-func direction(tension, esc, de float64) string {
-	if esc >= mixedMinSide && de >= mixedMinSide && math.Min(esc, de)/math.Max(esc, de) >= mixedMinShare {
-		return event.DirectionMixed
+// direction classifies a pair's cues (g.esc and g.de: the sums of the
+// escalating and de-escalating weights; g.leadEsc, g.leadDe: those of the
+// title and the first two sentences): neutral when no side reaches
+// decisiveWeight in all or decisiveLead in the lead (no decisive act, only
+// talk of one: data, estimates, background, explainers); mixed when the
+// smaller side is at least mixedMinSide and mixedMinShare of the larger (one
+// side threatens while the other voices confidence; talks held without
+// progress); else the larger side.
+// modifier tells whether the name ending before token t is used as a
+// modifier ("Obama-era", "Trump-style"): a hyphen and one of a few words.
+func (d *doc) modifier(t int) bool {
+	toks := d.ts.toks
+	if t <= 0 || t >= len(toks) || toks[t].is(fTitle) {
+		return false
 	}
+	e := int(toks[t-1].end)
+	if e >= len(d.text) || d.text[e] != '-' || int(toks[t].start) != e+1 {
+		return false
+	}
+	switch string(d.nb(t)) {
+	case "era", "style", "like", "type", "esque":
+		return true
+	}
+	return false
+}
+
+func direction(g *agg) string {
+	hi, lo := math.Max(g.esc, g.de), math.Min(g.esc, g.de)
 	switch {
-	case tension >= dirThreshold:
+	case hi < decisiveWeight && math.Max(g.leadEsc, g.leadDe) < decisiveLead:
+		return event.DirectionNeutral
+	case lo >= mixedMinSide && lo >= mixedMinShare*hi:
+		return event.DirectionMixed
+	case g.esc > g.de:
 		return event.DirectionEscalation
-	case tension <= -dirThreshold:
-		return event.DirectionDeescalation
 	}
-	return event.DirectionNeutral
+	return event.DirectionDeescalation
 }

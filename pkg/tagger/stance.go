@@ -34,7 +34,7 @@ func (d *doc) salience() []countrySal {
 	}
 	for i := range d.ments {
 		m := &d.ments[i]
-		if m.country == "" || m.place {
+		if m.country == "" || m.place || d.issue(m.t0) {
 			continue
 		}
 		w := 0.0
@@ -66,6 +66,51 @@ func (d *doc) salience() []countrySal {
 			out[k].title = true
 		}
 	}
+	// states named together in a sentence about trade are its parties
+	// ("China's trade surplus with the United States narrowed")
+	sentOf := d.sentMark
+	if len(sentOf) < len(lex.countries) {
+		sentOf = make([]int32, len(lex.countries))
+		d.sentMark = sentOf
+	}
+	for i := range sentOf {
+		sentOf[i] = -3
+	}
+	parties := d.parties[:0] // country indices of the current sentence
+	trade, cur := false, int32(-2)
+	flush := func() {
+		if trade && len(parties) >= 2 {
+			for _, ci := range parties {
+				if o := int(slot[ci]) - 1; o >= 0 {
+					out[o].score += 0.5
+				}
+			}
+		}
+		parties, trade = parties[:0], false
+	}
+	for i := range d.ts.toks {
+		if s := d.ts.toks[i].sent; s != cur {
+			flush()
+			cur = s
+		}
+		if d.wmask[i]&wTRADE != 0 {
+			trade = true
+		}
+		mi := d.mentAt[i]
+		if mi < 0 || d.ments[mi].t0 != int32(i) {
+			continue
+		}
+		m := &d.ments[mi]
+		if m.country == "" || m.place || !(m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV") {
+			continue
+		}
+		if ci := lex.countryIndex(m.country); ci >= 0 && sentOf[ci] != cur {
+			sentOf[ci] = cur
+			parties = append(parties, int32(ci))
+		}
+	}
+	flush()
+	d.parties = parties
 	// a list of three or more states ("Germany, Japan and Vietnam") names states acted upon together
 	for i := 0; i < len(d.ments); {
 		j := i
@@ -106,6 +151,16 @@ func (d *doc) salience() []countrySal {
 	return out
 }
 
+// issue tells whether the state named at token t is a subject matter, not an
+// actor: "differences over Taiwan", "talks about Iran".
+func (d *doc) issue(t int32) bool {
+	p := int(t) - 1
+	if p >= 0 && d.normIs(p, "the") {
+		p--
+	}
+	return p >= 0 && d.wmask[p]&wISSUE != 0 && d.wlen[p] == 1
+}
+
 // listed tells whether mentions a and b are neighbouring states in a list.
 func (d *doc) listed(a, b int) bool {
 	ma, mb := &d.ments[a], &d.ments[b]
@@ -135,9 +190,9 @@ func mainPair(sal []countrySal) (string, string) {
 }
 
 type ref struct {
-	tok     int32
-	country string
-	weak    bool // organisations: targets only
+	tok, end int32 // the mention's tokens
+	country  string
+	weak     bool // organisations: targets only
 }
 
 // stateRefs lists the mentions in [a,b) that stand for a state.
@@ -156,11 +211,11 @@ func (d *doc) stateRefs(a, b int, buf []ref) []ref {
 		}
 		switch {
 		case m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV":
-			buf = append(buf, ref{tok: m.t0, country: m.country})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country})
 		case m.typ == "PERSON" && m.speaker == "GOV":
-			buf = append(buf, ref{tok: m.t0, country: m.country})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country})
 		case m.typ == "ORG":
-			buf = append(buf, ref{tok: m.t0, country: m.country, weak: true})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country, weak: true})
 		}
 	}
 	return buf
@@ -247,19 +302,43 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
 	})
+	// phrases that only look like cues ("meet the requirements") drop the
+	// cues they overlap
+	blocks := d.blocks[:0]
+	for _, f := range found {
+		if lex.cues[f.cue].block {
+			blocks = append(blocks, f)
+		}
+	}
+	d.blocks = blocks
+	bi := 0
+	// the previous cue kept, and the one before the current
+	prevEnd, lastEnd := int32(-1), int32(-1)
+	prevPunitive, lastPunitive := false, false
+	prevEase, lastEase := false, false
+	if d.reversed == nil {
+		d.reversed = map[string]struct{}{}
+	}
+	clear(d.reversed)
 	var bound, hypoAt []int32 // clauseIndex, once a cue is kept
 	out := d.scored[:0]
 	end := int32(-1)
 	refs := d.refs[:0]
 	refsFor := -1
 	s0c, s1c := 0, 0
-	sentFor, sentAnon, firstIf := -1, false, 0
+	sentFor, sentAnon, sentEcon, firstIf := -1, false, false, 0
 	nSent := d.nSent
 	for fi, f := range found {
 		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
 			break
 		}
-		if f.t0 < end {
+		if f.t0 < end || lex.cues[f.cue].block {
+			continue
+		}
+		for bi < len(blocks) && blocks[bi].t1 <= f.t0 {
+			bi++
+		}
+		if bi < len(blocks) && blocks[bi].t0 < f.t1 {
 			continue
 		}
 		// a cue inside an entity name ("Phase One" is fine; "Trade Representative" is not)
@@ -267,6 +346,8 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			continue
 		}
 		end = f.t1
+		lastEnd, lastPunitive, lastEase = prevEnd, prevPunitive, prevEase
+		prevEnd, prevPunitive, prevEase = f.t1, lex.cues[f.cue].punitive, lex.cues[f.cue].category == "EASE"
 		if d.work += 24; d.work > d.budget && !d.spend(0) {
 			break
 		}
@@ -298,7 +379,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			cl = max(b+1, s0)
 		}
 		negs, void := 0, false
-		hedged, future, hypo, background := false, false, false, false
+		hedged, future, hypo, background, reversal := false, false, false, false, false
 		// the modifiers act within 8 tokens, hypotheticals anywhere in the clause
 		for k := max(cl, c0-8); k < c0; k++ {
 			w := d.wmask[k]
@@ -321,6 +402,13 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			if w&wBACKGROUND != 0 && dist <= 6 {
 				background = true
 			}
+			// a reversal word undoes the measure a noun cue names within 8
+			// tokens ("dropped its designation of China as a currency
+			// manipulator"), an act cue only right after it ("stop
+			// imposing"), and never from inside an earlier punitive act
+			if w&wREVERSAL != 0 && (dist <= 2 || !cd.verbal) && (k >= int(lastEnd) || !lastPunitive) {
+				reversal = true
+			}
 		}
 		if c0 > cl && int(hypoAt[c0-1]) >= cl {
 			hypo = true
@@ -333,9 +421,13 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			d.rep, d.quo = d.rep[:0], d.quo[:0]
 			d.repDone, d.srcCountry = false, "?"
 			d.curQ, d.curV0, d.curV1 = 0, 0, 0
+			sentEcon = false
 			for k := s0; k < s1; k++ {
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
+				}
+				if d.wmask[k]&wECON != 0 {
+					sentEcon = true
 				}
 				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.normIs(k, "if") {
 					firstIf = k
@@ -373,7 +465,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			d.work += int64(s1-s0) + 4*int64(len(refs))
 			refsFor = s0
 		}
-		actor, target := d.actorTarget(refs, c0, c1, s1)
+		actor, target, ai, ti := d.actorTarget(refs, c0, c1, s1)
 		if actor == "" && (stype == "GOV") {
 			if d.srcCountry == "?" {
 				d.srcCountry = d.sourceCountry(s0, s1)
@@ -398,6 +490,27 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		// weight
 		w := cd.weight
 		pol := cd.polarity
+		category := cd.category
+		if cd.punitive && lastEase && lastEnd >= int32(cl) && (c0 == int(lastEnd) || c0 == int(lastEnd)+1 && d.normIs(c0-1, "to")) {
+			// "abandoned its plan to delist", "agreed to halt plans to impose"
+			reversal = true
+		}
+		if reversal && cd.punitive {
+			// "suspends the entity list designation", "drops its plan to
+			// delist": undoing a punitive measure de-escalates
+			pol, category = -pol, "EASE"
+		}
+		pair := d.pairOf(actor, target)
+		if _, undone := d.reversed[pair]; undone && cd.punitive && cd.state {
+			// once the article reports a measure undone, its later
+			// mentions of such measures are that measure's history
+			background = true
+		}
+		if cd.state && sentEcon {
+			// a measure named in a sentence about its economic effects
+			// (data, estimates, prices) is background, not an act
+			background = true
+		}
 		negated := negs%2 == 1 || void
 		if void {
 			w = 0
@@ -432,12 +545,43 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		t1 := &toks[c1-1]
 		s := d.src(t0)
 		cue := event.Cue{
-			Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
+			Text: s[t0.start:t1.end], Category: category, Sentence: int(sent),
 			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
 			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
 			Background: background, Source: src, SourceType: publicType(stype),
 		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
+		if pol < 0 && category == "EASE" && !negated {
+			d.reversed[pair] = struct{}{}
+		}
+		sc := scoredCue{Cue: cue, signed: float64(pol) * w, pair: pair, noact: cd.noact, explicit: explicit, base: cd.weight}
+		out = append(out, sc)
+		// states listed with the actor or the target act or are acted upon
+		// alike: the cue counts for each of their pairs too
+		if explicit[0] != "" || explicit[1] != "" {
+			mates := d.mates[:0]
+			if ai >= 0 && explicit[0] != "" {
+				mates = d.listMates(refs, ai, mates)
+			}
+			nActor := len(mates)
+			if ti >= 0 && explicit[1] != "" {
+				mates = d.listMates(refs, ti, mates)
+			}
+			d.mates = mates
+			for k, j := range mates {
+				c := refs[j].country
+				if refs[j].weak || c == actor || c == target || d.listedBefore(refs, mates[:k], c) {
+					continue
+				}
+				m := sc
+				if k < nActor {
+					m.Actor, m.explicit[0] = c, c
+				} else {
+					m.Target, m.explicit[1] = c, c
+				}
+				m.pair = d.pairOf(m.Actor, m.Target)
+				out = append(out, m)
+			}
+		}
 	}
 	_ = n
 	d.scored, d.refs = out, refs
@@ -622,8 +766,8 @@ func (d *doc) otherAtOrAfter(refs []ref, i int, c string) int {
 // the object after it (or after on/against/with/to) is the target; in the
 // passive ("... by X") the agent after "by" acts. refs must be indexed
 // (indexRefs).
-func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
-	actor, target := "", ""
+func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (actor, target string, ai, ti int) {
+	ai, ti = -1, -1
 	ri := &d.ri
 	before := refsBefore(refs, &ri.cur0, c0) - 1 // the last ref before the cue
 	after := refsBefore(refs, &ri.cur1, c1)      // the first ref after it
@@ -636,11 +780,11 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 			}
 			for ; i < len(refs) && int(refs[i].tok) <= k+4; i++ {
 				if !refs[i].weak {
-					actor = refs[i].country
+					actor, ai = refs[i].country, i
 					if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
-						target = refs[j].country
+						target, ti = refs[j].country, j
 					}
-					return actor, target
+					return actor, target, ai, ti
 				}
 			}
 		}
@@ -649,17 +793,52 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 	// preposition, else the nearest state before it
 	if before >= 0 {
 		if j := d.ri.prevSubj[before]; j >= 0 {
-			actor = refs[j].country
+			actor, ai = refs[j].country, int(j)
 		} else if j := d.ri.prevStrong[before]; j >= 0 {
-			actor = refs[j].country
+			actor, ai = refs[j].country, int(j)
 		}
 	}
 	if j := d.otherAtOrAfter(refs, after, actor); j < len(refs) {
-		target = refs[j].country
+		target, ti = refs[j].country, j
 	} else if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
-		target = refs[j].country
+		target, ti = refs[j].country, j
 	}
-	return actor, target
+	return actor, target, ai, ti
+}
+
+// listedBefore tells whether one of the refs idx is of country c.
+func (d *doc) listedBefore(refs []ref, idx []int, c string) bool {
+	for _, j := range idx {
+		if refs[j].country == c {
+			return true
+		}
+	}
+	return false
+}
+
+// listMates appends to buf the refs listed with ref i ("Canadian and
+// Mexican imports", "Canada, Mexico and China"): neighbours joined by a
+// comma, "and" or "or", at most 4 on each side.
+func (d *doc) listMates(refs []ref, i int, buf []int) []int {
+	joined := func(a, b int) bool { // refs a and b (a before b) are neighbours in a list
+		gap := refs[b].tok - refs[a].end
+		if gap < 1 || gap > 2 {
+			return false
+		}
+		for k := refs[a].end; k < refs[b].tok; k++ {
+			if d.ts.toks[k].punct != ',' && !d.normIs(int(k), "and") && !d.normIs(int(k), "or") {
+				return false
+			}
+		}
+		return true
+	}
+	for j := i; j > 0 && j > i-4 && joined(j-1, j); j-- {
+		buf = append(buf, j-1)
+	}
+	for j := i; j+1 < len(refs) && j < i+4 && joined(j, j+1); j++ {
+		buf = append(buf, j+1)
+	}
+	return buf
 }
 
 func prevWord(d *doc, t int) int {

@@ -1,0 +1,164 @@
+package tagger
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tension-dev/tension/pkg/event"
+)
+
+// The hard cases of issue 13, one table per phenomenon, on sentences
+// written for these tests.
+
+func dyadOf(tags event.Tags, pair string) *event.Dyad {
+	for i := range tags.Dyads {
+		if tags.Dyads[i].Pair == pair {
+			return &tags.Dyads[i]
+		}
+	}
+	return nil
+}
+
+// directionCase: the direction of one pair's dyad ("" = no dyad at all).
+type directionCase struct {
+	name, text, pair, want string
+}
+
+func checkDirections(t *testing.T, cases []directionCase) {
+	t.Helper()
+	tg := newTagger(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tags := tg.Tag("", c.text)
+			d := dyadOf(tags, c.pair)
+			got := ""
+			if d != nil {
+				got = d.Direction
+			}
+			if got != c.want {
+				var cues []string
+				for _, dy := range tags.Dyads {
+					for _, cu := range dy.Cues {
+						cues = append(cues, dy.Pair+" "+cu.Text+" "+cu.Category+" "+strings.Repeat("+", max(cu.Polarity, 0))+strings.Repeat("-", max(-cu.Polarity, 0)))
+					}
+				}
+				t.Errorf("%s = %q, want %q (countries %v, cues %q)", c.pair, got, c.want, tags.Countries, cues)
+			}
+		})
+	}
+}
+
+// TestReversals: lifting, suspending, postponing, exempting or dropping a
+// punitive measure de-escalates; the measure's own name does not escalate.
+func TestReversals(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"suspend a designation", "The Commerce Department said on Friday it would suspend the entity list designation of two Chinese drone makers for 90 days.", "CN-US", event.DirectionDeescalation},
+		{"suspension of measures", "Beijing announced the suspension of export control measures against 28 American firms.", "CN-US", event.DirectionDeescalation},
+		{"abandon a plan", "The New York Stock Exchange abandoned its plan to delist three Chinese telecom companies on Monday. U.S. regulators had told the exchange that the American order did not require it.", "CN-US", event.DirectionDeescalation},
+		{"grant licences", "Washington granted licences to Nvidia to sell its chips to Chinese buyers.", "CN-US", event.DirectionDeescalation},
+		{"stop imposing", "China agreed to stop imposing new tariffs on American farm goods.", "CN-US", event.DirectionDeescalation},
+		{"postpone part of a round", "The White House postponed part of the planned tariff increase on Chinese laptops until December.", "CN-US", event.DirectionDeescalation},
+		{"drop a designation", "The U.S. Treasury dropped its designation of China as a currency manipulator on Monday.", "CN-US", event.DirectionDeescalation},
+		{"exempt goods", "Washington exempted smartphones and computers from the reciprocal tariffs on Chinese imports.", "CN-US", event.DirectionDeescalation},
+		{"still escalation when imposed", "Washington imposed new export controls on Chinese chipmakers on Tuesday.", "CN-US", event.DirectionEscalation},
+		{"refusing to lift is not a reversal", "Beijing refused to lift its ban on American beef, the ministry said.", "CN-US", event.DirectionEscalation},
+	})
+}
+
+// TestWordSense: words that look like cues but mean something else.
+func TestWordSense(t *testing.T) {
+	tg := newTagger(t)
+	tags := tg.Tag("", "Chinese exporters must meet new licensing requirements before they ship goods to the United States under the trade rules.")
+	for _, d := range tags.Dyads {
+		for _, c := range d.Cues {
+			if c.Category == "CONSULT" {
+				t.Errorf("meeting requirements read as a meeting: %+v", c)
+			}
+		}
+	}
+	checkDirections(t, []directionCase{
+		{"hard to make a deal with", "Trump said on Friday that China was very hard to make a deal with on trade.", "CN-US", event.DirectionEscalation},
+	})
+}
+
+// TestInformational: data releases and estimates of what existing tariffs
+// cost report no step by either side.
+func TestInformational(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"trade data", "China's trade surplus with the United States narrowed to $25 billion in March, customs data showed on Tuesday. Exports to the U.S. fell 10 percent from a year earlier as the tariffs imposed during the trade war continued to weigh on shipments.", "CN-US", event.DirectionNeutral},
+		{"cost estimate", "The IMF estimated on Wednesday that the tariffs the United States and China have already placed on each other's goods would cut global output by 0.5 percent next year. Economists said the trade war had hurt factory investment.", "CN-US", event.DirectionNeutral},
+	})
+}
+
+// TestMixed: one side threatens while the other voices confidence; talks
+// held without progress.
+func TestMixed(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"threat and confidence", "Washington threatened on Monday to raise tariffs on Chinese goods next month. Beijing said it was confident that a trade deal could be reached in the talks and that both sides had made progress.", "CN-US", event.DirectionMixed},
+		{"talks without progress", "Negotiators from China and the United States ended two days of trade talks in Washington without a breakthrough. Both sides said differences remain over tariffs and technology, but agreed to meet again next month.", "CN-US", event.DirectionMixed},
+	})
+}
+
+// TestThirdCountry: adjectival and listed targets name the states acted upon.
+func TestThirdCountry(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"adjectival targets, first", "Trump announced 25 percent tariffs on Canadian and Mexican imports on Saturday.", "CA-US", event.DirectionEscalation},
+		{"adjectival targets, second", "Trump announced 25 percent tariffs on Canadian and Mexican imports on Saturday.", "MX-US", event.DirectionEscalation},
+		{"listed states get a reprieve", "Canada and Mexico got a reprieve from the U.S. tariffs after the White House delayed them by 30 days.", "MX-US", event.DirectionDeescalation},
+	})
+}
+
+// TestFalseEntities: places, venues, modifiers and bare titles are not
+// entities; venues are not acting countries.
+func TestFalseEntities(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct{ text, not, notCountry string }{
+		{"President Xi Jinping arrives in Washington on Wednesday for talks on trade with Biden.", "Washington", ""},
+		{"The Obama-era trade pact with China was never ratified by the Senate.", "Obama", ""},
+		{"Treasury Secretary Scott Bessent said the tariffs on Chinese goods would stay.", "Treasury", ""},
+		{"Leaders met at the APEC summit in Lima, Peru, where Biden and Xi discussed trade and tariffs.", "", "PE"},
+	} {
+		tags := tg.Tag("", c.text)
+		for _, e := range tags.Entities {
+			if c.not != "" && e.Text == c.not {
+				t.Errorf("%q: %q listed as %s", c.text, e.Text, e.Type)
+			}
+		}
+		for _, cc := range tags.Countries {
+			if c.notCountry != "" && cc == c.notCountry {
+				t.Errorf("%q: venue %s listed as a country", c.text, cc)
+			}
+		}
+	}
+}
+
+// TestMissedEntities: people and bodies introduced by patterns the
+// gazetteer does not know.
+func TestMissedEntities(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct{ text, want, typ string }{
+		{"First lady Mira Castell visited the factory in Ohio, where workers worry about tariffs.", "Mira Castell", "PERSON"},
+		{"Zentrix's chief executive Lara Monteiro said the company would move production out of China because of tariffs.", "Lara Monteiro", "PERSON"},
+		{"Analysts Ivo Brandt and Mei Okada said the tariffs on Chinese goods would raise prices.", "Mei Okada", "PERSON"},
+		{"The tariffs on Chinese steel will stay, the commerce department said on Monday.", "commerce department", "GOV"},
+	} {
+		tags := tg.Tag("", c.text)
+		ok := false
+		for _, e := range tags.Entities {
+			if e.Text == c.want && e.Type == c.typ {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("%q: %s %s not found in %+v", c.text, c.typ, c.want, tags.Entities)
+		}
+	}
+}
+
+// TestReversalScope: a reversal undoes only the measure it governs.
+func TestReversalScope(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"lift one, impose another", "China lifted its ban on American poultry and imposed new tariffs on U.S. soybeans and pork, the commerce ministry said.", "CN-US", event.DirectionMixed},
+		{"stopped buying, then imposed", "Beijing stopped buying American soybeans in May and imposed tariffs on U.S. cars.", "CN-US", event.DirectionEscalation},
+	})
+}
