@@ -22,6 +22,7 @@ const (
 	// direction: see direction in output.go
 	decisiveWeight = 12.0
 	decisiveLead   = 6.0
+	leadOneSided   = 0.2
 	mixedMinShare  = 0.25
 	mixedMinSide   = 4.0
 )

@@ -1,6 +1,7 @@
 package tagger
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -161,4 +162,32 @@ func TestReversalScope(t *testing.T) {
 		{"lift one, impose another", "China lifted its ban on American poultry and imposed new tariffs on U.S. soybeans and pork, the commerce ministry said.", "CN-US", event.DirectionMixed},
 		{"stopped buying, then imposed", "Beijing stopped buying American soybeans in May and imposed tariffs on U.S. cars.", "CN-US", event.DirectionEscalation},
 	})
+}
+
+// TestLeadDecides: when the title and the first two sentences report one
+// side's step, the article is that step even if its body recounts the other
+// side's (a truce story retelling the tariffs it cuts).
+func TestLeadDecides(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"truce recounting the tariffs", "The United States and China agreed on Monday to cut their tariffs on each other's goods for 90 days and to resume trade talks. Washington will lower its tariffs on Chinese goods to 30 percent and Beijing will cut its duties on American goods to 10 percent, the two governments said in a joint statement. The two countries had spent April raising tariffs on each other. Trump imposed tariffs of 145 percent on Chinese goods in early April. China retaliated with tariffs of 125 percent on American goods and restricted exports of rare earths to U.S. firms.", "CN-US", event.DirectionDeescalation},
+		{"balanced lead stays mixed", "Washington threatened on Monday to raise tariffs on Chinese goods next month. Beijing said it was confident that a trade deal could be reached in the talks and that both sides had made progress.", "CN-US", event.DirectionMixed},
+	})
+}
+
+// TestPartners: a state named as another's partner in a trade sentence
+// ("coordinate with Canada") is not a party to it.
+func TestPartners(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"The European Union imposed retaliatory tariffs on American steel on Monday and said it would coordinate with Canada. Washington criticised the European countermeasures.", []string{"EU", "US"}},
+		{"Ottawa and Washington traded tariffs on steel on Monday. The European Union said it would stand together with Japan.", []string{"CA", "US"}},
+	} {
+		tags := tg.Tag("", c.text)
+		if !slices.Equal(tags.Countries, c.want) {
+			t.Errorf("%q: countries %v, want %v", c.text, tags.Countries, c.want)
+		}
+	}
 }

@@ -230,7 +230,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
 		dy.Direction = direction(&g)
 		if debugOn {
-			debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
+			debugf("dyad %s esc %.3f de %.3f lead %.3f %.3f n %d sum %.3f tension %.2f %s", g.pair, g.esc, g.de, g.leadEsc, g.leadDe, g.n, g.sum, dy.Tension, dy.Direction)
 		}
 		tags.Dyads = append(tags.Dyads, dy)
 	}
@@ -238,14 +238,6 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	return tags
 }
 
-// direction classifies a pair's cues (g.esc and g.de: the sums of the
-// escalating and de-escalating weights; g.leadEsc, g.leadDe: those of the
-// title and the first two sentences): neutral when no side reaches
-// decisiveWeight in all or decisiveLead in the lead (no decisive act, only
-// talk of one: data, estimates, background, explainers); mixed when the
-// smaller side is at least mixedMinSide and mixedMinShare of the larger (one
-// side threatens while the other voices confidence; talks held without
-// progress); else the larger side.
 // modifier tells whether the name ending before token t is used as a
 // modifier ("Obama-era", "Trump-style"): a hyphen and one of a few words.
 func (d *doc) modifier(t int) bool {
@@ -264,11 +256,29 @@ func (d *doc) modifier(t int) bool {
 	return false
 }
 
+// direction classifies a pair's cues (g.esc and g.de: the sums of the
+// escalating and de-escalating weights; g.leadEsc, g.leadDe: those of the
+// title and the first two sentences): neutral when no side reaches
+// decisiveWeight in all or decisiveLead in the lead (no decisive act, only
+// talk of one: data, estimates, background, explainers); the lead's side
+// when the lead alone reaches decisiveWeight on one side and the other side
+// of the lead is at most leadOneSided of it (the news is what the lead
+// reports; a truce article recounting the tariffs it suspends, an escalation
+// story with a conciliatory quote further down); mixed when the smaller side
+// is at least mixedMinSide and mixedMinShare of the larger (one side
+// threatens while the other voices confidence; talks held without
+// progress); else the larger side.
 func direction(g *agg) string {
 	hi, lo := math.Max(g.esc, g.de), math.Min(g.esc, g.de)
+	leadHi, leadLo := math.Max(g.leadEsc, g.leadDe), math.Min(g.leadEsc, g.leadDe)
 	switch {
-	case hi < decisiveWeight && math.Max(g.leadEsc, g.leadDe) < decisiveLead:
+	case hi < decisiveWeight && leadHi < decisiveLead:
 		return event.DirectionNeutral
+	case leadHi >= decisiveWeight && leadLo <= leadOneSided*leadHi:
+		if g.leadEsc > g.leadDe {
+			return event.DirectionEscalation
+		}
+		return event.DirectionDeescalation
 	case lo >= mixedMinSide && lo >= mixedMinShare*hi:
 		return event.DirectionMixed
 	case g.esc > g.de:

@@ -67,7 +67,8 @@ func (d *doc) salience() []countrySal {
 		}
 	}
 	// states named together in a sentence about trade are its parties
-	// ("China's trade surplus with the United States narrowed")
+	// ("China's trade surplus with the United States narrowed"), not the
+	// partners one of them works with ("will coordinate with Canada")
 	sentOf := d.sentMark
 	if len(sentOf) < len(lex.countries) {
 		sentOf = make([]int32, len(lex.countries))
@@ -101,7 +102,7 @@ func (d *doc) salience() []countrySal {
 			continue
 		}
 		m := &d.ments[mi]
-		if m.country == "" || m.place || !(m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV") {
+		if m.country == "" || m.place || !(m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV") || d.partner(m) {
 			continue
 		}
 		if ci := lex.countryIndex(m.country); ci >= 0 && sentOf[ci] != cur {
@@ -149,6 +150,24 @@ func (d *doc) salience() []countrySal {
 		return int(a.first - b.first)
 	})
 	return out
+}
+
+// partner tells whether the state of mention m is named as a partner of
+// another one (words.tsv PARTNER): a partner word ends at most two tokens
+// before it ("coordinate with Canada", "together with Japan") or starts at
+// most two after it ("与加拿大协调").
+func (d *doc) partner(m *mention) bool {
+	for k := max(int(m.t0)-3, 0); k < int(m.t0); k++ {
+		if d.wmask[k]&wPARTNER != 0 && k+int(d.wlen[k]) >= int(m.t0)-2 && k+int(d.wlen[k]) <= int(m.t0) {
+			return true
+		}
+	}
+	for k := int(m.t1); k < len(d.wmask) && k <= int(m.t1)+2; k++ {
+		if d.wmask[k]&wPARTNER != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // issue tells whether the state named at token t is a subject matter, not an
@@ -233,6 +252,18 @@ type scoredCue struct {
 	base     float64
 }
 
+// clauseBreak tells whether token p ends a clause: , ; : - ( quotes, and
+// clause words other than "and", "as", "who".
+func (d *doc) clauseBreak(p int) bool {
+	switch d.ts.toks[p].punct {
+	case ',', ';', ':', '-', '(', '"':
+		return true
+	case 0:
+		return d.wmask[p]&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who")
+	}
+	return false
+}
+
 // clauseIndex returns, per token, the nearest clause boundary at or before it
 // and the nearest hypothetical marker at or before it (-1: none), so that
 // finding a cue's clause and its modifiers costs a bounded look-back.
@@ -245,18 +276,11 @@ func (d *doc) clauseIndex() (bound, hypoAt []int32) {
 	bound, hypoAt = d.bound, d.hypoAt
 	b, h := int32(-1), int32(-1)
 	for p := range toks {
-		switch toks[p].punct {
-		case ',', ';', ':', '-', '(', '"':
+		if d.clauseBreak(p) {
 			b = int32(p)
-		case 0:
-			if w := d.wmask[p]; w&(wCLAUSE|wHYPO) != 0 {
-				if w&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who") {
-					b = int32(p)
-				}
-				if w&wHYPO != 0 {
-					h = int32(p)
-				}
-			}
+		}
+		if toks[p].punct == 0 && d.wmask[p]&wHYPO != 0 {
+			h = int32(p)
 		}
 		bound[p], hypoAt[p] = b, h
 	}
