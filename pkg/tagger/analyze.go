@@ -446,6 +446,11 @@ func (d *doc) resolveEntities() {
 				m.typ = e.typ
 				m.emit = true
 			}
+			if prefix >= 0 && m.kind == mEntity && (e.typ == "ORG" || e.typ == "MEDIA") && d.ments[prefix].kind == mCountry && d.normIs(int(cd.t0)-1, "'s") {
+				// "South Korea's Samsung", "Hong Kong's Phoenix TV": the
+				// state names the firm's home, it does not act
+				d.ments[prefix].place = true
+			}
 			if prefix >= 0 && m.kind == mEntity && e.typ == "GOV" && d.ments[prefix].country == e.country {
 				// "China's Ministry of Commerce": one span
 				m.t0 = d.ments[prefix].t0
@@ -470,7 +475,7 @@ func (d *doc) resolveEntities() {
 			}
 			m.country = cty.code
 			m.speaker = "GOV"
-			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && d.isPlace(cd.t0, cd.t1)) {
+			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && (d.isPlace(cd.t0, cd.t1) || d.isAddress(cd.t0))) {
 				m.place = true
 			}
 		}
@@ -572,6 +577,18 @@ func (d *doc) isPlace(t0, t1 int32) bool {
 		return true
 	}
 	return false
+}
+
+// isAddress tells whether the country at token t0 completes a place's
+// address: "in Bali, Indonesia", "at Lancaster House in London, Britain"
+// (the place, then a comma, after a place word).
+func (d *doc) isAddress(t0 int32) bool {
+	toks := d.ts.toks
+	c, p, l := int(t0)-1, int(t0)-2, int(t0)-3
+	if l < 0 || toks[c].punct != ',' || !toks[p].is(fCap) || d.mentAt[p] >= 0 {
+		return false
+	}
+	return d.wmask[l]&wLOC != 0 && d.wlen[l] == 1
 }
 
 func (d *doc) isDateline(t0, t1 int32) bool {

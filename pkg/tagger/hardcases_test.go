@@ -191,3 +191,36 @@ func TestPartners(t *testing.T) {
 		}
 	}
 }
+
+// TestProbesAndProtests: trade investigations opened against the other side
+// and formal protests are escalation, not background.
+func TestProbesAndProtests(t *testing.T) {
+	checkDirections(t, []directionCase{
+		{"launch probes", "Beijing launched two investigations into American trade barriers on Tuesday, the Commerce Ministry said. China also opened an anti-dumping probe into U.S. chemicals.", "CN-US", event.DirectionEscalation},
+		{"opposition to a probe", "China voiced strong dissatisfaction and firm opposition to the U.S. Section 301 investigation into its shipbuilding industry. Beijing said it would take all necessary actions.", "CN-US", event.DirectionEscalation},
+		{"triple tariffs", "Washington moved on Wednesday to triple the rates of tariffs on Chinese aluminum. The White House said China flooded markets with cheap metal.", "CN-US", event.DirectionEscalation},
+		{"restrict a state's access", "The United States restricted China's access to advanced chipmaking tools on Friday, and Beijing responded angrily.", "CN-US", event.DirectionEscalation},
+	})
+}
+
+// TestNotActors: states named as a place's address, a firm's home, or the
+// subject of an issue are not parties; a state named once needs two strong
+// cues naming it.
+func TestNotActors(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"address", "The leaders of Japan and South Korea met at a resort in Bali, Indonesia, on Monday and agreed to resume talks on export controls. Tokyo lifted its curbs on Korean chemicals.", []string{"JP", "KR"}},
+		{"firm's home", "Washington added the Chinese chipmaker to its entity list on Friday. Beijing condemned the U.S. move. The firm competes with South Korea's Samsung Electronics.", []string{"CN", "US"}},
+		{"issue", "Washington and Beijing agreed to cut tariffs in talks on Friday. The Taiwan issue was not discussed, and the two sides did not mention a Taiwan contingency.", []string{"CN", "US"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tags := tg.Tag("", c.text)
+			if !slices.Equal(tags.Countries, c.want) {
+				t.Errorf("countries %v, want %v", tags.Countries, c.want)
+			}
+		})
+	}
+}

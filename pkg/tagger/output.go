@@ -65,8 +65,11 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	}
 
 	// countries: states that act or are acted upon: named at least twice and
-	// not far less than the main ones, or named in the title
-	// states named as actor or target of strong, current cues in their own sentence
+	// not far less than the main ones, or named in the title, or named as the
+	// actor or target of strong, current cues in their own sentence: twice,
+	// or once when named about as often as the main ones (a state named once
+	// in a long article, in one cue, is mostly an aside: "violated sanctions
+	// on Iran")
 	lex := d.lex
 	var named []int32 // per country index, counted on first use
 	namedCount := func(code string) int32 {
@@ -106,7 +109,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && namedCount(s.code) >= 1) {
+		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && (namedCount(s.code) >= 2 || namedCount(s.code) >= 1 && s.score >= 0.5*top)) {
 			tags.Countries = append(tags.Countries, s.code)
 			if k := lex.countryIndex(s.code); k >= 0 {
 				kept = append(kept, int32(k))

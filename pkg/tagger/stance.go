@@ -34,7 +34,7 @@ func (d *doc) salience() []countrySal {
 	}
 	for i := range d.ments {
 		m := &d.ments[i]
-		if m.country == "" || m.place || d.issue(m.t0) {
+		if m.country == "" || m.place || d.issue(m) {
 			continue
 		}
 		w := 0.0
@@ -170,10 +170,14 @@ func (d *doc) partner(m *mention) bool {
 	return false
 }
 
-// issue tells whether the state named at token t is a subject matter, not an
-// actor: "differences over Taiwan", "talks about Iran".
-func (d *doc) issue(t int32) bool {
-	p := int(t) - 1
+// issue tells whether the state of mention m is a subject matter, not an
+// actor: "differences over Taiwan", "talks about Iran", "the Taiwan issue",
+// "a Taiwan contingency".
+func (d *doc) issue(m *mention) bool {
+	if n := int(m.t1); n < len(d.wmask) && d.wmask[n]&wISSUENOUN != 0 {
+		return true
+	}
+	p := int(m.t0) - 1
 	if p >= 0 && d.normIs(p, "the") {
 		p--
 	}
