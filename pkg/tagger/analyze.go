@@ -91,9 +91,9 @@ type doc struct {
 	cands       []cand
 	cues        []cueCand
 	found       []cueCand
-	blocks      []cueCand           // stance: the blocking phrases found
-	mates       []int               // stance: refs listed with an actor or target
-	reversed    map[string]struct{} // stance: pairs with a measure undone so far
+	blocks      []cueCand        // stance: the blocking phrases found
+	mates       []int            // stance: refs listed with an actor or target
+	reversed    map[string]int32 // stance: pairs with a measure undone so far -> its sentence
 	scored      []scoredCue
 	refs        []ref
 	sal         []countrySal
@@ -130,6 +130,7 @@ type doc struct {
 	topicLead   []bool
 	trade       int
 	sport       int
+	explainer   bool // the title asks what, how or why: an explainer, not news
 }
 
 func (d *doc) reset(title, text string) {
@@ -142,6 +143,7 @@ func (d *doc) reset(title, text string) {
 	clear(d.orgPrefix)
 	d.trade = 0
 	d.sport = 0
+	d.explainer = false
 	if cap(d.topicCount) < len(d.lex.topicName) {
 		d.topicCount = make([]int, len(d.lex.topicName))
 		d.topicLead = make([]bool, len(d.lex.topicName))
@@ -271,6 +273,9 @@ func (d *doc) run() event.Tags {
 			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON
 		}
 	}
+	// a title asking "What is ...?" or "How does ...?" heads an explainer:
+	// the measures it describes are background, not news
+	d.explainer = d.title != "" && d.wmask[0]&wEXPLAINER != 0 && strings.HasSuffix(strings.TrimSpace(d.title), "?")
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.stance(a, b)

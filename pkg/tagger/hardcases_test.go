@@ -224,3 +224,66 @@ func TestNotActors(t *testing.T) {
 		})
 	}
 }
+
+// cueOf returns the first cue of any dyad whose text is text.
+func cueOf(tags event.Tags, text string) *event.Cue {
+	for i := range tags.Dyads {
+		for j := range tags.Dyads[i].Cues {
+			if tags.Dyads[i].Cues[j].Text == text {
+				return &tags.Dyads[i].Cues[j]
+			}
+		}
+	}
+	return nil
+}
+
+// TestUndoingConciliation: a reversal word right before a conciliatory act
+// undoes it ("stopped approving licences", "cancelled the meeting"), which
+// escalates; "end up postponing" is no reversal.
+func TestUndoingConciliation(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct {
+		text, cue string
+		pol       int
+	}{
+		{"Washington has stopped approving licences for American firms to sell chips to China, sources said on Monday.", "approving licences", 1},
+		{"Beijing cancelled the meeting with the U.S. trade delegation on Friday.", "meeting with", 1},
+		{"Washington could end up postponing the tariffs on Chinese goods again, officials said.", "postponing the tariffs", -1},
+		{"Washington approved licences for American firms to sell chips to China on Monday.", "approved licences", -1},
+	} {
+		cu := cueOf(tg.Tag("", c.text), c.cue)
+		if cu == nil || cu.Polarity != c.pol {
+			t.Errorf("%q: cue %q = %+v, want polarity %+d", c.text, c.cue, cu, c.pol)
+		}
+	}
+}
+
+// TestHistoryOfUndone: once the article reports a measure undone, later
+// sentences recounting how it was imposed are its history, not new acts.
+func TestHistoryOfUndone(t *testing.T) {
+	tg := newTagger(t)
+	text := "China will suspend the extra tariffs on American cars for three months from January, the finance ministry said on Friday. Beijing raised tariffs on U.S. cars by 25 percent in July."
+	if cu := cueOf(tg.Tag("", text), "raised tariffs"); cu == nil || !cu.Background {
+		t.Errorf("raised tariffs after the suspension: %+v, want background", cu)
+	}
+	text = "Beijing raised tariffs on U.S. cars by 25 percent on Friday. It had suspended its tariffs on American cars in January."
+	if cu := cueOf(tg.Tag("", text), "raised tariffs"); cu == nil || cu.Background {
+		t.Errorf("raised tariffs before any suspension: %+v, want news", cu)
+	}
+}
+
+// TestExplainer: a title asking what or how heads an explainer; the measures
+// it describes are background.
+func TestExplainer(t *testing.T) {
+	tg := newTagger(t)
+	text := "The entity list is a trade blacklist kept by the U.S. Commerce Department. Washington added Huawei to the list in 2019 and has since blacklisted hundreds of Chinese firms. Companies on the list cannot buy American technology without a licence."
+	for _, c := range []struct{ title, want string }{
+		{"What is the entity list?", event.DirectionNeutral},
+		{"Washington blacklists more Chinese firms", event.DirectionEscalation},
+	} {
+		d := dyadOf(tg.Tag(c.title, text), "CN-US")
+		if d == nil || d.Direction != c.want {
+			t.Errorf("title %q: dyad %+v, want direction %s", c.title, d, c.want)
+		}
+	}
+}

@@ -232,6 +232,9 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
 		dy.Direction = direction(&g)
+		if d.explainer {
+			dy.Direction = event.DirectionNeutral
+		}
 		if debugOn {
 			debugf("dyad %s esc %.3f de %.3f lead %.3f %.3f n %d sum %.3f tension %.2f %s", g.pair, g.esc, g.de, g.leadEsc, g.leadDe, g.n, g.sum, dy.Tension, dy.Direction)
 		}

@@ -345,7 +345,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	prevPunitive, lastPunitive := false, false
 	prevEase, lastEase := false, false
 	if d.reversed == nil {
-		d.reversed = map[string]struct{}{}
+		d.reversed = map[string]int32{}
 	}
 	clear(d.reversed)
 	var bound, hypoAt []int32 // clauseIndex, once a cue is kept
@@ -407,7 +407,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			cl = max(b+1, s0)
 		}
 		negs, void := 0, false
-		hedged, future, hypo, background, reversal := false, false, false, false, false
+		hedged, future, hypo, background, reversal, undo := false, false, false, false, false, false
 		// the modifiers act within 8 tokens, hypotheticals anywhere in the clause
 		for k := max(cl, c0-8); k < c0; k++ {
 			w := d.wmask[k]
@@ -436,6 +436,9 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// imposing"), and never from inside an earlier punitive act
 			if w&wREVERSAL != 0 && (dist <= 2 || !cd.verbal) && (k >= int(lastEnd) || !lastPunitive) {
 				reversal = true
+			}
+			if w&wREVERSAL != 0 && dist <= 2 && k >= int(lastEnd) && !d.normIs(k+1, "up") { // "end up postponing" undoes nothing
+				undo = true
 			}
 		}
 		if c0 > cl && int(hypoAt[c0-1]) >= cl {
@@ -527,11 +530,18 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// "suspends the entity list designation", "drops its plan to
 			// delist": undoing a punitive measure de-escalates
 			pol, category = -pol, "EASE"
+		} else if undo && pol < 0 && !cd.talk {
+			// "stopped approving licences", "cancelled the meeting",
+			// "withdrew the exemptions": undoing a conciliatory act escalates
+			pol, category = -pol, "HALT"
 		}
 		pair := d.pairOf(actor, target)
-		if _, undone := d.reversed[pair]; undone && cd.punitive && cd.state {
+		if rs, undone := d.reversed[pair]; undone && cd.punitive && (cd.state || rs < sent) {
 			// once the article reports a measure undone, its later
 			// mentions of such measures are that measure's history
+			background = true
+		}
+		if d.explainer {
 			background = true
 		}
 		if cd.state && sentEcon {
@@ -579,7 +589,9 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			Background: background, Source: src, SourceType: publicType(stype),
 		}
 		if pol < 0 && category == "EASE" && !negated {
-			d.reversed[pair] = struct{}{}
+			if _, ok := d.reversed[pair]; !ok {
+				d.reversed[pair] = sent
+			}
 		}
 		sc := scoredCue{Cue: cue, signed: float64(pol) * w, pair: pair, noact: cd.noact, explicit: explicit, base: cd.weight}
 		out = append(out, sc)
