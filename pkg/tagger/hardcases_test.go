@@ -199,6 +199,7 @@ func TestProbesAndProtests(t *testing.T) {
 		{"launch probes", "Beijing launched two investigations into American trade barriers on Tuesday, the Commerce Ministry said. China also opened an anti-dumping probe into U.S. chemicals.", "CN-US", event.DirectionEscalation},
 		{"opposition to a probe", "China voiced strong dissatisfaction and firm opposition to the U.S. Section 301 investigation into its shipbuilding industry. Beijing said it would take all necessary actions.", "CN-US", event.DirectionEscalation},
 		{"triple tariffs", "Washington moved on Wednesday to triple the rates of tariffs on Chinese aluminum. The White House said China flooded markets with cheap metal.", "CN-US", event.DirectionEscalation},
+		{"limits on chips", "Japan and the Netherlands will join U.S. limits on chip technology to China, officials said on Friday. The American curbs on semiconductor sales to China cover most advanced chips.", "CN-US", event.DirectionEscalation},
 		{"restrict a state's access", "The United States restricted China's access to advanced chipmaking tools on Friday, and Beijing responded angrily.", "CN-US", event.DirectionEscalation},
 	})
 }
@@ -214,6 +215,8 @@ func TestNotActors(t *testing.T) {
 	}{
 		{"address", "The leaders of Japan and South Korea met at a resort in Bali, Indonesia, on Monday and agreed to resume talks on export controls. Tokyo lifted its curbs on Korean chemicals.", []string{"JP", "KR"}},
 		{"firm's home", "Washington added the Chinese chipmaker to its entity list on Friday. Beijing condemned the U.S. move. The firm competes with South Korea's Samsung Electronics.", []string{"CN", "US"}},
+		{"firms' home", "Its memory chips compete with Korean rivals and Japanese versions. Washington added the Chinese chipmaker to its entity list on Friday. Beijing condemned the U.S. move.", []string{"CN", "US"}},
+		{"a foreign firm stands for its state", "China's cyberspace regulator launched a security review of Micron's chips sold in China on Friday, citing risks to its supply chains. Micron said it was cooperating with the regulator.", []string{"CN", "US"}},
 		{"issue", "Washington and Beijing agreed to cut tariffs in talks on Friday. The Taiwan issue was not discussed, and the two sides did not mention a Taiwan contingency.", []string{"CN", "US"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -284,6 +287,27 @@ func TestExplainer(t *testing.T) {
 		d := dyadOf(tg.Tag(c.title, text), "CN-US")
 		if d == nil || d.Direction != c.want {
 			t.Errorf("title %q: dyad %+v, want direction %s", c.title, d, c.want)
+		}
+	}
+}
+
+// TestDatedAndTopical: a sentence opened by a past time ("In 2018, ...") is
+// background; a measure named as the subject of tensions or talks ("tensions
+// over steep tariffs") is their topic, not an act.
+func TestDatedAndTopical(t *testing.T) {
+	tg := newTagger(t)
+	for _, c := range []struct {
+		text, cue  string
+		background bool
+	}{
+		{"Chinese and U.S. trade chiefs held a call on Thursday. In 2018, in response to China's trade practices, the Trump administration increased tariffs on Chinese goods.", "increased tariffs", true},
+		{"Chinese and U.S. trade chiefs held a call on Thursday. On Friday, in response to China's trade practices, the administration increased tariffs on Chinese goods.", "increased tariffs", false},
+		{"Beijing is weighing U.S. outreach, as tensions mount over steep tariffs on Chinese goods.", "steep tariffs", true},
+		{"Washington announced steep tariffs on Chinese goods on Monday.", "steep tariffs", false},
+	} {
+		cu := cueOf(tg.Tag("", c.text), c.cue)
+		if cu == nil || cu.Background != c.background {
+			t.Errorf("%q: cue %q = %+v, want background %v", c.text, c.cue, cu, c.background)
 		}
 	}
 }

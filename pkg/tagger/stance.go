@@ -127,11 +127,30 @@ func (d *doc) salience() []countrySal {
 		}
 		i = j + 1
 	}
-	// firms count only for states also named directly
+	// firms count only for states also named directly, unless one state
+	// alone is named: then a foreign firm named in a sentence with it stands
+	// for its state ("China launched a review of Micron's products")
+	var loneSent map[int32]bool // the sentences naming the one state named
+	if len(out) == 1 && d.trade >= 2 {
+		loneSent = map[int32]bool{}
+		for i := range d.ments {
+			if m := &d.ments[i]; m.country == out[0].code && !m.place && m.kind != mEntity || m.typ == "GOV" && m.country == out[0].code {
+				loneSent[d.ts.toks[m.t0].sent] = true
+			}
+		}
+	}
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
-			if o := entry(m.country); o >= 0 {
+			o := entry(m.country)
+			if o < 0 && loneSent[d.ts.toks[m.t0].sent] {
+				if ci := lex.countryIndex(m.country); ci >= 0 {
+					out = append(out, countrySal{code: m.country, first: m.t0})
+					o = len(out) - 1
+					slot[ci] = int32(len(out))
+				}
+			}
+			if o >= 0 {
 				out[o].score += 0.5
 			}
 		}
@@ -172,9 +191,10 @@ func (d *doc) partner(m *mention) bool {
 
 // issue tells whether the state of mention m is a subject matter, not an
 // actor: "differences over Taiwan", "talks about Iran", "the Taiwan issue",
-// "a Taiwan contingency".
+// "a Taiwan contingency"; a demonym naming the home of rival firms or goods
+// ("Korean rivals", "Korean versions") is not a state that acts either.
 func (d *doc) issue(m *mention) bool {
-	if n := int(m.t1); n < len(d.wmask) && d.wmask[n]&wISSUENOUN != 0 {
+	if n := int(m.t1); n < len(d.wmask) && (d.wmask[n]&wISSUENOUN != 0 || m.kind == mDemonym && d.wmask[n]&wFIRMNOUN != 0) {
 		return true
 	}
 	p := int(m.t0) - 1
@@ -354,7 +374,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	refs := d.refs[:0]
 	refsFor := -1
 	s0c, s1c := 0, 0
-	sentFor, sentAnon, sentEcon, firstIf := -1, false, false, 0
+	sentFor, sentAnon, sentEcon, sentPast, firstIf := -1, false, false, false, 0
 	nSent := d.nSent
 	for fi, f := range found {
 		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
@@ -453,6 +473,8 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			d.repDone, d.srcCountry = false, "?"
 			d.curQ, d.curV0, d.curV1 = 0, 0, 0
 			sentEcon = false
+			// a past time opening the sentence ("In 2018, ...") dates all of it
+			sentPast = d.wmask[s0]&wPASTTIME != 0
 			for k := s0; k < s1; k++ {
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
@@ -541,7 +563,12 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// mentions of such measures are that measure's history
 			background = true
 		}
-		if d.explainer {
+		if d.explainer || sentPast {
+			background = true
+		}
+		if cd.state && c0 > cl && d.wmask[c0-1]&wISSUE != 0 {
+			// a measure named as the subject of a dispute or talks
+			// ("tensions over steep tariffs") is its topic, not an act
 			background = true
 		}
 		if cd.state && sentEcon {
