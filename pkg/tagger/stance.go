@@ -375,7 +375,6 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	refsFor := -1
 	s0c, s1c := 0, 0
 	sentFor, sentAnon, sentEcon, sentPast, firstIf := -1, false, false, false, 0
-	nSent := d.nSent
 	for fi, f := range found {
 		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
 			break
@@ -525,23 +524,10 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			}
 			actor = d.srcCountry
 		}
-		named := actor != "" || target != ""
-		if actor == target {
-			target = ""
-		}
-		explicit := [2]string{actor, target}
-		if actor == "" && target == "" {
-			actor, target = ma, mb
-		} else if actor == "" {
-			actor = counterpart(target, ma, mb)
-		} else if target == "" {
-			target = counterpart(actor, ma, mb)
-		}
-		if actor == "" || target == "" || actor == target {
+		actor, target, explicit, ok := completePair(actor, target, ma, mb)
+		if !ok {
 			continue
 		}
-		// weight
-		w := cd.weight
 		pol := cd.polarity
 		category := cd.category
 		if cd.punitive && lastEase && lastEnd >= int32(cl) && (c0 == int(lastEnd) || c0 == int(lastEnd)+1 && d.normIs(c0-1, "to")) {
@@ -576,51 +562,15 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// (data, estimates, prices) is background, not an act
 			background = true
 		}
-		negated := negs%2 == 1 || void
-		if void {
-			w = 0
-		} else if negs%2 == 1 {
-			pol = -pol
-			w *= negFactor
-		}
-		if hedged {
-			w *= hedgeFactor
-		}
-		if hypo {
-			w *= hypoFactor
-			future = true
-		} else if future {
-			w *= futureFactor
-		}
-		if background {
-			w *= backFactor
-		}
-		w *= speakerWeight(stype)
-		if !cd.noact && !cd.talk {
-			if sent <= 1 {
-				w *= leadFactor
-			} else if nSent >= 6 && float64(sent) >= 0.6*float64(nSent) {
-				w *= tailFactor
-			}
-		}
-		if !named && cd.noact {
-			w *= 0.5
-		}
-		t0 := &toks[c0]
-		t1 := &toks[c1-1]
-		s := d.src(t0)
-		cue := event.Cue{
-			Text: s[t0.start:t1.end], Category: category, Sentence: int(sent),
-			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
-			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
-			Background: background, Source: src, SourceType: publicType(stype),
-		}
-		if pol < 0 && category == "EASE" && !negated {
+		sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, cueMods{
+			negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
+			src: src, stype: stype,
+		})
+		if sc.Polarity < 0 && sc.Category == "EASE" && !sc.Negated {
 			if _, ok := d.reversed[pair]; !ok {
 				d.reversed[pair] = sent
 			}
 		}
-		sc := scoredCue{Cue: cue, signed: float64(pol) * w, pair: pair, noact: cd.noact, explicit: explicit, base: cd.weight}
 		out = append(out, sc)
 		// states listed with the actor or the target act or are acted upon
 		// alike: the cue counts for each of their pairs too
@@ -653,6 +603,84 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 	_ = n
 	d.scored, d.refs = out, refs
 	return out
+}
+
+// completePair fills in a cue's missing side from the article's main pair
+// (ma, mb): the counterpart of the side named, or the main pair when none
+// is. explicit keeps the sides the text named; ok is false when no pair of
+// two different states results.
+func completePair(actor, target, ma, mb string) (a, t string, explicit [2]string, ok bool) {
+	if actor == target {
+		target = ""
+	}
+	explicit = [2]string{actor, target}
+	switch {
+	case actor == "" && target == "":
+		actor, target = ma, mb
+	case actor == "":
+		actor = counterpart(target, ma, mb)
+	case target == "":
+		target = counterpart(actor, ma, mb)
+	}
+	return actor, target, explicit, actor != "" && target != "" && actor != target
+}
+
+// cueMods are the modifiers the rules of either language found around one
+// cue (docs/design.md §4).
+type cueMods struct {
+	negs                                   int
+	void, hedged, future, hypo, background bool
+	src, stype                             string
+}
+
+// weighCue applies the modifiers to a cue's base weight (the same scale for
+// every language: negation flips at half weight, hedges, future and
+// hypothetical, background, speaker, lead and tail) and builds its output;
+// pol and category are the cue's, or what a reversal made of them.
+func (d *doc) weighCue(cd *cueDef, c0, c1, pol int, category, actor, target string, explicit [2]string, m cueMods) scoredCue {
+	toks := d.ts.toks
+	sent := toks[c0].sent
+	w := cd.weight
+	negated := m.negs%2 == 1 || m.void
+	if m.void {
+		w = 0
+	} else if m.negs%2 == 1 {
+		pol = -pol
+		w *= negFactor
+	}
+	if m.hedged {
+		w *= hedgeFactor
+	}
+	future := m.future
+	if m.hypo {
+		w *= hypoFactor
+		future = true
+	} else if future {
+		w *= futureFactor
+	}
+	if m.background {
+		w *= backFactor
+	}
+	w *= speakerWeight(m.stype)
+	if !cd.noact && !cd.talk {
+		if sent <= 1 {
+			w *= leadFactor
+		} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
+			w *= tailFactor
+		}
+	}
+	if explicit == [2]string{} && cd.noact {
+		w *= 0.5 // a state of affairs no state is named in
+	}
+	t0, t1 := &toks[c0], &toks[c1-1]
+	s := d.src(t0)
+	cue := event.Cue{
+		Text: s[t0.start:t1.end], Category: category, Sentence: int(sent),
+		Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
+		Polarity: pol, Weight: round2(w), Hedged: m.hedged, Negated: negated, Future: future,
+		Background: m.background, Source: m.src, SourceType: publicType(m.stype),
+	}
+	return scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight}
 }
 
 func publicType(s string) string {
