@@ -276,18 +276,6 @@ type scoredCue struct {
 	base     float64
 }
 
-// clauseBreak tells whether token p ends a clause: , ; : - ( quotes, and
-// clause words other than "and", "as", "who".
-func (d *doc) clauseBreak(p int) bool {
-	switch d.ts.toks[p].punct {
-	case ',', ';', ':', '-', '(', '"':
-		return true
-	case 0:
-		return d.wmask[p]&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who")
-	}
-	return false
-}
-
 // clauseIndex returns, per token, the nearest clause boundary at or before it
 // and the nearest hypothetical marker at or before it (-1: none), so that
 // finding a cue's clause and its modifiers costs a bounded look-back.
@@ -300,11 +288,18 @@ func (d *doc) clauseIndex() (bound, hypoAt []int32) {
 	bound, hypoAt = d.bound, d.hypoAt
 	b, h := int32(-1), int32(-1)
 	for p := range toks {
-		if d.clauseBreak(p) {
+		switch toks[p].punct {
+		case ',', ';', ':', '-', '(', '"':
 			b = int32(p)
-		}
-		if toks[p].punct == 0 && d.wmask[p]&wHYPO != 0 {
-			h = int32(p)
+		case 0:
+			if w := d.wmask[p]; w&(wCLAUSE|wHYPO) != 0 {
+				if w&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who") {
+					b = int32(p)
+				}
+				if w&wHYPO != 0 {
+					h = int32(p)
+				}
+			}
 		}
 		bound[p], hypoAt[p] = b, h
 	}
@@ -562,7 +557,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			// (data, estimates, prices) is background, not an act
 			background = true
 		}
-		sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, cueMods{
+		sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, &cueMods{
 			negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
 			src: src, stype: stype,
 		})
@@ -637,7 +632,7 @@ type cueMods struct {
 // every language: negation flips at half weight, hedges, future and
 // hypothetical, background, speaker, lead and tail) and builds its output;
 // pol and category are the cue's, or what a reversal made of them.
-func (d *doc) weighCue(cd *cueDef, c0, c1, pol int, category, actor, target string, explicit [2]string, m cueMods) scoredCue {
+func (d *doc) weighCue(cd *cueDef, c0, c1, pol int, category, actor, target string, explicit [2]string, m *cueMods) scoredCue {
 	toks := d.ts.toks
 	sent := toks[c0].sent
 	w := cd.weight

@@ -157,7 +157,7 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 			if !ok {
 				continue
 			}
-			out = append(out, d.weighCue(cd, c0, c1, cd.polarity, cd.category, actor, target, explicit, cueMods{
+			out = append(out, d.weighCue(cd, c0, c1, cd.polarity, cd.category, actor, target, explicit, &cueMods{
 				negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
 				src: src, stype: stype,
 			}))
