@@ -1,6 +1,7 @@
 package tageval
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"strings"
@@ -20,28 +21,34 @@ func TestRunEvalFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sb strings.Builder
-	rep, err := RunEval(tg, filepath.Join("testdata", "labeled.jsonl"), &sb)
+	rep, err := RunEval(context.Background(), tg, []string{filepath.Join("testdata", "labeled.jsonl")}, &sb, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + sb.String())
+	f := rep.All.Figures()
 	for _, c := range []struct {
 		name      string
 		got, want float64
 	}{
-		{"articles", float64(rep.Articles), 3},
-		{"entity P", rep.EntityP, 1},
-		{"entity R", rep.EntityR, 7.0 / 8},
-		{"entity F1", rep.EntityF1, 2 * (7.0 / 8) / (1 + 7.0/8)},
-		{"country F1", rep.CountryF1, 1},
-		{"relevance", rep.RelevanceAcc, 1},
-		{"direction", rep.DirectionAcc, 1},
+		{"articles", float64(f.Articles), 3},
+		{"relevant articles", float64(f.RelevantArticles), 2},
+		{"entity P", f.EntityPrecision, 1},
+		{"entity R", f.EntityRecall, 0.875},
+		{"entity F1", f.EntityF1, round3(2 * (7.0 / 8) / (1 + 7.0/8))},
+		{"country F1", f.CountryF1, 1},
+		{"relevance", f.RelevanceAccuracy, 1},
+		{"direction", f.DirectionAccuracy, 1},
+		{"spearman (2 relevant articles: too few)", f.Spearman, 0},
 	} {
 		if math.Abs(c.got-c.want) > 1e-9 {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if r := rep.Results[1]; len(r.MissedEntities) != 1 || r.MissedEntities[0] != "Ministry of Finance/GOV" {
+	if r := rep.Files[0].Results[1]; len(r.MissedEntities) != 1 || r.MissedEntities[0] != "Ministry of Finance/GOV" {
 		t.Errorf("missed entities of the second article = %v", r.MissedEntities)
+	}
+	if r := f.LabelRecall["escalation"]; r.Articles != 1 || r.Exact != 1 {
+		t.Errorf("escalation recall = %+v", r)
 	}
 }

@@ -3,7 +3,7 @@
 package tageval
 
 import (
-	"path/filepath"
+	"context"
 	"strings"
 	"testing"
 
@@ -19,31 +19,33 @@ func TestEvalZH(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sb strings.Builder
-	rep, err := RunEval(tg, filepath.Join(sharedDir(t), "corpus", "zh-dev.jsonl"), &sb)
+	rep, err := RunEval(context.Background(), tg, []string{corpus(t, "zh-dev.jsonl")}, &sb, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Log("\n" + sb.String())
+	results := rep.Files[0].Results
 	if testing.Verbose() {
-		for _, r := range rep.Results {
+		for _, r := range results {
 			t.Logf("%-60s gold %-13s %+d  pred %-13s %+.2f rel %v/%v  miss %v extra %v  cmiss %v cextra %v",
 				r.ID, r.GoldDir, r.GoldIntensity, r.PredDir, r.Tension, r.GoldRel, r.PredRel, r.MissedEntities, r.ExtraEntities, r.MissedCountries, r.ExtraCountries)
 		}
 	}
-	for _, r := range rep.Results {
+	for _, r := range results {
 		if r.Tags.Lang != "zh" && r.Tags.Lang != "zh-Hant" {
 			t.Errorf("%s: read as %q", r.ID, r.Tags.Lang)
 		}
 	}
+	f := rep.All.Figures()
 	checks := []struct {
 		name      string
 		got, want float64
 	}{
-		{"entity F1", rep.EntityF1, 0.80},
-		{"country F1", rep.CountryF1, 0.90},
-		{"relevance accuracy", rep.RelevanceAcc, 0.90},
-		{"direction accuracy", rep.DirectionAcc, 0.75},
-		{"Spearman", rep.Spearman, 0.70},
+		{"entity F1", f.EntityF1, 0.80},
+		{"country F1", f.CountryF1, 0.90},
+		{"relevance accuracy", f.RelevanceAccuracy, 0.90},
+		{"direction accuracy", f.DirectionAccuracy, 0.75},
+		{"Spearman", f.Spearman, 0.70},
 	}
 	for _, c := range checks {
 		if c.got < c.want {

@@ -11,17 +11,20 @@ import (
 
 // Scoring constants (docs/design.md §4). See README for how they were chosen.
 const (
-	alpha         = 60.0 // squash: x/sqrt(x^2+alpha)
-	hedgeFactor   = 0.6
-	futureFactor  = 0.75
-	hypoFactor    = 0.35
-	backFactor    = 0.3
-	negFactor     = 0.5 // a negated cue flips polarity at this share of its weight
-	leadFactor    = 1.5
-	tailFactor    = 0.8
-	dirThreshold  = 0.2
-	mixedMinShare = 0.9
-	mixedMinSide  = 10.0
+	alpha        = 60.0 // squash: x/sqrt(x^2+alpha)
+	hedgeFactor  = 0.6
+	futureFactor = 0.75
+	hypoFactor   = 0.35
+	backFactor   = 0.3
+	negFactor    = 0.5 // a negated cue flips polarity at this share of its weight
+	leadFactor   = 1.5
+	tailFactor   = 0.8
+	// direction: see direction in output.go
+	decisiveWeight = 12.0
+	decisiveLead   = 6.0
+	leadOneSided   = 0.2
+	mixedMinShare  = 0.25
+	mixedMinSide   = 4.0
 )
 
 // speakerWeight: a government's words are its acts; commentary counts less.
@@ -88,6 +91,9 @@ type doc struct {
 	cands       []cand
 	cues        []cueCand
 	found       []cueCand
+	blocks      []cueCand        // stance: the blocking phrases found
+	mates       []int            // stance: refs listed with an actor or target
+	reversed    map[string]int32 // stance: pairs with a measure undone so far -> its sentence
 	scored      []scoredCue
 	refs        []ref
 	sal         []countrySal
@@ -101,6 +107,8 @@ type doc struct {
 	kept        []int32 // output: the kept countries' indices
 	keepSet     []bool  // output: per country index, kept
 	salSlot     []int32 // salience: per country index, 1 + its entry in the list (0: none)
+	sentMark    []int32 // salience: per country index, the last sentence it was named in
+	parties     []int32
 	entOrder    [][2]int32
 	rep         []repVerb // stance: the current sentence's reporting verbs
 	repDone     bool      // their speakers are known
@@ -122,6 +130,7 @@ type doc struct {
 	topicLead   []bool
 	trade       int
 	sport       int
+	explainer   bool // the title asks what, how or why: an explainer, not news
 }
 
 func (d *doc) reset(title, text string) {
@@ -134,6 +143,7 @@ func (d *doc) reset(title, text string) {
 	clear(d.orgPrefix)
 	d.trade = 0
 	d.sport = 0
+	d.explainer = false
 	if cap(d.topicCount) < len(d.lex.topicName) {
 		d.topicCount = make([]int, len(d.lex.topicName))
 		d.topicLead = make([]bool, len(d.lex.topicName))
@@ -263,6 +273,9 @@ func (d *doc) run() event.Tags {
 			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON
 		}
 	}
+	// a title asking "What is ...?" or "How does ...?" heads an explainer:
+	// the measures it describes are background, not news
+	d.explainer = d.title != "" && d.wmask[0]&wEXPLAINER != 0 && strings.HasSuffix(strings.TrimSpace(d.title), "?")
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.stance(a, b)
@@ -438,6 +451,11 @@ func (d *doc) resolveEntities() {
 				m.typ = e.typ
 				m.emit = true
 			}
+			if prefix >= 0 && m.kind == mEntity && (e.typ == "ORG" || e.typ == "MEDIA") && d.ments[prefix].kind == mCountry && d.normIs(int(cd.t0)-1, "'s") {
+				// "South Korea's Samsung", "Hong Kong's Phoenix TV": the
+				// state names the firm's home, it does not act
+				d.ments[prefix].place = true
+			}
 			if prefix >= 0 && m.kind == mEntity && e.typ == "GOV" && d.ments[prefix].country == e.country {
 				// "China's Ministry of Commerce": one span
 				m.t0 = d.ments[prefix].t0
@@ -462,7 +480,7 @@ func (d *doc) resolveEntities() {
 			}
 			m.country = cty.code
 			m.speaker = "GOV"
-			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && d.isPlace(cd.t0, cd.t1)) {
+			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && (d.isPlace(cd.t0, cd.t1) || d.isAddress(cd.t0))) {
 				m.place = true
 			}
 		}
@@ -564,6 +582,18 @@ func (d *doc) isPlace(t0, t1 int32) bool {
 		return true
 	}
 	return false
+}
+
+// isAddress tells whether the country at token t0 completes a place's
+// address: "in Bali, Indonesia", "at Lancaster House in London, Britain"
+// (the place, then a comma, after a place word).
+func (d *doc) isAddress(t0 int32) bool {
+	toks := d.ts.toks
+	c, p, l := int(t0)-1, int(t0)-2, int(t0)-3
+	if l < 0 || toks[c].punct != ',' || !toks[p].is(fCap) || d.mentAt[p] >= 0 {
+		return false
+	}
+	return d.wmask[l]&wLOC != 0 && d.wlen[l] == 1
 }
 
 func (d *doc) isDateline(t0, t1 int32) bool {

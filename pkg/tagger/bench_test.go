@@ -74,13 +74,18 @@ func runBench(b *testing.B, arts []string, total int, fn func(string)) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	n := 0
+	cpu0 := processCPU()
 	for b.Loop() {
 		for _, a := range arts {
 			fn(a)
 		}
 		n++
 	}
+	cpu := processCPU() - cpu0
 	runtime.ReadMemStats(&ms1)
+	if cpu > 0 {
+		b.ReportMetric(float64(total)*float64(n)/cpu.Seconds()/1e6, "MB/cpu-s")
+	}
 	if n > 0 {
 		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(n*len(arts)), "allocs/article")
 		b.ReportMetric(float64(n*len(arts))/b.Elapsed().Seconds(), "articles/s")

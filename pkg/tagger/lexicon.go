@@ -44,10 +44,18 @@ const (
 	wTRADE
 	wLOC
 	wSPORT
+	wREVERSAL
+	wECON
+	wISSUE
+	wPARTNER
+	wISSUENOUN
+	wEXPLAINER
+	wFIRMNOUN
+	wPASTTIME
 )
 
 var wordClassNames = []string{"NEG", "NEGVOID", "HEDGE", "ANON", "FUTURE", "HYPO", "BACKGROUND", "REPORT",
-	"REPORTLOW", "CLAUSE", "ROLE", "ANALYSTROLE", "ORGSUFFIX", "GOVSUFFIX", "NOTNAME", "STATEMEDIA", "TRADE", "LOC", "SPORT"}
+	"REPORTLOW", "CLAUSE", "ROLE", "ANALYSTROLE", "ORGSUFFIX", "GOVSUFFIX", "NOTNAME", "STATEMEDIA", "TRADE", "LOC", "SPORT", "REVERSAL", "ECON", "ISSUE", "PARTNER", "ISSUENOUN", "EXPLAINER", "FIRMNOUN", "PASTTIME"}
 
 type hit struct {
 	kind     uint8
@@ -85,6 +93,10 @@ type cueDef struct {
 	firm     bool
 	noact    bool
 	talk     bool
+	block    bool     // a phrase that only looks like a cue: cues overlapping it are dropped
+	state    bool     // names a measure (a state of affairs), not an act
+	punitive bool     // a punitive measure or act: a reversal word before it makes it de-escalation
+	verbal   bool     // the pattern starts with a verb (~verb): an act
 	rest     []cueSeg // segments after the anchor, each preceded by a gap
 }
 
@@ -461,16 +473,23 @@ func (b *lexBuilder) loadCues(each func(string, func([]string) error) error, fil
 		for len(f) < 5 {
 			f = append(f, "")
 		}
+		block := strings.Contains(f[4], "block")
 		pol, err := strconv.Atoi(f[2])
-		if err != nil || (pol != 1 && pol != -1) {
-			return fmt.Errorf("polarity must be 1 or -1, got %q", f[2])
+		if err != nil || (pol != 1 && pol != -1 && !(block && pol == 0)) {
+			return fmt.Errorf("polarity must be 1 or -1 (0 for a block), got %q", f[2])
 		}
 		w, err := strconv.ParseFloat(f[3], 64)
 		if err != nil || w < 0 || w > 10 {
 			return fmt.Errorf("weight must be in [0,10], got %q", f[3])
 		}
-		cd := cueDef{pattern: f[0], category: f[1], polarity: pol, weight: w,
-			firm: strings.Contains(f[4], "firm"), noact: strings.Contains(f[4], "noact"), talk: strings.Contains(f[4], "talk")}
+		cd := cueDef{pattern: f[0], category: f[1], polarity: pol, weight: w, block: block,
+			firm: strings.Contains(f[4], "firm"), noact: strings.Contains(f[4], "noact"), talk: strings.Contains(f[4], "talk"),
+			state: strings.Contains(f[4], "state")}
+		cd.verbal = strings.HasPrefix(f[0], "~")
+		switch cd.category {
+		case "SANCTION", "RETALIATE", "THREATEN", "ESCALATE":
+			cd.punitive = pol > 0
+		}
 		segs := strings.Split(f[0], "..")
 		var parsed []cueSeg
 		for _, s := range segs {

@@ -102,7 +102,19 @@ func (d *doc) recogniseNames() {
 			d.addMention(mention{t0: int32(a), t1: int32(b), kind: mNER, typ: "ORG", canonical: d.orgCanon(a, b), speaker: "ORG", emit: true})
 			continue
 		}
-		if hasJoin || b-a > 3 {
+		if hasJoin {
+			// "analysts Ivo Brandt and Mei Okada said": two people
+			if k := d.splitPair(a, b); k > 0 && d.personContext(a, b) {
+				for _, r := range [2][2]int{{a, k}, {k + 1, b}} {
+					m := mention{t0: int32(r[0]), t1: int32(r[1]), kind: mNER, typ: "PERSON", canonical: d.surface(r[0], r[1]), emit: true}
+					m.speaker = d.personSpeaker(r[0], r[1])
+					surnames[string(d.nb(r[1]-1))] = int32(len(d.ments))
+					d.addMention(m)
+				}
+			}
+			continue
+		}
+		if b-a > 3 {
 			continue
 		}
 		allCaps := true
@@ -211,6 +223,35 @@ func (d *doc) affiliation(a int) bool {
 	return false
 }
 
+// splitPair returns the position of "and" in a run [a,b) that is two names of
+// two or three words each ("Ivo Brandt and Mei Okada"), or -1.
+func (d *doc) splitPair(a, b int) int {
+	k := -1
+	for i := a; i < b; i++ {
+		if !d.ts.toks[i].is(fCap) {
+			if k >= 0 || !d.normIs(i, "and") {
+				return -1
+			}
+			k = i
+		}
+	}
+	if k-a < 2 || k-a > 3 || b-k-1 < 2 || b-k-1 > 3 {
+		return -1
+	}
+	return k
+}
+
+// roleBefore tells whether a role (one word or a phrase such as "first
+// lady") ends at token p.
+func (d *doc) roleBefore(p int) bool {
+	for k := p; k >= d.nTitle && k >= p-3; k-- {
+		if d.has(k, wROLE) && k+int(max8(d.wlen[k], 1))-1 == p {
+			return true
+		}
+	}
+	return false
+}
+
 // personContext tells whether a capitalised run [a,b) is a person from what
 // surrounds it.
 func (d *doc) personContext(a, b int) bool {
@@ -218,7 +259,7 @@ func (d *doc) personContext(a, b int) bool {
 	n := len(toks)
 	p := a - 1
 	if p >= d.nTitle {
-		if d.has(p, wROLE) || d.lex.wflag[d.wid[p]]&wfHonorific != 0 {
+		if d.roleBefore(p) || d.lex.wflag[d.wid[p]]&wfHonorific != 0 {
 			return true
 		}
 		if mi := d.mentAt[p]; mi >= 0 && d.ments[mi].kind == mRole {

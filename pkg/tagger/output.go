@@ -11,10 +11,11 @@ import (
 
 // agg sums the cues of one pair of states.
 type agg struct {
-	pair         string
-	id           int32 // order of creation (pairs are sorted later)
-	sum, esc, de float64
-	n            int
+	pair            string
+	id              int32 // order of creation (pairs are sorted later)
+	sum, esc, de    float64
+	leadEsc, leadDe float64 // the title's and the first two sentences' share
+	n               int
 }
 
 // output assembles the contract (docs/design.md §3).
@@ -40,7 +41,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	order := d.entOrder[:0]
 	for i := range d.ments {
 		m := &d.ments[i]
-		if !m.emit || m.typ == "" || toks[m.t0].is(fTitle) {
+		if !m.emit || m.typ == "" || toks[m.t0].is(fTitle) || (m.typ == "PERSON" && d.modifier(int(m.t1))) {
 			continue
 		}
 		a, b := &toks[m.t0], &toks[m.t1-1]
@@ -64,8 +65,11 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	}
 
 	// countries: states that act or are acted upon: named at least twice and
-	// not far less than the main ones, or named in the title
-	// states named as actor or target of strong, current cues in their own sentence
+	// not far less than the main ones, or named in the title, or named as the
+	// actor or target of strong, current cues in their own sentence: twice,
+	// or once when named about as often as the main ones (a state named once
+	// in a long article, in one cue, is mostly an aside: "violated sanctions
+	// on Iran")
 	lex := d.lex
 	var named []int32 // per country index, counted on first use
 	namedCount := func(code string) int32 {
@@ -105,7 +109,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && namedCount(s.code) >= 1) {
+		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && (namedCount(s.code) >= 2 || namedCount(s.code) >= 1 && s.score >= 0.5*top)) {
 			tags.Countries = append(tags.Countries, s.code)
 			if k := lex.countryIndex(s.code); k >= 0 {
 				kept = append(kept, int32(k))
@@ -165,10 +169,17 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		cueAgg = append(cueAgg, pairs[k].id)
 		g := &pairs[k]
 		g.sum += c.signed
+		lead := c.Sentence <= 1
 		if c.signed > 0 {
 			g.esc += c.signed
+			if lead {
+				g.leadEsc += c.signed
+			}
 		} else {
 			g.de -= c.signed
+			if lead {
+				g.leadDe -= c.signed
+			}
 		}
 		g.n++
 	}
@@ -220,9 +231,12 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			dy.Cues = append(dy.Cues, cues[i].Cue)
 		}
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
-		dy.Direction = direction(dy.Tension, g.esc, g.de)
+		dy.Direction = direction(&g)
+		if d.explainer {
+			dy.Direction = event.DirectionNeutral
+		}
 		if debugOn {
-			debugf("dyad %s esc %.1f de %.1f sum %.1f tension %.2f %s", g.pair, g.esc, g.de, g.sum, dy.Tension, dy.Direction)
+			debugf("dyad %s esc %.3f de %.3f lead %.3f %.3f n %d sum %.3f tension %.2f %s", g.pair, g.esc, g.de, g.leadEsc, g.leadDe, g.n, g.sum, dy.Tension, dy.Direction)
 		}
 		tags.Dyads = append(tags.Dyads, dy)
 	}
@@ -230,15 +244,51 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	return tags
 }
 
-func direction(tension, esc, de float64) string {
-	if esc >= mixedMinSide && de >= mixedMinSide && math.Min(esc, de)/math.Max(esc, de) >= mixedMinShare {
-		return event.DirectionMixed
+// modifier tells whether the name ending before token t is used as a
+// modifier ("Obama-era", "Trump-style"): a hyphen and one of a few words.
+func (d *doc) modifier(t int) bool {
+	toks := d.ts.toks
+	if t <= 0 || t >= len(toks) || toks[t].is(fTitle) {
+		return false
 	}
+	e := int(toks[t-1].end)
+	if e >= len(d.text) || d.text[e] != '-' || int(toks[t].start) != e+1 {
+		return false
+	}
+	switch string(d.nb(t)) {
+	case "era", "style", "like", "type", "esque":
+		return true
+	}
+	return false
+}
+
+// direction classifies a pair's cues (g.esc and g.de: the sums of the
+// escalating and de-escalating weights; g.leadEsc, g.leadDe: those of the
+// title and the first two sentences): neutral when no side reaches
+// decisiveWeight in all or decisiveLead in the lead (no decisive act, only
+// talk of one: data, estimates, background, explainers); the lead's side
+// when the lead alone reaches decisiveWeight on one side and the other side
+// of the lead is at most leadOneSided of it (the news is what the lead
+// reports; a truce article recounting the tariffs it suspends, an escalation
+// story with a conciliatory quote further down); mixed when the smaller side
+// is at least mixedMinSide and mixedMinShare of the larger (one side
+// threatens while the other voices confidence; talks held without
+// progress); else the larger side.
+func direction(g *agg) string {
+	hi, lo := math.Max(g.esc, g.de), math.Min(g.esc, g.de)
+	leadHi, leadLo := math.Max(g.leadEsc, g.leadDe), math.Min(g.leadEsc, g.leadDe)
 	switch {
-	case tension >= dirThreshold:
-		return event.DirectionEscalation
-	case tension <= -dirThreshold:
+	case hi < decisiveWeight && leadHi < decisiveLead:
+		return event.DirectionNeutral
+	case leadHi >= decisiveWeight && leadLo <= leadOneSided*leadHi:
+		if g.leadEsc > g.leadDe {
+			return event.DirectionEscalation
+		}
 		return event.DirectionDeescalation
+	case lo >= mixedMinSide && lo >= mixedMinShare*hi:
+		return event.DirectionMixed
+	case g.esc > g.de:
+		return event.DirectionEscalation
 	}
-	return event.DirectionNeutral
+	return event.DirectionDeescalation
 }

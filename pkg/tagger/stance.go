@@ -34,7 +34,7 @@ func (d *doc) salience() []countrySal {
 	}
 	for i := range d.ments {
 		m := &d.ments[i]
-		if m.country == "" || m.place {
+		if m.country == "" || m.place || d.issue(m) {
 			continue
 		}
 		w := 0.0
@@ -66,6 +66,52 @@ func (d *doc) salience() []countrySal {
 			out[k].title = true
 		}
 	}
+	// states named together in a sentence about trade are its parties
+	// ("China's trade surplus with the United States narrowed"), not the
+	// partners one of them works with ("will coordinate with Canada")
+	sentOf := d.sentMark
+	if len(sentOf) < len(lex.countries) {
+		sentOf = make([]int32, len(lex.countries))
+		d.sentMark = sentOf
+	}
+	for i := range sentOf {
+		sentOf[i] = -3
+	}
+	parties := d.parties[:0] // country indices of the current sentence
+	trade, cur := false, int32(-2)
+	flush := func() {
+		if trade && len(parties) >= 2 {
+			for _, ci := range parties {
+				if o := int(slot[ci]) - 1; o >= 0 {
+					out[o].score += 0.5
+				}
+			}
+		}
+		parties, trade = parties[:0], false
+	}
+	for i := range d.ts.toks {
+		if s := d.ts.toks[i].sent; s != cur {
+			flush()
+			cur = s
+		}
+		if d.wmask[i]&wTRADE != 0 {
+			trade = true
+		}
+		mi := d.mentAt[i]
+		if mi < 0 || d.ments[mi].t0 != int32(i) {
+			continue
+		}
+		m := &d.ments[mi]
+		if m.country == "" || m.place || !(m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV") || d.partner(m) {
+			continue
+		}
+		if ci := lex.countryIndex(m.country); ci >= 0 && sentOf[ci] != cur {
+			sentOf[ci] = cur
+			parties = append(parties, int32(ci))
+		}
+	}
+	flush()
+	d.parties = parties
 	// a list of three or more states ("Germany, Japan and Vietnam") names states acted upon together
 	for i := 0; i < len(d.ments); {
 		j := i
@@ -81,11 +127,30 @@ func (d *doc) salience() []countrySal {
 		}
 		i = j + 1
 	}
-	// firms count only for states also named directly
+	// firms count only for states also named directly, unless one state
+	// alone is named: then a foreign firm named in a sentence with it stands
+	// for its state ("China launched a review of Micron's products")
+	var loneSent map[int32]bool // the sentences naming the one state named
+	if len(out) == 1 && d.trade >= 2 {
+		loneSent = map[int32]bool{}
+		for i := range d.ments {
+			if m := &d.ments[i]; m.country == out[0].code && !m.place && m.kind != mEntity || m.typ == "GOV" && m.country == out[0].code {
+				loneSent[d.ts.toks[m.t0].sent] = true
+			}
+		}
+	}
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
-			if o := entry(m.country); o >= 0 {
+			o := entry(m.country)
+			if o < 0 && loneSent[d.ts.toks[m.t0].sent] {
+				if ci := lex.countryIndex(m.country); ci >= 0 {
+					out = append(out, countrySal{code: m.country, first: m.t0})
+					o = len(out) - 1
+					slot[ci] = int32(len(out))
+				}
+			}
+			if o >= 0 {
 				out[o].score += 0.5
 			}
 		}
@@ -104,6 +169,39 @@ func (d *doc) salience() []countrySal {
 		return int(a.first - b.first)
 	})
 	return out
+}
+
+// partner tells whether the state of mention m is named as a partner of
+// another one (words.tsv PARTNER): a partner word ends at most two tokens
+// before it ("coordinate with Canada", "together with Japan") or starts at
+// most two after it ("与加拿大协调").
+func (d *doc) partner(m *mention) bool {
+	for k := max(int(m.t0)-3, 0); k < int(m.t0); k++ {
+		if d.wmask[k]&wPARTNER != 0 && k+int(d.wlen[k]) >= int(m.t0)-2 && k+int(d.wlen[k]) <= int(m.t0) {
+			return true
+		}
+	}
+	for k := int(m.t1); k < len(d.wmask) && k <= int(m.t1)+2; k++ {
+		if d.wmask[k]&wPARTNER != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// issue tells whether the state of mention m is a subject matter, not an
+// actor: "differences over Taiwan", "talks about Iran", "the Taiwan issue",
+// "a Taiwan contingency"; a demonym naming the home of rival firms or goods
+// ("Korean rivals", "Korean versions") is not a state that acts either.
+func (d *doc) issue(m *mention) bool {
+	if n := int(m.t1); n < len(d.wmask) && (d.wmask[n]&wISSUENOUN != 0 || m.kind == mDemonym && d.wmask[n]&wFIRMNOUN != 0) {
+		return true
+	}
+	p := int(m.t0) - 1
+	if p >= 0 && d.normIs(p, "the") {
+		p--
+	}
+	return p >= 0 && d.wmask[p]&wISSUE != 0 && d.wlen[p] == 1
 }
 
 // listed tells whether mentions a and b are neighbouring states in a list.
@@ -135,9 +233,9 @@ func mainPair(sal []countrySal) (string, string) {
 }
 
 type ref struct {
-	tok     int32
-	country string
-	weak    bool // organisations: targets only
+	tok, end int32 // the mention's tokens
+	country  string
+	weak     bool // organisations: targets only
 }
 
 // stateRefs lists the mentions in [a,b) that stand for a state.
@@ -156,11 +254,11 @@ func (d *doc) stateRefs(a, b int, buf []ref) []ref {
 		}
 		switch {
 		case m.kind == mCountry || m.kind == mDemonym || m.kind == mSeat || m.typ == "GOV":
-			buf = append(buf, ref{tok: m.t0, country: m.country})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country})
 		case m.typ == "PERSON" && m.speaker == "GOV":
-			buf = append(buf, ref{tok: m.t0, country: m.country})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country})
 		case m.typ == "ORG":
-			buf = append(buf, ref{tok: m.t0, country: m.country, weak: true})
+			buf = append(buf, ref{tok: m.t0, end: m.t1, country: m.country, weak: true})
 		}
 	}
 	return buf
@@ -247,19 +345,42 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		}
 		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
 	})
+	// phrases that only look like cues ("meet the requirements") drop the
+	// cues they overlap
+	blocks := d.blocks[:0]
+	for _, f := range found {
+		if lex.cues[f.cue].block {
+			blocks = append(blocks, f)
+		}
+	}
+	d.blocks = blocks
+	bi := 0
+	// the previous cue kept, and the one before the current
+	prevEnd, lastEnd := int32(-1), int32(-1)
+	prevPunitive, lastPunitive := false, false
+	prevEase, lastEase := false, false
+	if d.reversed == nil {
+		d.reversed = map[string]int32{}
+	}
+	clear(d.reversed)
 	var bound, hypoAt []int32 // clauseIndex, once a cue is kept
 	out := d.scored[:0]
 	end := int32(-1)
 	refs := d.refs[:0]
 	refsFor := -1
 	s0c, s1c := 0, 0
-	sentFor, sentAnon, firstIf := -1, false, 0
-	nSent := d.nSent
+	sentFor, sentAnon, sentEcon, sentPast, firstIf := -1, false, false, false, 0
 	for fi, f := range found {
 		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
 			break
 		}
-		if f.t0 < end {
+		if f.t0 < end || lex.cues[f.cue].block {
+			continue
+		}
+		for bi < len(blocks) && blocks[bi].t1 <= f.t0 {
+			bi++
+		}
+		if bi < len(blocks) && blocks[bi].t0 < f.t1 {
 			continue
 		}
 		// a cue inside an entity name ("Phase One" is fine; "Trade Representative" is not)
@@ -267,6 +388,8 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			continue
 		}
 		end = f.t1
+		lastEnd, lastPunitive, lastEase = prevEnd, prevPunitive, prevEase
+		prevEnd, prevPunitive, prevEase = f.t1, lex.cues[f.cue].punitive, lex.cues[f.cue].category == "EASE"
 		if d.work += 24; d.work > d.budget && !d.spend(0) {
 			break
 		}
@@ -298,7 +421,7 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			cl = max(b+1, s0)
 		}
 		negs, void := 0, false
-		hedged, future, hypo, background := false, false, false, false
+		hedged, future, hypo, background, reversal, undo := false, false, false, false, false, false
 		// the modifiers act within 8 tokens, hypotheticals anywhere in the clause
 		for k := max(cl, c0-8); k < c0; k++ {
 			w := d.wmask[k]
@@ -321,6 +444,16 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			if w&wBACKGROUND != 0 && dist <= 6 {
 				background = true
 			}
+			// a reversal word undoes the measure a noun cue names within 8
+			// tokens ("dropped its designation of China as a currency
+			// manipulator"), an act cue only right after it ("stop
+			// imposing"), and never from inside an earlier punitive act
+			if w&wREVERSAL != 0 && (dist <= 2 || !cd.verbal) && (k >= int(lastEnd) || !lastPunitive) {
+				reversal = true
+			}
+			if w&wREVERSAL != 0 && dist <= 2 && k >= int(lastEnd) && !d.normIs(k+1, "up") { // "end up postponing" undoes nothing
+				undo = true
+			}
 		}
 		if c0 > cl && int(hypoAt[c0-1]) >= cl {
 			hypo = true
@@ -333,9 +466,15 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			d.rep, d.quo = d.rep[:0], d.quo[:0]
 			d.repDone, d.srcCountry = false, "?"
 			d.curQ, d.curV0, d.curV1 = 0, 0, 0
+			sentEcon = false
+			// a past time opening the sentence ("In 2018, ...") dates all of it
+			sentPast = d.wmask[s0]&wPASTTIME != 0
 			for k := s0; k < s1; k++ {
 				if d.wmask[k]&wANON != 0 {
 					sentAnon = true
+				}
+				if d.wmask[k]&wECON != 0 {
+					sentEcon = true
 				}
 				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.normIs(k, "if") {
 					firstIf = k
@@ -373,75 +512,170 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 			d.work += int64(s1-s0) + 4*int64(len(refs))
 			refsFor = s0
 		}
-		actor, target := d.actorTarget(refs, c0, c1, s1)
+		actor, target, ai, ti := d.actorTarget(refs, c0, c1, s1)
 		if actor == "" && (stype == "GOV") {
 			if d.srcCountry == "?" {
 				d.srcCountry = d.sourceCountry(s0, s1)
 			}
 			actor = d.srcCountry
 		}
-		named := actor != "" || target != ""
-		if actor == target {
-			target = ""
-		}
-		explicit := [2]string{actor, target}
-		if actor == "" && target == "" {
-			actor, target = ma, mb
-		} else if actor == "" {
-			actor = counterpart(target, ma, mb)
-		} else if target == "" {
-			target = counterpart(actor, ma, mb)
-		}
-		if actor == "" || target == "" || actor == target {
+		actor, target, explicit, ok := completePair(actor, target, ma, mb)
+		if !ok {
 			continue
 		}
-		// weight
-		w := cd.weight
 		pol := cd.polarity
-		negated := negs%2 == 1 || void
-		if void {
-			w = 0
-		} else if negs%2 == 1 {
-			pol = -pol
-			w *= negFactor
+		category := cd.category
+		if cd.punitive && lastEase && lastEnd >= int32(cl) && (c0 == int(lastEnd) || c0 == int(lastEnd)+1 && d.normIs(c0-1, "to")) {
+			// "abandoned its plan to delist", "agreed to halt plans to impose"
+			reversal = true
 		}
-		if hedged {
-			w *= hedgeFactor
+		if reversal && cd.punitive {
+			// "suspends the entity list designation", "drops its plan to
+			// delist": undoing a punitive measure de-escalates
+			pol, category = -pol, "EASE"
+		} else if undo && pol < 0 && !cd.talk {
+			// "stopped approving licences", "cancelled the meeting",
+			// "withdrew the exemptions": undoing a conciliatory act escalates
+			pol, category = -pol, "HALT"
 		}
-		if hypo {
-			w *= hypoFactor
-			future = true
-		} else if future {
-			w *= futureFactor
+		pair := d.pairOf(actor, target)
+		if rs, undone := d.reversed[pair]; undone && cd.punitive && (cd.state || rs < sent) {
+			// once the article reports a measure undone, its later
+			// mentions of such measures are that measure's history
+			background = true
 		}
-		if background {
-			w *= backFactor
+		if d.explainer || sentPast {
+			background = true
 		}
-		w *= speakerWeight(stype)
-		if !cd.noact && !cd.talk {
-			if sent <= 1 {
-				w *= leadFactor
-			} else if nSent >= 6 && float64(sent) >= 0.6*float64(nSent) {
-				w *= tailFactor
+		if cd.state && c0 > cl && d.wmask[c0-1]&wISSUE != 0 {
+			// a measure named as the subject of a dispute or talks
+			// ("tensions over steep tariffs") is its topic, not an act
+			background = true
+		}
+		if cd.state && sentEcon {
+			// a measure named in a sentence about its economic effects
+			// (data, estimates, prices) is background, not an act
+			background = true
+		}
+		sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, &cueMods{
+			negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
+			src: src, stype: stype,
+		})
+		if sc.Polarity < 0 && sc.Category == "EASE" && !sc.Negated {
+			if _, ok := d.reversed[pair]; !ok {
+				d.reversed[pair] = sent
 			}
 		}
-		if !named && cd.noact {
-			w *= 0.5
+		out = append(out, sc)
+		// states listed with the actor or the target act or are acted upon
+		// alike: the cue counts for each of their pairs too
+		if explicit[0] != "" || explicit[1] != "" {
+			mates := d.mates[:0]
+			if ai >= 0 && explicit[0] != "" {
+				mates = d.listMates(refs, ai, mates)
+			}
+			nActor := len(mates)
+			if ti >= 0 && explicit[1] != "" {
+				mates = d.listMates(refs, ti, mates)
+			}
+			d.mates = mates
+			for k, j := range mates {
+				c := refs[j].country
+				if refs[j].weak || c == actor || c == target || d.listedBefore(refs, mates[:k], c) {
+					continue
+				}
+				m := sc
+				if k < nActor {
+					m.Actor, m.explicit[0] = c, c
+				} else {
+					m.Target, m.explicit[1] = c, c
+				}
+				m.pair = d.pairOf(m.Actor, m.Target)
+				out = append(out, m)
+			}
 		}
-		t0 := &toks[c0]
-		t1 := &toks[c1-1]
-		s := d.src(t0)
-		cue := event.Cue{
-			Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
-			Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
-			Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
-			Background: background, Source: src, SourceType: publicType(stype),
-		}
-		out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
 	}
 	_ = n
 	d.scored, d.refs = out, refs
 	return out
+}
+
+// completePair fills in a cue's missing side from the article's main pair
+// (ma, mb): the counterpart of the side named, or the main pair when none
+// is. explicit keeps the sides the text named; ok is false when no pair of
+// two different states results.
+func completePair(actor, target, ma, mb string) (a, t string, explicit [2]string, ok bool) {
+	if actor == target {
+		target = ""
+	}
+	explicit = [2]string{actor, target}
+	switch {
+	case actor == "" && target == "":
+		actor, target = ma, mb
+	case actor == "":
+		actor = counterpart(target, ma, mb)
+	case target == "":
+		target = counterpart(actor, ma, mb)
+	}
+	return actor, target, explicit, actor != "" && target != "" && actor != target
+}
+
+// cueMods are the modifiers the rules of either language found around one
+// cue (docs/design.md §4).
+type cueMods struct {
+	negs                                   int
+	void, hedged, future, hypo, background bool
+	src, stype                             string
+}
+
+// weighCue applies the modifiers to a cue's base weight (the same scale for
+// every language: negation flips at half weight, hedges, future and
+// hypothetical, background, speaker, lead and tail) and builds its output;
+// pol and category are the cue's, or what a reversal made of them.
+func (d *doc) weighCue(cd *cueDef, c0, c1, pol int, category, actor, target string, explicit [2]string, m *cueMods) scoredCue {
+	toks := d.ts.toks
+	sent := toks[c0].sent
+	w := cd.weight
+	negated := m.negs%2 == 1 || m.void
+	if m.void {
+		w = 0
+	} else if m.negs%2 == 1 {
+		pol = -pol
+		w *= negFactor
+	}
+	if m.hedged {
+		w *= hedgeFactor
+	}
+	future := m.future
+	if m.hypo {
+		w *= hypoFactor
+		future = true
+	} else if future {
+		w *= futureFactor
+	}
+	if m.background {
+		w *= backFactor
+	}
+	w *= speakerWeight(m.stype)
+	if !cd.noact && !cd.talk {
+		if sent <= 1 {
+			w *= leadFactor
+		} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
+			w *= tailFactor
+		}
+	}
+	if explicit == [2]string{} && cd.noact {
+		w *= 0.5 // a state of affairs no state is named in
+	}
+	t0, t1 := &toks[c0], &toks[c1-1]
+	s := d.src(t0)
+	cue := event.Cue{
+		Text: s[t0.start:t1.end], Category: category, Sentence: int(sent),
+		Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
+		Polarity: pol, Weight: round2(w), Hedged: m.hedged, Negated: negated, Future: future,
+		Background: m.background, Source: m.src, SourceType: publicType(m.stype),
+	}
+	return scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight}
 }
 
 func publicType(s string) string {
@@ -622,8 +856,8 @@ func (d *doc) otherAtOrAfter(refs []ref, i int, c string) int {
 // the object after it (or after on/against/with/to) is the target; in the
 // passive ("... by X") the agent after "by" acts. refs must be indexed
 // (indexRefs).
-func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
-	actor, target := "", ""
+func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (actor, target string, ai, ti int) {
+	ai, ti = -1, -1
 	ri := &d.ri
 	before := refsBefore(refs, &ri.cur0, c0) - 1 // the last ref before the cue
 	after := refsBefore(refs, &ri.cur1, c1)      // the first ref after it
@@ -636,11 +870,11 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 			}
 			for ; i < len(refs) && int(refs[i].tok) <= k+4; i++ {
 				if !refs[i].weak {
-					actor = refs[i].country
+					actor, ai = refs[i].country, i
 					if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
-						target = refs[j].country
+						target, ti = refs[j].country, j
 					}
-					return actor, target
+					return actor, target, ai, ti
 				}
 			}
 		}
@@ -649,17 +883,52 @@ func (d *doc) actorTarget(refs []ref, c0, c1, s1 int) (string, string) {
 	// preposition, else the nearest state before it
 	if before >= 0 {
 		if j := d.ri.prevSubj[before]; j >= 0 {
-			actor = refs[j].country
+			actor, ai = refs[j].country, int(j)
 		} else if j := d.ri.prevStrong[before]; j >= 0 {
-			actor = refs[j].country
+			actor, ai = refs[j].country, int(j)
 		}
 	}
 	if j := d.otherAtOrAfter(refs, after, actor); j < len(refs) {
-		target = refs[j].country
+		target, ti = refs[j].country, j
 	} else if j := d.otherAtOrBefore(refs, before, actor); j >= 0 {
-		target = refs[j].country
+		target, ti = refs[j].country, j
 	}
-	return actor, target
+	return actor, target, ai, ti
+}
+
+// listedBefore tells whether one of the refs idx is of country c.
+func (d *doc) listedBefore(refs []ref, idx []int, c string) bool {
+	for _, j := range idx {
+		if refs[j].country == c {
+			return true
+		}
+	}
+	return false
+}
+
+// listMates appends to buf the refs listed with ref i ("Canadian and
+// Mexican imports", "Canada, Mexico and China"): neighbours joined by a
+// comma, "and" or "or", at most 4 on each side.
+func (d *doc) listMates(refs []ref, i int, buf []int) []int {
+	joined := func(a, b int) bool { // refs a and b (a before b) are neighbours in a list
+		gap := refs[b].tok - refs[a].end
+		if gap < 1 || gap > 2 {
+			return false
+		}
+		for k := refs[a].end; k < refs[b].tok; k++ {
+			if d.ts.toks[k].punct != ',' && !d.normIs(int(k), "and") && !d.normIs(int(k), "or") {
+				return false
+			}
+		}
+		return true
+	}
+	for j := i; j > 0 && j > i-4 && joined(j-1, j); j-- {
+		buf = append(buf, j-1)
+	}
+	for j := i; j+1 < len(refs) && j < i+4 && joined(j, j+1); j++ {
+		buf = append(buf, j+1)
+	}
+	return buf
 }
 
 func prevWord(d *doc, t int) int {

@@ -38,7 +38,7 @@ import (
 
 // Version is stamped on every enriched article; bump it whenever the output
 // for some input can change (code or data).
-const Version = "tagger-1.1.0"
+const Version = "tagger-1.2.0"
 
 // ErrWorkBudget is returned (wrapped) by TagContext for an article that
 // needs more work than the budget for its size allows. The tagger's work is

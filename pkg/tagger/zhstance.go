@@ -1,10 +1,6 @@
 package tagger
 
-import (
-	"slices"
-
-	"github.com/tension-dev/tension/pkg/event"
-)
+import "slices"
 
 // Chinese stance rules. The scale and the modifiers are the English ones
 // (stance.go): negation flips at half weight, hedges, unnamed sources,
@@ -58,7 +54,6 @@ func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (end, gap int, ok bool) {
 
 func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 	lex := d.lex
-	toks := d.ts.toks
 	// candidates by start, longest anchor first; a start inside a cue already
 	// taken is skipped before its segments after gaps are checked
 	cands := d.cues
@@ -115,7 +110,6 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 				s0c, s1c = d.sentRange(c0)
 			}
 			s0, s1 := s0c, s1c
-			sent := toks[c0].sent
 			mods.advance(d, c0)
 			negs, void, hedged, future, hypo, background := mods.at(d, c0, s0)
 			if s0 != sentFor {
@@ -159,62 +153,14 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 			if actor == "" && stype == "GOV" {
 				actor = d.zhSourceCountry(c0, s0, s1)
 			}
-			named := actor != "" || target != ""
-			if actor == target {
-				target = ""
-			}
-			explicit := [2]string{actor, target}
-			if actor == "" && target == "" {
-				actor, target = ma, mb
-			} else if actor == "" {
-				actor = counterpart(target, ma, mb)
-			} else if target == "" {
-				target = counterpart(actor, ma, mb)
-			}
-			if actor == "" || target == "" || actor == target {
+			actor, target, explicit, ok := completePair(actor, target, ma, mb)
+			if !ok {
 				continue
 			}
-			w := cd.weight
-			pol := cd.polarity
-			negated := negs%2 == 1 || void
-			if void {
-				w = 0
-			} else if negs%2 == 1 {
-				pol = -pol
-				w *= negFactor
-			}
-			if hedged {
-				w *= hedgeFactor
-			}
-			if hypo {
-				w *= hypoFactor
-				future = true
-			} else if future {
-				w *= futureFactor
-			}
-			if background {
-				w *= backFactor
-			}
-			w *= speakerWeight(stype)
-			if !cd.noact && !cd.talk {
-				if sent <= 1 {
-					w *= leadFactor
-				} else if d.nSent >= 6 && float64(sent) >= 0.6*float64(d.nSent) {
-					w *= tailFactor
-				}
-			}
-			if !named && cd.noact {
-				w *= 0.5
-			}
-			t0, t1 := &toks[c0], &toks[c1-1]
-			s := d.src(t0)
-			cue := event.Cue{
-				Text: s[t0.start:t1.end], Category: cd.category, Sentence: int(sent),
-				Start: int(t0.start), End: int(t1.end), Actor: actor, Target: target,
-				Polarity: pol, Weight: round2(w), Hedged: hedged, Negated: negated, Future: future,
-				Background: background, Source: src, SourceType: publicType(stype),
-			}
-			out = append(out, scoredCue{Cue: cue, signed: float64(pol) * w, pair: d.pairOf(actor, target), noact: cd.noact, explicit: explicit, base: cd.weight})
+			out = append(out, d.weighCue(cd, c0, c1, cd.polarity, cd.category, actor, target, explicit, &cueMods{
+				negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
+				src: src, stype: stype,
+			}))
 		}
 	}
 	d.found = found

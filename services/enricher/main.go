@@ -1,6 +1,7 @@
 // Command enricher tags raw articles and publishes them enriched (`serve`,
 // the default), and exposes the tagger for measurement: `tag` (JSONL in,
-// JSONL out) and `eval FILE` (scores against a labeled file), docs/design.md §3.
+// JSONL out) and `eval FILE...` (scores against labelled files,
+// docs/tagger-eval.md).
 package main
 
 import (
@@ -39,14 +40,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return tageval.RunTag(ctx, t, stdin, stdout)
 	case "eval":
-		if len(args) != 1 {
-			return fmt.Errorf("usage: enricher eval FILE.jsonl")
+		fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		asJSON := fs.Bool("json", false, "print one JSON object per file (the reference scorer's keys, plus label recall and categories)")
+		fs.Usage = func() {
+			fmt.Fprintln(stderr, "usage: enricher eval [-json] LABELLED.jsonl... (docs/tagger-eval.md)")
+			fs.PrintDefaults()
+		}
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			fs.Usage()
+			return fmt.Errorf("eval: no labelled file")
 		}
 		t, err := tagger.New()
 		if err != nil {
 			return err
 		}
-		_, err = tageval.RunEval(t, args[0], stdout)
+		_, err = tageval.RunEval(ctx, t, fs.Args(), stdout, *asJSON)
 		return err
 	}
 	return runServe(ctx, args, getenv, stderr)
