@@ -24,6 +24,9 @@ trap cleanup EXIT
 eval "$(bash scripts/cluster.sh env)"
 export TENSION_INTEGRATION=1 TENSION_CLUSTER=1
 export TENSION_REPO=$PWD
+# Keep every service's log of every drill: .local/test-output/cluster/<test>/<service>.<n>.log
+export TENSION_E2E_LOGS=${TENSION_E2E_LOGS:-$PWD/.local/test-output/cluster}
+rm -rf "$TENSION_E2E_LOGS"
 case $mode in
 	drills)
 		# The same migrations and store tests as on the single node, now replicated; then the drills.
