@@ -65,12 +65,19 @@ func TestIntegrationRebuildWhileSinksWrite(t *testing.T) {
 	if err := <-d.errc; err != nil {
 		t.Fatalf("sending: %v", err)
 	}
+	mu.Lock()
+	whileSending := runs
+	mu.Unlock()
 	d.waitVisible("CN-US", "hour", d.from, d.to, int64(d.n), 5*time.Minute)
 	close(stop)
 	<-done
 	d.checkExact(d.ch, "after rebuilds while writing")
 	d.checkIndexMatchesRaw(d.from, d.to)
-	t.Logf("%d rebuilds ran while the sinks wrote; %d corrected something, %d refused and waited", runs, corrected, waits)
+	t.Logf("%d rebuilds ran while the sinks wrote (%d of them before the last article was sent); %d corrected something, %d refused and waited",
+		runs, whileSending, corrected, waits)
+	if whileSending == 0 {
+		t.Error("no rebuild finished while articles were still being sent: nothing ran beside writing sinks")
+	}
 	if corrected == 0 {
 		t.Error("no rebuild corrected the damaged bucket")
 	}

@@ -32,7 +32,7 @@ case $mode in
 		# The same migrations and store tests as on the single node, now replicated; then the drills.
 		(cd pkg && go test -count=1 -timeout 20m -run 'Integration(Cluster|Migrate)' ./chstore/...)
 		(cd services/sink && go test -count=1 -timeout 20m -run 'Integration' ./...)
-		(cd e2e && go test -count=1 -timeout 90m -v -run 'TestCluster' .)
+		(cd e2e && go test -count=1 -timeout 90m -v -run 'TestCluster|TestIntegrationRebuildWhileSinksWrite' .)
 		;;
 	soak)
 		(cd e2e && TENSION_SOAK=1 go test -count=1 -timeout 6h -v -run 'TestSoak' .)
