@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -303,18 +304,20 @@ func TestClusterZombieSink(t *testing.T) {
 	}
 }
 
-// Drill 4: scale the sinks 1 → 3 → 1 during a stream, and add partitions to
-// the enriched topic (6 → 9) while three sinks consume it: partitions move
-// between sinks twice, articles produced after the change land on other
-// partitions than before.
+// Drill 4: scale the sinks 1 → 3 → 1 and the enrichers 1 → 2 → 1 during a
+// stream (each in one consumer group, so partitions move between them), and
+// add partitions to the enriched topic (6 → 9) while three sinks consume it:
+// partitions move twice for each kind, articles produced after the change
+// land on other partitions than before.
 func TestClusterScaleSinksAndAddPartitions(t *testing.T) {
 	d := newDrill(t, nil)
 	d.startAll()
 	d.stream(40000, 500)
 	time.Sleep(10 * time.Second)
 	d.start("sink-2")
+	d.start("enricher-2")
 	d.start("sink-3")
-	t.Log("three sinks")
+	t.Log("three sinks, two enrichers")
 	time.Sleep(10 * time.Second)
 	client := &kafka.Client{Addr: kafka.TCP(kafkax.Brokers(d.brokers)...), Timeout: 30 * time.Second}
 	resp, err := client.CreatePartitions(context.Background(), &kafka.CreatePartitionsRequest{
@@ -329,12 +332,25 @@ func TestClusterScaleSinksAndAddPartitions(t *testing.T) {
 	}
 	t.Log("enriched topic: 6 → 9 partitions")
 	time.Sleep(15 * time.Second)
+	// What each added instance did while it ran: a group that never gave
+	// it partitions would make this drill a one-sink drill.
+	work := map[string]float64{
+		"sink-2":     d.metric("sink-2", "tension_sink_batches_total"),
+		"sink-3":     d.metric("sink-3", "tension_sink_batches_total"),
+		"enricher-2": d.metric("enricher-2", "tension_enricher_articles_enriched_total"),
+	}
 	d.signal("sink-2", syscall.SIGTERM)
+	d.signal("enricher-2", syscall.SIGTERM)
 	d.signal("sink-3", syscall.SIGTERM)
-	t.Log("one sink again")
+	t.Logf("one sink, one enricher again; the added ones did %v (sinks: batches, enricher: articles)", work)
 	d.finish(5 * time.Minute)
 	if led := leaders(t, d.brokers, d.topics.enriched); countPartitions(led) != 9 {
 		t.Errorf("enriched topic has %d partitions, want 9", countPartitions(led))
+	}
+	for name, n := range work {
+		if n == 0 {
+			t.Errorf("%s did nothing while it ran: its group never gave it a partition", name)
+		}
 	}
 }
 
@@ -344,6 +360,16 @@ func countPartitions(led map[int][]int) int {
 		n += len(ps)
 	}
 	return n
+}
+
+// loadAvg is the machine's one-minute load average, which says how much of
+// the wall clock other work took.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 // cpuSeconds is the CPU time (user + system) process pid has used.
@@ -399,10 +425,12 @@ func TestClusterThroughputPerCore(t *testing.T) {
 		before[n] = cpuSeconds(pid)
 	}
 	start := time.Now()
+	load := loadAvg()
 	d.stream(40000, 0)
 	d.finish(10 * time.Minute)
 	wall := time.Since(start)
-	t.Logf("wall clock: %d articles in %v = %.0f articles/s end to end (2 shared cores)", d.n, wall.Round(time.Second), float64(d.n)/wall.Seconds())
+	t.Logf("wall clock: %d articles in %v = %.0f articles/s end to end on %d cores; load average (1 min) %s at the start, %s at the end",
+		d.n, wall.Round(time.Second), float64(d.n)/wall.Seconds(), runtime.NumCPU(), load, loadAvg())
 	report := func(name string, pid int) {
 		cpu := cpuSeconds(pid) - before[name]
 		if cpu <= 0 {

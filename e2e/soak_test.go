@@ -34,6 +34,7 @@ func TestSoak(t *testing.T) {
 		d.start(name)
 	}
 	start := time.Now()
+	load := loadAvg()
 	d.stream(n, 1000)
 	victims := []string{"ingest", "enricher", "enricher-2", "sink", "sink-2",
 		"kafka-1", "kafka-2", "kafka-3", "clickhouse-1", "clickhouse-2"}
@@ -63,6 +64,6 @@ func TestSoak(t *testing.T) {
 		per = append(per, fmt.Sprintf("%s ×%d", v, c))
 	}
 	sort.Strings(per)
-	t.Logf("soak: %d articles, %d kills (%s) in %v: %.0f articles/s end to end, exact in every granularity",
-		n, kills, strings.Join(per, ", "), wall.Round(time.Second), float64(n)/wall.Seconds())
+	t.Logf("soak: %d articles, %d kills (%s) in %v: %.0f articles/s end to end, exact in every granularity; load average (1 min) %s at the start, %s at the end",
+		n, kills, strings.Join(per, ", "), wall.Round(time.Second), float64(n)/wall.Seconds(), load, loadAvg())
 }

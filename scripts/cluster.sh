@@ -270,15 +270,28 @@ check_ports() {
   return 0
 }
 
+# The topics from the one table in pkg/kafkax (`sink topics ensure`, as platform.sh), replicated: RF 3 and
+# min.insync.replicas 2, so with acks=all a write survives one broker down and is refused, not lost, with two.
+CLUSTER_REPLICATION_FACTOR=3
+CLUSTER_MIN_INSYNC_REPLICAS=2
+
 cluster_topics() {
+  local specs
   use_kafka_node 1
-  KAFKA_PORT=$(kafka_port 1)
-  if [[ -f $CLUSTER_TOPICS_MARKER && $(<"$CLUSTER_TOPICS_MARKER") == "$(topics_wanted)" ]]; then
+  KAFKA_REPLICATION_FACTOR=$CLUSTER_REPLICATION_FACTOR
+  KAFKA_MIN_INSYNC_REPLICAS=$CLUSTER_MIN_INSYNC_REPLICAS
+  if [[ -f $CLUSTER_TOPICS_MARKER && $(head -n 1 "$CLUSTER_TOPICS_MARKER") == "$(topics_key)" ]]; then
     return 0
   fi
-  log "ensuring topics (replication factor 3, min.insync.replicas 2): ${TOPICS[*]%%:*}"
-  topics_tool ensure "${TOPICS[@]}" || die "creating topics failed; broker log: $CLUSTER_DIR/kafka-1/logs/server.log"
-  topics_wanted >"$CLUSTER_TOPICS_MARKER"
+  install_topics_tool
+  specs=$(topics_tool specs) || die "sink topics specs failed"
+  log "ensuring topics (replication factor 3, min.insync.replicas 2): $(cut -d' ' -f1 <<<"$specs" | tr '\n' ' ')"
+  # Every broker as a bootstrap address: kafka-1 alone may still be electing.
+  KAFKA_BROKERS=$(brokers_list) KAFKA_PARTITIONS=$KAFKA_PARTITIONS \
+    KAFKA_REPLICATION_FACTOR=$KAFKA_REPLICATION_FACTOR KAFKA_MIN_INSYNC_REPLICAS=$KAFKA_MIN_INSYNC_REPLICAS \
+    TOPIC_RAW='' TOPIC_ENRICHED='' TOPIC_DLQ='' TOPIC_INDEX='' "$TOPICS_TOOL" topics ensure -wait "${KAFKA_START_TIMEOUT}s" ||
+    die "creating topics failed; broker log: $CLUSTER_DIR/kafka-1/logs/server.log"
+  { topics_key; printf '%s\n' "$specs"; } >"$CLUSTER_TOPICS_MARKER"
 }
 
 cmd_cluster_up() {
@@ -344,6 +357,8 @@ export KAFKA_BROKERS=$(brokers_list)
 export CLICKHOUSE_ADDR=$(ch_addrs_list)
 export CLICKHOUSE_CLUSTER=tension
 export KAFKA_PARTITIONS=$KAFKA_PARTITIONS
+export KAFKA_REPLICATION_FACTOR=$CLUSTER_REPLICATION_FACTOR
+export KAFKA_MIN_INSYNC_REPLICAS=$CLUSTER_MIN_INSYNC_REPLICAS
 export TENSION_CLUSTER_SCRIPT=$REPO_ROOT/scripts/cluster.sh
 EOF
 }

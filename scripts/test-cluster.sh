@@ -24,12 +24,15 @@ trap cleanup EXIT
 eval "$(bash scripts/cluster.sh env)"
 export TENSION_INTEGRATION=1 TENSION_CLUSTER=1
 export TENSION_REPO=$PWD
+# Keep every service's log of every drill: .local/test-output/cluster/<test>/<service>.<n>.log
+export TENSION_E2E_LOGS=${TENSION_E2E_LOGS:-$PWD/.local/test-output/cluster}
+rm -rf "$TENSION_E2E_LOGS"
 case $mode in
 	drills)
 		# The same migrations and store tests as on the single node, now replicated; then the drills.
 		(cd pkg && go test -count=1 -timeout 20m -run 'Integration(Cluster|Migrate)' ./chstore/...)
 		(cd services/sink && go test -count=1 -timeout 20m -run 'Integration' ./...)
-		(cd e2e && go test -count=1 -timeout 90m -v -run 'TestCluster' .)
+		(cd e2e && go test -count=1 -timeout 90m -v -run 'TestCluster|TestIntegrationRebuildWhileSinksWrite' .)
 		;;
 	soak)
 		(cd e2e && TENSION_SOAK=1 go test -count=1 -timeout 6h -v -run 'TestSoak' .)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -60,14 +61,17 @@ func (c *BatchConfig) defaults() {
 // arrived for IdleFlush — and hands each to
 // handle, retrying it with backoff until it succeeds: a batch is never
 // skipped, so the handler's commit-after-output rule holds. onRetry (may be
-// nil) is told of each failure. When ctx ends, the batch in hand gets one
-// attempt bounded by ShutdownGrace and ConsumeBatches returns nil; whatever
-// did not land is redelivered after restart. It returns an error only when
-// fetching fails.
+// nil) is told of each failure, a failed fetch too (with a negative attempt
+// and no batch): fetching is retried as well, as kafka-go's readers heal
+// from a broker's death by themselves. When ctx ends, the batch in hand gets
+// one attempt bounded by ShutdownGrace and ConsumeBatches returns nil;
+// whatever did not land is redelivered after restart. It returns an error
+// only when the reader was closed under it.
 func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 	handle func(ctx context.Context, batch []kafka.Message) error, onRetry func(attempt int, batch []kafka.Message, err error)) error {
 	cfg.defaults()
 	c := &collector{r: r, cfg: cfg}
+	fetchErrors := 0
 	for {
 		batch, err := c.collect(ctx)
 		if len(batch) > 0 {
@@ -84,8 +88,24 @@ func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("kafkax: fetch: %w", err)
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
+				return fmt.Errorf("kafkax: fetch: %w", err) // the reader was closed
+			}
+			// kafka-go's group reader reports a failed rejoin (the group's
+			// coordinator broker died) and goes on healing itself: wait and
+			// fetch again rather than exit.
+			fetchErrors++
+			if onRetry != nil {
+				onRetry(-fetchErrors, nil, fmt.Errorf("kafkax: fetch: %w", err))
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(min(time.Duration(fetchErrors)*500*time.Millisecond, 5*time.Second)):
+			}
+			continue
 		}
+		fetchErrors = 0
 	}
 }
 

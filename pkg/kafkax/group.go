@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -169,14 +170,27 @@ func (g *Generation) Fetch(ctx context.Context, starts map[int]int64) (*Partitio
 
 func (f *PartitionFetcher) pump(ctx context.Context, r *kafka.Reader) {
 	defer f.wg.Done()
-	for {
+	for failures := 0; ; {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				f.errs <- err
+			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+				return
 			}
-			return
+			// Report it and go on: the reader reconnects to the partition's
+			// new leader by itself.
+			select {
+			case f.errs <- err:
+			default:
+			}
+			failures++
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(time.Duration(failures)*200*time.Millisecond, 5*time.Second)):
+			}
+			continue
 		}
+		failures = 0
 		select {
 		case f.msgs <- m:
 		case <-ctx.Done():
