@@ -395,7 +395,7 @@ cluster_main() {
   case $cmd in
     up) cmd_cluster_up ;;
     down) cmd_cluster_down ;;
-    status) cmd_cluster_status ;;
+    status) cmd_cluster_status || exit $? ;; # exit 3 when a component is down: an answer, not an error
     env) cmd_cluster_env ;;
     topology) cmd_cluster_topology ;;
     start) cmd_cluster_start "$@" ;;
