@@ -53,6 +53,14 @@ const (
 	benchChunk = 50_000
 )
 
+// A request still slow after benchSlowRequests samples and
+// benchSlowBudget is not repeated further: 30 requests of several seconds
+// would take the benchmark's whole time.
+const (
+	benchSlowRequests = 5
+	benchSlowBudget   = 20 * time.Second
+)
+
 type benchSet struct {
 	name     string
 	db       string
@@ -158,7 +166,7 @@ func benchLoad(b *testing.B, set benchSet) (driver.Conn, bool) {
 		b.Fatalf("integration: ClickHouse on %s: %v (start it with `make up`)", chtest.Addr(), err)
 	}
 	b.Cleanup(func() { conn.Close() })
-	if err := chstore.Migrate(ctx, chtest.Config(benchDB), conn, slog.New(slog.DiscardHandler)); err != nil {
+	if err := chstore.Migrate(ctx, chtest.Config(set.db), conn, slog.New(slog.DiscardHandler)); err != nil {
 		b.Fatal(err)
 	}
 	if err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_meta (generator UInt32, articles UInt64, loaded DateTime)
@@ -302,7 +310,7 @@ func readerConn(b *testing.B, db string) driver.Conn {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        []string{cfg.Addr},
 		Auth:        clickhouse.Auth{Database: db, Username: cfg.Username, Password: cfg.Password},
-		DialTimeout: 5 * time.Second, ReadTimeout: time.Minute, MaxOpenConns: 8, MaxIdleConns: 8,
+		DialTimeout: 5 * time.Second, ReadTimeout: 10 * time.Minute, MaxOpenConns: 8, MaxIdleConns: 8,
 		Compression: &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
 		Settings:    clickhouse.Settings{"max_query_size": 64 << 20, "log_queries": 1},
 	})
@@ -369,7 +377,10 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 		reader := &idConn{Conn: readerConn(b, set.db)}
 		none := "unmeasured"
 		reader.prefix.Store(&none)
-		s := store.New(reader, 30*time.Second)
+		s := store.New(reader, 30*time.Second) // the service's default
+		// The check waits as long as it takes: a request too slow for
+		// the service is timed (and fails) below, but must still be right.
+		check := store.New(reader, 10*time.Minute)
 
 		// Every timed answer equals the oracle's first.
 		for _, q := range benchQueries() {
@@ -377,7 +388,7 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 				continue
 			}
 			q.check.name = q.name
-			diff, n, err := q.check.compare(context.Background(), s, oracle{reader})
+			diff, n, err := q.check.compare(context.Background(), check, oracle{reader})
 			if err != nil {
 				b.Fatalf("%s %s: %v", set.name, q.name, err)
 			}
@@ -401,9 +412,13 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 						failed string
 					)
 					cpu := cpuTime()
+					began := time.Now()
 					for b.Loop() {
 						if failed != "" {
 							continue // one failure is the answer; the rest would wait out the same timeout
+						}
+						if len(ds) >= benchSlowRequests && time.Since(began) > benchSlowBudget {
+							continue // a slow request: its figures are clear from fewer samples
 						}
 						start := time.Now()
 						resp, err := http.Get(srv.URL + q.path)
@@ -455,8 +470,8 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 // 10 M, the 1 M figures and the 10 M / 1 M ratios at steady state.
 func benchTable(results map[string]benchResult, states []string) string {
 	var sb strings.Builder
-	sb.WriteString("\n| request | state | 10M p50 ms | 10M p95 ms | CPU ms/request (Go + ClickHouse) | rows read | 1M p50 ms | 1M p95 ms | 10M/1M p50 | 10M/1M CPU |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("\n| request | state | 10M p50 ms | 10M p95 ms | requests | CPU ms/request (Go + ClickHouse) | rows read | 1M p50 ms | 1M p95 ms | 10M/1M p50 | 10M/1M CPU |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, q := range benchQueries() {
 		for _, st := range states {
 			big, ok := results["10M/"+st+"/"+q.name]
@@ -464,7 +479,7 @@ func benchTable(results map[string]benchResult, states []string) string {
 				continue
 			}
 			if big.failed != "" {
-				fmt.Fprintf(&sb, "| %s | %s | fails: %s | | | | | | | |\n", q.name, st, strings.SplitN(big.failed, ":", 2)[0])
+				fmt.Fprintf(&sb, "| %s | %s | fails: %s | | | | | | | | |\n", q.name, st, strings.SplitN(big.failed, ":", 2)[0])
 				continue
 			}
 			small, ok1 := results["1M/"+st+"/"+q.name]
@@ -475,8 +490,8 @@ func benchTable(results map[string]benchResult, states []string) string {
 				ratio = fmt.Sprintf("%.1f×", big.p50/small.p50)
 				cpuRatio = fmt.Sprintf("%.1f×", (big.goCPU+big.chCPU)/(small.goCPU+small.chCPU))
 			}
-			fmt.Fprintf(&sb, "| %s | %s | %.1f | %.1f | %.1f (%.1f + %.1f) | %.0f | %s | %s | %s | %s |\n", q.name, st, big.p50, big.p95,
-				big.goCPU+big.chCPU, big.goCPU, big.chCPU, big.readRows, sp50, sp95, ratio, cpuRatio)
+			fmt.Fprintf(&sb, "| %s | %s | %.1f | %.1f | %d | %.1f (%.1f + %.1f) | %.0f | %s | %s | %s | %s |\n", q.name, st, big.p50, big.p95,
+				big.requests, big.goCPU+big.chCPU, big.goCPU, big.chCPU, big.readRows, sp50, sp95, ratio, cpuRatio)
 		}
 	}
 	return sb.String()

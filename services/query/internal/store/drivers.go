@@ -65,7 +65,9 @@ type CueContext struct {
 
 // driversCurrentSQL ranks the pair's dyad rows in range by |tension|. The
 // current view keeps, per article, the tagger version of its newest
-// enrichment (argMax by version in articles); LIMIT 1 BY drops duplicates
+// enrichment (argMax by version), read from article_versions: the same
+// rows as articles' but sorted by published_at, so the range is read, not
+// every article of its months (migration 0007); LIMIT 1 BY drops duplicates
 // that ReplacingMergeTree has not merged yet, newest version first.
 const driversCurrentSQL = `
 SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
@@ -75,7 +77,7 @@ FROM (
     WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
       AND (article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
-        FROM articles
+        FROM article_versions
         WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
           AND article_id IN (
             SELECT article_id FROM dyads

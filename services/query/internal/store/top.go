@@ -42,7 +42,9 @@ type CueCount struct {
 // The SQL of the ranked lists is assembled once, at start, from constant
 // fragments; every value is still bound with `?`. The version filter keeps
 // one tagger version per article (the newest enrichment for the current
-// view, or the named one); LIMIT 1 BY drops unmerged duplicates.
+// view, or the named one; read from article_versions, sorted by
+// published_at, see driversCurrentSQL); LIMIT 1 BY drops unmerged
+// duplicates.
 //
 // "On the pair" is decided per article and tagger version: an article
 // retagged so that its newest version no longer scores the pair is not on
@@ -53,7 +55,7 @@ const (
 	// args: from, to [, pair, from, to]
 	currentVersionFilter = `(article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
-        FROM articles
+        FROM article_versions
         WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
         GROUP BY article_id)`
 	// articlesOnPair narrows the current-version subquery to the articles
