@@ -352,6 +352,12 @@ func cpuTime() time.Duration {
 // serverCost reads what ClickHouse logged for the queries whose id starts
 // with prefix: queries, CPU time (user + system) and rows read.
 func serverCost(b *testing.B, conn driver.Conn, prefix string) (queries uint64, cpu time.Duration, readRows uint64) {
+	return serverCostOf(b, conn, prefix, "")
+}
+
+// serverCostOf is serverCost of the queries whose text contains like ("":
+// every query).
+func serverCostOf(b *testing.B, conn driver.Conn, prefix, like string) (queries uint64, cpu time.Duration, readRows uint64) {
 	ctx := context.Background()
 	if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
 		b.Fatal(err)
@@ -363,7 +369,7 @@ func serverCost(b *testing.B, conn driver.Conn, prefix string) (queries uint64, 
 		"ProfileEvents['UserTimeMicroseconds'] + ProfileEvents['SystemTimeMicroseconds']",
 	} {
 		err := conn.QueryRow(ctx, `SELECT count(), sum(`+cpuExpr+`), sum(read_rows) FROM system.query_log
-			WHERE type = 2 AND event_date >= yesterday() AND startsWith(query_id, ?)`, prefix+"-").Scan(&queries, &us, &readRows)
+			WHERE type = 2 AND event_date >= yesterday() AND startsWith(query_id, ?) AND position(query, ?) > 0`, prefix+"-", like).Scan(&queries, &us, &readRows)
 		if err == nil {
 			return queries, time.Duration(us) * time.Microsecond, readRows
 		}
@@ -410,13 +416,17 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 			if diff != "" || n == 0 {
 				b.Fatalf("%s %s: answer differs from the oracle's (%d items): %s", set.name, q.name, n, diff)
 			}
-			_, oldCPU, oldRows := serverCost(b, conn, oldPrefix)
-			_, newCPU, newRows := serverCost(b, conn, newPrefix)
+			like := ""
+			if q.check.drivers != nil {
+				like = "abs(tension) DESC" // the oracle has the ranking only; the store adds cues and titles
+			}
+			_, oldCPU, oldRows := serverCostOf(b, conn, oldPrefix, like)
+			_, newCPU, newRows := serverCostOf(b, conn, newPrefix, like)
 			costs = append(costs, fmt.Sprintf("| %s | %d | %.1f → %.1f | %d → %d |", q.name, n,
 				float64(oldCPU.Microseconds())/1000, float64(newCPU.Microseconds())/1000, oldRows, newRows))
 		}
 		reader.prefix.Store(&none)
-		b.Logf("%s: answers equal to the old SQL's; ClickHouse CPU and rows read, old SQL → new (one request each):\n"+
+		b.Logf("%s: answers equal to the old SQL's; ClickHouse CPU and rows read, old SQL → new (one request each; drivers: the ranking query; rows read by IN subqueries are not counted by 18.16):\n"+
 			"| request | items compared | ClickHouse CPU ms | rows read |\n|---|---|---|---|\n%s", set.name, strings.Join(costs, "\n"))
 
 		srv := httptest.NewServer(api.New(s, api.Config{}))
