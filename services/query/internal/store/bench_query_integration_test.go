@@ -359,16 +359,29 @@ func serverCost(b *testing.B, conn driver.Conn, prefix string) (queries uint64, 
 // every query).
 func serverCostOf(b *testing.B, conn driver.Conn, prefix, like string) (queries uint64, cpu time.Duration, readRows uint64) {
 	ctx := context.Background()
-	if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
-		b.Fatal(err)
+	// The server logs a query once it has finished it, which can be
+	// after the client has read its last row: flush until the log has
+	// some, for a few seconds at most.
+	for try := 0; ; try++ {
+		if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+			b.Fatal(err)
+		}
+		queries, cpu, readRows = queryLog(b, conn, prefix, like)
+		if queries > 0 || try == 20 {
+			return queries, cpu, readRows
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+func queryLog(b *testing.B, conn driver.Conn, prefix, like string) (queries uint64, cpu time.Duration, readRows uint64) {
 	var us uint64
 	for _, cpuExpr := range []string{
 		// 18.16: ProfileEvents as two arrays; 25.x: a Map.
 		"arraySum(arrayMap((n, v) -> if(n IN ('UserTimeMicroseconds', 'SystemTimeMicroseconds'), v, 0), ProfileEvents.Names, ProfileEvents.Values))",
 		"ProfileEvents['UserTimeMicroseconds'] + ProfileEvents['SystemTimeMicroseconds']",
 	} {
-		err := conn.QueryRow(ctx, `SELECT count(), sum(`+cpuExpr+`), sum(read_rows) FROM system.query_log
+		err := conn.QueryRow(context.Background(), `SELECT count(), sum(`+cpuExpr+`), sum(read_rows) FROM system.query_log
 			WHERE type = 2 AND event_date >= yesterday() AND startsWith(query_id, ?) AND position(query, ?) > 0`, prefix+"-", like).Scan(&queries, &us, &readRows)
 		if err == nil {
 			return queries, time.Duration(us) * time.Microsecond, readRows
