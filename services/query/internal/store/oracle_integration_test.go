@@ -380,7 +380,6 @@ func (c oracleCase) compare(ctx context.Context, s *store.Store, o oracle) (stri
 // over several inserts, some cancelling out, beside article rows.
 func oracleFixture(tb testing.TB, conn driver.Conn, seed uint64) (from, to time.Time) {
 	tb.Helper()
-	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 99))
 	from = time.Date(2025, 3, 30, 0, 0, 0, 0, time.UTC) // the range crosses a month edge
 	to = from.Add(72 * time.Hour)
@@ -396,11 +395,10 @@ func oracleFixture(tb testing.TB, conn driver.Conn, seed uint64) (from, to time.
 	weights := []float64{1, 2, 2.5, 4.4, 8, 0.7}
 
 	const (
-		insArticle = `INSERT INTO articles (article_id, tagger_version, published_at, received_at, enriched_at, url, source,
-			title, text, relevant, countries, topics, pairs, src_partition, src_offset, version)`
-		insDyad   = `INSERT INTO dyads (pair, published_at, article_id, tagger_version, tension, direction, weight, n_cues, version)`
-		insCue    = `INSERT INTO cues (pair, published_at, article_id, tagger_version, idx, text, category, sentence, start_offset, end_offset, actor, target, polarity, weight, hedged, negated, future, background, source, source_type, version)`
-		insEntity = `INSERT INTO entities (published_at, article_id, tagger_version, idx, text, type, canonical, country, start_offset, end_offset, version)`
+		insArticle = chtest.InsertArticles
+		insDyad    = chtest.InsertDyads
+		insCue     = chtest.InsertCues
+		insEntity  = chtest.InsertEntities
 	)
 	// Rows go into one of three inserts per table (three parts at least);
 	// replays and newer duplicates go into a fourth.
@@ -498,20 +496,8 @@ func oracleFixture(tb testing.TB, conn driver.Conn, seed uint64) (from, to time.
 		}
 	}
 	insert := func(sql string, rows [][]any) {
-		if len(rows) == 0 {
-			return
-		}
-		b, err := conn.PrepareBatch(ctx, sql)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, r := range rows {
-			if err := b.Append(r...); err != nil {
-				tb.Fatalf("%s: %v", sql, err)
-			}
-		}
-		if err := b.Send(); err != nil {
-			tb.Fatal(err)
+		if len(rows) > 0 {
+			chtest.Insert(tb, conn, sql, rows...)
 		}
 	}
 	for _, p := range parts {
