@@ -258,6 +258,23 @@ func waitMerges(tb testing.TB, conn driver.Conn, limit time.Duration) time.Durat
 	return time.Since(start)
 }
 
+// waitQueries waits until no query whose id starts with prefix runs, at
+// most limit, and returns how long it waited.
+func waitQueries(tb testing.TB, conn driver.Conn, prefix string, limit time.Duration) time.Duration {
+	start := time.Now()
+	for time.Since(start) < limit {
+		var n uint64
+		if err := conn.QueryRow(context.Background(), "SELECT count() FROM system.processes WHERE startsWith(query_id, ?)", prefix).Scan(&n); err != nil {
+			tb.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	return time.Since(start)
+}
+
 // benchQuery is one request the dashboard makes for a range of up to a year
 // at hourly grain, and the oracle case that checks its answer.
 type benchQuery struct {
@@ -480,13 +497,14 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 						ds = append(ds, time.Since(start))
 					}
 					if failed != "" {
-						// 18.16 does not check max_execution_time while it
-						// builds an IN set: the request's query can run on
-						// for minutes after the service gave up on it, and
-						// would slow every later figure down.
+						// 18.16 checks neither max_execution_time nor KILL
+						// QUERY while it builds an IN set: the request's
+						// query runs on for minutes after the service gave
+						// up on it. Later figures wait until it has ended.
 						if err := conn.Exec(context.Background(), "KILL QUERY WHERE startsWith(query_id, ?) ASYNC", prefix); err != nil {
 							b.Logf("kill the failed request's queries: %v", err)
 						}
+						b.Logf("the failed request's queries ended %s after it failed", waitQueries(b, conn, prefix, 15*time.Minute).Round(time.Second))
 						results[key] = benchResult{failed: failed}
 						return
 					}
