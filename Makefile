@@ -137,8 +137,8 @@ web: ## rebuild the dashboard (npm ci + vite) into services/query/internal/web/d
 	@echo "web: built $(WEB_DIST) from $$(wc -l < $(WEB_DIST)/SOURCES) source files"
 
 .PHONY: bench-query
-bench-query: ## query API latency on 10M synthetic articles in ClickHouse db tension_bench_query (loaded once, reused; see docs/query-api.md)
-	@cd services/query && TENSION_INTEGRATION=1 $(GO) test -v -count=1 -run '^$$' -bench Query10M -benchtime 30x -timeout 60m ./internal/store/
+bench-query: ## query API latency on 10M and 1M synthetic articles in ClickHouse dbs tension_bench_query(_1m) (loaded once, reused; see docs/query-api.md)
+	@cd services/query && TENSION_INTEGRATION=1 $(GO) test -v -count=1 -run '^$$' -bench QueryAPI -benchtime 30x -timeout 120m ./internal/store/
 
 .PHONY: bench-e2e
 bench-e2e: build ## end-to-end throughput and latency with loadgen on the local stack (see README)

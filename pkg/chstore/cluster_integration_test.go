@@ -36,7 +36,7 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 			engines[n] = e
 		}
 		rows.Close()
-		for _, table := range []string{"articles", "entities", "dyads", "cues", "index_journal"} {
+		for _, table := range []string{"articles", "article_versions", "entities", "dyads", "cues", "index_journal"} {
 			if !strings.HasPrefix(engines[table], "Replicated") {
 				t.Errorf("replica %d: %s has engine %q, want Replicated*", i+1, table, engines[table])
 			}

@@ -241,3 +241,31 @@ func Replicas(t testing.TB, database string) []driver.Conn {
 	}
 	return out
 }
+
+// Insert sends rows to conn as one block of the INSERT sql (which names
+// its columns), failing tb on any error.
+func Insert(tb testing.TB, conn driver.Conn, sql string, rows ...[]any) {
+	tb.Helper()
+	b, err := conn.PrepareBatch(context.Background(), sql)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := b.Append(r...); err != nil {
+			tb.Fatalf("%s: %v", sql, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// The raw tables' INSERT statements with every column named, for the
+// fixtures of tests that write raw rows (use with Insert).
+const (
+	InsertArticles = `INSERT INTO articles (article_id, tagger_version, published_at, received_at, enriched_at, url, source,
+		title, text, relevant, countries, topics, pairs, src_partition, src_offset, version)`
+	InsertDyads    = `INSERT INTO dyads (pair, published_at, article_id, tagger_version, tension, direction, weight, n_cues, version)`
+	InsertCues     = `INSERT INTO cues (pair, published_at, article_id, tagger_version, idx, text, category, sentence, start_offset, end_offset, actor, target, polarity, weight, hedged, negated, future, background, source, source_type, version)`
+	InsertEntities = `INSERT INTO entities (published_at, article_id, tagger_version, idx, text, type, canonical, country, start_offset, end_offset, version)`
+)

@@ -62,19 +62,7 @@ func insertJournal(tb testing.TB, conn driver.Conn, rows []journalRow) {
 
 func exec(tb testing.TB, conn driver.Conn, sql string, rows ...[]any) {
 	tb.Helper()
-	ctx := context.Background()
-	b, err := conn.PrepareBatch(ctx, sql)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			tb.Fatalf("%s: %v", sql, err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		tb.Fatal(err)
-	}
+	chtest.Insert(tb, conn, sql, rows...)
 }
 
 const (
@@ -86,11 +74,10 @@ const (
 )
 
 const (
-	insArticle = `INSERT INTO articles (article_id, tagger_version, published_at, received_at, enriched_at, url, source,
-		title, text, relevant, countries, topics, pairs, src_partition, src_offset, version)`
-	insDyad   = `INSERT INTO dyads (pair, published_at, article_id, tagger_version, tension, direction, weight, n_cues, version)`
-	insCue    = `INSERT INTO cues (pair, published_at, article_id, tagger_version, idx, text, category, sentence, start_offset, end_offset, actor, target, polarity, weight, hedged, negated, future, background, source, source_type, version)`
-	insEntity = `INSERT INTO entities (published_at, article_id, tagger_version, idx, text, type, canonical, country, start_offset, end_offset, version)`
+	insArticle = chtest.InsertArticles
+	insDyad    = chtest.InsertDyads
+	insCue     = chtest.InsertCues
+	insEntity  = chtest.InsertEntities
 )
 
 // fixture loads known rows: journal deltas split over several rows and

@@ -42,7 +42,10 @@ type CueCount struct {
 // The SQL of the ranked lists is assembled once, at start, from constant
 // fragments; every value is still bound with `?`. The version filter keeps
 // one tagger version per article (the newest enrichment for the current
-// view, or the named one); LIMIT 1 BY drops unmerged duplicates.
+// view, or the named one; read from article_versions, sorted by
+// published_at, see driversCurrentSQL); LIMIT 1 BY drops unmerged
+// duplicates. The filters are PREWHERE, so the text columns are read only
+// for the rows they keep (18.16 moves no IN with a subquery there itself).
 //
 // "On the pair" is decided per article and tagger version: an article
 // retagged so that its newest version no longer scores the pair is not on
@@ -53,7 +56,7 @@ const (
 	// args: from, to [, pair, from, to]
 	currentVersionFilter = `(article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
-        FROM articles
+        FROM article_versions
         WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
         GROUP BY article_id)`
 	// articlesOnPair narrows the current-version subquery to the articles
@@ -78,7 +81,7 @@ SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count
 FROM (
     SELECT article_id, idx, canonical, type, country
     FROM entities
-    WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
       AND %s%s
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
@@ -98,7 +101,7 @@ SELECT text, category, polarity, actor, target,
 FROM (
     SELECT article_id, idx, text, category, polarity, actor, target, weight
     FROM cues
-    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    PREWHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
       AND %s
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
