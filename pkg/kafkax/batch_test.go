@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +197,80 @@ func TestLastPerPartition(t *testing.T) {
 		if want[m.Partition] != m.Offset {
 			t.Fatalf("partition %d at %d, want %d", m.Partition, m.Offset, want[m.Partition])
 		}
+	}
+}
+
+// countingFetcher serves msgs and counts the fetches that returned one.
+type countingFetcher struct {
+	sliceFetcher
+	served atomic.Int64
+}
+
+func (f *countingFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	m, err := f.sliceFetcher.FetchMessage(ctx)
+	if err == nil {
+		f.served.Add(1)
+	}
+	return m, err
+}
+
+// TestConsumeBatchesFetchesAheadWhileHandling: the next batch is fetched
+// while the current one is handled, not after.
+func TestConsumeBatchesFetchesAheadWhileHandling(t *testing.T) {
+	f := &countingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}, {Offset: 3}}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	aheadSeen := make(chan bool, 1)
+	handled := make(chan int, 4)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 2, FlushInterval: time.Second, IdleFlush: 20 * time.Millisecond},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				deadline := time.Now().Add(5 * time.Second)
+				for f.served.Load() < 4 && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				aheadSeen <- f.served.Load() == 4
+			}
+			handled <- len(b)
+			return nil
+		}, nil)
+	if !<-aheadSeen {
+		t.Fatal("the second batch was not fetched while the first was handled")
+	}
+	if a, b := <-handled, <-handled; a != 2 || b != 2 {
+		t.Fatalf("batches of %d and %d, want 2 and 2", a, b)
+	}
+}
+
+// TestConsumeBatchesNothingAfterAnAbandonedBatch: a batch abandoned at
+// shutdown (its handler never succeeded) is not followed by the batch
+// fetched ahead, whose commit would skip it.
+func TestConsumeBatchesNothingAfterAnAbandonedBatch(t *testing.T) {
+	f := &sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}, {Offset: 3}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var handled [][]kafka.Message
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 2, FlushInterval: time.Second, IdleFlush: 20 * time.Millisecond},
+			func(hctx context.Context, b []kafka.Message) error {
+				if b[0].Offset == 0 {
+					cancel() // shutdown while the first batch is written
+					<-hctx.Done()
+					return hctx.Err()
+				}
+				mu.Lock()
+				handled = append(handled, b)
+				mu.Unlock()
+				return nil
+			}, nil)
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 0 {
+		t.Fatalf("handled %v after the first batch was abandoned", handled)
 	}
 }
