@@ -274,3 +274,62 @@ func TestConsumeBatchesNothingAfterAnAbandonedBatch(t *testing.T) {
 		t.Fatalf("handled %v after the first batch was abandoned", handled)
 	}
 }
+
+// dripFetcher serves n messages, one every interval: a topic written to
+// (or fetched) slower than the consumer's time limits.
+type dripFetcher struct {
+	interval time.Duration
+	n        int
+	next     int64
+}
+
+func (f *dripFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	if f.next >= int64(f.n) {
+		<-ctx.Done()
+		return kafka.Message{}, ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return kafka.Message{}, ctx.Err()
+	case <-time.After(f.interval):
+	}
+	f.next++
+	return kafka.Message{Offset: f.next - 1}, nil
+}
+
+// TestConsumeBatchesFillWhileTheHandlerIsBusy: the time limits cut a batch
+// only when the handler can take it. While the first batch is handled (for
+// far longer than FlushInterval), the next one fills up to MaxBatch instead
+// of being cut after FlushInterval; once the handler waits, a batch is
+// handed over by time again.
+func TestConsumeBatchesFillWhileTheHandlerIsBusy(t *testing.T) {
+	f := &dripFetcher{interval: 2 * time.Millisecond, n: 60}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sizes := make(chan int, 60)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 40, FlushInterval: 20 * time.Millisecond, IdleFlush: 10 * time.Millisecond},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				time.Sleep(time.Second) // 500 messages' worth of drip
+			}
+			sizes <- len(b)
+			return nil
+		}, nil)
+	first := <-sizes
+	if first >= 40 {
+		t.Fatalf("first batch of %d: the handler was free, so FlushInterval (20ms of a 2ms drip) should have cut it", first)
+	}
+	if second := <-sizes; second != 40 {
+		t.Fatalf("second batch of %d, want 40 (MaxBatch): it was collected while the handler was busy", second)
+	}
+	total := first + 40
+	deadline := time.After(30 * time.Second)
+	for total < 60 {
+		select {
+		case n := <-sizes:
+			total += n
+		case <-deadline:
+			t.Fatalf("handled %d of 60 messages: once the handler waits, batches must be handed over by time", total)
+		}
+	}
+}

@@ -12,14 +12,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -94,10 +97,17 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
+		cpu := newCPUMeter(b, conn)
+		if cpu.clickhouse == 0 || cpu.kafka == 0 {
+			b.Logf("the local servers' pid files are not under %s: the CPU times leave out a server not found", chtest.LocalDir())
+		}
+		stopProfile := profileSink(b)
 		start := time.Now()
 		go func() { done <- s.Run(ctx) }()
 		waitFlushed(b, reg, float64(n), 30*time.Minute)
 		sinkTime := time.Since(start)
+		sinkCPU := cpu.since()
+		stopProfile()
 		waitCounted(b, conn, int64(n))
 		cancel()
 		if err := <-done; err != nil {
@@ -105,17 +115,46 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		}
 		batches := counterValue(b, reg, "tension_sink_batches_total")
 
-		rows, floor := nativeFloor(b, conn, db)
+		rows, floor, floorCPU := nativeFloor(b, conn, db)
 		journalRows := float64(rows["index_journal"])
 		b.Logf("sink: %d articles in %v (%.0f articles/s), %.0f batches, %.1f journal rows per article, %.1f ClickHouse round trips per batch",
 			n, sinkTime.Round(time.Millisecond), float64(n)/sinkTime.Seconds(), batches, journalRows/float64(n), float64(calls.n.Load())/batches)
 		b.Logf("sink flush phases (wall): %s; in ClickHouse calls, by statement%s", phases, calls.report())
+		b.Logf("ClickHouse CPU (query threads) for the sink, by statement%s", queryCosts(b, conn, start))
 		b.Logf("native floor: the same rows %v inserted in %v (clickhouse-client FORMAT Native, table after table, its start-up excluded)", rows, floor.Round(time.Millisecond))
 		b.Logf("ratio floor / sink = %.2f (goal >= 0.6)", floor.Seconds()/sinkTime.Seconds())
+		b.Logf("CPU time: sink %s; floor %s; ratio floor / sink = %.2f (less sensitive than wall time to other load on the machine)",
+			sinkCPU, floorCPU, floorCPU.total().Seconds()/sinkCPU.total().Seconds())
+		b.Logf("machine load (1, 5, 15 min) at the end: %s", loadAverage())
 		b.ReportMetric(float64(n)/sinkTime.Seconds(), "articles/s")
 		b.ReportMetric(floor.Seconds()/sinkTime.Seconds(), "floor/sink")
+		b.ReportMetric(floorCPU.total().Seconds()/sinkCPU.total().Seconds(), "floor/sink_cpu")
 		b.ReportMetric(journalRows/float64(n), "journal_rows/article")
 		b.ReportMetric(float64(calls.n.Load())/batches, "round_trips/batch")
+	}
+}
+
+// profileSink writes a CPU profile of the sink's run (not of making the
+// articles or of the floor) to $TENSION_BENCH_SINK_CPUPROFILE, when set;
+// it returns the function that stops it.
+func profileSink(b *testing.B) func() {
+	path := os.Getenv("TENSION_BENCH_SINK_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("CPU profile of the sink's run: %s", path)
 	}
 }
 
@@ -195,7 +234,7 @@ func waitFlushed(b *testing.B, reg *prometheus.Registry, want float64, timeout t
 		if time.Now().After(deadline) {
 			b.Fatalf("the sink counted %.0f of %.0f articles after %v", got, want, timeout)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(25 * time.Millisecond) // Gather costs CPU this process would count as the sink's
 	}
 }
 
@@ -214,8 +253,9 @@ func waitCounted(b *testing.B, conn driver.Conn, want int64) {
 
 // nativeFloor reads back every row the sink wrote, table by table, in
 // ClickHouse's Native format (not timed), and times inserting them into an
-// empty database with clickhouse-client, one table after the other.
-func nativeFloor(b *testing.B, conn driver.Conn, db string) (map[string]uint64, time.Duration) {
+// empty database with clickhouse-client, one table after the other; it
+// returns the rows, the inserts' time and their CPU time.
+func nativeFloor(b *testing.B, conn driver.Conn, db string) (map[string]uint64, time.Duration, cpuTimes) {
 	_, targetDB := chtest.Open(b, "tension_bench_floor")
 	dir := b.TempDir()
 	clientConfig := filepath.Join(dir, "client.xml")
@@ -234,7 +274,10 @@ func nativeFloor(b *testing.B, conn driver.Conn, db string) (map[string]uint64, 
 		clickhouseClient(b, clientConfig, nil, io.Discard, "SELECT 1")
 		startup = min(startup, time.Since(start))
 	}
-	var total time.Duration
+	var (
+		total time.Duration
+		cpu   cpuTimes
+	)
 	for _, table := range rawTables {
 		var n uint64
 		if err := conn.QueryRow(context.Background(), "SELECT count() FROM "+table).Scan(&n); err != nil {
@@ -252,13 +295,162 @@ func nativeFloor(b *testing.B, conn driver.Conn, db string) (map[string]uint64, 
 		if err != nil {
 			b.Fatal(err)
 		}
+		meter := newCPUMeter(b, conn)
 		start := time.Now()
 		clickhouseClient(b, clientConfig, in, nil, "INSERT INTO `"+targetDB+"`."+table+" FORMAT Native")
 		total += max(time.Since(start)-startup, 0)
+		cpu.add(meter.since())
 		in.Close()
 	}
 	b.Logf("clickhouse-client starts in %v: taken off each of the %d inserts", startup.Round(time.Millisecond), len(rawTables))
-	return rows, total
+	return rows, total, cpu
+}
+
+// cpuTimes is the CPU time (user + system) of the processes that take part
+// in a measured phase: this process (the sink), its finished children
+// (clickhouse-client) and the local ClickHouse and Kafka servers. Unlike
+// wall time it hardly depends on what else runs on the machine.
+type cpuTimes struct {
+	self, children, clickhouse, kafka time.Duration
+	// What ClickHouse says of its own work (system.events): the CPU time of
+	// its query threads (the rest of the server's is background work, such
+	// as merges), and the time its merges took.
+	chQueries, chMerges time.Duration
+}
+
+func (c cpuTimes) total() time.Duration { return c.self + c.children + c.clickhouse + c.kafka }
+
+func (c *cpuTimes) add(o cpuTimes) {
+	c.self += o.self
+	c.children += o.children
+	c.clickhouse += o.clickhouse
+	c.kafka += o.kafka
+	c.chQueries += o.chQueries
+	c.chMerges += o.chMerges
+}
+
+func (c cpuTimes) String() string {
+	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
+	return fmt.Sprintf("%v (this process %v, clickhouse-client %v, ClickHouse server %v [query threads %v; merges took %v], Kafka broker %v)",
+		r(c.total()), r(c.self), r(c.children), r(c.clickhouse), r(c.chQueries), r(c.chMerges), r(c.kafka))
+}
+
+// cpuMeter reads cpuTimes at its start and at since.
+type cpuMeter struct {
+	b          *testing.B
+	conn       driver.Conn
+	clickhouse int // pid of the local ClickHouse server; 0 when not found
+	kafka      int
+	start      cpuTimes
+}
+
+// newCPUMeter starts measuring. The servers are found by the pid files of
+// the local platform (scripts/platform.sh); a server it cannot find (a
+// remote one) counts as 0.
+func newCPUMeter(b *testing.B, conn driver.Conn) *cpuMeter {
+	m := &cpuMeter{b: b, conn: conn,
+		clickhouse: pidFile(filepath.Join(chtest.LocalDir(), "clickhouse", "clickhouse.pid")),
+		kafka:      pidFile(filepath.Join(chtest.LocalDir(), "kafka", "kafka.pid"))}
+	m.start = m.read()
+	return m
+}
+
+func (m *cpuMeter) since() cpuTimes {
+	now := m.read()
+	return cpuTimes{self: now.self - m.start.self, children: now.children - m.start.children,
+		clickhouse: now.clickhouse - m.start.clickhouse, kafka: now.kafka - m.start.kafka,
+		chQueries: now.chQueries - m.start.chQueries, chMerges: now.chMerges - m.start.chMerges}
+}
+
+func (m *cpuMeter) read() cpuTimes {
+	var self, children syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
+		m.b.Fatal(err)
+	}
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children); err != nil {
+		m.b.Fatal(err)
+	}
+	rus := func(r *syscall.Rusage) time.Duration {
+		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+	}
+	t := cpuTimes{self: rus(&self), children: rus(&children), clickhouse: procCPU(m.b, m.clickhouse), kafka: procCPU(m.b, m.kafka)}
+	rows, err := m.conn.Query(context.Background(), `SELECT event, value FROM system.events
+		WHERE event IN ('OSCPUVirtualTimeMicroseconds', 'MergesTimeMilliseconds')`)
+	if err != nil {
+		m.b.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			event string
+			value uint64
+		)
+		if err := rows.Scan(&event, &value); err != nil {
+			m.b.Fatal(err)
+		}
+		if event == "MergesTimeMilliseconds" {
+			t.chMerges = time.Duration(value) * time.Millisecond
+		} else {
+			t.chQueries = time.Duration(value) * time.Microsecond
+		}
+	}
+	if err := rows.Err(); err != nil {
+		m.b.Fatal(err)
+	}
+	return t
+}
+
+// pidFile is the pid a pid file holds, 0 when it holds none or the process
+// is gone.
+func pidFile(path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		return 0
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
+		return 0
+	}
+	return pid
+}
+
+// procCPU is the CPU time of process pid (all its threads) from
+// /proc/pid/stat; 0 for pid 0.
+func procCPU(b *testing.B, pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("CPU time of server process %d: %v", pid, err)
+	}
+	// The command name (field 2) may hold spaces; utime and stime are the
+	// 12th and 13th fields after its closing parenthesis, in clock ticks.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		b.Fatalf("/proc/%d/stat: %d fields after the command", pid, len(f))
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
+	}
+	const ticks = 100 // USER_HZ: 100 on every Linux ABI Go supports
+	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+// loadAverage is /proc/loadavg's first three fields: how busy the machine
+// was while the benchmark ran.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], ", ")
 }
 
 // clickhouseClient runs clickhouse-client on the test server with the
@@ -309,33 +501,74 @@ func (c *countingConn) report() string {
 	return sb.String()
 }
 
+// logged asks ClickHouse to log the statement in system.query_log, with
+// the CPU time it took (queryCosts).
+func logged(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1}))
+}
+
 func (c *countingConn) Query(ctx context.Context, query string, args ...any) (driver.Rows, error) {
 	c.n.Add(1)
 	defer c.took(query, time.Now())
-	return c.Conn.Query(ctx, query, args...)
+	return c.Conn.Query(logged(ctx), query, args...)
 }
 
 func (c *countingConn) QueryRow(ctx context.Context, query string, args ...any) driver.Row {
 	c.n.Add(1)
 	defer c.took(query, time.Now())
-	return c.Conn.QueryRow(ctx, query, args...)
+	return c.Conn.QueryRow(logged(ctx), query, args...)
 }
 
 func (c *countingConn) Exec(ctx context.Context, query string, args ...any) error {
 	c.n.Add(1)
 	defer c.took(query, time.Now())
-	return c.Conn.Exec(ctx, query, args...)
+	return c.Conn.Exec(logged(ctx), query, args...)
 }
 
 func (c *countingConn) PrepareBatch(ctx context.Context, query string, opts ...driver.PrepareBatchOption) (driver.Batch, error) {
 	c.n.Add(1) // the INSERT: prepared, then its block sent on the same connection
 	start := time.Now()
-	batch, err := c.Conn.PrepareBatch(ctx, query, opts...)
+	batch, err := c.Conn.PrepareBatch(logged(ctx), query, opts...)
 	c.took(query, start)
 	if err != nil {
 		return nil, err
 	}
 	return &timedBatch{Batch: batch, conn: c, query: query}, nil
+}
+
+// queryCosts lists the server's CPU time (query threads) of the statements
+// the sink sent since start, by statement, largest first: what ClickHouse
+// spent on the sink's behalf, from system.query_log (empty, and said so,
+// where the server keeps no query log).
+func queryCosts(b *testing.B, conn driver.Conn, start time.Time) string {
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		return fmt.Sprintf(" (no query log: %v)", err)
+	}
+	rows, err := conn.Query(ctx, `SELECT arrayStringConcat(arraySlice(splitByChar(' ', replaceRegexpAll(query, '\s+', ' ')), 1, 4), ' ') AS q,
+			count(), sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'OSCPUVirtualTimeMicroseconds')]) AS cpu
+		FROM system.query_log
+		WHERE type = 2 AND event_time >= ? AND Settings.Values[indexOf(Settings.Names, 'log_queries')] = '1'
+		GROUP BY q ORDER BY cpu DESC`, start.Add(-time.Second))
+	if err != nil {
+		return fmt.Sprintf(" (no query log: %v)", err)
+	}
+	defer rows.Close()
+	var sb strings.Builder
+	for rows.Next() {
+		var (
+			q      string
+			n, cpu uint64
+		)
+		if err := rows.Scan(&q, &n, &cpu); err != nil {
+			b.Fatal(err)
+		}
+		fmt.Fprintf(&sb, "; %v %s (%d×)", (time.Duration(cpu) * time.Microsecond).Round(time.Millisecond), q, n)
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return sb.String()
 }
 
 // timedBatch adds the time of Send to its INSERT's.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"golang.org/x/sync/errgroup"
 
@@ -79,16 +80,16 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	if len(ids) == 0 {
 		return out, nil
 	}
-	set := make([]any, len(ids))
-	for i, id := range ids {
-		set[i] = id
+	ctx, err := withIDs(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, pair, bucket,
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		WHERE kind = 'article' AND key IN ?
-		GROUP BY key, tagger_version, pair, bucket`, clickhouse.GroupSet{Value: set})
+		WHERE kind = 'article' AND key IN `+idsTable+`
+		GROUP BY key, tagger_version, pair, bucket`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read priors of %d articles: %w", len(ids), err)
 	}
@@ -121,6 +122,27 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 		}
 	}
 	return out, rows.Err()
+}
+
+// idsTable is the external table withIDs sends with a query.
+const idsTable = "_sink_ids"
+
+// withIDs sends ids with the query as the external table idsTable (one
+// String column, id), for `key IN _sink_ids`. A batch reads the journal for
+// up to 10,000 articles twice (priors, claims): as an IN list in the SQL
+// text the server parsed 10,000 literals each time, ~5x the CPU of the
+// whole lookup with the ids sent as data.
+func withIDs(ctx context.Context, ids []string) (context.Context, error) {
+	t, err := ext.NewTable(idsTable, ext.Column("id", "String"))
+	if err != nil {
+		return nil, fmt.Errorf("store: external table of ids: %w", err)
+	}
+	for _, id := range ids {
+		if err := t.Append(id); err != nil {
+			return nil, fmt.Errorf("store: external table of ids: %w", err)
+		}
+	}
+	return clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), nil
 }
 
 // WriteJournal inserts rows as one block: atomic, because index_journal has
