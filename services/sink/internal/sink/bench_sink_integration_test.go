@@ -545,7 +545,7 @@ func queryCosts(b *testing.B, conn driver.Conn, start time.Time) string {
 	if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
 		return fmt.Sprintf(" (no query log: %v)", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT arrayStringConcat(arraySlice(splitByChar(' ', replaceRegexpAll(query, '\s+', ' ')), 1, 4), ' ') AS q,
+	rows, err := conn.Query(ctx, `SELECT arrayStringConcat(arraySlice(splitByChar(' ', replaceRegexpAll(query, '[[:space:]]+', ' ')), 1, 4), ' ') AS q,
 			count(), sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'OSCPUVirtualTimeMicroseconds')]) AS cpu
 		FROM system.query_log
 		WHERE type = 2 AND event_time >= ? AND Settings.Values[indexOf(Settings.Names, 'log_queries')] = '1'
