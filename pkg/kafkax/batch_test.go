@@ -333,3 +333,52 @@ func TestConsumeBatchesFillWhileTheHandlerIsBusy(t *testing.T) {
 		}
 	}
 }
+
+// chanFetcher serves the messages sent on its channel.
+type chanFetcher chan kafka.Message
+
+func (f chanFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	select {
+	case m := <-f:
+		return m, nil
+	case <-ctx.Done():
+		return kafka.Message{}, ctx.Err()
+	}
+}
+
+// TestConsumeBatchesHandsOverADueBatchAtOnce: a batch that became due
+// while the handler was busy is handed over as soon as the handler asks,
+// not after another IdleFlush.
+func TestConsumeBatchesHandsOverADueBatchAtOnce(t *testing.T) {
+	f := make(chanFetcher, 2)
+	f <- kafka.Message{Offset: 0}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	freed := make(chan time.Time, 1)
+	started := make(chan time.Time, 1)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 50 * time.Millisecond, IdleFlush: 2 * time.Second},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				f <- kafka.Message{Offset: 1} // due 50 ms later, while this handler is still busy
+				time.Sleep(300 * time.Millisecond)
+				freed <- time.Now()
+				return nil
+			}
+			started <- time.Now()
+			return nil
+		}, nil)
+	var free, start time.Time
+	select {
+	case free = <-freed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first batch was not handled")
+	}
+	select {
+	case start = <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second batch was not handed over")
+	}
+	if d := start.Sub(free); d > time.Second {
+		t.Fatalf("the due batch was handed over %v after the handler was free; IdleFlush (2s) must not delay it", d)
+	}
+}
