@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -380,5 +381,88 @@ func TestConsumeBatchesHandsOverADueBatchAtOnce(t *testing.T) {
 	}
 	if d := start.Sub(free); d > time.Second {
 		t.Fatalf("the due batch was handed over %v after the handler was free; IdleFlush (2s) must not delay it", d)
+	}
+}
+
+// failingFetcher fails its first fails fetches with err, then serves msgs.
+type failingFetcher struct {
+	sliceFetcher
+	mu    sync.Mutex
+	fails int
+	err   error
+}
+
+func (f *failingFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	f.mu.Lock()
+	if f.fails > 0 {
+		f.fails--
+		f.mu.Unlock()
+		return kafka.Message{}, f.err
+	}
+	f.mu.Unlock()
+	return f.sliceFetcher.FetchMessage(ctx)
+}
+
+// TestConsumeBatchesRetriesFailedFetches: a failed fetch (kafka-go's group
+// reader reporting a rejoin that failed) is told to onRetry with a negative
+// attempt and retried; the messages after it are all handled.
+func TestConsumeBatchesRetriesFailedFetches(t *testing.T) {
+	f := &failingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}}},
+		fails: 2, err: errors.New("coordinator not available")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handled := make(chan int, 3)
+	var mu sync.Mutex
+	var attempts []int
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 20 * time.Millisecond, IdleFlush: 10 * time.Millisecond},
+			func(_ context.Context, b []kafka.Message) error {
+				handled <- len(b)
+				return nil
+			}, func(attempt int, b []kafka.Message, err error) {
+				mu.Lock()
+				attempts = append(attempts, attempt)
+				mu.Unlock()
+			})
+	}()
+	total := 0
+	deadline := time.After(30 * time.Second)
+	for total < 3 {
+		select {
+		case n := <-handled:
+			total += n
+		case err := <-done:
+			t.Fatalf("ConsumeBatches returned %v after a transient fetch error", err)
+		case <-deadline:
+			t.Fatalf("handled %d of 3 messages", total)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(attempts) != "[-1 -2]" {
+		t.Fatalf("onRetry attempts %v, want [-1 -2]", attempts)
+	}
+}
+
+// TestConsumeBatchesStopsWhenTheReaderIsClosed: a closed reader (io.EOF)
+// ends ConsumeBatches with an error instead of a retry loop.
+func TestConsumeBatchesStopsWhenTheReaderIsClosed(t *testing.T) {
+	f := &failingFetcher{fails: 1 << 30, err: io.EOF}
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(context.Background(), f, BatchConfig{}, func(context.Context, []kafka.Message) error { return nil }, nil)
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("ConsumeBatches returned %v, want io.EOF", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ConsumeBatches kept going on a closed reader")
 	}
 }
