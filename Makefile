@@ -145,8 +145,12 @@ bench-e2e: build ## end-to-end throughput and latency with loadgen on the local 
 	@bash scripts/bench-e2e.sh
 
 .PHONY: bench-memory
-bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~1 MB stream through the pipeline (target <= 1 GiB each)
-	@bash scripts/bench-memory.sh
+bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~0.5 MB (enriched ~1 MB) stream through the pipeline (target <= 1 GiB each)
+	@bash scripts/bench-integration.sh e2e IntegrationMemory .
+
+.PHONY: bench-sink
+bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill)
+	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
 
 .PHONY: clean
 clean: ## remove bin/ (keeps .local/ data; `make down` first, then rm -rf .local to start over)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -58,55 +59,149 @@ func (c *BatchConfig) defaults() {
 
 // ConsumeBatches reads batches — full (MaxBatch messages or MaxBytes bytes),
 // or when the oldest message has waited FlushInterval, or when nothing
-// arrived for IdleFlush — and hands each to
-// handle, retrying it with backoff until it succeeds: a batch is never
-// skipped, so the handler's commit-after-output rule holds. onRetry (may be
-// nil) is told of each failure, a failed fetch too (with a negative attempt
-// and no batch): fetching is retried as well, as kafka-go's readers heal
-// from a broker's death by themselves. When ctx ends, the batch in hand gets
-// one attempt bounded by ShutdownGrace and ConsumeBatches returns nil;
-// whatever did not land is redelivered after restart. It returns an error
-// only when the reader was closed under it.
+// arrived for IdleFlush — and hands each to handle, retrying it with
+// backoff until it succeeds: a batch is never skipped, so the handler's
+// commit-after-output rule holds. onRetry (may be nil) is told of each
+// failure, a failed fetch too (with a negative attempt and no batch):
+// fetching is retried as well, as kafka-go's readers heal from a broker's
+// death by themselves.
+//
+// The next batch is fetched while the current one is handled (one batch
+// ahead, so memory holds at most two batches): fetching and decompressing
+// messages overlaps the handler's writes instead of following them. It is
+// handed over only after the current one succeeded. The time limits cut a
+// batch only when the handler is free to take it: while the handler is
+// busy the next batch keeps filling up to MaxBatch and MaxBytes, so a
+// consumer catching up on a backlog writes full batches (fewer, larger
+// inserts) whatever the fetch rate; a due batch is handed over within
+// askPoll of the handler asking for it.
+//
+// When ctx ends, a batch still being handled is abandoned with its ctx, a
+// batch collected as ctx ended gets one attempt bounded by ShutdownGrace,
+// and ConsumeBatches returns nil; nothing after a batch that did not
+// succeed is handled, and whatever did not land is redelivered after
+// restart. It returns an error only when the reader was closed under it.
 func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 	handle func(ctx context.Context, batch []kafka.Message) error, onRetry func(attempt int, batch []kafka.Message, err error)) error {
 	cfg.defaults()
-	c := &collector{r: r, cfg: cfg}
-	fetchErrors := 0
+	c := &collector{r: r, cfg: cfg, want: make(chan struct{})}
+	batches := make(chan collected) // unbuffered: one batch collected ahead
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { c.run(ctx, batches, stop) })
+	defer wg.Wait()
+	defer close(stop)
 	for {
-		batch, err := c.collect(ctx)
-		if len(batch) > 0 {
+		// Ask for the next batch; the collector answers only once asked,
+		// and never ends without answering.
+		c.want <- struct{}{}
+		b, ok := <-batches
+		if !ok {
+			return nil
+		}
+		if len(b.batch) > 0 {
 			hctx, cancel := ctx, context.CancelFunc(func() {})
 			if ctx.Err() != nil {
 				hctx, cancel = context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 			}
+			done := false
 			if ctx.Err() == nil || cfg.FinalAttempt == nil || cfg.FinalAttempt() {
-				retry(hctx, batch, handle, onRetry)
+				done = retry(hctx, b.batch, handle, onRetry)
 			}
 			cancel()
+			if !done {
+				return nil // ctx ended first: a later batch must not be handled
+			}
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
-				return fmt.Errorf("kafkax: fetch: %w", err) // the reader was closed
-			}
-			// kafka-go's group reader reports a failed rejoin (the group's
-			// coordinator broker died) and goes on healing itself: wait and
-			// fetch again rather than exit.
-			fetchErrors++
-			if onRetry != nil {
-				onRetry(-fetchErrors, nil, fmt.Errorf("kafkax: fetch: %w", err))
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(min(time.Duration(fetchErrors)*500*time.Millisecond, 5*time.Second)):
-			}
+		if b.err == nil {
 			continue
 		}
-		fetchErrors = 0
+		if ctx.Err() != nil {
+			return nil
+		}
+		if readerClosed(b.err) {
+			return fmt.Errorf("kafkax: fetch: %w", b.err)
+		}
+		if onRetry != nil {
+			onRetry(-b.fails, nil, fmt.Errorf("kafkax: fetch: %w", b.err))
+		}
 	}
+}
+
+// readerClosed reports whether a fetch failed because the reader was
+// closed: the one fetch error not worth retrying.
+func readerClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe)
+}
+
+// collected is a batch and the error that ended its collection, with the
+// fetch failures in a row so far.
+type collected struct {
+	batch []kafka.Message
+	err   error
+	fails int
+}
+
+// run collects batches and hands each to out once the consumer asked for
+// it (want), until ctx ends, the reader is closed or stop is closed. A
+// failed fetch is handed over like a batch and retried with backoff:
+// kafka-go's group reader reports a failed rejoin (the group's coordinator
+// broker died) and goes on healing itself.
+func (c *collector) run(ctx context.Context, out chan<- collected, stop <-chan struct{}) {
+	defer close(out)
+	fails := 0
+	for {
+		batch, err := c.collect(ctx)
+		switch {
+		case err == nil:
+			fails = 0
+		case ctx.Err() == nil && !readerClosed(err):
+			fails++
+		}
+		if !c.asked {
+			select {
+			case <-c.want:
+			case <-stop:
+				return
+			}
+		}
+		c.asked = false
+		select {
+		case out <- collected{batch, err, fails}:
+		case <-stop:
+			return
+		}
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || readerClosed(err) {
+			return
+		}
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done(): // the next collect ends at once, and is handed over
+		case <-time.After(min(time.Duration(fails)*500*time.Millisecond, 5*time.Second)):
+		}
+	}
+}
+
+// askPoll is how often a collector holding a batch that is due looks
+// whether the busy consumer asked for it: how much later than the time
+// limits a batch can be handed over.
+const askPoll = 5 * time.Millisecond
+
+// asking reports whether the consumer asked for the next batch (it is
+// waiting for one), remembering it until the batch is handed over.
+func (c *collector) asking() bool {
+	if !c.asked {
+		select {
+		case <-c.want:
+			c.asked = true
+		default:
+		}
+	}
+	return c.asked
 }
 
 // MessageBytes is what a message weighs in a batch's byte budget: its key,
@@ -133,6 +228,8 @@ type collector struct {
 	r       Fetcher
 	cfg     BatchConfig
 	pending *kafka.Message
+	want    chan struct{} // the consumer asks for a batch
+	asked   bool          // it asked, and has not got the batch yet
 }
 
 func (c *collector) next(ctx context.Context) (kafka.Message, error) {
@@ -152,10 +249,18 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 	batch := []kafka.Message{first}
 	size := MessageBytes(first)
 	deadline := time.Now().Add(c.cfg.FlushInterval)
+	due := false // FlushInterval passed, or nothing arrived for IdleFlush
 	for len(batch) < c.cfg.MaxBatch && size < c.cfg.MaxBytes {
 		wait := min(time.Until(deadline), c.cfg.IdleFlush)
 		if wait <= 0 {
-			break
+			due = true
+		}
+		if due {
+			if c.asking() {
+				break // due, and the consumer waits for it
+			}
+			// The consumer is busy: keep filling, and look again soon.
+			wait = min(askPoll, c.cfg.IdleFlush)
 		}
 		fctx, cancel := context.WithTimeout(ctx, wait)
 		m, err := c.r.FetchMessage(fctx)
@@ -165,7 +270,8 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 				return batch, ctx.Err()
 			}
 			if errors.Is(err, context.DeadlineExceeded) {
-				break
+				due = true
+				continue
 			}
 			return batch, err
 		}
@@ -180,20 +286,21 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 	return batch, nil
 }
 
+// retry handles batch until it succeeds (true) or ctx ends (false).
 func retry(ctx context.Context, batch []kafka.Message, handle func(context.Context, []kafka.Message) error,
-	onRetry func(int, []kafka.Message, error)) {
+	onRetry func(int, []kafka.Message, error)) bool {
 	backoff := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := handle(ctx, batch)
 		if err == nil {
-			return
+			return true
 		}
 		if onRetry != nil {
 			onRetry(attempt, batch, err)
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)

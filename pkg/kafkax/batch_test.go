@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +198,271 @@ func TestLastPerPartition(t *testing.T) {
 		if want[m.Partition] != m.Offset {
 			t.Fatalf("partition %d at %d, want %d", m.Partition, m.Offset, want[m.Partition])
 		}
+	}
+}
+
+// countingFetcher serves msgs and counts the fetches that returned one.
+type countingFetcher struct {
+	sliceFetcher
+	served atomic.Int64
+}
+
+func (f *countingFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	m, err := f.sliceFetcher.FetchMessage(ctx)
+	if err == nil {
+		f.served.Add(1)
+	}
+	return m, err
+}
+
+// TestConsumeBatchesFetchesAheadWhileHandling: the next batch is fetched
+// while the current one is handled, not after.
+func TestConsumeBatchesFetchesAheadWhileHandling(t *testing.T) {
+	f := &countingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}, {Offset: 3}}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	aheadSeen := make(chan bool, 1)
+	handled := make(chan int, 4)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 2, FlushInterval: time.Second, IdleFlush: 20 * time.Millisecond},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				deadline := time.Now().Add(5 * time.Second)
+				for f.served.Load() < 4 && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				aheadSeen <- f.served.Load() == 4
+			}
+			handled <- len(b)
+			return nil
+		}, nil)
+	if !<-aheadSeen {
+		t.Fatal("the second batch was not fetched while the first was handled")
+	}
+	if a, b := <-handled, <-handled; a != 2 || b != 2 {
+		t.Fatalf("batches of %d and %d, want 2 and 2", a, b)
+	}
+}
+
+// TestConsumeBatchesNothingAfterAnAbandonedBatch: a batch abandoned at
+// shutdown (its handler never succeeded) is not followed by the batch
+// fetched ahead, whose commit would skip it.
+func TestConsumeBatchesNothingAfterAnAbandonedBatch(t *testing.T) {
+	f := &sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}, {Offset: 3}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var handled [][]kafka.Message
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 2, FlushInterval: time.Second, IdleFlush: 20 * time.Millisecond},
+			func(hctx context.Context, b []kafka.Message) error {
+				if b[0].Offset == 0 {
+					cancel() // shutdown while the first batch is written
+					<-hctx.Done()
+					return hctx.Err()
+				}
+				mu.Lock()
+				handled = append(handled, b)
+				mu.Unlock()
+				return nil
+			}, nil)
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(handled) != 0 {
+		t.Fatalf("handled %v after the first batch was abandoned", handled)
+	}
+}
+
+// dripFetcher serves n messages, one every interval: a topic written to
+// (or fetched) slower than the consumer's time limits.
+type dripFetcher struct {
+	interval time.Duration
+	n        int
+	next     int64
+}
+
+func (f *dripFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	if f.next >= int64(f.n) {
+		<-ctx.Done()
+		return kafka.Message{}, ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return kafka.Message{}, ctx.Err()
+	case <-time.After(f.interval):
+	}
+	f.next++
+	return kafka.Message{Offset: f.next - 1}, nil
+}
+
+// TestConsumeBatchesFillWhileTheHandlerIsBusy: the time limits cut a batch
+// only when the handler can take it. While the first batch is handled (for
+// far longer than FlushInterval), the next one fills up to MaxBatch instead
+// of being cut after FlushInterval; once the handler waits, a batch is
+// handed over by time again.
+func TestConsumeBatchesFillWhileTheHandlerIsBusy(t *testing.T) {
+	f := &dripFetcher{interval: 2 * time.Millisecond, n: 60}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sizes := make(chan int, 60)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 40, FlushInterval: 20 * time.Millisecond, IdleFlush: 10 * time.Millisecond},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				time.Sleep(time.Second) // 500 messages' worth of drip
+			}
+			sizes <- len(b)
+			return nil
+		}, nil)
+	first := <-sizes
+	if first >= 40 {
+		t.Fatalf("first batch of %d: the handler was free, so FlushInterval (20ms of a 2ms drip) should have cut it", first)
+	}
+	if second := <-sizes; second != 40 {
+		t.Fatalf("second batch of %d, want 40 (MaxBatch): it was collected while the handler was busy", second)
+	}
+	total := first + 40
+	deadline := time.After(30 * time.Second)
+	for total < 60 {
+		select {
+		case n := <-sizes:
+			total += n
+		case <-deadline:
+			t.Fatalf("handled %d of 60 messages: once the handler waits, batches must be handed over by time", total)
+		}
+	}
+}
+
+// chanFetcher serves the messages sent on its channel.
+type chanFetcher chan kafka.Message
+
+func (f chanFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	select {
+	case m := <-f:
+		return m, nil
+	case <-ctx.Done():
+		return kafka.Message{}, ctx.Err()
+	}
+}
+
+// TestConsumeBatchesHandsOverADueBatchAtOnce: a batch that became due
+// while the handler was busy is handed over as soon as the handler asks,
+// not after another IdleFlush.
+func TestConsumeBatchesHandsOverADueBatchAtOnce(t *testing.T) {
+	f := make(chanFetcher, 2)
+	f <- kafka.Message{Offset: 0}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	freed := make(chan time.Time, 1)
+	started := make(chan time.Time, 1)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 50 * time.Millisecond, IdleFlush: 2 * time.Second},
+		func(_ context.Context, b []kafka.Message) error {
+			if b[0].Offset == 0 {
+				f <- kafka.Message{Offset: 1} // due 50 ms later, while this handler is still busy
+				time.Sleep(300 * time.Millisecond)
+				freed <- time.Now()
+				return nil
+			}
+			started <- time.Now()
+			return nil
+		}, nil)
+	var free, start time.Time
+	select {
+	case free = <-freed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first batch was not handled")
+	}
+	select {
+	case start = <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second batch was not handed over")
+	}
+	if d := start.Sub(free); d > time.Second {
+		t.Fatalf("the due batch was handed over %v after the handler was free; IdleFlush (2s) must not delay it", d)
+	}
+}
+
+// failingFetcher fails its first fails fetches with err, then serves msgs.
+type failingFetcher struct {
+	sliceFetcher
+	mu    sync.Mutex
+	fails int
+	err   error
+}
+
+func (f *failingFetcher) FetchMessage(ctx context.Context) (kafka.Message, error) {
+	f.mu.Lock()
+	if f.fails > 0 {
+		f.fails--
+		f.mu.Unlock()
+		return kafka.Message{}, f.err
+	}
+	f.mu.Unlock()
+	return f.sliceFetcher.FetchMessage(ctx)
+}
+
+// TestConsumeBatchesRetriesFailedFetches: a failed fetch (kafka-go's group
+// reader reporting a rejoin that failed) is told to onRetry with a negative
+// attempt and retried; the messages after it are all handled.
+func TestConsumeBatchesRetriesFailedFetches(t *testing.T) {
+	f := &failingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}}},
+		fails: 2, err: errors.New("coordinator not available")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handled := make(chan int, 3)
+	var mu sync.Mutex
+	var attempts []int
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 20 * time.Millisecond, IdleFlush: 10 * time.Millisecond},
+			func(_ context.Context, b []kafka.Message) error {
+				handled <- len(b)
+				return nil
+			}, func(attempt int, b []kafka.Message, err error) {
+				mu.Lock()
+				attempts = append(attempts, attempt)
+				mu.Unlock()
+			})
+	}()
+	total := 0
+	deadline := time.After(30 * time.Second)
+	for total < 3 {
+		select {
+		case n := <-handled:
+			total += n
+		case err := <-done:
+			t.Fatalf("ConsumeBatches returned %v after a transient fetch error", err)
+		case <-deadline:
+			t.Fatalf("handled %d of 3 messages", total)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(attempts) != "[-1 -2]" {
+		t.Fatalf("onRetry attempts %v, want [-1 -2]", attempts)
+	}
+}
+
+// TestConsumeBatchesStopsWhenTheReaderIsClosed: a closed reader (io.EOF)
+// ends ConsumeBatches with an error instead of a retry loop.
+func TestConsumeBatchesStopsWhenTheReaderIsClosed(t *testing.T) {
+	f := &failingFetcher{fails: 1 << 30, err: io.EOF}
+	done := make(chan error, 1)
+	go func() {
+		done <- ConsumeBatches(context.Background(), f, BatchConfig{}, func(context.Context, []kafka.Message) error { return nil }, nil)
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Fatalf("ConsumeBatches returned %v, want io.EOF", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ConsumeBatches kept going on a closed reader")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
+	"github.com/tension-dev/tension/services/sink/internal/sink"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
 
@@ -52,9 +53,9 @@ func (f *indexFlags) config() (indexpub.Config, error) {
 	return cfg, nil
 }
 
-// publisher returns a publisher writing to the index topic and a function
-// that closes its writer; nil when publishing is off.
-func (f *indexFlags) publisher(cfg indexpub.Config, brokers []string, st *store.Store, logger *slog.Logger) (*indexpub.Publisher, func()) {
+// publisher returns the index publisher writing to the index topic and a
+// function that closes its writer; a nil Index when publishing is off.
+func (f *indexFlags) publisher(cfg indexpub.Config, brokers []string, st *store.Store, logger *slog.Logger) (sink.Index, func()) {
 	if !f.enabled() {
 		return nil, func() {}
 	}

@@ -108,56 +108,78 @@ func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
 	for r := range t {
 		refs = append(refs, r)
 	}
-	var bases map[string]map[string]float64
-	if !p.cfg.BaseFrom.IsZero() && p.cfg.BaseFrom.Before(p.cfg.BaseTo) {
-		var err error
-		if bases, err = p.store.BaseShares(ctx, p.cfg.BaseFrom, p.cfg.BaseTo); err != nil {
-			return 0, fmt.Errorf("indexpub: %w", err)
-		}
+	bases, err := p.bases(ctx)
+	if err != nil {
+		return 0, err
 	}
 	published := map[store.BucketKey]int64{}
 	total := 0
 	for round := 0; ; round++ {
-		states, err := p.store.BucketStates(ctx, refs)
+		n, changed, err := p.publishRound(ctx, refs, bases, published, round > 0)
+		total += n
 		if err != nil {
-			return total, fmt.Errorf("indexpub: %w", err)
+			return total, err
 		}
-		updates := Updates(states, bases, p.now())
-		msgs := make([]kafka.Message, 0, len(updates))
-		next := refs[:0:0]
-		for i := range updates {
-			u := &updates[i]
-			k := store.BucketKey{Granularity: tension.Granularity(u.Granularity), Pair: u.Pair,
-				TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}
-			if rev, ok := published[k]; ok && rev >= u.Revision {
-				continue
-			}
-			published[k] = u.Revision
-			v, err := json.Marshal(u)
-			if err != nil {
-				return total, fmt.Errorf("indexpub: encode update: %w", err)
-			}
-			msgs = append(msgs, kafka.Message{Key: []byte(u.Key()), Value: v})
-			if round > 0 {
-				next = append(next, store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket})
-			}
+		if round > 0 && n > 0 {
+			p.logger.Info("index buckets changed while publishing; republished", "updates", n, "round", round)
 		}
-		if round > 0 && len(msgs) > 0 {
-			p.logger.Info("index buckets changed while publishing; republished", "updates", len(msgs), "round", round)
-		}
-		if len(msgs) > 0 {
-			if err := p.out.WriteMessages(ctx, msgs...); err != nil {
-				return total, fmt.Errorf("indexpub: write %d updates: %w", len(msgs), err)
-			}
-		}
-		total += len(msgs)
-		if round >= p.cfg.Rechecks || (round > 0 && len(msgs) == 0) {
+		if round >= p.cfg.Rechecks || (round > 0 && n == 0) {
 			return total, nil
 		}
 		if round > 0 {
-			refs = next
+			refs = changed
 		}
 	}
+}
+
+// bases are the base shares of tension_index, when a base period is set.
+func (p *Publisher) bases(ctx context.Context) (map[string]map[string]float64, error) {
+	if p.cfg.BaseFrom.IsZero() || !p.cfg.BaseFrom.Before(p.cfg.BaseTo) {
+		return nil, nil
+	}
+	bases, err := p.store.BaseShares(ctx, p.cfg.BaseFrom, p.cfg.BaseTo)
+	if err != nil {
+		return nil, fmt.Errorf("indexpub: %w", err)
+	}
+	return bases, nil
+}
+
+// publishRound reads the states of refs and publishes the updates whose
+// revision was not published yet (published records what was). With
+// recheck, it also returns the buckets it republished: the next re-check
+// reads only those.
+func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, bases map[string]map[string]float64,
+	published map[store.BucketKey]int64, recheck bool) (int, []store.BucketRef, error) {
+	states, err := p.store.BucketStates(ctx, refs)
+	if err != nil {
+		return 0, nil, fmt.Errorf("indexpub: %w", err)
+	}
+	updates := Updates(states, bases, p.now())
+	msgs := make([]kafka.Message, 0, len(updates))
+	var changed []store.BucketRef
+	for i := range updates {
+		u := &updates[i]
+		k := store.BucketKey{Granularity: tension.Granularity(u.Granularity), Pair: u.Pair,
+			TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}
+		if rev, ok := published[k]; ok && rev >= u.Revision {
+			continue
+		}
+		published[k] = u.Revision
+		v, err := json.Marshal(u)
+		if err != nil {
+			return 0, nil, fmt.Errorf("indexpub: encode update: %w", err)
+		}
+		msgs = append(msgs, kafka.Message{Key: []byte(u.Key()), Value: v})
+		if recheck {
+			changed = append(changed, store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket})
+		}
+	}
+	if len(msgs) > 0 {
+		if err := p.out.WriteMessages(ctx, msgs...); err != nil {
+			return 0, nil, fmt.Errorf("indexpub: write %d updates: %w", len(msgs), err)
+		}
+	}
+	return len(msgs), changed, nil
 }
 
 // Updates turns bucket states into updates: each pair's parts with the

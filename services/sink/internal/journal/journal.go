@@ -132,6 +132,23 @@ const (
 // raw tables and rebuild share, so the order in which versions arrive does
 // not matter.
 func (b *Builder) Add(e *event.Enriched, prior *Prior) Outcome {
+	return b.add(e, Contributions(e), prior)
+}
+
+// Count adds one article of a batch whose priors the caller keeps: it is
+// Add with priors[e.ArticleID], after which priors holds what later
+// messages of the batch must see (Prior.After). The article's
+// contributions are computed once for both. It returns the outcome and the
+// prior the article had before.
+func (b *Builder) Count(e *event.Enriched, priors map[string]*Prior) (Outcome, *Prior) {
+	prior := priors[e.ArticleID]
+	contribs := Contributions(e)
+	o := b.add(e, contribs, prior)
+	priors[e.ArticleID] = prior.after(e, contribs, o)
+	return o, prior
+}
+
+func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) Outcome {
 	outcome := prior.outcome(e.TaggerVersion)
 	switch outcome {
 	case Duplicate, Tied:
@@ -143,7 +160,7 @@ func (b *Builder) Add(e *event.Enriched, prior *Prior) Outcome {
 			b.addArticle(e.ArticleID, neg, CurrentView)
 		}
 	}
-	for _, c := range Contributions(e) {
+	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
 			b.addArticle(e.ArticleID, c, CurrentView)
@@ -195,6 +212,10 @@ func (p *Prior) TiedWith(v string) string {
 // After is the prior of the article once e was added with outcome o: what
 // later messages of the same batch see.
 func (p *Prior) After(e *event.Enriched, o Outcome) *Prior {
+	return p.after(e, Contributions(e), o)
+}
+
+func (p *Prior) after(e *event.Enriched, contribs []Contribution, o Outcome) *Prior {
 	switch o {
 	case Duplicate, Tied:
 		return p
@@ -207,7 +228,7 @@ func (p *Prior) After(e *event.Enriched, o Outcome) *Prior {
 		next.Current = p.Current
 	}
 	if o != Older {
-		next.Current = Contributions(e)
+		next.Current = contribs
 	}
 	return next
 }

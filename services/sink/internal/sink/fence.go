@@ -468,9 +468,6 @@ func (s *Sink) compensate(ctx context.Context, gs *genState, c ledger.Conflict, 
 	s.logger.Warn("cancelled a block that counted what another counted", "loser", c.Loser, "winner", c.Winner,
 		"conflict", c.What, "loser_epoch", ledger.Epoch(c.Loser), "winner_epoch", ledger.Epoch(c.Winner),
 		"articles", len(articles), "ranges", len(ranges))
-	if s.index == nil {
-		return true, nil
-	}
 	touched := indexpub.Touched{}
 	for _, r := range articles {
 		s.index.Add(touched, r.Bucket, r.TaggerVersion)

@@ -12,10 +12,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
@@ -103,6 +105,22 @@ func (c *Config) defaults() {
 	}
 }
 
+// Index publishes the updates of the index buckets a batch touched
+// (indexpub.Publisher). The sink marks buckets as it counts and publishes
+// after the journal block is written.
+type Index interface {
+	AddArticle(t indexpub.Touched, e *event.Enriched)
+	Add(t indexpub.Touched, ts time.Time, taggerVersion string)
+	Publish(ctx context.Context, t indexpub.Touched) (int, error)
+}
+
+// noIndex is the Index of a sink that publishes no index updates.
+type noIndex struct{}
+
+func (noIndex) AddArticle(indexpub.Touched, *event.Enriched)           {}
+func (noIndex) Add(indexpub.Touched, time.Time, string)                {}
+func (noIndex) Publish(context.Context, indexpub.Touched) (int, error) { return 0, nil }
+
 // Sink is one consumer of the enriched topic.
 type Sink struct {
 	cfg     Config
@@ -112,7 +130,7 @@ type Sink struct {
 	store   Store
 	logger  *slog.Logger
 	metrics *Metrics
-	index   *indexpub.Publisher
+	index   Index
 	health  health
 	mine    struct {
 		sync.Mutex
@@ -121,9 +139,12 @@ type Sink struct {
 	}
 }
 
-// New wires a sink. index may be nil: then no index updates are published.
-func New(cfg Config, src Source, log Log, dlq Writer, st Store, logger *slog.Logger, m *Metrics, index *indexpub.Publisher) *Sink {
+// New wires a sink. A nil index publishes no index updates.
+func New(cfg Config, src Source, log Log, dlq Writer, st Store, logger *slog.Logger, m *Metrics, index Index) *Sink {
 	cfg.defaults()
+	if index == nil {
+		index = noIndex{}
+	}
 	return &Sink{cfg: cfg, src: src, log: log, dlq: dlq, store: st, logger: logger, metrics: m, index: index}
 }
 
@@ -180,139 +201,244 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 	return nil
 }
 
-// flush writes one batch. Order matters: dead letters and raw rows first
-// (both idempotent), then the journal block that makes the batch count,
-// then the index updates of every bucket the batch touched, then the Kafka
-// commit (the ledger is the truth for counting; for the index topic the
-// commit is what proves the updates were published). A message below the
-// ledger is a replay: it counts nothing, but its buckets are published
-// again, because the process that wrote its block may have died before
-// publishing — and then it did not commit either, which is why Kafka
-// redelivers the message.
+// flush writes one batch, in this order: classify every message (replay,
+// dead letter, counted, duplicate ...), write the dead letters and the raw
+// rows (both idempotent), write the journal block that makes the batch
+// count, publish the index updates of every bucket the batch touched, and
+// commit the Kafka offsets. The ledger is the truth for counting; for the
+// index topic the commit is what proves the updates were published: a
+// message below the ledger is a replay that counts nothing, but its buckets
+// are published again, because the process that wrote its block may have
+// died before publishing — and then it did not commit either, which is why
+// Kafka redelivers the message.
 func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) error {
-	start := time.Now()
-	led, err := s.readLedger(ctx, gs, batch)
+	now := time.Now()
+	t := phases{start: now, last: now}
+	p, err := s.classify(ctx, gs, batch)
 	if err != nil {
 		return err
 	}
-	b := journal.NewBuilder()
-	var (
-		fresh   []*event.Enriched
-		srcs    []store.Source
-		dead    []kafka.Message
-		ids     []string
-		skipped int
-		decoded = make([]*event.Enriched, len(batch))
-		cover   = coverage{} // the offsets this block consumes, per partition
-		touched = indexpub.Touched{}
-	)
-	for i, m := range batch {
-		p := int32(m.Partition)
-		if led.Covered(p, m.Offset) {
-			skipped++ // counted by an earlier flush: a replay
-			if s.index != nil {
-				if e, err := decodeEnriched(m.Value); err == nil {
-					s.index.AddArticle(touched, e)
-				}
-			}
-			continue
+	t.lap(&t.classify)
+	if len(p.dead) > 0 {
+		if err := s.dlq.WriteMessages(ctx, p.dead...); err != nil {
+			return fmt.Errorf("sink: write %d dead letters: %w", len(p.dead), err)
 		}
-		cover.add(p, m.Offset)
-		e, err := decodeEnriched(m.Value)
-		if err != nil {
-			dead = append(dead, kafkax.DeadLetter(m, Stage, err))
-			continue
-		}
-		decoded[i] = e
-		ids = append(ids, e.ArticleID)
 	}
-	aliases := legacyAliases(decoded)
-	for _, old := range aliases {
-		ids = append(ids, old)
+	if err := s.store.WriteRaw(ctx, p.fresh, p.srcs); err != nil {
+		return err
 	}
-	priors, err := s.store.Priors(ctx, ids)
+	t.lap(&t.raw)
+	if err := s.writeJournal(ctx, gs, p); err != nil {
+		return err
+	}
+	t.lap(&t.journal)
+	updates, err := s.index.Publish(ctx, p.touched)
 	if err != nil {
 		return err
 	}
-	useLegacyIDs(decoded, aliases, priors)
-	var counted, recounted, older, dups int
-	for i, e := range decoded {
-		if e == nil {
-			continue
-		}
-		prior := priors[e.ArticleID]
-		outcome := b.Add(e, prior)
-		switch outcome {
-		case journal.Duplicate:
-			dups++
-			continue
-		case journal.Tied:
-			dead = append(dead, kafkax.DeadLetter(batch[i], Stage, fmt.Errorf(
-				"%w: tagger_version %q has the same numbers as %q, which the article is counted under: "+
-					"which is current would be ambiguous (give every tagger release its own numbers)",
-				event.ErrInvalidEnriched, e.TaggerVersion, prior.TiedWith(e.TaggerVersion))))
-			continue
-		case journal.Counted:
-			counted++
-		case journal.Recounted:
-			recounted++
-		case journal.Older:
-			older++
-		}
-		// Later messages of this batch see this one as counted.
-		priors[e.ArticleID] = prior.After(e, outcome)
-		if s.index != nil {
-			s.index.AddArticle(touched, e)
-			if outcome == journal.Recounted {
-				for _, c := range prior.Current { // where a recount retracts from
-					s.index.Add(touched, c.Bucket, journal.CurrentView)
-				}
-			}
-		}
-		fresh = append(fresh, e)
-		srcs = append(srcs, store.Source{Partition: int32(batch[i].Partition), Offset: batch[i].Offset})
-	}
-	ranges := cover.ranges(led, gs)
-	for _, r := range ranges {
-		b.Cover(gs.log, r.Partition, r.From, r.To)
-	}
-	if len(dead) > 0 {
-		if err := s.dlq.WriteMessages(ctx, dead...); err != nil {
-			return fmt.Errorf("sink: write %d dead letters: %w", len(dead), err)
-		}
-	}
-	if err := s.store.WriteRaw(ctx, fresh, srcs); err != nil {
-		return err
-	}
-	if !b.Empty() {
-		block := ledger.NewBlockID(gs.epoch, time.Now())
-		if err := s.writeBlock(ctx, gs, block, b.Rows(block), ranges, ids, touched); err != nil {
-			return err
-		}
-		if s.cfg.AfterJournal != nil {
-			s.cfg.AfterJournal()
-		}
-	}
-	var updates int
-	if s.index != nil {
-		if updates, err = s.index.Publish(ctx, touched); err != nil {
-			return err
-		}
-	}
+	t.lap(&t.publish)
 	if err := gs.gen.Commit(gs.advance(batch)); err != nil {
 		// Not fatal: the ledger already records these offsets, and it is
 		// where a sink starts reading.
 		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
 	}
-	s.metrics.observeFlush(time.Since(start), counted, recounted, older, dups, skipped, len(dead))
+	t.lap(&t.commit)
+	s.report(ctx, len(batch), p, updates, t)
+	return nil
+}
+
+// plan is what classify decided about a batch.
+type plan struct {
+	journal *journal.Builder
+	fresh   []*event.Enriched // counted, recounted or older: written to the raw tables
+	srcs    []store.Source    // where each fresh article was read
+	dead    []kafka.Message
+	ids     []string // the articles the block may count (and their former ids)
+	ranges  []ledger.Range
+	touched indexpub.Touched
+
+	counted, recounted, older, dups, replayed int
+}
+
+// classify decodes the batch, reads the ledger and what the journal holds
+// for its articles (both at once), and builds the journal block.
+func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message) (*plan, error) {
+	decoded, errs := decodeAll(batch)
+	ids := make([]string, len(decoded)) // as decoded: priors may move an article to its former id
+	for i, e := range decoded {
+		if e != nil {
+			ids[i] = e.ArticleID
+		}
+	}
+	aliases := legacyAliases(decoded)
+	var (
+		led    *ledger.Ledger
+		priors map[string]*journal.Prior
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		led, err = s.readLedger(gctx, gs, batch)
+		return err
+	})
+	g.Go(func() (err error) {
+		priors, err = s.priors(gctx, decoded, aliases)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	p := &plan{journal: journal.NewBuilder(), touched: indexpub.Touched{}}
+	cover := s.sortByLedger(p, batch, decoded, errs, led)
+	for i, e := range decoded {
+		if e == nil {
+			continue
+		}
+		p.ids = append(p.ids, ids[i])
+		if old, ok := aliases[ids[i]]; ok {
+			p.ids = append(p.ids, old)
+		}
+		s.count(p, batch[i], e, priors)
+	}
+	p.ranges = cover.ranges(led, gs)
+	for _, r := range p.ranges {
+		p.journal.Cover(gs.log, r.Partition, r.From, r.To)
+	}
+	return p, nil
+}
+
+// decodeAll decodes and validates every message of the batch, on all
+// cores: the article at index i, or the reason it is not one.
+func decodeAll(batch []kafka.Message) ([]*event.Enriched, []error) {
+	decoded, errs := make([]*event.Enriched, len(batch)), make([]error, len(batch))
+	workers := min(runtime.GOMAXPROCS(0), (len(batch)+255)/256)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(batch); i += workers {
+				decoded[i], errs[i] = decodeEnriched(batch[i].Value)
+			}
+		})
+	}
+	wg.Wait()
+	return decoded, errs
+}
+
+// sortByLedger sorts the batch by the ledger: a message it covers is a
+// replay (its buckets are marked for publishing again, and it is dropped
+// from decoded), one that did not decode is a dead letter, and the rest stay
+// in decoded to be counted. It returns the offsets the block consumes.
+func (s *Sink) sortByLedger(p *plan, batch []kafka.Message, decoded []*event.Enriched, errs []error, led *ledger.Ledger) coverage {
+	cover := coverage{} // the offsets this block consumes, per partition
+	for i, m := range batch {
+		part := int32(m.Partition)
+		if led.Covered(part, m.Offset) {
+			p.replayed++ // counted by an earlier flush
+			if decoded[i] != nil {
+				s.index.AddArticle(p.touched, decoded[i])
+			}
+			decoded[i] = nil
+			continue
+		}
+		cover.add(part, m.Offset)
+		if errs[i] != nil {
+			p.dead = append(p.dead, kafkax.DeadLetter(m, Stage, errs[i]))
+		}
+	}
+	return cover
+}
+
+// priors reads what the journal holds for the decoded articles, under their
+// ids and the ids they had before the canonical URL rules changed
+// (aliases), and moves an article to its former id where only that one is
+// counted (useLegacyIDs).
+func (s *Sink) priors(ctx context.Context, decoded []*event.Enriched, aliases map[string]string) (map[string]*journal.Prior, error) {
+	var ids []string
+	for _, e := range decoded {
+		if e != nil {
+			ids = append(ids, e.ArticleID)
+		}
+	}
+	for _, old := range aliases {
+		ids = append(ids, old)
+	}
+	priors, err := s.store.Priors(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	useLegacyIDs(decoded, aliases, priors)
+	return priors, nil
+}
+
+// count adds one decoded article to the journal block and marks the
+// buckets it changes; priors then holds it as counted for the rest of the
+// batch.
+func (s *Sink) count(p *plan, m kafka.Message, e *event.Enriched, priors map[string]*journal.Prior) {
+	outcome, prior := p.journal.Count(e, priors)
+	switch outcome {
+	case journal.Duplicate:
+		p.dups++
+		return
+	case journal.Tied:
+		p.dead = append(p.dead, kafkax.DeadLetter(m, Stage, fmt.Errorf(
+			"%w: tagger_version %q has the same numbers as %q, which the article is counted under: "+
+				"which is current would be ambiguous (give every tagger release its own numbers)",
+			event.ErrInvalidEnriched, e.TaggerVersion, prior.TiedWith(e.TaggerVersion))))
+		return
+	case journal.Counted:
+		p.counted++
+	case journal.Recounted:
+		p.recounted++
+		for _, c := range prior.Current { // where a recount retracts from
+			s.index.Add(p.touched, c.Bucket, journal.CurrentView)
+		}
+	case journal.Older:
+		p.older++
+	}
+	s.index.AddArticle(p.touched, e)
+	p.fresh = append(p.fresh, e)
+	p.srcs = append(p.srcs, store.Source{Partition: int32(m.Partition), Offset: m.Offset})
+}
+
+// writeJournal writes the batch's journal block, unless it is empty, with
+// the fencing checks of writeBlock.
+func (s *Sink) writeJournal(ctx context.Context, gs *genState, p *plan) error {
+	if p.journal.Empty() {
+		return nil
+	}
+	block := ledger.NewBlockID(gs.epoch, time.Now())
+	if err := s.writeBlock(ctx, gs, block, p.journal.Rows(block), p.ranges, p.ids, p.touched); err != nil {
+		return err
+	}
+	if s.cfg.AfterJournal != nil {
+		s.cfg.AfterJournal()
+	}
+	return nil
+}
+
+// phases times the steps of a flush, for the log.
+type phases struct {
+	start, last                             time.Time
+	classify, raw, journal, publish, commit time.Duration
+}
+
+// lap records the time since the previous lap in d.
+func (t *phases) lap(d *time.Duration) {
+	now := time.Now()
+	*d, t.last = now.Sub(t.last), now
+}
+
+// report records a flush in the metrics and the log.
+func (s *Sink) report(ctx context.Context, messages int, p *plan, updates int, t phases) {
+	took := t.last.Sub(t.start)
+	s.metrics.observeFlush(took, p.counted, p.recounted, p.older, p.dups, p.replayed, len(p.dead))
 	s.metrics.indexUpdates.Add(float64(updates))
 	level := slog.LevelDebug
-	if dups > 0 || skipped > 0 || len(dead) > 0 {
+	if p.dups > 0 || p.replayed > 0 || len(p.dead) > 0 {
 		level = slog.LevelInfo // recovery at work: worth a line at the default level
 	}
-	s.logger.Log(ctx, level, "flushed", "messages", len(batch), "counted", counted, "recounted", recounted, "older", older,
-		"duplicates", dups, "replayed", skipped, "dead", len(dead), "index_updates", updates, "took", time.Since(start))
-	return nil
+	s.logger.Log(ctx, level, "flushed", "messages", messages, "counted", p.counted, "recounted", p.recounted, "older", p.older,
+		"duplicates", p.dups, "replayed", p.replayed, "dead", len(p.dead), "index_updates", updates, "took", took,
+		"classify", t.classify, "raw", t.raw, "journal", t.journal, "publish", t.publish, "commit", t.commit)
 }
 
 // legacyAliases maps the new id of each article whose id changed with the

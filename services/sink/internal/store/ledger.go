@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/ledger"
@@ -175,13 +173,13 @@ func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	set := make([]any, len(ids))
-	for i, id := range ids {
-		set[i] = id
+	ctx, err := withIDs(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, blk, sum(articles) FROM index_journal
-		WHERE kind = 'article' AND key IN ? AND pair = ?
-		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, clickhouse.GroupSet{Value: set}, tension.AllPair)
+		WHERE kind = 'article' AND key IN `+idsTable+` AND pair = ?
+		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, tension.AllPair)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the claims of %d articles: %w", len(ids), err)
 	}

@@ -52,16 +52,44 @@ type spiedBatch struct {
 	block spiedBlock
 }
 
+func (b *spiedBatch) month(t time.Time) {
+	t = t.UTC()
+	b.block.months[t.Year()*100+int(t.Month())] = true
+}
+
 func (b *spiedBatch) Append(v ...any) error {
 	if b.col >= 0 {
-		t := v[b.col].(time.Time).UTC()
-		b.block.months[t.Year()*100+int(t.Month())] = true
+		b.month(v[b.col].(time.Time))
 	}
-	b.block.rows++
 	return b.Batch.Append(v...)
 }
 
+// Column spies on the published_at column when the block is built column
+// by column.
+func (b *spiedBatch) Column(i int) driver.BatchColumn {
+	c := b.Batch.Column(i)
+	if i != b.col {
+		return c
+	}
+	return &spiedColumn{BatchColumn: c, batch: b}
+}
+
+type spiedColumn struct {
+	driver.BatchColumn
+	batch *spiedBatch
+}
+
+func (c *spiedColumn) Append(v any) error {
+	if ts, ok := v.([]time.Time); ok {
+		for _, t := range ts {
+			c.batch.month(t)
+		}
+	}
+	return c.BatchColumn.Append(v)
+}
+
 func (b *spiedBatch) Send() error {
+	b.block.rows = b.Batch.Rows()
 	if err := b.Batch.Send(); err != nil {
 		return err
 	}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# bench-integration.sh MODULE BENCHMARK PACKAGE: runs one integration benchmark (a Go benchmark that needs
+# the local Kafka and ClickHouse) once, verbosely. Starts the platform when it is not up and stops only what
+# it started. Used by `make bench-memory` (e2e BenchmarkIntegrationMemory: peak RSS of enricher and sink,
+# with the production binaries of `make build` in bin/) and `make bench-sink` (services/sink
+# BenchmarkIntegrationSinkVsNative: the sink against a native insert of the same rows).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
+module=$1 bench=$2 pkg=$3
+
+started=0
+if ! bash scripts/platform.sh status >/dev/null 2>&1; then
+	bash scripts/platform.sh up
+	started=1
+fi
+cleanup() { ((started)) && bash scripts/platform.sh down || true; }
+trap cleanup EXIT
+# Addresses, ClickHouse users and password files of the local platform.
+eval "$(bash scripts/platform.sh env)"
+
+export TENSION_INTEGRATION=1 TENSION_REPO=$PWD TENSION_BIN=$PWD/bin
+cd "$module" && go test -count=1 -run '^$' -bench "$bench" -benchtime 1x -timeout 60m -v "$pkg"
