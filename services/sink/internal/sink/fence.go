@@ -92,6 +92,9 @@ type genState struct {
 	first  map[int]int64   // first offset still in the log, per partition
 	next   map[int]int64   // the next offset to read, per partition
 	rewind context.CancelFunc
+	// busy serialises the generation's flushes and its audits (see audit):
+	// both read and move the ledger and the reading positions.
+	busy sync.Mutex
 }
 
 // advance moves the reading positions past batch and returns them for the
@@ -351,15 +354,86 @@ func (s *Sink) readLedger(ctx context.Context, gs *genState, batch []kafka.Messa
 	if err != nil {
 		return nil, err
 	}
+	if err := s.rewindAtHole(gs, led, from); err != nil {
+		return nil, err
+	}
+	return led, nil
+}
+
+// rewindAtHole starts the generation over from the ledger (ErrRewind) when
+// a partition's ledger has a hole below where the sink reads: a block of
+// its own was cancelled, and what it counted must be counted again.
+func (s *Sink) rewindAtHole(gs *genState, led *ledger.Ledger, from map[int32]int64) error {
 	for p := range from {
 		next := gs.next[int(p)]
 		if gap, ok := led.Gap(p, max(gs.first[int(p)], next-s.cfg.LedgerWindow), next); ok {
 			s.logger.Warn("hole in the ledger below the reading position", "partition", p, "hole_at", gap, "reading_at", next)
 			gs.rewind()
-			return nil, fmt.Errorf("%w: partition %d at %d (reading at %d)", ErrRewind, p, gap, next)
+			return fmt.Errorf("%w: partition %d at %d (reading at %d)", ErrRewind, p, gap, next)
 		}
 	}
-	return led, nil
+	return nil
+}
+
+// audit settles, between batches, what the checks after each insert leave
+// for later, so that it does not wait for the partitions' next message:
+// conflicts left to a losing block's writer, once that block is an orphan
+// (OrphanAge) — its writer may have checked it before the winner was
+// written, and then never learns it lost — and holes that a cancelled block
+// of this sink left below its reading position (the batch is counted
+// again). An idle sink would otherwise leave an article counted twice, or a
+// cancelled batch uncounted, until new messages arrived.
+func (s *Sink) audit(ctx context.Context, gs *genState) error {
+	gs.busy.Lock()
+	defer gs.busy.Unlock()
+	if due := s.dueRechecks(); len(due) > 0 {
+		claims, err := s.store.Claims(ctx, due)
+		if err != nil {
+			s.recheckAt(due, time.Now())
+			return err
+		}
+		for _, c := range ledger.ArticleConflicts(claims, journal.CompensationSuffix) {
+			done, err := s.compensate(ctx, gs, c, "articles")
+			if err != nil {
+				s.recheckAt(c.Articles, time.Now())
+				return err
+			}
+			if !done {
+				s.recheckLater(c)
+			}
+		}
+	}
+	from := map[int32]int64{}
+	for p, next := range gs.next {
+		from[int32(p)] = max(0, next-s.cfg.LedgerWindow-journal.MaxRange)
+	}
+	if len(from) == 0 {
+		return nil
+	}
+	led, _, err := s.resolve(ctx, gs, from)
+	if err != nil {
+		return err
+	}
+	if err := s.rewindAtHole(gs, led, from); err != nil && !errors.Is(err, ErrRewind) {
+		return err
+	}
+	return nil
+}
+
+// auditEvery runs audit every interval until ctx ends.
+func (s *Sink) auditEvery(ctx context.Context, gs *genState, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.audit(ctx, gs); err != nil && ctx.Err() == nil {
+			s.logger.Warn("audit of the ledger failed; trying again at the next one", "err", err)
+		}
+	}
 }
 
 // writeBlock inserts a batch's journal block and checks it against every
@@ -508,6 +582,19 @@ func (s *Sink) recheckLater(c ledger.Conflict) {
 		for _, a := range c.Articles {
 			s.mine.recheck[a] = time.Now().Add(s.cfg.OrphanAge)
 		}
+	}
+}
+
+// recheckAt puts articles back to be checked at the given time (an audit
+// that could not finish).
+func (s *Sink) recheckAt(articles []string, at time.Time) {
+	s.mine.Lock()
+	defer s.mine.Unlock()
+	if s.mine.recheck == nil {
+		s.mine.recheck = map[string]time.Time{}
+	}
+	for _, a := range articles {
+		s.mine.recheck[a] = at
 	}
 }
 

@@ -59,6 +59,9 @@ type Config struct {
 	// server), a losing block is cancelled by its own writer, and by other
 	// sinks once it is this old; default DefaultOrphanAge.
 	OrphanAge time.Duration
+	// AuditInterval is how often an idle sink settles what its checks left
+	// for later (see Sink.audit); default 5s.
+	AuditInterval time.Duration
 	// AdoptLog lets the sink count from a log (topic@topic-id) other than
 	// the one its ledger holds: after the topic was recreated on purpose.
 	AdoptLog bool
@@ -102,6 +105,9 @@ func (c *Config) defaults() {
 	}
 	if c.OrphanAge <= 0 {
 		c.OrphanAge = DefaultOrphanAge
+	}
+	if c.AuditInterval <= 0 {
+		c.AuditInterval = 5 * time.Second
 	}
 }
 
@@ -182,10 +188,16 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		}
 		rctx, rewind := context.WithCancel(ctx)
 		gs.rewind = rewind
+		audited := make(chan struct{})
+		go func() { defer close(audited); s.auditEvery(rctx, gs, s.cfg.AuditInterval) }()
 		err = kafkax.ConsumeBatches(rctx, f,
 			kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval,
 				IdleFlush: s.cfg.IdleFlush, FinalAttempt: func() bool { return procCtx.Err() != nil }},
-			func(ctx context.Context, batch []kafka.Message) error { return s.flush(ctx, gs, batch) },
+			func(ctx context.Context, batch []kafka.Message) error {
+				gs.busy.Lock()
+				defer gs.busy.Unlock()
+				return s.flush(ctx, gs, batch)
+			},
 			func(attempt int, batch []kafka.Message, err error) {
 				s.metrics.flushErrors.Inc()
 				s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
@@ -193,6 +205,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		f.Close()
 		rewinding := rctx.Err() != nil && ctx.Err() == nil
 		rewind()
+		<-audited
 		if err != nil || !rewinding {
 			return err
 		}
