@@ -222,17 +222,20 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 	}
 	buckets, err := a.store.Index(r.Context(), store.IndexQuery{
 		Pair: req.Pair, Granularity: req.Interval.rows(), ByMonth: req.Interval == Month,
-		TaggerVersion: req.TaggerVersion, From: req.From, To: req.To,
+		TaggerVersion: req.TaggerVersion, From: req.readFrom(req.Interval, req.From), To: req.To,
 	})
 	if err != nil {
 		return err
 	}
 	var esc, all int64
 	if req.BaseFrom.Equal(req.From) && req.BaseTo.Equal(req.To) {
-		// The default base is the requested range: sum the buckets in hand.
+		// The default base is the requested range: sum the buckets in hand
+		// (not those read before it for a window).
 		for _, b := range buckets {
-			esc += b.Parts.Escalating
-			all += b.Parts.Articles
+			if !b.Start.Before(req.From) {
+				esc += b.Parts.Escalating
+				all += b.Parts.Articles
+			}
 		}
 	} else if esc, all, err = a.store.Base(r.Context(), store.BaseQuery{
 		Pair: req.Pair, Granularity: req.BaseRows, TaggerVersion: req.TaggerVersion,
@@ -241,10 +244,11 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	baseShare := tension.TensionShare(esc, all)
+	series := req.series(req.Interval, req.From, req.To, buckets)
 	resp := IndexResponse{Pair: req.Pair, Interval: req.Interval, From: req.From, To: req.To,
-		TaggerVersion: req.TaggerVersion, Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
-		Buckets: make([]IndexBucket, len(buckets))}
-	for i, b := range buckets {
+		TaggerVersion: req.TaggerVersion, Window: req.windowText(), Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
+		Buckets: make([]IndexBucket, len(series)), filled: req.Fill}
+	for i, b := range series {
 		resp.Buckets[i] = newIndexBucket(b, baseShare)
 	}
 	return write(w, req.Format, resp)

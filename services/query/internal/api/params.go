@@ -188,7 +188,7 @@ const (
 // the parsers accept exactly these, and the OpenAPI test checks the
 // document against this table.
 var Params = map[string][]string{
-	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "format"},
+	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "window", "fill", "format"},
 	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
@@ -445,6 +445,7 @@ type IndexRequest struct {
 	BaseFrom, BaseTo time.Time // aligned like From and To; equal to them by default
 	BaseRows         tension.Granularity
 	Format           Format
+	Smoothing        // window and fill (smoothing.go)
 }
 
 // ParseIndex validates a /v1/index query string.
@@ -500,7 +501,8 @@ func ParseIndex(rawQuery string, now time.Time, caps Ranges) (IndexRequest, erro
 		return r, badRequest("base_from: a base period of %s at %s alignment is more than the %s allowed; align base_from/base_to to days",
 			spanText(r.BaseTo.Sub(r.BaseFrom)), r.BaseRows, spanText(c))
 	}
-	return r, nil
+	r.Smoothing, err = p.smoothing(iv)
+	return r, err
 }
 
 // coarsest is the widest stored granularity whose buckets tile [from, to)
