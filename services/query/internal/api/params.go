@@ -194,6 +194,7 @@ var Params = map[string][]string{
 	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/pairs":         {"tagger_version", "format"},
 	"/v1/articles/{id}": {"format"},
+	"/v1/annotations":   {"pair", "from", "to", "format"},
 }
 
 // params reads one request's query string. Every parameter must be known to
