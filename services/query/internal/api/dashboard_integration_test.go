@@ -173,6 +173,24 @@ func TestIntegrationDashboard(t *testing.T) {
 	if !strings.Contains(title, "CN-US by day") {
 		t.Errorf("chart title %q", title)
 	}
+	// The range's dated events are listed and marked on the chart; a 30-day
+	// range of days is not smoothed by default and has no gap here.
+	var events api.AnnotationsResponse
+	getJSON(t, srv, "/v1/annotations?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-05-01T00:00:00Z", &events)
+	shown, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-events"))
+	must("chart events", err)
+	items, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#annotations li.event').length`))
+	must("event list", err)
+	if len(events.Annotations) == 0 || shown.Value != fmt.Sprint(len(events.Annotations)) || items != len(events.Annotations) {
+		t.Fatalf("events: chart %s, list %d, want the API's %d", shown.Value, items, len(events.Annotations))
+	}
+	win, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-window"))
+	must("chart window", err)
+	gaps, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-gaps"))
+	must("chart gaps", err)
+	if win.Value != "" || gaps.Value != "0" {
+		t.Errorf("window %q, gaps %s; want none and 0 for 30 full days", win.Value, gaps.Value)
+	}
 	canvases, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#chart canvas').length`))
 	must("chart canvas", err)
 	if canvases == 0 {
@@ -222,6 +240,30 @@ func TestIntegrationDashboard(t *testing.T) {
 	}
 	if c := wantDrivers.Drivers[0].Cues[0].Context; c == nil || ctxText != c.Before+c.Match+c.After {
 		t.Errorf("cue sentence %q, want the API's context %+v", ctxText, c)
+	}
+
+	// A chosen window reaches the API and the title; days outside the
+	// fixture's data are drawn as gaps (the API's gap buckets), not zeros.
+	must("load with a window", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/?pair=CN-US&interval=day&from=2025-03-20T00:00:00Z&to=2025-05-01T00:00:00Z&live=0&window=7d"),
+		chromedp.WaitVisible(`body[data-loaded]`),
+	))
+	var smoothed api.IndexResponse
+	getJSON(t, srv, "/v1/index?pair=CN-US&interval=day&from=2025-03-20T00:00:00Z&to=2025-05-01T00:00:00Z&window=7d", &smoothed)
+	wantGaps := 0
+	for _, b := range smoothed.Buckets {
+		if b.Gap {
+			wantGaps++
+		}
+	}
+	win, err = chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-window"))
+	must("chart window", err)
+	gaps, err = chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-gaps"))
+	must("chart gaps", err)
+	title, err = chromedp.Run(ctx, chromedp.Text(`#chart-title`))
+	must("chart title", err)
+	if win.Value != "7d" || wantGaps == 0 || gaps.Value != fmt.Sprint(wantGaps) || !strings.Contains(title, "7d rolling window") {
+		t.Errorf("window %q, gaps %s (API: %d), title %q", win.Value, gaps.Value, wantGaps, title)
 	}
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
