@@ -232,6 +232,7 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 	buckets, err := a.store.Index(r.Context(), store.IndexQuery{
 		Pair: req.Pair, Granularity: req.Interval.rows(), ByMonth: req.Interval == Month,
 		TaggerVersion: req.TaggerVersion, From: req.readFrom(req.Interval, req.From), To: req.To,
+		Cell: req.Filter.store(),
 	})
 	if err != nil {
 		return err
@@ -248,14 +249,14 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 		}
 	} else if esc, all, err = a.store.Base(r.Context(), store.BaseQuery{
 		Pair: req.Pair, Granularity: req.BaseRows, TaggerVersion: req.TaggerVersion,
-		From: req.BaseFrom, To: req.BaseTo,
+		From: req.BaseFrom, To: req.BaseTo, Cell: req.Filter.store(),
 	}); err != nil {
 		return err
 	}
 	baseShare := tension.TensionShare(esc, all)
 	series := req.series(req.Interval, req.From, req.To, buckets)
 	resp := IndexResponse{Pair: req.Pair, Interval: req.Interval, From: req.From, To: req.To,
-		TaggerVersion: req.TaggerVersion, Window: req.windowText(), Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
+		TaggerVersion: req.TaggerVersion, Window: req.windowText(), Filter: filterOrNil(req.Filter), Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
 		Buckets: make([]IndexBucket, len(series)), filled: req.Fill}
 	for i, b := range series {
 		resp.Buckets[i] = newIndexBucket(b, baseShare)

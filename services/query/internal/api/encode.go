@@ -84,7 +84,10 @@ type IndexResponse struct {
 	TaggerVersion string    `json:"tagger_version"`
 	// Window is the rolling window every bucket's parts are summed over
 	// ("7d"); absent without one.
-	Window  string        `json:"window,omitempty"`
+	Window string `json:"window,omitempty"`
+	// Filter is the part of the pair the buckets count (actor, source
+	// type, language); absent for the whole pair.
+	Filter  *Filter       `json:"filter,omitempty"`
 	Base    Base          `json:"base"`
 	Buckets []IndexBucket `json:"buckets"`
 	// filled: the request listed every bucket (fill=gaps or a window), so

@@ -188,7 +188,7 @@ const (
 // the parsers accept exactly these, and the OpenAPI test checks the
 // document against this table.
 var Params = map[string][]string{
-	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "window", "fill", "format"},
+	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "window", "fill", "actor", "source_type", "lang", "format"},
 	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
@@ -446,7 +446,8 @@ type IndexRequest struct {
 	BaseFrom, BaseTo time.Time // aligned like From and To; equal to them by default
 	BaseRows         tension.Granularity
 	Format           Format
-	Smoothing        // window and fill (smoothing.go)
+	Smoothing               // window and fill (smoothing.go)
+	Filter           Filter // actor, source type, language (split.go)
 }
 
 // ParseIndex validates a /v1/index query string.
@@ -502,7 +503,10 @@ func ParseIndex(rawQuery string, now time.Time, caps Ranges) (IndexRequest, erro
 		return r, badRequest("base_from: a base period of %s at %s alignment is more than the %s allowed; align base_from/base_to to days",
 			spanText(r.BaseTo.Sub(r.BaseFrom)), r.BaseRows, spanText(c))
 	}
-	r.Smoothing, err = p.smoothing(iv)
+	if r.Smoothing, err = p.smoothing(iv); err != nil {
+		return r, err
+	}
+	r.Filter, err = p.filter(r.Pair)
 	return r, err
 }
 
