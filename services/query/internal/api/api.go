@@ -119,6 +119,7 @@ func New(s Store, cfg Config) *API {
 	a.route("/v1/articles/{id}", a.article)
 	a.route("/v1/pairs", a.pairs)
 	a.route("/v1/annotations", a.annotations)
+	a.route("/v1/leadlag", a.leadlag)
 	a.route("/healthz", a.healthz)
 	a.route("/readyz", a.readyz)
 	metricsHandler := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})
@@ -132,7 +133,7 @@ func New(s Store, cfg Config) *API {
 	assets := web.Assets()
 	a.route("/assets/", func(w http.ResponseWriter, r *http.Request) error { assets.ServeHTTP(w, r); return nil })
 	a.route("/", func(http.ResponseWriter, *http.Request) error {
-		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs, /v1/annotations"}
+		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs, /v1/annotations, /v1/leadlag"}
 	})
 	return a
 }

@@ -195,6 +195,7 @@ var Params = map[string][]string{
 	"/v1/pairs":         {"tagger_version", "format"},
 	"/v1/articles/{id}": {"format"},
 	"/v1/annotations":   {"pair", "from", "to", "format"},
+	"/v1/leadlag":       {"pair", "a", "b", "from", "to", "interval", "max_lag", "measure", "transform", "tagger_version"},
 }
 
 // params reads one request's query string. Every parameter must be known to
