@@ -14,10 +14,20 @@ const POLL_MS = 15000
 // smallest that is at least 1/40 of the range (none up to 60 buckets), so a
 // year of hours is smoothed by 30 days and a month of days is not smoothed.
 const WINDOW = { '6h': 6 * 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 }
+// Splits of the pair the chart can overlay (docs/views.md): each part's
+// tension_index against the whole pair's base share, so the parts of a
+// direction or source-type split add up to the pair's index.
+const SPLITS = {
+  direction: (pair) => [[pair.slice(0, 2), `${pair.slice(0, 2)} → ${pair.slice(3)}`], [pair.slice(3), `${pair.slice(3)} → ${pair.slice(0, 2)}`], ['none', 'no side dominates']],
+  source_type: () => ['government', 'state_media', 'analyst', 'firm', 'press', 'other'].map((s) => [s, s.replace('_', ' ')]),
+  lang: () => [['en', 'English'], ['zh', 'Chinese']],
+}
+const SPLIT_PARAM = { direction: 'actor', source_type: 'source_type', lang: 'lang' }
+const SPLIT_COLORS = ['#7c3aed', '#0891b2', '#ca8a04', '#db2777', '#4d7c0f', '#64748b']
 const KIND_COLOR = { escalation: '#b91c1c', 'de-escalation': '#15803d', other: '#6b7280' }
 
 const state = {
-  pair: 'CN-US', interval: 'hour', range: '7d', from: null, to: null, live: true, window: 'auto',
+  pair: 'CN-US', interval: 'hour', range: '7d', from: null, to: null, live: true, window: 'auto', split: 'none',
   buckets: [], selected: null, driversOffset: 0, events: [],
 }
 let plot = null
@@ -37,6 +47,7 @@ function readURL() {
   }
   if (q.get('live') === '0') state.live = false
   if (WINDOW[q.get('window')] || q.get('window') === 'none') state.window = q.get('window')
+  if (SPLITS[q.get('split')]) state.split = q.get('split')
 }
 
 function writeURL() {
@@ -47,6 +58,7 @@ function writeURL() {
   } else q.set('range', state.range)
   if (!state.live) q.set('live', '0')
   if (state.window !== 'auto') q.set('window', state.window)
+  if (state.split !== 'none') q.set('split', state.split)
   history.replaceState(null, '', '?' + q)
 }
 
@@ -99,8 +111,10 @@ function showError(err) {
 }
 
 // ---- chart -----------------------------------------------------------------
-function makePlot() {
+let plotSplit = null // the split the plot's series were made for
+function makePlot(parts = []) {
   const el = $('chart')
+  if (plot) plot.destroy()
   const width = Math.max(320, el.clientWidth)
   const opts = {
     width, height: 320,
@@ -114,6 +128,8 @@ function makePlot() {
         value: (u, v) => (v == null ? '' : v.toFixed(1)) },
       { label: 'net_tension', scale: 'net', stroke: '#2563eb', width: 1.5, dash: [4, 3], points: { show: true, size: 4 },
         value: (u, v) => (v == null ? '' : v.toFixed(3)) },
+      ...parts.map(([, label], i) => ({ label, scale: 'idx', stroke: SPLIT_COLORS[i % SPLIT_COLORS.length], width: 1.5,
+        points: { show: false }, value: (u, v) => (v == null ? '' : v.toFixed(1)) })),
     ],
     axes: [
       { stroke: '#555', grid: { stroke: '#eee' } },
@@ -128,9 +144,9 @@ function makePlot() {
       })],
     },
   }
-  plot = new uPlot(opts, [[], [], []], el)
-  window.addEventListener('resize', () => plot.setSize({ width: Math.max(320, el.clientWidth), height: 320 }))
+  plot = new uPlot(opts, [[], [], [], ...parts.map(() => [])], el)
 }
+window.addEventListener('resize', () => plot.setSize({ width: Math.max(320, $('chart').clientWidth), height: 320 }))
 
 // drawEvents marks each dated event with a vertical line in its kind's colour.
 function drawEvents(u) {
@@ -159,11 +175,15 @@ function drawEventList(resp) {
   plot.redraw(false)
 }
 
-function drawIndex(resp) {
+function drawIndex(resp, parts = []) {
   state.buckets = resp.buckets
   const xs = resp.buckets.map((b) => Date.parse(b.start) / 1000)
+  // A part's index is its share over the whole pair's base share.
+  const partLine = (r) => r.buckets.map((b) => (b.gap || !(resp.base.share > 0) ? null : (100 * b.tension_share) / resp.base.share))
   // Gaps are null: uPlot breaks the line there instead of drawing zero.
-  plot.setData([xs, resp.buckets.map((b) => (b.gap ? null : b.tension_index)), resp.buckets.map((b) => (b.gap ? null : b.net_tension))])
+  plot.setData([xs, resp.buckets.map((b) => (b.gap ? null : b.tension_index)), resp.buckets.map((b) => (b.gap ? null : b.net_tension)),
+    ...parts.map(partLine)])
+  $('chart').dataset.split = parts.length ? `${state.split}:${parts.length}` : ''
   if (xs.length) {
     plot.setScale('x', { min: Date.parse(resp.from) / 1000, max: Date.parse(resp.to) / 1000 })
   }
@@ -180,6 +200,7 @@ function drawIndex(resp) {
 // Test hook: where on the page bucket i is drawn, so a browser test can
 // click it like a user would.
 window.__tension = {
+  data() { return plot.data },
   bucketPoint(i) {
     const r = plot.over.getBoundingClientRect()
     const x = plot.valToPos(plot.data[0][i], 'x')
@@ -270,15 +291,19 @@ async function refresh() {
   $('status').textContent = 'loading…'
   try {
     const w = windowFor(from, to)
-    const [idx, ents, cues, evs] = await Promise.all([
-      api('/v1/index', { ...p, interval: state.interval, fill: 'gaps', ...(w ? { window: w } : {}) }),
+    const ip = { ...p, interval: state.interval, fill: 'gaps', ...(w ? { window: w } : {}) }
+    const parts = state.split === 'none' ? [] : SPLITS[state.split](state.pair)
+    const [idx, ents, cues, evs, ...partResps] = await Promise.all([
+      api('/v1/index', ip),
       api('/v1/entities/top', { ...p, limit: 12 }),
       api('/v1/cues/top', { ...p, limit: 12 }),
       api('/v1/annotations', p),
+      ...parts.map(([v]) => api('/v1/index', { ...ip, [SPLIT_PARAM[state.split]]: v })),
     ])
     if (my !== seq) return
     showError(null)
-    drawIndex(idx)
+    if (plotSplit !== state.split + state.pair) { makePlot(parts); plotSplit = state.split + state.pair }
+    drawIndex(idx, partResps)
     drawEventList(evs)
     drawTop(ents, cues)
     const full = idx.buckets.filter((b) => !b.gap).length
@@ -309,6 +334,7 @@ function syncControls() {
   $('custom').hidden = state.range !== 'custom'
   $('live').checked = state.live
   $('window').value = state.window
+  $('split').value = state.split
   const [from, to] = span()
   $('from').value = localInput(from)
   $('to').value = localInput(to)
@@ -330,6 +356,7 @@ function onChange(e) {
   }
   if (id === 'live') state.live = e.target.checked
   if (id === 'window') state.window = e.target.value
+  if (id === 'split') state.split = e.target.value
   state.selected = null
   $('drivers').replaceChildren()
   $('drivers-bucket').textContent = 'no bucket selected'
@@ -338,7 +365,8 @@ function onChange(e) {
 }
 
 readURL()
-makePlot()
+makePlot(state.split === 'none' ? [] : SPLITS[state.split](state.pair))
+plotSplit = state.split + state.pair
 syncControls()
 $('controls').addEventListener('change', onChange)
 $('controls').addEventListener('submit', (e) => e.preventDefault())

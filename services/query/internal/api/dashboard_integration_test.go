@@ -54,8 +54,22 @@ func dashboardFixture(tb testing.TB) *httptest.Server {
 		n := 1 + (d*7)%4 // 1..4 stories a day
 		var esc, deesc int64
 		var score, weight float64
+		cells := map[string]*journalRow{} // the split by acting side, as the sink writes it
 		for k := 0; k < n; k++ {
 			s := stories[(d+k)%len(stories)]
+			c := cells[s.actor]
+			if c == nil {
+				c = &journalRow{kind: "cell", key: s.actor + "|government|en", granularity: "day", pair: "CN-US", bucket: day.Format(time.RFC3339)}
+				cells[s.actor] = c
+			}
+			c.dyad++
+			if s.dir == "escalation" {
+				c.esc++
+			} else {
+				c.deesc++
+			}
+			c.score += s.tension
+			c.weight += s.weight
 			pub := day.Add(time.Duration(8+k*3) * time.Hour)
 			id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("dash-%d-%d", d, k))).String()
 			arts = append(arts, []any{id, "v1", pub, pub, pub, "https://news.example/" + id[:8], "Example Wire",
@@ -79,6 +93,9 @@ func dashboardFixture(tb testing.TB) *httptest.Server {
 		journal = append(journal,
 			journalRow{granularity: "day", pair: "*", bucket: b, articles: int64(n + 3)},
 			journalRow{granularity: "day", pair: "CN-US", bucket: b, dyad: int64(n), esc: esc, deesc: deesc, score: score, weight: weight})
+		for _, c := range cells {
+			journal = append(journal, *c)
+		}
 	}
 	insertJournal(tb, conn, journal)
 	exec(tb, conn, insArticle, arts...)
@@ -264,6 +281,28 @@ func TestIntegrationDashboard(t *testing.T) {
 	must("chart title", err)
 	if win.Value != "7d" || wantGaps == 0 || gaps.Value != fmt.Sprint(wantGaps) || !strings.Contains(title, "7d rolling window") {
 		t.Errorf("window %q, gaps %s (API: %d), title %q", win.Value, gaps.Value, wantGaps, title)
+	}
+
+	// The direction split overlays US → CN, CN → US and "no side" as the
+	// parts of the pair's index: at every bucket they add up to it.
+	must("load with a split", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/?"+params+"&live=0&window=none&split=direction"),
+		chromedp.WaitVisible(`body[data-loaded]`),
+	))
+	split, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-split"))
+	must("chart split", err)
+	sums, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const d = window.__tension.data()
+		return d[0].map((_, i) => Math.abs((d[3][i] ?? 0) + (d[4][i] ?? 0) + (d[5][i] ?? 0) - d[1][i]))
+	})()`))
+	must("split lines", err)
+	if split.Value != "direction:3" || len(sums) != 30 {
+		t.Fatalf("split %q over %d buckets; want direction:3 over 30", split.Value, len(sums))
+	}
+	for i, s := range sums {
+		if s > 1e-6 {
+			t.Errorf("bucket %d: the directions' indexes differ from the pair's by %v", i, s)
+		}
 	}
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
