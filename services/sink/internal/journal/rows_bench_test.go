@@ -34,7 +34,7 @@ func BenchmarkJournalRows(b *testing.B) {
 	for sc.Scan() {
 		var a struct {
 			Title, Text, Lang string
-			PublishedAt    time.Time `json:"published_at"`
+			PublishedAt       time.Time `json:"published_at"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			b.Fatal(err)
