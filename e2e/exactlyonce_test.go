@@ -117,6 +117,7 @@ func TestIntegrationExactlyOnceUnderSIGKILL(t *testing.T) {
 	}
 	s.checkIndexMatchesRaw(from, to)
 	s.checkAPIMatchesRaw(hours, from, to)
+	s.checkCellsAddUp(n)
 	dups, replayed := s.recoveries("sink")
 	t.Logf("across %d sink processes: %d duplicate articles skipped, %d replayed messages skipped by the ledger",
 		s.starts["sink"], dups, replayed)

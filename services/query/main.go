@@ -24,6 +24,7 @@ import (
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/httpapi"
 
+	"github.com/tension-dev/tension/services/query/internal/annotations"
 	"github.com/tension-dev/tension/services/query/internal/api"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
@@ -51,6 +52,7 @@ type config struct {
 	maxInFlight  int
 	tokens       []string
 	logLevel     string
+	events       *annotations.Set
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -68,11 +70,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	tokens := fs.String("tokens", "QUERY_TOKENS", "",
 		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")
 	tokensFile := fs.String("tokens-file", "QUERY_TOKENS_FILE", "", "file with one read token per line, added to -tokens")
+	annotationsFile := fs.String("annotations-file", "QUERY_ANNOTATIONS_FILE", "",
+		"TSV of your own dated events (date, pair, kind, label), served by /v1/annotations and drawn on the chart beside the project's milestones")
 	level := fs.LogLevel()
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var err error
+	if c.events, err = annotations.Load(*annotationsFile); err != nil {
+		return c, err
+	}
 	if c.tokens, err = httpapi.LoadTokens("tokens", *tokens, *tokensFile); err != nil {
 		return c, err
 	}
@@ -144,7 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	a := api.New(readyStore{Store: store.New(conn, cfg.queryTimeout), ready: ready}, api.Config{
 		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
-		ReadyTTL:    100 * time.Millisecond,
+		ReadyTTL: 100 * time.Millisecond, Annotations: cfg.events,
 		Unavailable: func() <-chan struct{} { return ready.Down("clickhouse") },
 	})
 	public := publicHandler(a, cfg.maxInFlight, reg)

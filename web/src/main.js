@@ -10,10 +10,25 @@ const $ = (id) => document.getElementById(id)
 const STEP = { minute: 60, hour: 3600, day: 86400 }
 const RANGE = { '6h': 6 * 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400, '90d': 90 * 86400, '365d': 365 * 86400 }
 const POLL_MS = 15000
+// Rolling windows the dashboard offers, in seconds; "auto" picks the
+// smallest that is at least 1/40 of the range (none up to 60 buckets), so a
+// year of hours is smoothed by 30 days and a month of days is not smoothed.
+const WINDOW = { '6h': 6 * 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 }
+// Splits of the pair the chart can overlay (docs/views.md): each part's
+// tension_index against the whole pair's base share, so the parts of a
+// direction or source-type split add up to the pair's index.
+const SPLITS = {
+  direction: (pair) => [[pair.slice(0, 2), `${pair.slice(0, 2)} → ${pair.slice(3)}`], [pair.slice(3), `${pair.slice(3)} → ${pair.slice(0, 2)}`], ['none', 'no side dominates']],
+  source_type: () => ['government', 'state_media', 'analyst', 'firm', 'press', 'other'].map((s) => [s, s.replace('_', ' ')]),
+  lang: () => [['en', 'English'], ['zh', 'Chinese']],
+}
+const SPLIT_PARAM = { direction: 'actor', source_type: 'source_type', lang: 'lang' }
+const SPLIT_COLORS = ['#7c3aed', '#0891b2', '#ca8a04', '#db2777', '#4d7c0f', '#64748b']
+const KIND_COLOR = { escalation: '#b91c1c', 'de-escalation': '#15803d', other: '#6b7280' }
 
 const state = {
-  pair: 'CN-US', interval: 'hour', range: '7d', from: null, to: null, live: true,
-  buckets: [], selected: null, driversOffset: 0,
+  pair: 'CN-US', interval: 'hour', range: '7d', from: null, to: null, live: true, window: 'auto', split: 'none',
+  buckets: [], selected: null, driversOffset: 0, events: [],
 }
 let plot = null
 let timer = null
@@ -31,6 +46,8 @@ function readURL() {
     state.to = new Date(q.get('to'))
   }
   if (q.get('live') === '0') state.live = false
+  if (WINDOW[q.get('window')] || q.get('window') === 'none') state.window = q.get('window')
+  if (SPLITS[q.get('split')]) state.split = q.get('split')
 }
 
 function writeURL() {
@@ -40,6 +57,8 @@ function writeURL() {
     q.set('to', iso(state.to))
   } else q.set('range', state.range)
   if (!state.live) q.set('live', '0')
+  if (state.window !== 'auto') q.set('window', state.window)
+  if (state.split !== 'none') q.set('split', state.split)
   history.replaceState(null, '', '?' + q)
 }
 
@@ -52,6 +71,20 @@ function span() {
   if (state.range === 'custom') return [state.from, state.to]
   const to = new Date()
   return [new Date(to.getTime() - RANGE[state.range] * 1000), to]
+}
+
+// windowFor is the window a request uses: the chosen one, or for "auto"
+// the smallest offered that covers 1/40 of the range and is a whole number
+// of buckets (none when the range has at most 60 buckets).
+function windowFor(from, to) {
+  if (state.window !== 'auto') return state.window === 'none' ? '' : state.window
+  const step = STEP[state.interval]
+  const secs = (to - from) / 1000
+  if (secs / step <= 60) return ''
+  for (const [name, w] of Object.entries(WINDOW)) {
+    if (w > step && w % step === 0 && w >= secs / 40) return name
+  }
+  return '30d'
 }
 
 // ---- API -------------------------------------------------------------------
@@ -78,8 +111,10 @@ function showError(err) {
 }
 
 // ---- chart -----------------------------------------------------------------
-function makePlot() {
+let plotSplit = null // the split the plot's series were made for
+function makePlot(parts = []) {
   const el = $('chart')
+  if (plot) plot.destroy()
   const width = Math.max(320, el.clientWidth)
   const opts = {
     width, height: 320,
@@ -93,6 +128,8 @@ function makePlot() {
         value: (u, v) => (v == null ? '' : v.toFixed(1)) },
       { label: 'net_tension', scale: 'net', stroke: '#2563eb', width: 1.5, dash: [4, 3], points: { show: true, size: 4 },
         value: (u, v) => (v == null ? '' : v.toFixed(3)) },
+      ...parts.map(([, label], i) => ({ label, scale: 'idx', stroke: SPLIT_COLORS[i % SPLIT_COLORS.length], width: 1.5,
+        points: { show: false }, value: (u, v) => (v == null ? '' : v.toFixed(1)) })),
     ],
     axes: [
       { stroke: '#555', grid: { stroke: '#eee' } },
@@ -100,33 +137,70 @@ function makePlot() {
       { scale: 'net', side: 1, stroke: '#2563eb', grid: { show: false }, size: 50 },
     ],
     hooks: {
+      draw: [drawEvents],
       ready: [(u) => u.over.addEventListener('click', () => {
         const i = u.cursor.idx
         if (i != null && state.buckets[i]) selectBucket(i)
       })],
     },
   }
-  plot = new uPlot(opts, [[], [], []], el)
-  window.addEventListener('resize', () => plot.setSize({ width: Math.max(320, el.clientWidth), height: 320 }))
+  plot = new uPlot(opts, [[], [], [], ...parts.map(() => [])], el)
+}
+window.addEventListener('resize', () => plot.setSize({ width: Math.max(320, $('chart').clientWidth), height: 320 }))
+
+// drawEvents marks each dated event with a vertical line in its kind's colour.
+function drawEvents(u) {
+  const ctx = u.ctx
+  const { left, top, width, height } = u.bbox
+  ctx.save()
+  ctx.lineWidth = Math.max(1, devicePixelRatio)
+  ctx.setLineDash([3 * devicePixelRatio, 3 * devicePixelRatio])
+  for (const e of state.events) {
+    const x = u.valToPos(Date.parse(e.date + 'T00:00:00Z') / 1000, 'x', true)
+    if (x < left || x > left + width) continue
+    ctx.strokeStyle = KIND_COLOR[e.kind] || KIND_COLOR.other
+    ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke()
+  }
+  ctx.restore()
 }
 
-function drawIndex(resp) {
+function drawEventList(resp) {
+  state.events = resp.annotations
+  $('annotations').replaceChildren(...resp.annotations.map((a) => {
+    const li = el('li', 'event ' + a.kind)
+    li.append(el('span', 'date', a.date), el('span', 'label', a.label), el('span', 'muted', a.origin === 'user' ? ' · yours' : ''))
+    return li
+  }))
+  $('chart').dataset.events = String(resp.annotations.length)
+  plot.redraw(false)
+}
+
+function drawIndex(resp, parts = []) {
   state.buckets = resp.buckets
   const xs = resp.buckets.map((b) => Date.parse(b.start) / 1000)
-  plot.setData([xs, resp.buckets.map((b) => b.tension_index), resp.buckets.map((b) => b.net_tension)])
+  // A part's index is its share over the whole pair's base share.
+  const partLine = (r) => r.buckets.map((b) => (b.gap || !(resp.base.share > 0) ? null : (100 * b.tension_share) / resp.base.share))
+  // Gaps are null: uPlot breaks the line there instead of drawing zero.
+  plot.setData([xs, resp.buckets.map((b) => (b.gap ? null : b.tension_index)), resp.buckets.map((b) => (b.gap ? null : b.net_tension)),
+    ...parts.map(partLine)])
+  $('chart').dataset.split = parts.length ? `${state.split}:${parts.length}` : ''
   if (xs.length) {
     plot.setScale('x', { min: Date.parse(resp.from) / 1000, max: Date.parse(resp.to) / 1000 })
   }
   const el = $('chart')
   el.dataset.buckets = String(xs.length)
   el.dataset.starts = resp.buckets.map((b) => b.start).join(',')
-  $('chart-title').textContent = `${resp.pair} by ${resp.interval} · ${fmtUTC(new Date(resp.from))} – ${fmtUTC(new Date(resp.to))}`
-  if (!xs.length) $('status').textContent = 'no articles in this range'
+  el.dataset.gaps = String(resp.buckets.filter((b) => b.gap).length)
+  el.dataset.window = resp.window || ''
+  const smooth = resp.window ? ` · ${resp.window} rolling window` : ''
+  $('chart-title').textContent = `${resp.pair} by ${resp.interval}${smooth} · ${fmtUTC(new Date(resp.from))} – ${fmtUTC(new Date(resp.to))}`
+  if (!resp.buckets.some((b) => !b.gap)) $('status').textContent = 'no articles in this range'
 }
 
 // Test hook: where on the page bucket i is drawn, so a browser test can
 // click it like a user would.
 window.__tension = {
+  data() { return plot.data },
   bucketPoint(i) {
     const r = plot.over.getBoundingClientRect()
     const x = plot.valToPos(plot.data[0][i], 'x')
@@ -216,16 +290,24 @@ async function refresh() {
   const p = { pair: state.pair, from: iso(from), to: iso(to) }
   $('status').textContent = 'loading…'
   try {
-    const [idx, ents, cues] = await Promise.all([
-      api('/v1/index', { ...p, interval: state.interval }),
+    const w = windowFor(from, to)
+    const ip = { ...p, interval: state.interval, fill: 'gaps', ...(w ? { window: w } : {}) }
+    const parts = state.split === 'none' ? [] : SPLITS[state.split](state.pair)
+    const [idx, ents, cues, evs, ...partResps] = await Promise.all([
+      api('/v1/index', ip),
       api('/v1/entities/top', { ...p, limit: 12 }),
       api('/v1/cues/top', { ...p, limit: 12 }),
+      api('/v1/annotations', p),
+      ...parts.map(([v]) => api('/v1/index', { ...ip, [SPLIT_PARAM[state.split]]: v })),
     ])
     if (my !== seq) return
     showError(null)
-    drawIndex(idx)
+    if (plotSplit !== state.split + state.pair) { makePlot(parts); plotSplit = state.split + state.pair }
+    drawIndex(idx, partResps)
+    drawEventList(evs)
     drawTop(ents, cues)
-    if (idx.buckets.length) $('status').textContent = `${idx.buckets.length} buckets · updated ${fmtUTC(new Date(), true)}`
+    const full = idx.buckets.filter((b) => !b.gap).length
+    if (full) $('status').textContent = `${idx.buckets.length} buckets, ${idx.buckets.length - full} gaps · updated ${fmtUTC(new Date(), true)}`
     document.body.dataset.loaded = String(my)
   } catch (e) {
     if (my === seq) { showError(e); $('status').textContent = '' }
@@ -251,6 +333,8 @@ function syncControls() {
   $('range').value = state.range
   $('custom').hidden = state.range !== 'custom'
   $('live').checked = state.live
+  $('window').value = state.window
+  $('split').value = state.split
   const [from, to] = span()
   $('from').value = localInput(from)
   $('to').value = localInput(to)
@@ -271,6 +355,8 @@ function onChange(e) {
     state.from = f; state.to = t
   }
   if (id === 'live') state.live = e.target.checked
+  if (id === 'window') state.window = e.target.value
+  if (id === 'split') state.split = e.target.value
   state.selected = null
   $('drivers').replaceChildren()
   $('drivers-bucket').textContent = 'no bucket selected'
@@ -279,7 +365,8 @@ function onChange(e) {
 }
 
 readURL()
-makePlot()
+makePlot(state.split === 'none' ? [] : SPLITS[state.split](state.pair))
+plotSplit = state.split + state.pair
 syncControls()
 $('controls').addEventListener('change', onChange)
 $('controls').addEventListener('submit', (e) => e.preventDefault())

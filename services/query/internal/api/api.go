@@ -25,6 +25,7 @@ import (
 	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/tension"
 
+	"github.com/tension-dev/tension/services/query/internal/annotations"
 	"github.com/tension-dev/tension/services/query/internal/store"
 	"github.com/tension-dev/tension/services/query/internal/web"
 )
@@ -59,6 +60,9 @@ type Config struct {
 	// /v1 request then fails with 503 at once, and one in flight is
 	// cancelled, instead of waiting out QueryTimeout.
 	Unavailable func() <-chan struct{}
+	// Annotations are the dated events /v1/annotations serves. Default:
+	// the project's milestones (annotations.Load("")).
+	Annotations *annotations.Set
 }
 
 // API is the http.Handler of the query service.
@@ -73,6 +77,7 @@ type API struct {
 	tokens  *httpapi.Tokens
 	routes  []string
 	down    func() <-chan struct{}
+	events  *annotations.Set
 
 	draining atomic.Bool
 	readyTTL time.Duration
@@ -104,12 +109,17 @@ func New(s Store, cfg Config) *API {
 	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, timeout: cfg.QueryTimeout, now: cfg.Now,
 		metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(), readyTTL: cfg.ReadyTTL}
 	a.tokens, a.down = httpapi.NewTokens(cfg.Tokens), cfg.Unavailable
+	if a.events = cfg.Annotations; a.events == nil {
+		a.events = projectAnnotations(cfg)
+	}
 	a.route("/v1/index", a.index)
 	a.route("/v1/drivers", a.drivers)
 	a.route("/v1/entities/top", a.entitiesTop)
 	a.route("/v1/cues/top", a.cuesTop)
 	a.route("/v1/articles/{id}", a.article)
 	a.route("/v1/pairs", a.pairs)
+	a.route("/v1/annotations", a.annotations)
+	a.route("/v1/leadlag", a.leadlag)
 	a.route("/healthz", a.healthz)
 	a.route("/readyz", a.readyz)
 	metricsHandler := promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry})
@@ -123,7 +133,7 @@ func New(s Store, cfg Config) *API {
 	assets := web.Assets()
 	a.route("/assets/", func(w http.ResponseWriter, r *http.Request) error { assets.ServeHTTP(w, r); return nil })
 	a.route("/", func(http.ResponseWriter, *http.Request) error {
-		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs"}
+		return &Error{Status: http.StatusNotFound, Code: CodeNotFound, Message: "no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs, /v1/annotations, /v1/leadlag"}
 	})
 	return a
 }
@@ -222,29 +232,34 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 	}
 	buckets, err := a.store.Index(r.Context(), store.IndexQuery{
 		Pair: req.Pair, Granularity: req.Interval.rows(), ByMonth: req.Interval == Month,
-		TaggerVersion: req.TaggerVersion, From: req.From, To: req.To,
+		TaggerVersion: req.TaggerVersion, From: req.readFrom(req.Interval, req.From), To: req.To,
+		Cell: req.Filter.store(),
 	})
 	if err != nil {
 		return err
 	}
 	var esc, all int64
 	if req.BaseFrom.Equal(req.From) && req.BaseTo.Equal(req.To) {
-		// The default base is the requested range: sum the buckets in hand.
+		// The default base is the requested range: sum the buckets in hand
+		// (not those read before it for a window).
 		for _, b := range buckets {
-			esc += b.Parts.Escalating
-			all += b.Parts.Articles
+			if !b.Start.Before(req.From) {
+				esc += b.Parts.Escalating
+				all += b.Parts.Articles
+			}
 		}
 	} else if esc, all, err = a.store.Base(r.Context(), store.BaseQuery{
 		Pair: req.Pair, Granularity: req.BaseRows, TaggerVersion: req.TaggerVersion,
-		From: req.BaseFrom, To: req.BaseTo,
+		From: req.BaseFrom, To: req.BaseTo, Cell: req.Filter.store(),
 	}); err != nil {
 		return err
 	}
 	baseShare := tension.TensionShare(esc, all)
+	series := req.series(req.Interval, req.From, req.To, buckets)
 	resp := IndexResponse{Pair: req.Pair, Interval: req.Interval, From: req.From, To: req.To,
-		TaggerVersion: req.TaggerVersion, Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
-		Buckets: make([]IndexBucket, len(buckets))}
-	for i, b := range buckets {
+		TaggerVersion: req.TaggerVersion, Window: req.windowText(), Filter: filterOrNil(req.Filter), Base: Base{From: req.BaseFrom, To: req.BaseTo, Share: baseShare},
+		Buckets: make([]IndexBucket, len(series)), filled: req.Fill}
+	for i, b := range series {
 		resp.Buckets[i] = newIndexBucket(b, baseShare)
 	}
 	return write(w, req.Format, resp)

@@ -145,7 +145,7 @@ func TestErrorsEnvelope(t *testing.T) {
 		{"bad interval", &fakeStore{}, "GET", "/v1/index?pair=CN-US&interval=week", 400,
 			`{"error":{"code":"bad_request","message":"interval: must be one of minute, hour, day, month (got \"week\")"}}`},
 		{"unknown endpoint", &fakeStore{}, "GET", "/v1/nope", 404,
-			`{"error":{"code":"not_found","message":"no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs"}}`},
+			`{"error":{"code":"not_found","message":"no such endpoint; see / (dashboard), /v1/index, /v1/drivers, /v1/entities/top, /v1/cues/top, /v1/articles/{id}, /v1/pairs, /v1/annotations, /v1/leadlag"}}`},
 		{"post", &fakeStore{}, "POST", "/v1/index?pair=CN-US", 405,
 			`{"error":{"code":"method_not_allowed","message":"POST is not allowed; use GET"}}`},
 		{"article not found", &fakeStore{}, "GET", "/v1/articles/5f0c3a4e-8c1d-5b2a-9e7f-0a1b2c3d4e5f", 404,

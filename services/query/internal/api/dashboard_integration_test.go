@@ -54,8 +54,22 @@ func dashboardFixture(tb testing.TB) *httptest.Server {
 		n := 1 + (d*7)%4 // 1..4 stories a day
 		var esc, deesc int64
 		var score, weight float64
+		cells := map[string]*journalRow{} // the split by acting side, as the sink writes it
 		for k := 0; k < n; k++ {
 			s := stories[(d+k)%len(stories)]
+			c := cells[s.actor]
+			if c == nil {
+				c = &journalRow{kind: "cell", key: s.actor + "|government|en", granularity: "day", pair: "CN-US", bucket: day.Format(time.RFC3339)}
+				cells[s.actor] = c
+			}
+			c.dyad++
+			if s.dir == "escalation" {
+				c.esc++
+			} else {
+				c.deesc++
+			}
+			c.score += s.tension
+			c.weight += s.weight
 			pub := day.Add(time.Duration(8+k*3) * time.Hour)
 			id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("dash-%d-%d", d, k))).String()
 			arts = append(arts, []any{id, "v1", pub, pub, pub, "https://news.example/" + id[:8], "Example Wire",
@@ -79,6 +93,9 @@ func dashboardFixture(tb testing.TB) *httptest.Server {
 		journal = append(journal,
 			journalRow{granularity: "day", pair: "*", bucket: b, articles: int64(n + 3)},
 			journalRow{granularity: "day", pair: "CN-US", bucket: b, dyad: int64(n), esc: esc, deesc: deesc, score: score, weight: weight})
+		for _, c := range cells {
+			journal = append(journal, *c)
+		}
 	}
 	insertJournal(tb, conn, journal)
 	exec(tb, conn, insArticle, arts...)
@@ -173,6 +190,24 @@ func TestIntegrationDashboard(t *testing.T) {
 	if !strings.Contains(title, "CN-US by day") {
 		t.Errorf("chart title %q", title)
 	}
+	// The range's dated events are listed and marked on the chart; a 30-day
+	// range of days is not smoothed by default and has no gap here.
+	var events api.AnnotationsResponse
+	getJSON(t, srv, "/v1/annotations?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-05-01T00:00:00Z", &events)
+	shown, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-events"))
+	must("chart events", err)
+	items, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#annotations li.event').length`))
+	must("event list", err)
+	if len(events.Annotations) == 0 || shown.Value != fmt.Sprint(len(events.Annotations)) || items != len(events.Annotations) {
+		t.Fatalf("events: chart %s, list %d, want the API's %d", shown.Value, items, len(events.Annotations))
+	}
+	win, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-window"))
+	must("chart window", err)
+	gaps, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-gaps"))
+	must("chart gaps", err)
+	if win.Value != "" || gaps.Value != "0" {
+		t.Errorf("window %q, gaps %s; want none and 0 for 30 full days", win.Value, gaps.Value)
+	}
 	canvases, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#chart canvas').length`))
 	must("chart canvas", err)
 	if canvases == 0 {
@@ -222,6 +257,52 @@ func TestIntegrationDashboard(t *testing.T) {
 	}
 	if c := wantDrivers.Drivers[0].Cues[0].Context; c == nil || ctxText != c.Before+c.Match+c.After {
 		t.Errorf("cue sentence %q, want the API's context %+v", ctxText, c)
+	}
+
+	// A chosen window reaches the API and the title; days outside the
+	// fixture's data are drawn as gaps (the API's gap buckets), not zeros.
+	must("load with a window", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/?pair=CN-US&interval=day&from=2025-03-20T00:00:00Z&to=2025-05-01T00:00:00Z&live=0&window=7d"),
+		chromedp.WaitVisible(`body[data-loaded]`),
+	))
+	var smoothed api.IndexResponse
+	getJSON(t, srv, "/v1/index?pair=CN-US&interval=day&from=2025-03-20T00:00:00Z&to=2025-05-01T00:00:00Z&window=7d", &smoothed)
+	wantGaps := 0
+	for _, b := range smoothed.Buckets {
+		if b.Gap {
+			wantGaps++
+		}
+	}
+	win, err = chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-window"))
+	must("chart window", err)
+	gaps, err = chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-gaps"))
+	must("chart gaps", err)
+	title, err = chromedp.Run(ctx, chromedp.Text(`#chart-title`))
+	must("chart title", err)
+	if win.Value != "7d" || wantGaps == 0 || gaps.Value != fmt.Sprint(wantGaps) || !strings.Contains(title, "7d rolling window") {
+		t.Errorf("window %q, gaps %s (API: %d), title %q", win.Value, gaps.Value, wantGaps, title)
+	}
+
+	// The direction split overlays US → CN, CN → US and "no side" as the
+	// parts of the pair's index: at every bucket they add up to it.
+	must("load with a split", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/?"+params+"&live=0&window=none&split=direction"),
+		chromedp.WaitVisible(`body[data-loaded]`),
+	))
+	split, err := chromedp.Run(ctx, chromedp.AttributeValue(`#chart`, "data-split"))
+	must("chart split", err)
+	sums, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const d = window.__tension.data()
+		return d[0].map((_, i) => Math.abs((d[3][i] ?? 0) + (d[4][i] ?? 0) + (d[5][i] ?? 0) - d[1][i]))
+	})()`))
+	must("split lines", err)
+	if split.Value != "direction:3" || len(sums) != 30 {
+		t.Fatalf("split %q over %d buckets; want direction:3 over 30", split.Value, len(sums))
+	}
+	for i, s := range sums {
+		if s > 1e-6 {
+			t.Errorf("bucket %d: the directions' indexes differ from the pair's by %v", i, s)
+		}
 	}
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -76,13 +77,22 @@ func boolean(b bool) string    { return strconv.FormatBool(b) }
 
 // IndexResponse is the body of /v1/index.
 type IndexResponse struct {
-	Pair          string        `json:"pair"`
-	Interval      Interval      `json:"interval"`
-	From          time.Time     `json:"from"`
-	To            time.Time     `json:"to"`
-	TaggerVersion string        `json:"tagger_version"`
-	Base          Base          `json:"base"`
-	Buckets       []IndexBucket `json:"buckets"`
+	Pair          string    `json:"pair"`
+	Interval      Interval  `json:"interval"`
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+	TaggerVersion string    `json:"tagger_version"`
+	// Window is the rolling window every bucket's parts are summed over
+	// ("7d"); absent without one.
+	Window string `json:"window,omitempty"`
+	// Filter is the part of the pair the buckets count (actor, source
+	// type, language); absent for the whole pair.
+	Filter  *Filter       `json:"filter,omitempty"`
+	Base    Base          `json:"base"`
+	Buckets []IndexBucket `json:"buckets"`
+	// filled: the request listed every bucket (fill=gaps or a window), so
+	// the CSV form has a gap column.
+	filled bool
 }
 
 // Base is the base period of tension_index and its share.
@@ -92,10 +102,14 @@ type Base struct {
 	Share float64   `json:"share"`
 }
 
-// IndexBucket is one bucket: its additive parts and the ratios derived from
-// them with pkg/tension.
+// IndexBucket is one bucket: its additive parts (summed over the window
+// when there is one) and the ratios derived from them with pkg/tension. A
+// gap is a bucket with no article (in its window): its ratios are not
+// zero but undefined, null in JSON and empty in CSV, and it carries
+// "gap": true (the key is absent on other buckets).
 type IndexBucket struct {
 	Start        time.Time `json:"start"`
+	Gap          bool      `json:"gap,omitempty"`
 	Articles     int64     `json:"articles"`
 	DyadArticles int64     `json:"dyad_articles"`
 	Escalating   int64     `json:"escalating"`
@@ -108,12 +122,26 @@ type IndexBucket struct {
 	TensionIndex float64   `json:"tension_index"`
 }
 
+// MarshalJSON writes a gap's ratios as null.
+func (b IndexBucket) MarshalJSON() ([]byte, error) {
+	type plain IndexBucket
+	if !b.Gap {
+		return json.Marshal(plain(b))
+	}
+	return json.Marshal(struct {
+		plain
+		NetTension   *float64 `json:"net_tension"`
+		TensionShare *float64 `json:"tension_share"`
+		TensionIndex *float64 `json:"tension_index"`
+	}{plain: plain(b)})
+}
+
 // newIndexBucket derives the ratios of docs/design.md §4 from the summed parts.
-func newIndexBucket(b store.Bucket, baseShare float64) IndexBucket {
+func newIndexBucket(b seriesBucket, baseShare float64) IndexBucket {
 	p := b.Parts
 	share := tension.TensionShare(p.Escalating, p.Articles)
 	return IndexBucket{
-		Start: b.Start.UTC(), Articles: p.Articles, DyadArticles: p.DyadArticles,
+		Start: b.Start.UTC(), Gap: b.Gap, Articles: p.Articles, DyadArticles: p.DyadArticles,
 		Escalating: p.Escalating, Deescalating: p.Deescalating, Mixed: p.Mixed,
 		SumScore: p.SumScore, SumWeight: p.SumWeight,
 		NetTension: tension.NetTension(p), TensionShare: share,
@@ -122,16 +150,26 @@ func newIndexBucket(b store.Bucket, baseShare float64) IndexBucket {
 }
 
 func (r IndexResponse) csvHeader() []string {
-	return []string{"start", "articles", "dyad_articles", "escalating", "deescalating", "mixed",
+	h := []string{"start", "articles", "dyad_articles", "escalating", "deescalating", "mixed",
 		"sum_score", "sum_weight", "net_tension", "tension_share", "tension_index"}
+	if r.filled {
+		h = append(h, "gap")
+	}
+	return h
 }
 
 func (r IndexResponse) csvRows() [][]string {
 	out := make([][]string, len(r.Buckets))
 	for i, b := range r.Buckets {
-		out[i] = []string{stamp(b.Start), integer(b.Articles), integer(b.DyadArticles), integer(b.Escalating),
-			integer(b.Deescalating), integer(b.Mixed), num(b.SumScore), num(b.SumWeight),
-			num(b.NetTension), num(b.TensionShare), num(b.TensionIndex)}
+		ratios := []string{num(b.NetTension), num(b.TensionShare), num(b.TensionIndex)}
+		if b.Gap {
+			ratios = []string{"", "", ""}
+		}
+		if r.filled {
+			ratios = append(ratios, boolean(b.Gap))
+		}
+		out[i] = append([]string{stamp(b.Start), integer(b.Articles), integer(b.DyadArticles), integer(b.Escalating),
+			integer(b.Deescalating), integer(b.Mixed), num(b.SumScore), num(b.SumWeight)}, ratios...)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/tension"
-	"github.com/tension-dev/tension/services/query/internal/store"
 )
 
 // BenchmarkIndexJSON encodes a year of hourly buckets, the largest answer
@@ -21,7 +20,7 @@ func BenchmarkIndexJSON(b *testing.B) {
 	for i := range 8784 {
 		p := tension.Parts{Articles: 1140 + int64(i%7), DyadArticles: 340, Escalating: 120 + int64(i%13), Deescalating: 110,
 			SumScore: 1.2345678 * float64(i%17), SumWeight: 1700.25 + float64(i)}
-		resp.Buckets = append(resp.Buckets, newIndexBucket(store.Bucket{Start: start.Add(time.Duration(i) * time.Hour), Parts: p}, 0.1))
+		resp.Buckets = append(resp.Buckets, newIndexBucket(seriesBucket{Start: start.Add(time.Duration(i) * time.Hour), Parts: p}, 0.1))
 	}
 	var n int
 	cpu := cpuTime()

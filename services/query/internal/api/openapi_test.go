@@ -164,6 +164,12 @@ func responseProblems(doc openapiDoc, raw []byte) []string {
 		{"/v1/articles/{id}", "/v1/articles/" + uuid.NewString()},
 		{"/v1/articles/{id}", "/v1/articles/nope"},
 		{"/v1/pairs", "/v1/pairs"},
+		{"/v1/index", "/v1/index?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-04-05T00:00:00Z&window=2d"},
+		{"/v1/annotations", "/v1/annotations?pair=CN-US&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"},
+		{"/v1/annotations", "/v1/annotations?pair=US-CN"},
+		{"/v1/index", "/v1/index?pair=CN-US&actor=US&source_type=state_media&lang=zh"},
+		{"/v1/leadlag", "/v1/leadlag?pair=CN-US&a=source_type:state_media&b=source_type:government&from=2025-01-01T00:00:00Z&to=2025-04-01T00:00:00Z"},
+		{"/v1/leadlag", "/v1/leadlag?pair=CN-US&a=actor:JP&b=all"},
 		{"/healthz", "/healthz"},
 		{"/readyz", "/readyz"},
 	}

@@ -188,12 +188,14 @@ const (
 // the parsers accept exactly these, and the OpenAPI test checks the
 // document against this table.
 var Params = map[string][]string{
-	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "format"},
+	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "window", "fill", "actor", "source_type", "lang", "format"},
 	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
 	"/v1/pairs":         {"tagger_version", "format"},
 	"/v1/articles/{id}": {"format"},
+	"/v1/annotations":   {"pair", "from", "to", "format"},
+	"/v1/leadlag":       {"pair", "a", "b", "from", "to", "interval", "max_lag", "measure", "transform", "tagger_version"},
 }
 
 // params reads one request's query string. Every parameter must be known to
@@ -445,6 +447,8 @@ type IndexRequest struct {
 	BaseFrom, BaseTo time.Time // aligned like From and To; equal to them by default
 	BaseRows         tension.Granularity
 	Format           Format
+	Smoothing               // window and fill (smoothing.go)
+	Filter           Filter // actor, source type, language (split.go)
 }
 
 // ParseIndex validates a /v1/index query string.
@@ -500,7 +504,11 @@ func ParseIndex(rawQuery string, now time.Time, caps Ranges) (IndexRequest, erro
 		return r, badRequest("base_from: a base period of %s at %s alignment is more than the %s allowed; align base_from/base_to to days",
 			spanText(r.BaseTo.Sub(r.BaseFrom)), r.BaseRows, spanText(c))
 	}
-	return r, nil
+	if r.Smoothing, err = p.smoothing(iv); err != nil {
+		return r, err
+	}
+	r.Filter, err = p.filter(r.Pair)
+	return r, err
 }
 
 // coarsest is the widest stored granularity whose buckets tile [from, to)

@@ -17,6 +17,7 @@ type IndexQuery struct {
 	ByMonth       bool                // group the day rows by calendar month (UTC); needs Granularity Day
 	TaggerVersion string              // "" is the current view
 	From, To      time.Time           // bucket start in [From, To)
+	Cell          CellFilter          // part of the pair by actor, source type, language (cells.go)
 }
 
 // Bucket is one bucket's summed parts: Articles from the AllPair rows (every
@@ -67,6 +68,9 @@ func (s *Store) Index(ctx context.Context, q IndexQuery) ([]Bucket, error) {
 		}
 		sql, args = indexMonthSQL, []any{q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
 	}
+	if q.Cell.Active() {
+		sql, args = cellIndexStatement(q)
+	}
 	out := []Bucket{}
 	err := s.query(ctx, "index", sql, func(rows driver.Rows) error {
 		var b Bucket
@@ -94,6 +98,7 @@ type BaseQuery struct {
 	Granularity   tension.Granularity // rows read: the coarsest that is exact for From and To
 	TaggerVersion string
 	From, To      time.Time
+	Cell          CellFilter
 }
 
 const baseSQL = `
@@ -105,8 +110,12 @@ WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND 
 // Base returns the summed escalating dyad articles of the pair and all
 // articles over [q.From, q.To): the base share's numerator and denominator.
 func (s *Store) Base(ctx context.Context, q BaseQuery) (escalating, articles int64, err error) {
-	err = s.query(ctx, "base", baseSQL, func(rows driver.Rows) error {
+	sql, args := baseSQL, []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+	if q.Cell.Active() {
+		sql, args = cellBaseSQL, append(cellArgs(q.Pair, q.Cell), string(q.Granularity), q.TaggerVersion, unix(q.From), unix(q.To))
+	}
+	err = s.query(ctx, "base", sql, func(rows driver.Rows) error {
 		return rows.Scan(&escalating, &articles)
-	}, string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To))
+	}, args...)
 	return escalating, articles, err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/tagger"
 	"github.com/tension-dev/tension/pkg/tension"
 )
 
@@ -24,6 +25,9 @@ const (
 	// ids (migration 0006): deltas whose sum is a partition's next offset.
 	// Read as one range from 0; never written any more.
 	KindOffset = "offset"
+	// KindCell rows are bucket rows of the index split by acting side,
+	// source type and language (migration 0008): Key holds the cell.
+	KindCell = "cell"
 
 	// CurrentView is the tagger_version of rows that count each article once,
 	// under the highest tagger version that enriched it (event.TaggerPrecedence).
@@ -65,14 +69,22 @@ type Prior struct {
 }
 
 // Contributions returns what an article adds to the index: one count in the
-// "*" pair and its dyads' parts, in the minute bucket of its event time.
+// "*" pair and its dyads' parts, in the minute bucket of its event time, and
+// the same again in the split's cells (pair "<pair>|<cell>", tension.Cell):
+// the article's language cell of "*" and one cell per dyad.
 func Contributions(e *event.Enriched) []Contribution {
 	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
-	out := make([]Contribution, 0, 1+len(e.Dyads))
-	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: tension.Parts{Articles: 1}})
+	lang := tension.NormLang(e.Lang)
+	out := make([]Contribution, 0, 2+2*len(e.Dyads))
+	all := tension.Parts{Articles: 1}
+	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: all},
+		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all})
 	for _, d := range e.Dyads {
-		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Parts: tension.DyadContribution(d)})
+		p := tension.DyadContribution(d)
+		cell := tension.DyadCell(d, lang, tagger.IsStateMedia)
+		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Parts: p},
+			Contribution{Pair: tension.CellPair(d.Pair, cell), Bucket: bucket, Parts: p})
 	}
 	return out
 }
@@ -96,6 +108,7 @@ type articleKey struct {
 type bucketKey struct {
 	granularity tension.Granularity
 	pair        string
+	cell        string // "" for a bucket row, the cell key for a cell row
 	version     string
 	bucket      int64
 }
@@ -236,8 +249,9 @@ func (p *Prior) after(e *event.Enriched, contribs []Contribution, o Outcome) *Pr
 func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
 
 func addBuckets(buckets map[bucketKey]*tension.Parts, c Contribution, version string) {
+	pair, cell := tension.SplitCellPair(c.Pair)
 	for _, g := range tension.Granularities {
-		k := bucketKey{g, c.Pair, version, g.Truncate(c.Bucket).Unix()}
+		k := bucketKey{g, pair, cell, version, g.Truncate(c.Bucket).Unix()}
 		p := buckets[k]
 		if p == nil {
 			p = &tension.Parts{}
@@ -305,6 +319,9 @@ func bucketRows(buckets map[bucketKey]*tension.Parts) []Row {
 		if a.pair != c.pair {
 			return a.pair < c.pair
 		}
+		if a.cell != c.cell {
+			return a.cell < c.cell
+		}
 		if a.version != c.version {
 			return a.version < c.version
 		}
@@ -312,8 +329,12 @@ func bucketRows(buckets map[bucketKey]*tension.Parts) []Row {
 	})
 	rows := make([]Row, 0, len(keys))
 	for _, k := range keys {
+		kind := KindBucket
+		if k.cell != "" {
+			kind = KindCell
+		}
 		rows = append(rows, Row{
-			Kind: KindBucket, Granularity: string(k.granularity), Pair: k.pair,
+			Kind: kind, Key: k.cell, Granularity: string(k.granularity), Pair: k.pair,
 			TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: *buckets[k],
 		})
 	}

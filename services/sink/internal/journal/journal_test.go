@@ -128,7 +128,7 @@ func TestCoverSplitsLongRanges(t *testing.T) {
 }
 
 // total sums rows by their full key (what a reader's GROUP BY sees),
-// leaving out the entries of bucket rows, which count revisions.
+// leaving out the entries of bucket and cell rows, which count revisions.
 func total(rows []Row) map[Row]tension.Parts {
 	out := map[Row]tension.Parts{}
 	for _, r := range rows {
@@ -136,7 +136,7 @@ func total(rows []Row) map[Row]tension.Parts {
 			Bucket: r.Bucket, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset}
 		p := out[k]
 		p.Add(r.Parts)
-		if r.Kind != KindBucket {
+		if r.Kind != KindBucket && r.Kind != KindCell {
 			p.Articles += 1000 * r.Entries // entries must cancel too
 		}
 		if r.Kind == KindRange {
@@ -188,7 +188,7 @@ func TestCompensationCancelsTheBlock(t *testing.T) {
 			if r.Block != "0000000007-x" || r.Entries != -1 {
 				t.Errorf("compensating range row %+v: want the loser's id and entries -1", r)
 			}
-		case KindBucket:
+		case KindBucket, KindCell:
 			if r.Entries != 1 {
 				t.Errorf("compensating bucket row has entries %d: every change adds one revision", r.Entries)
 			}
@@ -211,7 +211,7 @@ func TestBucketRowsAreTheRollupOfArticleRows(t *testing.T) {
 	var buckets, articles []Row
 	for _, r := range b.Rows("x") {
 		switch r.Kind {
-		case KindBucket:
+		case KindBucket, KindCell:
 			buckets = append(buckets, r)
 		case KindArticle:
 			articles = append(articles, r)
@@ -233,7 +233,8 @@ func TestBucketRowsAreTheRollupOfArticleRows(t *testing.T) {
 func TestArticleWithoutPublishedAtUsesReceivedAt(t *testing.T) {
 	e := &event.Enriched{ArticleID: "x", ReceivedAt: t0}
 	c := Contributions(e)
-	if len(c) != 1 || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) {
+	// "*" and its language cell ("und": the record has no lang).
+	if len(c) != 2 || c[0].Pair != "*" || c[1].Pair != "*|||und" || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) || !c[1].Bucket.Equal(c[0].Bucket) {
 		t.Fatalf("contributions = %+v", c)
 	}
 }

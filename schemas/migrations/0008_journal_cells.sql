@@ -1,0 +1,15 @@
+-- The index split by acting side, source type and language (docs/views.md)
+-- as rows of their own kind in the same journal, written in the same atomic
+-- block as the rest, so the split has the same exactly-once effect:
+--   kind = 'cell'  key = '<actor>|<source type>|<lang>' (tension.Cell.Key),
+--                  granularity, pair, tagger_version, bucket and the additive
+--                  parts as on 'bucket' rows. Every dyad article adds to one
+--                  cell of its pair and every article to one language cell
+--                  of '*' ('||<lang>'), so a pair's cells sum to its bucket
+--                  row. The article's own rows carry the same contributions
+--                  with pair '<pair>|<key>', so compensations and recounts
+--                  move cells exactly like buckets.
+-- A kind of its own keeps every reader of 'bucket' rows (the API, rebuild,
+-- index_buckets, tension.index.v1) unchanged. Adding an Enum value changes
+-- metadata only, and repeating it is harmless.
+ALTER TABLE index_journal MODIFY COLUMN kind Enum8('bucket' = 1, 'offset' = 2, 'article' = 3, 'range' = 4, 'cell' = 5);
