@@ -50,6 +50,7 @@ type config struct {
 	queryTimeout time.Duration
 	readyEvery   time.Duration
 	maxInFlight  int
+	maxTop       int64
 	tokens       []string
 	logLevel     string
 	events       *annotations.Set
@@ -66,6 +67,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	timeout := fs.Duration("query-timeout", "QUERY_TIMEOUT", 30*time.Second, "time limit of one request's queries")
 	readyEvery := fs.Duration("ready-interval", "QUERY_READY_INTERVAL", time.Second,
 		"how often ClickHouse is pinged for /readyz (each ping may take as long); a stalled server fails requests within about twice this")
+	maxTop := fs.Int("max-top-articles", "QUERY_MAX_TOP_ARTICLES", api.DefaultMaxTopArticles,
+		"most articles a range may hold for /v1/entities/top and /v1/cues/top (400 above): those lists read the raw tables")
 	maxInFlight := fs.Int("max-inflight", "QUERY_MAX_INFLIGHT", 64, "most /v1 requests served at once (503 with Retry-After above)")
 	tokens := fs.String("tokens", "QUERY_TOKENS", "",
 		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")
@@ -103,9 +106,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.queryTimeout = *timeout; c.queryTimeout <= 0 {
 		return c, fmt.Errorf("query-timeout: want a positive duration such as 30s (got %s)", c.queryTimeout)
 	}
-	if c.readyEvery <= 0 || c.maxInFlight < 1 {
-		return c, fmt.Errorf("-ready-interval and -max-inflight must be positive")
+	if c.readyEvery <= 0 || c.maxInFlight < 1 || *maxTop < 1 {
+		return c, fmt.Errorf("-ready-interval, -max-inflight and -max-top-articles must be positive")
 	}
+	c.maxTop = int64(*maxTop)
 	if c.ch, err = chFlags.Config(); err != nil {
 		return c, err
 	}
@@ -150,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}).WithTimeout(cfg.readyEvery)
 
 	a := api.New(readyStore{Store: store.New(conn, cfg.queryTimeout), ready: ready}, api.Config{
-		Logger: log, Registry: reg, Ranges: cfg.ranges, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
+		Logger: log, Registry: reg, Ranges: cfg.ranges, MaxTopArticles: cfg.maxTop, QueryTimeout: cfg.queryTimeout, Tokens: cfg.tokens,
 		ReadyTTL: 100 * time.Millisecond, Annotations: cfg.events,
 		Unavailable: func() <-chan struct{} { return ready.Down("clickhouse") },
 	})

@@ -274,11 +274,21 @@ function row(cells) {
   return tr
 }
 
+// rankedList fetches a top list; one the API refuses (a range holding more
+// articles than it ranks, 400) becomes a note in its panel, and the chart
+// still draws.
+function rankedList(path, params) {
+  return api(path, params).catch((e) => {
+    if (e instanceof AuthError) throw e
+    return { note: String(e.message || e) }
+  })
+}
+
 function drawTop(ents, cues) {
-  $('entities').replaceChildren(...(ents.entities.length ? ents.entities.map((e) =>
+  $('entities').replaceChildren(...(ents.note ? [row([[ents.note, 'muted']])] : ents.entities.length ? ents.entities.map((e) =>
     row([[e.canonical + (e.country ? ` (${e.country})` : '')], [e.type, 'muted'], [String(e.articles), 'num'], [String(e.mentions), 'num']]))
     : [row([['none in range', 'muted']])]))
-  $('cues').replaceChildren(...(cues.cues.length ? cues.cues.map((c) =>
+  $('cues').replaceChildren(...(cues.note ? [row([[cues.note, 'muted']])] : cues.cues.length ? cues.cues.map((c) =>
     row([[c.text, c.polarity > 0 ? 'up' : 'down'], [`${c.actor || '?'} → ${c.target || '?'}`], [String(c.count), 'num'], [c.total_weight.toFixed(1), 'num']]))
     : [row([['none in range', 'muted']])]))
 }
@@ -295,8 +305,8 @@ async function refresh() {
     const parts = state.split === 'none' ? [] : SPLITS[state.split](state.pair)
     const [idx, ents, cues, evs, ...partResps] = await Promise.all([
       api('/v1/index', ip),
-      api('/v1/entities/top', { ...p, limit: 12 }),
-      api('/v1/cues/top', { ...p, limit: 12 }),
+      rankedList('/v1/entities/top', { ...p, limit: 12 }),
+      rankedList('/v1/cues/top', { ...p, limit: 12 }),
       api('/v1/annotations', p),
       ...parts.map(([v]) => api('/v1/index', { ...ip, [SPLIT_PARAM[state.split]]: v })),
     ])

@@ -39,6 +39,7 @@ type Store interface {
 	Pairs(ctx context.Context, taggerVersion string) ([]store.PairSummary, error)
 	TopEntities(ctx context.Context, q store.TopQuery) ([]store.EntityCount, error)
 	TopCues(ctx context.Context, q store.TopQuery) ([]store.CueCount, error)
+	ArticlesIn(ctx context.Context, from, to time.Time) (int64, error)
 	Ping(ctx context.Context) error
 }
 
@@ -60,16 +61,28 @@ type Config struct {
 	// /v1 request then fails with 503 at once, and one in flight is
 	// cancelled, instead of waiting out QueryTimeout.
 	Unavailable func() <-chan struct{}
+	// MaxTopArticles bounds the articles a ranked list (/v1/entities/top,
+	// /v1/cues/top) may read: those lists are computed from the raw tables,
+	// and ClickHouse 18.16 cannot stop such a query once it runs (it ignores
+	// max_execution_time and KILL QUERY while it builds the IN set), so a
+	// wider range is refused with 400 before it starts. Default
+	// DefaultMaxTopArticles.
+	MaxTopArticles int64
 	// Annotations are the dated events /v1/annotations serves. Default:
 	// the project's milestones (annotations.Load("")).
 	Annotations *annotations.Set
 }
+
+// DefaultMaxTopArticles: about 1 s of ClickHouse CPU for a ranked list on
+// this project's 2-core machine (docs/query-api.md "Measured speed").
+const DefaultMaxTopArticles = 500_000
 
 // API is the http.Handler of the query service.
 type API struct {
 	store   Store
 	log     *slog.Logger
 	ranges  Ranges
+	maxTop  int64
 	timeout time.Duration
 	now     func() time.Time
 	metrics *metrics
@@ -100,13 +113,16 @@ func New(s Store, cfg Config) *API {
 	if cfg.QueryTimeout <= 0 {
 		cfg.QueryTimeout = 30 * time.Second
 	}
+	if cfg.MaxTopArticles <= 0 {
+		cfg.MaxTopArticles = DefaultMaxTopArticles
+	}
 	if cfg.ReadyTTL <= 0 {
 		cfg.ReadyTTL = 2 * time.Second
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, timeout: cfg.QueryTimeout, now: cfg.Now,
+	a := &API{store: s, log: cfg.Logger, ranges: cfg.Ranges, maxTop: cfg.MaxTopArticles, timeout: cfg.QueryTimeout, now: cfg.Now,
 		metrics: newMetrics(cfg.Registry), mux: http.NewServeMux(), readyTTL: cfg.ReadyTTL}
 	a.tokens, a.down = httpapi.NewTokens(cfg.Tokens), cfg.Unavailable
 	if a.events = cfg.Annotations; a.events == nil {
@@ -290,6 +306,9 @@ func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := a.checkTopRange(r.Context(), req); err != nil {
+		return err
+	}
 	es, err := a.store.TopEntities(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,
 		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
 	if err != nil {
@@ -304,9 +323,26 @@ func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
 	return write(w, req.Format, resp)
 }
 
+// checkTopRange refuses a ranked list over more articles than maxTop (see
+// Config.MaxTopArticles), saying how many the range holds.
+func (a *API) checkTopRange(ctx context.Context, req TopRequest) error {
+	n, err := a.store.ArticlesIn(ctx, req.From, req.To)
+	if err != nil {
+		return err
+	}
+	if n > a.maxTop {
+		return badRequest("range: %d articles from %s to %s, more than the %d a ranked list reads; narrow from/to",
+			n, req.From.Format(time.RFC3339), req.To.Format(time.RFC3339), a.maxTop)
+	}
+	return nil
+}
+
 func (a *API) cuesTop(w http.ResponseWriter, r *http.Request) error {
 	req, err := ParseTop("/v1/cues/top", r.URL.RawQuery, a.now(), a.ranges, true)
 	if err != nil {
+		return err
+	}
+	if err := a.checkTopRange(r.Context(), req); err != nil {
 		return err
 	}
 	cs, err := a.store.TopCues(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,

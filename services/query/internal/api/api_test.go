@@ -32,6 +32,7 @@ type fakeStore struct {
 	cues     []store.CueCount
 	err      error
 	topQ     []store.TopQuery
+	inRange  int64 // what ArticlesIn answers
 
 	indexQ  []store.IndexQuery
 	baseQ   []store.BaseQuery
@@ -75,6 +76,10 @@ func (f *fakeStore) TopEntities(_ context.Context, q store.TopQuery) ([]store.En
 func (f *fakeStore) TopCues(_ context.Context, q store.TopQuery) ([]store.CueCount, error) {
 	f.topQ = append(f.topQ, q)
 	return f.cues, f.err
+}
+
+func (f *fakeStore) ArticlesIn(context.Context, time.Time, time.Time) (int64, error) {
+	return f.inRange, f.err
 }
 
 func (f *fakeStore) Ping(context.Context) error { f.pings++; return f.pingErr }
@@ -280,6 +285,40 @@ func TestEmptyListsAreArrays(t *testing.T) {
 	_, body := serve(t, &fakeStore{}, Config{}, "GET", "/v1/pairs?format=csv")
 	if body != "pair,dyad_articles,first,last\n" {
 		t.Errorf("empty csv: %q", body)
+	}
+}
+
+// A ranked list over a range holding more articles than MaxTopArticles is
+// refused before the store runs it (it reads the raw tables, and 18.16
+// cannot stop such a query), saying how many; at the limit it runs.
+func TestTopListsRefuseRangesOverTheArticleLimit(t *testing.T) {
+	const q = "pair=CN-US&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z"
+	for _, tc := range []struct {
+		path    string
+		inRange int64
+		max     int64
+		status  int
+	}{
+		{"/v1/entities/top?" + q, DefaultMaxTopArticles + 1, 0, 400},
+		{"/v1/cues/top?" + q, DefaultMaxTopArticles + 1, 0, 400},
+		{"/v1/entities/top?" + q, DefaultMaxTopArticles, 0, 200},
+		{"/v1/cues/top?" + q, 11, 10, 400},
+		{"/v1/cues/top?" + q, 10, 10, 200},
+	} {
+		fs := &fakeStore{inRange: tc.inRange}
+		resp, body := serve(t, fs, Config{MaxTopArticles: tc.max}, "GET", tc.path)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s with %d articles (limit %d): %d %s", tc.path, tc.inRange, tc.max, resp.StatusCode, body)
+			continue
+		}
+		if tc.status == 400 {
+			if !strings.Contains(body, fmt.Sprintf(`range: %d articles from 2024-01-01T00:00:00Z to 2025-01-01T00:00:00Z`, tc.inRange)) {
+				t.Errorf("%s: the refusal says %s", tc.path, body)
+			}
+			if len(fs.topQ) != 0 {
+				t.Errorf("%s: the store ran the list although the range was refused", tc.path)
+			}
+		}
 	}
 }
 

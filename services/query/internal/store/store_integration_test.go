@@ -182,3 +182,59 @@ func BenchmarkIntegrationIndexHourlyYear(b *testing.B) {
 		b.ReportMetric(float64(size), "bytes/op")
 	})
 }
+
+// TestIntegrationArticlesIn: the ranked lists' guard counts the current
+// view's articles of the day buckets overlapping the range, summing
+// unmerged deltas, and nothing of other pairs, versions or granularities.
+func TestIntegrationArticlesIn(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_query_articles_in")
+	ctx := context.Background()
+	const cols = `INSERT INTO index_journal (kind, key, granularity, pair, tagger_version, bucket,
+		entries, articles, dyad_articles, escalating, deescalating, mixed, sum_score, sum_weight)`
+	day := func(d int) time.Time { return time.Date(2025, 4, d, 0, 0, 0, 0, time.UTC) }
+	rows := []struct {
+		granularity, pair, version string
+		bucket                     time.Time
+		articles                   int64
+	}{
+		{"day", "*", "", day(1), 100},
+		{"day", "*", "", day(1), -10}, // a retraction, not merged yet
+		{"day", "*", "", day(2), 50},
+		{"day", "*", "", day(5), 7},
+		{"day", "CN-US", "", day(2), 1000},
+		{"day", "*", "v1", day(2), 1000},
+		{"hour", "*", "", day(2), 1000},
+	}
+	for _, r := range rows {
+		b, err := conn.PrepareBatch(ctx, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Append("bucket", "", r.granularity, r.pair, r.version, r.bucket, int64(1), r.articles,
+			int64(0), int64(0), int64(0), int64(0), 0.0, 0.0); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := store.New(conn, 10*time.Second)
+	for _, tc := range []struct {
+		from, to time.Time
+		want     int64
+	}{
+		{day(1), day(3), 140},
+		{day(1).Add(13 * time.Hour), day(2).Add(time.Hour), 140}, // days overlapping the range
+		{day(2), day(5), 50},
+		{day(3), day(4), 0},
+		{day(1), day(30), 147},
+	} {
+		n, err := st.ArticlesIn(ctx, tc.from, tc.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != tc.want {
+			t.Errorf("ArticlesIn(%s, %s) = %d, want %d", tc.from, tc.to, n, tc.want)
+		}
+	}
+}

@@ -16,6 +16,26 @@ type TopQuery struct {
 	Limit, Offset int
 }
 
+// articlesInSQL counts every article of the day buckets that overlap
+// [from, to) in the current view: the journal's "*" rows, a few hundred
+// rows for years. It over-counts a range that starts or ends inside a day,
+// which a guard may.
+const articlesInSQL = `
+SELECT sum(articles) FROM index_journal
+WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair = '*' AND tagger_version = ''
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
+
+// ArticlesIn is about how many articles [from, to) holds, from the index
+// journal, without reading the raw tables: what a ranked list over that
+// range would have to read (the API refuses lists over too many).
+func (s *Store) ArticlesIn(ctx context.Context, from, to time.Time) (int64, error) {
+	var n int64
+	err := s.query(ctx, "articles-in", articlesInSQL, func(rows driver.Rows) error {
+		return rows.Scan(&n)
+	}, unix(from.Truncate(24*time.Hour)), unix(to))
+	return n, err
+}
+
 // EntityCount is one entity with how many articles mention it.
 type EntityCount struct {
 	Canonical string
