@@ -14,7 +14,8 @@ if ! bash scripts/platform.sh status >/dev/null 2>&1; then
 	bash scripts/platform.sh up
 	started=1
 fi
-cleanup() { ((started)) && bash scripts/platform.sh down || true; }
+root=$PWD
+cleanup() { ((started)) && bash "$root/scripts/platform.sh" down || true; } # runs after the cd below
 trap cleanup EXIT
 # Addresses, ClickHouse users and password files of the local platform.
 eval "$(bash scripts/platform.sh env)"
