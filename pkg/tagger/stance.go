@@ -412,12 +412,18 @@ func (d *doc) blockingCues(found []cueCand) []cueCand {
 // body rather than a state: a cue there is part of the name ("Trade
 // Representative"), while a state's name may hold one ("Phase One" is fine).
 func (d *doc) inEntityName(t int) bool {
+	k, ok := d.mentKindAt(t)
+	return ok && k != mCountry && k != mDemonym && k != mSeat
+}
+
+// mentKindAt is the kind of the mention token t is in; ok is false when
+// it is in none.
+func (d *doc) mentKindAt(t int) (kind uint8, ok bool) {
 	mi := d.mentAt[t]
 	if mi < 0 {
-		return false
+		return 0, false
 	}
-	k := d.ments[mi].kind
-	return k != mCountry && k != mDemonym && k != mSeat
+	return d.ments[mi].kind, true
 }
 
 // cueScan is what stance's walk carries from one kept cue to the next, so
@@ -488,13 +494,7 @@ func (d *doc) scoreCue(s *cueScan, f cueCand, ma, mb string, out []scoredCue) []
 		mods.void = false
 	}
 	// a bare talks noun is news only with some verb of its own; leave it weak
-	mods.src, mods.stype = d.source(c0, c1, s0, s1, s.sentAnon)
-	if mods.stype == "" {
-		mods.stype = "NEWS"
-	}
-	if mods.stype == "STATE" || mods.stype == "ANON" {
-		mods.hedged = true
-	}
+	mods.setSource(d.source(c0, c1, s0, s1, s.sentAnon))
 	// actor and target
 	if s0 != s.refsFor {
 		s.refs = d.stateRefs(s0, s1, s.refs)
@@ -721,6 +721,18 @@ type cueMods struct {
 	negs                                   int
 	void, hedged, future, hypo, background bool
 	src, stype                             string
+}
+
+// setSource records who a cue is attributed to: no source found is the
+// news report's own; a state's own or an unnamed source's word is hedged.
+func (m *cueMods) setSource(src, stype string) {
+	if stype == "" {
+		stype = "NEWS"
+	}
+	if stype == "STATE" || stype == "ANON" {
+		m.hedged = true
+	}
+	m.src, m.stype = src, stype
 }
 
 // weighCue applies the modifiers to a cue's base weight (the same scale for

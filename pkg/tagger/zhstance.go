@@ -114,12 +114,8 @@ func (d *zhDoc) zhCandidates() []cueCand {
 // zhInName reports whether token t is inside the name of a body, a person
 // or a role ("美国贸易代表办公室"): a cue there is part of the name.
 func (d *zhDoc) zhInName(t int) bool {
-	mi := d.mentAt[t]
-	if mi < 0 {
-		return false
-	}
-	k := d.ments[mi].kind
-	return k == mEntity || k == mNER || k == mRole
+	k, ok := d.mentKindAt(t)
+	return ok && (k == mEntity || k == mNER || k == mRole)
 }
 
 // zhScan is what zhStance's walk carries from one kept cue to the next:
@@ -163,13 +159,7 @@ func (d *zhDoc) zhScoreCue(s *zhScan, f cueCand, ma, mb string, out []scoredCue)
 	if cd.firm {
 		m.negs, m.void = 0, false
 	}
-	m.src, m.stype = d.zhSource(c0, c1, s0, s1, s.sentAnon)
-	if m.stype == "" {
-		m.stype = "NEWS"
-	}
-	if m.stype == "STATE" || m.stype == "ANON" {
-		m.hedged = true
-	}
+	m.setSource(d.zhSource(c0, c1, s0, s1, s.sentAnon))
 	if s0 != s.refsFor {
 		s.refs = d.stateRefs(s0, s1, s.refs)
 		s.refsFor = s0
