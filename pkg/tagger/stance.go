@@ -483,16 +483,7 @@ func (d *doc) scoreCue(s *cueScan, f cueCand, ma, mb string, out []scoredCue) []
 	if s0 != s.sentFor {
 		d.startSentence(s, s0, s1)
 	}
-	if s.sentAnon {
-		mods.hedged = true
-	}
-	if s.firstIf < c0 {
-		mods.hypo = true
-	}
-	if cd.firm {
-		mods.negs = 0
-		mods.void = false
-	}
+	mods.applySentence(s.sentAnon, s.firstIf < c0, cd.firm)
 	// a bare talks noun is news only with some verb of its own; leave it weak
 	mods.setSource(d.source(c0, c1, s0, s1, s.sentAnon))
 	// actor and target
@@ -721,6 +712,22 @@ type cueMods struct {
 	negs                                   int
 	void, hedged, future, hypo, background bool
 	src, stype                             string
+}
+
+// applySentence adds what the cue's sentence and the cue itself say: an
+// unnamed source anywhere in the sentence hedges it, an "if" before it
+// makes it hypothetical, and a firm cue carries its own "not" ("will not
+// stand idly by"), which is no negation of it.
+func (m *cueMods) applySentence(anon, afterIf, firm bool) {
+	if anon {
+		m.hedged = true
+	}
+	if afterIf {
+		m.hypo = true
+	}
+	if firm {
+		m.negs, m.void = 0, false
+	}
 }
 
 // setSource records who a cue is attributed to: no source found is the

@@ -150,15 +150,7 @@ func (d *zhDoc) zhScoreCue(s *zhScan, f cueCand, ma, mb string, out []scoredCue)
 	if s0 != s.sentFor {
 		d.zhStartSentence(s, s0, s1)
 	}
-	if s.sentAnon {
-		m.hedged = true
-	}
-	if s.firstIf < c0 {
-		m.hypo = true
-	}
-	if cd.firm {
-		m.negs, m.void = 0, false
-	}
+	m.applySentence(s.sentAnon, s.firstIf < c0, cd.firm)
 	m.setSource(d.zhSource(c0, c1, s0, s1, s.sentAnon))
 	if s0 != s.refsFor {
 		s.refs = d.stateRefs(s0, s1, s.refs)
