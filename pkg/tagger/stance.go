@@ -16,22 +16,58 @@ type countrySal struct {
 
 // salience counts how much each state acts or is acted upon: mentions of
 // the country, its demonym, its seat of government, its government bodies and
-// officials; not datelines or capitals used as places.
+// officials; not datelines or capitals used as places. Then come bonuses,
+// each its own step: parties named together in a trade sentence, states
+// listed together, and firms standing for their state. The list is sorted
+// by score, then first mention.
 func (d *doc) salience() []countrySal {
-	out := d.sal[:0]
 	lex := d.lex
 	if len(d.salSlot) < len(lex.countries) {
 		d.salSlot = make([]int32, len(lex.countries))
 	}
-	slot := d.salSlot // country index -> 1 + entry in out; zero again below
-	defer func() { d.sal = out }()
-	// entry is the position of code in out, or -1
-	entry := func(code string) int {
-		if k := lex.countryIndex(code); k >= 0 {
-			return int(slot[k]) - 1
-		}
-		return -1
+	out := d.countMentions(d.sal[:0])
+	d.addTradeParties(out)
+	d.addLists(out)
+	out = d.addFirms(out)
+	for _, s := range out {
+		d.salSlot[lex.countryIndex(s.code)] = 0 // zero again for the next article
 	}
+	// in a sports report, countries are teams
+	if d.sport >= 4 && d.sport > 2*d.trade {
+		out = out[:0]
+	}
+	slices.SortStableFunc(out, func(a, b countrySal) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return int(a.first - b.first)
+	})
+	d.sal = out
+	return out
+}
+
+// salEntry is the position of code in the salience list, or -1 (d.salSlot
+// holds 1 + the position per country index).
+func (d *doc) salEntry(code string) int {
+	if k := d.lex.countryIndex(code); k >= 0 {
+		return int(d.salSlot[k]) - 1
+	}
+	return -1
+}
+
+// salNew appends an entry for country index ci (code, first named at
+// token first) to the salience list and records its position.
+func (d *doc) salNew(out []countrySal, ci int, code string, first int32) []countrySal {
+	out = append(out, countrySal{code: code, first: first})
+	d.salSlot[ci] = int32(len(out))
+	return out
+}
+
+// countMentions scores each state by its mentions that act or are acted
+// upon (not issues, not places), half again in the title and the first
+// two sentences, and marks the states named in the title.
+func (d *doc) countMentions(out []countrySal) []countrySal {
+	lex := d.lex
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.country == "" || m.place || d.issue(m) {
@@ -51,24 +87,29 @@ func (d *doc) salience() []countrySal {
 		if d.ts.toks[m.t0].sent <= 1 {
 			w *= 1.5
 		}
-		k := entry(m.country)
+		k := d.salEntry(m.country)
 		if k < 0 {
 			ci := lex.countryIndex(m.country)
 			if ci < 0 {
 				continue // every mention's country is in the lexicon
 			}
-			out = append(out, countrySal{code: m.country, first: m.t0})
+			out = d.salNew(out, ci, m.country, m.t0)
 			k = len(out) - 1
-			slot[ci] = int32(len(out))
 		}
 		out[k].score += w
 		if d.ts.toks[m.t0].is(fTitle) {
 			out[k].title = true
 		}
 	}
-	// states named together in a sentence about trade are its parties
-	// ("China's trade surplus with the United States narrowed"), not the
-	// partners one of them works with ("will coordinate with Canada")
+	return out
+}
+
+// addTradeParties adds half a point to each state named with another in
+// a sentence about trade: they are its parties ("China's trade surplus
+// with the United States narrowed"), unlike the partners one of them works
+// with ("will coordinate with Canada").
+func (d *doc) addTradeParties(out []countrySal) {
+	lex := d.lex
 	sentOf := d.sentMark
 	if len(sentOf) < len(lex.countries) {
 		sentOf = make([]int32, len(lex.countries))
@@ -82,7 +123,7 @@ func (d *doc) salience() []countrySal {
 	flush := func() {
 		if trade && len(parties) >= 2 {
 			for _, ci := range parties {
-				if o := int(slot[ci]) - 1; o >= 0 {
+				if o := int(d.salSlot[ci]) - 1; o >= 0 {
 					out[o].score += 0.5
 				}
 			}
@@ -112,7 +153,11 @@ func (d *doc) salience() []countrySal {
 	}
 	flush()
 	d.parties = parties
-	// a list of three or more states ("Germany, Japan and Vietnam") names states acted upon together
+}
+
+// addLists adds a point to each state of a list of three or more
+// ("Germany, Japan and Vietnam"): it names states acted upon together.
+func (d *doc) addLists(out []countrySal) {
 	for i := 0; i < len(d.ments); {
 		j := i
 		for j+1 < len(d.ments) && d.listed(j, j+1) {
@@ -120,16 +165,21 @@ func (d *doc) salience() []countrySal {
 		}
 		if j-i >= 2 {
 			for k := i; k <= j; k++ {
-				if o := entry(d.ments[k].country); o >= 0 {
+				if o := d.salEntry(d.ments[k].country); o >= 0 {
 					out[o].score++
 				}
 			}
 		}
 		i = j + 1
 	}
-	// firms count only for states also named directly, unless one state
-	// alone is named: then a foreign firm named in a sentence with it stands
-	// for its state ("China launched a review of Micron's products")
+}
+
+// addFirms adds half a point per trade-article mention of a firm to its
+// state. Firms count only for states also named directly, unless one
+// state alone is named: then a foreign firm named in a sentence with it
+// stands for its state ("China launched a review of Micron's products").
+func (d *doc) addFirms(out []countrySal) []countrySal {
+	lex := d.lex
 	var loneSent map[int32]bool // the sentences naming the one state named
 	if len(out) == 1 && d.trade >= 2 {
 		loneSent = map[int32]bool{}
@@ -142,12 +192,11 @@ func (d *doc) salience() []countrySal {
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
-			o := entry(m.country)
+			o := d.salEntry(m.country)
 			if o < 0 && loneSent[d.ts.toks[m.t0].sent] {
 				if ci := lex.countryIndex(m.country); ci >= 0 {
-					out = append(out, countrySal{code: m.country, first: m.t0})
+					out = d.salNew(out, ci, m.country, m.t0)
 					o = len(out) - 1
-					slot[ci] = int32(len(out))
 				}
 			}
 			if o >= 0 {
@@ -155,19 +204,6 @@ func (d *doc) salience() []countrySal {
 			}
 		}
 	}
-	for _, s := range out {
-		slot[lex.countryIndex(s.code)] = 0
-	}
-	// in a sports report, countries are teams
-	if d.sport >= 4 && d.sport > 2*d.trade {
-		out = out[:0]
-	}
-	slices.SortStableFunc(out, func(a, b countrySal) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return int(a.first - b.first)
-	})
 	return out
 }
 
