@@ -364,7 +364,10 @@ func hasLetter(b []byte) bool {
 }
 
 // resolveEntities picks the leftmost-longest non-overlapping dictionary
-// matches and turns them into mentions.
+// matches and turns them into mentions: for each match the best hit that
+// passes its case rule (bestHit), then either a generic government noun
+// given its country by the name before it (prefixedGeneric) or the
+// mention of the hit itself (hitMention).
 func (d *doc) resolveEntities() {
 	lex := d.lex
 	c := d.cands
@@ -379,114 +382,131 @@ func (d *doc) resolveEntities() {
 		if cd.t0 < end {
 			continue
 		}
-		// choose the best hit that passes its case rule
-		var best *hit
-		var bestRank int
-		var generic *hit
-		for k := range lex.hits[cd.pat] {
-			h := &lex.hits[cd.pat][k]
-			if h.kind == kCue || !d.caseOK(*h, cd.t0, cd.t1) {
-				continue
-			}
-			rank := 0
-			switch h.kind {
-			case kEntity:
-				e := &lex.entities[h.id]
-				if e.generic {
-					generic = h
-					continue
-				}
-				rank = 5
-			case kSeat:
-				rank = 4
-			case kCountry:
-				rank = 3
-			case kDemonym:
-				rank = 2
-			}
-			if rank > bestRank {
-				best, bestRank = h, rank
-			}
-		}
+		best, generic := d.bestHit(cd)
 		if best == nil && generic == nil {
 			continue
 		}
-		m := mention{t0: cd.t0, t1: cd.t1}
 		// a country right before a generic (or country-default) government noun gives it its country
 		prefix := d.countryPrefix(cd.t0)
 		if generic != nil && (best == nil || (prefix >= 0 && best.kind == kEntity && lex.entities[best.id].country != d.ments[prefix].country)) {
-			if prefix < 0 {
-				if best == nil {
-					continue
-				}
-			} else {
-				pm := &d.ments[prefix]
-				g := &lex.entities[generic.id]
-				m.kind = mEntity
-				m.typ = g.typ
-				m.country = pm.country
-				m.canonical = lex.countryName(pm.country) + " " + g.canonical
-				m.speaker = g.speaker
-				m.t0 = pm.t0
-				m.emit = true
+			if prefix >= 0 {
 				// the country mention stays (it counts for countries) but is absorbed in the span
-				d.addMention(m)
+				d.addMention(d.prefixedGeneric(cd, generic, prefix))
 				end = cd.t1
 				continue
 			}
-		}
-		switch best.kind {
-		case kEntity:
-			e := &lex.entities[best.id]
-			m.canonical = e.canonical
-			m.country = e.country
-			m.speaker = e.speaker
-			switch e.typ {
-			case "IGNORE":
-				m.kind = mIgnore
-			case "ROLE":
-				m.kind = mRole
-			default:
-				m.kind = mEntity
-				m.typ = e.typ
-				m.emit = true
-			}
-			if prefix >= 0 && m.kind == mEntity && (e.typ == "ORG" || e.typ == "MEDIA") && d.ments[prefix].kind == mCountry && d.normIs(int(cd.t0)-1, "'s") {
-				// "South Korea's Samsung", "Hong Kong's Phoenix TV": the
-				// state names the firm's home, it does not act
-				d.ments[prefix].place = true
-			}
-			if prefix >= 0 && m.kind == mEntity && e.typ == "GOV" && d.ments[prefix].country == e.country {
-				// "China's Ministry of Commerce": one span
-				m.t0 = d.ments[prefix].t0
-			}
-		case kSeat:
-			cty := &lex.countries[best.id]
-			m.kind = mSeat
-			m.country = cty.code
-			m.typ = "GOV"
-			m.canonical = cty.govCanon
-			m.speaker = "GOV"
-			m.emit = true
-			if d.isPlace(cd.t0, cd.t1) {
-				m.place = true
-				m.emit = false
-			}
-		case kCountry, kDemonym:
-			cty := &lex.countries[best.id]
-			m.kind = mCountry
-			if best.kind == kDemonym {
-				m.kind = mDemonym
-			}
-			m.country = cty.code
-			m.speaker = "GOV"
-			if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && (d.isPlace(cd.t0, cd.t1) || d.isAddress(cd.t0))) {
-				m.place = true
+			if best == nil {
+				continue
 			}
 		}
-		d.addMention(m)
+		d.addMention(d.hitMention(cd, best, prefix))
 		end = cd.t1
 	}
+}
+
+// bestHit chooses, among the hits of match cd that pass their case rule,
+// the best by kind (entity, seat of government, country, demonym), and
+// separately a generic entity ("the ministry"), which needs a country.
+func (d *doc) bestHit(cd cand) (best, generic *hit) {
+	lex := d.lex
+	bestRank := 0
+	for k := range lex.hits[cd.pat] {
+		h := &lex.hits[cd.pat][k]
+		if h.kind == kCue || !d.caseOK(*h, cd.t0, cd.t1) {
+			continue
+		}
+		rank := 0
+		switch h.kind {
+		case kEntity:
+			e := &lex.entities[h.id]
+			if e.generic {
+				generic = h
+				continue
+			}
+			rank = 5
+		case kSeat:
+			rank = 4
+		case kCountry:
+			rank = 3
+		case kDemonym:
+			rank = 2
+		}
+		if rank > bestRank {
+			best, bestRank = h, rank
+		}
+	}
+	return best, generic
+}
+
+// prefixedGeneric is the mention of a generic government noun (match cd,
+// hit generic) named with the country mention before it (d.ments[prefix]),
+// spanning both: "China's commerce ministry".
+func (d *doc) prefixedGeneric(cd cand, generic *hit, prefix int) mention {
+	lex := d.lex
+	pm := &d.ments[prefix]
+	g := &lex.entities[generic.id]
+	return mention{
+		t0: pm.t0, t1: cd.t1, kind: mEntity, typ: g.typ, country: pm.country,
+		canonical: lex.countryName(pm.country) + " " + g.canonical,
+		speaker:   g.speaker, emit: true,
+	}
+}
+
+// hitMention is the mention of match cd as hit best; prefix is the
+// country mention right before it, or -1.
+func (d *doc) hitMention(cd cand, best *hit, prefix int) mention {
+	lex := d.lex
+	m := mention{t0: cd.t0, t1: cd.t1}
+	switch best.kind {
+	case kEntity:
+		e := &lex.entities[best.id]
+		m.canonical = e.canonical
+		m.country = e.country
+		m.speaker = e.speaker
+		switch e.typ {
+		case "IGNORE":
+			m.kind = mIgnore
+		case "ROLE":
+			m.kind = mRole
+		default:
+			m.kind = mEntity
+			m.typ = e.typ
+			m.emit = true
+		}
+		if prefix >= 0 && m.kind == mEntity && (e.typ == "ORG" || e.typ == "MEDIA") && d.ments[prefix].kind == mCountry && d.normIs(int(cd.t0)-1, "'s") {
+			// "South Korea's Samsung", "Hong Kong's Phoenix TV": the
+			// state names the firm's home, it does not act
+			d.ments[prefix].place = true
+		}
+		if prefix >= 0 && m.kind == mEntity && e.typ == "GOV" && d.ments[prefix].country == e.country {
+			// "China's Ministry of Commerce": one span
+			m.t0 = d.ments[prefix].t0
+		}
+	case kSeat:
+		cty := &lex.countries[best.id]
+		m.kind = mSeat
+		m.country = cty.code
+		m.typ = "GOV"
+		m.canonical = cty.govCanon
+		m.speaker = "GOV"
+		m.emit = true
+		if d.isPlace(cd.t0, cd.t1) {
+			m.place = true
+			m.emit = false
+		}
+	case kCountry, kDemonym:
+		cty := &lex.countries[best.id]
+		m.kind = mCountry
+		if best.kind == kDemonym {
+			m.kind = mDemonym
+		}
+		m.country = cty.code
+		m.speaker = "GOV"
+		if d.isDateline(cd.t0, cd.t1) || (best.kind == kCountry && (d.isPlace(cd.t0, cd.t1) || d.isAddress(cd.t0))) {
+			m.place = true
+		}
+	}
+	return m
 }
 
 // country returns the definition of a country code, or nil.

@@ -252,12 +252,48 @@ func splitAlts(s string) []string {
 var validTypes = map[string]bool{"PERSON": true, "GOV": true, "ORG": true, "MEDIA": true, "ROLE": true, "IGNORE": true}
 var validSpeakers = map[string]bool{"": true, "GOV": true, "MEDIA": true, "STATE": true, "ANALYST": true, "ORG": true, "PERSON": true}
 
+// loadLexicon builds the English lexicon from the data files, each in its
+// own step: countries first (the other files refer to their codes), then
+// the gazetteer, word classes, topics, verbs and cues, and last the word
+// matcher over every pattern and the words the rules look up. A bad line
+// fails the load with its file and line.
 func loadLexicon() (*lexicon, error) {
 	lex := &lexicon{govCanon: map[string]string{}}
 	b := &lexBuilder{lex: lex, index: map[string]int32{}}
-	codes := map[string]bool{}
+	codes, err := b.loadCountries()
+	if err != nil {
+		return nil, err
+	}
+	lex.pairNames = pairNames(lex.countries)
+	if err := b.loadGazetteer(codes); err != nil {
+		return nil, err
+	}
+	lex.setGovCanon()
+	if err := b.loadWordClasses(); err != nil {
+		return nil, err
+	}
+	if err := b.loadTopics(); err != nil {
+		return nil, err
+	}
+	verbs, err := loadVerbs()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.loadCues(eachLine, "cues.tsv", normalize, verbs); err != nil {
+		return nil, err
+	}
+	if err := lex.buildMatcher(); err != nil {
+		return nil, err
+	}
+	return lex, nil
+}
 
-	// countries
+// loadCountries reads countries.tsv (code, name, aliases, demonyms, seats
+// of government, flags) and returns the set of codes, which the gazetteer
+// checks its countries against.
+func (b *lexBuilder) loadCountries() (map[string]bool, error) {
+	lex := b.lex
+	codes := map[string]bool{}
 	err := eachLine("countries.tsv", func(f []string) error {
 		if len(f) < 3 {
 			return fmt.Errorf("want at least 3 fields, got %d", len(f))
@@ -276,38 +312,37 @@ func loadLexicon() (*lexicon, error) {
 		id := int32(len(lex.countries))
 		lex.byCode[int(code[0]-'A')*26+int(code[1]-'A')] = int16(id + 1)
 		lex.countries = append(lex.countries, countryDef{code: code, name: f[1], amb: strings.Contains(f[5], "amb")})
-		for _, a := range splitAlts(f[2]) {
-			if err := b.addHit(a, hit{kind: kCountry, id: id}); err != nil {
-				return err
-			}
-		}
-		for _, a := range splitAlts(f[3]) {
-			if err := b.addHit(a, hit{kind: kDemonym, id: id}); err != nil {
-				return err
-			}
-		}
-		for _, a := range splitAlts(f[4]) {
-			if err := b.addHit(a, hit{kind: kSeat, id: id}); err != nil {
-				return err
+		for i, kind := range [...]uint8{kCountry, kDemonym, kSeat} {
+			for _, a := range splitAlts(f[2+i]) {
+				if err := b.addHit(a, hit{kind: kind, id: id}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+	return codes, err
+}
 
+// pairNames concatenates the name of every ordered pair of countries, so
+// that a pair's name is a substring of one string rather than an
+// allocation per lookup.
+func pairNames(countries []countryDef) string {
 	var pb strings.Builder
-	pb.Grow(5 * len(lex.countries) * len(lex.countries))
-	for _, a := range lex.countries {
-		for _, b := range lex.countries {
+	pb.Grow(5 * len(countries) * len(countries))
+	for _, a := range countries {
+		for _, b := range countries {
 			pb.WriteString(pairOf(a.code, b.code))
 		}
 	}
-	lex.pairNames = pb.String()
+	return pb.String()
+}
 
-	// gazetteer
-	err = eachLine("gazetteer.tsv", func(f []string) error {
+// loadGazetteer reads gazetteer.tsv (canonical name, type, country,
+// speaker type, aliases, flags); codes are the known countries.
+func (b *lexBuilder) loadGazetteer(codes map[string]bool) error {
+	lex := b.lex
+	return eachLine("gazetteer.tsv", func(f []string) error {
 		if len(f) < 5 {
 			return fmt.Errorf("want 5 or 6 fields, got %d", len(f))
 		}
@@ -340,9 +375,12 @@ func loadLexicon() (*lexicon, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
+
+// setGovCanon names each country's government as a canonical entity: the
+// gazetteer's first "... government" entry of that country, else
+// "Government of <name>" ("European Union" for the EU itself).
+func (lex *lexicon) setGovCanon() {
 	for i := range lex.countries {
 		c := &lex.countries[i]
 		c.govCanon = c.code + " government"
@@ -365,13 +403,17 @@ func loadLexicon() (*lexicon, error) {
 			c.govCanon = "Government of " + c.name
 		}
 	}
+}
 
-	// word classes
+// loadWordClasses reads words.tsv (class, words): each word's pattern gets
+// the bit of its class (wordClassNames), which the stance rules test.
+func (b *lexBuilder) loadWordClasses() error {
+	lex := b.lex
 	classBit := map[string]uint32{}
 	for i, n := range wordClassNames {
 		classBit[n] = 1 << uint(i)
 	}
-	err = eachLine("words.tsv", func(f []string) error {
+	return eachLine("words.tsv", func(f []string) error {
 		if len(f) != 2 {
 			return fmt.Errorf("want 2 fields, got %d", len(f))
 		}
@@ -385,12 +427,13 @@ func loadLexicon() (*lexicon, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
-	// topics
-	err = eachLine("topics.tsv", func(f []string) error {
+// loadTopics reads topics.tsv (topic, phrases): each phrase's pattern gets
+// its topic's bit, so at most 32 topics.
+func (b *lexBuilder) loadTopics() error {
+	lex := b.lex
+	return eachLine("topics.tsv", func(f []string) error {
 		if len(f) != 2 {
 			return fmt.Errorf("want 2 fields, got %d", len(f))
 		}
@@ -405,25 +448,27 @@ func loadLexicon() (*lexicon, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
-	// verbs and cues
+// loadVerbs reads verbs.tsv (base form and its four inflections), which
+// cues written with a base verb are expanded by.
+func loadVerbs() (map[string][]string, error) {
 	verbs := map[string][]string{}
-	err = eachLine("verbs.tsv", func(f []string) error {
+	err := eachLine("verbs.tsv", func(f []string) error {
 		if len(f) != 5 {
 			return fmt.Errorf("want 5 fields, got %d", len(f))
 		}
 		verbs[f[0]] = f
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := b.loadCues(eachLine, "cues.tsv", normalize, verbs); err != nil {
-		return nil, err
-	}
+	return verbs, err
+}
+
+// buildMatcher builds the word matcher over every pattern and the words
+// the rules look up (cue segment words, honorifics, name joiners, object
+// prepositions), flags those words, indexes the cue segments and
+// summarises each pattern for the tokenizer.
+func (lex *lexicon) buildMatcher() error {
 	extra := lex.segWords()
 	wordSets := []struct {
 		set  map[string]bool
@@ -444,13 +489,13 @@ func loadLexicon() (*lexicon, error) {
 	}
 	lex.wflag[0] = 0
 	if err := lex.indexSegs(); err != nil {
-		return nil, err
+		return err
 	}
 	lex.pinfo = make([]patInfo, len(lex.patterns))
 	for i := range lex.pinfo {
 		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
 	}
-	return lex, nil
+	return nil
 }
 
 // loadCues reads a cue file (the format of cues.tsv) through each, with norm

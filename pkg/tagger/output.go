@@ -18,8 +18,41 @@ type agg struct {
 	n               int
 }
 
-// output assembles the contract (docs/design.md §3).
+// output assembles the contract (docs/design.md §3) in the order a reader
+// of the result would check it: the entities, the countries kept, the
+// topics, then the dyads built from the cues between kept countries.
 func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Tags {
+	tags := d.newTags(len(sal))
+	d.appendEntities(&tags)
+	kept := d.keepCountries(&tags, sal, cues)
+	defer func() {
+		for _, k := range kept {
+			d.keepSet[k] = false
+		}
+	}()
+	sort.Strings(tags.Countries)
+	for i, name := range d.lex.topicName {
+		if d.topicKept(i) {
+			tags.Topics = append(tags.Topics, name)
+		}
+	}
+	trade := d.trade >= 1
+	mainP := d.aggregatePairs(cues, ma, mb, trade)
+	d.appendDyads(&tags, cues, mainP)
+	tags.Relevant = trade && len(tags.Dyads) > 0
+	return tags
+}
+
+// topicKept reports whether topic i is tagged: named twice, or once in
+// the lead.
+func (d *doc) topicKept(i int) bool {
+	return d.topicCount[i] >= 2 || (d.topicCount[i] >= 1 && d.topicLead[i])
+}
+
+// newTags allocates the result once at its final size: the entities, and
+// one backing array shared by the countries (at most nSal) and topics
+// (capacities are capped so appends stay in their part).
+func (d *doc) newTags(nSal int) event.Tags {
 	nEnt := 0
 	for i := range d.ments {
 		if d.ments[i].emit {
@@ -28,13 +61,17 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	}
 	nTopic := 0
 	for i := range d.lex.topicName {
-		if d.topicCount[i] >= 2 || (d.topicCount[i] >= 1 && d.topicLead[i]) {
+		if d.topicKept(i) {
 			nTopic++
 		}
 	}
-	// countries and topics share one backing array (capacities are capped)
-	strs := make([]string, 0, len(sal)+nTopic)
-	tags := event.Tags{Countries: strs[:0:len(sal)], Entities: make([]event.Entity, 0, nEnt), Topics: strs[len(sal):len(sal)]}
+	strs := make([]string, 0, nSal+nTopic)
+	return event.Tags{Countries: strs[:0:nSal], Entities: make([]event.Entity, 0, nEnt), Topics: strs[nSal:nSal]}
+}
+
+// appendEntities adds the emitted mentions of the body (not the title,
+// not a person's name used as a modifier) in order of their start.
+func (d *doc) appendEntities(tags *event.Tags) {
 	toks := d.ts.toks
 	// the emitted mentions by start (stable), sorting small keys rather
 	// than entities: mentions come as two sorted runs (dictionary, names)
@@ -63,36 +100,19 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 			Start: int(a.start), End: int(b.end),
 		})
 	}
+}
 
-	// countries: states that act or are acted upon: named at least twice and
-	// not far less than the main ones, or named in the title, or named as the
-	// actor or target of strong, current cues in their own sentence: twice,
-	// or once when named about as often as the main ones (a state named once
-	// in a long article, in one cue, is mostly an aside: "violated sanctions
-	// on Iran")
+// keepCountries adds the countries that act or are acted upon to
+// tags.Countries (in salience order) and marks them in d.keepSet; it
+// returns their indices so the caller can unmark them. A country is kept
+// when named at least twice and not far less than the main ones, or named
+// in the title, or named as the actor or target of strong, current cues
+// in their own sentence: twice, or once when named about as often as the
+// main ones (a state named once in a long article, in one cue, is mostly
+// an aside: "violated sanctions on Iran").
+func (d *doc) keepCountries(tags *event.Tags, sal []countrySal, cues []scoredCue) []int32 {
 	lex := d.lex
-	var named []int32 // per country index, counted on first use
-	namedCount := func(code string) int32 {
-		if named == nil {
-			named = growI32(d.named, len(lex.countries))
-			clear(named)
-			d.named = named
-			for i := range cues {
-				c := &cues[i]
-				if !c.noact && c.base >= 3 && c.Weight > 0 {
-					for _, e := range c.explicit {
-						if k := lex.countryIndex(e); k >= 0 {
-							named[k]++
-						}
-					}
-				}
-			}
-		}
-		if k := lex.countryIndex(code); k >= 0 {
-			return named[k]
-		}
-		return 0
-	}
+	named := cueNamed{d: d, cues: cues}
 	kept := d.kept[:0]
 	top := 0.0
 	if len(sal) > 0 {
@@ -109,7 +129,7 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		if lex.isAmb(s.code) {
 			min += 1
 		}
-		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && (namedCount(s.code) >= 2 || namedCount(s.code) >= 1 && s.score >= 0.5*top)) {
+		if s.score >= min || s.title || (s.score >= 1 && !lex.isAmb(s.code) && (named.count(s.code) >= 2 || named.count(s.code) >= 1 && s.score >= 0.5*top)) {
 			tags.Countries = append(tags.Countries, s.code)
 			if k := lex.countryIndex(s.code); k >= 0 {
 				kept = append(kept, int32(k))
@@ -117,80 +137,119 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 	}
 	d.kept = kept
-	keepSet := d.keepSet
-	if len(keepSet) < len(lex.countries) {
-		keepSet = make([]bool, len(lex.countries))
-		d.keepSet = keepSet
+	if len(d.keepSet) < len(lex.countries) {
+		d.keepSet = make([]bool, len(lex.countries))
 	}
 	for _, k := range kept {
-		keepSet[k] = true
+		d.keepSet[k] = true
 	}
-	defer func() {
-		for _, k := range kept {
-			keepSet[k] = false
-		}
-	}()
-	keep := func(code string) bool {
-		k := lex.countryIndex(code)
-		return k >= 0 && keepSet[k]
-	}
-	sort.Strings(tags.Countries)
+	return kept
+}
 
-	// topics
-	for i, name := range d.lex.topicName {
-		if d.topicCount[i] >= 2 || (d.topicCount[i] >= 1 && d.topicLead[i]) {
-			tags.Topics = append(tags.Topics, name)
+// cueNamed counts, per country, the strong current cues that name it as
+// actor or target. Most countries are decided by salience alone, so the
+// counts are made on the first question only.
+type cueNamed struct {
+	d     *doc
+	cues  []scoredCue
+	named []int32 // per country index; nil until first asked
+}
+
+func (n *cueNamed) count(code string) int32 {
+	lex := n.d.lex
+	if n.named == nil {
+		n.named = growI32(n.d.named, len(lex.countries))
+		clear(n.named)
+		n.d.named = n.named
+		for i := range n.cues {
+			c := &n.cues[i]
+			if !c.noact && c.base >= 3 && c.Weight > 0 {
+				for _, e := range c.explicit {
+					if k := lex.countryIndex(e); k >= 0 {
+						n.named[k]++
+					}
+				}
+			}
 		}
 	}
+	if k := lex.countryIndex(code); k >= 0 {
+		return n.named[k]
+	}
+	return 0
+}
 
-	// dyads
-	pairs := d.aggs[:0]
+// isKept reports whether the country code was kept by keepCountries.
+func (d *doc) isKept(code string) bool {
+	k := d.lex.countryIndex(code)
+	return k >= 0 && d.keepSet[k]
+}
+
+// pairAgg returns the index in d.aggs of pair p's sums, adding it.
+func (d *doc) pairAgg(p string) int {
+	if k, ok := d.pairIdx[p]; ok {
+		return int(k)
+	}
+	d.pairIdx[p] = int32(len(d.aggs))
+	d.aggs = append(d.aggs, agg{pair: p, id: int32(len(d.aggs))})
+	return len(d.aggs) - 1
+}
+
+// aggregatePairs sums the cues between kept countries per pair into
+// d.aggs (sorted by pair name) and groups the cues by pair in d.byPair
+// (d.pairFirst holds each pair id's offset). The main pair gets an entry
+// even without cues when the article is about trade; its name is returned
+// ("" when it has none).
+func (d *doc) aggregatePairs(cues []scoredCue, ma, mb string, trade bool) (mainP string) {
+	d.aggs = d.aggs[:0]
 	if d.pairIdx == nil {
 		d.pairIdx = map[string]int32{}
 	}
 	clear(d.pairIdx)
-	find := func(p string) int {
-		if k, ok := d.pairIdx[p]; ok {
-			return int(k)
-		}
-		d.pairIdx[p] = int32(len(pairs))
-		pairs = append(pairs, agg{pair: p, id: int32(len(pairs))})
-		return len(pairs) - 1
-	}
 	// cueAgg[i]: the id of cue i's pair, or -1 when a side is not kept
 	cueAgg := d.cueAgg[:0]
 	for i := range cues {
 		c := &cues[i]
-		if !keep(c.Actor) || !keep(c.Target) {
+		if !d.isKept(c.Actor) || !d.isKept(c.Target) {
 			cueAgg = append(cueAgg, -1)
 			continue
 		}
-		k := find(c.pair)
-		cueAgg = append(cueAgg, pairs[k].id)
-		g := &pairs[k]
-		g.sum += c.signed
-		lead := c.Sentence <= 1
-		if c.signed > 0 {
-			g.esc += c.signed
-			if lead {
-				g.leadEsc += c.signed
-			}
-		} else {
-			g.de -= c.signed
-			if lead {
-				g.leadDe -= c.signed
-			}
-		}
-		g.n++
+		g := &d.aggs[d.pairAgg(c.pair)]
+		cueAgg = append(cueAgg, g.id)
+		g.add(c.signed, c.Sentence <= 1)
 	}
-	trade := d.trade >= 1
-	mainP := ""
-	if ma != "" && mb != "" && keep(ma) && keep(mb) && trade {
+	if ma != "" && mb != "" && d.isKept(ma) && d.isKept(mb) && trade {
 		mainP = d.pairOf(ma, mb)
-		find(mainP)
+		d.pairAgg(mainP)
 	}
-	// the cues of each pair, in order: offsets by pair id (counting sort)
-	first := growI32(d.pairFirst, len(pairs)+1)
+	d.cueAgg = cueAgg
+	d.groupByPair(cueAgg, len(d.aggs))
+	slices.SortFunc(d.aggs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
+	return mainP
+}
+
+// add counts one cue of signed weight; lead is a cue of the title or the
+// first two sentences.
+func (g *agg) add(signed float64, lead bool) {
+	g.sum += signed
+	if signed > 0 {
+		g.esc += signed
+		if lead {
+			g.leadEsc += signed
+		}
+	} else {
+		g.de -= signed
+		if lead {
+			g.leadDe -= signed
+		}
+	}
+	g.n++
+}
+
+// groupByPair lists the cues of each of the nPairs pairs, in order, by a
+// counting sort on their pair ids (cueAgg): the cues of pair id are
+// d.byPair[d.pairFirst[id]:d.pairFirst[id+1]].
+func (d *doc) groupByPair(cueAgg []int32, nPairs int) {
+	first := growI32(d.pairFirst, nPairs+1)
 	clear(first)
 	for _, id := range cueAgg {
 		if id >= 0 {
@@ -200,9 +259,9 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 	for i := 1; i < len(first); i++ {
 		first[i] += first[i-1]
 	}
-	byPair := growI32(d.byPair, int(first[len(pairs)]))
-	fill := growI32(d.pairFill, len(pairs))
-	copy(fill, first[:len(pairs)])
+	byPair := growI32(d.byPair, int(first[nPairs]))
+	fill := growI32(d.pairFill, nPairs)
+	copy(fill, first[:nPairs])
 	for i, id := range cueAgg {
 		if id >= 0 {
 			byPair[fill[id]] = int32(i)
@@ -210,8 +269,12 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 	}
 	d.pairFirst, d.byPair, d.pairFill = first, byPair, fill
-	slices.SortFunc(pairs, func(a, b agg) int { return strings.Compare(a.pair, b.pair) })
-	d.aggs, d.cueAgg = pairs, cueAgg
+}
+
+// appendDyads adds a dyad for each pair with cues, and for the main pair
+// mainP, with its tension, direction and cues.
+func (d *doc) appendDyads(tags *event.Tags, cues []scoredCue, mainP string) {
+	pairs, first, byPair := d.aggs, d.pairFirst, d.byPair
 	nDyad, nCue := 0, 0
 	for _, g := range pairs {
 		if g.n > 0 || g.pair == mainP {
@@ -240,8 +303,6 @@ func (d *doc) output(sal []countrySal, ma, mb string, cues []scoredCue) event.Ta
 		}
 		tags.Dyads = append(tags.Dyads, dy)
 	}
-	tags.Relevant = trade && len(tags.Dyads) > 0
-	return tags
 }
 
 // modifier tells whether the name ending before token t is used as a

@@ -16,22 +16,58 @@ type countrySal struct {
 
 // salience counts how much each state acts or is acted upon: mentions of
 // the country, its demonym, its seat of government, its government bodies and
-// officials; not datelines or capitals used as places.
+// officials; not datelines or capitals used as places. Then come bonuses,
+// each its own step: parties named together in a trade sentence, states
+// listed together, and firms standing for their state. The list is sorted
+// by score, then first mention.
 func (d *doc) salience() []countrySal {
-	out := d.sal[:0]
 	lex := d.lex
 	if len(d.salSlot) < len(lex.countries) {
 		d.salSlot = make([]int32, len(lex.countries))
 	}
-	slot := d.salSlot // country index -> 1 + entry in out; zero again below
-	defer func() { d.sal = out }()
-	// entry is the position of code in out, or -1
-	entry := func(code string) int {
-		if k := lex.countryIndex(code); k >= 0 {
-			return int(slot[k]) - 1
-		}
-		return -1
+	out := d.countMentions(d.sal[:0])
+	d.addTradeParties(out)
+	d.addLists(out)
+	out = d.addFirms(out)
+	for _, s := range out {
+		d.salSlot[lex.countryIndex(s.code)] = 0 // zero again for the next article
 	}
+	// in a sports report, countries are teams
+	if d.sport >= 4 && d.sport > 2*d.trade {
+		out = out[:0]
+	}
+	slices.SortStableFunc(out, func(a, b countrySal) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
+		}
+		return int(a.first - b.first)
+	})
+	d.sal = out
+	return out
+}
+
+// salEntry is the position of code in the salience list, or -1 (d.salSlot
+// holds 1 + the position per country index).
+func (d *doc) salEntry(code string) int {
+	if k := d.lex.countryIndex(code); k >= 0 {
+		return int(d.salSlot[k]) - 1
+	}
+	return -1
+}
+
+// salNew appends an entry for country index ci (code, first named at
+// token first) to the salience list and records its position.
+func (d *doc) salNew(out []countrySal, ci int, code string, first int32) []countrySal {
+	out = append(out, countrySal{code: code, first: first})
+	d.salSlot[ci] = int32(len(out))
+	return out
+}
+
+// countMentions scores each state by its mentions that act or are acted
+// upon (not issues, not places), half again in the title and the first
+// two sentences, and marks the states named in the title.
+func (d *doc) countMentions(out []countrySal) []countrySal {
+	lex := d.lex
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.country == "" || m.place || d.issue(m) {
@@ -51,24 +87,29 @@ func (d *doc) salience() []countrySal {
 		if d.ts.toks[m.t0].sent <= 1 {
 			w *= 1.5
 		}
-		k := entry(m.country)
+		k := d.salEntry(m.country)
 		if k < 0 {
 			ci := lex.countryIndex(m.country)
 			if ci < 0 {
 				continue // every mention's country is in the lexicon
 			}
-			out = append(out, countrySal{code: m.country, first: m.t0})
+			out = d.salNew(out, ci, m.country, m.t0)
 			k = len(out) - 1
-			slot[ci] = int32(len(out))
 		}
 		out[k].score += w
 		if d.ts.toks[m.t0].is(fTitle) {
 			out[k].title = true
 		}
 	}
-	// states named together in a sentence about trade are its parties
-	// ("China's trade surplus with the United States narrowed"), not the
-	// partners one of them works with ("will coordinate with Canada")
+	return out
+}
+
+// addTradeParties adds half a point to each state named with another in
+// a sentence about trade: they are its parties ("China's trade surplus
+// with the United States narrowed"), unlike the partners one of them works
+// with ("will coordinate with Canada").
+func (d *doc) addTradeParties(out []countrySal) {
+	lex := d.lex
 	sentOf := d.sentMark
 	if len(sentOf) < len(lex.countries) {
 		sentOf = make([]int32, len(lex.countries))
@@ -82,7 +123,7 @@ func (d *doc) salience() []countrySal {
 	flush := func() {
 		if trade && len(parties) >= 2 {
 			for _, ci := range parties {
-				if o := int(slot[ci]) - 1; o >= 0 {
+				if o := int(d.salSlot[ci]) - 1; o >= 0 {
 					out[o].score += 0.5
 				}
 			}
@@ -112,7 +153,11 @@ func (d *doc) salience() []countrySal {
 	}
 	flush()
 	d.parties = parties
-	// a list of three or more states ("Germany, Japan and Vietnam") names states acted upon together
+}
+
+// addLists adds a point to each state of a list of three or more
+// ("Germany, Japan and Vietnam"): it names states acted upon together.
+func (d *doc) addLists(out []countrySal) {
 	for i := 0; i < len(d.ments); {
 		j := i
 		for j+1 < len(d.ments) && d.listed(j, j+1) {
@@ -120,16 +165,21 @@ func (d *doc) salience() []countrySal {
 		}
 		if j-i >= 2 {
 			for k := i; k <= j; k++ {
-				if o := entry(d.ments[k].country); o >= 0 {
+				if o := d.salEntry(d.ments[k].country); o >= 0 {
 					out[o].score++
 				}
 			}
 		}
 		i = j + 1
 	}
-	// firms count only for states also named directly, unless one state
-	// alone is named: then a foreign firm named in a sentence with it stands
-	// for its state ("China launched a review of Micron's products")
+}
+
+// addFirms adds half a point per trade-article mention of a firm to its
+// state. Firms count only for states also named directly, unless one
+// state alone is named: then a foreign firm named in a sentence with it
+// stands for its state ("China launched a review of Micron's products").
+func (d *doc) addFirms(out []countrySal) []countrySal {
+	lex := d.lex
 	var loneSent map[int32]bool // the sentences naming the one state named
 	if len(out) == 1 && d.trade >= 2 {
 		loneSent = map[int32]bool{}
@@ -142,12 +192,11 @@ func (d *doc) salience() []countrySal {
 	for i := range d.ments {
 		m := &d.ments[i]
 		if m.typ == "ORG" && m.speaker == "ORG" && m.kind == mEntity && d.trade >= 2 && m.country != "" {
-			o := entry(m.country)
+			o := d.salEntry(m.country)
 			if o < 0 && loneSent[d.ts.toks[m.t0].sent] {
 				if ci := lex.countryIndex(m.country); ci >= 0 {
-					out = append(out, countrySal{code: m.country, first: m.t0})
+					out = d.salNew(out, ci, m.country, m.t0)
 					o = len(out) - 1
-					slot[ci] = int32(len(out))
 				}
 			}
 			if o >= 0 {
@@ -155,19 +204,6 @@ func (d *doc) salience() []countrySal {
 			}
 		}
 	}
-	for _, s := range out {
-		slot[lex.countryIndex(s.code)] = 0
-	}
-	// in a sports report, countries are teams
-	if d.sport >= 4 && d.sport > 2*d.trade {
-		out = out[:0]
-	}
-	slices.SortStableFunc(out, func(a, b countrySal) int {
-		if a.score != b.score {
-			return cmp.Compare(b.score, a.score)
-		}
-		return int(a.first - b.first)
-	})
 	return out
 }
 
@@ -306,70 +342,27 @@ func (d *doc) clauseIndex() (bound, hypoAt []int32) {
 	return bound, hypoAt
 }
 
-// stance finds the cues, their modifiers and attribution.
+// stance finds the cues, their modifiers and attribution. It reads in
+// phases: verify the cues the matcher proposed (verifiedCues), find the
+// phrases that only look like cues (blockingCues), then walk the cues
+// left to right keeping the leftmost-longest ones and scoring each kept
+// cue (scoreCue). The walk carries a cueScan: what the previous kept cues
+// and the current sentence tell the next cue.
 func (d *doc) stance(ma, mb string) []scoredCue {
-	lex := d.lex
-	toks := d.ts.toks
-	n := len(toks)
-	// verify the parts after gaps, then keep the leftmost-longest cues
-	type vc = cueCand
-	found := d.found[:0]
-	work := 0
-	for _, c := range d.cues {
-		cd := &lex.cues[c.cue]
-		work += 1 + 4*len(cd.rest)
-		end := int(c.t1)
-		ok := true
-		for si := range cd.rest {
-			e, m := d.matchSeg(end, &cd.rest[si])
-			if !m {
-				ok = false
-				break
-			}
-			end = e
-		}
-		if ok {
-			found = append(found, vc{c.t0, int32(end), c.cue})
-		}
-	}
-	d.found = found
-	if !d.spend(work + len(found)) {
+	found, ok := d.verifiedCues()
+	if !ok {
 		return nil
 	}
-	slices.SortFunc(found, func(a, b vc) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
-		}
-		if a.t1 != b.t1 {
-			return int(b.t1 - a.t1)
-		}
-		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
-	})
-	// phrases that only look like cues ("meet the requirements") drop the
-	// cues they overlap
-	blocks := d.blocks[:0]
-	for _, f := range found {
-		if lex.cues[f.cue].block {
-			blocks = append(blocks, f)
-		}
-	}
-	d.blocks = blocks
-	bi := 0
-	// the previous cue kept, and the one before the current
-	prevEnd, lastEnd := int32(-1), int32(-1)
-	prevPunitive, lastPunitive := false, false
-	prevEase, lastEase := false, false
+	blocks := d.blockingCues(found)
 	if d.reversed == nil {
 		d.reversed = map[string]int32{}
 	}
 	clear(d.reversed)
-	var bound, hypoAt []int32 // clauseIndex, once a cue is kept
+	lex := d.lex
+	s := cueScan{prevEnd: -1, lastEnd: -1, refs: d.refs[:0], refsFor: -1, sentFor: -1}
 	out := d.scored[:0]
 	end := int32(-1)
-	refs := d.refs[:0]
-	refsFor := -1
-	s0c, s1c := 0, 0
-	sentFor, sentAnon, sentEcon, sentPast, firstIf := -1, false, false, false, 0
+	bi := 0
 	for fi, f := range found {
 		if fi&1023 == 1023 && !d.spend(0) { // the context, now and then
 			break
@@ -383,220 +376,349 @@ func (d *doc) stance(ma, mb string) []scoredCue {
 		if bi < len(blocks) && blocks[bi].t0 < f.t1 {
 			continue
 		}
-		// a cue inside an entity name ("Phase One" is fine; "Trade Representative" is not)
-		if mi := d.mentAt[f.t0]; mi >= 0 && d.ments[mi].kind != mCountry && d.ments[mi].kind != mDemonym && d.ments[mi].kind != mSeat {
+		if d.inEntityName(int(f.t0)) {
 			continue
 		}
 		end = f.t1
-		lastEnd, lastPunitive, lastEase = prevEnd, prevPunitive, prevEase
-		prevEnd, prevPunitive, prevEase = f.t1, lex.cues[f.cue].punitive, lex.cues[f.cue].category == "EASE"
+		s.keep(&lex.cues[f.cue], f.t1)
 		if d.work += 24; d.work > d.budget && !d.spend(0) {
 			break
 		}
-		if bound == nil {
-			bound, hypoAt = d.clauseIndex()
-		}
-		cd := &lex.cues[f.cue]
-		c0, c1 := int(f.t0), int(f.t1)
-		if c0 < s0c || c0 >= s1c {
-			// sentences partition the tokens: a cue inside the last range
-			// is in the same sentence
-			s0c, s1c = d.sentRange(c0)
-		}
-		s0, s1 := s0c, s1c
-		sent := toks[c0].sent
-		// clause start for negation and modifiers: after the nearest
-		// boundary before the cue in its sentence (a quote right before
-		// the cue opens it and is no boundary)
-		cl := c0
-		if c0 > s0 {
-			p := c0 - 1
-			if toks[p].punct == '"' {
-				p--
+		out = d.scoreCue(&s, f, ma, mb, out)
+	}
+	d.scored, d.refs = out, s.refs
+	return out
+}
+
+// verifiedCues checks the parts after gaps of every cue the matcher
+// proposed and returns those that match in full, sorted leftmost-longest
+// (then heaviest) so that the walk in stance keeps the first of
+// overlapping cues. ok is false when the work budget ran out.
+func (d *doc) verifiedCues() (found []cueCand, ok bool) {
+	lex := d.lex
+	found = d.found[:0]
+	work := 0
+	for _, c := range d.cues {
+		cd := &lex.cues[c.cue]
+		work += 1 + 4*len(cd.rest)
+		end := int(c.t1)
+		matched := true
+		for si := range cd.rest {
+			e, m := d.matchSeg(end, &cd.rest[si])
+			if !m {
+				matched = false
+				break
 			}
-			b := -1
-			if p >= 0 {
-				b = int(bound[p])
-			}
-			cl = max(b+1, s0)
+			end = e
 		}
-		negs, void := 0, false
-		hedged, future, hypo, background, reversal, undo := false, false, false, false, false, false
-		// the modifiers act within 8 tokens, hypotheticals anywhere in the clause
-		for k := max(cl, c0-8); k < c0; k++ {
-			w := d.wmask[k]
-			if w == 0 {
-				continue
-			}
-			dist := c0 - k
-			if w&wNEG != 0 && dist <= 6 {
-				negs++
-			}
-			if w&wNEGVOID != 0 {
-				void = true
-			}
-			if w&(wHEDGE|wREPORTLOW) != 0 {
-				hedged = true
-			}
-			if w&wFUTURE != 0 && dist <= 5 {
-				future = true
-			}
-			if w&wBACKGROUND != 0 && dist <= 6 {
-				background = true
-			}
-			// a reversal word undoes the measure a noun cue names within 8
-			// tokens ("dropped its designation of China as a currency
-			// manipulator"), an act cue only right after it ("stop
-			// imposing"), and never from inside an earlier punitive act
-			if w&wREVERSAL != 0 && (dist <= 2 || !cd.verbal) && (k >= int(lastEnd) || !lastPunitive) {
-				reversal = true
-			}
-			if w&wREVERSAL != 0 && dist <= 2 && k >= int(lastEnd) && !d.normIs(k+1, "up") { // "end up postponing" undoes nothing
-				undo = true
-			}
-		}
-		if c0 > cl && int(hypoAt[c0-1]) >= cl {
-			hypo = true
-		}
-		if s0 != sentFor {
-			// per sentence: unnamed sources anywhere, the first "if"
-			// and the reporting verbs and quotes for source
-			sentFor, sentAnon, firstIf = s0, false, s1
-			d.work += int64(s1 - s0)
-			d.rep, d.quo = d.rep[:0], d.quo[:0]
-			d.repDone, d.srcCountry = false, "?"
-			d.curQ, d.curV0, d.curV1 = 0, 0, 0
-			sentEcon = false
-			// a past time opening the sentence ("In 2018, ...") dates all of it
-			sentPast = d.wmask[s0]&wPASTTIME != 0
-			for k := s0; k < s1; k++ {
-				if d.wmask[k]&wANON != 0 {
-					sentAnon = true
-				}
-				if d.wmask[k]&wECON != 0 {
-					sentEcon = true
-				}
-				if d.wmask[k]&wHYPO != 0 && k < firstIf && d.normIs(k, "if") {
-					firstIf = k
-				}
-				if d.wmask[k]&wREPORT != 0 && toks[k].is(fWord) {
-					d.rep = append(d.rep, repVerb{k: int32(k)})
-				}
-				if toks[k].punct == '"' {
-					d.quo = append(d.quo, int32(k))
-				}
-			}
-		}
-		if sentAnon {
-			hedged = true
-		}
-		if firstIf < c0 {
-			hypo = true
-		}
-		if cd.firm {
-			negs = 0
-			void = false
-		}
-		// a bare talks noun is news only with some verb of its own; leave it weak
-		src, stype := d.source(c0, c1, s0, s1, sentAnon)
-		if stype == "" {
-			stype = "NEWS"
-		}
-		if stype == "STATE" || stype == "ANON" {
-			hedged = true
-		}
-		// actor and target
-		if s0 != refsFor {
-			refs = d.stateRefs(s0, s1, refs)
-			d.indexRefs(refs)
-			d.work += int64(s1-s0) + 4*int64(len(refs))
-			refsFor = s0
-		}
-		actor, target, ai, ti := d.actorTarget(refs, c0, c1, s1)
-		if actor == "" && (stype == "GOV") {
-			if d.srcCountry == "?" {
-				d.srcCountry = d.sourceCountry(s0, s1)
-			}
-			actor = d.srcCountry
-		}
-		actor, target, explicit, ok := completePair(actor, target, ma, mb)
-		if !ok {
-			continue
-		}
-		pol := cd.polarity
-		category := cd.category
-		if cd.punitive && lastEase && lastEnd >= int32(cl) && (c0 == int(lastEnd) || c0 == int(lastEnd)+1 && d.normIs(c0-1, "to")) {
-			// "abandoned its plan to delist", "agreed to halt plans to impose"
-			reversal = true
-		}
-		if reversal && cd.punitive {
-			// "suspends the entity list designation", "drops its plan to
-			// delist": undoing a punitive measure de-escalates
-			pol, category = -pol, "EASE"
-		} else if undo && pol < 0 && !cd.talk {
-			// "stopped approving licences", "cancelled the meeting",
-			// "withdrew the exemptions": undoing a conciliatory act escalates
-			pol, category = -pol, "HALT"
-		}
-		pair := d.pairOf(actor, target)
-		if rs, undone := d.reversed[pair]; undone && cd.punitive && (cd.state || rs < sent) {
-			// once the article reports a measure undone, its later
-			// mentions of such measures are that measure's history
-			background = true
-		}
-		if d.explainer || sentPast {
-			background = true
-		}
-		if cd.state && c0 > cl && d.wmask[c0-1]&wISSUE != 0 {
-			// a measure named as the subject of a dispute or talks
-			// ("tensions over steep tariffs") is its topic, not an act
-			background = true
-		}
-		if cd.state && sentEcon {
-			// a measure named in a sentence about its economic effects
-			// (data, estimates, prices) is background, not an act
-			background = true
-		}
-		sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, &cueMods{
-			negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
-			src: src, stype: stype,
-		})
-		if sc.Polarity < 0 && sc.Category == "EASE" && !sc.Negated {
-			if _, ok := d.reversed[pair]; !ok {
-				d.reversed[pair] = sent
-			}
-		}
-		out = append(out, sc)
-		// states listed with the actor or the target act or are acted upon
-		// alike: the cue counts for each of their pairs too
-		if explicit[0] != "" || explicit[1] != "" {
-			mates := d.mates[:0]
-			if ai >= 0 && explicit[0] != "" {
-				mates = d.listMates(refs, ai, mates)
-			}
-			nActor := len(mates)
-			if ti >= 0 && explicit[1] != "" {
-				mates = d.listMates(refs, ti, mates)
-			}
-			d.mates = mates
-			for k, j := range mates {
-				c := refs[j].country
-				if refs[j].weak || c == actor || c == target || d.listedBefore(refs, mates[:k], c) {
-					continue
-				}
-				m := sc
-				if k < nActor {
-					m.Actor, m.explicit[0] = c, c
-				} else {
-					m.Target, m.explicit[1] = c, c
-				}
-				m.pair = d.pairOf(m.Actor, m.Target)
-				out = append(out, m)
-			}
+		if matched {
+			found = append(found, cueCand{c.t0, int32(end), c.cue})
 		}
 	}
-	_ = n
-	d.scored, d.refs = out, refs
+	d.found = found
+	if !d.spend(work + len(found)) {
+		return nil, false
+	}
+	slices.SortFunc(found, func(a, b cueCand) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
+		}
+		if a.t1 != b.t1 {
+			return int(b.t1 - a.t1)
+		}
+		return cmp.Compare(lex.cues[b.cue].weight, lex.cues[a.cue].weight)
+	})
+	return found, true
+}
+
+// blockingCues returns the phrases that only look like cues ("meet the
+// requirements"), in text order: they drop the cues they overlap.
+func (d *doc) blockingCues(found []cueCand) []cueCand {
+	blocks := d.blocks[:0]
+	for _, f := range found {
+		if d.lex.cues[f.cue].block {
+			blocks = append(blocks, f)
+		}
+	}
+	d.blocks = blocks
+	return blocks
+}
+
+// inEntityName reports whether token t is inside the name of a person or
+// body rather than a state: a cue there is part of the name ("Trade
+// Representative"), while a state's name may hold one ("Phase One" is fine).
+func (d *doc) inEntityName(t int) bool {
+	k, ok := d.mentKindAt(t)
+	return ok && k != mCountry && k != mDemonym && k != mSeat
+}
+
+// mentKindAt is the kind of the mention token t is in; ok is false when
+// it is in none.
+func (d *doc) mentKindAt(t int) (kind uint8, ok bool) {
+	mi := d.mentAt[t]
+	if mi < 0 {
+		return 0, false
+	}
+	return d.ments[mi].kind, true
+}
+
+// cueScan is what stance's walk carries from one kept cue to the next, so
+// that each fact is computed once: the two cues kept before (a reversal
+// word or an easing plan before a punitive cue reads them), the clause
+// index (built at the first kept cue), the current sentence's range and
+// its sentence-wide facts, and the state references of that sentence.
+type cueScan struct {
+	// the previous cue kept, and the one before the current
+	prevEnd, lastEnd           int32
+	prevPunitive, lastPunitive bool
+	prevEase, lastEase         bool
+
+	bound, hypoAt []int32 // clauseIndex, once a cue is kept
+
+	s0c, s1c int // the sentence range last looked up
+
+	// per sentence (sentFor is its first token): an unnamed source
+	// anywhere, economic effects, a past time opening it, the first "if"
+	sentFor                      int
+	sentAnon, sentEcon, sentPast bool
+	firstIf                      int
+
+	refs    []ref // the state references of sentence refsFor
+	refsFor int
+}
+
+// keep records a kept cue ending at t1: the one before it becomes the
+// "last" cue the next reversal looks back to.
+func (s *cueScan) keep(cd *cueDef, t1 int32) {
+	s.lastEnd, s.lastPunitive, s.lastEase = s.prevEnd, s.prevPunitive, s.prevEase
+	s.prevEnd, s.prevPunitive, s.prevEase = t1, cd.punitive, cd.category == "EASE"
+}
+
+// scoreCue works out a kept cue's modifiers, source, actor and target,
+// reversal and background, and appends its scored form to out, with one
+// copy for each state listed with its actor or target. A cue whose pair
+// cannot be completed adds nothing.
+func (d *doc) scoreCue(s *cueScan, f cueCand, ma, mb string, out []scoredCue) []scoredCue {
+	if s.bound == nil {
+		s.bound, s.hypoAt = d.clauseIndex()
+	}
+	cd := &d.lex.cues[f.cue]
+	c0, c1 := int(f.t0), int(f.t1)
+	if c0 < s.s0c || c0 >= s.s1c {
+		// sentences partition the tokens: a cue inside the last range
+		// is in the same sentence
+		s.s0c, s.s1c = d.sentRange(c0)
+	}
+	s0, s1 := s.s0c, s.s1c
+	sent := d.ts.toks[c0].sent
+	cl := d.clauseStart(c0, s0, s.bound)
+	mods, reversal, undo := d.windowMods(cd, cl, c0, s.lastEnd, s.lastPunitive)
+	if c0 > cl && int(s.hypoAt[c0-1]) >= cl {
+		mods.hypo = true
+	}
+	if s0 != s.sentFor {
+		d.startSentence(s, s0, s1)
+	}
+	mods.applySentence(s.sentAnon, s.firstIf < c0, cd.firm)
+	// a bare talks noun is news only with some verb of its own; leave it weak
+	mods.setSource(d.source(c0, c1, s0, s1, s.sentAnon))
+	// actor and target
+	if s0 != s.refsFor {
+		s.refs = d.stateRefs(s0, s1, s.refs)
+		d.indexRefs(s.refs)
+		d.work += int64(s1-s0) + 4*int64(len(s.refs))
+		s.refsFor = s0
+	}
+	actor, target, ai, ti := d.actorTarget(s.refs, c0, c1, s1)
+	if actor == "" && (mods.stype == "GOV") {
+		if d.srcCountry == "?" {
+			d.srcCountry = d.sourceCountry(s0, s1)
+		}
+		actor = d.srcCountry
+	}
+	actor, target, explicit, ok := completePair(actor, target, ma, mb)
+	if !ok {
+		return out
+	}
+	if cd.punitive && s.lastEase && s.lastEnd >= int32(cl) && (c0 == int(s.lastEnd) || c0 == int(s.lastEnd)+1 && d.normIs(c0-1, "to")) {
+		// "abandoned its plan to delist", "agreed to halt plans to impose"
+		reversal = true
+	}
+	pol, category := reversedPolarity(cd, reversal, undo)
+	pair := d.pairOf(actor, target)
+	if d.isBackground(cd, s, c0, cl, sent, pair) {
+		mods.background = true
+	}
+	sc := d.weighCue(cd, c0, c1, pol, category, actor, target, explicit, &mods)
+	if sc.Polarity < 0 && sc.Category == "EASE" && !sc.Negated {
+		if _, ok := d.reversed[pair]; !ok {
+			d.reversed[pair] = sent
+		}
+	}
+	out = append(out, sc)
+	if explicit[0] != "" || explicit[1] != "" {
+		out = d.appendListMates(out, sc, s.refs, ai, ti)
+	}
+	return out
+}
+
+// clauseStart is where negation and modifiers of the cue at c0 start
+// looking: after the nearest clause boundary before the cue in its
+// sentence (which starts at s0). A quote right before the cue opens it and
+// is no boundary.
+func (d *doc) clauseStart(c0, s0 int, bound []int32) int {
+	if c0 <= s0 {
+		return c0
+	}
+	p := c0 - 1
+	if d.ts.toks[p].punct == '"' {
+		p--
+	}
+	b := -1
+	if p >= 0 {
+		b = int(bound[p])
+	}
+	return max(b+1, s0)
+}
+
+// windowMods reads the modifier words before the cue at c0 within its
+// clause (from cl) and 8 tokens: negation, hedges, future, background, and
+// the reversal words that undo a measure (reversal) or an act (undo).
+// lastEnd and lastPunitive are the cue kept before the previous one.
+func (d *doc) windowMods(cd *cueDef, cl, c0 int, lastEnd int32, lastPunitive bool) (m cueMods, reversal, undo bool) {
+	for k := max(cl, c0-8); k < c0; k++ {
+		w := d.wmask[k]
+		if w == 0 {
+			continue
+		}
+		dist := c0 - k
+		if w&wNEG != 0 && dist <= 6 {
+			m.negs++
+		}
+		if w&wNEGVOID != 0 {
+			m.void = true
+		}
+		if w&(wHEDGE|wREPORTLOW) != 0 {
+			m.hedged = true
+		}
+		if w&wFUTURE != 0 && dist <= 5 {
+			m.future = true
+		}
+		if w&wBACKGROUND != 0 && dist <= 6 {
+			m.background = true
+		}
+		// a reversal word undoes the measure a noun cue names within 8
+		// tokens ("dropped its designation of China as a currency
+		// manipulator"), an act cue only right after it ("stop
+		// imposing"), and never from inside an earlier punitive act
+		if w&wREVERSAL != 0 && (dist <= 2 || !cd.verbal) && (k >= int(lastEnd) || !lastPunitive) {
+			reversal = true
+		}
+		if w&wREVERSAL != 0 && dist <= 2 && k >= int(lastEnd) && !d.normIs(k+1, "up") { // "end up postponing" undoes nothing
+			undo = true
+		}
+	}
+	return m, reversal, undo
+}
+
+// startSentence computes, once per sentence [s0, s1), what every cue in
+// it shares: unnamed sources anywhere, economic effects, a past time
+// opening it, the first "if", and the reporting verbs and quotes that
+// source attribution reads.
+func (d *doc) startSentence(s *cueScan, s0, s1 int) {
+	toks := d.ts.toks
+	s.sentFor, s.sentAnon, s.firstIf = s0, false, s1
+	d.work += int64(s1 - s0)
+	d.rep, d.quo = d.rep[:0], d.quo[:0]
+	d.repDone, d.srcCountry = false, "?"
+	d.curQ, d.curV0, d.curV1 = 0, 0, 0
+	s.sentEcon = false
+	// a past time opening the sentence ("In 2018, ...") dates all of it
+	s.sentPast = d.wmask[s0]&wPASTTIME != 0
+	for k := s0; k < s1; k++ {
+		if d.wmask[k]&wANON != 0 {
+			s.sentAnon = true
+		}
+		if d.wmask[k]&wECON != 0 {
+			s.sentEcon = true
+		}
+		if d.wmask[k]&wHYPO != 0 && k < s.firstIf && d.normIs(k, "if") {
+			s.firstIf = k
+		}
+		if d.wmask[k]&wREPORT != 0 && toks[k].is(fWord) {
+			d.rep = append(d.rep, repVerb{k: int32(k)})
+		}
+		if toks[k].punct == '"' {
+			d.quo = append(d.quo, int32(k))
+		}
+	}
+}
+
+// reversedPolarity is a cue's polarity and category after the reversal
+// words before it: undoing a punitive measure ("suspends the entity list
+// designation", "drops its plan to delist") de-escalates; undoing a
+// conciliatory act ("stopped approving licences", "cancelled the
+// meeting", "withdrew the exemptions") escalates.
+func reversedPolarity(cd *cueDef, reversal, undo bool) (pol int, category string) {
+	pol, category = cd.polarity, cd.category
+	if reversal && cd.punitive {
+		return -pol, "EASE"
+	}
+	if undo && pol < 0 && !cd.talk {
+		return -pol, "HALT"
+	}
+	return pol, category
+}
+
+// isBackground reports whether the cue at c0 (clause from cl, sentence
+// sent) reports history or a topic rather than an act, beyond the
+// background words windowMods found.
+func (d *doc) isBackground(cd *cueDef, s *cueScan, c0, cl int, sent int32, pair string) bool {
+	if rs, undone := d.reversed[pair]; undone && cd.punitive && (cd.state || rs < sent) {
+		// once the article reports a measure undone, its later
+		// mentions of such measures are that measure's history
+		return true
+	}
+	if d.explainer || s.sentPast {
+		return true
+	}
+	if cd.state && c0 > cl && d.wmask[c0-1]&wISSUE != 0 {
+		// a measure named as the subject of a dispute or talks
+		// ("tensions over steep tariffs") is its topic, not an act
+		return true
+	}
+	// a measure named in a sentence about its economic effects (data,
+	// estimates, prices) is background, not an act
+	return cd.state && s.sentEcon
+}
+
+// appendListMates adds a copy of sc for each state listed with its actor
+// (refs[ai]) or its target (refs[ti]): states listed together act or are
+// acted upon alike, so the cue counts for each of their pairs too.
+func (d *doc) appendListMates(out []scoredCue, sc scoredCue, refs []ref, ai, ti int) []scoredCue {
+	mates := d.mates[:0]
+	if ai >= 0 && sc.explicit[0] != "" {
+		mates = d.listMates(refs, ai, mates)
+	}
+	nActor := len(mates)
+	if ti >= 0 && sc.explicit[1] != "" {
+		mates = d.listMates(refs, ti, mates)
+	}
+	d.mates = mates
+	for k, j := range mates {
+		c := refs[j].country
+		if refs[j].weak || c == sc.Actor || c == sc.Target || d.listedBefore(refs, mates[:k], c) {
+			continue
+		}
+		m := sc
+		if k < nActor {
+			m.Actor, m.explicit[0] = c, c
+		} else {
+			m.Target, m.explicit[1] = c, c
+		}
+		m.pair = d.pairOf(m.Actor, m.Target)
+		out = append(out, m)
+	}
 	return out
 }
 
@@ -626,6 +748,34 @@ type cueMods struct {
 	negs                                   int
 	void, hedged, future, hypo, background bool
 	src, stype                             string
+}
+
+// applySentence adds what the cue's sentence and the cue itself say: an
+// unnamed source anywhere in the sentence hedges it, an "if" before it
+// makes it hypothetical, and a firm cue carries its own "not" ("will not
+// stand idly by"), which is no negation of it.
+func (m *cueMods) applySentence(anon, afterIf, firm bool) {
+	if anon {
+		m.hedged = true
+	}
+	if afterIf {
+		m.hypo = true
+	}
+	if firm {
+		m.negs, m.void = 0, false
+	}
+}
+
+// setSource records who a cue is attributed to: no source found is the
+// news report's own; a state's own or an unnamed source's word is hedged.
+func (m *cueMods) setSource(src, stype string) {
+	if stype == "" {
+		stype = "NEWS"
+	}
+	if stype == "STATE" || stype == "ANON" {
+		m.hedged = true
+	}
+	m.src, m.stype = src, stype
 }
 
 // weighCue applies the modifiers to a cue's base weight (the same scale for

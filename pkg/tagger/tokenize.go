@@ -228,21 +228,19 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 }
 
 // step is the general tokenizer: it reads one token (or one space) at s[i]
-// and returns where to go on and the newline state.
+// and returns where to go on and the newline state. The token is a word
+// (word, which also reads abbreviations), a possessive "'s", nothing for a
+// hyphen joining two words, or one punctuation mark (punctToken).
 func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
-	n := len(s)
 	r, w := decode(s, i)
 	if r == '\n' {
-		newline = true
-		i += w
-		return i, newline
+		return i + w, true
 	}
 	// general punctuation (dashes, quotes, bullets, ellipses) is neither
 	// space nor letter: skip the Unicode tables
 	punct := r >= 0x2010 && r <= 0x2027 || r >= 0x2030 && r <= 0x205E
 	if !punct && (r == ' ' || r == '\t' || r == '\r' || unicode.IsSpace(r)) {
-		i += w
-		return i, newline
+		return i + w, newline
 	}
 	var fl uint8 = extra
 	if newline {
@@ -250,125 +248,167 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 		newline = false
 	}
 	if !punct && isLetterOrDigit(r) {
-		start := i
-		ns := len(ts.norm)
-		if len(ts.toks) > 0 && ns > 0 {
-			ts.norm = append(ts.norm, ' ')
-			ns++
+		return ts.word(s, i, r, w, fl), newline
+	}
+	if j := ts.possessive(s, i, r, w, fl); j > i {
+		return j, newline
+	}
+	// hyphen joining two words: separator only
+	if (r == '-' || r == '‐' || r == '‑') && i > 0 && i+w < len(s) && isLetterOrDigit(runeAt(s, i+w)) && ts.touchesLast(i) {
+		return i + w, newline
+	}
+	ts.punctToken(i, r, w, fl)
+	return i + w, newline
+}
+
+// touchesLast reports whether the last token ends right at byte i.
+func (ts *tokens) touchesLast(i int) bool {
+	return len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i
+}
+
+// word reads the word starting at s[i] (first rune r, w bytes) as one
+// token with flags fl and returns where it ends. A word keeps inner
+// apostrophes ("won't"), digits' inner '.' and ',' ("1.5"), and an inner
+// '&' ("AT&T"), but stops before a possessive "'s".
+func (ts *tokens) word(s string, i int, r rune, w int, fl uint8) int {
+	n := len(s)
+	start := i
+	ns := len(ts.norm)
+	if len(ts.toks) > 0 && ns > 0 {
+		ts.norm = append(ts.norm, ' ')
+		ns++
+	}
+	firstUpper := unicode.IsUpper(r)
+	if unicode.IsLetter(r) && i+w+1 < n && s[i+w] == '.' {
+		if j, ok := ts.abbrev(s, i, ns, fl|boolFlag(firstUpper, fCap)); ok {
+			return j
 		}
-		hasLetter, allUpper := false, true
-		firstUpper := unicode.IsUpper(r)
-		letters := 0
-		// abbreviation "U.S." / "J.P." / "D.C."
-		if unicode.IsLetter(r) && i+w+1 < n && s[i+w] == '.' {
-			j := i
-			k := 0
-			for j+1 < n {
-				rr, ww := decode(s, j)
-				if !unicode.IsLetter(rr) || j+ww >= n || s[j+ww] != '.' {
+	}
+	hasLetter, allUpper := false, true
+	letters := 0
+	for i < n {
+		if c := s[i]; c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z':
+				hasLetter = true
+				letters++
+				allUpper = false
+				ts.norm = append(ts.norm, c)
+				i++
+				continue
+			case c >= 'A' && c <= 'Z':
+				hasLetter = true
+				letters++
+				ts.norm = append(ts.norm, c+'a'-'A')
+				i++
+				continue
+			case c >= '0' && c <= '9':
+				ts.norm = append(ts.norm, c)
+				i++
+				continue
+			}
+		}
+		r, w = decode(s, i)
+		if isLetterOrDigit(r) {
+			if unicode.IsLetter(r) {
+				hasLetter = true
+				letters++
+				if !unicode.IsUpper(r) {
+					allUpper = false
+				}
+			}
+			ts.norm = appendNorm(ts.norm, r)
+			i += w
+			continue
+		}
+		if (r == '.' || r == ',') && i+1 < n && s[i+1] >= '0' && s[i+1] <= '9' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+			ts.norm = append(ts.norm, byte(r))
+			i++
+			continue
+		}
+		if isApos(r) && i+w < n {
+			r2, w2 := decode(s, i+w)
+			if isLetterOrDigit(r2) {
+				// possessive 's: split
+				if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) {
 					break
 				}
-				k++
-				j += ww + 1
-			}
-			if k >= 2 {
-				for p := i; p < j; {
-					rr, ww := decode(s, p)
-					if rr != '.' {
-						ts.norm = appendNorm(ts.norm, rr)
-						if unicode.IsLower(rr) {
-							allUpper = false
-						}
-					}
-					p += ww
-				}
-				ts.toks = append(ts.toks, token{start: int32(start), end: int32(j), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | fAbbrev | boolFlag(firstUpper, fCap) | boolFlag(allUpper, fAllCaps)})
-				i = j
-				return i, newline
-			}
-		}
-		for i < n {
-			if c := s[i]; c < utf8.RuneSelf {
-				switch {
-				case c >= 'a' && c <= 'z':
-					hasLetter = true
-					letters++
-					allUpper = false
-					ts.norm = append(ts.norm, c)
-					i++
-					continue
-				case c >= 'A' && c <= 'Z':
-					hasLetter = true
-					letters++
-					ts.norm = append(ts.norm, c+'a'-'A')
-					i++
-					continue
-				case c >= '0' && c <= '9':
-					ts.norm = append(ts.norm, c)
-					i++
-					continue
-				}
-			}
-			r, w = decode(s, i)
-			if isLetterOrDigit(r) {
-				if unicode.IsLetter(r) {
-					hasLetter = true
-					letters++
-					if !unicode.IsUpper(r) {
-						allUpper = false
-					}
-				}
-				ts.norm = appendNorm(ts.norm, r)
+				ts.norm = append(ts.norm, '\'')
 				i += w
 				continue
 			}
-			if (r == '.' || r == ',') && i+1 < n && s[i+1] >= '0' && s[i+1] <= '9' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
-				ts.norm = append(ts.norm, byte(r))
-				i++
-				continue
-			}
-			if isApos(r) && i+w < n {
-				r2, w2 := decode(s, i+w)
-				if isLetterOrDigit(r2) {
-					// possessive 's: split
-					if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) {
-						break
-					}
-					ts.norm = append(ts.norm, '\'')
-					i += w
-					continue
-				}
-			}
-			if r == '&' && i+1 < n && isLetterOrDigit(runeAt(s, i+1)) && i > start {
-				// AT&T, S&P
-				ts.norm = append(ts.norm, '&')
-				i++
-				continue
-			}
+		}
+		if r == '&' && i+1 < n && isLetterOrDigit(runeAt(s, i+1)) && i > start {
+			// AT&T, S&P
+			ts.norm = append(ts.norm, '&')
+			i++
+			continue
+		}
+		break
+	}
+	if !hasLetter {
+		allUpper = false
+	}
+	ts.toks = append(ts.toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | boolFlag(firstUpper, fCap) | boolFlag(allUpper && letters > 0, fAllCaps)})
+	return i
+}
+
+// abbrev reads an abbreviation of two or more single letters each
+// followed by a dot ("U.S.", "J.P.", "D.C.") at s[i] as one token
+// normalised without dots, whose normal form starts at ns; fl are its
+// flags so far. ok is false (and nothing is added) when there is none.
+func (ts *tokens) abbrev(s string, i, ns int, fl uint8) (end int, ok bool) {
+	n := len(s)
+	j := i
+	k := 0
+	for j+1 < n {
+		rr, ww := decode(s, j)
+		if !unicode.IsLetter(rr) || j+ww >= n || s[j+ww] != '.' {
 			break
 		}
-		if !hasLetter {
-			allUpper = false
+		k++
+		j += ww + 1
+	}
+	if k < 2 {
+		return i, false
+	}
+	allUpper := true
+	for p := i; p < j; {
+		rr, ww := decode(s, p)
+		if rr != '.' {
+			ts.norm = appendNorm(ts.norm, rr)
+			if unicode.IsLower(rr) {
+				allUpper = false
+			}
 		}
-		ts.toks = append(ts.toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | boolFlag(firstUpper, fCap) | boolFlag(allUpper && letters > 0, fAllCaps)})
-		return i, newline
+		p += ww
 	}
-	// possessive 's as its own token
-	if isApos(r) && i+w < n {
-		r2, w2 := decode(s, i+w)
-		if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
-			ns := len(ts.norm) + 1
-			ts.norm = append(ts.norm, ' ', '\'', 's')
-			ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w + w2), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord})
-			i += w + w2
-			return i, newline
-		}
+	ts.toks = append(ts.toks, token{start: int32(i), end: int32(j), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord | fAbbrev | boolFlag(allUpper, fAllCaps)})
+	return j, true
+}
+
+// possessive reads a possessive "'s" right after a word at s[i] (first
+// rune r, w bytes) as its own token and returns where it ends, or i when
+// there is none.
+func (ts *tokens) possessive(s string, i int, r rune, w int, fl uint8) int {
+	n := len(s)
+	if !isApos(r) || i+w >= n {
+		return i
 	}
-	// hyphen joining two words: separator only
-	if (r == '-' || r == '‐' || r == '‑') && i > 0 && i+w < n && isLetterOrDigit(runeAt(s, i+w)) && len(ts.toks) > 0 && int(ts.toks[len(ts.toks)-1].end) == i {
-		i += w
-		return i, newline
+	r2, w2 := decode(s, i+w)
+	if (r2 == 's' || r2 == 'S') && (i+w+w2 >= n || !isLetterOrDigit(runeAt(s, i+w+w2))) && ts.touchesLast(i) {
+		ns := len(ts.norm) + 1
+		ts.norm = append(ts.norm, ' ', '\'', 's')
+		ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w + w2), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl | fWord})
+		return i + w + w2
 	}
+	return i
+}
+
+// punctToken adds the punctuation mark r (w bytes at s[i]) as a one-byte
+// token: quotes and apostrophes become '"', dashes '-', other non-ASCII
+// marks '~'.
+func (ts *tokens) punctToken(i int, r rune, w int, fl uint8) {
 	var p byte
 	switch {
 	case isQuote(r):
@@ -389,8 +429,6 @@ func (ts *tokens) step(s string, i int, extra uint8, newline bool) (int, bool) {
 	}
 	ts.norm = append(ts.norm, p)
 	ts.toks = append(ts.toks, token{start: int32(i), end: int32(i + w), ns: int32(ns), ne: int32(len(ts.norm)), flags: fl, punct: p})
-	i += w
-	return i, newline
 }
 
 // possessiveAt tells whether s[i:] starts with an "s" that ends a word (the

@@ -142,11 +142,33 @@ func pow2(n int) int {
 
 // buildWordMatcher compiles patterns (normalised, words separated by single
 // spaces); pattern i is reported as i. The extra words get ids too (the
-// words of cue segments, compared by id after the scan).
+// words of cue segments, compared by id after the scan). It is an
+// Aho-Corasick automaton over word ids, built in steps: word ids, the
+// vocabulary table, the trie, its transition table, then the failure and
+// dictionary links.
 func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
-	ids := map[string]int32{}
-	split := make([][]string, len(patterns))
+	ids, split := m.wordIDs(patterns, extra)
+	byID := m.buildVocab(ids)
+	children, kids := m.buildTrie(split, ids)
+	wordOf := m.buildTransitions(children, len(byID))
+	m.st = make([]stateInfo, len(m.out)) // links filled in below; step needs inner
+	for k := range m.st {
+		m.st[k].inner = len(kids[k]) > 0
+	}
+	m.buildLinks(kids, wordOf)
+	for k := range m.st {
+		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
+	}
+	return m
+}
+
+// wordIDs numbers the words of the patterns, then the extra words, from 1
+// in order of first appearance (0 is "no word"), and returns the patterns
+// split into words; it records each pattern's length in words.
+func (m *wordMatcher) wordIDs(patterns, extra []string) (ids map[string]int32, split [][]string) {
+	ids = map[string]int32{}
+	split = make([][]string, len(patterns))
 	for i, p := range patterns {
 		ws := strings.Split(p, " ")
 		split[i] = ws
@@ -162,6 +184,13 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			ids[w] = int32(len(ids) + 1)
 		}
 	}
+	return ids, split
+}
+
+// buildVocab fills the vocabulary hash table, the words' text (one string
+// with offsets) and the one-byte words' fast path; it returns the words by
+// id.
+func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
 	m.vocab = make([]vslot, pow2(2*len(ids)+2))
 	m.vmask = uint64(len(m.vocab) - 1)
 	// insert in id order so the table does not depend on map iteration
@@ -183,15 +212,24 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			m.byteID[byID[id][0]] = int32(id)
 		}
 	}
-	// trie
-	type edge struct{ from, word int32 }
-	children := map[edge]int32{}
-	kids := [][]int32{nil} // state -> children in insertion order
+	return byID
+}
+
+// trieEdge is a trie transition: from a state on a word id.
+type trieEdge struct{ from, word int32 }
+
+// buildTrie builds the trie of the patterns' words (state 0 is the root),
+// setting m.out (the pattern a state ends, the first one listed, or -1).
+// It returns the edges and each state's children in insertion order,
+// which the breadth-first link pass walks.
+func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32) (children map[trieEdge]int32, kids [][]int32) {
+	children = map[trieEdge]int32{}
+	kids = [][]int32{nil} // state -> children in insertion order
 	m.out = []int32{-1}
 	for pi, ws := range split {
 		s := int32(0)
 		for _, w := range ws {
-			e := edge{s, ids[w]}
+			e := trieEdge{s, ids[w]}
 			c, ok := children[e]
 			if !ok {
 				c = int32(len(m.out))
@@ -206,8 +244,15 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			m.out[s] = int32(pi)
 		}
 	}
-	n := len(m.out)
-	m.rootNext = make([]int32, len(byID))
+	return children, kids
+}
+
+// buildTransitions lays the trie's edges out for step: the root's as a
+// table by word id (nWords entries), the others in an open-addressing hash
+// table keyed by (state, word). It returns the word each state is entered
+// on.
+func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) (wordOf []int32) {
+	m.rootNext = make([]int32, nWords)
 	nonRoot := 0
 	for e := range children {
 		if e.from != 0 {
@@ -221,7 +266,7 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	for l := len(m.nextKey); l > 1; l >>= 1 {
 		m.nshift--
 	}
-	wordOf := make([]int32, n)
+	wordOf = make([]int32, len(m.out))
 	for e, c := range children {
 		wordOf[c] = e.word
 		if e.from == 0 {
@@ -236,11 +281,14 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			}
 		}
 	}
-	m.st = make([]stateInfo, n) // links filled in below; step needs inner
-	for k := range m.st {
-		m.st[k].inner = len(kids[k]) > 0
-	}
-	// failure and dictionary links, breadth first
+	return wordOf
+}
+
+// buildLinks sets the failure links (the longest proper suffix that is a
+// trie state) and dictionary links (the nearest such suffix that ends a
+// pattern, or -1), breadth first so a state's parent links are set first.
+func (m *wordMatcher) buildLinks(kids [][]int32, wordOf []int32) {
+	n := len(m.out)
 	m.fail = make([]int32, n)
 	m.dictLink = make([]int32, n)
 	m.dictLink[0] = -1
@@ -273,10 +321,6 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 			queue = append(queue, c)
 		}
 	}
-	for k := range m.st {
-		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
-	}
-	return m
 }
 
 // nWords is the number of words in the vocabulary (ids 1..nWords).

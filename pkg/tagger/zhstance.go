@@ -52,27 +52,18 @@ func (d *zhDoc) zhMatchSeg(k int, seg *cueSeg) (end, gap int, ok bool) {
 	return 0, 0, false
 }
 
+// zhStance finds the Chinese cues, their modifiers and attribution. It
+// walks the candidate cues by start, in groups starting at one token:
+// each group is verified (verifyCues) and each cue kept is scored
+// (zhScoreCue). The walk carries a zhScan: what the current sentence
+// tells every cue in it.
 func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
-	lex := d.lex
-	// candidates by start, longest anchor first; a start inside a cue already
-	// taken is skipped before its segments after gaps are checked
-	cands := d.cues
-	slices.SortFunc(cands, func(a, b cueCand) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
-		}
-		return int(b.t1 - a.t1)
-	})
+	cands := d.zhCandidates()
 	found := d.found[:0]
 	out := d.scored[:0]
 	end := int32(-1)
-	refs := d.refs[:0]
-	refsFor := -1
-	s0c, s1c := 0, 0
-	sentFor, sentAnon, firstIf := -1, false, 0
-	mods := &d.mods
-	mods.reset()
-	var near nearRefs
+	s := zhScan{refs: d.refs[:0], refsFor: -1, sentFor: -1}
+	d.mods.reset()
 	for g := 0; g < len(cands); {
 		// the group of candidates starting at one token
 		h := g + 1
@@ -94,78 +85,107 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 		}
 		found = d.verifyCues(group, found[:0])
 		for _, f := range found {
-			if f.t0 < end {
+			if f.t0 < end || d.zhInName(int(f.t0)) {
 				continue
-			}
-			// a cue inside a name ("美国贸易代表办公室")
-			if mi := d.mentAt[f.t0]; mi >= 0 {
-				if k := d.ments[mi].kind; k == mEntity || k == mNER || k == mRole {
-					continue
-				}
 			}
 			end = f.t1
-			cd := &lex.cues[f.cue]
-			c0, c1 := int(f.t0), int(f.t1)
-			if c0 < s0c || c0 >= s1c {
-				s0c, s1c = d.sentRange(c0)
-			}
-			s0, s1 := s0c, s1c
-			mods.advance(d, c0)
-			negs, void, hedged, future, hypo, background := mods.at(d, c0, s0)
-			if s0 != sentFor {
-				sentFor, sentAnon, firstIf = s0, false, s1
-				d.zrep = d.zrep[:0]
-				d.repAt = [2]int{}
-				for k := s0; k < s1; k++ {
-					if d.wmask[k]&wREPORT != 0 {
-						d.zrep = append(d.zrep, zhRep{k: int32(k)})
-					}
-					if d.wmask[k]&wANON != 0 {
-						sentAnon = true
-					}
-					if d.wmask[k]&wHYPO != 0 && k < firstIf && d.isIf(k) {
-						firstIf = k
-					}
-				}
-			}
-			if sentAnon {
-				hedged = true
-			}
-			if firstIf < c0 {
-				hypo = true
-			}
-			if cd.firm {
-				negs, void = 0, false
-			}
-			src, stype := d.zhSource(c0, c1, s0, s1, sentAnon)
-			if stype == "" {
-				stype = "NEWS"
-			}
-			if stype == "STATE" || stype == "ANON" {
-				hedged = true
-			}
-			if s0 != refsFor {
-				refs = d.stateRefs(s0, s1, refs)
-				refsFor = s0
-				near = nearRefs{}
-			}
-			actor, target := d.zhActorTarget(near.around(refs, c0, c1), c0, c1, s0)
-			if actor == "" && stype == "GOV" {
-				actor = d.zhSourceCountry(c0, s0, s1)
-			}
-			actor, target, explicit, ok := completePair(actor, target, ma, mb)
-			if !ok {
-				continue
-			}
-			out = append(out, d.weighCue(cd, c0, c1, cd.polarity, cd.category, actor, target, explicit, &cueMods{
-				negs: negs, void: void, hedged: hedged, future: future, hypo: hypo, background: background,
-				src: src, stype: stype,
-			}))
+			out = d.zhScoreCue(&s, f, ma, mb, out)
 		}
 	}
 	d.found = found
-	d.scored, d.refs = out, refs
+	d.scored, d.refs = out, s.refs
 	return out
+}
+
+// zhCandidates sorts the matcher's candidate cues by start, longest anchor
+// first, so that a start inside a cue already taken is skipped before its
+// segments after gaps are checked.
+func (d *zhDoc) zhCandidates() []cueCand {
+	cands := d.cues
+	slices.SortFunc(cands, func(a, b cueCand) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
+		}
+		return int(b.t1 - a.t1)
+	})
+	return cands
+}
+
+// zhInName reports whether token t is inside the name of a body, a person
+// or a role ("美国贸易代表办公室"): a cue there is part of the name.
+func (d *zhDoc) zhInName(t int) bool {
+	k, ok := d.mentKindAt(t)
+	return ok && (k == mEntity || k == mNER || k == mRole)
+}
+
+// zhScan is what zhStance's walk carries from one kept cue to the next:
+// the current sentence's range and its sentence-wide facts (an unnamed
+// source anywhere, the first "if"), and its state references with the
+// window of them near the current cue.
+type zhScan struct {
+	s0c, s1c int // the sentence range last looked up
+
+	sentFor  int // first token of the sentence the facts below are of
+	sentAnon bool
+	firstIf  int
+
+	refs    []ref // the state references of sentence refsFor
+	refsFor int
+	near    nearRefs
+}
+
+// zhScoreCue works out a kept cue's modifiers, source, actor and target,
+// and appends its scored form to out; a cue whose pair cannot be completed
+// adds nothing.
+func (d *zhDoc) zhScoreCue(s *zhScan, f cueCand, ma, mb string, out []scoredCue) []scoredCue {
+	cd := &d.lex.cues[f.cue]
+	c0, c1 := int(f.t0), int(f.t1)
+	if c0 < s.s0c || c0 >= s.s1c {
+		s.s0c, s.s1c = d.sentRange(c0)
+	}
+	s0, s1 := s.s0c, s.s1c
+	d.mods.advance(d, c0)
+	var m cueMods
+	m.negs, m.void, m.hedged, m.future, m.hypo, m.background = d.mods.at(d, c0, s0)
+	if s0 != s.sentFor {
+		d.zhStartSentence(s, s0, s1)
+	}
+	m.applySentence(s.sentAnon, s.firstIf < c0, cd.firm)
+	m.setSource(d.zhSource(c0, c1, s0, s1, s.sentAnon))
+	if s0 != s.refsFor {
+		s.refs = d.stateRefs(s0, s1, s.refs)
+		s.refsFor = s0
+		s.near = nearRefs{}
+	}
+	actor, target := d.zhActorTarget(s.near.around(s.refs, c0, c1), c0, c1, s0)
+	if actor == "" && m.stype == "GOV" {
+		actor = d.zhSourceCountry(c0, s0, s1)
+	}
+	actor, target, explicit, ok := completePair(actor, target, ma, mb)
+	if !ok {
+		return out
+	}
+	return append(out, d.weighCue(cd, c0, c1, cd.polarity, cd.category, actor, target, explicit, &m))
+}
+
+// zhStartSentence computes, once per sentence [s0, s1), what every cue in
+// it shares: unnamed sources anywhere, the first "if", and the reporting
+// verbs that source attribution reads.
+func (d *zhDoc) zhStartSentence(s *zhScan, s0, s1 int) {
+	s.sentFor, s.sentAnon, s.firstIf = s0, false, s1
+	d.zrep = d.zrep[:0]
+	d.repAt = [2]int{}
+	for k := s0; k < s1; k++ {
+		if d.wmask[k]&wREPORT != 0 {
+			d.zrep = append(d.zrep, zhRep{k: int32(k)})
+		}
+		if d.wmask[k]&wANON != 0 {
+			s.sentAnon = true
+		}
+		if d.wmask[k]&wHYPO != 0 && k < s.firstIf && d.isIf(k) {
+			s.firstIf = k
+		}
+	}
 }
 
 // nearRefs finds the state references within zhWindow tokens of each cue

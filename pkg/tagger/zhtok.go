@@ -94,6 +94,10 @@ func (z *zhLexicon) tokenize(ts *tokens, s string, extra uint8) {
 
 // tokenizeIDs is tokenize with word ids (see above) and, with ss, sentence
 // numbers assigned as the tokens are made (the rules of zhSplitSentences).
+// It is the hot loop of Chinese tagging: runs of common ideographs go
+// through hanRun's table first; any other rune is one token (an ideograph,
+// a punctuation mark) or starts one (a run of letters and digits,
+// letterRun), and blanks end tokens.
 func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32, ss *sentState) {
 	n := len(s)
 	norm, toks := ts.norm, ts.toks
@@ -119,19 +123,15 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32,
 			if ids != nil {
 				wid = z.numberRest(wid, toks, norm)
 			}
-			if j := 0; true {
-				from := len(toks)
-				j, toks, norm, wid = hanRun(han, s, i, fl, toks, norm, wid, ids != nil)
-				if ss != nil && len(toks) > from {
-					sent := ss.next(fl, 0)
-					for k := from; k < len(toks); k++ {
-						toks[k].sent = sent
-					}
-				}
-				if j > i {
-					i, newline = j, false
-					continue
-				}
+			from := len(toks)
+			var j int
+			j, toks, norm, wid = hanRun(han, s, i, fl, toks, norm, wid, ids != nil)
+			if ss != nil && len(toks) > from {
+				stampSentence(toks[from:], ss.next(fl, 0))
+			}
+			if j > i {
+				i, newline = j, false
+				continue
 			}
 		}
 		var r rune
@@ -173,21 +173,7 @@ func (z *zhLexicon) tokenizeIDs(ts *tokens, s string, extra uint8, ids *[]int32,
 			i += w
 		case r < 0x3000 && zhLetter(r) || r >= 0xFF10 && zhLetter(r):
 			start, ns := i, len(norm)
-			for i < n {
-				r2, w2 := decode(s, i)
-				if zhLetter(r2) {
-					norm = utf8.AppendRune(norm, z.zhNorm(r2))
-					i += w2
-					continue
-				}
-				// "1.5", "3,000": a point or comma between digits
-				if (r2 == '.' || r2 == ',') && i > start && zhDigit(runeBefore(s, i)) && i+1 < n && zhDigit(runeAt(s, i+1)) {
-					norm = append(norm, byte(r2))
-					i += w2
-					continue
-				}
-				break
-			}
+			i, norm = z.letterRun(s, i, norm)
 			toks = append(toks, token{start: int32(start), end: int32(i), ns: int32(ns), ne: int32(len(norm)), flags: fl | fWord, sent: ss.next(fl, 0)})
 			newline = false
 		default:
@@ -334,4 +320,35 @@ func (s *sentState) count() int32 {
 		return s.cur + 1
 	}
 	return s.cur
+}
+
+// stampSentence gives the tokens of one ideograph run their sentence: a
+// run has no punctuation inside, so it is all in one sentence.
+func stampSentence(toks []token, sent int32) {
+	for k := range toks {
+		toks[k].sent = sent
+	}
+}
+
+// letterRun reads the run of letters and digits starting at byte i of s
+// ("WTO", "2019", full-width forms), appending its normal form to norm,
+// and returns where it ends. A point or comma between digits stays inside
+// ("1.5", "3,000").
+func (z *zhLexicon) letterRun(s string, i int, norm []byte) (int, []byte) {
+	start, n := i, len(s)
+	for i < n {
+		r2, w2 := decode(s, i)
+		if zhLetter(r2) {
+			norm = utf8.AppendRune(norm, z.zhNorm(r2))
+			i += w2
+			continue
+		}
+		if (r2 == '.' || r2 == ',') && i > start && zhDigit(runeBefore(s, i)) && i+1 < n && zhDigit(runeAt(s, i+1)) {
+			norm = append(norm, byte(r2))
+			i += w2
+			continue
+		}
+		break
+	}
+	return i, norm
 }
