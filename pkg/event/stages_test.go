@@ -171,6 +171,9 @@ func genArticle(r *rand.Rand, now time.Time, size int) []byte {
 		Text        string `json:"text"`
 		Lang        string `json:"lang,omitempty"`
 		PublishedAt string `json:"published_at,omitempty"`
+		// Where published_at came from (a source follower's articles);
+		// only on articles not padded to a size, whose padding leaves it out.
+		PublishedAtSource string `json:"published_at_source,omitempty"`
 	}
 	var c client
 	if r.IntN(2) == 0 {
@@ -196,6 +199,12 @@ func genArticle(r *rand.Rand, now time.Time, size int) []byte {
 		c.PublishedAt = event.MinEventTime.Add(time.Duration(r.Int64N(int64(span)))).Format(time.DateOnly)
 	default:
 		c.PublishedAt = event.MinEventTime.Add(time.Duration(r.Int64N(int64(span)))).Format(time.RFC3339Nano)
+	}
+	if size == 0 && r.IntN(3) == 0 {
+		c.PublishedAtSource = event.PublishedAtNone
+		if c.PublishedAt != "" {
+			c.PublishedAtSource = []string{event.PublishedAtFromFeed, event.PublishedAtFromPage}[r.IntN(2)]
+		}
 	}
 	var b strings.Builder
 	unit := units[r.IntN(len(units))]
