@@ -7,6 +7,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/tension-dev/tension/pkg v0.0.0
+	github.com/tension-dev/tension/pkg/admin v0.0.0
 	github.com/tension-dev/tension/pkg/kafkax v0.0.0
 	golang.org/x/net v0.59.0
 )
