@@ -79,7 +79,9 @@ type SyntaxError struct {
 	Msg  string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("malformed XML at line %d: %s", e.Line, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed XML at line %d: %s", e.Line, e.Msg)
+}
 
 // Parse parses a whole document fetched from base.
 func Parse(data []byte, base *url.URL, opts Options) (*Feed, error) {

@@ -43,7 +43,9 @@ func newSite(t *testing.T) *site {
 		w.Header().Set("Last-Modified", "Thu, 10 Apr 2025 08:00:00 GMT")
 		fmt.Fprint(w, "<rss/>")
 	})
-	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/feed", http.StatusMovedPermanently) })
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/feed", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/to-private", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/private/x", http.StatusFound) })
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/private/x", func(w http.ResponseWriter, r *http.Request) { t.Error("fetched a disallowed page") })

@@ -106,14 +106,14 @@ func TestNormalizeLang(t *testing.T) {
 
 func TestText(t *testing.T) {
 	for in, want := range map[string]string{
-		"Plain  text\n\n\n\nsecond":                          "Plain text\n\nsecond",
+		"Plain  text\n\n\n\nsecond":                             "Plain text\n\nsecond",
 		"<p>The ministry said&nbsp;it would review&hellip;</p>": "The ministry said it would review…",
-		"A &amp; B &lt;C&gt;":                                "A & B <C>",
-		"<p>One</p><p>Two<br>Three</p>":                      "One\n\nTwo\nThree",
-		"<script>alert(1)</script><style>p{}</style>Text":    "Text",
-		"a < b and c > d":                                    "a < b and c > d",
-		"<b>unclosed <i>tags":                                "unclosed tags",
-		"":                                                   "",
+		"A &amp; B &lt;C&gt;":                                   "A & B <C>",
+		"<p>One</p><p>Two<br>Three</p>":                         "One\n\nTwo\nThree",
+		"<script>alert(1)</script><style>p{}</style>Text":       "Text",
+		"a < b and c > d":                                       "a < b and c > d",
+		"<b>unclosed <i>tags":                                   "unclosed tags",
+		"":                                                      "",
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
