@@ -256,3 +256,25 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParse parses an RSS document of 500 items with HTML summaries.
+func BenchmarkParse(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Bench</title>`)
+	for i := range 500 {
+		fmt.Fprintf(&sb, `<item><title>Tariffs rise again, item %d</title><link>https://bench.test/%d</link><guid>%d</guid>`+
+			`<pubDate>Thu, 10 Apr 2025 08:30:00 +0800</pubDate><description><![CDATA[<p>%s</p>]]></description></item>`,
+			i, i, i, strings.Repeat("Officials said the talks would resume next week. ", 10))
+	}
+	sb.WriteString(`</channel></rss>`)
+	doc := []byte(sb.String())
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Parse(doc, base, Options{})
+		if err != nil || len(f.Items) != 500 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "items/s")
+}

@@ -35,8 +35,8 @@ type Page struct {
 
 // Limits bound the work one page may cost beyond its bytes (the fetcher
 // caps those): readability walks the tree recursively, and its scoring is
-// superlinear in the number of elements (a page at both limits takes
-// about 3 s on one core of the development machine).
+// superlinear in the number of elements (a page at both limits takes 3 to
+// 5 s on the development machine: BenchmarkExtractAtTheLimits).
 const (
 	MaxElements = 50_000
 	MaxDepth    = 128

@@ -164,3 +164,33 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExtract extracts the sample English article page.
+func BenchmarkExtract(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("testdata", "article-en.html"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse("https://harborline.test/2025/04/10/port-fees")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Extract(body, "text/html; charset=utf-8", u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
+
+// BenchmarkExtractAtTheLimits is the worst page Extract accepts: 50,000
+// elements, about 3 s; what bounds the time one page can take.
+func BenchmarkExtractAtTheLimits(b *testing.B) {
+	body := []byte("<html><body>" + strings.Repeat("<div>", 120) + strings.Repeat("<p>text, text.</p>", MaxElements-130) + "</body></html>")
+	u, _ := url.Parse("https://x.test/")
+	for b.Loop() {
+		if _, err := Extract(body, "text/html", u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/page")
+}
