@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,30 +14,17 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/event"
-	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/kafkax/kafkatest"
 )
 
 // TestIntegrationOnceIntoKafka runs `follow -once` on the sample site
 // against the real Kafka: every article reaches the raw topic as the
 // enricher reads it, and a second run (state file) publishes nothing.
 func TestIntegrationOnceIntoKafka(t *testing.T) {
-	if os.Getenv("TENSION_INTEGRATION") != "1" {
-		t.Skip("integration test: run with `make test` (sets TENSION_INTEGRATION=1)")
-	}
-	brokers := kafkax.Brokers(os.Getenv("KAFKA_BROKERS"))
-	if len(brokers) == 0 {
-		brokers = []string{kafkax.DefaultBrokers}
-	}
+	brokers := kafkatest.Brokers(t)
+	raw, dlq := kafkatest.Topic(t, brokers, "test.follow.raw."), kafkatest.Topic(t, brokers, "test.follow.dlq.")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := kafkax.Ping(ctx, brokers); err != nil {
-		t.Fatalf("Kafka at %v: %v (start it with `make up`)", brokers, err)
-	}
-	var b [4]byte
-	rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
-	raw, dlq := "test.follow."+id+".raw", "test.follow."+id+".dlq"
-	t.Cleanup(func() { kafkax.DeleteTopics(context.Background(), brokers, raw, dlq) })
 
 	srv := httptest.NewServer(http.FileServer(http.Dir("../../samples/feeds")))
 	defer srv.Close()
@@ -60,6 +45,7 @@ func TestIntegrationOnceIntoKafka(t *testing.T) {
 		}
 	}
 	msgs := readAll(ctx, t, brokers, raw, 8)
+	t.Logf("read %d messages from %s", len(msgs), raw)
 	ids := map[string]bool{}
 	for _, m := range msgs {
 		a, err := event.DecodeArticle(m.Value, event.DecodeOptions{FromTopic: true})

@@ -13,7 +13,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -25,7 +24,6 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
-	"github.com/tension-dev/tension/pkg/httpapi"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/follow/internal/fetch"
 	"github.com/tension-dev/tension/services/follow/internal/follow"
@@ -166,36 +164,31 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.adminAddr)
-	if err != nil {
-		return fmt.Errorf("listen %s (admin): %w", cfg.adminAddr, err)
-	}
-	bgCtx, stopBG := context.WithCancel(context.Background())
-	defer stopBG()
-	var bg sync.WaitGroup
-	bg.Go(func() { ready.Run(bgCtx, cfg.readyInterval) })
-	// Polls start once the topics exist; shutdown (ctx) stops them: the
+	// Polls start once the topics exist. Shutdown (ctx) stops them: the
 	// poll in hand finishes its publish (bounded by -publish-timeout) and
-	// writes the state.
-	bg.Go(func() {
-		for ctx.Err() == nil {
-			if err := ensure(ctx); err == nil {
-				break
-			} else {
-				logger.Warn("waiting for Kafka before the first poll", "err", err)
-			}
-			select {
-			case <-ctx.Done():
+	// writes the state; readiness goes off as they stop.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var wg sync.WaitGroup
+	wg.Go(func() { ready.Run(runCtx, cfg.readyInterval) })
+	wg.Go(func() {
+		defer ready.Drain()
+		for runCtx.Err() == nil {
+			err := ensure(runCtx)
+			if err == nil {
+				_ = f.Run(runCtx)
 				return
+			}
+			logger.Warn("waiting for Kafka before the first poll", "err", err)
+			select {
+			case <-runCtx.Done():
 			case <-time.After(2 * time.Second):
 			}
 		}
-		_ = f.Run(ctx)
 	})
-	err = httpapi.ServeAll(ctx, cfg.shutdownGrace, logger, ready.Drain,
-		httpapi.Listener{Ln: ln, Server: httpapi.NewServer(adminHandler, httpapi.ServerLimits{}, logger)})
-	stopBG()
-	bg.Wait()
+	err = admin.Serve(ctx, cfg.adminAddr, adminHandler, cfg.shutdownGrace, logger)
+	stopRun()
+	wg.Wait()
 	logger.Info("stopped", "err", err)
 	return err
 }

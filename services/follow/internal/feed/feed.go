@@ -206,13 +206,13 @@ func (doc *rssDoc) feed(base *url.URL, opts Options) *Feed {
 		it := Item{
 			GUID:        strings.TrimSpace(ri.GUID.Value),
 			Title:       plain(ri.Titles, ""),
-			Link:        resolve(base, plain(ri.Links, "")),
+			Link:        Resolve(base, plain(ri.Links, "")),
 			Summary:     strings.TrimSpace(plain(ri.Description, "")),
 			Content:     strings.TrimSpace(ri.Encoded),
 			ContentType: "html",
 		}
 		if it.Link == "" && !strings.EqualFold(strings.TrimSpace(ri.GUID.IsPermaLink), "false") {
-			it.Link = resolve(base, it.GUID) // a permalink guid is the item's URL
+			it.Link = Resolve(base, it.GUID) // a permalink guid is the item's URL
 		}
 		it.setDate(&it.Published, ri.PubDate)
 		it.setDate(&it.Published, ri.DCDate)
@@ -249,7 +249,7 @@ func (doc *rdfDoc) feed(base *url.URL, opts Options) *Feed {
 		it := Item{
 			GUID:        strings.TrimSpace(ri.About),
 			Title:       plain(ri.Titles, nsRSS10),
-			Link:        resolve(base, plain(ri.Links, nsRSS10)),
+			Link:        Resolve(base, plain(ri.Links, nsRSS10)),
 			Summary:     strings.TrimSpace(plain(ri.Description, nsRSS10)),
 			Content:     strings.TrimSpace(ri.Encoded),
 			ContentType: "html",
@@ -327,7 +327,7 @@ func (doc *atomFeed) feed(base *url.URL, opts Options) *Feed {
 		}
 		it.Link = atomLink(eb, e.Links)
 		if it.Link == "" && e.Content.Src != "" {
-			it.Link = resolve(eb, e.Content.Src)
+			it.Link = Resolve(eb, e.Content.Src)
 		}
 		it.setDate(&it.Published, e.Published)
 		it.setDate(&it.Updated, e.Updated)
@@ -340,7 +340,7 @@ func (doc *atomFeed) feed(base *url.URL, opts Options) *Feed {
 func atomLink(base *url.URL, links []nsText) string {
 	for _, l := range links {
 		if rel := strings.TrimSpace(l.Rel); rel == "" || rel == "alternate" {
-			if u := resolve(base, l.Href); u != "" {
+			if u := Resolve(base, l.Href); u != "" {
 				return u
 			}
 		}
@@ -378,9 +378,9 @@ func rebase(base *url.URL, xmlBase string) *url.URL {
 	return u
 }
 
-// resolve makes ref absolute against base and returns it when it is an
-// http(s) URL with a host, else "".
-func resolve(base *url.URL, ref string) string {
+// Resolve makes ref absolute against base (nil: ref must be absolute) and
+// returns it when it is an http(s) URL with a host, else "".
+func Resolve(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" || len(ref) > 2048 {
 		return ""

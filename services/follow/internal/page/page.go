@@ -22,6 +22,7 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/services/follow/internal/feed"
 )
 
 // Page is what was extracted.
@@ -169,20 +170,14 @@ func hasToken(list, tok string) bool {
 	return false
 }
 
-// absolute resolves ref against base; "" unless the result is an http(s)
-// URL with a host.
+// absolute resolves ref against base (feed.Resolve), without the fragment.
 func absolute(base *url.URL, ref string) string {
-	if ref == "" || len(ref) > 2048 {
+	abs := feed.Resolve(base, ref)
+	if abs == "" {
 		return ""
 	}
-	u, err := url.Parse(ref)
+	u, err := url.Parse(abs)
 	if err != nil {
-		return ""
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
 	u.Fragment, u.RawFragment = "", ""
