@@ -244,6 +244,10 @@ func (p *poll) run(ctx context.Context) {
 	resp, err := f.cfg.Fetcher.Get(ctx, fetch.Request{URL: s.URL, ETag: p.st.ETag, LastModified: p.st.LastModified,
 		MaxBytes: f.cfg.MaxFeedBytes, Accept: "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"})
 	if err != nil {
+		if ctx.Err() != nil { // shutting down: not the feed's failure, and nothing to record
+			p.res.Status, p.res.Err = "error", ctx.Err()
+			return
+		}
 		p.fail(kindOf(err), err, retryAfter(err))
 		return
 	}
@@ -378,8 +382,11 @@ func (p *poll) page(ctx context.Context, it *feed.Item, h string) (pg *page.Page
 	f, s := p.f, p.src
 	resp, err := f.cfg.Fetcher.Get(ctx, fetch.Request{URL: it.Link, MaxBytes: f.cfg.MaxPageBytes, Accept: "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"})
 	if err != nil {
+		if ctx.Err() != nil { // shutting down: the item waits, no attempt counted
+			return nil, "", "", true
+		}
 		var fe *fetch.Error
-		if errors.As(err, &fe) && fe.Transient() && p.st.Attempts[h]+1 < f.cfg.PageAttempts && ctx.Err() == nil {
+		if errors.As(err, &fe) && fe.Transient() && p.st.Attempts[h]+1 < f.cfg.PageAttempts {
 			if p.st.Attempts == nil {
 				p.st.Attempts = map[string]int{}
 			}

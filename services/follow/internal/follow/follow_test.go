@@ -570,3 +570,37 @@ func TestRunPollsOnTheInterval(t *testing.T) {
 		t.Fatalf("published %d, want 1 (then 304s)", h.raw.count())
 	}
 }
+
+// A shutdown in the middle of a poll is not the feed's failure: nothing is
+// counted against the source, and an item whose page was cut short waits
+// (it is not published with its summary instead).
+func TestShutdownMidPoll(t *testing.T) {
+	h := newHarness(t, sources.Source{URL: "/feed.xml", Name: "f"})
+	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><item><title>Slow page</title><link>/slow.html</link><description>Summary.</description></item></channel></rss>`)
+	})
+	h.site.handle("/slow.html", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	f := h.follower()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for h.site.hit("/slow.html") == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	r := f.Poll(ctx, h.srcs[0])
+	if r.Published != 0 || r.Pending != 1 || h.raw.count() != 0 {
+		t.Fatalf("poll cut by shutdown: %+v", r)
+	}
+	st := h.follower().cfg.Store.Feed(h.srcs[0].URL)
+	if st.Failures != 0 || len(st.Attempts) != 0 || st.ETag != "" {
+		t.Fatalf("state after the shutdown: %+v", st)
+	}
+	// Cut while fetching the feed itself: no failure either.
+	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if r := f.Poll(ctx, h.srcs[0]); h.follower().cfg.Store.Feed(h.srcs[0].URL).Failures != 0 || testutil.ToFloat64(f.m.fetches.WithLabelValues("f", "error")) != 0 {
+		t.Fatalf("a cut feed fetch counted as a failure: %+v", r)
+	}
+}
