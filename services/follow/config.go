@@ -10,6 +10,7 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/flagenv"
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // config is the follower's configuration (flags with environment
@@ -24,6 +25,8 @@ type config struct {
 	topicRaw        string
 	topicDLQ        string
 	partitions      int
+	replication     int
+	minISR          int
 	concurrency     int
 	hostConcurrency int
 	hostInterval    time.Duration
@@ -79,6 +82,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 	topicRaw := fs.TopicRaw()
 	topicDLQ := fs.TopicDLQ()
 	partitions := fs.Partitions()
+	replication := fs.ReplicationFactor()
+	minISR := fs.MinInsyncReplicas()
 	concurrency := fs.Int("concurrency", "FOLLOW_CONCURRENCY", 8, "feeds polled at once")
 	hostConc := fs.Int("host-concurrency", "FOLLOW_HOST_CONCURRENCY", 2, "requests in flight to one host at most")
 	hostInterval := fs.Duration("host-interval", "FOLLOW_HOST_INTERVAL", time.Second, "least time between two requests to one host (a longer robots.txt Crawl-delay wins, up to 1m)")
@@ -106,6 +111,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 	c = config{
 		sources: *sourcesPath, statePath: *statePath, contactURL: strings.TrimSpace(*contact), adminAddr: adminFlags.Addr(),
 		brokers: flagenv.List(*brokers), topicRaw: *topicRaw, topicDLQ: *topicDLQ, partitions: *partitions,
+		replication: *replication, minISR: *minISR,
 		concurrency: *concurrency, hostConcurrency: *hostConc, hostInterval: *hostInterval, fetchTimeout: *fetchTimeout,
 		maxFeedBytes: *maxFeed, maxPageBytes: *maxPage, maxRedirects: *maxRedirects, robotsTTL: *robotsTTL,
 		maxBackoff: *maxBackoff, minInterval: *minInterval, defaultInterval: *defInterval, maxItems: *maxItems,
@@ -131,6 +137,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 	}
 	if c.topicRaw == "" || c.topicDLQ == "" {
 		errs = append(errs, errors.New("-topic-raw and -topic-dlq: must not be empty"))
+	}
+	if err := c.topics().Check(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, p := range []struct {
 		name string
@@ -174,4 +183,10 @@ func checkContact(s string) error {
 		return fmt.Errorf("-contact-url %q: no parentheses or line breaks (it goes into the User-Agent header)", s)
 	}
 	return nil
+}
+
+// topics are the topic settings the follower creates its topics with, the
+// same as every service's (kafkax.TopicSettings).
+func (c config) topics() kafkax.TopicSettings {
+	return kafkax.TopicSettings{Partitions: c.partitions, ReplicationFactor: c.replication, MinInsyncReplicas: c.minISR}
 }

@@ -141,8 +141,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		if topicsReady.Load() {
 			return nil
 		}
-		if err := kafkax.EnsureTopics(ctx, cfg.brokers, kafkax.TopicSpec{Name: cfg.topicRaw, Partitions: cfg.partitions},
-			kafkax.TopicSpec{Name: cfg.topicDLQ, Partitions: cfg.partitions}); err != nil {
+		ts := cfg.topics()
+		if err := kafkax.EnsureTopics(ctx, cfg.brokers, ts.Topic(kafkax.Raw, cfg.topicRaw), ts.Topic(kafkax.DLQ, cfg.topicDLQ)); err != nil {
 			return err
 		}
 		topicsReady.Store(true)
