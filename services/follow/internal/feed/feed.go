@@ -35,7 +35,7 @@ const (
 type Feed struct {
 	Format    string // "rss", "rdf" or "atom"
 	Title     string
-	Lang      string // the channel's language or xml:lang, as given
+	Lang      string // the channel's language or xml:lang, as given (informative: a feed may mix languages)
 	Items     []Item
 	Truncated int // items left out beyond MaxItems
 }
@@ -51,6 +51,7 @@ type Item struct {
 	Updated     time.Time
 	BadDates    []string // date texts that could not be read
 	ContentType string   // Atom content's type: "text", "html" or "xhtml"; "html" for RSS
+	Lang        string   // the entry's own xml:lang (Atom), as given; "" when it has none
 }
 
 // Key is what identifies the item within its feed across polls: its guid
@@ -294,6 +295,7 @@ type atomFeed struct {
 
 type atomEntry struct {
 	Base      string   `xml:"http://www.w3.org/XML/1998/namespace base,attr"`
+	Lang      string   `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
 	ID        string   `xml:"http://www.w3.org/2005/Atom id"`
 	Title     atomText `xml:"http://www.w3.org/2005/Atom title"`
 	Links     []nsText `xml:"http://www.w3.org/2005/Atom link"`
@@ -321,6 +323,7 @@ func (doc *atomFeed) feed(base *url.URL, opts Options) *Feed {
 			Title:       e.Title.value(),
 			Summary:     e.Summary.value(),
 			ContentType: e.Content.kind(),
+			Lang:        strings.TrimSpace(e.Lang),
 		}
 		if e.Content.Src == "" {
 			it.Content = e.Content.value()

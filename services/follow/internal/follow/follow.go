@@ -223,7 +223,6 @@ type poll struct {
 	now time.Time
 	res Result
 
-	feedLang string
 	raw      []kafka.Message
 	rawBytes int
 	dlq      []kafka.Message
@@ -262,7 +261,6 @@ func (p *poll) run(ctx context.Context) {
 		return
 	}
 	resp.Body = nil
-	p.feedLang = page.NormalizeLang(doc.Lang)
 
 	// Oldest first: feeds list the newest first.
 	current := make(map[string]bool, len(doc.Items))
@@ -350,12 +348,15 @@ func (p *poll) item(ctx context.Context, it *feed.Item) {
 			a.Title = pg.Title
 		}
 	}
+	// The sources file's language, else the page's, else the entry's own
+	// xml:lang; not the feed's: feeds mix languages, and without a lang the
+	// tagger reads the script of the text itself.
 	a.Lang = s.Lang
 	if a.Lang == "" && pg != nil {
 		a.Lang = pg.Lang
 	}
 	if a.Lang == "" {
-		a.Lang = p.feedLang
+		a.Lang = page.NormalizeLang(it.Lang)
 	}
 	a.setDate(it, pg, p.now)
 	a.Title = cutRunes(a.Title, 2000)

@@ -11,7 +11,8 @@
 // Columns: url (required: an absolute http or https feed URL) and name
 // (required: [A-Za-z0-9._-], at most 64 characters, unique; the source of the
 // articles and the label of the metrics); lang (a language tag like "en" or
-// "zh-Hans", or "-": then the page's own lang attribute); interval (a Go
+// "zh-Hans", or "-": then the page's own lang attribute, else the Atom
+// entry's xml:lang); interval (a Go
 // duration between polls, or "-" for the default); full_text ("auto": fetch
 // the page when the feed item carries only a summary; "yes": always; "no":
 // never, use what the feed carries). Optional columns may be left out of the
