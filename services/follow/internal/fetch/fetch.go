@@ -94,6 +94,7 @@ const (
 	KindRedirects Kind = "redirects" // too many redirects, or a bad Location
 	KindAddress   Kind = "address"   // a private address, refused
 	KindURL       Kind = "url"       // not an http(s) URL
+	KindPaused    Kind = "paused"    // the host asked us to wait (429, or 503 with Retry-After): not asked
 )
 
 // Error is a failed fetch.
@@ -109,6 +110,8 @@ func (e *Error) Error() string {
 	switch e.Kind {
 	case KindHTTP:
 		return fmt.Sprintf("GET %s: HTTP %d", e.URL, e.Status)
+	case KindPaused:
+		return fmt.Sprintf("GET %s: not asked: the host asked to wait %s more (%v)", e.URL, e.RetryAfter.Round(time.Second), e.Err)
 	case KindRobots:
 		return fmt.Sprintf("GET %s: disallowed by robots.txt", e.URL)
 	}
@@ -118,11 +121,12 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Transient reports whether trying again later may succeed: network
-// errors, timeouts, 5xx, 408 and 429. robots.txt, 4xx, oversize bodies,
-// redirect loops and refused addresses are permanent for the URL.
+// errors, timeouts, 5xx, 408, 429 and a paused host. robots.txt, 4xx,
+// oversize bodies, redirect loops and refused addresses are permanent for
+// the URL.
 func (e *Error) Transient() bool {
 	switch e.Kind {
-	case KindTimeout, KindNetwork:
+	case KindTimeout, KindNetwork, KindPaused:
 		return true
 	case KindHTTP:
 		return e.Status >= 500 || e.Status == http.StatusRequestTimeout || e.Status == http.StatusTooManyRequests
@@ -280,6 +284,10 @@ func query(u *url.URL) string {
 func (f *Fetcher) once(ctx context.Context, u *url.URL, req Request, crawlDelay time.Duration) (*Response, string, error) {
 	release, err := f.gate.acquire(ctx, u.Host, crawlDelay)
 	if err != nil {
+		var pe *pausedError
+		if errors.As(err, &pe) {
+			return nil, "", &Error{Kind: KindPaused, URL: u.String(), RetryAfter: pe.left, Err: pe}
+		}
 		return nil, "", &Error{Kind: KindTimeout, URL: u.String(), Err: err}
 	}
 	defer release()
@@ -318,8 +326,10 @@ func (f *Fetcher) once(ctx context.Context, u *url.URL, req Request, crawlDelay 
 			LastModified: resp.Header.Get("Last-Modified")}, "", nil
 	case resp.StatusCode >= 400:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, "", &Error{Kind: KindHTTP, URL: u.String(), Status: resp.StatusCode,
+		e := &Error{Kind: KindHTTP, URL: u.String(), Status: resp.StatusCode,
 			RetryAfter: retryAfter(resp.Header.Get("Retry-After"), f.cfg.Now())}
+		f.gate.pause(u.Host, hostPause(e.Status, e.RetryAfter), e.Status)
+		return nil, "", e
 	case resp.StatusCode < 200:
 		return nil, "", &Error{Kind: KindHTTP, URL: u.String(), Status: resp.StatusCode}
 	}
@@ -373,9 +383,36 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return min(max(d, 0), 24*time.Hour)
 }
 
+// DefaultHostPause is how long a host that answered 429 without a
+// Retry-After is left alone.
+const DefaultHostPause = time.Minute
+
+// hostPause is how long a host is left alone after answering status: the
+// Retry-After of a 429 or 503 (at least DefaultHostPause for a 429), else
+// not at all. Every request to the host waits, not only the one refused:
+// a site that rate-limits the follower must not get the rest of a poll's
+// pages at the usual pace.
+func hostPause(status int, retryAfter time.Duration) time.Duration {
+	switch status {
+	case http.StatusTooManyRequests:
+		return max(retryAfter, DefaultHostPause)
+	case http.StatusServiceUnavailable:
+		return retryAfter
+	}
+	return 0
+}
+
+// pausedError is a request not made: the host asked to wait.
+type pausedError struct {
+	status int
+	left   time.Duration
+}
+
+func (e *pausedError) Error() string { return fmt.Sprintf("it answered HTTP %d", e.status) }
+
 // gate is the per-host politeness: at most conc requests in flight to a
-// host and at least interval (or the host's crawl delay) between the
-// starts of two of them.
+// host, at least interval (or the host's crawl delay) between the starts
+// of two of them, and none while the host asked to wait (pause).
 type gate struct {
 	interval time.Duration
 	conc     int
@@ -385,8 +422,10 @@ type gate struct {
 }
 
 type hostState struct {
-	sem  chan struct{}
-	next time.Time // earliest start of the next request
+	sem          chan struct{}
+	next         time.Time // earliest start of the next request
+	pausedUntil  time.Time // no request before this (429, 503 with Retry-After)
+	pausedStatus int
 }
 
 func newGate(interval time.Duration, conc int, now func() time.Time) *gate {
@@ -409,12 +448,19 @@ func (g *gate) acquire(ctx context.Context, host string, crawlDelay time.Duratio
 		g.hosts[host] = h
 	}
 	g.mu.Unlock()
+	if err := g.paused(h); err != nil {
+		return nil, err
+	}
 	select {
 	case h.sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 	release := func() { <-h.sem }
+	if err := g.paused(h); err != nil { // paused while this request queued
+		release()
+		return nil, err
+	}
 	g.mu.Lock()
 	now := g.now()
 	start := now
@@ -432,14 +478,45 @@ func (g *gate) acquire(ctx context.Context, host string, crawlDelay time.Duratio
 			release()
 			return nil, ctx.Err()
 		}
+		if err := g.paused(h); err != nil {
+			release()
+			return nil, err
+		}
 	}
 	return release, nil
+}
+
+// paused returns a *pausedError while h is paused.
+func (g *gate) paused(h *hostState) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if left := h.pausedUntil.Sub(g.now()); left > 0 {
+		return &pausedError{status: h.pausedStatus, left: left}
+	}
+	return nil
+}
+
+// pause leaves host alone for d (0: no pause), or longer if it is paused
+// longer already.
+func (g *gate) pause(host string, d time.Duration, status int) {
+	if d <= 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	h := g.hosts[strings.ToLower(host)]
+	if h == nil {
+		return
+	}
+	if until := g.now().Add(d); until.After(h.pausedUntil) {
+		h.pausedUntil, h.pausedStatus = until, status
+	}
 }
 
 func (g *gate) evict() {
 	now := g.now()
 	for k, h := range g.hosts {
-		if len(h.sem) == 0 && !h.next.After(now) {
+		if len(h.sem) == 0 && !h.next.After(now) && !h.pausedUntil.After(now) {
 			delete(g.hosts, k)
 		}
 	}
@@ -522,6 +599,8 @@ func (c *robotsCache) fetch(ctx context.Context, origin string) (*robots.Robots,
 		switch {
 		case errors.As(err, &fe) && fe.Kind == KindAddress:
 			return nil, retry, err
+		case errors.As(err, &fe) && fe.Kind == KindPaused:
+			return nil, time.Time{}, err // not asked: ask when the pause ends
 		case errors.As(err, &fe) && fe.Kind == KindHTTP && fe.Status >= 400 && fe.Status < 500 && fe.Status != http.StatusTooManyRequests:
 			return robots.AllowAll, now.Add(c.f.cfg.RobotsTTL), nil
 		case err != nil:

@@ -24,6 +24,7 @@ type site struct {
 	agents     sync.Map // User-Agent values seen
 	inflight   atomic.Int64
 	maxInfl    atomic.Int64
+	pageHits   atomic.Int64
 }
 
 func newSite(t *testing.T) *site {
@@ -77,7 +78,9 @@ func newSite(t *testing.T) *site {
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) })
+	mux.HandleFunc("/unavailable", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		s.pageHits.Add(1)
 		n := s.inflight.Add(1)
 		defer s.inflight.Add(-1)
 		for {
@@ -210,6 +213,7 @@ func TestHTTPErrors(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Status != 429 || fe.RetryAfter != 2*time.Minute || !fe.Transient() {
 		t.Fatalf("429: %+v", err)
 	}
+	f = s.fetcher(nil) // the 429 paused the host for f (TestHostPausedAfter429)
 	_, err = f.Get(context.Background(), Request{URL: s.URL + "/gone"})
 	if !errors.As(err, &fe) || fe.Status != 410 || fe.Transient() {
 		t.Fatalf("410: %+v", err)
@@ -273,5 +277,53 @@ func TestRetryAfter(t *testing.T) {
 		if got := retryAfter(in, now); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// A 429 pauses the whole host for its Retry-After (at least a minute):
+// the next requests are not made at all, and robots.txt is not taken for
+// a failed one. A 503 without Retry-After pauses nothing.
+func TestHostPausedAfter429(t *testing.T) {
+	s := newSite(t)
+	now := time.Date(2025, 4, 10, 8, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	f := s.fetcher(func(c *Config) {
+		c.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	ctx := context.Background()
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/unavailable"}); kindOf(err) != KindHTTP {
+		t.Fatalf("503: %v", err)
+	}
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/page"}); err != nil {
+		t.Fatalf("a 503 without Retry-After paused the host: %v", err)
+	}
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/busy"}); kindOf(err) != KindHTTP { // Retry-After: 120
+		t.Fatalf("429: %v", err)
+	}
+	var fe *Error
+	_, err := f.Get(ctx, Request{URL: s.URL + "/page"})
+	if !errors.As(err, &fe) || fe.Kind != KindPaused || !fe.Transient() || fe.RetryAfter != 2*time.Minute {
+		t.Fatalf("right after a 429: %v", err)
+	}
+	if n := s.pageHits.Load(); n != 1 {
+		t.Fatalf("%d requests for /page; the paused host was asked anyway", n)
+	}
+	advance(119 * time.Second)
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/feed"}); kindOf(err) != KindPaused {
+		t.Fatalf("1 s before the pause ends: %v", err)
+	}
+	advance(2 * time.Second)
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/page"}); err != nil {
+		t.Fatalf("after the pause: %v", err)
+	}
+	if _, err := f.Get(ctx, Request{URL: s.URL + "/private/x"}); kindOf(err) != KindRobots {
+		t.Fatalf("robots.txt lost after the pause: %v", err)
+	}
+	if n := s.robotsHits.Load(); n != 1 {
+		t.Fatalf("robots.txt fetched %d times", n)
+	}
+	if got := hostPause(429, 0); got != DefaultHostPause {
+		t.Fatalf("429 without Retry-After pauses %v", got)
 	}
 }

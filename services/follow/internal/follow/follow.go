@@ -387,6 +387,10 @@ func (p *poll) page(ctx context.Context, it *feed.Item, h string) (pg *page.Page
 			return nil, "", "", true
 		}
 		var fe *fetch.Error
+		if errors.As(err, &fe) && fe.Kind == fetch.KindPaused { // not asked: the host is rate-limiting us; no attempt spent
+			f.pageResult(s.Name, "paused")
+			return nil, "", "", true
+		}
 		if errors.As(err, &fe) && fe.Transient() && p.st.Attempts[h]+1 < f.cfg.PageAttempts {
 			if p.st.Attempts == nil {
 				p.st.Attempts = map[string]int{}

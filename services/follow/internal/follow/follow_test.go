@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -321,10 +322,18 @@ func TestPollFailuresBackOff(t *testing.T) {
 	h.site.handle("/broken.xml", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><item><title>x</title><link>/a</link></channel></rss>`)
 	})
-	h.site.handle("/busy.xml", func(w http.ResponseWriter, r *http.Request) {
+	// The 429 pauses its whole host (TestHostPausedAfter429): a host of its
+	// own, so the other feeds here are still asked.
+	busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Retry-After", "7200")
 		w.WriteHeader(http.StatusTooManyRequests)
-	})
+	}))
+	t.Cleanup(busy.Close)
+	h.srcs[1].URL = busy.URL + "/busy.xml"
 	h.site.handle("/slow.xml", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<rss version="2.0"><channel>`)
 		for range 100 {
@@ -477,6 +486,56 @@ func TestPageFailures(t *testing.T) {
 	h.now = h.now.Add(time.Hour)
 	if r := f.Poll(context.Background(), h.srcs[0]); r.Status != "not_modified" {
 		t.Fatalf("fourth poll: %+v, want 304 once nothing waits", r)
+	}
+}
+
+// A host that answers a page with 429 is left alone for its Retry-After:
+// the poll's other pages on that host are not requested (no attempt spent,
+// the items wait), and the next poll after the pause fetches them all.
+func TestPagesWaitWhileTheHostIsPaused(t *testing.T) {
+	h := newHarness(t, sources.Source{URL: "/feed.xml", Name: "f"})
+	var items strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&items, `<item><title>Item %d</title><link>/p%d.html</link><guid>p%d</guid><description>Summary %d.</description><pubDate>Sat, 01 Nov 2025 0%d:00:00 GMT</pubDate></item>`, i, i, i, i, i)
+	}
+	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel>`+items.String()+`</channel></rss>`)
+	})
+	var limited atomic.Bool
+	limited.Store(true)
+	for i := range 3 {
+		h.site.handle(fmt.Sprintf("/p%d.html", i), func(w http.ResponseWriter, r *http.Request) {
+			if limited.Load() {
+				w.Header().Set("Retry-After", "120")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			fmt.Fprintf(w, `<html><body><article><p>The page text of item %d, long enough to be an article about tariffs, talks and the ports that handle the trade.</p></article></body></html>`, i)
+		})
+	}
+	u, _ := url.Parse(h.site.URL)
+	h.mod = func(c *Config) {
+		c.Fetcher = fetch.New(fetch.Config{HostInterval: time.Millisecond, Timeout: 2 * time.Second, TrustedHosts: []string{u.Hostname()},
+			Now: func() time.Time { return h.now }})
+	}
+	f := h.follower()
+	r := f.Poll(context.Background(), h.srcs[0])
+	pageHits := func() int { return h.site.hit("/p0.html") + h.site.hit("/p1.html") + h.site.hit("/p2.html") }
+	if r.Status != "ok" || r.Pending != 3 || r.Published != 0 || pageHits() != 1 {
+		t.Fatalf("poll under a 429: %+v, %d page requests (want 1: the host is paused after it)", r, pageHits())
+	}
+	if c := testutil.ToFloat64(f.m.pages.WithLabelValues("f", "paused")); c != 2 {
+		t.Errorf("pages{paused} = %v", c)
+	}
+	if st := h.follower().cfg.Store.Feed(h.srcs[0].URL); len(st.Attempts) != 1 {
+		t.Errorf("attempts %v: only the page asked counts one", st.Attempts)
+	}
+	limited.Store(false)
+	h.now = h.now.Add(121 * time.Second)
+	r = f.Poll(context.Background(), h.srcs[0])
+	arts := h.raw.articles(t)
+	if r.Pending != 0 || r.Published != 3 || pageHits() != 4 || !strings.HasPrefix(arts[0].Text, "The page text of item") {
+		t.Fatalf("poll after the pause: %+v, %d page requests", r, pageHits())
 	}
 }
 

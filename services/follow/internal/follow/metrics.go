@@ -34,7 +34,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "errors_total",
 			Help: "Failed polls by source and kind: the fetch's (robots, too_large, timeout, network, http, redirects, address, url), parse, publish or state."}, []string{"source", "kind"}),
 		pages: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "pages_total",
-			Help: "Article pages by source and result: ok (text extracted), fallback (the feed's text was used: page refused, failed or empty) or retry (a transient failure; the item waits for the next poll)."}, []string{"source", "result"}),
+			Help: "Article pages by source and result: ok (text extracted), fallback (the feed's text was used: page refused, failed or empty), retry (a transient failure; the item waits for the next poll) or paused (not asked: the host answered 429 or 503 with Retry-After; the item waits, no attempt spent)."}, []string{"source", "result"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "last_success_timestamp_seconds",
 			Help: "Unix time of the source's last successful poll (200 or 304)."}, []string{"source"}),
 		undated: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "undated_total",
