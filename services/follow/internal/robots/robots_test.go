@@ -1,6 +1,7 @@
 package robots
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +121,46 @@ func TestMatchBounded(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("took %v", d)
 	}
+	// A whole file of rules that almost match at every position of a
+	// 2,000-byte path: a backtracking matcher took 3.4 s per URL here.
+	var b strings.Builder
+	b.WriteString("User-agent: *\n")
+	rule := "Disallow: /*" + strings.Repeat("a", 1000) + "b\n"
+	for b.Len()+len(rule) <= MaxBytes {
+		b.WriteString(rule)
+	}
+	r = Parse([]byte(b.String()), "x")
+	start = time.Now()
+	if !r.Allowed(path) {
+		t.Fatal("matched")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("%d rules took %v for one URL", len(r.rules), d)
+	}
+}
+
+// FuzzMatch compares the matcher with a regular expression of the same
+// pattern (RE2: "*" is ".*", "$" at the end anchors, otherwise a prefix).
+func FuzzMatch(f *testing.F) {
+	for _, s := range [][2]string{{"/a*b$", "/axxb"}, {"/*.php$", "/x.php?y"}, {"/fish*", "/fish.html"}, {"/*a*a$", "/aaa"}, {"/$", "/"}, {"*", ""}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, path string) {
+		ru := newRule(false, pattern)
+		path = normalize(path)
+		parts := make([]string, len(ru.parts))
+		for i, p := range ru.parts {
+			parts[i] = regexp.QuoteMeta(p)
+		}
+		expr := "^" + strings.Join(parts, ".*")
+		if ru.anchor {
+			expr += "$"
+		}
+		want := regexp.MustCompile("(?s)" + expr).MatchString(path)
+		if got := ru.match(path); got != want {
+			t.Fatalf("pattern %q path %q: match %v, the regular expression %q says %v", ru.pattern, path, got, expr, want)
+		}
+	})
 }
 
 func FuzzParse(f *testing.F) {
