@@ -71,7 +71,7 @@ func (s *stack) startFollow(site *sampleSite, dir, adminAddr string) *exec.Cmd {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(s.bin, "follow"), "-sources", sources, "-state", filepath.Join(dir, "state.json"),
+	cmd := exec.Command(filepath.Join(s.bin, "follow"), "-sources", sources, "-state", filepath.Join(dir, "state"),
 		"-contact-url", "https://ops.example/tension", "-admin-addr", adminAddr, "-host-interval", "10ms", "-min-interval", "1s")
 	cmd.Env = s.env("follow")
 	cmd.Stdout, cmd.Stderr = logf, logf

@@ -71,7 +71,7 @@ rm -f "$payload"
 
 # The source follower on the project's sample feeds (samples/feeds: RSS and Atom feeds, their pages, a robots.txt),
 # served by a static file server on FOLLOW_SAMPLES_ADDR. The follower publishes 7 more articles (8 items; one page
-# is in two feeds and counts once); its state (.local/follow-state.json) makes a second run publish none again.
+# is in two feeds and counts once); its state (.local/follow-state/) makes a second run publish none again.
 FOLLOW_SAMPLES_ADDR=${FOLLOW_SAMPLES_ADDR:-127.0.0.1:8087}
 FOLLOW_ADMIN_ADDR=${FOLLOW_ADMIN_ADDR:-127.0.0.1:8086}
 export FOLLOW_ADMIN_ADDR
@@ -81,7 +81,7 @@ python3 -m http.server --bind "${FOLLOW_SAMPLES_ADDR%:*}" --directory samples/fe
 service_pids+=($!)
 sed "s|http://127.0.0.1:8087/|http://$FOLLOW_SAMPLES_ADDR/|" samples/feeds/sources.tsv >"$LOCAL/sources.tsv"
 for _ in $(seq 1 40); do curl -fsS -o /dev/null "http://$FOLLOW_SAMPLES_ADDR/robots.txt" 2>/dev/null && break; sleep 0.25; done
-FOLLOW_SOURCES=$LOCAL/sources.tsv FOLLOW_STATE=$LOCAL/follow-state.json \
+FOLLOW_SOURCES=$LOCAL/sources.tsv FOLLOW_STATE=$LOCAL/follow-state \
 	FOLLOW_CONTACT_URL=${FOLLOW_CONTACT_URL:-http://$FOLLOW_SAMPLES_ADDR/} start_service follow
 wait_ready follow "http://$FOLLOW_ADMIN_ADDR/readyz"
 followed=7

@@ -75,7 +75,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 		}
 		return c, nil
 	}
-	statePath := fs.String("state", "FOLLOW_STATE", ".follow-state.json", "state file (what was seen per feed, validators, schedule), rewritten atomically after every poll")
+	statePath := fs.String("state", "FOLLOW_STATE", ".follow-state", "state directory, one file per feed (what was seen, validators, schedule), rewritten atomically after every poll and published batch")
 	contact := fs.String("contact-url", "FOLLOW_CONTACT_URL", "", "where site owners reach whoever runs the follower (an http(s) URL or mailto:), sent in the User-Agent; required")
 	adminFlags := admin.DefineFlags(fs, "FOLLOW", "127.0.0.1:8086", false)
 	brokers := fs.Brokers()

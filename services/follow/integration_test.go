@@ -32,7 +32,7 @@ func TestIntegrationOnceIntoKafka(t *testing.T) {
 	src, _ := os.ReadFile("../../samples/feeds/sources.tsv")
 	sourcesFile := filepath.Join(dir, "sources.tsv")
 	os.WriteFile(sourcesFile, []byte(strings.ReplaceAll(string(src), "http://127.0.0.1:8087", srv.URL)), 0o600)
-	args := []string{"-once", "-sources", sourcesFile, "-state", filepath.Join(dir, "state.json"), "-contact-url", "https://ops.example/contact",
+	args := []string{"-once", "-sources", sourcesFile, "-state", filepath.Join(dir, "state"), "-contact-url", "https://ops.example/contact",
 		"-brokers", strings.Join(brokers, ","), "-topic-raw", raw, "-topic-dlq", dlq, "-partitions", "2", "-host-interval", "1ms"}
 
 	var out, errb bytes.Buffer

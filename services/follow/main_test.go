@@ -24,7 +24,7 @@ func TestConfigRequiresSourcesAndContact(t *testing.T) {
 	}
 	for _, good := range []string{"https://ops.example/crawler", "mailto:ops@example.org"} {
 		c, err := parseConfig([]string{"-sources", "s.tsv"}, env(map[string]string{"FOLLOW_CONTACT_URL": good}), &out, false)
-		if err != nil || c.contactURL != good || c.adminAddr != "127.0.0.1:8086" || c.statePath != ".follow-state.json" {
+		if err != nil || c.contactURL != good || c.adminAddr != "127.0.0.1:8086" || c.statePath != ".follow-state" {
 			t.Errorf("contact %q: %+v, %v", good, c, err)
 		}
 	}
@@ -65,8 +65,9 @@ func TestCheck(t *testing.T) {
 // publishing every feed's items again.
 func TestServeRefusesCorruptState(t *testing.T) {
 	dir := t.TempDir()
-	st := filepath.Join(dir, "state.json")
-	os.WriteFile(st, []byte("{torn"), 0o600)
+	st := filepath.Join(dir, "state")
+	os.Mkdir(st, 0o700)
+	os.WriteFile(filepath.Join(st, "AAAAAAAAAAAAAAAA.json"), []byte("{torn"), 0o600)
 	var out, errb bytes.Buffer
 	err := run(context.Background(), []string{"-sources", "../../samples/feeds/sources.tsv", "-state", st, "-contact-url", "https://x.test/", "-once"},
 		env(nil), &out, &errb)

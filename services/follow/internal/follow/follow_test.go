@@ -145,7 +145,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, srcs ...sources.Source) *harness {
-	h := &harness{t: t, site: newSite(t), statePath: filepath.Join(t.TempDir(), "state.json"), raw: &writer{}, dlq: &writer{},
+	h := &harness{t: t, site: newSite(t), statePath: filepath.Join(t.TempDir(), "state"), raw: &writer{}, dlq: &writer{},
 		now: time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)}
 	for _, s := range srcs {
 		if s.Interval == 0 {

@@ -134,9 +134,11 @@ func TestMatchBounded(t *testing.T) {
 	if !r.Allowed(path) {
 		t.Fatal("matched")
 	}
-	if d := time.Since(start); d > time.Second {
+	d := time.Since(start)
+	if d > time.Second {
 		t.Fatalf("%d rules took %v for one URL", len(r.rules), d)
 	}
+	t.Logf("%d rules of %d bytes: %v for one URL", len(r.rules), len(rule)-len("Disallow: \n"), d)
 }
 
 // FuzzMatch compares the matcher with a regular expression of the same

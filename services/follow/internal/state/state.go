@@ -1,10 +1,11 @@
 // Package state is what the follower remembers across restarts, per feed:
 // the validators for conditional GET (ETag, Last-Modified), which items it
 // has published (hashed keys with the time first seen), page attempts of
-// items still pending, and its schedule and health. It lives in one small
-// JSON file, rewritten atomically (a temporary file, fsync, rename, fsync
-// of the directory) after every poll that changed it, so a crash leaves
-// either the old file or the new one, never a torn one.
+// items still pending, and its schedule and health. Each feed's state is a
+// small JSON file in the state directory, rewritten atomically (a
+// temporary file, fsync, rename, fsync of the directory) after every poll
+// and every published batch, so a crash leaves either the old file or the
+// new one, never a torn one.
 //
 // The file is the follower's memory, not the truth: an item is recorded as
 // published only after Kafka acknowledged its article, so a crash between
@@ -19,15 +20,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Version of the file format.
-const Version = 1
+// Version of the file format (2: one file per feed).
+const Version = 2
 
 // Feed is the state of one feed, keyed by its URL.
 type Feed struct {
@@ -101,79 +104,115 @@ func (f *Feed) Prune(current map[string]bool, now time.Time, keep time.Duration,
 	}
 }
 
-type file struct {
-	Version int              `json:"version"`
-	Feeds   map[string]*Feed `json:"feeds"`
-}
-
-// Store is the state file. It is safe for concurrent use.
+// Store is the state: a directory with one file per feed, so a poll
+// writes its own feed's state only, whatever the number of feeds (one file
+// for all cost 257 ms per write at 300 feeds of 2,000 items, and every
+// poll writes at least once: BenchmarkPut). It is safe for concurrent use.
 type Store struct {
-	path string
-	mu   sync.Mutex
-	f    file
+	dir   string
+	mu    sync.Mutex
+	feeds map[string]*Feed // by feed URL
 }
 
-// ErrCorrupt is matched when the file exists but cannot be read as state.
+// feedFile is one feed's file, <dir>/<Hash(url)>.json.
+type feedFile struct {
+	Version int    `json:"version"`
+	URL     string `json:"url"`
+	Feed    *Feed  `json:"feed"`
+}
+
+// ErrCorrupt is matched when a state file exists but cannot be read as
+// state.
 var ErrCorrupt = errors.New("state file is corrupt")
 
-// Open reads the state at path; a missing file is an empty state (a first
-// start). A file that cannot be read is an error, never silently replaced:
-// starting afresh publishes every feed's current items again.
-func Open(path string) (*Store, error) {
-	s := &Store{path: path, f: file{Version: Version, Feeds: map[string]*Feed{}}}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return s, nil
+// Open reads the state in the directory dir, creating it when missing (a
+// first start). A file that cannot be read is an error, never silently
+// replaced: starting afresh publishes the feed's current items again.
+// Temporary files left by a crash mid-write are removed.
+func Open(dir string) (*Store, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("state: %s is a file; the state is a directory (one file per feed)", dir)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	s.f = file{}
-	if err := json.Unmarshal(b, &s.f); err != nil || s.f.Feeds == nil {
-		if err == nil {
-			err = errors.New(`no "feeds"`)
+	s := &Store{dir: dir, feeds: map[string]*Feed{}}
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+			os.Remove(filepath.Join(dir, name)) // a write cut short: the file it was to replace is intact
+			continue
+		case e.IsDir() || !strings.HasSuffix(name, ".json"):
+			continue
 		}
-		return nil, fmt.Errorf("%w: %s: %v (move it away to start afresh: every feed's current items are then published again, and the sink counts each article once)", ErrCorrupt, path, err)
-	}
-	if s.f.Version != Version {
-		return nil, fmt.Errorf("%w: %s has version %d, this follower reads %d", ErrCorrupt, path, s.f.Version, Version)
+		url, f, err := readFeed(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		s.feeds[url] = f
 	}
 	return s, nil
 }
 
+func readFeed(path string) (string, *Feed, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, fmt.Errorf("state: %w", err)
+	}
+	var ff feedFile
+	if err := json.Unmarshal(b, &ff); err != nil || ff.Feed == nil || ff.URL == "" {
+		if err == nil {
+			err = errors.New(`no "url" or "feed"`)
+		}
+		return "", nil, fmt.Errorf("%w: %s: %v (move it away to start this feed afresh: its current items are then published again, and the sink counts each article once)", ErrCorrupt, path, err)
+	}
+	if ff.Version != Version {
+		return "", nil, fmt.Errorf("%w: %s has version %d, this follower reads %d", ErrCorrupt, path, ff.Version, Version)
+	}
+	if filepath.Base(path) != fileName(ff.URL) {
+		return "", nil, fmt.Errorf("%w: %s holds the state of %s, whose file is %s", ErrCorrupt, path, ff.URL, fileName(ff.URL))
+	}
+	return ff.URL, ff.Feed, nil
+}
+
+func fileName(url string) string { return Hash(url) + ".json" }
+
 // Path is where the state is kept.
-func (s *Store) Path() string { return s.path }
+func (s *Store) Path() string { return s.dir }
 
 // Feed returns a copy of the state of the feed at url (zero if unknown).
 func (s *Store) Feed(url string) Feed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.f.Feeds[url]
+	f := s.feeds[url]
 	if f == nil {
 		return Feed{}
 	}
 	c := *f
-	c.Seen = make(map[string]int64, len(f.Seen))
-	for k, v := range f.Seen {
-		c.Seen[k] = v
-	}
-	c.Attempts = make(map[string]int, len(f.Attempts))
-	for k, v := range f.Attempts {
-		c.Attempts[k] = v
-	}
+	c.Seen = maps.Clone(f.Seen)
+	c.Attempts = maps.Clone(f.Attempts)
 	return c
 }
 
-// Put replaces the state of the feed at url and writes the file.
+// Put replaces the state of the feed at url and writes its file.
 func (s *Store) Put(url string, f Feed) error {
+	b, err := json.Marshal(feedFile{Version: Version, URL: url, Feed: &f})
+	if err != nil {
+		return fmt.Errorf("state: encode: %w", err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.f.Feeds[url] = &f
-	return s.save()
+	s.feeds[url] = &f
+	return WriteAtomic(filepath.Join(s.dir, fileName(url)), b)
 }
 
 // Retain forgets the feeds not in urls (removed from the sources file)
-// and writes the file if that changed it.
+// and removes their files.
 func (s *Store) Retain(urls []string) error {
 	keep := map[string]bool{}
 	for _, u := range urls {
@@ -181,26 +220,16 @@ func (s *Store) Retain(urls []string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	changed := false
-	for u := range s.f.Feeds {
-		if !keep[u] {
-			delete(s.f.Feeds, u)
-			changed = true
+	for u := range s.feeds {
+		if keep[u] {
+			continue
 		}
+		if err := os.Remove(filepath.Join(s.dir, fileName(u))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("state: %w", err)
+		}
+		delete(s.feeds, u)
 	}
-	if !changed {
-		return nil
-	}
-	return s.save()
-}
-
-// save writes the file atomically; s.mu is held.
-func (s *Store) save() error {
-	b, err := json.Marshal(&s.f)
-	if err != nil {
-		return fmt.Errorf("state: encode: %w", err)
-	}
-	return WriteAtomic(s.path, b)
+	return nil
 }
 
 // WriteAtomic replaces path with data so that a crash at any point leaves

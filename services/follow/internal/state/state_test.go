@@ -5,12 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
 func TestRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+	path := filepath.Join(t.TempDir(), "state")
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -35,11 +36,12 @@ func TestRoundTrip(t *testing.T) {
 	if g.ETag != `"v1"` || !g.Has(Hash("g:1")) || g.Has("x") || g.Attempts[Hash("g:2")] != 1 || !g.LastSuccess.Equal(now) {
 		t.Fatalf("reloaded %+v", g)
 	}
-	st, _ := os.Stat(path)
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v", st.Mode())
+	for name, want := range map[string]os.FileMode{path: 0o700, filepath.Join(path, Hash("https://a.test/rss")+".json"): 0o600} {
+		if st, err := os.Stat(name); err != nil || st.Mode().Perm() != want {
+			t.Fatalf("%s: %v %v, want mode %v", name, st, err, want)
+		}
 	}
-	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".state.json.tmp-*"))
+	leftovers, _ := filepath.Glob(filepath.Join(path, ".*.tmp-*"))
 	if len(leftovers) != 0 {
 		t.Fatalf("temporary files left: %v", leftovers)
 	}
@@ -49,17 +51,45 @@ func TestRoundTrip(t *testing.T) {
 	if s3, _ := Open(path); s3.Feed("https://a.test/rss").ETag != "" {
 		t.Fatal("a feed removed from the sources file kept its state")
 	}
+	if files, _ := os.ReadDir(path); len(files) != 0 {
+		t.Fatalf("files left after Retain: %v", files)
+	}
+}
+
+// A write cut short by a crash leaves a temporary file beside the intact
+// one: the next start removes it and reads the intact one.
+func TestCrashLeftoversRemoved(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	if err := s.Put("https://a.test/rss", Feed{ETag: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, "."+Hash("https://a.test/rss")+".json.tmp-123")
+	os.WriteFile(tmp, []byte(`{"version":2,"url":"https://a.te`), 0o600)
+	s, err := Open(dir)
+	if err != nil || s.Feed("https://a.test/rss").ETag != "x" {
+		t.Fatalf("%v %+v", err, s)
+	}
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("leftover kept: %v", err)
+	}
 }
 
 func TestCorruptFileIsAnError(t *testing.T) {
-	dir := t.TempDir()
-	for name, content := range map[string]string{"garbage": "{not json", "truncated": `{"version":1,"feeds":{"a":{"etag":"x"`,
-		"other version": `{"version":9,"feeds":{}}`, "no feeds": `{"version":1}`} {
-		path := filepath.Join(dir, name)
-		os.WriteFile(path, []byte(content), 0o600)
-		if _, err := Open(path); !errors.Is(err, ErrCorrupt) {
+	const u = "https://a.test/rss"
+	for name, content := range map[string]string{"garbage": "{not json", "truncated": `{"version":2,"url":"https://a.test/rss","feed":{"etag":"x"`,
+		"other version": `{"version":9,"url":"https://a.test/rss","feed":{}}`, "no feed": `{"version":2,"url":"https://a.test/rss"}`,
+		"another feed's": `{"version":2,"url":"https://b.test/rss","feed":{}}`} {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, Hash(u)+".json"), []byte(content), 0o600)
+		if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
 		}
+	}
+	file := filepath.Join(t.TempDir(), "state.json")
+	os.WriteFile(file, []byte(`{"version":1,"feeds":{}}`), 0o600)
+	if _, err := Open(file); err == nil || !strings.Contains(err.Error(), "is a file") {
+		t.Errorf("a file for the state directory: %v", err)
 	}
 }
 
