@@ -39,6 +39,7 @@ type config struct {
 	minInterval     time.Duration
 	defaultInterval time.Duration
 	maxItems        int
+	pollBudget      time.Duration
 	pageAttempts    int
 	allowPrivate    bool
 	publishTimeout  time.Duration
@@ -94,6 +95,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 	robotsTTL := fs.Duration("robots-ttl", "FOLLOW_ROBOTS_TTL", 24*time.Hour, "how long a host's robots.txt is kept")
 	maxBackoff := fs.Duration("max-backoff", "FOLLOW_MAX_BACKOFF", 6*time.Hour, "longest wait between polls of a failing feed (the interval doubles per failure up to this)")
 	maxItems := fs.Int("max-items", "FOLLOW_MAX_ITEMS", 500, "new items handled per poll (more: the next poll follows at once)")
+	pollBudget := fs.Duration("poll-budget", "FOLLOW_POLL_BUDGET", 10*time.Minute, "time after which a poll starts no further item (the rest: the next poll follows at once), so slow pages cannot hold a poll slot for hours")
 	pageAttempts := fs.Int("page-attempts", "FOLLOW_PAGE_ATTEMPTS", 3, "polls that try a page failing transiently (5xx, timeout) before the feed's own text is used")
 	allowPrivate := fs.Bool("allow-private-addresses", "FOLLOW_ALLOW_PRIVATE_ADDRESSES", false,
 		"let pages linked from feeds be fetched from loopback, private and link-local addresses (the hosts of the sources file always may)")
@@ -114,7 +116,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 		replication: *replication, minISR: *minISR,
 		concurrency: *concurrency, hostConcurrency: *hostConc, hostInterval: *hostInterval, fetchTimeout: *fetchTimeout,
 		maxFeedBytes: *maxFeed, maxPageBytes: *maxPage, maxRedirects: *maxRedirects, robotsTTL: *robotsTTL,
-		maxBackoff: *maxBackoff, minInterval: *minInterval, defaultInterval: *defInterval, maxItems: *maxItems,
+		maxBackoff: *maxBackoff, minInterval: *minInterval, defaultInterval: *defInterval, maxItems: *maxItems, pollBudget: *pollBudget,
 		pageAttempts: *pageAttempts, allowPrivate: *allowPrivate, publishTimeout: *publishTimeout,
 		readyInterval: *readyInterval, shutdownGrace: *grace, once: *once, logLevel: *level,
 	}
@@ -156,7 +158,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer, check
 		v    time.Duration
 	}{{"host-interval", c.hostInterval}, {"fetch-timeout", c.fetchTimeout}, {"robots-ttl", c.robotsTTL}, {"max-backoff", c.maxBackoff},
 		{"min-interval", c.minInterval}, {"default-interval", c.defaultInterval}, {"publish-timeout", c.publishTimeout},
-		{"ready-interval", c.readyInterval}, {"shutdown-grace", c.shutdownGrace}} {
+		{"ready-interval", c.readyInterval}, {"shutdown-grace", c.shutdownGrace}, {"poll-budget", c.pollBudget}} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("-%s: must be positive", d.name))
 		}

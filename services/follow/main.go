@@ -130,7 +130,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	f := follow.New(follow.Config{
 		Sources: srcs, Store: store, Fetcher: fetcher, Raw: raw, DLQ: dlq,
 		Concurrency: cfg.concurrency, MaxFeedBytes: int64(cfg.maxFeedBytes), MaxPageBytes: int64(cfg.maxPageBytes),
-		MaxItems: cfg.maxItems, PageAttempts: cfg.pageAttempts, MaxBackoff: cfg.maxBackoff, PublishTimeout: cfg.publishTimeout,
+		MaxItems: cfg.maxItems, PollBudget: cfg.pollBudget, PageAttempts: cfg.pageAttempts, MaxBackoff: cfg.maxBackoff, PublishTimeout: cfg.publishTimeout,
 		Logger: logger, Metrics: follow.NewMetrics(reg),
 	})
 

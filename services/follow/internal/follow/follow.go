@@ -67,6 +67,12 @@ type Config struct {
 	SeenKeep       time.Duration // how long items gone from a feed are remembered (default 30 days)
 	MaxSeen        int           // items remembered per feed (default 10,000)
 
+	// PollBudget is the time after which a poll starts no further item
+	// (the rest in the next poll, at once): a page costs up to the fetch
+	// timeout and its extraction seconds, and 500 slow pages would hold a
+	// poll slot, and the feeds waiting for it, for hours (default 10 min).
+	PollBudget time.Duration
+
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
@@ -98,6 +104,9 @@ func New(cfg Config) *Follower {
 	}
 	if cfg.PageAttempts <= 0 {
 		cfg.PageAttempts = 3
+	}
+	if cfg.PollBudget <= 0 {
+		cfg.PollBudget = 10 * time.Minute
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 6 * time.Hour
@@ -229,6 +238,7 @@ type poll struct {
 	marks    []string // item hashes of the messages in raw and dlq
 	undated  int
 	cut      int
+	more     bool // items left for lack of room (MaxItems, PollBudget): the next poll follows at once
 }
 
 // Batches are flushed to Kafka at these bounds, so a poll holds at most
@@ -283,10 +293,17 @@ func (p *poll) run(ctx context.Context) {
 	if len(fresh) > f.cfg.MaxItems {
 		p.res.Pending += len(fresh) - f.cfg.MaxItems
 		fresh = fresh[:f.cfg.MaxItems]
+		p.more = true
 	}
-	for _, it := range fresh {
+	deadline := p.now.Add(f.cfg.PollBudget)
+	for i, it := range fresh {
 		if ctx.Err() != nil {
 			p.res.Pending++
+			continue
+		}
+		if i > 0 && f.cfg.Now().After(deadline) { // at least one item per poll, so every poll makes progress
+			p.res.Pending++
+			p.more = true
 			continue
 		}
 		p.item(ctx, it)
@@ -555,7 +572,7 @@ func (p *poll) succeed(status string) {
 	p.st.Failures, p.st.LastError = 0, ""
 	p.st.LastPoll, p.st.LastSuccess = p.now, p.now
 	p.res.Next = p.now.Add(jitter(p.src.Interval))
-	if p.res.Pending > 0 && p.res.New > f.cfg.MaxItems {
+	if p.more {
 		p.res.Next = p.now // more items than one poll handles: go on at once (the host gate paces it)
 	}
 	p.st.NextPoll = p.res.Next

@@ -539,6 +539,47 @@ func TestPagesWaitWhileTheHostIsPaused(t *testing.T) {
 	}
 }
 
+// A poll past its budget starts no further item: the rest wait for the
+// next poll, which follows at once (slow pages cannot hold a poll slot for
+// hours); every poll handles at least one item, so each makes progress.
+func TestPollBudget(t *testing.T) {
+	h := newHarness(t, sources.Source{URL: "/feed.xml", Name: "f"})
+	var items strings.Builder
+	for i := range 3 {
+		fmt.Fprintf(&items, `<item><title>Item %d</title><link>/p%d.html</link><guid>p%d</guid><description>Summary %d.</description><pubDate>Sat, 01 Nov 2025 0%d:00:00 GMT</pubDate></item>`, i, i, i, i, i)
+	}
+	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"same"`)
+		fmt.Fprint(w, `<rss version="2.0"><channel>`+items.String()+`</channel></rss>`)
+	})
+	var clock atomic.Int64 // the follower's clock, in seconds after h.now; every page takes a minute of it
+	for i := range 3 {
+		h.site.handle(fmt.Sprintf("/p%d.html", i), func(w http.ResponseWriter, r *http.Request) {
+			clock.Add(60)
+			fmt.Fprintf(w, `<html><body><article><p>The page text of item %d, long enough to be an article about tariffs, talks and the ports that handle the trade.</p></article></body></html>`, i)
+		})
+	}
+	start := h.now
+	h.mod = func(c *Config) {
+		c.PollBudget = 90 * time.Second
+		c.Now = func() time.Time { return start.Add(time.Duration(clock.Load()) * time.Second) }
+	}
+	f := h.follower()
+	for i, want := range []struct{ published, pending int }{{2, 1}, {1, 0}} {
+		before := f.cfg.Now()
+		r := f.Poll(context.Background(), h.srcs[0])
+		if r.Status != "ok" || r.Published != want.published || r.Pending != want.pending {
+			t.Fatalf("poll %d: %+v, want %d published and %d pending", i+1, r, want.published, want.pending)
+		}
+		if next := r.Next.Sub(before); (want.pending > 0) != (next == 0) {
+			t.Errorf("poll %d: next poll in %v", i+1, next)
+		}
+	}
+	if st := h.follower().cfg.Store.Feed(h.srcs[0].URL); st.ETag != `"same"` {
+		t.Errorf("validators %q after the last item: want them kept", st.ETag)
+	}
+}
+
 // Publishing fails: nothing is recorded as seen, so the next poll publishes
 // the same articles (same ids) again: at least once.
 func TestPublishFailureRepublishes(t *testing.T) {
