@@ -92,6 +92,19 @@ func TestExtractUndatedAndLimits(t *testing.T) {
 	if _, err := Extract([]byte(strings.Repeat("<p>x</p>", MaxElements+10)), "text/html", u); !errors.Is(err, ErrTooComplex) {
 		t.Errorf("page with too many elements: %v", err)
 	}
+	// 4 MiB of tags the parser would multiply into a 450 MB tree (implied
+	// formatting elements) are refused by counting them, before the tree.
+	for name, body := range map[string]string{"tags": strings.Repeat("<p><i>", (4<<20)/6), "comments": strings.Repeat("<!---->", (4<<20)/7) + "<p>x</p>"} {
+		_, err := Extract([]byte(body), "text/html", u)
+		if !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "tags and comments") {
+			t.Errorf("4 MiB of %s: %v, want refused before parsing", name, err)
+		}
+	}
+	// A page at the limit is still extracted (a tag is counted once).
+	body := "<html><body><article>" + strings.Repeat("<p>Tariff talks resumed.</p>", MaxElements-10) + "</article></body></html>"
+	if n := startTags([]byte(body)); n != MaxElements-10+3 {
+		t.Errorf("startTags = %d, want %d", n, MaxElements-10+3)
+	}
 }
 
 func TestNormalizeLang(t *testing.T) {
