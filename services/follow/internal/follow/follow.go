@@ -22,6 +22,7 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -73,6 +74,14 @@ type Config struct {
 	// poll slot, and the feeds waiting for it, for hours (default 10 min).
 	PollBudget time.Duration
 
+	// MaxParsing caps the feed documents parsed and pages extracted at
+	// once (default GOMAXPROCS): the work is CPU-bound, and its memory a
+	// multiple of the input — a hostile 8 MiB feed of nested or
+	// many-attribute elements allocates up to 540 MB, a 4 MiB page 86 MB
+	// (BenchmarkParseHostile, BenchmarkExtractHostile) — so the follower's
+	// memory stays MaxParsing times that, whatever Concurrency.
+	MaxParsing int
+
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
@@ -84,6 +93,7 @@ type Follower struct {
 	log    *slog.Logger
 	m      *Metrics
 	sem    chan struct{}
+	parse  chan struct{} // MaxParsing
 	mu     sync.Mutex
 	status map[string]*sourceStatus // by source name
 }
@@ -108,6 +118,9 @@ func New(cfg Config) *Follower {
 	if cfg.PollBudget <= 0 {
 		cfg.PollBudget = 10 * time.Minute
 	}
+	if cfg.MaxParsing <= 0 {
+		cfg.MaxParsing = runtime.GOMAXPROCS(0)
+	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 6 * time.Hour
 	}
@@ -126,7 +139,7 @@ func New(cfg Config) *Follower {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	f := &Follower{cfg: cfg, log: cfg.Logger, m: cfg.Metrics, sem: make(chan struct{}, cfg.Concurrency), status: map[string]*sourceStatus{}}
+	f := &Follower{cfg: cfg, log: cfg.Logger, m: cfg.Metrics, sem: make(chan struct{}, cfg.Concurrency), parse: make(chan struct{}, cfg.MaxParsing), status: map[string]*sourceStatus{}}
 	for _, s := range cfg.Sources {
 		f.status[s.Name] = &sourceStatus{LastStatus: "never"}
 		if f.m != nil {
@@ -265,7 +278,12 @@ func (p *poll) run(ctx context.Context) {
 		return
 	}
 	base, _ := url.Parse(resp.URL)
+	if !f.parsing(ctx) { // shutting down
+		p.res.Status, p.res.Err = "error", ctx.Err()
+		return
+	}
 	doc, err := feed.Parse(resp.Body, base, feed.Options{})
+	<-f.parse
 	if err != nil {
 		p.fail("parse", fmt.Errorf("%s: %w", resp.URL, err), 0)
 		return
@@ -430,7 +448,11 @@ func (p *poll) page(ctx context.Context, it *feed.Item, h string) (pg *page.Page
 		return nil, resp.URL, "not an HTML page: " + mt, false
 	}
 	u, _ := url.Parse(resp.URL)
+	if !f.parsing(ctx) { // shutting down: the item waits
+		return nil, "", "", true
+	}
 	pg, err = page.Extract(resp.Body, resp.ContentType, u)
+	<-f.parse
 	if err != nil {
 		f.pageResult(s.Name, "fallback")
 		f.log.Warn("no article text in the page, using the feed's text", "source", s.Name, "url", resp.URL, "err", err)
@@ -438,6 +460,17 @@ func (p *poll) page(ctx context.Context, it *feed.Item, h string) (pg *page.Page
 	}
 	f.pageResult(s.Name, "ok")
 	return pg, resp.URL, "", false
+}
+
+// parsing takes one of the MaxParsing slots (the caller frees it with
+// <-f.parse); false when ctx ended first.
+func (f *Follower) parsing(ctx context.Context) bool {
+	select {
+	case f.parse <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (f *Follower) pageResult(source, result string) {

@@ -580,6 +580,32 @@ func TestPollBudget(t *testing.T) {
 	}
 }
 
+// Parsing waits for one of MaxParsing slots: with the only slot taken, a
+// poll fetches its feed but parses nothing until the slot is free (or
+// shutdown, which records no failure).
+func TestParsingSlots(t *testing.T) {
+	h := newHarness(t, samples()[0])
+	h.mod = func(c *Config) { c.MaxParsing = 1 }
+	f := h.follower()
+	f.parse <- struct{}{} // another parse in progress
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	r := f.Poll(ctx, h.srcs[0])
+	if r.Status != "error" || !errors.Is(r.Err, context.DeadlineExceeded) || h.raw.count() != 0 || h.site.hit("/harborline/rss.xml") != 1 {
+		t.Fatalf("poll while the slot is taken: %+v, %d published", r, h.raw.count())
+	}
+	if st := f.Sources()[0]; st.Failures != 0 {
+		t.Errorf("a shutdown while waiting counted as a failure: %+v", st)
+	}
+	<-f.parse
+	if r := f.Poll(context.Background(), h.srcs[0]); r.Status != "ok" || r.Published != 4 {
+		t.Fatalf("poll with the slot free: %+v", r)
+	}
+	if len(f.parse) != 0 {
+		t.Fatalf("%d parsing slots still taken after the poll", len(f.parse))
+	}
+}
+
 // Publishing fails: nothing is recorded as seen, so the next poll publishes
 // the same articles (same ids) again: at least once.
 func TestPublishFailureRepublishes(t *testing.T) {

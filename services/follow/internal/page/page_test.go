@@ -207,3 +207,22 @@ func BenchmarkExtractAtTheLimits(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/page")
 }
+
+// BenchmarkExtractHostile extracts 4 MiB pages (the default cap) the tag
+// count lets through: one text node, and 50,000 comments around a
+// paragraph. B/op bounds the memory one extraction holds.
+func BenchmarkExtractHostile(b *testing.B) {
+	u, _ := url.Parse("https://x.test/")
+	for name, body := range map[string][]byte{
+		"text":     []byte("<html><body><p>" + strings.Repeat("tariff talks ", (4<<20)/13)),
+		"comments": []byte("<html><body>" + strings.Repeat("<!--"+strings.Repeat("x", 76)+"-->", MaxElements-10) + "<p>Tariff talks resumed.</p>"),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Extract(body, "text/html", u)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/page")
+		})
+	}
+}
