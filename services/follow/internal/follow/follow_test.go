@@ -160,6 +160,27 @@ func newHarness(t *testing.T, srcs ...sources.Source) *harness {
 	return h
 }
 
+// itemsWithPages serves /feed.xml (with an ETag) listing n items whose
+// pages, /p<i>.html, answer with an article unless answer(w, i) answered
+// already (true).
+func (h *harness) itemsWithPages(n int, answer func(w http.ResponseWriter, i int) bool) {
+	var items strings.Builder
+	for i := range n {
+		fmt.Fprintf(&items, `<item><title>Item %d</title><link>/p%d.html</link><guid>p%d</guid><description>Summary %d.</description><pubDate>Sat, 01 Nov 2025 0%d:00:00 GMT</pubDate></item>`, i, i, i, i, i)
+	}
+	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"same"`)
+		fmt.Fprint(w, `<rss version="2.0"><channel>`+items.String()+`</channel></rss>`)
+	})
+	for i := range n {
+		h.site.handle(fmt.Sprintf("/p%d.html", i), func(w http.ResponseWriter, r *http.Request) {
+			if !answer(w, i) {
+				fmt.Fprintf(w, `<html><body><article><p>The page text of item %d, long enough to be an article about tariffs, talks and the ports that handle the trade.</p></article></body></html>`, i)
+			}
+		})
+	}
+}
+
 // follower builds a Follower over the harness's state file: a new one is
 // a restart.
 func (h *harness) follower() *Follower {
@@ -494,25 +515,16 @@ func TestPageFailures(t *testing.T) {
 // the items wait), and the next poll after the pause fetches them all.
 func TestPagesWaitWhileTheHostIsPaused(t *testing.T) {
 	h := newHarness(t, sources.Source{URL: "/feed.xml", Name: "f"})
-	var items strings.Builder
-	for i := range 3 {
-		fmt.Fprintf(&items, `<item><title>Item %d</title><link>/p%d.html</link><guid>p%d</guid><description>Summary %d.</description><pubDate>Sat, 01 Nov 2025 0%d:00:00 GMT</pubDate></item>`, i, i, i, i, i)
-	}
-	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, `<rss version="2.0"><channel>`+items.String()+`</channel></rss>`)
-	})
 	var limited atomic.Bool
 	limited.Store(true)
-	for i := range 3 {
-		h.site.handle(fmt.Sprintf("/p%d.html", i), func(w http.ResponseWriter, r *http.Request) {
-			if limited.Load() {
-				w.Header().Set("Retry-After", "120")
-				w.WriteHeader(http.StatusTooManyRequests)
-				return
-			}
-			fmt.Fprintf(w, `<html><body><article><p>The page text of item %d, long enough to be an article about tariffs, talks and the ports that handle the trade.</p></article></body></html>`, i)
-		})
-	}
+	h.itemsWithPages(3, func(w http.ResponseWriter, _ int) bool {
+		l := limited.Load()
+		if l {
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+		return l
+	})
 	u, _ := url.Parse(h.site.URL)
 	h.mod = func(c *Config) {
 		c.Fetcher = fetch.New(fetch.Config{HostInterval: time.Millisecond, Timeout: 2 * time.Second, TrustedHosts: []string{u.Hostname()},
@@ -544,21 +556,11 @@ func TestPagesWaitWhileTheHostIsPaused(t *testing.T) {
 // hours); every poll handles at least one item, so each makes progress.
 func TestPollBudget(t *testing.T) {
 	h := newHarness(t, sources.Source{URL: "/feed.xml", Name: "f"})
-	var items strings.Builder
-	for i := range 3 {
-		fmt.Fprintf(&items, `<item><title>Item %d</title><link>/p%d.html</link><guid>p%d</guid><description>Summary %d.</description><pubDate>Sat, 01 Nov 2025 0%d:00:00 GMT</pubDate></item>`, i, i, i, i, i)
-	}
-	h.site.handle("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("ETag", `"same"`)
-		fmt.Fprint(w, `<rss version="2.0"><channel>`+items.String()+`</channel></rss>`)
-	})
 	var clock atomic.Int64 // the follower's clock, in seconds after h.now; every page takes a minute of it
-	for i := range 3 {
-		h.site.handle(fmt.Sprintf("/p%d.html", i), func(w http.ResponseWriter, r *http.Request) {
-			clock.Add(60)
-			fmt.Fprintf(w, `<html><body><article><p>The page text of item %d, long enough to be an article about tariffs, talks and the ports that handle the trade.</p></article></body></html>`, i)
-		})
-	}
+	h.itemsWithPages(3, func(http.ResponseWriter, int) bool {
+		clock.Add(60)
+		return false
+	})
 	start := h.now
 	h.mod = func(c *Config) {
 		c.PollBudget = 90 * time.Second
