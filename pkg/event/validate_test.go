@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/tension-dev/tension/pkg/golden"
 	"github.com/tension-dev/tension/schemas"
 )
 
@@ -323,20 +324,7 @@ func TestDecodeArticleGolden(t *testing.T) {
 				got, _ = json.MarshalIndent(map[string]any{"article": a}, "", "  ")
 			}
 			got = append(got, '\n')
-			golden := strings.TrimSuffix(path, ".json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(path, ".json")+".golden", got, *update)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the .golden files")
@@ -41,20 +42,7 @@ func TestParseGolden(t *testing.T) {
 				got, _ = json.MarshalIndent(f, "", "  ")
 			}
 			got = append(got, '\n')
-			golden := strings.TrimSuffix(path, ".xml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(path, ".xml")+".golden", got, *update)
 		})
 	}
 }
