@@ -34,6 +34,20 @@ type Article struct {
 	ReceivedAt        time.Time `json:"received_at"`
 }
 
+// Submission is an article as a client sends it (POST /v1/articles,
+// schemas/article.v1.json): what DecodeArticle admits. Go senders (the
+// source follower, tests) build one rather than a copy of the fields.
+type Submission struct {
+	ID                string `json:"id,omitempty"`
+	URL               string `json:"url,omitempty"`
+	Source            string `json:"source,omitempty"`
+	Title             string `json:"title,omitempty"`
+	Text              string `json:"text"`
+	Lang              string `json:"lang,omitempty"`
+	PublishedAt       string `json:"published_at,omitempty"`
+	PublishedAtSource string `json:"published_at_source,omitempty"`
+}
+
 // Values of published_at_source.
 const (
 	PublishedAtFromFeed = "feed"

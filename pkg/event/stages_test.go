@@ -163,19 +163,9 @@ var units = []string{
 // genArticle generates a client article. With size > 0 its raw record is
 // padded to exactly that many bytes.
 func genArticle(r *rand.Rand, now time.Time, size int) []byte {
-	type client struct {
-		ID          string `json:"id,omitempty"`
-		URL         string `json:"url,omitempty"`
-		Source      string `json:"source,omitempty"`
-		Title       string `json:"title,omitempty"`
-		Text        string `json:"text"`
-		Lang        string `json:"lang,omitempty"`
-		PublishedAt string `json:"published_at,omitempty"`
-		// Where published_at came from (a source follower's articles);
-		// only on articles not padded to a size, whose padding leaves it out.
-		PublishedAtSource string `json:"published_at_source,omitempty"`
-	}
-	var c client
+	// PublishedAtSource (a source follower's articles) only on articles
+	// not padded to a size, whose padding leaves it out.
+	var c event.Submission
 	if r.IntN(2) == 0 {
 		c.ID = fmt.Sprintf("wire-%d-\u00e9<%d>", r.IntN(1e6), r.IntN(9))
 	}

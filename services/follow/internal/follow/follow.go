@@ -367,7 +367,7 @@ func (p *poll) item(ctx context.Context, it *feed.Item) {
 			return
 		}
 	}
-	a := clientArticle{ID: s.Name + ":" + h, Source: s.Name, Title: page.Text(it.Title), Text: feedText}
+	a := event.Submission{ID: s.Name + ":" + h, Source: s.Name, Title: page.Text(it.Title), Text: feedText}
 	a.URL = it.Link
 	if pageURL != "" {
 		a.URL = pageURL
@@ -393,7 +393,7 @@ func (p *poll) item(ctx context.Context, it *feed.Item) {
 	if a.Lang == "" {
 		a.Lang = page.NormalizeLang(it.Lang)
 	}
-	a.setDate(it, pg, p.now)
+	setDate(&a, it, pg, p.now)
 	a.Title = cutRunes(a.Title, 2000)
 	if utf8.RuneCountInString(a.URL) > 2048 {
 		a.URL = it.Link
@@ -479,24 +479,11 @@ func (f *Follower) pageResult(source, result string) {
 	}
 }
 
-// clientArticle is the article as a client sends it (schemas/article.v1.json):
-// it goes through event.DecodeArticle like every POST to ingest.
-type clientArticle struct {
-	ID                string `json:"id,omitempty"`
-	URL               string `json:"url,omitempty"`
-	Source            string `json:"source,omitempty"`
-	Title             string `json:"title,omitempty"`
-	Text              string `json:"text"`
-	Lang              string `json:"lang,omitempty"`
-	PublishedAt       string `json:"published_at,omitempty"`
-	PublishedAtSource string `json:"published_at_source,omitempty"`
-}
-
 // setDate takes the first date the admission rule accepts, in order: the
 // feed item's publication date, the page's, the item's update date. None:
 // published_at is left out (the receipt time counts) and
 // published_at_source says "none". Never the fetch time as a date.
-func (a *clientArticle) setDate(it *feed.Item, pg *page.Page, now time.Time) {
+func setDate(a *event.Submission, it *feed.Item, pg *page.Page, now time.Time) {
 	type cand struct {
 		t   time.Time
 		src string
@@ -517,7 +504,7 @@ func (a *clientArticle) setDate(it *feed.Item, pg *page.Page, now time.Time) {
 
 // admit applies the admission rule and queues the record, cutting a text
 // too long for the 500,000-byte article record to fit it.
-func (p *poll) admit(it *feed.Item, h string, c clientArticle) {
+func (p *poll) admit(it *feed.Item, h string, c event.Submission) {
 	data, _ := json.Marshal(c)
 	a, err := event.DecodeArticle(data, event.DecodeOptions{Now: p.now})
 	if err != nil {
@@ -551,7 +538,7 @@ func (p *poll) admit(it *feed.Item, h string, c clientArticle) {
 
 // deadLetter queues the item for articles.dlq.v1: the article as built (or
 // as much as fits), the reason, stage "follow", and the feed and item URLs.
-func (p *poll) deadLetter(it *feed.Item, h string, c clientArticle, reason error) {
+func (p *poll) deadLetter(it *feed.Item, h string, c event.Submission, reason error) {
 	data, _ := json.Marshal(c)
 	key := event.ArticleID(c.URL, c.Text)
 	m := kafkax.DeadLetter(kafka.Message{Key: []byte(key), Value: data, Offset: -1}, "follow", reason)
