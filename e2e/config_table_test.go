@@ -24,7 +24,7 @@ import (
 // commands are the documented commands, in table order.
 var commands = [][]string{
 	{"ingest"}, {"enricher", "serve"}, {"sink", "serve"}, {"sink", "rebuild"}, {"query"},
-	{"backfill"}, {"backfill", "reprocess"}, {"loadgen"}, {"tension-watch"},
+	{"backfill"}, {"backfill", "reprocess"}, {"loadgen"}, {"tension-watch"}, {"follow"}, {"follow", "check"},
 }
 
 const (

@@ -9,7 +9,7 @@ import (
 )
 
 // services are the binaries the e2e tests run.
-var services = []string{"ingest", "enricher", "sink", "query", "backfill", "loadgen", "tension-watch"}
+var services = []string{"ingest", "enricher", "sink", "query", "backfill", "loadgen", "tension-watch", "follow"}
 
 // builtBin is where TestMain built the binaries (with the testhooks tag);
 // empty outside integration runs.

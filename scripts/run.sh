@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh (make run): the whole pipeline on this machine in one command.
 # Installs what is missing, starts Kafka and ClickHouse, the four services,
-# loads the sample articles, waits until ClickHouse has every one of them,
+# loads the sample articles, follows the sample feeds (services/follow on
+# samples/feeds), waits until ClickHouse has every one of them,
 # prints the CN-US index per month, and stays in the foreground until Ctrl-C,
 # then stops everything it started.
 set -euo pipefail
@@ -68,6 +69,24 @@ if ! post_articles "$payload" "$LOGS/load-response.json"; then
 fi
 rm -f "$payload"
 
+# The source follower on the project's sample feeds (samples/feeds: RSS and Atom feeds, their pages, a robots.txt),
+# served by a static file server on FOLLOW_SAMPLES_ADDR. The follower publishes 7 more articles (8 items; one page
+# is in two feeds and counts once); its state (.local/follow-state/) makes a second run publish none again.
+FOLLOW_SAMPLES_ADDR=${FOLLOW_SAMPLES_ADDR:-127.0.0.1:8087}
+FOLLOW_ADMIN_ADDR=${FOLLOW_ADMIN_ADDR:-127.0.0.1:8086}
+export FOLLOW_ADMIN_ADDR
+say "following the sample feeds (served on $FOLLOW_SAMPLES_ADDR)"
+python3 -m http.server --bind "${FOLLOW_SAMPLES_ADDR%:*}" --directory samples/feeds "${FOLLOW_SAMPLES_ADDR##*:}" \
+	>"$LOGS/samples-server.log" 2>&1 &
+service_pids+=($!)
+sed "s|http://127.0.0.1:8087/|http://$FOLLOW_SAMPLES_ADDR/|" samples/feeds/sources.tsv >"$LOCAL/sources.tsv"
+for _ in $(seq 1 40); do curl -fsS -o /dev/null "http://$FOLLOW_SAMPLES_ADDR/robots.txt" 2>/dev/null && break; sleep 0.25; done
+FOLLOW_SOURCES=$LOCAL/sources.tsv FOLLOW_STATE=$LOCAL/follow-state \
+	FOLLOW_CONTACT_URL=${FOLLOW_CONTACT_URL:-http://$FOLLOW_SAMPLES_ADDR/} start_service follow
+wait_ready follow "http://$FOLLOW_ADMIN_ADDR/readyz"
+followed=7
+sent=$((sent + followed))
+
 from=2017-01-01T00:00:00Z
 to=$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)
 index_url="http://$QUERY_ADDR/v1/index?pair=CN-US&interval=month&from=$from&to=$to"
@@ -83,7 +102,7 @@ if [ "$have" -lt "$sent" ]; then
 	exit 1
 fi
 
-say "CN-US tension index per month ($have articles in all; index 100 = the mean share over the range)"
+say "CN-US tension index per month ($have articles in all, $followed of them from the sample feeds; index 100 = the mean share over the range)"
 curl -fsS "$index_url" | python3 scripts/index_table.py
 cat <<EOT
 
@@ -91,6 +110,7 @@ cat <<EOT
   query      http://$QUERY_ADDR/v1/index?pair=CN-US&interval=day&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z
              http://$QUERY_ADDR/v1/drivers?pair=CN-US&from=2025-04-01T00:00:00Z&to=2025-05-01T00:00:00Z
              http://$QUERY_ADDR/v1/pairs
+  sources    http://$FOLLOW_ADMIN_ADDR/v1/sources   (the follower: samples/feeds, served on $FOLLOW_SAMPLES_ADDR)
   metrics    http://$INGEST_ADMIN_ADDR/metrics  http://$QUERY_ADMIN_ADDR/metrics  http://$SINK_ADMIN_ADDR/metrics  http://$ENRICHER_ADMIN_ADDR/metrics
   dev token  $TOKEN   (in $TOKEN_FILE)
   logs       $LOGS/

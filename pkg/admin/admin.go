@@ -201,13 +201,24 @@ func Healthz(w http.ResponseWriter, _ *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// Handler returns the admin endpoints for a listener on addr. On loopback
-// they are open; beyond it every endpoint but /healthz needs one of tokens,
-// and without tokens it is an error (the admin surface shows dependency
-// errors and metrics, which are not for everyone).
-func Handler(addr string, reg *prometheus.Registry, ready *Readiness, tokens []string) (http.Handler, error) {
+// Route is an operational endpoint a service adds to its admin listener
+// (the source follower's GET /v1/sources), under the same exposure rule.
+type Route struct {
+	Pattern string // a ServeMux pattern, e.g. "GET /v1/sources"
+	Handler http.Handler
+}
+
+// Handler returns the admin endpoints for a listener on addr, and the
+// service's own routes. On loopback they are open; beyond it every endpoint
+// but /healthz needs one of tokens, and without tokens it is an error (the
+// admin surface shows dependency errors and metrics, which are not for
+// everyone).
+func Handler(addr string, reg *prometheus.Registry, ready *Readiness, tokens []string, routes ...Route) (http.Handler, error) {
 	mux := http.NewServeMux()
 	Mount(mux, reg, ready)
+	for _, r := range routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
 	if err := CheckExposure(addr, tokens); err != nil {
 		return nil, err
 	}

@@ -75,7 +75,8 @@ func TestAdminBeyondLoopback(t *testing.T) {
 		t.Fatalf("exposed without tokens: %v", err)
 	}
 	tok := "admin-token-0123456789"
-	h, err := Handler("0.0.0.0:9999", NewRegistry(), r, []string{tok})
+	extra := Route{Pattern: "GET /v1/sources", Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })}
+	h, err := Handler("0.0.0.0:9999", NewRegistry(), r, []string{tok}, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +90,8 @@ func TestAdminBeyondLoopback(t *testing.T) {
 		{"/metrics", "Bearer wrong-token-0123456789", 403},
 		{"/metrics", "Bearer " + tok, 200},
 		{"/readyz", "Bearer " + tok, 200},
+		{"/v1/sources", "", 401}, // a service's own route is behind the same rule
+		{"/v1/sources", "Bearer " + tok, 200},
 	} {
 		req := httptest.NewRequest("GET", tt.path, nil)
 		if tt.auth != "" {

@@ -25,8 +25,35 @@ type Article struct {
 	Text        string    `json:"text"`
 	Lang        string    `json:"lang,omitempty"`
 	PublishedAt time.Time `json:"published_at"`
-	ReceivedAt  time.Time `json:"received_at"`
+	// PublishedAtSource says where PublishedAt came from when a source
+	// follower set it (PublishedAtFromFeed, PublishedAtFromPage), or that
+	// neither the feed nor the page gave a date (PublishedAtNone: the
+	// receipt time counts). Optional: "" is the sender's own published_at,
+	// or none, as before the field existed.
+	PublishedAtSource string    `json:"published_at_source,omitempty"`
+	ReceivedAt        time.Time `json:"received_at"`
 }
+
+// Submission is an article as a client sends it (POST /v1/articles,
+// schemas/article.v1.json): what DecodeArticle admits. Go senders (the
+// source follower, tests) build one rather than a copy of the fields.
+type Submission struct {
+	ID                string `json:"id,omitempty"`
+	URL               string `json:"url,omitempty"`
+	Source            string `json:"source,omitempty"`
+	Title             string `json:"title,omitempty"`
+	Text              string `json:"text"`
+	Lang              string `json:"lang,omitempty"`
+	PublishedAt       string `json:"published_at,omitempty"`
+	PublishedAtSource string `json:"published_at_source,omitempty"`
+}
+
+// Values of published_at_source.
+const (
+	PublishedAtFromFeed = "feed"
+	PublishedAtFromPage = "page"
+	PublishedAtNone     = "none"
+)
 
 // EventTime is the time the article is counted under in the index: when it
 // was published, or when it arrived if the sender did not say.
@@ -61,5 +88,9 @@ type Enriched struct {
 	ReceivedAt    time.Time `json:"received_at"`
 	EnrichedAt    time.Time `json:"enriched_at"`
 	TaggerVersion string    `json:"tagger_version"`
+
+	// PublishedAtSource is the article's: "none" says PublishedAt is the
+	// receipt time because the source gave no date.
+	PublishedAtSource string `json:"published_at_source,omitempty"`
 	Tags
 }

@@ -35,7 +35,8 @@ func Enrich(a *Article, tags Tags, taggerVersion string, at time.Time) (*Enriche
 	}
 	e := &Enriched{
 		ArticleID: a.ArticleID, EventID: id.String(), URL: a.URL, Source: a.Source, Title: a.Title,
-		Text: a.Text, PublishedAt: a.EventTime().UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: at.UTC(),
+		Text: a.Text, PublishedAt: a.EventTime().UTC(), PublishedAtSource: a.PublishedAtSource,
+		ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: at.UTC(),
 		TaggerVersion: taggerVersion, Tags: tags,
 	}
 	if err := ValidateEnriched(e); err != nil {

@@ -234,3 +234,50 @@ func TestEnrichBuildsWhatTheSinkAccepts(t *testing.T) {
 		t.Fatalf("unsorted pair: err = %v", err)
 	}
 }
+
+func TestCheckPublishedAt(t *testing.T) {
+	rcv := time.Date(2025, 5, 12, 10, 0, 0, 500, time.UTC)
+	for _, tt := range []struct {
+		t  time.Time
+		ok bool
+	}{
+		{time.Date(2025, 5, 12, 9, 0, 0, 0, time.UTC), true},
+		{time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(1970, 12, 31, 23, 59, 59, 0, time.UTC), false},
+		{rcv.Truncate(time.Second).Add(24 * time.Hour), true},
+		{rcv.Truncate(time.Second).Add(24*time.Hour + time.Second), false},
+	} {
+		err := CheckPublishedAt(tt.t, rcv)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrInvalidArticle)) {
+			t.Errorf("CheckPublishedAt(%s) = %v, want ok=%v", tt.t, err, tt.ok)
+		}
+		// The same decision as DecodeArticle's.
+		_, derr := DecodeArticle([]byte(`{"text":"x","published_at":"`+tt.t.Format(time.RFC3339)+`"}`), DecodeOptions{Now: rcv})
+		if (derr == nil) != (err == nil) {
+			t.Errorf("%s: CheckPublishedAt %v, DecodeArticle %v", tt.t, err, derr)
+		}
+	}
+}
+
+func TestEnrichCarriesPublishedAtSource(t *testing.T) {
+	a, err := DecodeArticle([]byte(`{"text":"Tariffs rise.","published_at_source":"none"}`), DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv := time.Date(2025, 5, 12, 10, 0, 0, 0, time.UTC)
+	rec, err := EncodeArticle(&a, rcv, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeArticle(rec.Value, DecodeOptions{FromTopic: true})
+	if err != nil || back.PublishedAtSource != "none" {
+		t.Fatalf("topic round trip: %+v, %v", back, err)
+	}
+	e, _, err := Enrich(&back, Tags{}, "t1", rcv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.PublishedAtSource != "none" || !e.PublishedAt.Equal(rcv) {
+		t.Fatalf("enriched: published_at %s source %q, want the receipt time and none", e.PublishedAt, e.PublishedAtSource)
+	}
+}

@@ -163,16 +163,9 @@ var units = []string{
 // genArticle generates a client article. With size > 0 its raw record is
 // padded to exactly that many bytes.
 func genArticle(r *rand.Rand, now time.Time, size int) []byte {
-	type client struct {
-		ID          string `json:"id,omitempty"`
-		URL         string `json:"url,omitempty"`
-		Source      string `json:"source,omitempty"`
-		Title       string `json:"title,omitempty"`
-		Text        string `json:"text"`
-		Lang        string `json:"lang,omitempty"`
-		PublishedAt string `json:"published_at,omitempty"`
-	}
-	var c client
+	// PublishedAtSource (a source follower's articles) only on articles
+	// not padded to a size, whose padding leaves it out.
+	var c event.Submission
 	if r.IntN(2) == 0 {
 		c.ID = fmt.Sprintf("wire-%d-\u00e9<%d>", r.IntN(1e6), r.IntN(9))
 	}
@@ -196,6 +189,12 @@ func genArticle(r *rand.Rand, now time.Time, size int) []byte {
 		c.PublishedAt = event.MinEventTime.Add(time.Duration(r.Int64N(int64(span)))).Format(time.DateOnly)
 	default:
 		c.PublishedAt = event.MinEventTime.Add(time.Duration(r.Int64N(int64(span)))).Format(time.RFC3339Nano)
+	}
+	if size == 0 && r.IntN(3) == 0 {
+		c.PublishedAtSource = event.PublishedAtNone
+		if c.PublishedAt != "" {
+			c.PublishedAtSource = []string{event.PublishedAtFromFeed, event.PublishedAtFromPage}[r.IntN(2)]
+		}
 	}
 	var b strings.Builder
 	unit := units[r.IntN(len(units))]

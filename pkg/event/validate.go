@@ -94,11 +94,12 @@ const (
 	fText
 	fLang
 	fPublishedAt
+	fPublishedAtSource
 	fReceivedAt
 	numFields
 )
 
-var fieldNames = [numFields]string{"article_id", "id", "url", "source", "title", "text", "lang", "published_at", "received_at"}
+var fieldNames = [numFields]string{"article_id", "id", "url", "source", "title", "text", "lang", "published_at", "published_at_source", "received_at"}
 
 func lookupField(key string) (field, bool) {
 	switch key {
@@ -118,6 +119,8 @@ func lookupField(key string) (field, bool) {
 		return fLang, true
 	case "published_at":
 		return fPublishedAt, true
+	case "published_at_source":
+		return fPublishedAtSource, true
 	case "received_at":
 		return fReceivedAt, true
 	}
@@ -287,9 +290,39 @@ func (d *decoder) check(opts DecodeOptions) {
 			d.add("/lang", `must be a language tag like "en" or "zh-Hans"`)
 		}
 	}
+	dateBad := false
 	if d.set[fPublishedAt] {
+		before := len(d.problems)
 		d.published(opts)
+		dateBad = len(d.problems) > before
 	}
+	if d.set[fPublishedAtSource] && !dateBad {
+		d.publishedSource()
+	}
+}
+
+// publishedSource checks published_at_source against published_at: "feed"
+// and "page" name where a given published_at came from, "none" says there
+// was none to give (the receipt time counts), so it excludes one.
+func (d *decoder) publishedSource() {
+	src := d.vals[fPublishedAtSource]
+	dated := !d.article.PublishedAt.IsZero() // on the topic, the zero time is "none given"
+	switch src {
+	case PublishedAtFromFeed, PublishedAtFromPage:
+		if !dated {
+			d.add("/published_at_source", fmt.Sprintf("is %q but there is no published_at", src))
+			return
+		}
+	case PublishedAtNone:
+		if dated {
+			d.add("/published_at_source", `is "none" but published_at is given`)
+			return
+		}
+	default:
+		d.add("/published_at_source", `must be "feed", "page" or "none"`)
+		return
+	}
+	d.article.PublishedAtSource = src
 }
 
 // published checks published_at against the event-time window. On the
@@ -585,6 +618,10 @@ func isIPv6(h string) bool {
 	addr, err := netip.ParseAddr(h)
 	return err == nil && addr.Is6()
 }
+
+// IsLang reports whether s is a language tag the article contract takes
+// (lang): ^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$, like "en" or "zh-Hans".
+func IsLang(s string) bool { return isLang(s) }
 
 // isLang matches ^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$.
 func isLang(s string) bool {

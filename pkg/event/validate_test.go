@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/tension-dev/tension/pkg/golden"
 	"github.com/tension-dev/tension/schemas"
 )
 
@@ -130,6 +131,20 @@ func TestDecodeArticle(t *testing.T) {
 		{name: "text one CJK character", in: `{"text":"\u4e2d"}`, want: Article{Text: "中"}},
 		{name: "text lone surrogate beside words", in: `{"text":"a\ud800b"}`, want: Article{Text: "a\uFFFDb"}},
 		{name: "source number names the field", in: `{"text":"x","source":5}`, wantErr: true, wantField: "/source", wantIn: "must be a string, got number"},
+		{name: "published_at_source feed", in: `{"text":"x","published_at":"2025-05-12","published_at_source":"feed"}`,
+			want: Article{Text: "x", PublishedAt: date("2025-05-12T00:00:00Z"), PublishedAtSource: "feed"}},
+		{name: "published_at_source none without a date", in: `{"text":"x","published_at_source":"none"}`, want: Article{Text: "x", PublishedAtSource: "none"}},
+		{name: "topic published_at_source none with the zero date", topic: true,
+			in:   `{"article_id":"` + goodUUID + `","text":"x","received_at":"2025-01-02T03:04:05Z","published_at":"0001-01-01T00:00:00Z","published_at_source":"none"}`,
+			want: Article{ArticleID: goodUUID, Text: "x", ReceivedAt: date("2025-01-02T03:04:05Z"), PublishedAtSource: "none"}},
+		{name: "published_at_source none with a date", in: `{"text":"x","published_at":"2025-05-12","published_at_source":"none"}`,
+			wantErr: true, wantField: "/published_at_source", wantIn: "published_at is given"},
+		{name: "published_at_source page without a date", in: `{"text":"x","published_at_source":"page"}`,
+			wantErr: true, wantField: "/published_at_source", wantIn: "no published_at"},
+		{name: "published_at_source unknown", in: `{"text":"x","published_at_source":"fetch"}`,
+			wantErr: true, wantField: "/published_at_source", wantIn: `"feed", "page" or "none"`},
+		{name: "published_at_source with a bad date reports the date", in: `{"text":"x","published_at":"x","published_at_source":"feed"}`,
+			wantErr: true, wantField: "/published_at"},
 		{name: "id 256 chars of 2 bytes", in: `{"text":"x","id":"` + strings.Repeat("é", 256) + `"}`, want: Article{Text: "x", ID: strings.Repeat("é", 256)}},
 	}
 	for _, tt := range tests {
@@ -227,6 +242,12 @@ func TestHandChecksAgreeWithSchema(t *testing.T) {
 		{"url bad escape", `{"text":"x","url":"https://ex.com/%zz"}`, false},
 		{"url ipv6", `{"text":"x","url":"https://[::1]:8080/a"}`, false},
 		{"lang", `{"text":"x","lang":"en"}`, false},
+		{"published_at_source", `{"text":"x","published_at":"2025-01-01","published_at_source":"page"}`, false},
+		{"published_at_source none", `{"text":"x","published_at_source":"none"}`, false},
+		{"published_at_source unknown", `{"text":"x","published_at_source":"x"}`, false},
+		{"published_at_source number", `{"text":"x","published_at_source":1}`, false},
+		{"published_at_source none with a date", `{"text":"x","published_at":"2025-01-01","published_at_source":"none"}`, true},
+		{"published_at_source feed without a date", `{"text":"x","published_at_source":"feed"}`, true},
 		{"lang 4 letters", `{"text":"x","lang":"engl"}`, false},
 		{"lang upper", `{"text":"x","lang":"EN"}`, false},
 		{"lang short subtag", `{"text":"x","lang":"en-x"}`, false},
@@ -303,20 +324,7 @@ func TestDecodeArticleGolden(t *testing.T) {
 				got, _ = json.MarshalIndent(map[string]any{"article": a}, "", "  ")
 			}
 			got = append(got, '\n')
-			golden := strings.TrimSuffix(path, ".json") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("%s differs (run with -update to accept):\ngot:\n%s\nwant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(path, ".json")+".golden", got, *update)
 		})
 	}
 }

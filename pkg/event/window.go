@@ -62,3 +62,14 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// CheckPublishedAt returns why t cannot be the published_at of an article
+// received at receivedAt (the window above, as DecodeArticle checks it), or
+// nil. A source follower that has several dates for one article (the
+// feed's, the page's) takes the first one this admits.
+func CheckPublishedAt(t, receivedAt time.Time) error {
+	if reason := publishedProblem(t.UTC(), receivedAt.Truncate(time.Second)); reason != "" {
+		return &ValidationError{Problems: []Problem{{Field: "/published_at", Reason: reason}}}
+	}
+	return nil
+}

@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/kafkax/kafkatest"
 )
 
 const testToken = "test-token-0123456789"
@@ -135,36 +133,11 @@ func post(t testing.TB, base, ctype, body string) *http.Response {
 
 // integration returns the brokers of the local platform, skipping only when
 // TENSION_INTEGRATION is not set and failing loudly when Kafka is down.
-func integration(t testing.TB) []string {
-	t.Helper()
-	if os.Getenv("TENSION_INTEGRATION") != "1" {
-		t.Skip("integration: run with make test")
-	}
-	brokers := kafkax.Brokers(os.Getenv("KAFKA_BROKERS"))
-	if len(brokers) == 0 {
-		brokers = []string{kafkax.DefaultBrokers}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := kafkax.Ping(ctx, brokers); err != nil {
-		t.Fatalf("Kafka at %v is not reachable: %v — start it with `make up`", brokers, err)
-	}
-	return brokers
-}
+func integration(t testing.TB) []string { return kafkatest.Brokers(t) }
 
 // testTopic returns a fresh topic name, deleted when the test ends.
 func testTopic(t testing.TB, brokers []string) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "test.ingest." + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
-		if _, err := c.DeleteTopics(context.Background(), &kafka.DeleteTopicsRequest{Topics: []string{name}}); err != nil {
-			t.Logf("delete topic %s: %v", name, err)
-		}
-	})
-	return name
+	return kafkatest.Topic(t, brokers, "test.ingest.")
 }
 
 func waitReady(t testing.TB, base string) {

@@ -233,6 +233,8 @@ func TestIntegrationDashboard(t *testing.T) {
 	must("drivers bucket", err)
 	drivers, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#drivers li.driver .title')].map(e => e.textContent)`))
 	must("driver titles", err)
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#drivers li.driver a.title')].map(e => e.href + ' ' + e.target)`))
+	must("driver links", err)
 	marks, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#drivers mark')].map(e => e.textContent).join('|')`))
 	must("highlighted cues", err)
 	ctxText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#drivers li.driver q').textContent`))
@@ -251,6 +253,14 @@ func TestIntegrationDashboard(t *testing.T) {
 	}
 	if strings.Join(drivers, "|") != strings.Join(wantTitles, "|") || len(drivers) != int(b.DyadArticles) {
 		t.Fatalf("drivers shown %q, want %q", drivers, wantTitles)
+	}
+	// Each driver links back to the original page, in a new tab.
+	var wantLinks []string
+	for _, d := range wantDrivers.Drivers {
+		wantLinks = append(wantLinks, d.URL+" _blank")
+	}
+	if strings.Join(links, "|") != strings.Join(wantLinks, "|") {
+		t.Errorf("driver links %q, want %q", links, wantLinks)
 	}
 	if marks == "" || !strings.Contains(marks, wantDrivers.Drivers[0].Cues[0].Text) {
 		t.Errorf("highlighted cues %q, want %q among them", marks, wantDrivers.Drivers[0].Cues[0].Text)
