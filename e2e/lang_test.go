@@ -200,4 +200,3 @@ func (s *stack) storedLangsOf(version string) map[string]storedLang {
 	}
 	return out
 }
-
