@@ -49,7 +49,7 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 		for col, want := range map[string]string{"lang": "String", "unsupported": "UInt8"} {
 			if err := r.QueryRow(ctx, `SELECT type FROM system.columns WHERE database = currentDatabase()
 				AND table = 'articles' AND name = ?`, col).Scan(&typ); err != nil || typ != want {
-				t.Errorf("replica %d: articles.%s is %q (%v), want %s (migration 0007)", i+1, col, typ, err, want)
+				t.Errorf("replica %d: articles.%s is %q (%v), want %s (migration 0009)", i+1, col, typ, err, want)
 			}
 		}
 	}

@@ -37,7 +37,7 @@ func TestIntegrationMigrateTwiceIsHarmless(t *testing.T) {
 	}
 }
 
-// Migration 0007 adds articles.lang and articles.unsupported: rows written
+// Migration 0009 adds articles.lang and articles.unsupported: rows written
 // without them (by a sink older than the migration) read ” and 0, and
 // running the migration's statements again is skipped, not an error
 // (18.16 has no ADD COLUMN IF NOT EXISTS).
@@ -58,7 +58,7 @@ func TestIntegrationArticleLangColumns(t *testing.T) {
 	if lang != "" || unsupported != 0 {
 		t.Fatalf("an old row reads lang %q unsupported %d, want '' and 0", lang, unsupported)
 	}
-	// Forget every record: each migration runs again, 0007 on a table
+	// Forget every record: each migration runs again, 0009 on a table
 	// that has its columns.
 	if err := conn.Exec(ctx, "DROP TABLE schema_migrations"); err != nil {
 		t.Fatal(err)
