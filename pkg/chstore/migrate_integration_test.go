@@ -36,3 +36,42 @@ func TestIntegrationMigrateTwiceIsHarmless(t *testing.T) {
 		}
 	}
 }
+
+// Migration 0009 adds articles.lang and articles.unsupported: rows written
+// without them (by a sink older than the migration) read ” and 0, and
+// running the migration's statements again is skipped, not an error
+// (18.16 has no ADD COLUMN IF NOT EXISTS).
+func TestIntegrationArticleLangColumns(t *testing.T) {
+	conn, db := chtest.Open(t, "tension_test_migrate_lang")
+	ctx := context.Background()
+	if err := conn.Exec(ctx, `INSERT INTO articles (article_id, tagger_version, published_at, version)
+		SELECT toUUID('00000000-0000-5000-8000-000000000001'), 'tagger-1.0.0', toDateTime('2025-04-02 00:00:00'), 1`); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		lang        string
+		unsupported uint8
+	)
+	if err := conn.QueryRow(ctx, "SELECT lang, unsupported FROM articles").Scan(&lang, &unsupported); err != nil {
+		t.Fatal(err)
+	}
+	if lang != "" || unsupported != 0 {
+		t.Fatalf("an old row reads lang %q unsupported %d, want '' and 0", lang, unsupported)
+	}
+	// Forget every record: each migration runs again, 0009 on a table
+	// that has its columns.
+	if err := conn.Exec(ctx, "DROP TABLE schema_migrations"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chstore.Migrate(ctx, chtest.Config(db), conn, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrations again: %v", err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT lang, unsupported FROM articles").Scan(&lang, &unsupported); err != nil || lang != "" {
+		t.Fatalf("after migrating again: lang %q (%v)", lang, err)
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = currentDatabase()
+		AND table = 'articles' AND name IN ('lang', 'unsupported')`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("articles has %d of the columns lang, unsupported (%v)", n, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,11 +26,12 @@ import (
 	"github.com/tension-dev/tension/pkg/event"
 )
 
-// Tagger tags one article; safe for concurrent use. An error is permanent
-// for that article (over the tagger's work budget): it is skipped and
-// counted like any other permanent error.
+// Tagger tags one article in a language ("" detects it from the script);
+// safe for concurrent use. An error is permanent for that article (over the
+// tagger's work budget): it is skipped and counted like any other
+// permanent error.
 type Tagger interface {
-	TagContext(ctx context.Context, title, text string) (event.Tags, error)
+	TagLangContext(ctx context.Context, title, text, lang string) (event.Tags, error)
 }
 
 // Writer publishes to the enriched topic (the writer's topic).
@@ -92,6 +94,7 @@ func Run(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Writer
 type stored struct {
 	id, url, source, title, text string
 	published, received          time.Time
+	lang                         string // as stored (Tags.Lang of the newest enrichment)
 }
 
 func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Writer, logger *slog.Logger, from, to time.Time) (int64, int64, int64, error) {
@@ -104,7 +107,8 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 		// The newest stored row of each article: the text is the same in
 		// every version, the metadata of the newest wins.
 		rows, err := conn.Query(gctx, `SELECT toString(article_id), argMax(url, version), argMax(source, version),
-				argMax(title, version), argMax(text, version), argMax(published_at, version), argMax(received_at, version)
+				argMax(title, version), argMax(text, version), argMax(published_at, version), argMax(received_at, version),
+				argMax(lang, version)
 			FROM articles WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
 			GROUP BY article_id`, uint32(from.Unix()), uint32(to.Unix()))
 		if err != nil {
@@ -113,7 +117,7 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 		defer rows.Close()
 		for rows.Next() {
 			var s stored
-			if err := rows.Scan(&s.id, &s.url, &s.source, &s.title, &s.text, &s.published, &s.received); err != nil {
+			if err := rows.Scan(&s.id, &s.url, &s.source, &s.title, &s.text, &s.published, &s.received, &s.lang); err != nil {
 				return fmt.Errorf("reprocess: scan article: %w", err)
 			}
 			read.Add(1)
@@ -174,12 +178,25 @@ func window(ctx context.Context, cfg Config, conn driver.Conn, t Tagger, out Wri
 	return read.Load(), published.Load(), skipped.Load(), err
 }
 
+// tagLang is the language a stored article is tagged in again: the one it
+// was read as (its own lang, or what the tagger detected), so a Chinese
+// article stays Chinese and an article whose producer said "fr" stays
+// unsupported. Rows stored before languages were recorded ("") and
+// detections that found no language ("und", "und-Latn" …) are detected
+// again: a newer tagger may read them.
+func tagLang(stored string) string {
+	if stored == "und" || strings.HasPrefix(stored, "und-") {
+		return ""
+	}
+	return stored
+}
+
 // enrich builds the enriched event with the enricher's own constructor
 // (event.Enrich: tags cut to the record limit, checked as the sink checks
 // them), from the stored article. Its errors are permanent: the article is
 // skipped and counted, the run goes on.
 func enrich(cfg Config, t Tagger, s stored) (kafka.Message, error) {
-	tags, err := t.TagContext(context.Background(), s.title, s.text)
+	tags, err := t.TagLangContext(context.Background(), s.title, s.text, tagLang(s.lang))
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("reprocess: article %s: tag: %w", s.id, err)
 	}

@@ -173,6 +173,7 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	if err != nil {
 		return kafka.Message{}, fmt.Errorf("tag: %w", err)
 	}
+	e.metrics.countLang(tags.Lang, tags.Unsupported)
 	enriched, rec, err := event.Enrich(&a, tags, e.cfg.TaggerVersion, e.now())
 	if err != nil {
 		return kafka.Message{}, err

@@ -287,13 +287,13 @@ func (a *API) drivers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ds, err := a.store.Drivers(r.Context(), store.DriversQuery{
-		Pair: req.Pair, TaggerVersion: req.TaggerVersion, From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset,
+		Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang, From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset,
 	})
 	if err != nil {
 		return err
 	}
 	ds, next := page(ds, req.Limit, req.Offset)
-	resp := DriversResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+	resp := DriversResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
 		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Drivers: make([]Driver, len(ds))}
 	for i, d := range ds {
 		resp.Drivers[i] = newDriver(d)
@@ -309,13 +309,13 @@ func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
 	if err := a.checkTopRange(r.Context(), req); err != nil {
 		return err
 	}
-	es, err := a.store.TopEntities(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,
+	es, err := a.store.TopEntities(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
 		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
 	if err != nil {
 		return err
 	}
 	es, next := page(es, req.Limit, req.Offset)
-	resp := EntitiesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+	resp := EntitiesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
 		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Entities: make([]EntityCount, len(es))}
 	for i, e := range es {
 		resp.Entities[i] = EntityCount{Canonical: e.Canonical, Type: e.Type, Country: e.Country, Articles: e.Articles, Mentions: e.Mentions}
@@ -345,13 +345,13 @@ func (a *API) cuesTop(w http.ResponseWriter, r *http.Request) error {
 	if err := a.checkTopRange(r.Context(), req); err != nil {
 		return err
 	}
-	cs, err := a.store.TopCues(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion,
+	cs, err := a.store.TopCues(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
 		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
 	if err != nil {
 		return err
 	}
 	cs, next := page(cs, req.Limit, req.Offset)
-	resp := CuesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion,
+	resp := CuesResponse{Pair: req.Pair, From: req.From, To: req.To, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
 		Limit: req.Limit, Offset: req.Offset, NextOffset: next, Cues: make([]CueCount, len(cs))}
 	for i, c := range cs {
 		resp.Cues[i] = CueCount{Text: c.Text, Category: c.Category, Polarity: c.Polarity, Actor: c.Actor, Target: c.Target,

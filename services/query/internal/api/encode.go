@@ -180,6 +180,7 @@ type DriversResponse struct {
 	From          time.Time `json:"from"`
 	To            time.Time `json:"to"`
 	TaggerVersion string    `json:"tagger_version"`
+	Lang          string    `json:"lang"` // the lang filter; "" is every language
 	Limit         int       `json:"limit"`
 	Offset        int       `json:"offset"`
 	NextOffset    *int      `json:"next_offset"` // null on the last page
@@ -194,6 +195,8 @@ type Driver struct {
 	Title         string    `json:"title"`
 	URL           string    `json:"url"`
 	Source        string    `json:"source"`
+	Lang          string    `json:"lang"`        // the language the article was read as ("" before it was recorded)
+	Unsupported   bool      `json:"unsupported"` // no analyser for lang: the article was not read
 	Tension       float64   `json:"tension"`
 	Direction     string    `json:"direction"`
 	Weight        float64   `json:"weight"`
@@ -245,7 +248,7 @@ func newCues(cs []store.Cue) []Cue {
 
 func newDriver(d store.Driver) Driver {
 	return Driver{ArticleID: d.ArticleID.String(), TaggerVersion: d.TaggerVersion, PublishedAt: d.PublishedAt.UTC(),
-		Title: d.Title, URL: d.URL, Source: d.Source, Tension: d.Tension, Direction: d.Direction,
+		Title: d.Title, URL: d.URL, Source: d.Source, Lang: d.Lang, Unsupported: d.Unsupported, Tension: d.Tension, Direction: d.Direction,
 		Weight: d.Weight, NCues: d.NCues, Cues: newCues(d.Cues)}
 }
 
@@ -254,7 +257,7 @@ func (r DriversResponse) csvHeader() []string {
 		"tension", "direction", "weight", "n_cues",
 		"cue_text", "cue_category", "cue_actor", "cue_target", "cue_polarity", "cue_weight", "cue_hedged",
 		"cue_negated", "cue_future", "cue_background", "cue_source", "cue_source_type", "cue_sentence",
-		"cue_start_offset", "cue_end_offset"}
+		"cue_start_offset", "cue_end_offset", "lang", "unsupported"}
 }
 
 // csvRows writes one row per cue, the article's columns repeated; an
@@ -265,7 +268,8 @@ func (r DriversResponse) csvRows() [][]string {
 		art := []string{strconv.Itoa(r.Offset + i + 1), d.ArticleID, text(d.TaggerVersion), stamp(d.PublishedAt), text(d.Title),
 			text(d.URL), text(d.Source), num(d.Tension), d.Direction, num(d.Weight), uinteger(uint64(d.NCues))}
 		if len(d.Cues) == 0 {
-			out = append(out, append(append([]string(nil), art...), make([]string, 15)...))
+			row := append(append([]string(nil), art...), make([]string, 15)...)
+			out = append(out, append(row, text(d.Lang), boolean(d.Unsupported)))
 			continue
 		}
 		for _, c := range d.Cues {
@@ -273,7 +277,7 @@ func (r DriversResponse) csvRows() [][]string {
 				text(c.Text), text(c.Category), text(c.Actor), text(c.Target), integer(int64(c.Polarity)),
 				num(c.Weight), boolean(c.Hedged), boolean(c.Negated), boolean(c.Future), boolean(c.Background),
 				text(c.Source), text(c.SourceType), integer(int64(c.Sentence)),
-				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)))
+				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)), text(d.Lang), boolean(d.Unsupported))
 			out = append(out, row)
 		}
 	}
@@ -291,6 +295,8 @@ type ArticleResponse struct {
 	Source        string    `json:"source"`
 	Title         string    `json:"title"`
 	Text          string    `json:"text"`
+	Lang          string    `json:"lang"`        // the language the article was read as ("" before it was recorded)
+	Unsupported   bool      `json:"unsupported"` // no analyser for lang: empty tags mean "not read"
 	Relevant      bool      `json:"relevant"`
 	Countries     []string  `json:"countries"`
 	Topics        []string  `json:"topics"`
@@ -322,7 +328,7 @@ type Dyad struct {
 func newArticle(a *store.Article) ArticleResponse {
 	r := ArticleResponse{ArticleID: a.ArticleID.String(), TaggerVersion: a.TaggerVersion,
 		PublishedAt: a.PublishedAt.UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: a.EnrichedAt.UTC(),
-		URL: a.URL, Source: a.Source, Title: a.Title, Text: a.Text, Relevant: a.Relevant,
+		URL: a.URL, Source: a.Source, Title: a.Title, Text: a.Text, Lang: a.Lang, Unsupported: a.Unsupported, Relevant: a.Relevant,
 		Countries: nonNil(a.Countries), Topics: nonNil(a.Topics), Pairs: nonNil(a.Pairs),
 		Entities: make([]Entity, len(a.Entities)), Dyads: make([]Dyad, len(a.Dyads))}
 	for i, e := range a.Entities {
@@ -385,6 +391,7 @@ type EntitiesResponse struct {
 	From          time.Time     `json:"from"`
 	To            time.Time     `json:"to"`
 	TaggerVersion string        `json:"tagger_version"`
+	Lang          string        `json:"lang"` // the lang filter; "" is every language
 	Limit         int           `json:"limit"`
 	Offset        int           `json:"offset"`
 	NextOffset    *int          `json:"next_offset"`
@@ -419,6 +426,7 @@ type CuesResponse struct {
 	From          time.Time  `json:"from"`
 	To            time.Time  `json:"to"`
 	TaggerVersion string     `json:"tagger_version"`
+	Lang          string     `json:"lang"` // the lang filter; "" is every language
 	Limit         int        `json:"limit"`
 	Offset        int        `json:"offset"`
 	NextOffset    *int       `json:"next_offset"`

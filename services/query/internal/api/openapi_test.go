@@ -271,7 +271,7 @@ func TestOpenAPICheckerCatchesBrokenDocs(t *testing.T) {
 				}
 			}
 			get["parameters"] = kept
-		}, []string{"/v1/drivers: documented query parameters [format from limit pair tagger_version to], the parser takes [format from limit offset pair tagger_version to]"}},
+		}, []string{"/v1/drivers: documented query parameters [format from lang limit pair tagger_version to], the parser takes [format from lang limit offset pair tagger_version to]"}},
 		{"parameter the parser does not take", func(doc obj) {
 			get := at(doc, "paths", "/v1/pairs", "get")
 			get["parameters"] = append(get["parameters"].([]any), obj{"name": "sort", "in": "query", "schema": obj{"type": "string"}})

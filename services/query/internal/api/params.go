@@ -189,9 +189,9 @@ const (
 // document against this table.
 var Params = map[string][]string{
 	"/v1/index":         {"pair", "from", "to", "interval", "tagger_version", "base_from", "base_to", "window", "fill", "actor", "source_type", "lang", "format"},
-	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
-	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
-	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format"},
+	"/v1/drivers":       {"pair", "from", "to", "limit", "offset", "tagger_version", "format", "lang"},
+	"/v1/entities/top":  {"pair", "from", "to", "limit", "offset", "tagger_version", "format", "lang"},
+	"/v1/cues/top":      {"pair", "from", "to", "limit", "offset", "tagger_version", "format", "lang"},
 	"/v1/pairs":         {"tagger_version", "format"},
 	"/v1/articles/{id}": {"format"},
 	"/v1/annotations":   {"pair", "from", "to", "format"},
@@ -367,6 +367,44 @@ func (p params) taggerVersion() (string, error) {
 	return s, nil
 }
 
+// lang reads an optional language filter: a language tag ("zh", "zh-Hant",
+// "und-Latn"), matched against the language each article was read as by
+// prefix on subtag boundaries (RFC 4647 basic filtering: zh matches zh,
+// zh-Hans and zh-TW, not zho). Returned in lower case; "" is no filter.
+func (p params) lang() (string, error) {
+	s := p.get("lang")
+	if s == "" {
+		if p.has("lang") {
+			return "", badRequest("lang: empty; give a language tag like zh or en, or leave lang out")
+		}
+		return "", nil
+	}
+	if !isLangTag(s) {
+		return "", badRequest("lang: %s is not a language tag like zh, en or zh-Hant", quoteShort(s))
+	}
+	return strings.ToLower(s), nil
+}
+
+// isLangTag matches ^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$, at most 35 bytes:
+// the form of schemas/article.v1.json's lang, in either case.
+func isLangTag(s string) bool {
+	if len(s) > 35 {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if i == 0 && (len(sub) < 2 || len(sub) > 3) || i > 0 && (len(sub) < 2 || len(sub) > 8) {
+			return false
+		}
+		for j := 0; j < len(sub); j++ {
+			c := sub[j] | 0x20
+			if !(c >= 'a' && c <= 'z' || i > 0 && sub[j] >= '0' && sub[j] <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // limit reads an integer in [1, max]; def when absent.
 func (p params) limit(def, max int) (int, error) {
 	if !p.has("limit") {
@@ -540,6 +578,7 @@ type DriversRequest struct {
 	Pair          string
 	From, To      time.Time
 	TaggerVersion string
+	Lang          string // "" or a lower-case language tag (params.lang)
 	Limit         int
 	Offset        int
 	Format        Format
@@ -593,6 +632,7 @@ type TopRequest struct {
 	Pair          string // optional for entities ("" = every article), required for cues
 	From, To      time.Time
 	TaggerVersion string
+	Lang          string // "" or a lower-case language tag (params.lang)
 	Limit, Offset int
 	Format        Format
 }
@@ -611,6 +651,9 @@ func ParseTop(route, rawQuery string, now time.Time, caps Ranges, pairRequired b
 		}
 	}
 	if r.TaggerVersion, err = p.taggerVersion(); err != nil {
+		return r, err
+	}
+	if r.Lang, err = p.lang(); err != nil {
 		return r, err
 	}
 	if r.Limit, err = p.limit(20, MaxLimit); err != nil {

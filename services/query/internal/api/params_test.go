@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,16 @@ func TestParseDrivers(t *testing.T) {
 		{name: "limit sql", query: "pair=CN-US&limit=" + url.QueryEscape("5; DROP TABLE dyads"), wantErr: "limit: must be an integer"},
 		{name: "limit overflow", query: "pair=CN-US&limit=99999999999999999999999", wantErr: "limit: must be an integer"},
 		{name: "interval not taken", query: "pair=CN-US&interval=day", wantErr: `unknown parameter "interval"`},
+		{name: "lang lower-cased", query: "pair=CN-US&lang=zh-Hant", want: DriversRequest{Pair: "CN-US", From: testNow.AddDate(0, 0, -30), To: testNow, Lang: "zh-hant", Limit: 20, Format: JSON}},
+		{name: "lang three letters", query: "pair=CN-US&lang=YUE", want: DriversRequest{Pair: "CN-US", From: testNow.AddDate(0, 0, -30), To: testNow, Lang: "yue", Limit: 20, Format: JSON}},
+		{name: "lang empty", query: "pair=CN-US&lang=", wantErr: "lang: empty"},
+		{name: "lang wildcard", query: "pair=CN-US&lang=z%25", wantErr: "lang: \"z%\" is not a language tag"},
+		{name: "lang underscore", query: "pair=CN-US&lang=zh_CN", wantErr: "lang: \"zh_CN\" is not a language tag"},
+		{name: "lang digit primary", query: "pair=CN-US&lang=z1", wantErr: "is not a language tag"},
+		{name: "lang one letter", query: "pair=CN-US&lang=z", wantErr: "is not a language tag"},
+		{name: "lang long subtag", query: "pair=CN-US&lang=zh-abcdefghi", wantErr: "is not a language tag"},
+		{name: "lang empty subtag", query: "pair=CN-US&lang=zh--Hant", wantErr: "is not a language tag"},
+		{name: "lang too long", query: "pair=CN-US&lang=zh-aaaaaaaa-bbbbbbbb-cccccccc-dddddddd", wantErr: "is not a language tag"},
 		{name: "huge range", query: "pair=CN-US&from=1970-01-01T00:00:00Z&to=2090-01-01T00:00:00Z", wantErr: "range:"},
 	}
 	for _, tt := range tests {
@@ -277,6 +288,20 @@ func FuzzParseDrivers(f *testing.F) {
 		}
 		if !pairRE.MatchString(r.Pair) || r.Limit < 1 || r.Limit > MaxLimit || !r.From.Before(r.To) {
 			t.Fatalf("invalid request accepted: %+v", r)
+		}
+	})
+}
+
+var langTagRE = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// isLangTag is the pattern the OpenAPI document gives, bounded to 35 bytes.
+func FuzzIsLangTag(f *testing.F) {
+	for _, s := range []string{"zh", "zh-Hant", "und-Latn", "z", "zh_CN", "zh--x", "en-GB-oxendict", "1a", "zh-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isLangTag(s), len(s) <= 35 && langTagRE.MatchString(s); got != want {
+			t.Fatalf("isLangTag(%q) = %v, want %v", s, got, want)
 		}
 	})
 }

@@ -226,7 +226,7 @@ func TestIntegrationEntitiesTop(t *testing.T) {
 			t.Errorf("header: %+v", r)
 		}
 		code, _, body := get(t, srv, "/v1/entities/top?"+april)
-		if code != 200 || !strings.HasPrefix(body, `{"pair":"","from":"2025-04-01T00:00:00Z","to":"2025-05-01T00:00:00Z","tagger_version":"","limit":20,"offset":0,"next_offset":null,"entities":[`) {
+		if code != 200 || !strings.HasPrefix(body, `{"pair":"","from":"2025-04-01T00:00:00Z","to":"2025-05-01T00:00:00Z","tagger_version":"","lang":"","limit":20,"offset":0,"next_offset":null,"entities":[`) {
 			t.Errorf("raw JSON: %d %s", code, body)
 		}
 		code, _, body = get(t, srv, "/v1/entities/top?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z")
@@ -345,7 +345,7 @@ func TestIntegrationCuesTop(t *testing.T) {
 
 	t.Run("header", func(t *testing.T) {
 		code, _, body := get(t, srv, "/v1/cues/top?pair=CN-US&from=2025-06-01T00:00:00Z&to=2025-07-01T00:00:00Z")
-		want := `{"pair":"CN-US","from":"2025-06-01T00:00:00Z","to":"2025-07-01T00:00:00Z","tagger_version":"","limit":20,"offset":0,"next_offset":null,"cues":[]}` + "\n"
+		want := `{"pair":"CN-US","from":"2025-06-01T00:00:00Z","to":"2025-07-01T00:00:00Z","tagger_version":"","lang":"","limit":20,"offset":0,"next_offset":null,"cues":[]}` + "\n"
 		if code != 200 || body != want {
 			t.Errorf("empty range: %d %s\nwant %s", code, body, want)
 		}

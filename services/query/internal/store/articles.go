@@ -20,6 +20,8 @@ type Article struct {
 	Source        string
 	Title         string
 	Text          string
+	Lang          string // the language the article was read as ("" before it was recorded)
+	Unsupported   bool   // the tagger has no analyser for Lang
 	Relevant      bool
 	Countries     []string
 	Topics        []string
@@ -55,7 +57,7 @@ type Dyad struct {
 const (
 	articleSQL = `
 SELECT article_id, tagger_version, published_at, received_at, enriched_at, url, source, title, text,
-       relevant, countries, topics, pairs
+       relevant, countries, topics, pairs, lang, unsupported
 FROM articles
 WHERE article_id = toUUID(?)
 ORDER BY version DESC
@@ -90,12 +92,13 @@ func (s *Store) Article(ctx context.Context, id uuid.UUID) (*Article, error) {
 	var a *Article
 	err := s.query(ctx, "article", articleSQL, func(rows driver.Rows) error {
 		var x Article
-		var relevant uint8
+		var relevant, unsupported uint8
 		if err := rows.Scan(&x.ArticleID, &x.TaggerVersion, &x.PublishedAt, &x.ReceivedAt, &x.EnrichedAt,
-			&x.URL, &x.Source, &x.Title, &x.Text, &relevant, &x.Countries, &x.Topics, &x.Pairs); err != nil {
+			&x.URL, &x.Source, &x.Title, &x.Text, &relevant, &x.Countries, &x.Topics, &x.Pairs,
+			&x.Lang, &unsupported); err != nil {
 			return err
 		}
-		x.Relevant = relevant != 0
+		x.Relevant, x.Unsupported = relevant != 0, unsupported != 0
 		x.PublishedAt, x.ReceivedAt, x.EnrichedAt = x.PublishedAt.UTC(), x.ReceivedAt.UTC(), x.EnrichedAt.UTC()
 		a = &x
 		return nil

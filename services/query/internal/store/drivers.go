@@ -14,6 +14,7 @@ import (
 type DriversQuery struct {
 	Pair          string
 	TaggerVersion string // "" is the current view: each article's newest tagger version
+	Lang          string // "" or a lower-case language tag: only articles read as it (langFilter)
 	From, To      time.Time
 	Limit         int
 	Offset        int // drivers skipped, for paging
@@ -27,6 +28,8 @@ type Driver struct {
 	Title         string
 	URL           string
 	Source        string
+	Lang          string // the language the article was read as
+	Unsupported   bool   // the tagger has no analyser for Lang
 	Tension       float64
 	Direction     string
 	Weight        float64
@@ -74,7 +77,7 @@ SELECT article_id, tagger_version, published_at, tension, direction, weight, n_c
 FROM (
     SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
     FROM dyads
-    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)/*lang*/
       AND (article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
         FROM article_versions
@@ -95,7 +98,7 @@ SELECT article_id, tagger_version, published_at, tension, direction, weight, n_c
 FROM (
     SELECT article_id, tagger_version, published_at, tension, direction, weight, n_cues
     FROM dyads
-    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    WHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)/*lang*/
       AND tagger_version = ?
     ORDER BY article_id, tagger_version, version DESC
     LIMIT 1 BY article_id, tagger_version
@@ -118,7 +121,7 @@ LIMIT ?, ?`
 // loses captured columns there). `length(text) >= 0` is always true: 18.16
 // reads a column a lambda captures only when the query names it elsewhere.
 const driverArticlesSQL = `
-SELECT article_id, title, url, source,
+SELECT article_id, title, url, source, lang, unsupported,
        arrayMap((lo, n) -> substring(text, lo + 1, n),
                 arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))),
                 arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))))
@@ -173,6 +176,7 @@ func (s *Store) rankDrivers(ctx context.Context, q DriversQuery) ([]Driver, erro
 	if q.TaggerVersion != "" {
 		sql, args = driversVersionSQL, []any{q.Pair, from, to, q.TaggerVersion, q.Offset, q.Limit}
 	}
+	sql, args = withLang(sql, args, 3, q.Lang, q.From, q.To)
 	var out []Driver
 	err := s.query(ctx, "drivers", sql, func(rows driver.Rows) error {
 		var d Driver
@@ -216,9 +220,11 @@ func (s *Store) driverArticles(ctx context.Context, q DriversQuery, out []Driver
 		var (
 			id                 uuid.UUID
 			title, url, source string
+			lang               string
+			unsupported        uint8
 			snippets           []string
 		)
-		if err := rows.Scan(&id, &title, &url, &source, &snippets); err != nil {
+		if err := rows.Scan(&id, &title, &url, &source, &lang, &unsupported, &snippets); err != nil {
 			return err
 		}
 		i, ok := at[id]
@@ -227,6 +233,7 @@ func (s *Store) driverArticles(ctx context.Context, q DriversQuery, out []Driver
 		}
 		d := &out[i]
 		d.Title, d.URL, d.Source = title, url, source
+		d.Lang, d.Unsupported = lang, unsupported != 0
 		k := 0
 		for j := range d.Cues {
 			c := &d.Cues[j]

@@ -12,6 +12,7 @@ import (
 type TopQuery struct {
 	Pair          string // "" (entities only): every article; else the articles on the pair
 	TaggerVersion string // "" is the current view: each article's newest tagger version
+	Lang          string // "" or a lower-case language tag: only articles read as it (langFilter)
 	From, To      time.Time
 	Limit, Offset int
 }
@@ -101,7 +102,7 @@ SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count
 FROM (
     SELECT article_id, idx, canonical, type, country
     FROM entities
-    PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)/*lang*/
       AND %s%s
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
@@ -121,7 +122,7 @@ SELECT text, category, polarity, actor, target,
 FROM (
     SELECT article_id, idx, text, category, polarity, actor, target, weight
     FROM cues
-    PREWHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)
+    PREWHERE pair = ? AND published_at >= toDateTime(?) AND published_at < toDateTime(?)/*lang*/
       AND %s
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
@@ -173,6 +174,7 @@ func (s *Store) TopEntities(ctx context.Context, q TopQuery) ([]EntityCount, err
 		args = append(args, q.Pair, unix(q.From), unix(q.To))
 	}
 	args = append(args, q.Offset, q.Limit)
+	sql, args = withLang(sql, args, 2, q.Lang, q.From, q.To)
 	out := []EntityCount{}
 	err := s.query(ctx, "top entities", sql, func(rows driver.Rows) error {
 		var e EntityCount
@@ -196,6 +198,7 @@ func (s *Store) TopCues(ctx context.Context, q TopQuery) ([]CueCount, error) {
 	// version needs no subquery.
 	args := append([]any{q.Pair, unix(q.From), unix(q.To)}, versionArgs(q, true)...)
 	args = append(args, q.Offset, q.Limit)
+	sql, args = withLang(sql, args, 3, q.Lang, q.From, q.To)
 	out := []CueCount{}
 	err := s.query(ctx, "top cues", sql, func(rows driver.Rows) error {
 		var c CueCount
