@@ -47,10 +47,7 @@ func cellArgs(pair string, f CellFilter) []any {
 // cellIndexSQL and cellIndexMonthSQL give one row per bucket, like
 // indexSQL: the denominator from the "*" rows, the parts from the cells.
 const cellIndexSQL = `
-SELECT bucket,
-       sumIf(articles, pair = '*'), sumIf(dyad_articles, pair != '*'), sumIf(escalating, pair != '*'),
-       sumIf(deescalating, pair != '*'), sumIf(mixed, pair != '*'), sumIf(sum_score, pair != '*'),
-       sumIf(sum_weight, pair != '*')
+SELECT bucket,` + bucketParts + `
 FROM index_journal
 WHERE ` + cellWhere + ` AND granularity = ? AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
@@ -58,10 +55,7 @@ GROUP BY bucket
 ORDER BY bucket`
 
 const cellIndexMonthSQL = `
-SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,
-       sumIf(articles, pair = '*'), sumIf(dyad_articles, pair != '*'), sumIf(escalating, pair != '*'),
-       sumIf(deescalating, pair != '*'), sumIf(mixed, pair != '*'), sumIf(sum_score, pair != '*'),
-       sumIf(sum_weight, pair != '*')
+SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,` + bucketParts + `
 FROM index_journal
 WHERE ` + cellWhere + ` AND granularity = 'day' AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)

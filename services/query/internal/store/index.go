@@ -35,23 +35,25 @@ type Bucket struct {
 // ClickHouse sends and leaves no map or sort to do here: a year at hourly
 // grain is 8,784 buckets (docs/query-api.md "Measured speed").
 const indexSQL = `
-SELECT bucket,
-       sumIf(articles, pair = '*'), sumIf(dyad_articles, pair != '*'), sumIf(escalating, pair != '*'),
-       sumIf(deescalating, pair != '*'), sumIf(mixed, pair != '*'), sumIf(sum_score, pair != '*'),
-       sumIf(sum_weight, pair != '*')
+SELECT bucket,` + bucketParts + `
 FROM index_journal
 WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY bucket
 ORDER BY bucket`
 
+// bucketParts folds a bucket's rows into its parts: articles from the "*"
+// row(s), the rest from the pair's (or its cells'), in IndexQuery's scan
+// order. Shared by the plain and the split (cells.go) statements.
+const bucketParts = `
+       sumIf(articles, pair = '*'), sumIf(dyad_articles, pair != '*'), sumIf(escalating, pair != '*'),
+       sumIf(deescalating, pair != '*'), sumIf(mixed, pair != '*'), sumIf(sum_score, pair != '*'),
+       sumIf(sum_weight, pair != '*')`
+
 // indexMonthSQL groups the day rows by UTC calendar month. The time zone is
 // explicit: toStartOfMonth would otherwise use the server's.
 const indexMonthSQL = `
-SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,
-       sumIf(articles, pair = '*'), sumIf(dyad_articles, pair != '*'), sumIf(escalating, pair != '*'),
-       sumIf(deescalating, pair != '*'), sumIf(mixed, pair != '*'), sumIf(sum_score, pair != '*'),
-       sumIf(sum_weight, pair != '*')
+SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,` + bucketParts + `
 FROM index_journal
 WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair IN (?, '*') AND tagger_version = ?
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
