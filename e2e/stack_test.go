@@ -165,8 +165,32 @@ func (s *stack) args(name string) []string {
 }
 
 // start launches a service (or another instance of one: "sink-2") and
-// waits until /readyz answers 200.
+// waits until /readyz answers 200. Its ports were free when the stack
+// picked them, but a client's outgoing connection may take one before the
+// service binds it: a service that exits on "address already in use" is
+// started again on new ports.
 func (s *stack) start(name string) {
+	s.t.Helper()
+	for attempt := 1; ; attempt++ {
+		if s.launch(name) {
+			return
+		}
+		if attempt == 5 {
+			s.t.Fatalf("%s: its ports were taken before it bound them, 5 times", name)
+		}
+		s.t.Logf("%s: a port was taken before it bound it; starting it again on new ports", name)
+		s.mu.Lock()
+		s.addrs[name] = freeAddr(s.t)
+		if _, ok := s.adminAddrs[base(name)]; ok {
+			s.adminAddrs[base(name)] = freeAddr(s.t)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// launch starts the process and waits until it is ready (true), or until it
+// exited because its address was in use (false); any other exit fails.
+func (s *stack) launch(name string) bool {
 	s.t.Helper()
 	s.mu.Lock()
 	if s.addrs[name] == "" {
@@ -185,28 +209,42 @@ func (s *stack) start(name string) {
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start %s: %v", name, err)
 	}
-	go func() { cmd.Wait(); logf.Close() }()
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
 	s.mu.Lock()
 	s.procs[name] = cmd
 	s.mu.Unlock()
-	s.waitReady(name, logPath)
+	return s.waitReady(name, logPath, exited)
 }
 
-func (s *stack) waitReady(name, logPath string) {
+// waitReady waits until the service's /readyz answers 200 (true). A
+// service that exits first fails the test, unless it exited on an address
+// in use (false: start it again on other ports).
+func (s *stack) waitReady(name, logPath string, exited <-chan struct{}) bool {
 	s.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute) // a loaded two-core machine
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			log, _ := os.ReadFile(logPath)
+			if strings.Contains(string(log), "address already in use") {
+				return false
+			}
+			s.t.Fatalf("%s exited before it was ready; log:\n%s", name, tail(string(log), 3000))
+		default:
+		}
 		resp, err := http.Get("http://" + s.addrs[name] + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return
+				return true
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	log, _ := os.ReadFile(logPath)
 	s.t.Fatalf("%s not ready after 2m; log:\n%s", name, tail(string(log), 3000))
+	return false
 }
 
 func tail(s string, n int) string {
