@@ -231,18 +231,7 @@ func (d *doc) run() event.Tags {
 				d.sport++
 			}
 		}
-		if tb := pi.topics; tb != 0 {
-			lead := d.ts.toks[t0].sent <= 1
-			for b := 0; tb != 0; b++ {
-				if tb&1 != 0 {
-					d.topicCount[b]++
-					if lead {
-						d.topicLead[b] = true
-					}
-				}
-				tb >>= 1
-			}
-		}
+		d.countTopics(pi.topics, t0)
 		if !pi.hits {
 			return
 		}
@@ -663,4 +652,23 @@ func (d *doc) sentRange(i int) (int, int) {
 		b++
 	}
 	return a, b
+}
+
+// countTopics counts a match's topic bits (one bit per topic) and marks the
+// topics seen in the lead (the title or the first sentence); the English
+// and Chinese analysers share it.
+func (d *doc) countTopics(bits uint32, t0 int) {
+	if bits == 0 {
+		return
+	}
+	lead := d.ts.toks[t0].sent <= 1
+	for b := 0; bits != 0; b++ {
+		if bits&1 != 0 {
+			d.topicCount[b]++
+			if lead {
+				d.topicLead[b] = true
+			}
+		}
+		bits >>= 1
+	}
 }

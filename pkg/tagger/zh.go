@@ -169,18 +169,7 @@ func (d *zhDoc) emit(p int32, t0, t1 int32) {
 			d.sport++
 		}
 	}
-	if tb := pi.topics; tb != 0 {
-		lead := d.ts.toks[t0].sent <= 1
-		for b := 0; tb != 0; b++ {
-			if tb&1 != 0 {
-				d.topicCount[b]++
-				if lead {
-					d.topicLead[b] = true
-				}
-			}
-			tb >>= 1
-		}
-	}
+	d.countTopics(pi.topics, int(t0))
 	if !pi.hits {
 		return
 	}
