@@ -146,28 +146,7 @@ ch_render_replication() {
 # ---------------------------------------------------------------------------------------------------------
 # ZooKeeper
 
-zk_pid() { pid_of_main "$ZK_PID" "$ZK_CONFIG" 'org\.apache\.zookeeper\.server\.quorum\.QuorumPeerMain'; }
-
-# pid_of_main PIDFILE NEEDLE MAINCLASS_REGEX: like platform.sh's pid_of, for processes it does not know.
-pid_of_main() {
-  local pidfile=$1 needle=$2 main=$3 pid file
-  if [[ -s $pidfile ]]; then
-    pid=$(<"$pidfile")
-    if [[ $pid =~ ^[0-9]+$ ]] && grep -qaF -- "$needle" "/proc/$pid/cmdline" 2>/dev/null; then
-      echo "$pid"
-      return 0
-    fi
-  fi
-  while IFS= read -r file; do
-    pid=${file#/proc/}
-    pid=${pid%/cmdline}
-    if [[ $pid != "$$" ]] && tr '\0' '\n' <"$file" 2>/dev/null | grep -qxE "$main"; then
-      echo "$pid" | tee "$pidfile"
-      return 0
-    fi
-  done < <(grep -slaF -- "$needle" /proc/[0-9]*/cmdline 2>/dev/null || true)
-  return 1
-}
+zk_pid() { pid_of "$ZK_PID" "$ZK_CONFIG" 'org\.apache\.zookeeper\.server\.quorum\.QuorumPeerMain'; }
 
 # zk_answers: the four-letter word `ruok` is answered with `imok`.
 zk_answers() {

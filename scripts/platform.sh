@@ -121,11 +121,11 @@ port_open() {
   timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
-# pid_of PIDFILE NEEDLE: print the pid recorded in PIDFILE when that process is alive and its command line
+# pid_of PIDFILE NEEDLE [MAIN_REGEX]: print the pid recorded in PIDFILE when that process is alive and its command line
 # contains NEEDLE (our config path, so a recycled pid or another instance is never mistaken for ours).
 # Falls back to searching /proc for NEEDLE, for a server whose pid file was lost.
 pid_of() {
-  local pidfile=$1 needle=$2 pid file
+  local pidfile=$1 needle=$2 main=${3:-'kafka\.Kafka|.*clickhouse-server'} pid file
   if [[ -s $pidfile ]]; then
     pid=$(<"$pidfile")
     if [[ $pid =~ ^[0-9]+$ ]] && grep -qaF -- "$needle" "/proc/$pid/cmdline" 2>/dev/null; then
@@ -133,11 +133,11 @@ pid_of() {
       return 0
     fi
   fi
-  # Only the servers themselves: their command lines also name the main class or the binary.
+  # Only the servers themselves: their command lines also name the main class or the binary (MAIN_REGEX).
   while IFS= read -r file; do
     pid=${file#/proc/}
     pid=${pid%/cmdline}
-    if [[ $pid != "$$" ]] && tr '\0' '\n' <"$file" 2>/dev/null | grep -qxE 'kafka\.Kafka|.*clickhouse-server'; then
+    if [[ $pid != "$$" ]] && tr '\0' '\n' <"$file" 2>/dev/null | grep -qxE "$main"; then
       echo "$pid" | tee "$pidfile"
       return 0
     fi
