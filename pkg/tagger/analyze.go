@@ -360,12 +360,7 @@ func hasLetter(b []byte) bool {
 func (d *doc) resolveEntities() {
 	lex := d.lex
 	c := d.cands
-	slices.SortFunc(c, func(a, b cand) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
-		}
-		return int(b.t1 - a.t1)
-	})
+	sortLeftmostLongest(c)
 	end := int32(-1)
 	for _, cd := range c {
 		if cd.t0 < end {
@@ -671,4 +666,15 @@ func (d *doc) countTopics(bits uint32, t0 int) {
 		}
 		bits >>= 1
 	}
+}
+
+// sortLeftmostLongest orders dictionary matches by start, the longest first
+// at each start: the order both analysers resolve overlaps in.
+func sortLeftmostLongest(c []cand) {
+	slices.SortFunc(c, func(a, b cand) int {
+		if a.t0 != b.t0 {
+			return int(a.t0 - b.t0)
+		}
+		return int(b.t1 - a.t1)
+	})
 }

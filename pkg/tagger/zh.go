@@ -2,7 +2,6 @@ package tagger
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -192,12 +191,7 @@ func (d *zhDoc) emit(p int32, t0, t1 int32) {
 func (d *zhDoc) resolve() {
 	lex := d.lex
 	c := d.cands
-	slices.SortFunc(c, func(a, b cand) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
-		}
-		return int(b.t1 - a.t1)
-	})
+	sortLeftmostLongest(c)
 	if d.ctxLast == nil {
 		d.ctxLast = map[int32]int32{}
 	}
