@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // sampleSite serves samples/feeds (the project-written feeds and pages
@@ -130,22 +130,9 @@ func allStatus(want string) func([]followSource) bool {
 // rawCount is the number of messages on the stack's raw topic.
 func (s *stack) rawCount(ctx context.Context) int64 {
 	s.t.Helper()
-	c := &kafka.Client{Addr: kafka.TCP(strings.Split(s.brokers, ",")...)}
-	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{s.topics.raw}})
-	if err != nil || len(md.Topics) == 0 {
-		s.t.Fatalf("metadata: %v", err)
-	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range md.Topics[0].Partitions {
-		req.Topics[s.topics.raw] = append(req.Topics[s.topics.raw], kafka.LastOffsetOf(p.ID))
-	}
-	resp, err := c.ListOffsets(ctx, req)
+	n, err := kafkax.MessageCount(ctx, strings.Split(s.brokers, ","), s.topics.raw)
 	if err != nil {
 		s.t.Fatal(err)
-	}
-	var n int64
-	for _, p := range resp.Topics[s.topics.raw] {
-		n += p.LastOffset
 	}
 	return n
 }

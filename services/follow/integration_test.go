@@ -14,6 +14,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/kafkax/kafkatest"
 )
 
@@ -92,22 +93,9 @@ func readAll(ctx context.Context, t *testing.T, brokers []string, topic string, 
 // end offsets).
 func count(ctx context.Context, t *testing.T, brokers []string, topic string) int64 {
 	t.Helper()
-	c := &kafka.Client{Addr: kafka.TCP(brokers...)}
-	md, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	n, err := kafkax.MessageCount(ctx, brokers, topic)
 	if err != nil {
 		t.Fatal(err)
-	}
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for _, p := range md.Topics[0].Partitions {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p.ID))
-	}
-	resp, err := c.ListOffsets(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n int64
-	for _, p := range resp.Topics[topic] {
-		n += p.LastOffset
 	}
 	return n
 }
