@@ -44,13 +44,13 @@ func (p params) filter(pair string) (Filter, error) {
 		}
 		f.SourceType = s
 	}
-	if p.has("lang") {
-		l := p.get("lang")
-		if l == "" || tension.NormLang(l) != l {
-			return f, badRequest("lang: a language tag such as en or zh (got %s)", quoteShort(l))
-		}
-		f.Lang = l
+	// The same language filter as the drivers and ranked lists: a tag
+	// matched by prefix (zh selects zh-Hans and zh-TW too), any case.
+	l, err := p.lang()
+	if err != nil {
+		return f, err
 	}
+	f.Lang = l
 	return f, nil
 }
 

@@ -21,13 +21,16 @@ func TestIntegrationIndexSplit(t *testing.T) {
 		{granularity: "day", pair: "*", bucket: d1, articles: 10},
 		{granularity: "day", pair: "CN-US", bucket: d1, dyad: 6, esc: 3, deesc: 2, mixed: 1, score: 0.9, weight: 30},
 		{kind: "cell", key: "||en", granularity: "day", pair: "*", bucket: d1, articles: 7},
-		{kind: "cell", key: "||zh", granularity: "day", pair: "*", bucket: d1, articles: 3},
+		{kind: "cell", key: "||zh", granularity: "day", pair: "*", bucket: d1, articles: 2},
+		{kind: "cell", key: "||zh-Hant", granularity: "day", pair: "*", bucket: d1, articles: 1},
 		{kind: "cell", key: "US|government|en", granularity: "day", pair: "CN-US", bucket: d1, dyad: 3, esc: 2, deesc: 1, score: 0.5, weight: 15},
-		{kind: "cell", key: "CN|state_media|zh", granularity: "day", pair: "CN-US", bucket: d1, dyad: 2, esc: 1, mixed: 1, score: 0.6, weight: 10},
+		{kind: "cell", key: "CN|state_media|zh", granularity: "day", pair: "CN-US", bucket: d1, dyad: 1, esc: 1, score: 0.4, weight: 6},
+		{kind: "cell", key: "CN|state_media|zh-Hant", granularity: "day", pair: "CN-US", bucket: d1, dyad: 1, mixed: 1, score: 0.2, weight: 4},
 		{kind: "cell", key: "|press|en", granularity: "day", pair: "CN-US", bucket: d1, dyad: 1, deesc: 1, score: -0.2, weight: 5},
-		{granularity: "day", pair: "*", bucket: d2, articles: 4},
+		{granularity: "day", pair: "*", bucket: d2, articles: 5},
 		{granularity: "day", pair: "CN-US", bucket: d2, dyad: 1, esc: 1, score: 0.4, weight: 4},
 		{kind: "cell", key: "||en", granularity: "day", pair: "*", bucket: d2, articles: 4},
+		{kind: "cell", key: "||zho", granularity: "day", pair: "*", bucket: d2, articles: 1},
 		{kind: "cell", key: "US|government|en", granularity: "day", pair: "CN-US", bucket: d2, dyad: 1, esc: 1, score: 0.4, weight: 4},
 		// Another pair's cell, and another view's: never read here.
 		{kind: "cell", key: "US|government|en", granularity: "day", pair: "EU-US", bucket: d1, dyad: 9, esc: 9},
@@ -43,13 +46,18 @@ func TestIntegrationIndexSplit(t *testing.T) {
 		q    string
 		want []day
 	}{
-		{"", []day{{10, 6, 3}, {4, 1, 1}}},
-		{"&actor=US", []day{{10, 3, 2}, {4, 1, 1}}},
-		{"&actor=CN", []day{{10, 2, 1}, {4, 0, 0}}},
-		{"&actor=none", []day{{10, 1, 0}, {4, 0, 0}}},
-		{"&source_type=state_media", []day{{10, 2, 1}, {4, 0, 0}}},
-		{"&source_type=government&actor=US", []day{{10, 3, 2}, {4, 1, 1}}},
-		{"&lang=zh", []day{{3, 2, 1}}}, // the denominator is the language's articles; 04-03 has none in zh
+		{"", []day{{10, 6, 3}, {5, 1, 1}}},
+		{"&actor=US", []day{{10, 3, 2}, {5, 1, 1}}},
+		{"&actor=CN", []day{{10, 2, 1}, {5, 0, 0}}},
+		{"&actor=none", []day{{10, 1, 0}, {5, 0, 0}}},
+		{"&source_type=state_media", []day{{10, 2, 1}, {5, 0, 0}}},
+		{"&source_type=government&actor=US", []day{{10, 3, 2}, {5, 1, 1}}},
+		// The denominator is the language's articles; 04-03 has none in zh
+		// (zho is another language, not a region of zh).
+		{"&lang=zh", []day{{3, 2, 1}}},
+		{"&lang=ZH", []day{{3, 2, 1}}},
+		{"&lang=zh-hant", []day{{1, 1, 0}}},
+		{"&lang=zho", []day{{1, 0, 0}}},
 		{"&lang=en&actor=US", []day{{7, 3, 2}, {4, 1, 1}}},
 		{"&lang=fr", nil},
 	} {
@@ -95,8 +103,9 @@ func TestIntegrationIndexSplit(t *testing.T) {
 	if !near(based.Base.Share, 2.0/10) {
 		t.Errorf("base share with actor=US: %v, want 2/10", based.Base.Share)
 	}
-	code, _, body := get(t, srv, rng+"&actor=JP")
-	if code != 400 {
-		t.Errorf("actor=JP on CN-US: %d %s", code, body)
+	for _, q := range []string{"&actor=JP", "&lang=zh%25", "&lang=", "&lang=z"} {
+		if code, _, body := get(t, srv, rng+q); code != 400 {
+			t.Errorf("%s on CN-US: %d %s, want 400", q, code, body)
+		}
 	}
 }

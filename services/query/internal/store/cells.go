@@ -1,6 +1,6 @@
 package store
 
-import "github.com/tension-dev/tension/pkg/tension"
+import "strings"
 
 // CellFilter selects part of a pair's index by the split dimensions
 // (docs/views.md, tension.Cell): the acting side, the source type and the
@@ -19,14 +19,21 @@ const NoActor = "none"
 func (f CellFilter) Active() bool { return f.HasActor || f.Source != "" || f.Lang != "" }
 
 // cellWhere selects the pair's matching cell rows and the denominator: the
-// all-articles count of the language when Lang is set (the "*" language
-// cell), else of every article (the "*" bucket row). The text is constant;
-// cellArgs binds the values in its order.
+// all-articles count of the matching languages when Lang is set (the "*"
+// language cells), else of every article (the "*" bucket row). A language
+// matches as in the drivers and ranked lists (RFC 4647 basic filtering,
+// case-insensitive): zh selects zh, zh-Hans and zh-TW, not zho. The text
+// is constant; cellArgs binds the values in its order.
 const cellWhere = `((kind = 'cell' AND pair = ?
         AND (? = 0 OR splitByChar('|', key)[1] = ?)
         AND (? = '' OR splitByChar('|', key)[2] = ?)
-        AND (? = '' OR splitByChar('|', key)[3] = ?))
-    OR (pair = '*' AND kind = ? AND key = ?))`
+        AND (? = '' OR ` + cellLangMatch + `))
+    OR (pair = '*' AND (? = '' AND kind = 'bucket' AND key = ''
+        OR ? != '' AND kind = 'cell' AND ` + cellLangMatch + `)))`
+
+// cellLangMatch: the cell's language equals the filter or starts with it
+// and a hyphen. args: lang, len(lang)+1, lang+"-".
+const cellLangMatch = `(lower(splitByChar('|', key)[3]) = ? OR substring(lower(splitByChar('|', key)[3]), 1, ?) = ?)`
 
 func cellArgs(pair string, f CellFilter) []any {
 	actor := f.Actor
@@ -37,11 +44,12 @@ func cellArgs(pair string, f CellFilter) []any {
 	if f.HasActor {
 		hasActor = 1
 	}
-	allKind, allKey := "bucket", ""
-	if f.Lang != "" {
-		allKind, allKey = "cell", tension.Cell{Lang: f.Lang}.Key()
-	}
-	return []any{pair, hasActor, actor, f.Source, f.Source, f.Lang, f.Lang, allKind, allKey}
+	lang := strings.ToLower(f.Lang)
+	match := []any{lang, uint64(len(lang) + 1), lang + "-"}
+	args := []any{pair, hasActor, actor, f.Source, f.Source, lang}
+	args = append(args, match...)
+	args = append(args, lang, lang)
+	return append(args, match...)
 }
 
 // cellIndexSQL and cellIndexMonthSQL give one row per bucket, like
