@@ -174,18 +174,18 @@ func TestIntegrationFollowIntoIndex(t *testing.T) {
 	// The stored articles: canonical URLs, the page's Chinese text, the
 	// summary behind robots.txt, published_at from feed or page.
 	ctx := context.Background()
-	rows, err := s.ch.Query(ctx, "SELECT url, title, text, published_at, received_at FROM articles FINAL")
+	rows, err := s.ch.Query(ctx, "SELECT url, title, text, published_at, received_at, published_at_source FROM articles FINAL")
 	if err != nil {
 		t.Fatal(err)
 	}
 	type stored struct {
-		url, title, text string
-		pub, rcv         time.Time
+		url, title, text, dateSource string
+		pub, rcv                     time.Time
 	}
 	byTitle := map[string]stored{}
 	for rows.Next() {
 		var r stored
-		if err := rows.Scan(&r.url, &r.title, &r.text, &r.pub, &r.rcv); err != nil {
+		if err := rows.Scan(&r.url, &r.title, &r.text, &r.pub, &r.rcv, &r.dateSource); err != nil {
 			t.Fatal(err)
 		}
 		byTitle[r.title] = r
@@ -217,8 +217,13 @@ func TestIntegrationFollowIntoIndex(t *testing.T) {
 	if site.hit("/members/2025/10/13/fee-war-analysis.html") != 0 {
 		t.Error("the follower fetched a page robots.txt disallows")
 	}
-	if r := byTitle["Dockworkers' union warns of delays"]; !r.pub.Equal(r.rcv) {
-		t.Errorf("undated: published_at %s, received_at %s (the receipt time counts)", r.pub, r.rcv)
+	if r := byTitle["Dockworkers' union warns of delays"]; !r.pub.Equal(r.rcv) || r.dateSource != "none" {
+		t.Errorf("undated: published_at %s, received_at %s, published_at_source %q (the receipt time counts, and says so)", r.pub, r.rcv, r.dateSource)
+	}
+	for title, r := range byTitle {
+		if r.dateSource != "feed" && r.dateSource != "page" && title != "Dockworkers' union warns of delays" {
+			t.Errorf("%q: published_at_source %q, want feed or page", title, r.dateSource)
+		}
 	}
 
 	// The drivers of October link back to the original pages.

@@ -252,20 +252,21 @@ func TestDriversAndArticleEncoding(t *testing.T) {
 			Title: "@home, \"quoted\"", URL: "https://x.example/a", Source: "-wire", Tension: -0.5, Direction: "de-escalation",
 			Weight: 7, NCues: 1, Cues: []store.Cue{{Text: "=cmd|' /C calc'!A0", Category: "talks", Actor: "CN", Target: "US",
 				Polarity: -1, Weight: 7, Hedged: true, Source: "ministry", SourceType: "GOV", Sentence: 2, StartOffset: 10, EndOffset: 20}},
-			Lang: "zh-Hant"},
+			Lang: "zh-Hant", PublishedAtSource: "page"},
 			{ArticleID: uuid.Nil, TaggerVersion: "v1", PublishedAt: mustTime("2025-04-02T09:00:00Z"), Direction: "neutral",
 				Lang: "fr", Unsupported: true}},
 		article: &store.Article{ArticleID: id, TaggerVersion: "v1", Title: "t"},
 	}
 	_, body := serve(t, fs, Config{}, "GET", "/v1/drivers?pair=CN-US&format=csv")
-	want := "rank,article_id,tagger_version,published_at,title,url,source,tension,direction,weight,n_cues,cue_text,cue_category,cue_actor,cue_target,cue_polarity,cue_weight,cue_hedged,cue_negated,cue_future,cue_background,cue_source,cue_source_type,cue_sentence,cue_start_offset,cue_end_offset,lang,unsupported\n" +
-		"1,5f0c3a4e-8c1d-5b2a-9e7f-0a1b2c3d4e5f,v1,2025-04-02T10:00:00Z,\"'@home, \"\"quoted\"\"\",https://x.example/a,'-wire,-0.5,de-escalation,7,1,'=cmd|' /C calc'!A0,talks,CN,US,-1,7,true,false,false,false,ministry,GOV,2,10,20,zh-Hant,false\n" +
-		"2,00000000-0000-0000-0000-000000000000,v1,2025-04-02T09:00:00Z,,,,0,neutral,0,0,,,,,,,,,,,,,,,,fr,true\n"
+	want := "rank,article_id,tagger_version,published_at,title,url,source,tension,direction,weight,n_cues,cue_text,cue_category,cue_actor,cue_target,cue_polarity,cue_weight,cue_hedged,cue_negated,cue_future,cue_background,cue_source,cue_source_type,cue_sentence,cue_start_offset,cue_end_offset,lang,unsupported,published_at_source\n" +
+		"1,5f0c3a4e-8c1d-5b2a-9e7f-0a1b2c3d4e5f,v1,2025-04-02T10:00:00Z,\"'@home, \"\"quoted\"\"\",https://x.example/a,'-wire,-0.5,de-escalation,7,1,'=cmd|' /C calc'!A0,talks,CN,US,-1,7,true,false,false,false,ministry,GOV,2,10,20,zh-Hant,false,page\n" +
+		"2,00000000-0000-0000-0000-000000000000,v1,2025-04-02T09:00:00Z,,,,0,neutral,0,0,,,,,,,,,,,,,,,,fr,true,\n"
 	if body != want {
 		t.Fatalf("drivers csv:\n%s\nwant\n%s", body, want)
 	}
 	_, body = serve(t, fs, Config{}, "GET", "/v1/drivers?pair=CN-US")
-	if !strings.Contains(body, `"cues":[]`) || !strings.Contains(body, `"title":"@home, \"quoted\""`) {
+	if !strings.Contains(body, `"cues":[]`) || !strings.Contains(body, `"title":"@home, \"quoted\""`) ||
+		strings.Count(body, `"published_at_source":"page"`) != 1 || strings.Count(body, `"published_at_source"`) != 1 {
 		t.Errorf("drivers json: %s", body)
 	}
 	_, body = serve(t, fs, Config{}, "GET", "/v1/articles/"+id.String())

@@ -192,16 +192,20 @@ type Driver struct {
 	ArticleID     string    `json:"article_id"`
 	TaggerVersion string    `json:"tagger_version"`
 	PublishedAt   time.Time `json:"published_at"`
-	Title         string    `json:"title"`
-	URL           string    `json:"url"`
-	Source        string    `json:"source"`
-	Lang          string    `json:"lang"`        // the language the article was read as ("" before it was recorded)
-	Unsupported   bool      `json:"unsupported"` // no analyser for lang: the article was not read
-	Tension       float64   `json:"tension"`
-	Direction     string    `json:"direction"`
-	Weight        float64   `json:"weight"`
-	NCues         uint32    `json:"n_cues"`
-	Cues          []Cue     `json:"cues"`
+	// PublishedAtSource: "feed" or "page" (a source follower's date),
+	// "none" (no date anywhere: published_at is the receipt time); absent
+	// for the sender's own date.
+	PublishedAtSource string  `json:"published_at_source,omitempty"`
+	Title             string  `json:"title"`
+	URL               string  `json:"url"`
+	Source            string  `json:"source"`
+	Lang              string  `json:"lang"`        // the language the article was read as ("" before it was recorded)
+	Unsupported       bool    `json:"unsupported"` // no analyser for lang: the article was not read
+	Tension           float64 `json:"tension"`
+	Direction         string  `json:"direction"`
+	Weight            float64 `json:"weight"`
+	NCues             uint32  `json:"n_cues"`
+	Cues              []Cue   `json:"cues"`
 }
 
 // Cue is one stance cue.
@@ -248,7 +252,8 @@ func newCues(cs []store.Cue) []Cue {
 
 func newDriver(d store.Driver) Driver {
 	return Driver{ArticleID: d.ArticleID.String(), TaggerVersion: d.TaggerVersion, PublishedAt: d.PublishedAt.UTC(),
-		Title: d.Title, URL: d.URL, Source: d.Source, Lang: d.Lang, Unsupported: d.Unsupported, Tension: d.Tension, Direction: d.Direction,
+		PublishedAtSource: d.PublishedAtSource,
+		Title:             d.Title, URL: d.URL, Source: d.Source, Lang: d.Lang, Unsupported: d.Unsupported, Tension: d.Tension, Direction: d.Direction,
 		Weight: d.Weight, NCues: d.NCues, Cues: newCues(d.Cues)}
 }
 
@@ -257,7 +262,7 @@ func (r DriversResponse) csvHeader() []string {
 		"tension", "direction", "weight", "n_cues",
 		"cue_text", "cue_category", "cue_actor", "cue_target", "cue_polarity", "cue_weight", "cue_hedged",
 		"cue_negated", "cue_future", "cue_background", "cue_source", "cue_source_type", "cue_sentence",
-		"cue_start_offset", "cue_end_offset", "lang", "unsupported"}
+		"cue_start_offset", "cue_end_offset", "lang", "unsupported", "published_at_source"}
 }
 
 // csvRows writes one row per cue, the article's columns repeated; an
@@ -269,7 +274,7 @@ func (r DriversResponse) csvRows() [][]string {
 			text(d.URL), text(d.Source), num(d.Tension), d.Direction, num(d.Weight), uinteger(uint64(d.NCues))}
 		if len(d.Cues) == 0 {
 			row := append(append([]string(nil), art...), make([]string, 15)...)
-			out = append(out, append(row, text(d.Lang), boolean(d.Unsupported)))
+			out = append(out, append(row, text(d.Lang), boolean(d.Unsupported), text(d.PublishedAtSource)))
 			continue
 		}
 		for _, c := range d.Cues {
@@ -277,7 +282,7 @@ func (r DriversResponse) csvRows() [][]string {
 				text(c.Text), text(c.Category), text(c.Actor), text(c.Target), integer(int64(c.Polarity)),
 				num(c.Weight), boolean(c.Hedged), boolean(c.Negated), boolean(c.Future), boolean(c.Background),
 				text(c.Source), text(c.SourceType), integer(int64(c.Sentence)),
-				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)), text(d.Lang), boolean(d.Unsupported))
+				uinteger(uint64(c.StartOffset)), uinteger(uint64(c.EndOffset)), text(d.Lang), boolean(d.Unsupported), text(d.PublishedAtSource))
 			out = append(out, row)
 		}
 	}
@@ -289,20 +294,22 @@ type ArticleResponse struct {
 	ArticleID     string    `json:"article_id"`
 	TaggerVersion string    `json:"tagger_version"`
 	PublishedAt   time.Time `json:"published_at"`
-	ReceivedAt    time.Time `json:"received_at"`
-	EnrichedAt    time.Time `json:"enriched_at"`
-	URL           string    `json:"url"`
-	Source        string    `json:"source"`
-	Title         string    `json:"title"`
-	Text          string    `json:"text"`
-	Lang          string    `json:"lang"`        // the language the article was read as ("" before it was recorded)
-	Unsupported   bool      `json:"unsupported"` // no analyser for lang: empty tags mean "not read"
-	Relevant      bool      `json:"relevant"`
-	Countries     []string  `json:"countries"`
-	Topics        []string  `json:"topics"`
-	Pairs         []string  `json:"pairs"`
-	Entities      []Entity  `json:"entities"`
-	Dyads         []Dyad    `json:"dyads"`
+	// PublishedAtSource: as in Driver.
+	PublishedAtSource string    `json:"published_at_source,omitempty"`
+	ReceivedAt        time.Time `json:"received_at"`
+	EnrichedAt        time.Time `json:"enriched_at"`
+	URL               string    `json:"url"`
+	Source            string    `json:"source"`
+	Title             string    `json:"title"`
+	Text              string    `json:"text"`
+	Lang              string    `json:"lang"`        // the language the article was read as ("" before it was recorded)
+	Unsupported       bool      `json:"unsupported"` // no analyser for lang: empty tags mean "not read"
+	Relevant          bool      `json:"relevant"`
+	Countries         []string  `json:"countries"`
+	Topics            []string  `json:"topics"`
+	Pairs             []string  `json:"pairs"`
+	Entities          []Entity  `json:"entities"`
+	Dyads             []Dyad    `json:"dyads"`
 }
 
 // Entity is one entity mention.
@@ -327,7 +334,7 @@ type Dyad struct {
 
 func newArticle(a *store.Article) ArticleResponse {
 	r := ArticleResponse{ArticleID: a.ArticleID.String(), TaggerVersion: a.TaggerVersion,
-		PublishedAt: a.PublishedAt.UTC(), ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: a.EnrichedAt.UTC(),
+		PublishedAt: a.PublishedAt.UTC(), PublishedAtSource: a.PublishedAtSource, ReceivedAt: a.ReceivedAt.UTC(), EnrichedAt: a.EnrichedAt.UTC(),
 		URL: a.URL, Source: a.Source, Title: a.Title, Text: a.Text, Lang: a.Lang, Unsupported: a.Unsupported, Relevant: a.Relevant,
 		Countries: nonNil(a.Countries), Topics: nonNil(a.Topics), Pairs: nonNil(a.Pairs),
 		Entities: make([]Entity, len(a.Entities)), Dyads: make([]Dyad, len(a.Dyads))}

@@ -356,8 +356,8 @@ func TestIntegrationDrivers(t *testing.T) {
 	}
 
 	code, _, body := get(t, srv, "/v1/drivers?pair=CN-US&from=2025-04-02T11:00:00Z&to=2025-04-02T12:00:00Z&format=csv")
-	wantCSV := "rank,article_id,tagger_version,published_at,title,url,source,tension,direction,weight,n_cues,cue_text,cue_category,cue_actor,cue_target,cue_polarity,cue_weight,cue_hedged,cue_negated,cue_future,cue_background,cue_source,cue_source_type,cue_sentence,cue_start_offset,cue_end_offset,lang,unsupported\n" +
-		"1," + a2 + ",v1,2025-04-02T11:00:00Z,'=Talks resume,https://news.example/2,Example News,-0.95,de-escalation,9.5,1,resume talks,tariff,US,CN,-1,7,false,false,false,false,ministry,GOV,0,0,5,,false\n"
+	wantCSV := "rank,article_id,tagger_version,published_at,title,url,source,tension,direction,weight,n_cues,cue_text,cue_category,cue_actor,cue_target,cue_polarity,cue_weight,cue_hedged,cue_negated,cue_future,cue_background,cue_source,cue_source_type,cue_sentence,cue_start_offset,cue_end_offset,lang,unsupported,published_at_source\n" +
+		"1," + a2 + ",v1,2025-04-02T11:00:00Z,'=Talks resume,https://news.example/2,Example News,-0.95,de-escalation,9.5,1,resume talks,tariff,US,CN,-1,7,false,false,false,false,ministry,GOV,0,0,5,,false,\n"
 	if code != 200 || body != wantCSV {
 		t.Errorf("csv: %d\n%s\nwant\n%s", code, body, wantCSV)
 	}

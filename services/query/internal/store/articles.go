@@ -14,20 +14,24 @@ type Article struct {
 	ArticleID     uuid.UUID
 	TaggerVersion string
 	PublishedAt   time.Time
-	ReceivedAt    time.Time
-	EnrichedAt    time.Time
-	URL           string
-	Source        string
-	Title         string
-	Text          string
-	Lang          string // the language the article was read as ("" before it was recorded)
-	Unsupported   bool   // the tagger has no analyser for Lang
-	Relevant      bool
-	Countries     []string
-	Topics        []string
-	Pairs         []string
-	Entities      []Entity
-	Dyads         []Dyad
+	// PublishedAtSource says where PublishedAt came from when a source
+	// follower set it: "feed", "page", or "none" (no date: the receipt
+	// time stands in); "" is the sender's own date.
+	PublishedAtSource string
+	ReceivedAt        time.Time
+	EnrichedAt        time.Time
+	URL               string
+	Source            string
+	Title             string
+	Text              string
+	Lang              string // the language the article was read as ("" before it was recorded)
+	Unsupported       bool   // the tagger has no analyser for Lang
+	Relevant          bool
+	Countries         []string
+	Topics            []string
+	Pairs             []string
+	Entities          []Entity
+	Dyads             []Dyad
 }
 
 // Entity is one entity mention as stored.
@@ -57,7 +61,7 @@ type Dyad struct {
 const (
 	articleSQL = `
 SELECT article_id, tagger_version, published_at, received_at, enriched_at, url, source, title, text,
-       relevant, countries, topics, pairs, lang, unsupported
+       relevant, countries, topics, pairs, lang, unsupported, published_at_source
 FROM articles
 WHERE article_id = toUUID(?)
 ORDER BY version DESC
@@ -95,7 +99,7 @@ func (s *Store) Article(ctx context.Context, id uuid.UUID) (*Article, error) {
 		var relevant, unsupported uint8
 		if err := rows.Scan(&x.ArticleID, &x.TaggerVersion, &x.PublishedAt, &x.ReceivedAt, &x.EnrichedAt,
 			&x.URL, &x.Source, &x.Title, &x.Text, &relevant, &x.Countries, &x.Topics, &x.Pairs,
-			&x.Lang, &unsupported); err != nil {
+			&x.Lang, &unsupported, &x.PublishedAtSource); err != nil {
 			return err
 		}
 		x.Relevant, x.Unsupported = relevant != 0, unsupported != 0

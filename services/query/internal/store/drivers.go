@@ -25,16 +25,19 @@ type Driver struct {
 	ArticleID     uuid.UUID
 	TaggerVersion string
 	PublishedAt   time.Time
-	Title         string
-	URL           string
-	Source        string
-	Lang          string // the language the article was read as
-	Unsupported   bool   // the tagger has no analyser for Lang
-	Tension       float64
-	Direction     string
-	Weight        float64
-	NCues         uint32
-	Cues          []Cue
+	// PublishedAtSource: "feed", "page", "none" (the receipt time stands
+	// in) from a source follower; "" the sender's own date (Article).
+	PublishedAtSource string
+	Title             string
+	URL               string
+	Source            string
+	Lang              string // the language the article was read as
+	Unsupported       bool   // the tagger has no analyser for Lang
+	Tension           float64
+	Direction         string
+	Weight            float64
+	NCues             uint32
+	Cues              []Cue
 }
 
 // Cue is one stance cue as stored in the cues table.
@@ -121,7 +124,7 @@ LIMIT ?, ?`
 // loses captured columns there). `length(text) >= 0` is always true: 18.16
 // reads a column a lambda captures only when the query names it elsewhere.
 const driverArticlesSQL = `
-SELECT article_id, title, url, source, lang, unsupported,
+SELECT article_id, title, url, source, lang, unsupported, published_at_source,
        arrayMap((lo, n) -> substring(text, lo + 1, n),
                 arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))),
                 arrayElement(CAST(? AS Array(Array(UInt64))), indexOf(CAST(? AS Array(String)), toString(article_id))))
@@ -220,11 +223,11 @@ func (s *Store) driverArticles(ctx context.Context, q DriversQuery, out []Driver
 		var (
 			id                 uuid.UUID
 			title, url, source string
-			lang               string
+			lang, dateSource   string
 			unsupported        uint8
 			snippets           []string
 		)
-		if err := rows.Scan(&id, &title, &url, &source, &lang, &unsupported, &snippets); err != nil {
+		if err := rows.Scan(&id, &title, &url, &source, &lang, &unsupported, &dateSource, &snippets); err != nil {
 			return err
 		}
 		i, ok := at[id]
@@ -233,7 +236,7 @@ func (s *Store) driverArticles(ctx context.Context, q DriversQuery, out []Driver
 		}
 		d := &out[i]
 		d.Title, d.URL, d.Source = title, url, source
-		d.Lang, d.Unsupported = lang, unsupported != 0
+		d.Lang, d.Unsupported, d.PublishedAtSource = lang, unsupported != 0, dateSource
 		k := 0
 		for j := range d.Cues {
 			c := &d.Cues[j]

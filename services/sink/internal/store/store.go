@@ -235,6 +235,7 @@ func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs
 		rowVersions                                 = make([]uint64, n)
 		langs                                       = make([]string, n)
 		unsupported                                 = make([]uint8, n)
+		dateSources                                 = make([]string, n)
 	)
 	for i, e := range arts {
 		ids[i], versions[i], urls[i], sources[i], titles[i], texts[i] = e.ArticleID, e.TaggerVersion, e.URL, e.Source, e.Title, e.Text
@@ -247,12 +248,13 @@ func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs
 		}
 		partitions[i], offsets[i], rowVersions[i] = srcs[i].Partition, srcs[i].Offset, version(e)
 		langs[i], unsupported[i] = e.Lang, b2u(e.Unsupported)
+		dateSources[i] = e.PublishedAtSource
 	}
 	return s.insertColumns(ctx, "articles", `INSERT INTO articles (article_id, tagger_version, published_at,
 		received_at, enriched_at, url, source, title, text, relevant, countries, topics, pairs,
-		src_partition, src_offset, version, lang, unsupported)`, n,
+		src_partition, src_offset, version, lang, unsupported, published_at_source)`, n,
 		ids, versions, published, received, enriched, urls, sources, titles, texts, relevant, countries, topics, pairs,
-		partitions, offsets, rowVersions, langs, unsupported)
+		partitions, offsets, rowVersions, langs, unsupported, dateSources)
 }
 
 func (s *Store) insertEntities(ctx context.Context, arts []*event.Enriched) error {
