@@ -46,10 +46,10 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 			AND table = 'cues' AND name = 'sentence'`).Scan(&typ); err != nil || typ != "Int32" {
 			t.Errorf("replica %d: cues.sentence is %q (%v), want Int32 (migrations 0004, 0005)", i+1, typ, err)
 		}
-		for col, want := range map[string]string{"lang": "String", "unsupported": "UInt8"} {
+		for col, want := range map[string]string{"lang": "String", "unsupported": "UInt8", "published_at_source": "String"} {
 			if err := r.QueryRow(ctx, `SELECT type FROM system.columns WHERE database = currentDatabase()
 				AND table = 'articles' AND name = ?`, col).Scan(&typ); err != nil || typ != want {
-				t.Errorf("replica %d: articles.%s is %q (%v), want %s (migration 0009)", i+1, col, typ, err, want)
+				t.Errorf("replica %d: articles.%s is %q (%v), want %s (migrations 0009, 0011)", i+1, col, typ, err, want)
 			}
 		}
 	}

@@ -37,8 +37,9 @@ func TestIntegrationMigrateTwiceIsHarmless(t *testing.T) {
 	}
 }
 
-// Migration 0009 adds articles.lang and articles.unsupported: rows written
-// without them (by a sink older than the migration) read ” and 0, and
+// Migrations 0009 and 0011 add articles.lang, articles.unsupported and
+// articles.published_at_source: rows written without them (by a sink older
+// than the migration) read ”, 0 and ”, and
 // running the migration's statements again is skipped, not an error
 // (18.16 has no ADD COLUMN IF NOT EXISTS).
 func TestIntegrationArticleLangColumns(t *testing.T) {
@@ -49,14 +50,14 @@ func TestIntegrationArticleLangColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var (
-		lang        string
-		unsupported uint8
+		lang, dateSource string
+		unsupported      uint8
 	)
-	if err := conn.QueryRow(ctx, "SELECT lang, unsupported FROM articles").Scan(&lang, &unsupported); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT lang, unsupported, published_at_source FROM articles").Scan(&lang, &unsupported, &dateSource); err != nil {
 		t.Fatal(err)
 	}
-	if lang != "" || unsupported != 0 {
-		t.Fatalf("an old row reads lang %q unsupported %d, want '' and 0", lang, unsupported)
+	if lang != "" || unsupported != 0 || dateSource != "" {
+		t.Fatalf("an old row reads lang %q unsupported %d published_at_source %q, want '', 0 and ''", lang, unsupported, dateSource)
 	}
 	// Forget every record: each migration runs again, 0009 on a table
 	// that has its columns.
@@ -71,7 +72,7 @@ func TestIntegrationArticleLangColumns(t *testing.T) {
 	}
 	var n uint64
 	if err := conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = currentDatabase()
-		AND table = 'articles' AND name IN ('lang', 'unsupported')`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("articles has %d of the columns lang, unsupported (%v)", n, err)
+		AND table = 'articles' AND name IN ('lang', 'unsupported', 'published_at_source')`).Scan(&n); err != nil || n != 3 {
+		t.Fatalf("articles has %d of the columns lang, unsupported, published_at_source (%v)", n, err)
 	}
 }
