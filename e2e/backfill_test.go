@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/tagger"
 	"github.com/tension-dev/tension/pkg/tension"
 )
@@ -214,10 +217,10 @@ func sameParts(a, b tension.Parts) bool {
 //     changes the scores, and both versions are queryable.
 func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 	s := newStack(t)
-	s.extra = map[string][]string{"sink": {"SINK_TEST_KILL_AFTER_JOURNAL=4"}}
+	s.extra = map[string][]string{"sink": {"SINK_TEST_KILL_AFTER_JOURNAL=4", "SINK_INDEX_CELLS=1"}}
 	s.startAll()
 	sinkCmd := s.procs["sink"]
-	s.extra = nil
+	s.extra = map[string][]string{"sink": {"SINK_INDEX_CELLS=1"}} // the restarted sink publishes cells too
 
 	const n = 50000
 	from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -294,6 +297,7 @@ func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 	}
 	s.checkIndexMatchesRaw(from, to)
 	s.checkTopicMatchesJournal()
+	s.checkCellsMatchJournal()
 
 	// 2. The same backfill again: every article is a duplicate to the sink.
 	os.Remove(ck)
@@ -388,6 +392,7 @@ func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 		inMonth, cur.total(), v1Score, v2Score)
 	s.checkIndexMatchesRaw(from, to)
 	s.checkTopicMatchesJournal()
+	s.checkCellsMatchJournal()
 }
 
 func abs(x float64) float64 {
@@ -423,4 +428,148 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// journalCells is what tension.index.cells.v1 must end with: every cell of
+// the current view as the journal holds it, its revision the cell's
+// journal rows.
+func (s *stack) journalCells() map[string]tension.CellUpdate {
+	s.t.Helper()
+	rows, err := s.ch.Query(context.Background(), `SELECT toString(granularity), pair, key, bucket, sum(entries),
+			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
+		FROM index_journal WHERE kind = 'cell' AND tagger_version = ''
+		GROUP BY granularity, pair, key, bucket`)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]tension.CellUpdate{}
+	for rows.Next() {
+		var (
+			g, pair, key string
+			bucket       time.Time
+			entries      int64
+			p            tension.Parts
+		)
+		if err := rows.Scan(&g, &pair, &key, &bucket, &entries, &p.Articles, &p.DyadArticles, &p.Escalating,
+			&p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
+			s.t.Fatal(err)
+		}
+		c, err := tension.ParseCellKey(key)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		u := tension.NewCellUpdate(pair, c, tension.Granularity(g), bucket, "", entries, p, time.Time{})
+		out[u.Key()] = u
+	}
+	return out
+}
+
+// cellSnapshot reads the cells topic from the beginning to its end,
+// keeping the highest revision per key.
+func (s *stack) cellSnapshot() map[string]tension.CellUpdate {
+	s.t.Helper()
+	got := map[string]tension.CellUpdate{}
+	for _, m := range readTopic(s.t, kafkax.Brokers(s.brokers), s.topics.cells) {
+		var u tension.CellUpdate
+		if err := json.Unmarshal(m.Value, &u); err != nil {
+			s.t.Fatalf("cell update %q: %v", m.Value, err)
+		}
+		if string(m.Key) != u.Key() {
+			s.t.Fatalf("cell update keyed %q says %q", m.Key, u.Key())
+		}
+		if prev, ok := got[u.Key()]; !ok || u.Revision > prev.Revision {
+			got[u.Key()] = u
+		}
+	}
+	return got
+}
+
+// checkCellsMatchJournal: with -index-cells, a consumer of the cells topic
+// ends with the journal's state of every cell, through the sink's death
+// between a journal block and its publish and through a recount.
+func (s *stack) checkCellsMatchJournal() {
+	s.t.Helper()
+	want := s.journalCells()
+	if len(want) == 0 {
+		s.t.Fatal("the journal holds no cells")
+	}
+	var got map[string]tension.CellUpdate
+	bad := 0
+	for attempt := 0; attempt < 20; attempt++ { // the last batch's updates may be in flight
+		got = s.cellSnapshot()
+		bad = 0
+		for k, w := range want {
+			if g, ok := got[k]; !ok || g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
+				bad++
+			}
+		}
+		if bad == 0 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if bad > 0 {
+		n := 0
+		for k, w := range want {
+			if g := got[k]; g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
+				if n++; n <= 5 {
+					s.t.Errorf("%s: topic rev %d %+v, journal rev %d %+v", k, g.Revision, g.Parts, w.Revision, w.Parts)
+				}
+			}
+		}
+		s.t.Fatalf("%d of %d cells on the cells topic differ from the journal", bad, len(want))
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			s.t.Errorf("cells topic has %s, the journal does not", k)
+		}
+	}
+	s.t.Logf("cells topic: %d cells, all equal to the journal", len(want))
+}
+
+// readTopic reads every message of topic, partition by partition, up to
+// the end offsets it finds first.
+func readTopic(t testing.TB, brokers []string, topic string) []kafka.Message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	transport := &kafka.Transport{MetadataTTL: time.Second}
+	defer transport.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second, Transport: transport}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil || len(md.Topics) != 1 || md.Topics[0].Error != nil {
+		t.Fatalf("metadata of %s: %v %+v", topic, err, md)
+	}
+	var parts []int
+	for _, p := range md.Topics[0].Partitions {
+		parts = append(parts, p.ID)
+	}
+	first, next, err := kafkax.PartitionBounds(ctx, brokers, topic, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []kafka.Message
+	for _, p := range parts {
+		if next[p] <= first[p] {
+			continue
+		}
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: p, MaxBytes: 10 << 20})
+		if err := r.SetOffset(first[p]); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				r.Close()
+				t.Fatalf("read %s/%d: %v", topic, p, err)
+			}
+			out = append(out, m)
+			if m.Offset >= next[p]-1 {
+				break
+			}
+		}
+		r.Close()
+	}
+	return out
 }

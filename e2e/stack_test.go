@@ -40,7 +40,7 @@ type stack struct {
 	ch      driver.Conn
 	brokers string
 	token   string
-	topics  struct{ raw, enriched, dlq, index string }
+	topics  struct{ raw, enriched, dlq, index, cells string }
 	extra   map[string][]string // extra environment per service, for its next start
 	addrs   map[string]string
 	// adminAddrs of the services with a separate admin listener.
@@ -104,6 +104,7 @@ func newStack(t testing.TB) *stack {
 	s.topics.enriched = "e2e." + id + ".articles.enriched.v1"
 	s.topics.dlq = "e2e." + id + ".articles.dlq.v1"
 	s.topics.index = "e2e." + id + ".tension.index.v1"
+	s.topics.cells = "e2e." + id + ".tension.index.cells.v1"
 	s.logs = t.TempDir()
 	if dir := os.Getenv("TENSION_E2E_LOGS"); dir != "" {
 		s.logs = filepath.Join(dir, t.Name())
@@ -139,6 +140,7 @@ func (s *stack) env(name string) []string {
 		"TOPIC_ENRICHED="+s.topics.enriched,
 		"TOPIC_DLQ="+s.topics.dlq,
 		"TOPIC_INDEX="+s.topics.index,
+		"TOPIC_INDEX_CELLS="+s.topics.cells,
 		"ENRICHER_GROUP=e2e-enricher-"+s.db,
 		"SINK_GROUP=e2e-sink-"+s.db,
 		"INGEST_TOKENS="+s.token,
@@ -320,7 +322,7 @@ func (s *stack) pid(name string) int {
 func (s *stack) deleteTopics() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	kafkax.DeleteTopics(ctx, kafkax.Brokers(s.brokers), s.topics.raw, s.topics.enriched, s.topics.dlq, s.topics.index)
+	kafkax.DeleteTopics(ctx, kafkax.Brokers(s.brokers), s.topics.raw, s.topics.enriched, s.topics.dlq, s.topics.index, s.topics.cells)
 }
 
 func (s *stack) startAll() {

@@ -10,6 +10,9 @@ const (
 	TopicEnriched = "articles.enriched.v1"
 	TopicDLQ      = "articles.dlq.v1"
 	TopicIndex    = "tension.index.v1"
+	// TopicIndexCells carries the index split's cells when a sink
+	// publishes them (opt-in): schemas/index-cell.v1.json.
+	TopicIndexCells = "tension.index.cells.v1"
 )
 
 // Article is the message on articles.raw.v1 (schemas/article.v1.json).

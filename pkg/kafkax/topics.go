@@ -19,12 +19,15 @@ type Role int
 
 // The pipeline's topics (docs/design.md §3.1).
 const (
-	Raw      Role = iota // articles.raw.v1: ingest and backfill → enricher
-	Enriched             // articles.enriched.v1: enricher and reprocess → sink
-	DLQ                  // articles.dlq.v1: what a stage could not process
-	Index                // tension.index.v1: compacted index updates
+	Raw        Role = iota // articles.raw.v1: ingest and backfill → enricher
+	Enriched               // articles.enriched.v1: enricher and reprocess → sink
+	DLQ                    // articles.dlq.v1: what a stage could not process
+	Index                  // tension.index.v1: compacted index updates
+	IndexCells             // tension.index.cells.v1: compacted updates of the index split's cells (opt-in)
 )
 
+// roles are the topics every deployment has; IndexCells exists where a
+// sink publishes cells, which creates it.
 var roles = []Role{Raw, Enriched, DLQ, Index}
 
 // Name is the default name of the role's topic.
@@ -38,6 +41,8 @@ func (r Role) Name() string {
 		return event.TopicDLQ
 	case Index:
 		return event.TopicIndex
+	case IndexCells:
+		return event.TopicIndexCells
 	}
 	return ""
 }
@@ -85,8 +90,8 @@ func (s TopicSettings) Topic(r Role, name string) TopicSpec {
 	if s.MinInsyncReplicas > 0 {
 		spec.Configs["min.insync.replicas"] = strconv.Itoa(s.MinInsyncReplicas)
 	}
-	if r == Index {
-		// The latest update per pair and bucket is the bucket's state;
+	if r == Index || r == IndexCells {
+		// The latest update per pair (cell) and bucket is its state;
 		// one-hour segments let the cleaner reach old updates.
 		spec.Configs["cleanup.policy"] = "compact"
 		spec.Configs["segment.ms"] = "3600000"

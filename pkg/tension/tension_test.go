@@ -116,3 +116,49 @@ func TestNewUpdateDerivesRatios(t *testing.T) {
 		t.Error("tension_index without a base")
 	}
 }
+
+func TestCellUpdateKeyRoundTrip(t *testing.T) {
+	start := time.Date(2024, 3, 5, 7, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		pair    string
+		cell    Cell
+		version string
+		key     string
+	}{
+		{"CN-US", Cell{Actor: "US", Source: "government", Lang: "en"}, "", "CN-US|hour|2024-03-05T07:00:00Z|US|government|en"},
+		{"CN-US", Cell{Source: "press", Lang: "zh-Hant"}, "tagger-2", "CN-US|hour|2024-03-05T07:00:00Z||press|zh-Hant|tagger-2"},
+		{"*", Cell{Lang: "und"}, "", "*|hour|2024-03-05T07:00:00Z|||und"},
+	} {
+		u := NewCellUpdate(tc.pair, tc.cell, Hour, start, tc.version, 4, Parts{DyadArticles: 1}, start)
+		if k := u.Key(); k != tc.key {
+			t.Errorf("key %q, want %q", k, tc.key)
+		}
+		pair, c, g, s, ver, err := ParseCellUpdateKey(tc.key)
+		if err != nil || pair != tc.pair || c != tc.cell || g != Hour || !s.Equal(start) || ver != tc.version {
+			t.Errorf("ParseCellUpdateKey(%q) = %q %+v %q %v %q %v", tc.key, pair, c, g, s, ver, err)
+		}
+	}
+	for _, bad := range []string{"CN-US|hour|2024-03-05T07:00:00Z", "CN-US|hour|2024-03-05T07:00:00Z|US|gov", "CN-US|week|x|||en"} {
+		if _, _, _, _, _, err := ParseCellUpdateKey(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// FuzzParseCellUpdateKey: no key panics, and a parsed key keyed again
+// parses to the same values.
+func FuzzParseCellUpdateKey(f *testing.F) {
+	f.Add("CN-US|hour|2024-03-05T07:00:00Z|US|government|en")
+	f.Add("*|day|2024-03-05T00:00:00Z|||und|v1")
+	f.Fuzz(func(t *testing.T, key string) {
+		pair, c, g, s, ver, err := ParseCellUpdateKey(key)
+		if err != nil {
+			return
+		}
+		again := CellUpdateKey(pair, c, g, s, ver)
+		p2, c2, g2, s2, v2, err := ParseCellUpdateKey(again)
+		if err != nil || p2 != pair || g2 != g || !s2.Equal(s) || v2 != ver || c2 != c {
+			t.Fatalf("%q → %q → %q %+v %q %v %q %v", key, again, p2, c2, g2, s2, v2, err)
+		}
+	})
+}

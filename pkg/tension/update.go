@@ -80,3 +80,70 @@ func NewUpdate(pair string, g Granularity, start time.Time, taggerVersion string
 	}
 	return u
 }
+
+// CellUpdate is one message of tension.index.cells.v1
+// (schemas/index-cell.v1.json): the additive parts of one cell of the
+// index split (docs/views.md) in one bucket, published beside the pairs'
+// updates when the sink is asked to (-index-cells). A pair's cells sum to
+// the pair's parts on tension.index.v1, part by part; the "*" pair's cells
+// are its language cells, whose articles sum to every article. A consumer
+// sums the cells it selects and divides by the right denominator itself
+// (every article for actor and source type, the language's "*" cells for
+// a language), as the query API does. Revision and delivery are as in
+// Update: the highest revision per key is the cell's state.
+type CellUpdate struct {
+	Pair          string    `json:"pair"`        // "CN-US", or "*" for the language cells of every article
+	Actor         string    `json:"actor"`       // the acting side's code; "" no side dominates (and on "*")
+	SourceType    string    `json:"source_type"` // a SourceTypes value; "" on "*"
+	Lang          string    `json:"lang"`        // the article language (NormLang)
+	Granularity   string    `json:"granularity"`
+	BucketStart   time.Time `json:"bucket_start"`
+	TaggerVersion string    `json:"tagger_version,omitempty"` // "" (omitted) is the current view
+	Revision      int64     `json:"revision"`
+	Parts
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CellUpdateKey is the Kafka key of a cell update:
+// pair|granularity|bucket_start|actor|source_type|lang, with |tagger_version
+// appended for a named version's own view (empty fields stay empty).
+func CellUpdateKey(pair string, c Cell, g Granularity, start time.Time, taggerVersion string) string {
+	return UpdateKey(pair, g, start, "") + "|" + c.Key() + versionSuffix(taggerVersion)
+}
+
+func versionSuffix(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "|" + v
+}
+
+// Key returns u's Kafka key.
+func (u *CellUpdate) Key() string {
+	return CellUpdateKey(u.Pair, u.Cell(), Granularity(u.Granularity), u.BucketStart, u.TaggerVersion)
+}
+
+// Cell is the cell u is about.
+func (u *CellUpdate) Cell() Cell { return Cell{Actor: u.Actor, Source: u.SourceType, Lang: u.Lang} }
+
+// ParseCellUpdateKey splits a key made by CellUpdateKey.
+func ParseCellUpdateKey(key string) (pair string, c Cell, g Granularity, start time.Time, taggerVersion string, err error) {
+	parts := strings.SplitN(key, "|", 7)
+	if len(parts) < 6 {
+		return "", Cell{}, "", time.Time{}, "", fmt.Errorf("tension: index cell key %q: want pair|granularity|bucket_start|actor|source_type|lang", key)
+	}
+	if pair, g, start, _, err = ParseUpdateKey(strings.Join(parts[:3], "|")); err != nil {
+		return "", Cell{}, "", time.Time{}, "", err
+	}
+	c = Cell{Actor: parts[3], Source: parts[4], Lang: parts[5]}
+	if len(parts) == 7 {
+		taggerVersion = parts[6]
+	}
+	return pair, c, g, start, taggerVersion, nil
+}
+
+// NewCellUpdate is the update of one cell's summed parts.
+func NewCellUpdate(pair string, c Cell, g Granularity, start time.Time, taggerVersion string, revision int64, p Parts, now time.Time) CellUpdate {
+	return CellUpdate{Pair: pair, Actor: c.Actor, SourceType: c.Source, Lang: c.Lang, Granularity: string(g),
+		BucketStart: start.UTC(), TaggerVersion: taggerVersion, Revision: revision, Parts: p, UpdatedAt: now.UTC()}
+}

@@ -16,16 +16,18 @@ import (
 // publishes after every journal block) and `rebuild` (which publishes the
 // buckets it corrected), so both publish the same way.
 type indexFlags struct {
-	topic, baseFrom, baseTo *string
-	versions                *bool
+	topic, cellsTopic, baseFrom, baseTo *string
+	versions, cells                     *bool
 }
 
 func defineIndexFlags(fs *flagenv.Set) *indexFlags {
 	f := &indexFlags{
-		topic:    fs.TopicIndex("compacted topic of index updates (tension.index.v1); \"off\" publishes none"),
-		versions: fs.Bool("index-versions", "SINK_INDEX_VERSIONS", false, "also publish each tagger version's own view (keys end in |tagger_version)"),
-		baseFrom: fs.String("index-base-from", "SINK_INDEX_BASE_FROM", "", "start of the tension_index base period (YYYY-MM-DD or RFC 3339); without it tension_index is omitted"),
-		baseTo:   fs.String("index-base-to", "SINK_INDEX_BASE_TO", "", "end of the tension_index base period, exclusive"),
+		topic:      fs.TopicIndex("compacted topic of index updates (tension.index.v1); \"off\" publishes none"),
+		versions:   fs.Bool("index-versions", "SINK_INDEX_VERSIONS", false, "also publish each tagger version's own view (keys end in |tagger_version)"),
+		cells:      fs.Bool("index-cells", "SINK_INDEX_CELLS", false, "also publish the index split's cells (acting side, source type, language) to -topic-index-cells"),
+		cellsTopic: fs.String("topic-index-cells", "TOPIC_INDEX_CELLS", event.TopicIndexCells, "compacted topic of the split's cell updates (with -index-cells)"),
+		baseFrom:   fs.String("index-base-from", "SINK_INDEX_BASE_FROM", "", "start of the tension_index base period (YYYY-MM-DD or RFC 3339); without it tension_index is omitted"),
+		baseTo:     fs.String("index-base-to", "SINK_INDEX_BASE_TO", "", "end of the tension_index base period, exclusive"),
 	}
 	fs.DeprecatedFlag("index-topic", "topic-index")
 	return f
@@ -33,6 +35,21 @@ func defineIndexFlags(fs *flagenv.Set) *indexFlags {
 
 // enabled reports whether index updates are published at all.
 func (f *indexFlags) enabled() bool { return *f.topic != "" && *f.topic != "off" }
+
+// cellsEnabled reports whether cell updates are published too.
+func (f *indexFlags) cellsEnabled() bool { return f.enabled() && *f.cells }
+
+// topics are the specs of the topics the publisher writes.
+func (f *indexFlags) topics(ts kafkax.TopicSettings) []kafkax.TopicSpec {
+	var specs []kafkax.TopicSpec
+	if f.enabled() {
+		specs = append(specs, ts.Topic(kafkax.Index, *f.topic))
+	}
+	if f.cellsEnabled() {
+		specs = append(specs, ts.Topic(kafkax.IndexCells, *f.cellsTopic))
+	}
+	return specs
+}
 
 // config checks the base period and returns the publisher's configuration.
 func (f *indexFlags) config() (indexpub.Config, error) {
@@ -60,5 +77,9 @@ func (f *indexFlags) publisher(cfg indexpub.Config, brokers []string, st *store.
 		return nil, func() {}
 	}
 	w := kafkax.NewWriter(brokers, *f.topic, 0)
-	return indexpub.New(cfg, st, w, logger.With("component", "indexpub")), func() { w.Close() }
+	if !f.cellsEnabled() {
+		return indexpub.New(cfg, st, w, nil, logger.With("component", "indexpub")), func() { w.Close() }
+	}
+	cw := kafkax.NewWriter(brokers, *f.cellsTopic, 0)
+	return indexpub.New(cfg, st, w, cw, logger.With("component", "indexpub")), func() { w.Close(); cw.Close() }
 }

@@ -77,9 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	specs := []kafkax.TopicSpec{ts.Topic(kafkax.Enriched, *topic), ts.Topic(kafkax.DLQ, *dlqTopic)}
-	if index.enabled() {
-		specs = append(specs, ts.Topic(kafkax.Index, *index.topic))
-	}
+	specs = append(specs, index.topics(ts)...)
 	if err := kafkax.EnsureTopics(ctx, brokerList, specs...); err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 // Store reads bucket states back from the journal.
 type Store interface {
 	BucketStates(ctx context.Context, refs []store.BucketRef) ([]store.BucketState, error)
+	CellStates(ctx context.Context, refs []store.BucketRef) ([]store.BucketState, error)
 	BaseShares(ctx context.Context, from, to time.Time) (map[string]map[string]float64, error)
 }
 
@@ -61,16 +62,19 @@ type Publisher struct {
 	cfg    Config
 	store  Store
 	out    Writer
+	cells  Writer // nil: no cell updates
 	logger *slog.Logger
 	now    func() time.Time
 }
 
-// New wires a publisher.
-func New(cfg Config, st Store, out Writer, logger *slog.Logger) *Publisher {
+// New wires a publisher of the pairs' updates to out and, when cells is
+// not nil, of the split's cell updates (tension.CellUpdate) to cells, the
+// topic tension.index.cells.v1.
+func New(cfg Config, st Store, out, cells Writer, logger *slog.Logger) *Publisher {
 	if cfg.Rechecks == 0 {
 		cfg.Rechecks = 2
 	}
-	return &Publisher{cfg: cfg, store: st, out: out, logger: logger, now: time.Now}
+	return &Publisher{cfg: cfg, store: st, out: out, cells: cells, logger: logger, now: time.Now}
 }
 
 // Touched is the set of buckets a batch changed.
@@ -112,7 +116,7 @@ func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	published := map[store.BucketKey]int64{}
+	published := map[string]int64{} // by message key: the revision written
 	total := 0
 	for round := 0; ; round++ {
 		n, changed, err := p.publishRound(ctx, refs, bases, published, round > 0)
@@ -145,39 +149,75 @@ func (p *Publisher) bases(ctx context.Context) (map[string]map[string]float64, e
 }
 
 // publishRound reads the states of refs and publishes the updates whose
-// revision was not published yet (published records what was). With
-// recheck, it also returns the buckets it republished: the next re-check
-// reads only those.
+// revision was not published yet (published records what was), the
+// pairs' and, when cells are published, the cells'. With recheck, it also
+// returns the buckets it republished: the next re-check reads only those.
 func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, bases map[string]map[string]float64,
-	published map[store.BucketKey]int64, recheck bool) (int, []store.BucketRef, error) {
+	published map[string]int64, recheck bool) (int, []store.BucketRef, error) {
 	states, err := p.store.BucketStates(ctx, refs)
 	if err != nil {
 		return 0, nil, fmt.Errorf("indexpub: %w", err)
 	}
-	updates := Updates(states, bases, p.now())
+	var pending []pendingUpdate
+	for _, u := range Updates(states, bases, p.now()) {
+		pending = append(pending, pendingUpdate{key: u.Key(), revision: u.Revision, value: u,
+			ref: store.BucketRef{Granularity: tension.Granularity(u.Granularity), TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}})
+	}
+	n, changed, err := p.write(ctx, p.out, pending, published, recheck)
+	if err != nil || p.cells == nil {
+		return n, changed, err
+	}
+	cellStates, err := p.store.CellStates(ctx, refs)
+	if err != nil {
+		return n, changed, fmt.Errorf("indexpub: %w", err)
+	}
+	cells, err := CellUpdates(cellStates, p.now())
+	if err != nil {
+		return n, changed, err
+	}
+	pending = pending[:0]
+	for _, u := range cells {
+		pending = append(pending, pendingUpdate{key: u.Key(), revision: u.Revision, value: u,
+			ref: store.BucketRef{Granularity: tension.Granularity(u.Granularity), TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}})
+	}
+	m, more, err := p.write(ctx, p.cells, pending, published, recheck)
+	return n + m, append(changed, more...), err
+}
+
+// pendingUpdate is one message to publish unless its revision was.
+type pendingUpdate struct {
+	key      string
+	revision int64
+	value    any
+	ref      store.BucketRef
+}
+
+// write publishes the updates whose revision is newer than what published
+// holds for their key, to out.
+func (p *Publisher) write(ctx context.Context, out Writer, updates []pendingUpdate, published map[string]int64, recheck bool) (int, []store.BucketRef, error) {
 	msgs := make([]kafka.Message, 0, len(updates))
 	var changed []store.BucketRef
-	for i := range updates {
-		u := &updates[i]
-		k := store.BucketKey{Granularity: tension.Granularity(u.Granularity), Pair: u.Pair,
-			TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}
-		if rev, ok := published[k]; ok && rev >= u.Revision {
+	for _, u := range updates {
+		if rev, ok := published[u.key]; ok && rev >= u.revision {
 			continue
 		}
-		published[k] = u.Revision
-		v, err := json.Marshal(u)
+		v, err := json.Marshal(u.value)
 		if err != nil {
 			return 0, nil, fmt.Errorf("indexpub: encode update: %w", err)
 		}
-		msgs = append(msgs, kafka.Message{Key: []byte(u.Key()), Value: v})
+		msgs = append(msgs, kafka.Message{Key: []byte(u.key), Value: v})
 		if recheck {
-			changed = append(changed, store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket})
+			changed = append(changed, u.ref)
 		}
 	}
-	if len(msgs) > 0 {
-		if err := p.out.WriteMessages(ctx, msgs...); err != nil {
-			return 0, nil, fmt.Errorf("indexpub: write %d updates: %w", len(msgs), err)
-		}
+	if len(msgs) == 0 {
+		return 0, changed, nil
+	}
+	if err := out.WriteMessages(ctx, msgs...); err != nil {
+		return 0, nil, fmt.Errorf("indexpub: write %d updates: %w", len(msgs), err)
+	}
+	for _, u := range updates {
+		published[u.key] = max(published[u.key], u.revision)
 	}
 	return len(msgs), changed, nil
 }
@@ -208,4 +248,20 @@ func Updates(states []store.BucketState, bases map[string]map[string]float64, no
 			s.Key.TaggerVersion, rev, s.Parts, a.Parts.Articles, bases[s.Key.TaggerVersion][s.Key.Pair], now))
 	}
 	return out
+}
+
+// CellUpdates turns cell states into updates: each cell's own parts, its
+// revision the number of journal rows of the cell (a cell update carries
+// no ratio, so no other row's count enters it).
+func CellUpdates(states []store.BucketState, now time.Time) ([]tension.CellUpdate, error) {
+	out := make([]tension.CellUpdate, 0, len(states))
+	for _, s := range states {
+		c, err := tension.ParseCellKey(s.Cell)
+		if err != nil {
+			return nil, fmt.Errorf("indexpub: journal cell row of %s: %w", s.Key.Pair, err)
+		}
+		out = append(out, tension.NewCellUpdate(s.Key.Pair, c, s.Key.Granularity, time.Unix(s.Key.Bucket, 0),
+			s.Key.TaggerVersion, s.Entries, s.Parts, now))
+	}
+	return out, nil
 }

@@ -93,7 +93,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		metrics := NewMetrics(reg)
 		src := GroupSource(kafkax.GroupConfig{Brokers: brokers, Group: "bench-sink-" + db, Topic: topics[0], Logger: logger})
 		s := New(Config{Topic: topics[0]}, src, KafkaLog{Brokers: brokers, Topic: topics[0]}, dlq, st, logger, metrics,
-			indexpub.New(indexpub.Config{}, st, indexOut, logger))
+			indexpub.New(indexpub.Config{}, st, indexOut, nil, logger))
 
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)

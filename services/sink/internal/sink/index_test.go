@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -21,25 +22,38 @@ import (
 
 // BucketStates sums the journal's bucket rows like the ClickHouse store.
 func (m *memStore) BucketStates(_ context.Context, refs []store.BucketRef) ([]store.BucketState, error) {
+	return m.states(refs, journal.KindBucket), nil
+}
+
+// CellStates sums the journal's cell rows like the ClickHouse store.
+func (m *memStore) CellStates(_ context.Context, refs []store.BucketRef) ([]store.BucketState, error) {
+	return m.states(refs, journal.KindCell), nil
+}
+
+func (m *memStore) states(refs []store.BucketRef, kind string) []store.BucketState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	want := map[store.BucketRef]bool{}
 	for _, r := range refs {
 		want[r] = true
 	}
-	sum := map[store.BucketKey]*store.BucketState{}
-	var order []store.BucketKey
+	type key struct {
+		store.BucketKey
+		cell string
+	}
+	sum := map[key]*store.BucketState{}
+	var order []key
 	for _, r := range m.rows {
-		if r.Kind != journal.KindBucket {
+		if r.Kind != kind {
 			continue
 		}
 		g := tension.Granularity(r.Granularity)
 		if !want[store.BucketRef{Granularity: g, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}] {
 			continue
 		}
-		k := store.BucketKey{Granularity: g, Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}
+		k := key{store.BucketKey{Granularity: g, Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}, r.Key}
 		if sum[k] == nil {
-			sum[k] = &store.BucketState{Key: k}
+			sum[k] = &store.BucketState{Key: k.BucketKey, Cell: r.Key}
 			order = append(order, k)
 		}
 		sum[k].Entries += r.Entries
@@ -49,7 +63,7 @@ func (m *memStore) BucketStates(_ context.Context, refs []store.BucketRef) ([]st
 	for _, k := range order {
 		out = append(out, *sum[k])
 	}
-	return out, nil
+	return out
 }
 
 func (m *memStore) BaseShares(context.Context, time.Time, time.Time) (map[string]map[string]float64, error) {
@@ -98,11 +112,16 @@ func (w *flakyWriter) latest(t *testing.T) map[string]tension.Update {
 	return out
 }
 
-func runIndexed(t *testing.T, st *memStore, out *flakyWriter, msgs []kafka.Message) {
+func runIndexed(t *testing.T, st *memStore, out, cells *flakyWriter, msgs []kafka.Message) {
 	t.Helper()
 	src := newListSource(msgs)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pub := indexpub.New(indexpub.Config{Versions: true}, st, out, logger)
+	var pub *indexpub.Publisher
+	if cells == nil {
+		pub = indexpub.New(indexpub.Config{Versions: true}, st, out, nil, logger)
+	} else {
+		pub = indexpub.New(indexpub.Config{Versions: true}, st, out, cells, logger)
+	}
 	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
 		logger, NewMetrics(prometheus.NewRegistry()), pub)
 	drain(t, s, src, st)
@@ -114,7 +133,7 @@ func runIndexed(t *testing.T, st *memStore, out *flakyWriter, msgs []kafka.Messa
 func TestIndexUpdatesSurviveAFailedPublish(t *testing.T) {
 	st := &memStore{}
 	out := &flakyWriter{fail: 1}
-	runIndexed(t, st, out, []kafka.Message{
+	runIndexed(t, st, out, nil, []kafka.Message{
 		enrichedMessage(t, 0, 0, idA, "v1"),
 		enrichedMessage(t, 0, 1, idB, "v1"),
 		enrichedMessage(t, 1, 0, idC, "v1"),
@@ -131,7 +150,7 @@ func TestIndexUpdatesSurviveAFailedPublish(t *testing.T) {
 	}
 	// A new tagger version moves the current view: the bucket is re-emitted
 	// with a higher revision, and the version's own view appears.
-	runIndexed(t, st, out, []kafka.Message{enrichedMessage(t, 0, 2, idA, "v2")})
+	runIndexed(t, st, out, nil, []kafka.Message{enrichedMessage(t, 0, 2, idA, "v2")})
 	got = out.latest(t)
 	again := got[tension.UpdateKey("CN-US", tension.Day, day, "")]
 	if again.Revision <= cnus.Revision || again.DyadArticles != 3 {
@@ -157,4 +176,82 @@ func refsOf(m *memStore) []store.BucketRef {
 		}
 	}
 	return out
+}
+
+// latestCells is latest for the cells topic.
+func (w *flakyWriter) latestCells(t *testing.T) map[string]tension.CellUpdate {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := map[string]tension.CellUpdate{}
+	for _, m := range w.got {
+		var u tension.CellUpdate
+		if err := json.Unmarshal(m.Value, &u); err != nil {
+			t.Fatal(err)
+		}
+		if string(m.Key) != u.Key() {
+			t.Fatalf("key %q, update says %q", m.Key, u.Key())
+		}
+		if prev, ok := out[u.Key()]; !ok || u.Revision > prev.Revision {
+			out[u.Key()] = u
+		} else if u.Revision == prev.Revision && u.Parts != prev.Parts {
+			t.Fatalf("revision %d of %s carries two states: %+v and %+v", u.Revision, u.Key(), prev.Parts, u.Parts)
+		}
+	}
+	return out
+}
+
+// With -index-cells, the cells topic ends with the journal's state of
+// every cell, through a failed publish and a recount, and a pair's cells add
+// up to the pair's update on the index topic (the "*" language cells to
+// every article), bucket by bucket, in every view.
+func TestIndexCellsAddUpToThePairs(t *testing.T) {
+	st := &memStore{}
+	out, cells := &flakyWriter{}, &flakyWriter{fail: 1}
+	runIndexed(t, st, out, cells, []kafka.Message{
+		enrichedMessage(t, 0, 0, idA, "v1"),
+		enrichedMessage(t, 0, 1, idB, "v1"),
+		enrichedMessage(t, 1, 0, idC, "v1"),
+	})
+	runIndexed(t, st, out, cells, []kafka.Message{enrichedMessage(t, 0, 2, idA, "v2")})
+	pairs, got := out.latest(t), cells.latestCells(t)
+	if len(got) == 0 {
+		t.Fatal("no cell updates")
+	}
+	type bucketOf struct {
+		pair, g, version string
+		start            int64
+	}
+	sums := map[bucketOf]tension.Parts{}
+	for _, c := range got {
+		k := bucketOf{c.Pair, c.Granularity, c.TaggerVersion, c.BucketStart.Unix()}
+		p := sums[k]
+		p.Add(c.Parts)
+		sums[k] = p
+	}
+	for _, u := range pairs {
+		sum := sums[bucketOf{u.Pair, u.Granularity, u.TaggerVersion, u.BucketStart.Unix()}]
+		want := u.Parts
+		if u.Pair != tension.AllPair {
+			want.Articles = 0 // a pair's update carries every article as its denominator; its cells only dyad parts
+		}
+		if sum.Articles != want.Articles || sum.DyadArticles != want.DyadArticles || sum.Escalating != want.Escalating ||
+			sum.Deescalating != want.Deescalating || sum.Mixed != want.Mixed ||
+			math.Abs(sum.SumScore-want.SumScore) > 1e-9 || math.Abs(sum.SumWeight-want.SumWeight) > 1e-9 {
+			t.Errorf("%s: cells sum to %+v, the pair has %+v", u.Key(), sum, want)
+		}
+	}
+	states, _ := st.CellStates(context.Background(), refsOf(st))
+	want, err := indexpub.CellUpdates(states, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(got) {
+		t.Errorf("%d cells on the topic, %d in the journal", len(got), len(want))
+	}
+	for _, u := range want {
+		if g := got[u.Key()]; g.Revision != u.Revision || g.Parts != u.Parts {
+			t.Errorf("%s: topic %+v rev %d, journal %+v rev %d", u.Key(), g.Parts, g.Revision, u.Parts, u.Revision)
+		}
+	}
 }

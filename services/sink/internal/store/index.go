@@ -22,16 +22,31 @@ type BucketRef struct {
 // the number of journal rows ever written for it. Every journal block that
 // changes a bucket writes exactly one row for it (entries = 1), and so does
 // a rebuild correction, so the revision is stored atomically with the data
-// and grows by one with every change.
+// and grows by one with every change. Cell is the split's cell key
+// (tension.Cell.Key) for a cell's state (CellStates), "" for a pair's.
 type BucketState struct {
 	Key     BucketKey
+	Cell    string
 	Entries int64
 	Parts   tension.Parts
 }
 
 // BucketStates reads, in one query, every pair's state in the given
-// buckets (the pair "*" included). Buckets with no rows are absent.
+// buckets.
 func (s *Store) BucketStates(ctx context.Context, refs []BucketRef) ([]BucketState, error) {
+	return s.states(ctx, refs, "bucket")
+}
+
+// CellStates reads, in one query, the state of every cell of the split
+// (journal kind 'cell': each pair's cells and the "*" language cells) in
+// the given buckets.
+func (s *Store) CellStates(ctx context.Context, refs []BucketRef) ([]BucketState, error) {
+	return s.states(ctx, refs, "cell")
+}
+
+// states sums the journal rows of kind ('bucket' with key ”, or 'cell')
+// in refs' buckets, per pair and key.
+func (s *Store) states(ctx context.Context, refs []BucketRef, kind string) ([]BucketState, error) {
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -58,18 +73,18 @@ func (s *Store) BucketStates(ctx context.Context, refs []BucketRef) ([]BucketSta
 	}
 	// The filter is a superset when several views are asked for (every view
 	// of every bucket); callers keep what they asked for.
-	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), pair, tagger_version, bucket, sum(entries),
+	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), pair, key, tagger_version, bucket, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
 			sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		WHERE kind = 'bucket' AND key = '' AND tagger_version IN ?
+		WHERE kind = ? AND (kind = 'cell' OR key = '') AND tagger_version IN ?
 		  AND ((granularity = 'minute' AND toUInt32(bucket) IN ?)
 		    OR (granularity = 'hour' AND toUInt32(bucket) IN ?)
 		    OR (granularity = 'day' AND toUInt32(bucket) IN ?))
-		GROUP BY granularity, pair, tagger_version, bucket`,
-		clickhouse.GroupSet{Value: vs}, set(tension.Minute), set(tension.Hour), set(tension.Day))
+		GROUP BY granularity, pair, key, tagger_version, bucket`,
+		kind, clickhouse.GroupSet{Value: vs}, set(tension.Minute), set(tension.Hour), set(tension.Day))
 	if err != nil {
-		return nil, fmt.Errorf("store: read %d bucket states: %w", len(seen), err)
+		return nil, fmt.Errorf("store: read %d %s states: %w", len(seen), kind, err)
 	}
 	defer rows.Close()
 	var out []BucketState
@@ -80,9 +95,9 @@ func (s *Store) BucketStates(ctx context.Context, refs []BucketRef) ([]BucketSta
 			st               BucketState
 			p                = &st.Parts
 		)
-		if err := rows.Scan(&g, &pair, &version, &bucket, &st.Entries, &p.Articles, &p.DyadArticles,
+		if err := rows.Scan(&g, &pair, &st.Cell, &version, &bucket, &st.Entries, &p.Articles, &p.DyadArticles,
 			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
-			return nil, fmt.Errorf("store: scan bucket state: %w", err)
+			return nil, fmt.Errorf("store: scan %s state: %w", kind, err)
 		}
 		st.Key = BucketKey{tension.Granularity(g), pair, version, bucket.Unix()}
 		if !seen[BucketRef{st.Key.Granularity, version, st.Key.Bucket}] {
