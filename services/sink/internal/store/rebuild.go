@@ -110,18 +110,25 @@ func (s *Store) RawMinutes(ctx context.Context, from, to time.Time) (map[BucketK
 		add(pair, version, m.UTC(), tension.Parts{DyadArticles: int64(n), Escalating: int64(esc),
 			Deescalating: int64(deesc), Mixed: int64(mixd), SumScore: score, SumWeight: weight})
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.rawCellMinutes(ctx, from, to, add); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // JournalBuckets returns the index as the journal holds it for [from, to):
-// every bucket row of every granularity, summed.
+// every bucket row and every cell row (under its CellPair) of every
+// granularity, summed.
 func (s *Store) JournalBuckets(ctx context.Context, from, to time.Time) (map[BucketKey]tension.Parts, error) {
-	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), pair, tagger_version, bucket,
+	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), if(kind = 'cell', concat(pair, '|', key), pair) AS p, tagger_version, bucket,
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
 			sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		WHERE kind = 'bucket' AND key = '' AND bucket >= ? AND bucket < ?
-		GROUP BY granularity, pair, tagger_version, bucket`, from, to)
+		WHERE (kind = 'bucket' AND key = '' OR kind = 'cell') AND bucket >= ? AND bucket < ?
+		GROUP BY granularity, p, tagger_version, bucket`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: read journal buckets: %w", err)
 	}
@@ -165,7 +172,11 @@ func Rows(deltas map[BucketKey]tension.Parts) []journal.Row {
 	})
 	out := make([]journal.Row, 0, len(deltas))
 	for _, k := range keys {
-		out = append(out, journal.Row{Kind: journal.KindBucket, Granularity: string(k.Granularity), Pair: k.Pair,
+		kind, pair, cell := journal.KindBucket, k.Pair, ""
+		if p, c := tension.SplitCellPair(k.Pair); c != "" {
+			kind, pair, cell = journal.KindCell, p, c
+		}
+		out = append(out, journal.Row{Kind: kind, Key: cell, Granularity: string(k.Granularity), Pair: pair,
 			TaggerVersion: k.TaggerVersion, Bucket: time.Unix(k.Bucket, 0).UTC(), Entries: 1, Parts: deltas[k]})
 	}
 	return out

@@ -129,6 +129,41 @@ func TestIntegrationJournalRoundTrip(t *testing.T) {
 	if diffs, err := rebuild.Run(ctx, st, t0, t0.Add(time.Minute), true); err != nil || len(diffs) != 0 {
 		t.Fatalf("after rebuild the index still differs: %v %v", diffs, err)
 	}
+
+	// ... and damaged cells of the split: a's dyad cell (US acts, its
+	// government speaks, lang "" read as und) lost in the day bucket, and a
+	// language cell that no article has, in the minute bucket. Rebuild
+	// recomputes both from the raw rows (the cues pick the cell).
+	aCell := tension.Cell{Actor: "US", Source: tension.SourceGovernment, Lang: tension.UndLang}
+	damage = []journal.Row{
+		{Kind: journal.KindCell, Key: aCell.Key(), Granularity: "day", Pair: "CN-US", Bucket: tension.Day.Truncate(t0),
+			Entries: 1, Parts: tension.DyadContribution(escalation()).Neg()},
+		{Kind: journal.KindCell, Key: tension.Cell{Lang: "fr"}.Key(), Granularity: "minute", Pair: "*", Bucket: tension.Minute.Truncate(t0),
+			Entries: 1, Parts: tension.Parts{Articles: 3}},
+	}
+	if err := st.WriteJournal(ctx, damage); err != nil {
+		t.Fatal(err)
+	}
+	diffs, err = rebuild.Run(ctx, st, t0, t0.Add(time.Minute), false)
+	if err != nil || len(diffs) != 2 {
+		t.Fatalf("rebuild found %v (%v), want the two damaged cells", diffs, err)
+	}
+	for _, d := range diffs {
+		if _, cell := tension.SplitCellPair(d.Key.Pair); cell == "" {
+			t.Errorf("rebuild corrected %s, a pair, not a cell", d)
+		}
+	}
+	if diffs, err := rebuild.Run(ctx, st, t0, t0.Add(time.Minute), true); err != nil || len(diffs) != 0 {
+		t.Fatalf("after rebuild the cells still differ: %v %v", diffs, err)
+	}
+	buckets, err = st.JournalBuckets(ctx, t0.Add(-24*time.Hour), t0.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dayCell := store.BucketKey{Granularity: tension.Day, Pair: tension.CellPair("CN-US", aCell), Bucket: tension.Day.Truncate(t0).Unix()}
+	if got := buckets[dayCell]; got.DyadArticles != 1 || got.Escalating != 1 {
+		t.Fatalf("the day's US/government cell after rebuild: %+v, want a's escalation", got)
+	}
 }
 
 // TestIntegrationRebuildLeavesBatchesInFlightAlone: a sink writes a batch's
