@@ -161,15 +161,27 @@ func (s *stack) snapshot() map[string]tension.Update {
 // compacted topic ends with the journal's state for every bucket.
 func (s *stack) checkTopicMatchesJournal() {
 	s.t.Helper()
-	want := s.journalUpdates()
-	var got map[string]tension.Update
+	fields := func(u tension.Update) (int64, tension.Parts) { return u.Revision, u.Parts }
+	checkTopicMatches(s.t, "buckets on the index topic", s.journalUpdates(), s.snapshot, fields)
+}
+
+// checkTopicMatches compares what a consumer of a compacted topic holds
+// (read, retried while the last batch's updates may be in flight) with
+// want, key by key: the same revision and parts, no key more or less.
+func checkTopicMatches[U any](t testing.TB, what string, want map[string]U, read func() map[string]U, fields func(U) (int64, tension.Parts)) {
+	t.Helper()
+	differs := func(g U, ok bool, w U) bool {
+		gr, gp := fields(g)
+		wr, wp := fields(w)
+		return !ok || gr != wr || !sameParts(gp, wp)
+	}
+	var got map[string]U
 	bad := 0
-	for attempt := 0; attempt < 20; attempt++ { // the last batch's updates may be in flight
-		got = s.snapshot()
+	for attempt := 0; attempt < 20; attempt++ {
+		got = read()
 		bad = 0
 		for k, w := range want {
-			g, ok := got[k]
-			if !ok || g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
+			if g, ok := got[k]; differs(g, ok, w) {
 				bad++
 			}
 		}
@@ -181,20 +193,22 @@ func (s *stack) checkTopicMatchesJournal() {
 	if bad > 0 {
 		n := 0
 		for k, w := range want {
-			if g := got[k]; g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
+			if g, ok := got[k]; differs(g, ok, w) {
 				if n++; n <= 5 {
-					s.t.Errorf("%s: topic rev %d %+v, journal rev %d %+v", k, g.Revision, g.Parts, w.Revision, w.Parts)
+					gr, gp := fields(g)
+					wr, wp := fields(w)
+					t.Errorf("%s: topic rev %d %+v, journal rev %d %+v", k, gr, gp, wr, wp)
 				}
 			}
 		}
-		s.t.Fatalf("%d of %d buckets on the index topic differ from the journal", bad, len(want))
+		t.Fatalf("%d of %d %s differ from the journal", bad, len(want), what)
 	}
 	for k := range got {
 		if _, ok := want[k]; !ok {
-			s.t.Errorf("topic has %s, the journal does not", k)
+			t.Errorf("%s: the topic has %s, the journal does not", what, k)
 		}
 	}
-	s.t.Logf("index topic: %d buckets, all equal to the journal", len(want))
+	t.Logf("%s: %d, all equal to the journal", what, len(want))
 }
 
 func sameParts(a, b tension.Parts) bool {
@@ -494,38 +508,8 @@ func (s *stack) checkCellsMatchJournal() {
 	if len(want) == 0 {
 		s.t.Fatal("the journal holds no cells")
 	}
-	var got map[string]tension.CellUpdate
-	bad := 0
-	for attempt := 0; attempt < 20; attempt++ { // the last batch's updates may be in flight
-		got = s.cellSnapshot()
-		bad = 0
-		for k, w := range want {
-			if g, ok := got[k]; !ok || g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
-				bad++
-			}
-		}
-		if bad == 0 {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	if bad > 0 {
-		n := 0
-		for k, w := range want {
-			if g := got[k]; g.Revision != w.Revision || !sameParts(g.Parts, w.Parts) {
-				if n++; n <= 5 {
-					s.t.Errorf("%s: topic rev %d %+v, journal rev %d %+v", k, g.Revision, g.Parts, w.Revision, w.Parts)
-				}
-			}
-		}
-		s.t.Fatalf("%d of %d cells on the cells topic differ from the journal", bad, len(want))
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			s.t.Errorf("cells topic has %s, the journal does not", k)
-		}
-	}
-	s.t.Logf("cells topic: %d cells, all equal to the journal", len(want))
+	fields := func(u tension.CellUpdate) (int64, tension.Parts) { return u.Revision, u.Parts }
+	checkTopicMatches(s.t, "cells on the cells topic", want, s.cellSnapshot, fields)
 }
 
 // readTopic reads every message of topic, partition by partition, up to

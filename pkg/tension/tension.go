@@ -90,8 +90,15 @@ func (p Parts) IsZero() bool { return p == Parts{} }
 
 // DyadContribution is what one article adds to its dyad's parts.
 func DyadContribution(d event.Dyad) Parts {
-	p := Parts{DyadArticles: 1, SumScore: d.Tension}
-	switch d.Direction {
+	return DyadParts(d.Direction, d.Tension, d.TotalWeight()) // every cue found, also those cut from the record
+}
+
+// DyadParts is what one dyad article with this direction, score and total
+// cue weight adds to its pair: DyadContribution of a record, or of a dyad
+// as the raw tables store it (sink rebuild).
+func DyadParts(direction string, score, weight float64) Parts {
+	p := Parts{DyadArticles: 1, SumScore: score, SumWeight: weight}
+	switch direction {
 	case event.DirectionEscalation:
 		p.Escalating = 1
 	case event.DirectionDeescalation:
@@ -99,7 +106,6 @@ func DyadContribution(d event.Dyad) Parts {
 	case event.DirectionMixed:
 		p.Mixed = 1
 	}
-	p.SumWeight = d.TotalWeight() // every cue found, also those cut from the record
 	return p
 }
 

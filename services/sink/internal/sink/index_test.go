@@ -91,22 +91,41 @@ func (w *flakyWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) er
 // latest keeps the highest revision per key, as a consumer of the
 // compacted topic does.
 func (w *flakyWriter) latest(t *testing.T) map[string]tension.Update {
+	return latestOf(t, w, func(u *tension.Update) (string, int64, tension.Parts) { return u.Key(), u.Revision, u.Parts })
+}
+
+// latestCells is latest for the cells topic.
+func (w *flakyWriter) latestCells(t *testing.T) map[string]tension.CellUpdate {
+	return latestOf(t, w, func(u *tension.CellUpdate) (string, int64, tension.Parts) { return u.Key(), u.Revision, u.Parts })
+}
+
+// latestOf decodes every message w got as a U and keeps the highest
+// revision per key; a message's key must be its update's, and one revision
+// must carry one state.
+func latestOf[U any](t *testing.T, w *flakyWriter, fields func(*U) (string, int64, tension.Parts)) map[string]U {
 	t.Helper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := map[string]tension.Update{}
+	out := map[string]U{}
 	for _, m := range w.got {
-		var u tension.Update
+		var u U
 		if err := json.Unmarshal(m.Value, &u); err != nil {
 			t.Fatal(err)
 		}
-		if string(m.Key) != u.Key() {
-			t.Fatalf("key %q, update says %q", m.Key, u.Key())
+		key, rev, parts := fields(&u)
+		if string(m.Key) != key {
+			t.Fatalf("key %q, update says %q", m.Key, key)
 		}
-		if prev, ok := out[u.Key()]; !ok || u.Revision > prev.Revision {
-			out[u.Key()] = u
-		} else if u.Revision == prev.Revision && u.Parts != prev.Parts {
-			t.Fatalf("revision %d of %s carries two states: %+v and %+v", u.Revision, u.Key(), prev.Parts, u.Parts)
+		prev, ok := out[key]
+		if !ok {
+			out[key] = u
+			continue
+		}
+		_, prevRev, prevParts := fields(&prev)
+		if rev > prevRev {
+			out[key] = u
+		} else if rev == prevRev && parts != prevParts {
+			t.Fatalf("revision %d of %s carries two states: %+v and %+v", rev, key, prevParts, parts)
 		}
 	}
 	return out
@@ -173,29 +192,6 @@ func refsOf(m *memStore) []store.BucketRef {
 	for _, r := range m.rows {
 		if r.Kind == journal.KindBucket {
 			out = append(out, store.BucketRef{Granularity: tension.Granularity(r.Granularity), TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()})
-		}
-	}
-	return out
-}
-
-// latestCells is latest for the cells topic.
-func (w *flakyWriter) latestCells(t *testing.T) map[string]tension.CellUpdate {
-	t.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	out := map[string]tension.CellUpdate{}
-	for _, m := range w.got {
-		var u tension.CellUpdate
-		if err := json.Unmarshal(m.Value, &u); err != nil {
-			t.Fatal(err)
-		}
-		if string(m.Key) != u.Key() {
-			t.Fatalf("key %q, update says %q", m.Key, u.Key())
-		}
-		if prev, ok := out[u.Key()]; !ok || u.Revision > prev.Revision {
-			out[u.Key()] = u
-		} else if u.Revision == prev.Revision && u.Parts != prev.Parts {
-			t.Fatalf("revision %d of %s carries two states: %+v and %+v", u.Revision, u.Key(), prev.Parts, u.Parts)
 		}
 	}
 	return out

@@ -26,7 +26,8 @@ type cellArticle struct {
 	dyads  map[string]*rawDyad
 }
 
-// rawDyad is a stored dyad: its cues and the total weight the index counts.
+// rawDyad is a stored dyad: its cues and the total weight the index counts
+// (the weight column: every cue found, also those cut from the record).
 type rawDyad struct {
 	event.Dyad
 	weight float64
@@ -60,28 +61,12 @@ func (s *Store) rawCellMinutes(ctx context.Context, from, to time.Time, add func
 			for _, view := range views {
 				add(tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), view, a.minute, tension.Parts{Articles: 1})
 				for _, d := range a.dyads {
-					add(tension.CellPair(d.Pair, tension.DyadCell(d.Dyad, lang, tagger.IsStateMedia)), view, a.minute, dyadParts(d))
+					add(tension.CellPair(d.Pair, tension.DyadCell(d.Dyad, lang, tagger.IsStateMedia)), view, a.minute, tension.DyadParts(d.Direction, d.Tension, d.weight))
 				}
 			}
 		}
 	}
 	return nil
-}
-
-// dyadParts is tension.DyadContribution of a stored dyad, whose weight
-// column holds the dyad's total weight (every cue found, also those cut
-// from the record).
-func dyadParts(d *rawDyad) tension.Parts {
-	p := tension.Parts{DyadArticles: 1, SumScore: d.Tension, SumWeight: d.weight}
-	switch d.Direction {
-	case event.DirectionEscalation:
-		p.Escalating = 1
-	case event.DirectionDeescalation:
-		p.Deescalating = 1
-	case event.DirectionMixed:
-		p.Mixed = 1
-	}
-	return p
 }
 
 type articleVersion struct{ id, version string }
