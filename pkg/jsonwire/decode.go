@@ -24,16 +24,26 @@ const maxSkipDepth = 64
 // itself.
 type Reader struct {
 	data []byte
-	// src is data as one string: the strings read are its substrings, so
-	// a record costs one allocation for all of its strings without escapes
-	// (and keeps the whole record alive while any of them is).
+	// src is data as one string, made when the first string is read: the
+	// strings read are its substrings, so a record costs one allocation for
+	// all of its strings without escapes (and keeps the whole record alive
+	// while any of them is).
 	src    string
 	i      int
 	failed bool
 }
 
 // NewReader reads data.
-func NewReader(data []byte) *Reader { return &Reader{data: data, src: string(data)} }
+func NewReader(data []byte) *Reader { return &Reader{data: data} }
+
+// Valid reports whether data is one JSON value, as json.Valid does, or
+// gives up (false, true) on what the Reader leaves to encoding/json.
+func Valid(data []byte) (valid, gaveUp bool) {
+	r := Reader{data: data}
+	r.Skip()
+	r.End()
+	return !r.failed, r.failed
+}
 
 // Failed reports whether the Reader gave up.
 func (r *Reader) Failed() bool { return r.failed }
@@ -242,6 +252,9 @@ func (r *Reader) String() string {
 	r.i = end + 1
 	if escaped {
 		return Unescape(r.data[start:end])
+	}
+	if r.src == "" {
+		r.src = string(r.data)
 	}
 	return r.src[start:end]
 }
