@@ -1,8 +1,10 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/tension-dev/tension/pkg/jsonwire"
 )
@@ -16,11 +18,28 @@ import (
 // for what is not, do not change. codec_test.go compares both with
 // encoding/json (goldens, fuzzing).
 
-// marshalEnriched is json.Marshal(e).
+// marshalEnriched is json.Marshal(e). It encodes into a pooled buffer and
+// returns a copy of exactly the record's length: the record is held until
+// Kafka acknowledges it, so it should not carry spare capacity.
 func marshalEnriched(e *Enriched) ([]byte, error) {
-	b := make([]byte, 0, 512+len(e.Text)+len(e.Title)+len(e.URL)+256*(len(e.Entities)+len(e.Dyads)))
-	return appendEnriched(b, e)
+	buf := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(buf)
+	b, err := appendEnriched((*buf)[:0], e)
+	if err != nil {
+		return nil, err
+	}
+	if cap(b) <= maxPooledBuffer {
+		*buf = b
+	}
+	return bytes.Clone(b), nil
 }
+
+// maxPooledBuffer is the largest buffer kept for the next record: a record
+// is at most MaxRecordBytes, and a rare larger encoding (before its tags
+// are cut) is not kept.
+const maxPooledBuffer = 2 * MaxRecordBytes
+
+var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 func appendEnriched(b []byte, e *Enriched) ([]byte, error) {
 	var err error
