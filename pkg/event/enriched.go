@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -53,8 +52,8 @@ func Enrich(a *Article, tags Tags, taggerVersion string, at time.Time) (*Enriche
 // DecodeEnriched decodes and validates one message of articles.enriched.v1.
 // The error matches ErrInvalidEnriched.
 func DecodeEnriched(data []byte) (*Enriched, error) {
-	var e Enriched
-	if err := json.Unmarshal(data, &e); err != nil {
+	e, err := decodeEnrichedJSON(data)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEnriched, err)
 	}
 	if err := ValidateEnriched(&e); err != nil {

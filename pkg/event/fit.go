@@ -2,7 +2,6 @@ package event
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -25,7 +24,7 @@ import (
 // The error is a *SizeError when the article alone (with empty lists) is
 // over the limit. e is updated to what was encoded.
 func FitTags(e *Enriched, key []byte, limit int) ([]byte, error) {
-	value, err := json.Marshal(e)
+	value, err := marshalEnriched(e)
 	if err != nil {
 		return nil, fmt.Errorf("encode enriched article: %w", err)
 	}
@@ -51,7 +50,7 @@ func FitTags(e *Enriched, key []byte, limit int) ([]byte, error) {
 		}
 	}
 	e.Entities, e.Dyads, e.Cut = entities, kept, &cut
-	if value, err = json.Marshal(e); err != nil {
+	if value, err = marshalEnriched(e); err != nil {
 		return nil, fmt.Errorf("encode enriched article: %w", err)
 	}
 	if n := RecordSize(key, value, nil); n > limit { // the estimates are upper bounds: a bug if reached
@@ -69,7 +68,7 @@ var worstCut = Cut{Entities: 9_999_999, Cues: 9_999_999, Dyads: 9_999_999}
 func roomForLists(e *Enriched, key []byte, limit int) (int, error) {
 	bare := *e
 	bare.Entities, bare.Dyads, bare.Cut = []Entity{}, []Dyad{}, &worstCut
-	v, err := json.Marshal(&bare)
+	v, err := marshalEnriched(&bare)
 	if err != nil {
 		return 0, fmt.Errorf("encode enriched article: %w", err)
 	}
@@ -80,10 +79,21 @@ func roomForLists(e *Enriched, key []byte, limit int) (int, error) {
 	return limit - n, nil
 }
 
-// jsonSize is the encoded size of v plus one byte for the comma before it.
-func jsonSize(v any) int {
-	b, _ := json.Marshal(v) // entities, cues and dyads always encode
-	return len(b) + 1
+// The encoded size of an entity, cue or dyad plus one byte for the comma
+// before it (the record encoded: the floats are finite).
+func entitySize(buf []byte, en *Entity) ([]byte, int) {
+	buf = appendEntity(buf[:0], en, true)
+	return buf, len(buf) + 1
+}
+
+func cueSize(buf []byte, c *Cue) ([]byte, int) {
+	buf, _ = appendCue(buf[:0], c, true)
+	return buf, len(buf) + 1
+}
+
+func dyadSize(buf []byte, d *Dyad) ([]byte, int) {
+	buf, _ = appendDyad(buf[:0], d, true)
+	return buf, len(buf) + 1
 }
 
 // fitDyads keeps the dyads whose skeletons (no cues, with totals) fit in
@@ -92,10 +102,11 @@ func jsonSize(v any) int {
 func fitDyads(dyads []Dyad, room *int) ([]Dyad, int) {
 	sizes := make([]int, len(dyads))
 	total := 0
+	var buf []byte
 	for i, d := range dyads {
 		skel := d
 		skel.Cues, skel.CueCount, skel.CueWeight = []Cue{}, d.TotalCues(), d.TotalWeight()
-		sizes[i] = jsonSize(&skel)
+		buf, sizes[i] = dyadSize(buf, &skel)
 		total += sizes[i]
 	}
 	if total <= *room {
@@ -136,8 +147,9 @@ func fitDyads(dyads []Dyad, room *int) ([]Dyad, int) {
 func shareRoom(entities []Entity, dyads []Dyad, room int) ([]Entity, [][]Cue) {
 	entSizes := make([]int, len(entities))
 	entAll := 0
+	var buf []byte
 	for i := range entities {
-		entSizes[i] = jsonSize(&entities[i])
+		buf, entSizes[i] = entitySize(buf, &entities[i])
 		entAll += entSizes[i]
 	}
 	type ref struct{ d, c, size int }
@@ -145,7 +157,8 @@ func shareRoom(entities []Entity, dyads []Dyad, room int) ([]Entity, [][]Cue) {
 	cueAll := 0
 	for d := range dyads {
 		for c := range dyads[d].Cues {
-			n := jsonSize(&dyads[d].Cues[c])
+			var n int
+			buf, n = cueSize(buf, &dyads[d].Cues[c])
 			refs = append(refs, ref{d, c, n})
 			cueAll += n
 		}

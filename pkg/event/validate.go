@@ -11,8 +11,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tension-dev/tension/pkg/jsonwire"
 )
 
 // ErrInvalidArticle is matched (errors.Is) by every *ValidationError: the
@@ -172,7 +173,7 @@ func (d *decoder) decode(data []byte) bool {
 		d.add("", fmt.Sprintf("invalid UTF-8 at byte offset %d", invalidUTF8Offset(data)))
 		return false
 	}
-	if !json.Valid(data) {
+	if !validJSON(data) {
 		d.add("", syntaxReason(data))
 		return false
 	}
@@ -372,6 +373,16 @@ func invalidUTF8Offset(data []byte) int {
 	return len(data)
 }
 
+// validJSON reports whether data is one JSON value: jsonwire's scan (a
+// few times faster), and encoding/json's when that gives up (deep
+// nesting, or not JSON: then it is the judge).
+func validJSON(data []byte) bool {
+	if valid, gaveUp := jsonwire.Valid(data); !gaveUp {
+		return valid
+	}
+	return json.Valid(data)
+}
+
 // syntaxReason explains why data is not a single JSON value. It runs only
 // on the error path.
 func syntaxReason(data []byte) string {
@@ -436,74 +447,7 @@ func scanString(data []byte, i int) (string, int) {
 		}
 		j++
 	}
-	return unescape(data[start:j]), j + 1
-}
-
-// unescape decodes the body of a valid JSON string as encoding/json does
-// (unpaired surrogates become U+FFFD).
-func unescape(s []byte) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '\\' {
-			j := bytes.IndexByte(s[i:], '\\')
-			if j < 0 {
-				j = len(s) - i
-			}
-			b = append(b, s[i:i+j]...)
-			i += j
-			continue
-		}
-		e := s[i+1]
-		i += 2
-		switch e {
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r := hex4(s[i:])
-			i += 4
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					r2 = hex4(s[i+2:])
-				}
-				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-					r = dec
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			b = utf8.AppendRune(b, r)
-		default: // '"', '\\', '/'
-			b = append(b, e)
-		}
-	}
-	return string(b)
-}
-
-func hex4(s []byte) rune {
-	var r rune
-	for _, c := range s[:4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		default:
-			c = c - 'A' + 10
-		}
-		r = r<<4 | rune(c)
-	}
-	return r
+	return jsonwire.Unescape(data[start:j]), j + 1
 }
 
 // skipValue returns the offset just past the valid JSON value at data[i].

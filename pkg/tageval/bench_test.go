@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	segjson "github.com/segmentio/encoding/json"
+
 	"github.com/tension-dev/tension/pkg/tagger"
 )
 
@@ -40,4 +42,59 @@ func benchRunTag(b *testing.B, path string) {
 // BenchmarkRunTagSamples: the repository's sample articles.
 func BenchmarkRunTagSamples(b *testing.B) {
 	benchRunTag(b, filepath.Join("..", "..", "samples", "articles.jsonl"))
+}
+
+// BenchmarkTagLineCodec: reading the sample lines and writing their
+// output lines, without the tagger: this package's codec against
+// segmentio/encoding (what `enricher tag` used before) and encoding/json.
+func BenchmarkTagLineCodec(b *testing.B) {
+	in, err := os.ReadFile(filepath.Join("..", "..", "samples", "articles.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tg, err := tagger.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(in), []byte("\n"))
+	var outs []any
+	for _, l := range lines {
+		v, err := tagOne(context.Background(), tg, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		outs = append(outs, v)
+	}
+	bench := func(name string, decode func([]byte) error, encode func([]byte, any) ([]byte, error)) {
+		b.Run("decode/"+name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				for _, l := range lines {
+					if err := decode(l); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run("encode/"+name, func(b *testing.B) {
+			var buf []byte
+			n := 0
+			for b.Loop() {
+				for _, v := range outs {
+					var err error
+					if buf, err = encode(buf[:0], v); err != nil {
+						b.Fatal(err)
+					}
+					n += len(buf)
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds()/1e6, "MB_out/s")
+		})
+	}
+	bench("jsonwire", func(l []byte) error { _, err := decodeTagIn(l); return err }, appendLine)
+	bench("segmentio", func(l []byte) error { var a tagIn; return segjson.Unmarshal(l, &a) },
+		func(b []byte, v any) ([]byte, error) {
+			out, err := segjson.Append(b, v, segjson.EscapeHTML&0)
+			return append(out, '\n'), err
+		})
 }

@@ -9,9 +9,12 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	segjson "github.com/segmentio/encoding/json"
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tagger"
 )
 
@@ -110,4 +113,54 @@ func TestRunTagMatchesEncodingJSON(t *testing.T) {
 	if checked < 300 {
 		t.Errorf("only %d lines compared", checked)
 	}
+}
+
+// FuzzTagInDecode: any line decodes as segmentio/encoding's decoder (what
+// RunTag used before) decodes it: the same article, the same error.
+func FuzzTagInDecode(f *testing.F) {
+	for _, l := range []string{`{"id":"a","url":"https://x.test/1","title":"T","text":"Washington raised tariffs.","lang":"en"}`,
+		`{"id":{ "k" : [1, 2] },"text":"x","labels":{"dyads":[{"pair":"CN-US"}]},"notes":null}`, `{"Text":"x"}`, `{"text":"a","text":"b"}`,
+		`{"text":null}`, `{"id":null,"text":"x"}`, `{"text":"\ud800\u00e9"}`, "{\"text\":\"\xff\"}", `{"text":"x"} x`, `{"published_at":1}`,
+		`{"publishedat":"x","published-at":"y","PUBLISHED_AT":"z"}`, `[]`, `{"text":"x","id":-1.5e3}`} {
+		f.Add([]byte(l))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var want tagIn
+		wantErr := segjson.Unmarshal(line, &want)
+		got, err := decodeTagIn(line)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+			t.Fatalf("%q: error %v, segjson says %v", line, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: decoded %+v, segjson decodes %+v", line, got, want)
+		}
+	})
+}
+
+// FuzzTagLineEncode: output lines are what encoding/json's Encoder writes
+// (HTML escaping off), for any strings and ids.
+func FuzzTagLineEncode(f *testing.F) {
+	f.Add([]byte(`"a"`), "t<&>\u2028\xff", "CN")
+	f.Add([]byte(`{ "k" : [1, 2] }`), "\x00\n", "")
+	f.Fuzz(func(t *testing.T, id []byte, s1, s2 string) {
+		if !json.Valid(id) {
+			id = nil
+		}
+		for _, v := range []any{
+			tagOut{ID: id, ArticleID: s1, TaggerVersion: s2, Tags: event.Tags{Countries: []string{s2}, Lang: s1,
+				Entities: []event.Entity{{Text: s1, Canonical: s2}}, Dyads: []event.Dyad{{Pair: s2, Cues: []event.Cue{{Text: s1}}}}}},
+			tagErr{ID: id, Error: s1},
+		} {
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+			got, err := appendLine(nil, v)
+			if err != nil || !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("%+v:\n got %s (%v)\nwant %s", v, got, err, want.Bytes())
+			}
+		}
+	})
 }

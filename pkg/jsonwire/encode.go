@@ -1,0 +1,158 @@
+// Package jsonwire reads and writes the JSON of the pipeline's records
+// without reflection, agreeing byte for byte with encoding/json: the
+// appenders write what json.Marshal writes, and the Reader decodes what
+// json.Unmarshal decodes — or gives up, and the caller decodes the input
+// with encoding/json, so an input the fast path does not know (an unknown
+// key in another case, invalid UTF-8, null where a value is expected)
+// gets exactly encoding/json's answer. The record types and their field
+// lists live with their packages (pkg/event, pkg/tageval); the tests there
+// compare both directions with encoding/json.
+package jsonwire
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrUnsupported is returned for a value encoding/json refuses to encode:
+// a NaN or infinite float, a time outside years 0-9999.
+var ErrUnsupported = errors.New("value not representable in JSON")
+
+const hex = "0123456789abcdef"
+
+// safe[c] is true for the ASCII bytes a JSON string holds as they are when
+// HTML is not escaped; htmlSafe[c] also excludes <, > and &.
+var safe, htmlSafe [utf8.RuneSelf]bool
+
+func init() {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		if c != '"' && c != '\\' {
+			safe[c] = true
+			htmlSafe[c] = c != '<' && c != '>' && c != '&'
+		}
+	}
+}
+
+// AppendString appends s as a JSON string as encoding/json writes it:
+// \b \f \n \r \t and other control bytes as escapes, each invalid UTF-8
+// byte as U+FFFD (Go 1.27's encoding/json, built on json/v2, writes the
+// character, not an escape), U+2028 and U+2029 escaped, and <, >, & as
+// \u003c \u003e \u0026 when escapeHTML (json.Marshal's default; an
+// Encoder can turn it off).
+func AppendString(dst []byte, s string, escapeHTML bool) []byte {
+	dst = append(dst, '"')
+	set := &safe
+	if escapeHTML {
+		set = &htmlSafe
+	}
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if set[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendFloat appends f as encoding/json writes a float64 (ES6 number
+// formatting: exponents below 1e-6 and from 1e21). NaN and infinities are
+// ErrUnsupported.
+func AppendFloat(dst []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return dst, ErrUnsupported
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 becomes e-9
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst, nil
+}
+
+// AppendInt appends n.
+func AppendInt(dst []byte, n int) []byte { return strconv.AppendInt(dst, int64(n), 10) }
+
+// AppendBool appends true or false.
+func AppendBool(dst []byte, v bool) []byte {
+	if v {
+		return append(dst, "true"...)
+	}
+	return append(dst, "false"...)
+}
+
+// AppendTime appends t as time.Time.MarshalJSON writes it (RFC 3339 with
+// nanoseconds, quoted); a time it refuses is ErrUnsupported.
+func AppendTime(dst []byte, t time.Time) ([]byte, error) {
+	dst = append(dst, '"')
+	out, err := t.AppendText(dst)
+	if err != nil {
+		return dst[:len(dst)-1], errors.Join(ErrUnsupported, err)
+	}
+	return append(out, '"'), nil
+}
+
+// AppendStrings appends a []string as encoding/json does: null when nil.
+func AppendStrings(dst []byte, list []string, escapeHTML bool) []byte {
+	if list == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = AppendString(dst, s, escapeHTML)
+	}
+	return append(dst, ']')
+}

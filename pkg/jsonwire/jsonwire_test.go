@@ -1,0 +1,121 @@
+package jsonwire
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+)
+
+var stringSeeds = []string{"", "plain", `"q" \ /`, "\b\f\n\r\t\x00\x1f\x7f", "<a href='x'>&amp;</a>", "\u2028\u2029", "é中😀",
+	"\xff", "\xe2\x80", "\xed\xa0\x80", "a\xc0\xafb", "Beijing’s “reply”", "12345678\"12345678\\"}
+
+// FuzzAppendString: strings are written as encoding/json writes them, with
+// and without HTML escaping.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range stringSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s, true); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString(nil, s, false); !bytes.Equal(append(got, '\n'), buf.Bytes()) {
+			t.Fatalf("%q without HTML escapes: got %s, want %s", s, got, buf.Bytes())
+		}
+	})
+}
+
+// FuzzAppendFloat: floats are written as encoding/json writes them.
+func FuzzAppendFloat(f *testing.F) {
+	for _, x := range []float64{0, math.Copysign(0, -1), 1, -1.5, 1e-6, 9.99e-7, 1e20, 1e21, 123456789e-20, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		want, wantErr := json.Marshal(x)
+		got, err := AppendFloat(nil, x)
+		if (err == nil) != (wantErr == nil) || err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("%v: got %s (%v), want %s (%v)", x, got, err, want, wantErr)
+		}
+	})
+}
+
+// TestAppendTime: times are written as time.Time.MarshalJSON writes them.
+func TestAppendTime(t *testing.T) {
+	for _, tm := range []time.Time{{}, time.Unix(1e9, 123).UTC(), time.Unix(1e9, 0).In(time.FixedZone("", -5*3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		want, wantErr := tm.MarshalJSON()
+		got, err := AppendTime(nil, tm)
+		if (err == nil) != (wantErr == nil) || err == nil && !bytes.Equal(got, want) {
+			t.Errorf("%v: got %s (%v), want %s (%v)", tm, got, err, want, wantErr)
+		}
+	}
+}
+
+// FuzzReader: a document of one string, number, bool or skipped value is
+// read as json.Unmarshal reads it, or the Reader gives up; it never takes
+// what encoding/json refuses.
+func FuzzReader(f *testing.F) {
+	for _, s := range stringSeeds {
+		b, _ := json.Marshal(s)
+		f.Add(b)
+	}
+	for _, s := range []string{`"\u00e9\ud83d\ude00\ud800x"`, `"a\"b\\c\/d\b\f\n\r\t"`, `"\x"`, `"\u12"`, `-0`, `1.5e-3`, `1e400`, `01`, `1.`,
+		`-`, `12345678901234567890`, `true`, `false`, `null`, `[1,{"a":[]}]`, `{"a":1,}`, ` "x" `, `"x" y`, "\"\x01\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var wantS string
+		errS := json.Unmarshal(doc, &wantS)
+		r := NewReader(doc)
+		if got := r.String(); end(r) && (errS != nil || got != wantS) {
+			t.Fatalf("%q: string %q, encoding/json: %q %v", doc, got, wantS, errS)
+		}
+		var wantF float64
+		errF := json.Unmarshal(doc, &wantF)
+		r = NewReader(doc)
+		if got := r.Float(); end(r) && (errF != nil || math.Float64bits(got) != math.Float64bits(wantF)) {
+			t.Fatalf("%q: float %v, encoding/json: %v %v", doc, got, wantF, errF)
+		}
+		var wantI int
+		errI := json.Unmarshal(doc, &wantI)
+		r = NewReader(doc)
+		if got := r.Int(); end(r) && (errI != nil || got != wantI) {
+			t.Fatalf("%q: int %v, encoding/json: %v %v", doc, got, wantI, errI)
+		}
+		var wantB bool
+		errB := json.Unmarshal(doc, &wantB)
+		r = NewReader(doc)
+		if got := r.Bool(); end(r) && (errB != nil || got != wantB) {
+			t.Fatalf("%q: bool %v, encoding/json: %v %v", doc, got, wantB, errB)
+		}
+		r = NewReader(doc)
+		if r.Skip(); end(r) && !json.Valid(doc) {
+			t.Fatalf("%q: skipped, but encoding/json says it is not JSON", doc)
+		}
+		r = NewReader(doc)
+		if raw := r.Raw(); end(r) {
+			var m json.RawMessage
+			if err := json.Unmarshal(doc, &m); err != nil || !bytes.Equal(raw, bytes.TrimSpace(m)) {
+				t.Fatalf("%q: raw %q, encoding/json: %q %v", doc, raw, m, err)
+			}
+		}
+	})
+}
+
+// end checks the end of the document and reports whether r took it.
+func end(r *Reader) bool {
+	r.End()
+	return !r.Failed()
+}
