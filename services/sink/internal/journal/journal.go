@@ -71,15 +71,17 @@ type Prior struct {
 // Contributions returns what an article adds to the index: one count in the
 // "*" pair and its dyads' parts, in the minute bucket of its event time, and
 // the same again in the split's cells (pair "<pair>|<cell>", tension.Cell):
-// the article's language cell of "*" and one cell per dyad.
+// the article's language cell of "*" and one cell per dyad. The version's
+// marker (VersionMarker) says that the view's rollups hold its tags.
 func Contributions(e *event.Enriched) []Contribution {
 	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
 	lang := tension.NormLang(e.Lang)
-	out := make([]Contribution, 0, 2+2*len(e.Dyads))
+	out := make([]Contribution, 0, 3+2*len(e.Dyads))
 	all := tension.Parts{Articles: 1}
 	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: all},
-		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all})
+		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all},
+		Contribution{Pair: VersionMarker(e.TaggerVersion), Bucket: bucket, Parts: all})
 	for _, d := range e.Dyads {
 		p := tension.DyadContribution(d)
 		cell := tension.DyadCell(d, lang, tagger.IsStateMedia)
@@ -95,6 +97,13 @@ type Builder struct {
 	buckets  map[bucketKey]*tension.Parts
 	articles map[articleKey]*Row
 	ranges   []Row
+	rollups  rollups
+	// tags of the versions counted in this batch, for a later message of
+	// the batch that takes one out of the current view again.
+	tags map[VersionRef]*Tags
+	// pending: versions counted by earlier blocks that this batch takes
+	// out of the current view; their tags are in the raw tables (Retract).
+	pending []VersionAt
 }
 
 // articleKey is an article row's place in the sorting key: rows of one
@@ -115,7 +124,8 @@ type bucketKey struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}}
+	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}, rollups: rollups{},
+		tags: map[VersionRef]*Tags{}}
 }
 
 // Outcome says what Add did with an article.
@@ -167,12 +177,28 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	case Duplicate, Tied:
 		return outcome
 	case Recounted:
+		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
 			b.addBuckets(neg, CurrentView)
 			b.addArticle(e.ArticleID, neg, CurrentView)
+			if v, ok := MarkerVersion(c.Pair); ok {
+				markers[v] += c.Articles
+				at[v] = c.Bucket
+			}
+		}
+		// An article counted before the rollups existed has no marker:
+		// its tags are in no rollup, so there is nothing to take out.
+		for _, v := range sortedKeys(markers) {
+			b.retract(VersionAt{VersionRef{e.ArticleID, v}, at[v]}, markers[v])
 		}
 	}
+	tags := TagsOf(e)
+	b.tags[VersionRef{e.ArticleID, e.TaggerVersion}] = tags
+	if outcome != Older {
+		b.rollups.addTags(tags, CurrentView, 1)
+	}
+	b.rollups.addTags(tags, e.TaggerVersion, 1)
 	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
@@ -246,9 +272,42 @@ func (p *Prior) after(e *event.Enriched, contribs []Contribution, o Outcome) *Pr
 	return next
 }
 
+// retract takes n times an earlier version's tags out of the current view
+// (n is the marker's count, 1): from this batch's tags when this batch
+// counted it, else later from the raw tables (Pending, Retract).
+func (b *Builder) retract(ref VersionAt, n int64) {
+	if n <= 0 {
+		return
+	}
+	if t, ok := b.tags[ref.VersionRef]; ok {
+		b.rollups.addTags(t, CurrentView, -n)
+		return
+	}
+	for range n {
+		b.pending = append(b.pending, ref)
+	}
+}
+
+// Pending returns the article versions counted by earlier blocks that the
+// batch takes out of the current view: their tags must be read from the raw
+// tables and given to Retract before Rows.
+func (b *Builder) Pending() []VersionAt { return b.pending }
+
+// Retract takes the pending versions' tags out of the current view's
+// rollups; a version absent from tags has none (no entity, no cue).
+func (b *Builder) Retract(tags map[VersionRef]*Tags) {
+	for _, ref := range b.pending {
+		b.rollups.addTags(tags[ref.VersionRef], CurrentView, -1)
+	}
+	b.pending = nil
+}
+
 func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
 
 func addBuckets(buckets map[bucketKey]*tension.Parts, c Contribution, version string) {
+	if _, ok := MarkerVersion(c.Pair); ok {
+		return // markers have no bucket rows
+	}
 	pair, cell := tension.SplitCellPair(c.Pair)
 	for _, g := range tension.Granularities {
 		k := bucketKey{g, pair, cell, version, g.Truncate(c.Bucket).Unix()}
@@ -289,10 +348,12 @@ func (b *Builder) Cover(log string, partition int32, from, to int64) {
 }
 
 // Rows returns every row of the block with id block, in a deterministic
-// order: buckets, articles, ranges.
+// order: buckets, rollups, articles, ranges.
 func (b *Builder) Rows(block string) []Row {
-	rows := make([]Row, 0, len(b.buckets)+len(b.articles)+len(b.ranges))
+	roll := b.rollups.rows()
+	rows := make([]Row, 0, len(b.buckets)+len(roll)+len(b.articles)+len(b.ranges))
 	rows = append(rows, bucketRows(b.buckets)...)
+	rows = append(rows, roll...)
 	for _, r := range b.articles {
 		a := *r
 		a.Block = block
@@ -359,14 +420,15 @@ func sortArticles(rows []Row) {
 
 // Compensation returns the block that cancels block: its article rows
 // negated (under block+CompensationSuffix, so the loser's own rows stay as
-// they were written), the bucket deltas those imply, and its range rows
+// they were written), the bucket and rollup deltas those imply (tags holds
+// the tags of MarkerRefs(articles), read from the raw tables), and its range rows
 // negated under the loser's id (they sum to nothing and vanish on merge,
 // which takes the ranges out of the ledger). articles and ranges are the
 // loser's rows as read back, each key once. The result depends on nothing
 // else, in a fixed order: two processes compensating the same block write
 // identical blocks, which a replicated table keeps once (insert
 // deduplication).
-func Compensation(block string, articles, ranges []Row) []Row {
+func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tags) []Row {
 	buckets := map[bucketKey]*tension.Parts{}
 	neg := make([]Row, 0, len(articles))
 	for _, r := range articles {
@@ -378,7 +440,8 @@ func Compensation(block string, articles, ranges []Row) []Row {
 		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
 	}
 	sortArticles(neg)
-	rows := append(bucketRows(buckets), neg...)
+	rows := append(bucketRows(buckets), RollupRows(neg, tags)...)
+	rows = append(rows, neg...)
 	rs := make([]Row, 0, len(ranges))
 	for _, r := range ranges {
 		n := r
@@ -414,5 +477,14 @@ func BucketRows(articles []Row) []Row {
 
 // Empty reports whether the batch would write nothing.
 func (b *Builder) Empty() bool {
-	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0
+	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0 && len(b.rollups) == 0
+}
+
+func sortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

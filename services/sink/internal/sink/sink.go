@@ -312,6 +312,15 @@ func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message
 		}
 		s.count(p, batch[i], e, priors)
 	}
+	if pending := p.journal.Pending(); len(pending) > 0 {
+		// Versions counted by earlier blocks leave the current view: their
+		// tags leave its rollups, read from the raw rows written then.
+		tags, err := s.store.VersionTags(ctx, pending)
+		if err != nil {
+			return nil, err
+		}
+		p.journal.Retract(tags)
+	}
 	p.ranges = cover.ranges(led, gs)
 	for _, r := range p.ranges {
 		p.journal.Cover(gs.log, r.Partition, r.From, r.To)

@@ -33,6 +33,8 @@ type memStore struct {
 	// replicated table does.
 	dedup  bool
 	blocks map[string]bool
+	// stored: the raw rows, as the articles they came from
+	stored map[journal.VersionRef]*event.Enriched
 }
 
 func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.Prior, error) {
@@ -69,7 +71,25 @@ func (m *memStore) WriteRaw(_ context.Context, arts []*event.Enriched, _ []store
 		return context.DeadlineExceeded
 	}
 	m.raw += len(arts)
+	if m.stored == nil {
+		m.stored = map[journal.VersionRef]*event.Enriched{}
+	}
+	for _, e := range arts {
+		m.stored[journal.VersionRef{ID: e.ArticleID, Version: e.TaggerVersion}] = e
+	}
 	return nil
+}
+
+func (m *memStore) VersionTags(_ context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[journal.VersionRef]*journal.Tags{}
+	for _, r := range refs {
+		if e := m.stored[r.VersionRef]; e != nil {
+			out[r.VersionRef] = journal.TagsOf(e)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) WriteJournal(_ context.Context, rows []journal.Row) error {

@@ -1,0 +1,22 @@
+-- Issue 16: the ranked lists (/v1/entities/top, /v1/cues/top) over long
+-- ranges read pre-aggregated rows instead of the raw tables. They are rows of
+-- two new kinds in the same journal, written in the same atomic block as the
+-- rest, so they have the same exactly-once effect (docs/design.md §5):
+--   kind = 'entity'  key = '<pair>\x1f<view>\x1f<YYYYMMDD>\x1f<canonical>\x1f<type>\x1f<country>',
+--                    granularity 'day', pair ('*' for every article, else
+--                    the articles whose version has a dyad on it),
+--                    tagger_version (the view), bucket (the day);
+--                    articles = articles mentioning the entity,
+--                    entries = its mentions.
+--   kind = 'cue'     key = '<pair>\x1f<view>\x1f<YYYYMMDD>\x1f<text>\x1f<category>\x1f<polarity>\x1f<actor>\x1f<target>',
+--                    src_offset = the effective weight's IEEE-754 bits;
+--                    entries = occurrences at that weight, sum_weight their
+--                    weights, articles = the articles whose strongest
+--                    occurrence has that weight.
+-- The key starts with pair, view and day, so a range of days of one list is
+-- one contiguous run of the sorting key. Article rows gain a marker pair
+-- '@<tagger version>' (no bucket rows): which version's tags a view's
+-- rollups hold for the article, so a compensation derives the rollup deltas
+-- of a block from its article rows and the raw rows they name.
+-- Adding Enum values changes metadata only, and repeating it is harmless.
+ALTER TABLE index_journal MODIFY COLUMN kind Enum8('bucket' = 1, 'offset' = 2, 'article' = 3, 'range' = 4, 'cell' = 5, 'entity' = 6, 'cue' = 7);

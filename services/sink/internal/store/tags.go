@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+)
+
+// refsTable is the external table VersionTags sends: the article versions
+// to read, as (id, tagger_version).
+const refsTable = "_sink_refs"
+
+// The raw rows of a set of article versions, one row per entity, dyad and
+// cue (LIMIT 1 BY drops unmerged duplicates, as the query API does). The
+// time bounds come from the journal's marker rows (the minute of each
+// version's event time, which is the raw rows' published_at), so the read
+// is pruned to the months and the time range the versions were published
+// in. args: from, to.
+const (
+	tagsEntitiesSQL = `
+SELECT toString(article_id), tagger_version, published_at, canonical, toString(type), country
+FROM entities
+PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+WHERE (toString(article_id), tagger_version) IN ` + refsTable + `
+ORDER BY version DESC
+LIMIT 1 BY article_id, tagger_version, idx`
+	tagsDyadsSQL = `
+SELECT DISTINCT toString(article_id), tagger_version, published_at, pair
+FROM dyads
+PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+WHERE (toString(article_id), tagger_version) IN ` + refsTable
+	tagsCuesSQL = `
+SELECT toString(article_id), tagger_version, published_at, pair, text, category, polarity, actor, target, weight
+FROM cues
+PREWHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)
+WHERE (toString(article_id), tagger_version) IN ` + refsTable + `
+ORDER BY version DESC
+LIMIT 1 BY article_id, tagger_version, pair, idx`
+)
+
+// VersionTags reads the tags of article versions from the raw tables (the
+// rows the sink wrote before the journal block that counted them): what a
+// block that takes a version out of a view again, or a compensation,
+// subtracts from the rollups. A version without entities and cues is
+// absent.
+func (s *Store) VersionTags(ctx context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error) {
+	out := map[journal.VersionRef]*journal.Tags{}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	t, err := ext.NewTable(refsTable, ext.Column("id", "String"), ext.Column("v", "String"))
+	if err != nil {
+		return nil, fmt.Errorf("store: external table of versions: %w", err)
+	}
+	from, to := refs[0].At, refs[0].At
+	for _, r := range refs {
+		if err := t.Append(r.ID, r.Version); err != nil {
+			return nil, fmt.Errorf("store: external table of versions: %w", err)
+		}
+		from, to = minTime(from, r.At), maxTime(to, r.At)
+	}
+	from, to = from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute)
+	tags := func(id, version string, published time.Time) *journal.Tags {
+		k := journal.VersionRef{ID: id, Version: version}
+		if out[k] == nil {
+			out[k] = &journal.Tags{Day: tension.Day.Truncate(published.UTC())}
+		}
+		return out[k]
+	}
+	read := func(what, sql string, scan func(rows driver.Rows) error) error {
+		rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(t)), sql, uint32(from.Unix()), uint32(to.Unix()))
+		if err != nil {
+			return fmt.Errorf("store: read the %s of %d article versions: %w", what, len(refs), err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("store: scan %s: %w", what, err)
+			}
+		}
+		return rows.Err()
+	}
+	var (
+		id, version string
+		published   time.Time
+	)
+	if err := read("entities", tagsEntitiesSQL, func(rows driver.Rows) error {
+		var e journal.EntityTag
+		if err := rows.Scan(&id, &version, &published, &e.Canonical, &e.Type, &e.Country); err != nil {
+			return err
+		}
+		tg := tags(id, version, published)
+		tg.Entities = append(tg.Entities, e)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := read("dyads", tagsDyadsSQL, func(rows driver.Rows) error {
+		var pair string
+		if err := rows.Scan(&id, &version, &published, &pair); err != nil {
+			return err
+		}
+		tg := tags(id, version, published)
+		tg.Pairs = append(tg.Pairs, pair)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := read("cues", tagsCuesSQL, func(rows driver.Rows) error {
+		var c journal.CueTag
+		if err := rows.Scan(&id, &version, &published, &c.Pair, &c.Text, &c.Category, &c.Polarity, &c.Actor, &c.Target, &c.Weight); err != nil {
+			return err
+		}
+		tg := tags(id, version, published)
+		tg.Cues = append(tg.Cues, c)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
