@@ -83,6 +83,14 @@ LIMIT ?, ?`
         FROM articles
         WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
         GROUP BY article_id)`
+	// oracleTopCurrentFilter: the ranked lists count an article under its
+	// current version, the highest of all its versions wherever each was
+	// published, as the index and the rollups do.
+	oracleTopCurrentFilter = `(article_id, tagger_version) IN (
+        SELECT article_id, argMax(tagger_version, version)
+        FROM articles
+        WHERE article_id IN (SELECT article_id FROM articles WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s)
+        GROUP BY article_id)`
 	oracleArticlesOnPair = `
           AND article_id IN (
             SELECT article_id FROM dyads
@@ -94,7 +102,7 @@ LIMIT ?, ?`
 	oracleNamedVersionFilter = `tagger_version = ?`
 
 	oracleEntitiesTopSQL = `
-SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count() AS n_mentions
+SELECT canonical, type, min(country), uniqExact(article_id) AS n_articles, count() AS n_mentions
 FROM (
     SELECT article_id, idx, canonical, type, country
     FROM entities
@@ -119,7 +127,7 @@ FROM (
     LIMIT 1 BY article_id, tagger_version, idx
 )
 GROUP BY text, category, polarity, actor, target
-ORDER BY total DESC, n DESC, text, actor, target, category, polarity
+ORDER BY round(total, 6) DESC, n DESC, text, actor, target, category, polarity
 LIMIT ?, ?`
 )
 
@@ -215,9 +223,9 @@ func (o oracle) TopEntities(q store.TopQuery) ([]store.EntityCount, error) {
 	var sql string
 	switch {
 	case q.TaggerVersion == "" && withPair:
-		sql = fmt.Sprintf(oracleEntitiesTopSQL, fmt.Sprintf(oracleCurrentVersionFilter, oracleArticlesOnPair), oracleVersionOnPair)
+		sql = fmt.Sprintf(oracleEntitiesTopSQL, fmt.Sprintf(oracleTopCurrentFilter, oracleArticlesOnPair), oracleVersionOnPair)
 	case q.TaggerVersion == "":
-		sql = fmt.Sprintf(oracleEntitiesTopSQL, fmt.Sprintf(oracleCurrentVersionFilter, ""), "")
+		sql = fmt.Sprintf(oracleEntitiesTopSQL, fmt.Sprintf(oracleTopCurrentFilter, ""), "")
 	case withPair:
 		sql = fmt.Sprintf(oracleEntitiesTopSQL, oracleNamedVersionFilter, oracleVersionOnPair)
 	default:
@@ -250,7 +258,7 @@ func (o oracle) TopEntities(q store.TopQuery) ([]store.EntityCount, error) {
 
 func (o oracle) TopCues(q store.TopQuery) ([]store.CueCount, error) {
 	from, to := q.From.Unix(), q.To.Unix()
-	sql := fmt.Sprintf(oracleCuesTopSQL, fmt.Sprintf(oracleCurrentVersionFilter, oracleArticlesOnPair))
+	sql := fmt.Sprintf(oracleCuesTopSQL, fmt.Sprintf(oracleTopCurrentFilter, oracleArticlesOnPair))
 	args := []any{q.Pair, from, to, from, to, q.Pair, from, to}
 	if q.TaggerVersion != "" {
 		sql = fmt.Sprintf(oracleCuesTopSQL, oracleNamedVersionFilter)
@@ -552,8 +560,63 @@ func oracleFixture(tb testing.TB, conn driver.Conn, seed uint64) (from, to time.
 	for _, rows := range journal {
 		insert(insJournal, rows)
 	}
+	for _, sql := range []string{rollupEntitiesSQL, rollupCuesSQL} {
+		if err := conn.Exec(context.Background(), sql); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	return from, to
 }
+
+// The rollup rows the sink writes for the raw rows (migration 0010),
+// computed from the raw tables by SQL of their own: per day, pair ("*" and
+// each pair the version scores; a cue's own pair) and view (the version's
+// own, and "" for each article's current version, the highest of all its
+// versions). An entity counts each article once, under the smallest country
+// its mentions carry; a cue has a row per weight, the article counted on
+// its strongest. The sink's builder is checked to write the same rows
+// (services/sink/internal/journal: rollup_test.go, and the sink's
+// integration tests).
+const (
+	rollupViews = `arrayJoin(if(tagger_version = cur, ['', tagger_version], [tagger_version]))`
+	rollupDay   = `toDateTime(intDiv(toUInt32(any(published_at)), 86400) * 86400)`
+
+	rollupEntitiesSQL = `
+INSERT INTO index_journal (kind, key, granularity, pair, tagger_version, bucket, src_offset, entries, articles, sum_weight)
+SELECT 'entity', concat(p, '\x1F', view, '\x1F', toString(toYYYYMMDD(day, 'UTC')), '\x1F', canonical, '\x1F', toString(type), '\x1F', ctry),
+       'day', p, view, day, 0, toInt64(sum(m)), toInt64(count()), 0
+FROM (
+    SELECT *, arrayJoin(arrayConcat(['*'], pairs)) AS p, ` + rollupViews + ` AS view
+    FROM (
+        SELECT * FROM (
+            SELECT article_id, tagger_version, ` + rollupDay + ` AS day, canonical, type, min(country) AS ctry, count() AS m
+            FROM (SELECT * FROM entities ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, idx)
+            GROUP BY article_id, tagger_version, canonical, type
+        ) ANY LEFT JOIN (
+            SELECT article_id, tagger_version, groupUniqArray(pair) AS pairs FROM dyads GROUP BY article_id, tagger_version
+        ) USING (article_id, tagger_version)
+    ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles GROUP BY article_id) USING (article_id)
+)
+GROUP BY p, view, day, canonical, type, ctry`
+
+	rollupCuesSQL = `
+INSERT INTO index_journal (kind, key, granularity, pair, tagger_version, bucket, src_offset, entries, articles, sum_weight)
+SELECT 'cue', concat(pair, '\x1F', view, '\x1F', toString(toYYYYMMDD(day, 'UTC')), '\x1F', text, '\x1F', category, '\x1F',
+                     toString(polarity), '\x1F', actor, '\x1F', target),
+       'day', pair, view, day, reinterpretAsInt64(reinterpretAsString(wt)), toInt64(sum(n)), toInt64(sum(wt = mx)), sum(w)
+FROM (
+    SELECT *, wt, ` + rollupViews + ` AS view, countEqual(ws, wt) AS n, arraySum(arrayFilter(x -> x = wt, ws)) AS w
+    FROM (
+        SELECT *, arrayReduce('max', ws) AS mx FROM (
+            SELECT article_id, tagger_version, pair, ` + rollupDay + ` AS day, text, category, polarity, actor, target, groupArray(weight) AS ws
+            FROM (SELECT * FROM cues ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, pair, idx)
+            GROUP BY article_id, tagger_version, pair, text, category, polarity, actor, target
+        ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles GROUP BY article_id) USING (article_id)
+    )
+    ARRAY JOIN arrayDistinct(ws) AS wt
+)
+GROUP BY pair, view, day, text, category, polarity, actor, target, wt`
+)
 
 // oracleCases are the questions asked on the fixture of [from, to): whole
 // and partial ranges at second precision, every view, pairs present and

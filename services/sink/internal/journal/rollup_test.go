@@ -88,9 +88,9 @@ func TestRollupsFollowTheCurrentVersion(t *testing.T) {
 	first := b.Rows("0000000001-a")
 	got := lists(first)
 	want := map[listKey]listVal{
-		{KindEntity, "*", "", "Washington\x1fGOV\x1fUS"}:     {entries: 2, articles: 1},
-		{KindEntity, "*", "", "Beijing\x1fGOV\x1fCN"}:        {entries: 1, articles: 1},
-		{KindEntity, "CN-US", "", "Washington\x1fGOV\x1fUS"}: {entries: 2, articles: 1},
+		{KindEntity, "*", "", "Washington\x1fGOV\x1fUS"}:                    {entries: 2, articles: 1},
+		{KindEntity, "*", "", "Beijing\x1fGOV\x1fCN"}:                       {entries: 1, articles: 1},
+		{KindEntity, "CN-US", "", "Washington\x1fGOV\x1fUS"}:                {entries: 2, articles: 1},
 		{KindCue, "CN-US", "", "raised tariffs\x1ftariff\x1f1\x1fUS\x1fCN"}: {entries: 2, articles: 1, weight: 10, strongest: 6},
 	}
 	for k, w := range want {
