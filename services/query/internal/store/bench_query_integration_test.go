@@ -48,7 +48,7 @@ const (
 	benchYear = 1704067200 // 2024-01-01T00:00:00Z; articles spread evenly over 365 days
 	// benchGenerator names the generator below; a database loaded by
 	// another one is reloaded.
-	benchGenerator = 2
+	benchGenerator = 3 // 3: the rollups of migration 0010
 	// benchChunk articles are written per INSERT (per table), as a sink
 	// writes batches: the parts ClickHouse merges after a load.
 	benchChunk = 50_000
@@ -207,6 +207,13 @@ func benchLoad(b *testing.B, set benchSet) (driver.Conn, bool) {
 		for _, g := range []tension.Granularity{tension.Minute, tension.Hour, tension.Day} {
 			step := int(g.Duration() / time.Second)
 			journal += run("buckets", fmt.Sprintf(benchBucketsSQL, g, step, step, vers, vers, vers))
+		}
+	}
+	// The rollups a sink writes for these rows, a month at a time (an
+	// article's versions share their time here).
+	for m := time.Unix(benchYear, 0).UTC(); m.Year() == 2024; m = m.AddDate(0, 1, 0) {
+		for _, sql := range rollupSQL(m, m.AddDate(0, 1, 0)) {
+			journal += run("rollups", sql)
 		}
 	}
 	if err := conn.Exec(ctx, "INSERT INTO bench_meta (generator, articles, loaded) SELECT ?, ?, now()", uint32(benchGenerator), uint64(set.articles)); err != nil {
@@ -417,6 +424,10 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 	run := fmt.Sprintf("bench-%d", rand.Uint32())
 	var states []string
 	for _, set := range benchSets {
+		// TENSION_BENCH_SETS=1M (or 10M) runs one size only.
+		if only := os.Getenv("TENSION_BENCH_SETS"); only != "" && !slices.Contains(strings.Split(only, ","), set.name) {
+			continue
+		}
 		conn, loaded := benchLoad(b, set)
 		reader := &idConn{Conn: readerConn(b, set.db)}
 		none := run + "-unmeasured"

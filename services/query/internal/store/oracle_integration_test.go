@@ -560,7 +560,7 @@ func oracleFixture(tb testing.TB, conn driver.Conn, seed uint64) (from, to time.
 	for _, rows := range journal {
 		insert(insJournal, rows)
 	}
-	for _, sql := range []string{rollupEntitiesSQL, rollupCuesSQL} {
+	for _, sql := range rollupSQL(time.Unix(0, 0), time.Unix(1<<32-1, 0)) {
 		if err := conn.Exec(context.Background(), sql); err != nil {
 			tb.Fatal(err)
 		}
@@ -590,12 +590,12 @@ FROM (
     FROM (
         SELECT * FROM (
             SELECT article_id, tagger_version, ` + rollupDay + ` AS day, canonical, type, min(country) AS ctry, count() AS m
-            FROM (SELECT * FROM entities ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, idx)
+            FROM (SELECT * FROM entities WHERE %[1]s ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, idx)
             GROUP BY article_id, tagger_version, canonical, type
         ) ANY LEFT JOIN (
-            SELECT article_id, tagger_version, groupUniqArray(pair) AS pairs FROM dyads GROUP BY article_id, tagger_version
+            SELECT article_id, tagger_version, groupUniqArray(pair) AS pairs FROM dyads WHERE %[1]s GROUP BY article_id, tagger_version
         ) USING (article_id, tagger_version)
-    ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles GROUP BY article_id) USING (article_id)
+    ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles WHERE %[2]s GROUP BY article_id) USING (article_id)
 )
 GROUP BY p, view, day, canonical, type, ctry`
 
@@ -609,14 +609,22 @@ FROM (
     FROM (
         SELECT *, arrayReduce('max', ws) AS mx FROM (
             SELECT article_id, tagger_version, pair, ` + rollupDay + ` AS day, text, category, polarity, actor, target, groupArray(weight) AS ws
-            FROM (SELECT * FROM cues ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, pair, idx)
+            FROM (SELECT * FROM cues WHERE %[1]s ORDER BY version DESC LIMIT 1 BY article_id, tagger_version, pair, idx)
             GROUP BY article_id, tagger_version, pair, text, category, polarity, actor, target
-        ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles GROUP BY article_id) USING (article_id)
+        ) ANY LEFT JOIN (SELECT article_id, argMax(tagger_version, version) AS cur FROM articles WHERE %[2]s GROUP BY article_id) USING (article_id)
     )
     ARRAY JOIN arrayDistinct(ws) AS wt
 )
 GROUP BY pair, view, day, text, category, polarity, actor, target, wt`
 )
+
+// rollupSQL is the rollup rows of the raw rows published in [from, to)
+// (the articles' current versions are read from there too: the versions
+// of an article outside it must not matter).
+func rollupSQL(from, to time.Time) []string {
+	in := fmt.Sprintf("published_at >= toDateTime(%d) AND published_at < toDateTime(%d)", from.Unix(), to.Unix())
+	return []string{fmt.Sprintf(rollupEntitiesSQL, in, in), fmt.Sprintf(rollupCuesSQL, in, in)}
+}
 
 // oracleCases are the questions asked on the fixture of [from, to): whole
 // and partial ranges at second precision, every view, pairs present and

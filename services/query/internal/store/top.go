@@ -214,16 +214,6 @@ var (
 	cuesRawVersionSQL           = sprintf(cuesRawSQL, namedVersionFilter)
 )
 
-// rollupSep separates the parts of a rollup row's key (the sink's
-// journal.RollupSep).
-const rollupSep = "\x1f"
-
-// rollupKey is the start of the rollup rows' keys of a pair and view on a
-// day (the sink's journal.RollupPrefix): pair, view and the day's date.
-func rollupKey(pair, view string, day time.Time) string {
-	return pair + rollupSep + view + rollupSep + day.UTC().Format("20060102") + rollupSep
-}
-
 // span is a ranked list's range cut into the whole days the rollups hold,
 // [days0, days1), and the partial days at its edges, read raw.
 type span struct {
@@ -268,7 +258,7 @@ func (q TopQuery) parts(pair, rollup string, raw func(from, to time.Time) (strin
 	var args []any
 	if q.Lang == "" {
 		if sp := spanOf(q.From, q.To); !sp.days0.IsZero() {
-			lo, hi := rollupKey(pair, q.TaggerVersion, sp.days0), rollupKey(pair, q.TaggerVersion, sp.days1)
+			lo, hi := tension.RollupPrefix(pair, q.TaggerVersion, sp.days0), tension.RollupPrefix(pair, q.TaggerVersion, sp.days1)
 			sqls = append(sqls, rollup)
 			args = append(args, len(lo)+1, lo, hi, pair, q.TaggerVersion, unix(sp.days0), unix(sp.days1))
 		}

@@ -28,7 +28,7 @@ const (
 	KindCue = "cue"
 
 	// RollupSep separates the parts of a rollup row's key.
-	RollupSep = "\x1f"
+	RollupSep = tension.RollupSep
 
 	// markerPrefix starts the pair of an article row that says which
 	// tagger version's tags the view's rollups hold for the article:
@@ -47,13 +47,8 @@ func MarkerVersion(pair string) (string, bool) {
 	return strings.CutPrefix(pair, markerPrefix)
 }
 
-// RollupPrefix is the start of the key of every rollup row of a pair and
-// view on a day: rows are sorted by key, so a range of days of one pair and
-// view is one contiguous run of the journal (its sorting key starts with
-// kind and key).
-func RollupPrefix(pair, view string, day time.Time) string {
-	return pair + RollupSep + view + RollupSep + day.UTC().Format("20060102") + RollupSep
-}
+// RollupPrefix is tension.RollupPrefix.
+func RollupPrefix(pair, view string, day time.Time) string { return tension.RollupPrefix(pair, view, day) }
 
 // VersionRef names one tagger version of an article.
 type VersionRef struct{ ID, Version string }

@@ -137,7 +137,14 @@ func enrichedMessage(t *testing.T, partition int, offset int64, id, version stri
 	t.Helper()
 	e := event.Enriched{ArticleID: id, EventID: id, TaggerVersion: version, Text: "x",
 		PublishedAt: time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC), ReceivedAt: time.Now(), EnrichedAt: time.Now(),
-		Tags: event.Tags{Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.5, Direction: event.DirectionEscalation}}}}
+		Tags: event.Tags{
+			// Entities and cues, so that every test through the sink also
+			// moves the ranked lists' rollups (and rebuild checks them).
+			Entities: []event.Entity{{Text: "Washington", Type: "GOV", Canonical: "Washington", Country: "US", End: 10},
+				{Text: "Washington", Type: "GOV", Canonical: "Washington", Country: "US", End: 10}, {Text: "Beijing", Type: "GOV", Canonical: "Beijing", Country: "CN", End: 7}},
+			Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.5, Direction: event.DirectionEscalation, Cues: []event.Cue{
+				{Text: "raised tariffs", Category: "tariff", Actor: "US", Target: "CN", Polarity: 1, Weight: 4.4, SourceType: "GOV"},
+				{Text: "raised tariffs", Category: "tariff", Actor: "US", Target: "CN", Polarity: 1, Weight: 0.7, SourceType: "GOV"}}}}}}
 	b, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)
