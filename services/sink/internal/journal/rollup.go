@@ -48,7 +48,9 @@ func MarkerVersion(pair string) (string, bool) {
 }
 
 // RollupPrefix is tension.RollupPrefix.
-func RollupPrefix(pair, view string, day time.Time) string { return tension.RollupPrefix(pair, view, day) }
+func RollupPrefix(pair, view string, day time.Time) string {
+	return tension.RollupPrefix(pair, view, day)
+}
 
 // VersionRef names one tagger version of an article.
 type VersionRef struct{ ID, Version string }
