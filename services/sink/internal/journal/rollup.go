@@ -70,6 +70,8 @@ type Tags struct {
 	Pairs    []string  // the version's dyads
 	Entities []EntityTag
 	Cues     []CueTag
+
+	sum *summary // what the tags add to a view, once computed
 }
 
 // EntityTag is one mention of an entity.
@@ -124,70 +126,115 @@ func (m rollups) add(k rollKey, entries, articles int64, weight float64) {
 	v.weight += weight
 }
 
+// summary is what a version's tags add to one view, computed once per
+// version (a version is added to two views, and may be taken out again).
+type summary struct {
+	pairs    []string // "*" and the version's pairs, each once
+	entities []entitySum
+	cues     []cueSum
+}
+
+type entitySum struct {
+	item     string // canonical, type and the smallest country of its mentions
+	mentions int64
+}
+
+type cueSum struct {
+	pair, item string
+	weight     float64
+	n          int64
+	sum        float64
+	strongest  bool // the largest weight of the cue in the version
+}
+
+func (t *Tags) summary() *summary {
+	if t.sum != nil {
+		return t.sum
+	}
+	sm := &summary{pairs: []string{tension.AllPair}}
+	seen := map[string]bool{tension.AllPair: true}
+	for _, p := range t.Pairs {
+		if !seen[p] {
+			seen[p] = true
+			sm.pairs = append(sm.pairs, p)
+		}
+	}
+	type ent struct{ canonical, typ string }
+	at := map[ent]int{}
+	var countries []string
+	for _, e := range t.Entities {
+		k := ent{e.Canonical, e.Type}
+		i, ok := at[k]
+		if !ok {
+			i = len(sm.entities)
+			at[k] = i
+			sm.entities = append(sm.entities, entitySum{})
+			countries = append(countries, e.Country)
+		} else if e.Country < countries[i] {
+			countries[i] = e.Country
+		}
+		sm.entities[i].mentions++
+	}
+	for k, i := range at {
+		sm.entities[i].item = k.canonical + RollupSep + k.typ + RollupSep + countries[i]
+	}
+	type cue struct {
+		pair, text, category string
+		polarity             int8
+		actor, target        string
+	}
+	type cw struct {
+		c cue
+		w float64
+	}
+	byWeight := map[cw]int{}
+	strongest := map[cue]float64{}
+	items := map[cue]string{}
+	for _, c := range t.Cues {
+		k := cue{c.Pair, c.Text, c.Category, c.Polarity, c.Actor, c.Target}
+		if _, ok := items[k]; !ok {
+			items[k] = c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target
+			strongest[k] = c.Weight
+		}
+		strongest[k] = max(strongest[k], c.Weight)
+		i, ok := byWeight[cw{k, c.Weight}]
+		if !ok {
+			i = len(sm.cues)
+			byWeight[cw{k, c.Weight}] = i
+			sm.cues = append(sm.cues, cueSum{pair: c.Pair, item: items[k], weight: c.Weight})
+		}
+		sm.cues[i].n++
+		sm.cues[i].sum += c.Weight
+	}
+	for k, i := range byWeight {
+		sm.cues[i].strongest = k.w == strongest[k.c]
+	}
+	t.sum = sm
+	return sm
+}
+
 // addTags adds sign times an article version's tags to view: every entity
 // in "*" and in each of the version's pairs (one article per canonical
 // name and type, its mentions, filed under the smallest country they
-// carry), every cue in its own pair.
+// carry), every cue in its own pair (a row per weight: the occurrences and
+// their sum; the article on its strongest weight).
 func (m rollups) addTags(t *Tags, view string, sign int64) {
 	if t == nil {
 		return
 	}
+	sm := t.summary()
 	day := t.Day.Unix()
-	type ent struct{ canonical, typ string }
-	mentions := map[ent]int64{}
-	country := map[ent]string{}
-	for _, e := range t.Entities {
-		k := ent{e.Canonical, e.Type}
-		if c, ok := country[k]; !ok || e.Country < c {
-			country[k] = e.Country
-		}
-		mentions[k]++
-	}
-	pairs := append([]string{tension.AllPair}, t.Pairs...)
-	seen := map[string]bool{}
-	for _, p := range pairs {
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		for k, n := range mentions {
-			item := k.canonical + RollupSep + k.typ + RollupSep + country[k]
-			m.add(rollKey{KindEntity, p, view, day, item, 0}, sign*n, sign, 0)
+	for _, p := range sm.pairs {
+		for _, e := range sm.entities {
+			m.add(rollKey{KindEntity, p, view, day, e.item, 0}, sign*e.mentions, sign, 0)
 		}
 	}
-	type cue struct{ pair, item string }
-	type at struct {
-		n   int64
-		sum float64
-	}
-	weights := map[cue]map[float64]*at{}
-	for _, c := range t.Cues {
-		k := cue{c.Pair, c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target}
-		w := weights[k]
-		if w == nil {
-			w = map[float64]*at{}
-			weights[k] = w
+	for _, c := range sm.cues {
+		var arts int64
+		if c.strongest {
+			arts = sign
 		}
-		a := w[c.Weight]
-		if a == nil {
-			a = &at{}
-			w[c.Weight] = a
-		}
-		a.n++
-		a.sum += c.Weight
-	}
-	for k, ws := range weights {
-		strongest := math.Inf(-1)
-		for w := range ws {
-			strongest = max(strongest, w)
-		}
-		for w, a := range ws {
-			var arts int64
-			if w == strongest {
-				arts = sign
-			}
-			m.add(rollKey{KindCue, k.pair, view, day, k.item, int64(math.Float64bits(w))}, sign*a.n, arts, float64(sign)*a.sum)
-		}
+		m.add(rollKey{KindCue, c.pair, view, day, c.item, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
 	}
 }
 
