@@ -59,14 +59,14 @@ func (s *Store) VersionTags(ctx context.Context, refs []journal.VersionAt) (map[
 	if err != nil {
 		return nil, fmt.Errorf("store: external table of versions: %w", err)
 	}
-	from, to := refs[0].At, refs[0].At
+	lo, hi := refs[0].At.Unix(), refs[0].At.Unix()
 	for _, r := range refs {
 		if err := t.Append(r.ID, r.Version); err != nil {
 			return nil, fmt.Errorf("store: external table of versions: %w", err)
 		}
-		from, to = minTime(from, r.At), maxTime(to, r.At)
+		lo, hi = min(lo, r.At.Unix()), max(hi, r.At.Unix())
 	}
-	from, to = from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute)
+	from, to := time.Unix(lo, 0).Truncate(time.Minute), time.Unix(hi, 0).Truncate(time.Minute).Add(time.Minute)
 	tags := func(id, version string, published time.Time) *journal.Tags {
 		k := journal.VersionRef{ID: id, Version: version}
 		if out[k] == nil {
@@ -125,18 +125,4 @@ func (s *Store) VersionTags(ctx context.Context, refs []journal.VersionAt) (map[
 		return nil, err
 	}
 	return out, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
