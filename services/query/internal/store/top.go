@@ -79,10 +79,12 @@ type CueCount struct {
 // named one); LIMIT 1 BY drops unmerged duplicates. The filters are
 // PREWHERE, so the text columns are read only for the rows they keep
 // (18.16 moves no IN with a subquery there itself). The current version is
-// the article's highest among all its versions, wherever each was
-// published (read from articles, sorted by article_id), as in the index
-// and the rollups: an article whose current version was published outside
-// the range is not in the range under an older version.
+// the argMax of the article's article_versions rows in the range (sorted by
+// published_at, so only the range is read): the sink writes a pointer to
+// the current version at the time of every other version of the article
+// (migration 0010), so an article whose current version was published
+// outside the range is not in it under an older one, as in the index and
+// the rollups.
 //
 // "On the pair" is decided per article and tagger version: an article
 // retagged so that its newest version no longer scores the pair is not on
@@ -93,10 +95,8 @@ const (
 	// args: from, to [, pair, from, to]
 	currentVersionFilter = `(article_id, tagger_version) IN (
         SELECT article_id, argMax(tagger_version, version)
-        FROM articles
-        WHERE article_id IN (
-          SELECT article_id FROM article_versions
-          WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s)
+        FROM article_versions
+        WHERE published_at >= toDateTime(?) AND published_at < toDateTime(?)%s
         GROUP BY article_id)`
 	// articlesOnPair narrows the current-version subquery to the articles
 	// with a dyad on the pair under any version: it only saves work (their

@@ -104,6 +104,22 @@ type Builder struct {
 	// pending: versions counted by earlier blocks that this batch takes
 	// out of the current view; their tags are in the raw tables (Retract).
 	pending []VersionAt
+	// pendingTo: the version that replaces each pending one, and its time.
+	pendingTo []VersionAt
+	pointers  map[Pointer]bool
+}
+
+// Pointer is a row of article_versions that the sink writes beside the raw
+// rows (migration 0010): at the time of an article's version that is not
+// current (At, to the second), the current version. The ranked lists read
+// the partial days at a range's edges raw and take an article's current
+// version as the argMax of its article_versions rows in the range: with a
+// pointer there, a range that holds an old version's rows but not the
+// current version's keeps none of them, as the rollups (and the index) do.
+type Pointer struct {
+	ID      string
+	At      time.Time
+	Version string
 }
 
 // articleKey is an article row's place in the sorting key: rows of one
@@ -125,7 +141,7 @@ type bucketKey struct {
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
 	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}, rollups: rollups{},
-		tags: map[VersionRef]*Tags{}}
+		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
 // Outcome says what Add did with an article.
@@ -189,8 +205,13 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		}
 		// An article counted before the rollups existed has no marker:
 		// its tags are in no rollup, so there is nothing to take out.
+		to := VersionAt{VersionRef{e.ArticleID, e.TaggerVersion}, e.EventTime().Truncate(time.Second)}
 		for _, v := range sortedKeys(markers) {
-			b.retract(VersionAt{VersionRef{e.ArticleID, v}, at[v]}, markers[v])
+			b.retract(VersionAt{VersionRef{e.ArticleID, v}, at[v]}, markers[v], to)
+		}
+	case Older:
+		if current := prior.highest(); current != "" {
+			b.point(TagsOf(e), VersionAt{VersionRef{e.ArticleID, current}, time.Time{}})
 		}
 	}
 	tags := TagsOf(e)
@@ -275,17 +296,61 @@ func (p *Prior) after(e *event.Enriched, contribs []Contribution, o Outcome) *Pr
 // retract takes n times an earlier version's tags out of the current view
 // (n is the marker's count, 1): from this batch's tags when this batch
 // counted it, else later from the raw tables (Pending, Retract).
-func (b *Builder) retract(ref VersionAt, n int64) {
+func (b *Builder) retract(ref VersionAt, n int64, to VersionAt) {
 	if n <= 0 {
 		return
 	}
 	if t, ok := b.tags[ref.VersionRef]; ok {
 		b.rollups.addTags(t, CurrentView, -n)
+		b.point(t, to)
 		return
 	}
 	for range n {
 		b.pending = append(b.pending, ref)
+		b.pendingTo = append(b.pendingTo, to)
 	}
+}
+
+// point records a pointer at the time of a version with tags t to the
+// version that replaces it (at to.At: none is needed at the same time).
+// A version without tags has no raw rows a list could read.
+func (b *Builder) point(t *Tags, to VersionAt) {
+	if t == nil || (len(t.Entities) == 0 && len(t.Cues) == 0 && len(t.Pairs) == 0) || t.At.Equal(to.At) {
+		return
+	}
+	b.pointers[Pointer{ID: to.ID, At: t.At, Version: to.Version}] = true
+}
+
+// Pointers returns the article_versions rows the batch must write with its
+// raw rows (see Pointer), sorted.
+func (b *Builder) Pointers() []Pointer {
+	out := make([]Pointer, 0, len(b.pointers))
+	for p := range b.pointers {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, c := out[i], out[j]
+		if a.ID != c.ID {
+			return a.ID < c.ID
+		}
+		if !a.At.Equal(c.At) {
+			return a.At.Before(c.At)
+		}
+		return a.Version < c.Version
+	})
+	return out
+}
+
+// highest returns the highest tagger version the article is counted
+// under: the current one.
+func (p *Prior) highest() string {
+	var out string
+	for v := range p.Versions {
+		if out == "" || event.CompareTaggerVersions(v, out) > 0 || (event.CompareTaggerVersions(v, out) == 0 && v < out) {
+			out = v
+		}
+	}
+	return out
 }
 
 // Pending returns the article versions counted by earlier blocks that the
@@ -296,10 +361,12 @@ func (b *Builder) Pending() []VersionAt { return b.pending }
 // Retract takes the pending versions' tags out of the current view's
 // rollups; a version absent from tags has none (no entity, no cue).
 func (b *Builder) Retract(tags map[VersionRef]*Tags) {
-	for _, ref := range b.pending {
-		b.rollups.addTags(tags[ref.VersionRef], CurrentView, -1)
+	for i, ref := range b.pending {
+		t := tags[ref.VersionRef]
+		b.rollups.addTags(t, CurrentView, -1)
+		b.point(t, b.pendingTo[i])
 	}
-	b.pending = nil
+	b.pending, b.pendingTo = nil, nil
 }
 
 func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }

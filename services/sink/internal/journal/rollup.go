@@ -66,6 +66,7 @@ type VersionAt struct {
 // enriched message when it is counted, and from the raw tables (which hold
 // the same values) when a later block takes it out again.
 type Tags struct {
+	At       time.Time // the event time to the second: the raw rows' published_at
 	Day      time.Time // UTC day of the event time
 	Pairs    []string  // the version's dyads
 	Entities []EntityTag
@@ -88,7 +89,8 @@ type CueTag struct {
 // TagsOf returns the tags of an enriched article, as the raw tables store
 // them.
 func TagsOf(e *event.Enriched) *Tags {
-	t := &Tags{Day: tension.Day.Truncate(e.EventTime().Truncate(time.Second))}
+	at := e.EventTime().Truncate(time.Second)
+	t := &Tags{At: at, Day: tension.Day.Truncate(at)}
 	for _, en := range e.Entities {
 		t.Entities = append(t.Entities, EntityTag{en.Canonical, en.Type, en.Country})
 	}

@@ -3,6 +3,7 @@ package journal
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,42 @@ func TestRollupKeysSortByPairViewDay(t *testing.T) {
 		}
 		if !strings.HasPrefix(r.Key, RollupPrefix(r.Pair, r.TaggerVersion, t0)) || r.Granularity != string(tension.Day) || !r.Bucket.Equal(tension.Day.Truncate(t0)) {
 			t.Errorf("rollup row %+v", r)
+		}
+	}
+}
+
+// A version that stops being current, or arrives below the current one,
+// gets a pointer to the current version at its own time when that differs
+// from the current version's (and it has tags a list could read).
+func TestPointersFromOldVersionsToTheCurrentOne(t *testing.T) {
+	v1 := tagged("a", "v1", t0, []event.Entity{wash})
+	v2 := tagged("a", "v2", t0.Add(25*time.Hour), []event.Entity{bj})
+	same := tagged("a", "v2", t0, []event.Entity{bj})
+	bare := tagged("a", "v1", t0, nil)
+	for _, tc := range []struct {
+		name  string
+		first *event.Enriched
+		then  *event.Enriched
+		raw   bool // the first version is read back from the raw tables
+		want  []Pointer
+	}{
+		{"recount in the batch", v1, v2, false, []Pointer{{"a", t0, "v2"}}},
+		{"recount of an earlier block's version", v1, v2, true, []Pointer{{"a", t0, "v2"}}},
+		{"recount at the same time", v1, same, true, nil},
+		{"older version arriving later", v2, v1, false, []Pointer{{"a", t0, "v2"}}},
+		{"old version without tags", bare, v2, true, nil},
+	} {
+		priors := map[string]*Prior{}
+		b := NewBuilder()
+		if tc.raw {
+			NewBuilder().Count(tc.first, priors)
+		} else {
+			b.Count(tc.first, priors)
+		}
+		b.Count(tc.then, priors)
+		b.Retract(tagsOf(tc.first))
+		if got := b.Pointers(); !reflect.DeepEqual(got, tc.want) && (len(got) != 0 || len(tc.want) != 0) {
+			t.Errorf("%s: pointers %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
 }

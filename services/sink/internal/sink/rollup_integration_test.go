@@ -169,3 +169,48 @@ func TestIntegrationCompensationCancelsTheRankedLists(t *testing.T) {
 		t.Fatalf("rebuild -dry-run after the compensation: %v %v", diffs, err)
 	}
 }
+
+// TestIntegrationPointersFollowTheCurrentVersion: a version published a day
+// after the first (its published_at corrected): the sink writes a pointer
+// at the first version's time, in a later batch (from the raw rows) and in
+// the same batch, so the raw reads of the query service, which take the
+// argMax of article_versions in a range, keep no version of the article in
+// a range holding only the old one.
+func TestIntegrationPointersFollowTheCurrentVersion(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_pointers")
+	st := store.New(conn)
+	later := func(m kafka.Message) kafka.Message {
+		m.Value = mustReplace(t, m.Value, `"published_at":"2025-04-09T12:00:00Z"`, `"published_at":"2025-04-10T12:00:00Z"`)
+		return m
+	}
+	for _, batch := range [][]kafka.Message{
+		{enrichedMessage(t, 0, 0, idA, "v1")},
+		{later(retagged(t, 0, 1, idA, "v2")), enrichedMessage(t, 0, 2, idB, "v1"), later(retagged(t, 0, 3, idB, "v2"))},
+	} {
+		src := newListSource(batch)
+		s := New(Config{Topic: "enriched", MaxBatch: 10, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
+			slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
+		drain(t, s, src, st)
+	}
+	for _, id := range []string{idA, idB} {
+		var current string
+		if err := conn.QueryRow(context.Background(), `SELECT argMax(tagger_version, version) FROM article_versions
+			WHERE article_id = toUUID(?) AND published_at = toDateTime('2025-04-09 12:00:00', 'UTC')`, id).Scan(&current); err != nil {
+			t.Fatal(err)
+		}
+		if current != "v2" {
+			t.Errorf("%s: article_versions at v1's time keep %q, want a pointer to v2", id, current)
+		}
+	}
+	day := time.Date(2025, 4, 9, 0, 0, 0, 0, time.UTC)
+	if cur := entries(t, st, day, ""); len(cur) != 0 {
+		t.Errorf("current view on v1's day: %v, want nothing (v2 is on the next day)", cur)
+	}
+	if cur := entries(t, st, day.Add(24*time.Hour), ""); cur["entity * Beijing"] != 2 {
+		t.Errorf("current view on v2's day: %v", cur)
+	}
+	diffs, err := rebuild.Run(context.Background(), st, day, day.Add(48*time.Hour), true)
+	if err != nil || len(diffs) != 0 {
+		t.Fatalf("rebuild -dry-run: %v %v", diffs, err)
+	}
+}

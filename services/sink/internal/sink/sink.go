@@ -40,6 +40,9 @@ type Store interface {
 	Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error)
 	WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []store.Source) error
 	WriteJournal(ctx context.Context, rows []journal.Row) error
+	// WritePointers writes article_versions rows that point from an
+	// article's old versions to its current one (journal.Pointer).
+	WritePointers(ctx context.Context, ptrs []journal.Pointer) error
 	LedgerStore
 }
 
@@ -238,6 +241,9 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 		}
 	}
 	if err := s.store.WriteRaw(ctx, p.fresh, p.srcs); err != nil {
+		return err
+	}
+	if err := s.store.WritePointers(ctx, p.journal.Pointers()); err != nil {
 		return err
 	}
 	t.lap(&t.raw)

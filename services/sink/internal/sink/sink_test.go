@@ -80,6 +80,10 @@ func (m *memStore) WriteRaw(_ context.Context, arts []*event.Enriched, _ []store
 	return nil
 }
 
+// WritePointers: memStore keeps no article_versions (the query service
+// reads them; the sink's integration tests check them).
+func (m *memStore) WritePointers(context.Context, []journal.Pointer) error { return nil }
+
 func (m *memStore) VersionTags(_ context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 )
@@ -70,7 +72,7 @@ func (s *Store) VersionTags(ctx context.Context, refs []journal.VersionAt) (map[
 	tags := func(id, version string, published time.Time) *journal.Tags {
 		k := journal.VersionRef{ID: id, Version: version}
 		if out[k] == nil {
-			out[k] = &journal.Tags{Day: tension.Day.Truncate(published.UTC())}
+			out[k] = &journal.Tags{At: published.UTC(), Day: tension.Day.Truncate(published.UTC())}
 		}
 		return out[k]
 	}
@@ -125,4 +127,57 @@ func (s *Store) VersionTags(ctx context.Context, refs []journal.VersionAt) (map[
 		return nil, err
 	}
 	return out, nil
+}
+
+// WritePointers inserts the batch's pointers into article_versions (see
+// journal.Pointer), before its journal block, like the raw rows: a replay
+// writes the same rows, which ReplacingMergeTree collapses and readers'
+// argMax ignores. Their version is the pointed-to version's precedence, as
+// its own rows have. Blocks span at most MaxPartitionsPerBlock months
+// (counting each pointer in both months a server's time zone may put it
+// in, as the raw inserts do).
+func (s *Store) WritePointers(ctx context.Context, ptrs []journal.Pointer) error {
+	if len(ptrs) == 0 {
+		return nil
+	}
+	limit, err := s.MaxPartitionsPerBlock(ctx)
+	if err != nil {
+		return err
+	}
+	sorted := append([]journal.Pointer(nil), ptrs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].At.Before(sorted[j].At) })
+	for len(sorted) > 0 {
+		months, n := map[int]bool{}, 0
+		for ; n < len(sorted); n++ {
+			t := sorted[n].At
+			a, b := monthKey(t.Add(-zoneWest)), monthKey(t.Add(zoneEast))
+			if limit > 0 && n > 0 && len(months)+btoi(!months[a])+btoi(!months[b] && b != a) > limit {
+				break
+			}
+			months[a], months[b] = true, true
+		}
+		if err := s.insertPointers(ctx, sorted[:n]); err != nil {
+			return err
+		}
+		sorted = sorted[n:]
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) insertPointers(ctx context.Context, ptrs []journal.Pointer) error {
+	n := len(ptrs)
+	published, ids, versions, precedence := make([]time.Time, n), make([]string, n), make([]string, n), make([]uint64, n)
+	for i, p := range ptrs {
+		published[i], ids[i], versions[i] = p.At.UTC(), p.ID, p.Version
+		precedence[i], _ = event.TaggerPrecedence(p.Version)
+	}
+	return s.insertColumns(ctx, "article_versions", `INSERT INTO article_versions (published_at, article_id, tagger_version, version)`,
+		n, published, ids, versions, precedence)
 }
