@@ -106,6 +106,7 @@ type Builder struct {
 	pending []VersionAt
 	// pendingTo: the version that replaces each pending one, and its time.
 	pendingTo []VersionAt
+	pointOnly []bool // a version counted before migration 0010: in no rollup
 	pointers  map[Pointer]bool
 }
 
@@ -203,11 +204,22 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 				at[v] = c.Bucket
 			}
 		}
-		// An article counted before the rollups existed has no marker:
-		// its tags are in no rollup, so there is nothing to take out.
 		to := VersionAt{VersionRef{e.ArticleID, e.TaggerVersion}, e.EventTime().Truncate(time.Second)}
 		for _, v := range sortedKeys(markers) {
 			b.retract(VersionAt{VersionRef{e.ArticleID, v}, at[v]}, markers[v], to)
+		}
+		if len(markers) == 0 {
+			// Counted before the rollups existed (no marker): its tags are
+			// in no rollup, so nothing is taken out, but its time still
+			// needs a pointer (its "*" row's minute bounds the raw read).
+			for _, c := range prior.Current {
+				if c.Pair == tension.AllPair {
+					b.pending = append(b.pending, VersionAt{VersionRef{e.ArticleID, prior.highest()}, c.Bucket})
+					b.pendingTo = append(b.pendingTo, to)
+					b.pointOnly = append(b.pointOnly, true)
+					break
+				}
+			}
 		}
 	case Older:
 		if current := prior.highest(); current != "" {
@@ -308,6 +320,7 @@ func (b *Builder) retract(ref VersionAt, n int64, to VersionAt) {
 	for range n {
 		b.pending = append(b.pending, ref)
 		b.pendingTo = append(b.pendingTo, to)
+		b.pointOnly = append(b.pointOnly, false)
 	}
 }
 
@@ -363,10 +376,12 @@ func (b *Builder) Pending() []VersionAt { return b.pending }
 func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	for i, ref := range b.pending {
 		t := tags[ref.VersionRef]
-		b.rollups.addTags(t, CurrentView, -1)
+		if !b.pointOnly[i] {
+			b.rollups.addTags(t, CurrentView, -1)
+		}
 		b.point(t, b.pendingTo[i])
 	}
-	b.pending, b.pendingTo = nil, nil
+	b.pending, b.pendingTo, b.pointOnly = nil, nil, nil
 }
 
 func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
