@@ -212,7 +212,7 @@ func benchLoad(b *testing.B, set benchSet) (driver.Conn, bool) {
 	// The rollups a sink writes for these rows, a month at a time (an
 	// article's versions share their time here).
 	for m := time.Unix(benchYear, 0).UTC(); m.Year() == 2024; m = m.AddDate(0, 1, 0) {
-		for _, sql := range rollupSQL(m, m.AddDate(0, 1, 0)) {
+		for _, sql := range chtest.RollupSQL(m, m.AddDate(0, 1, 0)) {
 			journal += run("rollups", sql)
 		}
 	}
