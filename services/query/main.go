@@ -68,7 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	readyEvery := fs.Duration("ready-interval", "QUERY_READY_INTERVAL", time.Second,
 		"how often ClickHouse is pinged for /readyz (each ping may take as long); a stalled server fails requests within about twice this")
 	maxTop := fs.Int("max-top-articles", "QUERY_MAX_TOP_ARTICLES", api.DefaultMaxTopArticles,
-		"most articles a range may hold for /v1/entities/top and /v1/cues/top (400 above): those lists read the raw tables")
+		"most articles /v1/entities/top and /v1/cues/top may read from the raw tables (400 above): the partial days at a range's edges, or the whole range with lang= (whole days come from the rollups)")
 	maxInFlight := fs.Int("max-inflight", "QUERY_MAX_INFLIGHT", 64, "most /v1 requests served at once (503 with Retry-After above)")
 	tokens := fs.String("tokens", "QUERY_TOKENS", "",
 		"comma-separated read tokens clients send as Authorization: Bearer <token> (16+ characters; `query token` prints one); required when -addr is beyond loopback")

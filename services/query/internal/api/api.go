@@ -62,7 +62,9 @@ type Config struct {
 	// cancelled, instead of waiting out QueryTimeout.
 	Unavailable func() <-chan struct{}
 	// MaxTopArticles bounds the articles a ranked list (/v1/entities/top,
-	// /v1/cues/top) may read: those lists are computed from the raw tables,
+	// /v1/cues/top) may read from the raw tables (the partial days at the
+	// edges of a range, or all of it with lang=; whole days come from the
+	// rollups),
 	// and ClickHouse 18.16 cannot stop such a query once it runs (it ignores
 	// max_execution_time and KILL QUERY while it builds the IN set), so a
 	// wider range is refused with 400 before it starts. Default
@@ -306,11 +308,12 @@ func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkTopRange(r.Context(), req); err != nil {
+	q := store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
+		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset}
+	if err := a.checkTopRange(r.Context(), q); err != nil {
 		return err
 	}
-	es, err := a.store.TopEntities(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
-		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
+	es, err := a.store.TopEntities(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -323,16 +326,22 @@ func (a *API) entitiesTop(w http.ResponseWriter, r *http.Request) error {
 	return write(w, req.Format, resp)
 }
 
-// checkTopRange refuses a ranked list over more articles than maxTop (see
-// Config.MaxTopArticles), saying how many the range holds.
-func (a *API) checkTopRange(ctx context.Context, req TopRequest) error {
-	n, err := a.store.ArticlesIn(ctx, req.From, req.To)
-	if err != nil {
-		return err
+// checkTopRange refuses a ranked list that would read more articles than
+// maxTop (see Config.MaxTopArticles) from the raw tables, saying how many:
+// the whole days of a range come from the rollups, so only its partial
+// edge days count, or the whole range with a lang filter.
+func (a *API) checkTopRange(ctx context.Context, q store.TopQuery) error {
+	var n int64
+	for _, r := range q.Raw() {
+		m, err := a.store.ArticlesIn(ctx, r[0], r[1])
+		if err != nil {
+			return err
+		}
+		n += m
 	}
 	if n > a.maxTop {
-		return badRequest("range: %d articles from %s to %s, more than the %d a ranked list reads; narrow from/to",
-			n, req.From.Format(time.RFC3339), req.To.Format(time.RFC3339), a.maxTop)
+		return badRequest("range: %d articles from %s to %s to read from the raw tables, more than the %d a ranked list reads; narrow from/to",
+			n, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), a.maxTop)
 	}
 	return nil
 }
@@ -342,11 +351,12 @@ func (a *API) cuesTop(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkTopRange(r.Context(), req); err != nil {
+	q := store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
+		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset}
+	if err := a.checkTopRange(r.Context(), q); err != nil {
 		return err
 	}
-	cs, err := a.store.TopCues(r.Context(), store.TopQuery{Pair: req.Pair, TaggerVersion: req.TaggerVersion, Lang: req.Lang,
-		From: req.From, To: req.To, Limit: req.Limit + 1, Offset: req.Offset})
+	cs, err := a.store.TopCues(r.Context(), q)
 	if err != nil {
 		return err
 	}

@@ -291,17 +291,21 @@ func TestEmptyListsAreArrays(t *testing.T) {
 	}
 }
 
-// A ranked list over a range holding more articles than MaxTopArticles is
-// refused before the store runs it (it reads the raw tables, and 18.16
-// cannot stop such a query), saying how many; at the limit it runs.
+// A ranked list that would read more articles than MaxTopArticles from the
+// raw tables (a lang= filter reads the whole range raw) is refused before
+// the store runs it (18.16 cannot stop such a query), saying how many; at
+// the limit it runs. Whole days come from the rollups and count nothing.
 func TestTopListsRefuseRangesOverTheArticleLimit(t *testing.T) {
-	const q = "pair=CN-US&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z"
+	const q = "pair=CN-US&lang=en&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z"
+	const days = "pair=CN-US&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z"
 	for _, tc := range []struct {
 		path    string
 		inRange int64
 		max     int64
 		status  int
 	}{
+		{"/v1/entities/top?" + days, DefaultMaxTopArticles + 1, 0, 200},
+		{"/v1/cues/top?" + days, 11, 10, 200},
 		{"/v1/entities/top?" + q, DefaultMaxTopArticles + 1, 0, 400},
 		{"/v1/cues/top?" + q, DefaultMaxTopArticles + 1, 0, 400},
 		{"/v1/entities/top?" + q, DefaultMaxTopArticles, 0, 200},

@@ -65,6 +65,7 @@ func langFixture(tb testing.TB) *httptest.Server {
 		ent(a2, "v1", "2025-04-02T11:00:00Z", "USTR", 1),
 		ent(a4, "v2", "2025-04-03T12:00:00Z", "Chinese government", 2),
 	)
+	writeRollups(tb, conn)
 	srv := httptest.NewServer(api.New(store.New(conn, 10*time.Second), api.Config{}))
 	tb.Cleanup(srv.Close)
 	return srv

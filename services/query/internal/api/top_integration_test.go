@@ -1,11 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/services/query/internal/api"
@@ -119,6 +122,7 @@ func topFixture(tb testing.TB) *httptest.Server {
 	)
 	exec(tb, conn, insCue, t1Cues...)
 	exec(tb, conn, insCue, cue("CN-US", t5, "v1", "2025-04-12T08:00:00Z", 0, "resume talks", "CN", "US", -1, 6, 3))
+	writeRollups(tb, conn) // what the sink writes in the journal for these rows
 
 	srv := httptest.NewServer(api.New(store.New(conn, 10*time.Second), api.Config{}))
 	tb.Cleanup(srv.Close)
@@ -384,3 +388,14 @@ func ptr(n *int) string {
 func itoa(n int64) string   { return strconv.FormatInt(n, 10) }
 func utoa(n uint64) string  { return strconv.FormatUint(n, 10) }
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// writeRollups writes the ranked lists' rollup rows the raw rows imply
+// (migration 0010), as the sink writes them: whole days are read there.
+func writeRollups(tb testing.TB, conn driver.Conn) {
+	tb.Helper()
+	for _, sql := range chtest.RollupSQL(time.Unix(0, 0), time.Unix(1<<32-1, 0)) {
+		if err := conn.Exec(context.Background(), sql); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

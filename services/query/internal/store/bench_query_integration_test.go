@@ -48,7 +48,7 @@ const (
 	benchYear = 1704067200 // 2024-01-01T00:00:00Z; articles spread evenly over 365 days
 	// benchGenerator names the generator below; a database loaded by
 	// another one is reloaded.
-	benchGenerator = 2
+	benchGenerator = 3 // 3: the rollups of migration 0010
 	// benchChunk articles are written per INSERT (per table), as a sink
 	// writes batches: the parts ClickHouse merges after a load.
 	benchChunk = 50_000
@@ -209,6 +209,13 @@ func benchLoad(b *testing.B, set benchSet) (driver.Conn, bool) {
 			journal += run("buckets", fmt.Sprintf(benchBucketsSQL, g, step, step, vers, vers, vers))
 		}
 	}
+	// The rollups a sink writes for these rows, a month at a time (an
+	// article's versions share their time here).
+	for m := time.Unix(benchYear, 0).UTC(); m.Year() == 2024; m = m.AddDate(0, 1, 0) {
+		for _, sql := range chtest.RollupSQL(m, m.AddDate(0, 1, 0)) {
+			journal += run("rollups", sql)
+		}
+	}
 	if err := conn.Exec(ctx, "INSERT INTO bench_meta (generator, articles, loaded) SELECT ?, ?, now()", uint32(benchGenerator), uint64(set.articles)); err != nil {
 		b.Fatal(err)
 	}
@@ -296,6 +303,7 @@ func benchQueries() []benchQuery {
 	year0, year1 := at("2024-01-01T00:00:00Z"), at("2025-01-01T00:00:00Z")
 	h0, h1 := at("2024-07-04T12:00:00Z"), at("2024-07-04T13:00:00Z")
 	d0, d1 := at("2024-07-04T00:00:00Z"), at("2024-07-05T00:00:00Z")
+	e0, e1 := at("2024-01-01T13:27:05Z"), at("2024-12-31T13:27:05Z")
 	all := 10_000_000
 	return []benchQuery{
 		{"index-hourly-year", "/v1/index?pair=CN-US&interval=hour&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", 8000 * 100,
@@ -314,6 +322,12 @@ func benchQueries() []benchQuery {
 			oracleCase{entities: &store.TopQuery{Pair: "CN-US", From: year0, To: year1, Limit: 13}}, 1_000_000},
 		{"cues-top-year", "/v1/cues/top?pair=CN-US&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&limit=12", 100,
 			oracleCase{cues: &store.TopQuery{Pair: "CN-US", From: year0, To: year1, Limit: 13}}, 1_000_000},
+		// As the dashboard asks (now - 1 year to now, to the second): the
+		// whole days from the rollups, the two partial edge days raw.
+		{"entities-top-year-edges", "/v1/entities/top?pair=CN-US&from=2024-01-01T13:27:05Z&to=2024-12-31T13:27:05Z&limit=12", 100,
+			oracleCase{entities: &store.TopQuery{Pair: "CN-US", From: e0, To: e1, Limit: 13}}, 1_000_000},
+		{"cues-top-year-edges", "/v1/cues/top?pair=CN-US&from=2024-01-01T13:27:05Z&to=2024-12-31T13:27:05Z&limit=12", 100,
+			oracleCase{cues: &store.TopQuery{Pair: "CN-US", From: e0, To: e1, Limit: 13}}, 1_000_000},
 		{"pairs", "/v1/pairs", 100, oracleCase{}, 0},
 	}
 }
@@ -417,6 +431,10 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 	run := fmt.Sprintf("bench-%d", rand.Uint32())
 	var states []string
 	for _, set := range benchSets {
+		// TENSION_BENCH_SETS=1M (or 10M) runs one size only.
+		if only := os.Getenv("TENSION_BENCH_SETS"); only != "" && !slices.Contains(strings.Split(only, ","), set.name) {
+			continue
+		}
 		conn, loaded := benchLoad(b, set)
 		reader := &idConn{Conn: readerConn(b, set.db)}
 		none := run + "-unmeasured"

@@ -30,9 +30,9 @@ func TestWithLangPutsTheFilterAndItsArgumentsInPlace(t *testing.T) {
 func TestLangMarkers(t *testing.T) {
 	for name, sql := range map[string]string{
 		"driversCurrent": driversCurrentSQL, "driversVersion": driversVersionSQL,
-		"entitiesTopCurrent": entitiesTopCurrentSQL, "entitiesTopCurrentPair": entitiesTopCurrentPairSQL,
-		"entitiesTopVersion": entitiesTopVersionSQL, "entitiesTopVersionOnPair": entitiesTopVersionOnPairSQL,
-		"cuesTopCurrent": cuesTopCurrentSQL, "cuesTopVersion": cuesTopVersionSQL,
+		"entitiesTopCurrent": entitiesRawCurrentSQL, "entitiesTopCurrentPair": entitiesRawCurrentPairSQL,
+		"entitiesTopVersion": entitiesRawVersionSQL, "entitiesTopVersionOnPair": entitiesRawVersionOnPairSQL,
+		"cuesTopCurrent": cuesRawCurrentSQL, "cuesTopVersion": cuesRawVersionSQL,
 	} {
 		if strings.Count(sql, langMarker) != 1 {
 			t.Errorf("%s: %d lang markers, want 1", name, strings.Count(sql, langMarker))

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/tension-dev/tension/pkg/tension"
 )
 
 // TopQuery selects a ranked list over the raw tables in [From, To).
@@ -61,12 +64,27 @@ type CueCount struct {
 }
 
 // The SQL of the ranked lists is assembled once, at start, from constant
-// fragments; every value is still bound with `?`. The version filter keeps
-// one tagger version per article (the newest enrichment for the current
-// view, or the named one; read from article_versions, sorted by
-// published_at, see driversCurrentSQL); LIMIT 1 BY drops unmerged
-// duplicates. The filters are PREWHERE, so the text columns are read only
-// for the rows they keep (18.16 moves no IN with a subquery there itself).
+// fragments; every value is still bound with `?`.
+//
+// A list is summed from parts (UNION ALL), each grouped by the list's
+// entry: the whole days of the range from the journal's rollups (kinds
+// 'entity' and 'cue', written by the sink in the same block as the index,
+// one row per day, pair, view and entry), and the partial days at its
+// edges from the raw tables. An article is in one day, so the articles of
+// an entry add up over the parts. A lang= filter, which no rollup holds,
+// reads the raw tables over the whole range (the API bounds how many
+// articles that may read).
+//
+// Raw reads keep one tagger version per article (the current one, or the
+// named one); LIMIT 1 BY drops unmerged duplicates. The filters are
+// PREWHERE, so the text columns are read only for the rows they keep
+// (18.16 moves no IN with a subquery there itself). The current version is
+// the argMax of the article's article_versions rows in the range (sorted by
+// published_at, so only the range is read): the sink writes a pointer to
+// the current version at the time of every other version of the article
+// (migration 0010), so an article whose current version was published
+// outside the range is not in it under an older one, as in the index and
+// the rollups.
 //
 // "On the pair" is decided per article and tagger version: an article
 // retagged so that its newest version no longer scores the pair is not on
@@ -97,8 +115,11 @@ const (
 	// args: version
 	namedVersionFilter = `tagger_version = ?`
 
-	entitiesTopSQL = `
-SELECT canonical, type, any(country), uniqExact(article_id) AS n_articles, count() AS n_mentions
+	// entitiesRawSQL is one raw part of an entities list. The country of
+	// an entry is the smallest its mentions carry (the rollups file an
+	// article's mentions under it).
+	entitiesRawSQL = `
+SELECT canonical, type, min(country) AS ctry, uniqExact(article_id) AS na, count() AS nm
 FROM (
     SELECT article_id, idx, canonical, type, country
     FROM entities
@@ -107,18 +128,39 @@ FROM (
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
 )
+GROUP BY canonical, type`
+
+	// entitiesRollupSQL is the whole-days part: the key range of the
+	// pair's and view's days (rollupPrefix), the entry after the prefix.
+	// args: prefix length + 1, key from, key to, pair, view, from, to
+	entitiesRollupSQL = `
+SELECT item[1] AS canonical, CAST(item[2] AS Enum8('PERSON' = 1, 'GOV' = 2, 'ORG' = 3, 'MEDIA' = 4)) AS type, item[3] AS ctry,
+       toUInt64(sum(a)) AS na, toUInt64(sum(m)) AS nm
+FROM (
+    SELECT splitByChar('\x1F', substring(key, ?)) AS item, a, m
+    FROM (
+        SELECT key, sum(articles) AS a, sum(entries) AS m
+        FROM index_journal
+        WHERE kind = 'entity' AND key >= ? AND key < ? AND pair = ? AND tagger_version = ? AND granularity = 'day'
+          AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+        GROUP BY key
+        HAVING m != 0
+    )
+)
+GROUP BY canonical, type, ctry`
+
+	entitiesTopSQL = `
+SELECT canonical, type, min(ctry), sum(na) AS n_articles, sum(nm) AS n_mentions
+FROM (%s)
 GROUP BY canonical, type
 ORDER BY n_articles DESC, n_mentions DESC, canonical, type
 LIMIT ?, ?`
 
 	// The cues rows carry their pair, so pair = ? decides it; the
 	// current view is narrowed to the pair's articles only to save work.
-	// Category and polarity are part of the group, so they are part of
-	// the order too: ties must not come back in a different order on the
-	// next page.
-	cuesTopSQL = `
+	cuesRawSQL = `
 SELECT text, category, polarity, actor, target,
-       count() AS n, uniqExact(article_id) AS n_articles, sum(weight) AS total, max(weight) AS strongest
+       count() AS cnt, uniqExact(article_id) AS na, sum(weight) AS tw, max(weight) AS mw
 FROM (
     SELECT article_id, idx, text, category, polarity, actor, target, weight
     FROM cues
@@ -127,32 +169,120 @@ FROM (
     ORDER BY version DESC
     LIMIT 1 BY article_id, tagger_version, idx
 )
+GROUP BY text, category, polarity, actor, target`
+
+	// cuesRollupSQL: one row per day, entry and weight (src_offset holds
+	// the weight's bits, which order like the weights: they are never
+	// negative); the strongest weight is the largest whose occurrences do
+	// not cancel. args as entitiesRollupSQL.
+	cuesRollupSQL = `
+SELECT item[1] AS text, item[2] AS category, toInt8(item[3]) AS polarity, item[4] AS actor, item[5] AS target,
+       toUInt64(sum(n)) AS cnt, toUInt64(sum(a)) AS na, sum(w) AS tw, reinterpretAsFloat64(reinterpretAsString(max(wb))) AS mw
+FROM (
+    SELECT splitByChar('\x1F', substring(key, ?)) AS item, wb, n, a, w
+    FROM (
+        SELECT key, src_offset AS wb, sum(entries) AS n, sum(articles) AS a, sum(sum_weight) AS w
+        FROM index_journal
+        WHERE kind = 'cue' AND key >= ? AND key < ? AND pair = ? AND tagger_version = ? AND granularity = 'day'
+          AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
+        GROUP BY key, src_offset
+        HAVING n != 0
+    )
+)
+GROUP BY text, category, polarity, actor, target`
+
+	// Category and polarity are part of the group, so they are part of
+	// the order too: ties must not come back in a different order on the
+	// next page. The total is ranked rounded to 1e-6: sums of floats
+	// differ in their last bits with the order they were added in (parts,
+	// merges, threads), which must not reorder equal totals.
+	cuesTopSQL = `
+SELECT text, category, polarity, actor, target,
+       sum(cnt) AS n, sum(na) AS n_articles, sum(tw) AS total, max(mw) AS strongest
+FROM (%s)
 GROUP BY text, category, polarity, actor, target
-ORDER BY total DESC, n DESC, text, actor, target, category, polarity
+ORDER BY round(total, 6) DESC, n DESC, text, actor, target, category, polarity
 LIMIT ?, ?`
 )
 
 var (
-	entitiesTopCurrentSQL       = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, ""), "")
-	entitiesTopCurrentPairSQL   = sprintf(entitiesTopSQL, sprintf(currentVersionFilter, articlesOnPair), versionOnPair)
-	entitiesTopVersionSQL       = sprintf(entitiesTopSQL, namedVersionFilter, "")
-	entitiesTopVersionOnPairSQL = sprintf(entitiesTopSQL, namedVersionFilter, versionOnPair)
-	cuesTopCurrentSQL           = sprintf(cuesTopSQL, sprintf(currentVersionFilter, articlesOnPair))
-	cuesTopVersionSQL           = sprintf(cuesTopSQL, namedVersionFilter)
+	entitiesRawCurrentSQL       = sprintf(entitiesRawSQL, sprintf(currentVersionFilter, ""), "")
+	entitiesRawCurrentPairSQL   = sprintf(entitiesRawSQL, sprintf(currentVersionFilter, articlesOnPair), versionOnPair)
+	entitiesRawVersionSQL       = sprintf(entitiesRawSQL, namedVersionFilter, "")
+	entitiesRawVersionOnPairSQL = sprintf(entitiesRawSQL, namedVersionFilter, versionOnPair)
+	cuesRawCurrentSQL           = sprintf(cuesRawSQL, sprintf(currentVersionFilter, articlesOnPair))
+	cuesRawVersionSQL           = sprintf(cuesRawSQL, namedVersionFilter)
 )
+
+// span is a ranked list's range cut into the whole days the rollups hold,
+// [days0, days1), and the partial days at its edges, read raw.
+type span struct {
+	days0, days1 time.Time
+	edges        [][2]time.Time
+}
+
+// spanOf cuts [from, to); a range within one day (or shorter) is one edge.
+func spanOf(from, to time.Time) span {
+	d0 := from.Truncate(24 * time.Hour)
+	if d0.Before(from) {
+		d0 = d0.Add(24 * time.Hour)
+	}
+	d1 := to.Truncate(24 * time.Hour)
+	if !d0.Before(d1) {
+		return span{edges: [][2]time.Time{{from, to}}}
+	}
+	sp := span{days0: d0, days1: d1}
+	if from.Before(d0) {
+		sp.edges = append(sp.edges, [2]time.Time{from, d0})
+	}
+	if d1.Before(to) {
+		sp.edges = append(sp.edges, [2]time.Time{d1, to})
+	}
+	return sp
+}
+
+// Raw returns the parts of a list q reads from the raw tables: the edges
+// of its range, or the whole range with a lang filter.
+func (q TopQuery) Raw() [][2]time.Time {
+	if q.Lang != "" {
+		return [][2]time.Time{{q.From, q.To}}
+	}
+	return spanOf(q.From, q.To).edges
+}
+
+// parts assembles a list's parts: rollup (its SQL; "" when the range has
+// no whole day or the query filters by language) and raw, called for each
+// raw range, returning its SQL and arguments.
+func (q TopQuery) parts(pair, rollup string, raw func(from, to time.Time) (string, []any)) (string, []any) {
+	var sqls []string
+	var args []any
+	if q.Lang == "" {
+		if sp := spanOf(q.From, q.To); !sp.days0.IsZero() {
+			lo, hi := tension.RollupPrefix(pair, q.TaggerVersion, sp.days0), tension.RollupPrefix(pair, q.TaggerVersion, sp.days1)
+			sqls = append(sqls, rollup)
+			args = append(args, len(lo)+1, lo, hi, pair, q.TaggerVersion, unix(sp.days0), unix(sp.days1))
+		}
+	}
+	for _, r := range q.Raw() {
+		sql, a := raw(r[0], r[1])
+		sqls = append(sqls, sql)
+		args = append(args, a...)
+	}
+	return strings.Join(sqls, "\nUNION ALL\n"), args
+}
 
 // versionArgs are the arguments of the version filter: from, to and, with
 // narrow, the pair's (articlesOnPair) for the current view; the version
 // for a named one.
-func versionArgs(q TopQuery, narrow bool) []any {
+func versionArgs(q TopQuery, from, to time.Time, narrow bool) []any {
 	if q.TaggerVersion != "" {
 		return []any{q.TaggerVersion}
 	}
-	from, to := unix(q.From), unix(q.To)
+	f, t := unix(from), unix(to)
 	if narrow {
-		return []any{from, to, q.Pair, from, to}
+		return []any{f, t, q.Pair, f, t}
 	}
-	return []any{from, to}
+	return []any{f, t}
 }
 
 // TopEntities returns the entities mentioned by the most articles in the
@@ -160,54 +290,60 @@ func versionArgs(q TopQuery, narrow bool) []any {
 // q.Offset, at most q.Limit.
 func (s *Store) TopEntities(ctx context.Context, q TopQuery) ([]EntityCount, error) {
 	withPair := q.Pair != ""
-	sql := entitiesTopCurrentSQL
+	raw := entitiesRawCurrentSQL
 	switch {
 	case q.TaggerVersion == "" && withPair:
-		sql = entitiesTopCurrentPairSQL
+		raw = entitiesRawCurrentPairSQL
 	case q.TaggerVersion != "" && withPair:
-		sql = entitiesTopVersionOnPairSQL
+		raw = entitiesRawVersionOnPairSQL
 	case q.TaggerVersion != "":
-		sql = entitiesTopVersionSQL
+		raw = entitiesRawVersionSQL
 	}
-	args := append([]any{unix(q.From), unix(q.To)}, versionArgs(q, withPair)...)
-	if withPair { // versionOnPair
-		args = append(args, q.Pair, unix(q.From), unix(q.To))
+	pair := q.Pair
+	if pair == "" {
+		pair = tension.AllPair
 	}
-	args = append(args, q.Offset, q.Limit)
-	sql, args = withLang(sql, args, 2, q.Lang, q.From, q.To)
+	union, args := q.parts(pair, entitiesRollupSQL, func(from, to time.Time) (string, []any) {
+		args := append([]any{unix(from), unix(to)}, versionArgs(q, from, to, withPair)...)
+		if withPair { // versionOnPair
+			args = append(args, q.Pair, unix(from), unix(to))
+		}
+		return withLang(raw, args, 2, q.Lang, from, to)
+	})
 	out := []EntityCount{}
-	err := s.query(ctx, "top entities", sql, func(rows driver.Rows) error {
+	err := s.query(ctx, "top entities", sprintf(entitiesTopSQL, union), func(rows driver.Rows) error {
 		var e EntityCount
 		if err := rows.Scan(&e.Canonical, &e.Type, &e.Country, &e.Articles, &e.Mentions); err != nil {
 			return err
 		}
 		out = append(out, e)
 		return nil
-	}, args...)
+	}, append(args, q.Offset, q.Limit)...)
 	return out, err
 }
 
 // TopCues returns the pair's cue phrases (with actor and target) in the
 // range ranked by their summed weight, from q.Offset, at most q.Limit.
 func (s *Store) TopCues(ctx context.Context, q TopQuery) ([]CueCount, error) {
-	sql := cuesTopCurrentSQL
+	raw := cuesRawCurrentSQL
 	if q.TaggerVersion != "" {
-		sql = cuesTopVersionSQL
+		raw = cuesRawVersionSQL
 	}
 	// The current view narrows the articles to the pair's first; a named
 	// version needs no subquery.
-	args := append([]any{q.Pair, unix(q.From), unix(q.To)}, versionArgs(q, true)...)
-	args = append(args, q.Offset, q.Limit)
-	sql, args = withLang(sql, args, 3, q.Lang, q.From, q.To)
+	union, args := q.parts(q.Pair, cuesRollupSQL, func(from, to time.Time) (string, []any) {
+		args := append([]any{q.Pair, unix(from), unix(to)}, versionArgs(q, from, to, true)...)
+		return withLang(raw, args, 3, q.Lang, from, to)
+	})
 	out := []CueCount{}
-	err := s.query(ctx, "top cues", sql, func(rows driver.Rows) error {
+	err := s.query(ctx, "top cues", sprintf(cuesTopSQL, union), func(rows driver.Rows) error {
 		var c CueCount
 		if err := rows.Scan(&c.Text, &c.Category, &c.Polarity, &c.Actor, &c.Target, &c.Count, &c.Articles, &c.TotalWeight, &c.MaxWeight); err != nil {
 			return err
 		}
 		out = append(out, c)
 		return nil
-	}, args...)
+	}, append(args, q.Offset, q.Limit)...)
 	return out, err
 }
 

@@ -60,7 +60,7 @@ func TestCellsAddUpToBuckets(t *testing.T) {
 				articles = append(articles, row)
 			}
 		}
-		checkCells(t, Compensation("0000000001-x", articles, nil))
+		checkCells(t, Compensation("0000000001-x", articles, nil, nil))
 	}
 }
 

@@ -71,15 +71,17 @@ type Prior struct {
 // Contributions returns what an article adds to the index: one count in the
 // "*" pair and its dyads' parts, in the minute bucket of its event time, and
 // the same again in the split's cells (pair "<pair>|<cell>", tension.Cell):
-// the article's language cell of "*" and one cell per dyad.
+// the article's language cell of "*" and one cell per dyad. The version's
+// marker (VersionMarker) says that the view's rollups hold its tags.
 func Contributions(e *event.Enriched) []Contribution {
 	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
 	lang := tension.NormLang(e.Lang)
-	out := make([]Contribution, 0, 2+2*len(e.Dyads))
+	out := make([]Contribution, 0, 3+2*len(e.Dyads))
 	all := tension.Parts{Articles: 1}
 	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: all},
-		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all})
+		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all},
+		Contribution{Pair: VersionMarker(e.TaggerVersion), Bucket: bucket, Parts: all})
 	for _, d := range e.Dyads {
 		p := tension.DyadContribution(d)
 		cell := tension.DyadCell(d, lang, tagger.IsStateMedia)
@@ -95,6 +97,30 @@ type Builder struct {
 	buckets  map[bucketKey]*tension.Parts
 	articles map[articleKey]*Row
 	ranges   []Row
+	rollups  rollups
+	// tags of the versions counted in this batch, for a later message of
+	// the batch that takes one out of the current view again.
+	tags map[VersionRef]*Tags
+	// pending: versions counted by earlier blocks that this batch takes
+	// out of the current view; their tags are in the raw tables (Retract).
+	pending []VersionAt
+	// pendingTo: the version that replaces each pending one, and its time.
+	pendingTo []VersionAt
+	pointOnly []bool // a version counted before migration 0010: in no rollup
+	pointers  map[Pointer]bool
+}
+
+// Pointer is a row of article_versions that the sink writes beside the raw
+// rows (migration 0010): at the time of an article's version that is not
+// current (At, to the second), the current version. The ranked lists read
+// the partial days at a range's edges raw and take an article's current
+// version as the argMax of its article_versions rows in the range: with a
+// pointer there, a range that holds an old version's rows but not the
+// current version's keeps none of them, as the rollups (and the index) do.
+type Pointer struct {
+	ID      string
+	At      time.Time
+	Version string
 }
 
 // articleKey is an article row's place in the sorting key: rows of one
@@ -115,7 +141,8 @@ type bucketKey struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}}
+	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}, rollups: rollups{},
+		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
 // Outcome says what Add did with an article.
@@ -167,12 +194,44 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	case Duplicate, Tied:
 		return outcome
 	case Recounted:
+		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
 			b.addBuckets(neg, CurrentView)
 			b.addArticle(e.ArticleID, neg, CurrentView)
+			if v, ok := MarkerVersion(c.Pair); ok {
+				markers[v] += c.Articles
+				at[v] = c.Bucket
+			}
+		}
+		to := VersionAt{VersionRef{e.ArticleID, e.TaggerVersion}, e.EventTime().Truncate(time.Second)}
+		for _, v := range sortedKeys(markers) {
+			b.retract(VersionAt{VersionRef{e.ArticleID, v}, at[v]}, markers[v], to)
+		}
+		if len(markers) == 0 {
+			// Counted before the rollups existed (no marker): its tags are
+			// in no rollup, so nothing is taken out, but its time still
+			// needs a pointer (its "*" row's minute bounds the raw read).
+			for _, c := range prior.Current {
+				if c.Pair == tension.AllPair {
+					b.pending = append(b.pending, VersionAt{VersionRef{e.ArticleID, prior.highest()}, c.Bucket})
+					b.pendingTo = append(b.pendingTo, to)
+					b.pointOnly = append(b.pointOnly, true)
+					break
+				}
+			}
+		}
+	case Older:
+		if current := prior.highest(); current != "" {
+			b.point(TagsOf(e), VersionAt{VersionRef{e.ArticleID, current}, time.Time{}})
 		}
 	}
+	tags := TagsOf(e)
+	b.tags[VersionRef{e.ArticleID, e.TaggerVersion}] = tags
+	if outcome != Older {
+		b.rollups.addTags(tags, CurrentView, 1)
+	}
+	b.rollups.addTags(tags, e.TaggerVersion, 1)
 	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
@@ -246,9 +305,91 @@ func (p *Prior) after(e *event.Enriched, contribs []Contribution, o Outcome) *Pr
 	return next
 }
 
+// retract takes n times an earlier version's tags out of the current view
+// (n is the marker's count, 1): from this batch's tags when this batch
+// counted it, else later from the raw tables (Pending, Retract).
+func (b *Builder) retract(ref VersionAt, n int64, to VersionAt) {
+	if n <= 0 {
+		return
+	}
+	if t, ok := b.tags[ref.VersionRef]; ok {
+		b.rollups.addTags(t, CurrentView, -n)
+		b.point(t, to)
+		return
+	}
+	for range n {
+		b.pending = append(b.pending, ref)
+		b.pendingTo = append(b.pendingTo, to)
+		b.pointOnly = append(b.pointOnly, false)
+	}
+}
+
+// point records a pointer at the time of a version with tags t to the
+// version that replaces it (at to.At: none is needed at the same time).
+// A version without tags has no raw rows a list could read.
+func (b *Builder) point(t *Tags, to VersionAt) {
+	if t == nil || (len(t.Entities) == 0 && len(t.Cues) == 0 && len(t.Pairs) == 0) || t.At.Equal(to.At) {
+		return
+	}
+	b.pointers[Pointer{ID: to.ID, At: t.At, Version: to.Version}] = true
+}
+
+// Pointers returns the article_versions rows the batch must write with its
+// raw rows (see Pointer), sorted.
+func (b *Builder) Pointers() []Pointer {
+	out := make([]Pointer, 0, len(b.pointers))
+	for p := range b.pointers {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, c := out[i], out[j]
+		if a.ID != c.ID {
+			return a.ID < c.ID
+		}
+		if !a.At.Equal(c.At) {
+			return a.At.Before(c.At)
+		}
+		return a.Version < c.Version
+	})
+	return out
+}
+
+// highest returns the highest tagger version the article is counted
+// under: the current one.
+func (p *Prior) highest() string {
+	var out string
+	for v := range p.Versions {
+		if out == "" || event.CompareTaggerVersions(v, out) > 0 || (event.CompareTaggerVersions(v, out) == 0 && v < out) {
+			out = v
+		}
+	}
+	return out
+}
+
+// Pending returns the article versions counted by earlier blocks that the
+// batch takes out of the current view: their tags must be read from the raw
+// tables and given to Retract before Rows.
+func (b *Builder) Pending() []VersionAt { return b.pending }
+
+// Retract takes the pending versions' tags out of the current view's
+// rollups; a version absent from tags has none (no entity, no cue).
+func (b *Builder) Retract(tags map[VersionRef]*Tags) {
+	for i, ref := range b.pending {
+		t := tags[ref.VersionRef]
+		if !b.pointOnly[i] {
+			b.rollups.addTags(t, CurrentView, -1)
+		}
+		b.point(t, b.pendingTo[i])
+	}
+	b.pending, b.pendingTo, b.pointOnly = nil, nil, nil
+}
+
 func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
 
 func addBuckets(buckets map[bucketKey]*tension.Parts, c Contribution, version string) {
+	if _, ok := MarkerVersion(c.Pair); ok {
+		return // markers have no bucket rows
+	}
 	pair, cell := tension.SplitCellPair(c.Pair)
 	for _, g := range tension.Granularities {
 		k := bucketKey{g, pair, cell, version, g.Truncate(c.Bucket).Unix()}
@@ -289,10 +430,12 @@ func (b *Builder) Cover(log string, partition int32, from, to int64) {
 }
 
 // Rows returns every row of the block with id block, in a deterministic
-// order: buckets, articles, ranges.
+// order: buckets, rollups, articles, ranges.
 func (b *Builder) Rows(block string) []Row {
-	rows := make([]Row, 0, len(b.buckets)+len(b.articles)+len(b.ranges))
+	roll := b.rollups.rows()
+	rows := make([]Row, 0, len(b.buckets)+len(roll)+len(b.articles)+len(b.ranges))
 	rows = append(rows, bucketRows(b.buckets)...)
+	rows = append(rows, roll...)
 	for _, r := range b.articles {
 		a := *r
 		a.Block = block
@@ -359,14 +502,15 @@ func sortArticles(rows []Row) {
 
 // Compensation returns the block that cancels block: its article rows
 // negated (under block+CompensationSuffix, so the loser's own rows stay as
-// they were written), the bucket deltas those imply, and its range rows
+// they were written), the bucket and rollup deltas those imply (tags holds
+// the tags of MarkerRefs(articles), read from the raw tables), and its range rows
 // negated under the loser's id (they sum to nothing and vanish on merge,
 // which takes the ranges out of the ledger). articles and ranges are the
 // loser's rows as read back, each key once. The result depends on nothing
 // else, in a fixed order: two processes compensating the same block write
 // identical blocks, which a replicated table keeps once (insert
 // deduplication).
-func Compensation(block string, articles, ranges []Row) []Row {
+func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tags) []Row {
 	buckets := map[bucketKey]*tension.Parts{}
 	neg := make([]Row, 0, len(articles))
 	for _, r := range articles {
@@ -378,7 +522,8 @@ func Compensation(block string, articles, ranges []Row) []Row {
 		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
 	}
 	sortArticles(neg)
-	rows := append(bucketRows(buckets), neg...)
+	rows := append(bucketRows(buckets), RollupRows(neg, tags)...)
+	rows = append(rows, neg...)
 	rs := make([]Row, 0, len(ranges))
 	for _, r := range ranges {
 		n := r
@@ -414,5 +559,14 @@ func BucketRows(articles []Row) []Row {
 
 // Empty reports whether the batch would write nothing.
 func (b *Builder) Empty() bool {
-	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0
+	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0 && len(b.rollups) == 0
+}
+
+func sortedKeys(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

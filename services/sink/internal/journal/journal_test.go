@@ -162,6 +162,9 @@ func TestCompensationCancelsTheBlock(t *testing.T) {
 	b.Add(article("c", "v2", t0, esc(-0.2)), prior) // a recount in the same minute: rows of one key merge
 	b.Cover("t@id", 0, 5, 9)
 	b.Cover("t@id", 3, 100, 120)
+	stored := tagsOf(article("a", "v1", t0, esc(0.5)), article("c", "v1", t0, esc(0.7)), article("c", "v2", t0, esc(-0.2)),
+		article("b", "v1", t0.Add(90*time.Minute), esc(0.25), event.Dyad{Pair: "JP-US", Tension: -0.3, Direction: event.DirectionDeescalation}))
+	b.Retract(stored) // c's v1, counted by an earlier block
 	rows := b.Rows("0000000007-x")
 	var articles, ranges []Row
 	for _, r := range rows {
@@ -172,7 +175,7 @@ func TestCompensationCancelsTheBlock(t *testing.T) {
 			ranges = append(ranges, r)
 		}
 	}
-	comp := Compensation("0000000007-x", articles, ranges)
+	comp := Compensation("0000000007-x", articles, ranges, stored)
 	for k, p := range total(append(append([]Row{}, rows...), comp...)) {
 		if !nearZero(p) {
 			t.Errorf("%s %s %s %q %v p%d@%d: block + compensation = %+v", k.Kind, k.Key, k.Granularity, k.TaggerVersion, k.Bucket, k.SrcPartition, k.SrcOffset, p)
@@ -194,7 +197,7 @@ func TestCompensationCancelsTheBlock(t *testing.T) {
 			}
 		}
 	}
-	again := Compensation("0000000007-x", articles, ranges)
+	again := Compensation("0000000007-x", articles, ranges, stored)
 	if !reflect.DeepEqual(comp, again) {
 		t.Fatal("compensation is not deterministic: two compensators would not write identical blocks")
 	}
@@ -233,8 +236,18 @@ func TestBucketRowsAreTheRollupOfArticleRows(t *testing.T) {
 func TestArticleWithoutPublishedAtUsesReceivedAt(t *testing.T) {
 	e := &event.Enriched{ArticleID: "x", ReceivedAt: t0}
 	c := Contributions(e)
-	// "*" and its language cell ("und": the record has no lang).
-	if len(c) != 2 || c[0].Pair != "*" || c[1].Pair != "*|||und" || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) || !c[1].Bucket.Equal(c[0].Bucket) {
+	// "*", its language cell ("und": the record has no lang) and the
+	// version's marker.
+	if len(c) != 3 || c[0].Pair != "*" || c[1].Pair != "*|||und" || c[2].Pair != "@" || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) || !c[1].Bucket.Equal(c[0].Bucket) {
 		t.Fatalf("contributions = %+v", c)
 	}
+}
+
+// tagsOf is what the raw tables hold for the articles.
+func tagsOf(es ...*event.Enriched) map[VersionRef]*Tags {
+	out := map[VersionRef]*Tags{}
+	for _, e := range es {
+		out[VersionRef{e.ArticleID, e.TaggerVersion}] = TagsOf(e)
+	}
+	return out
 }

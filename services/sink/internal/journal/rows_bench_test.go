@@ -17,7 +17,8 @@ import (
 // and without the split's cells (docs/views.md): what the split costs the
 // journal. Article rows are exact per article; bucket rows depend on how
 // many articles share a bucket (the samples spread over eight years share
-// few), so a busy stream costs less per article.
+// few), so a busy stream costs less per article; so do the ranked lists'
+// rollup rows (one per day, pair, view and entity or cue).
 func BenchmarkJournalRows(b *testing.B) {
 	f, err := os.Open("../../../../samples/articles.jsonl")
 	if err != nil {
@@ -51,9 +52,14 @@ func BenchmarkJournalRows(b *testing.B) {
 		}
 		rows = bl.Rows("x")
 	}
-	var buckets, cells, artRows, artCells int
+	var buckets, cells, artRows, artCells, rollupRows, markers int
 	for _, r := range rows {
+		if _, ok := MarkerVersion(r.Pair); ok && r.Kind == KindArticle {
+			markers++
+		}
 		switch r.Kind {
+		case KindEntity, KindCue:
+			rollupRows++
 		case KindBucket:
 			buckets++
 		case KindCell:
@@ -71,4 +77,6 @@ func BenchmarkJournalRows(b *testing.B) {
 	b.ReportMetric(float64(artRows)/n, "article-rows/article")
 	b.ReportMetric(float64(artRows-artCells)/n, "article-rows-without-cells/article")
 	b.ReportMetric(float64(buckets+cells)/n, "bucket+cell-rows/article")
+	b.ReportMetric(float64(rollupRows)/n, "rollup-rows/article")
+	b.ReportMetric(float64(markers)/n, "marker-rows/article")
 }

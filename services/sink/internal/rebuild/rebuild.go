@@ -42,6 +42,10 @@ type Store interface {
 	Fingerprint(ctx context.Context) (string, error)
 	Unsettled(ctx context.Context, from, to time.Time) (doubled, overlaps int, err error)
 	Uncounted(ctx context.Context, from, to time.Time) (int, error)
+	RawRollups(ctx context.Context, from, to time.Time) (map[store.RollupKey]store.RollupVal, error)
+	JournalRollups(ctx context.Context, from, to time.Time) (map[store.RollupKey]store.RollupVal, error)
+	RawMarkers(ctx context.Context, from, to time.Time) (map[store.MarkerKey]int64, error)
+	JournalMarkers(ctx context.Context, from, to time.Time) (map[store.MarkerKey]int64, error)
 }
 
 // Errors Run returns when it cannot compare a settled journal.
@@ -61,14 +65,19 @@ type Result struct {
 	Uncounted int
 }
 
-// Diff is one bucket whose journal value differs from the raw truth.
+// Diff is one bucket whose journal value differs from the raw truth, or
+// (Rollup set) a rollup row or a marker of the ranked lists.
 type Diff struct {
 	Key     store.BucketKey
 	Journal tension.Parts
 	Raw     tension.Parts
+	Rollup  string // what differs, for a rollup row or a marker
 }
 
 func (d Diff) String() string {
+	if d.Rollup != "" {
+		return d.Rollup
+	}
 	return fmt.Sprintf("%s %s %q %s: journal %+v, raw %+v", d.Key.Granularity, d.Key.Pair, d.Key.TaggerVersion,
 		time.Unix(d.Key.Bucket, 0).UTC().Format(time.RFC3339), d.Journal, d.Raw)
 }
@@ -99,6 +108,7 @@ func Check(ctx context.Context, st Store, from, to time.Time, dryRun bool) (Resu
 	var (
 		res  Result
 		have map[store.BucketKey]tension.Parts
+		roll rollupState
 	)
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
@@ -125,12 +135,15 @@ func Check(ctx context.Context, st Store, from, to time.Time, dryRun bool) (Resu
 		if res.Uncounted, err = st.Uncounted(ctx, from, to); err != nil {
 			return res, err
 		}
+		if roll, err = readRollups(ctx, st, from, to); err != nil {
+			return res, err
+		}
 		after, err := st.Fingerprint(ctx)
 		if err != nil {
 			return res, err
 		}
 		if before == after {
-			res.Diffs = Compare(have, Rollup(minutes))
+			res.Diffs = append(Compare(have, Rollup(minutes)), roll.diffs()...)
 			break
 		}
 		select { // a block landed while reading: read again
@@ -145,11 +158,15 @@ func Check(ctx context.Context, st Store, from, to time.Time, dryRun bool) (Resu
 	}
 	deltas := map[store.BucketKey]tension.Parts{}
 	for _, d := range diffs {
+		if d.Rollup != "" {
+			continue
+		}
 		p := d.Raw
 		p.Add(d.Journal.Neg())
 		deltas[d.Key] = p
 	}
-	if err := st.WriteJournal(ctx, store.Rows(deltas)); err != nil {
+	rollups, markers := roll.deltas()
+	if err := st.WriteJournal(ctx, append(store.Rows(deltas), store.RollupRows(rollups, markers)...)); err != nil {
 		return res, fmt.Errorf("rebuild: write corrections: %w", err)
 	}
 	return res, nil
@@ -199,4 +216,71 @@ func equal(a, b tension.Parts) bool {
 	return a.Articles == b.Articles && a.DyadArticles == b.DyadArticles && a.Escalating == b.Escalating &&
 		a.Deescalating == b.Deescalating && a.Mixed == b.Mixed &&
 		math.Abs(a.SumScore-b.SumScore) < 1e-6 && math.Abs(a.SumWeight-b.SumWeight) < 1e-6
+}
+
+// rollupState is the ranked lists' rollups and markers as the journal
+// holds them and as the raw rows imply.
+type rollupState struct {
+	have, want       map[store.RollupKey]store.RollupVal
+	haveMark, wantMk map[store.MarkerKey]int64
+}
+
+func readRollups(ctx context.Context, st Store, from, to time.Time) (r rollupState, err error) {
+	if r.want, err = st.RawRollups(ctx, from, to); err != nil {
+		return r, err
+	}
+	if r.have, err = st.JournalRollups(ctx, from, to); err != nil {
+		return r, err
+	}
+	if r.wantMk, err = st.RawMarkers(ctx, from, to); err != nil {
+		return r, err
+	}
+	r.haveMark, err = st.JournalMarkers(ctx, from, to)
+	return r, err
+}
+
+// deltas is what makes the journal's rollups and markers equal the raw
+// truth's.
+func (r rollupState) deltas() (map[store.RollupKey]store.RollupVal, map[store.MarkerKey]int64) {
+	rollups := map[store.RollupKey]store.RollupVal{}
+	for _, k := range unionKeys(r.have, r.want) {
+		h, w := r.have[k], r.want[k]
+		if !store.SameRollup(h, w) {
+			rollups[k] = store.RollupVal{Entries: w.Entries - h.Entries, Articles: w.Articles - h.Articles, Weight: w.Weight - h.Weight}
+		}
+	}
+	markers := map[store.MarkerKey]int64{}
+	for _, k := range unionKeys(r.haveMark, r.wantMk) {
+		if d := r.wantMk[k] - r.haveMark[k]; d != 0 {
+			markers[k] = d
+		}
+	}
+	return rollups, markers
+}
+
+func (r rollupState) diffs() []Diff {
+	rollups, markers := r.deltas()
+	var out []Diff
+	for k := range rollups {
+		out = append(out, Diff{Rollup: fmt.Sprintf("%s %q weight bits %d: journal %+v, raw %+v", k.Kind, k.Key, k.Weight, r.have[k], r.want[k])})
+	}
+	for k := range markers {
+		out = append(out, Diff{Rollup: fmt.Sprintf("marker %s %q %q at %s: journal %d, raw %d", k.ID, k.View, k.Version,
+			time.Unix(k.Minute, 0).UTC().Format(time.RFC3339), r.haveMark[k], r.wantMk[k])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rollup < out[j].Rollup })
+	return out
+}
+
+func unionKeys[K comparable, V any](a, b map[K]V) []K {
+	out := make([]K, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }

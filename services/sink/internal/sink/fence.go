@@ -54,6 +54,9 @@ type LedgerStore interface {
 	RangeStarts(ctx context.Context, log string) (map[int32]int64, error)
 	Logs(ctx context.Context, topic string) ([]string, error)
 	BlockRows(ctx context.Context, block string) (articles, ranges []journal.Row, err error)
+	// VersionTags reads article versions' tags from the raw tables: what
+	// the rollups of a block's marker rows hold (journal.RollupRows).
+	VersionTags(ctx context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error)
 	Claims(ctx context.Context, ids []string) ([]ledger.Claim, error)
 	CaughtUp(ctx context.Context) error
 	Deduplicates(ctx context.Context) (bool, error)
@@ -533,7 +536,14 @@ func (s *Sink) compensate(ctx context.Context, gs *genState, c ledger.Conflict, 
 	if len(ranges) == 0 {
 		return true, nil // cancelled already
 	}
-	rows := journal.Compensation(c.Loser, articles, ranges)
+	// The rollups the loser wrote are read back from the raw rows its
+	// markers name, which are written before a block and never change, so
+	// every process derives the same compensation.
+	tags, err := s.store.VersionTags(ctx, journal.MarkerRefs(articles))
+	if err != nil {
+		return false, err
+	}
+	rows := journal.Compensation(c.Loser, articles, ranges, tags)
 	if err := s.store.WriteJournal(ctx, rows); err != nil {
 		return false, fmt.Errorf("sink: cancel block %s: %w", c.Loser, err)
 	}

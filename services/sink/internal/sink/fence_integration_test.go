@@ -358,7 +358,11 @@ func TestIntegrationClusterCompensationIsKeptOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	comp := journal.Compensation(loser, articles, ranges)
+	tags, err := st.VersionTags(ctx, journal.MarkerRefs(articles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := journal.Compensation(loser, articles, ranges, tags)
 	for range 3 {
 		if err := st.WriteJournal(ctx, comp); err != nil {
 			t.Fatal(err)

@@ -40,6 +40,9 @@ type Store interface {
 	Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error)
 	WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []store.Source) error
 	WriteJournal(ctx context.Context, rows []journal.Row) error
+	// WritePointers writes article_versions rows that point from an
+	// article's old versions to its current one (journal.Pointer).
+	WritePointers(ctx context.Context, ptrs []journal.Pointer) error
 	LedgerStore
 }
 
@@ -240,6 +243,9 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 	if err := s.store.WriteRaw(ctx, p.fresh, p.srcs); err != nil {
 		return err
 	}
+	if err := s.store.WritePointers(ctx, p.journal.Pointers()); err != nil {
+		return err
+	}
 	t.lap(&t.raw)
 	if err := s.writeJournal(ctx, gs, p); err != nil {
 		return err
@@ -311,6 +317,15 @@ func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message
 			p.ids = append(p.ids, old)
 		}
 		s.count(p, batch[i], e, priors)
+	}
+	if pending := p.journal.Pending(); len(pending) > 0 {
+		// Versions counted by earlier blocks leave the current view: their
+		// tags leave its rollups, read from the raw rows written then.
+		tags, err := s.store.VersionTags(ctx, pending)
+		if err != nil {
+			return nil, err
+		}
+		p.journal.Retract(tags)
 	}
 	p.ranges = cover.ranges(led, gs)
 	for _, r := range p.ranges {

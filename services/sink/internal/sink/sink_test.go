@@ -33,6 +33,8 @@ type memStore struct {
 	// replicated table does.
 	dedup  bool
 	blocks map[string]bool
+	// stored: the raw rows, as the articles they came from
+	stored map[journal.VersionRef]*event.Enriched
 }
 
 func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.Prior, error) {
@@ -69,7 +71,29 @@ func (m *memStore) WriteRaw(_ context.Context, arts []*event.Enriched, _ []store
 		return context.DeadlineExceeded
 	}
 	m.raw += len(arts)
+	if m.stored == nil {
+		m.stored = map[journal.VersionRef]*event.Enriched{}
+	}
+	for _, e := range arts {
+		m.stored[journal.VersionRef{ID: e.ArticleID, Version: e.TaggerVersion}] = e
+	}
 	return nil
+}
+
+// WritePointers: memStore keeps no article_versions (the query service
+// reads them; the sink's integration tests check them).
+func (m *memStore) WritePointers(context.Context, []journal.Pointer) error { return nil }
+
+func (m *memStore) VersionTags(_ context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[journal.VersionRef]*journal.Tags{}
+	for _, r := range refs {
+		if e := m.stored[r.VersionRef]; e != nil {
+			out[r.VersionRef] = journal.TagsOf(e)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) WriteJournal(_ context.Context, rows []journal.Row) error {
@@ -117,7 +141,14 @@ func enrichedMessage(t *testing.T, partition int, offset int64, id, version stri
 	t.Helper()
 	e := event.Enriched{ArticleID: id, EventID: id, TaggerVersion: version, Text: "x",
 		PublishedAt: time.Date(2025, 4, 9, 12, 0, 0, 0, time.UTC), ReceivedAt: time.Now(), EnrichedAt: time.Now(),
-		Tags: event.Tags{Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.5, Direction: event.DirectionEscalation}}}}
+		Tags: event.Tags{
+			// Entities and cues, so that every test through the sink also
+			// moves the ranked lists' rollups (and rebuild checks them).
+			Entities: []event.Entity{{Text: "Washington", Type: "GOV", Canonical: "Washington", Country: "US", End: 10},
+				{Text: "Washington", Type: "GOV", Canonical: "Washington", Country: "US", End: 10}, {Text: "Beijing", Type: "GOV", Canonical: "Beijing", Country: "CN", End: 7}},
+			Dyads: []event.Dyad{{Pair: "CN-US", Tension: 0.5, Direction: event.DirectionEscalation, Cues: []event.Cue{
+				{Text: "raised tariffs", Category: "tariff", Actor: "US", Target: "CN", Polarity: 1, Weight: 4.4, SourceType: "GOV"},
+				{Text: "raised tariffs", Category: "tariff", Actor: "US", Target: "CN", Polarity: 1, Weight: 0.7, SourceType: "GOV"}}}}}}
 	b, err := json.Marshal(e)
 	if err != nil {
 		t.Fatal(err)

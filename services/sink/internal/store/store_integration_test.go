@@ -72,7 +72,11 @@ func TestIntegrationJournalRoundTrip(t *testing.T) {
 	if err != nil || len(claims) != 2 { // the current view and v1
 		t.Fatalf("claims = %+v (%v)", claims, err)
 	}
-	if err := st.WriteJournal(ctx, journal.Compensation(block, arts, rs)); err != nil {
+	tags, err := st.VersionTags(ctx, journal.MarkerRefs(arts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteJournal(ctx, journal.Compensation(block, arts, rs, tags)); err != nil {
 		t.Fatal(err)
 	}
 	if ranges, _ := st.Ranges(ctx, "enriched@x", map[int32]int64{0: 0}); len(ranges) != 0 {

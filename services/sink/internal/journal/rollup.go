@@ -1,0 +1,318 @@
+package journal
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/tension"
+)
+
+// Rollup row kinds (migration 0010): the ranked lists (/v1/entities/top,
+// /v1/cues/top) pre-aggregated per day, pair and view, written in the same
+// block as the rest, so they have the index's exactly-once effect.
+const (
+	// KindEntity rows count an entity (canonical, type, country) per day:
+	// articles = articles mentioning it, entries = its mentions.
+	KindEntity = "entity"
+	// KindCue rows count a cue phrase (text, category, polarity, actor,
+	// target) per day and effective weight (src_offset holds the weight's
+	// IEEE-754 bits; weights are never negative, so the bits order like the
+	// weights): entries = occurrences, sum_weight = their weights, articles
+	// = the articles whose strongest occurrence of the cue has this weight
+	// (so the articles of a cue add up over its weights, and its strongest
+	// weight is the largest one whose occurrences do not sum to zero).
+	KindCue = "cue"
+
+	// RollupSep separates the parts of a rollup row's key.
+	RollupSep = tension.RollupSep
+
+	// markerPrefix starts the pair of an article row that says which
+	// tagger version's tags the view's rollups hold for the article:
+	// articles = +1 where a block added them, -1 where it took them out.
+	// Markers have no bucket rows; they let a compensation (and rebuild)
+	// tell from the journal alone which raw rows a block rolled up.
+	markerPrefix = "@"
+)
+
+// VersionMarker is the pair of the marker rows of tagger version v.
+func VersionMarker(v string) string { return markerPrefix + v }
+
+// MarkerVersion returns the version of a marker pair, and whether pair is
+// one.
+func MarkerVersion(pair string) (string, bool) {
+	return strings.CutPrefix(pair, markerPrefix)
+}
+
+// RollupPrefix is tension.RollupPrefix.
+func RollupPrefix(pair, view string, day time.Time) string {
+	return tension.RollupPrefix(pair, view, day)
+}
+
+// VersionRef names one tagger version of an article.
+type VersionRef struct{ ID, Version string }
+
+// VersionAt is a version and the minute of its event time (its marker
+// row's bucket), which bounds where its raw rows are stored.
+type VersionAt struct {
+	VersionRef
+	At time.Time
+}
+
+// Tags is what one article version adds to the ranked lists: read from the
+// enriched message when it is counted, and from the raw tables (which hold
+// the same values) when a later block takes it out again.
+type Tags struct {
+	At       time.Time // the event time to the second: the raw rows' published_at
+	Day      time.Time // UTC day of the event time
+	Pairs    []string  // the version's dyads
+	Entities []EntityTag
+	Cues     []CueTag
+
+	sum *summary // what the tags add to a view, once computed
+}
+
+// EntityTag is one mention of an entity.
+type EntityTag struct{ Canonical, Type, Country string }
+
+// CueTag is one cue of a dyad.
+type CueTag struct {
+	Pair, Text, Category string
+	Polarity             int8
+	Actor, Target        string
+	Weight               float64
+}
+
+// TagsOf returns the tags of an enriched article, as the raw tables store
+// them.
+func TagsOf(e *event.Enriched) *Tags {
+	at := e.EventTime().Truncate(time.Second)
+	t := &Tags{At: at, Day: tension.Day.Truncate(at)}
+	for _, en := range e.Entities {
+		t.Entities = append(t.Entities, EntityTag{en.Canonical, en.Type, en.Country})
+	}
+	for _, d := range e.Dyads {
+		t.Pairs = append(t.Pairs, d.Pair)
+		for _, c := range d.Cues {
+			t.Cues = append(t.Cues, CueTag{d.Pair, c.Text, c.Category, int8(c.Polarity), c.Actor, c.Target, c.Weight})
+		}
+	}
+	return t
+}
+
+type rollKey struct {
+	kind, pair, view string
+	day              int64
+	item             string
+	weight           int64 // cue rows: the weight's bits
+}
+
+type rollVal struct {
+	entries, articles int64
+	weight            float64
+}
+
+type rollups map[rollKey]*rollVal
+
+func (m rollups) add(k rollKey, entries, articles int64, weight float64) {
+	v := m[k]
+	if v == nil {
+		v = &rollVal{}
+		m[k] = v
+	}
+	v.entries += entries
+	v.articles += articles
+	v.weight += weight
+}
+
+// summary is what a version's tags add to one view, computed once per
+// version (a version is added to two views, and may be taken out again).
+type summary struct {
+	pairs    []string // "*" and the version's pairs, each once
+	entities []entitySum
+	cues     []cueSum
+}
+
+type entitySum struct {
+	item     string // canonical, type and the smallest country of its mentions
+	mentions int64
+}
+
+type cueSum struct {
+	pair, item string
+	weight     float64
+	n          int64
+	sum        float64
+	strongest  bool // the largest weight of the cue in the version
+}
+
+func (t *Tags) summary() *summary {
+	if t.sum != nil {
+		return t.sum
+	}
+	sm := &summary{pairs: []string{tension.AllPair}}
+	seen := map[string]bool{tension.AllPair: true}
+	for _, p := range t.Pairs {
+		if !seen[p] {
+			seen[p] = true
+			sm.pairs = append(sm.pairs, p)
+		}
+	}
+	type ent struct{ canonical, typ string }
+	at := map[ent]int{}
+	var countries []string
+	for _, e := range t.Entities {
+		k := ent{e.Canonical, e.Type}
+		i, ok := at[k]
+		if !ok {
+			i = len(sm.entities)
+			at[k] = i
+			sm.entities = append(sm.entities, entitySum{})
+			countries = append(countries, e.Country)
+		} else if e.Country < countries[i] {
+			countries[i] = e.Country
+		}
+		sm.entities[i].mentions++
+	}
+	for k, i := range at {
+		sm.entities[i].item = k.canonical + RollupSep + k.typ + RollupSep + countries[i]
+	}
+	type cue struct {
+		pair, text, category string
+		polarity             int8
+		actor, target        string
+	}
+	type cw struct {
+		c cue
+		w float64
+	}
+	byWeight := map[cw]int{}
+	strongest := map[cue]float64{}
+	items := map[cue]string{}
+	for _, c := range t.Cues {
+		k := cue{c.Pair, c.Text, c.Category, c.Polarity, c.Actor, c.Target}
+		if _, ok := items[k]; !ok {
+			items[k] = c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target
+			strongest[k] = c.Weight
+		}
+		strongest[k] = max(strongest[k], c.Weight)
+		i, ok := byWeight[cw{k, c.Weight}]
+		if !ok {
+			i = len(sm.cues)
+			byWeight[cw{k, c.Weight}] = i
+			sm.cues = append(sm.cues, cueSum{pair: c.Pair, item: items[k], weight: c.Weight})
+		}
+		sm.cues[i].n++
+		sm.cues[i].sum += c.Weight
+	}
+	for k, i := range byWeight {
+		sm.cues[i].strongest = k.w == strongest[k.c]
+	}
+	t.sum = sm
+	return sm
+}
+
+// addTags adds sign times an article version's tags to view: every entity
+// in "*" and in each of the version's pairs (one article per canonical
+// name and type, its mentions, filed under the smallest country they
+// carry), every cue in its own pair (a row per weight: the occurrences and
+// their sum; the article on its strongest weight).
+func (m rollups) addTags(t *Tags, view string, sign int64) {
+	if t == nil {
+		return
+	}
+	sm := t.summary()
+	day := t.Day.Unix()
+	for _, p := range sm.pairs {
+		for _, e := range sm.entities {
+			m.add(rollKey{KindEntity, p, view, day, e.item, 0}, sign*e.mentions, sign, 0)
+		}
+	}
+	for _, c := range sm.cues {
+		var arts int64
+		if c.strongest {
+			arts = sign
+		}
+		m.add(rollKey{KindCue, c.pair, view, day, c.item, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
+	}
+}
+
+// rows returns the rollup rows, in a deterministic order.
+func (m rollups) rows() []Row {
+	keys := make([]rollKey, 0, len(m))
+	for k, v := range m {
+		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
+			continue // a batch that added and took out the same tags
+		}
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, c := keys[i], keys[j]
+		switch {
+		case a.kind != c.kind:
+			return a.kind < c.kind
+		case a.pair != c.pair:
+			return a.pair < c.pair
+		case a.view != c.view:
+			return a.view < c.view
+		case a.day != c.day:
+			return a.day < c.day
+		case a.item != c.item:
+			return a.item < c.item
+		}
+		return a.weight < c.weight
+	})
+	out := make([]Row, 0, len(keys))
+	for _, k := range keys {
+		v := m[k]
+		day := time.Unix(k.day, 0).UTC()
+		out = append(out, Row{
+			Kind: k.kind, Key: RollupPrefix(k.pair, k.view, day) + k.item, Granularity: string(tension.Day),
+			Pair: k.pair, TaggerVersion: k.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
+			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
+		})
+	}
+	return out
+}
+
+// MarkerRefs returns the article versions whose tags the marker rows among
+// articles move (each once, sorted): what RollupRows needs read.
+func MarkerRefs(articles []Row) []VersionAt {
+	seen := map[VersionRef]bool{}
+	var out []VersionAt
+	for _, r := range articles {
+		v, ok := MarkerVersion(r.Pair)
+		if !ok || r.Kind != KindArticle || seen[VersionRef{r.Key, v}] {
+			continue
+		}
+		seen[VersionRef{r.Key, v}] = true
+		out = append(out, VersionAt{VersionRef{r.Key, v}, r.Bucket})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ID != out[j].ID {
+			return out[i].ID < out[j].ID
+		}
+		return out[i].Version < out[j].Version
+	})
+	return out
+}
+
+// RollupRows returns the rollup rows that article rows imply: every marker
+// row with articles a adds a times its version's tags to its view. tags
+// holds the tags of MarkerRefs(articles); a version with none (no entity,
+// no cue) may be absent. A block's rollup rows are RollupRows of its own
+// article rows, by construction.
+func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
+	m := rollups{}
+	for _, r := range articles {
+		v, ok := MarkerVersion(r.Pair)
+		if !ok || r.Kind != KindArticle || r.Articles == 0 {
+			continue
+		}
+		m.addTags(tags[VersionRef{r.Key, v}], r.TaggerVersion, r.Articles)
+	}
+	return m.rows()
+}
