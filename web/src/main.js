@@ -73,6 +73,24 @@ function span() {
   return [new Date(to.getTime() - RANGE[state.range] * 1000), to]
 }
 
+// rankedSpan is the range of the ranked lists: for a week or more, whole
+// UTC days around the chart's range, which the server sums from its daily
+// rollups (a partial day at either end is read from the raw tables, at 10 M
+// articles most of a year's list's cost); a shorter range as it is.
+function rankedSpan(from, to) {
+  if (to - from < 7 * 86400 * 1000) return [from, to]
+  const day = 86400 * 1000
+  return [new Date(Math.floor(from / day) * day), new Date(Math.ceil(to / day) * day)]
+}
+
+// rankedCaption says which days the ranked lists cover when they are
+// whole days.
+function rankedCaption(what, from, to, [rf, rt]) {
+  if (rf.getTime() === from.getTime() && rt.getTime() === to.getTime()) return `${what} in range`
+  const last = new Date(rt.getTime() - 86400 * 1000)
+  return `${what}, ${rf.toISOString().slice(0, 10)} – ${last.toISOString().slice(0, 10)} (UTC days)`
+}
+
 // windowFor is the window a request uses: the chosen one, or for "auto"
 // the smallest offered that covers 1/40 of the range and is a whole number
 // of buckets (none when the range has at most 60 buckets).
@@ -298,6 +316,8 @@ async function refresh() {
   const my = ++seq
   const [from, to] = span()
   const p = { pair: state.pair, from: iso(from), to: iso(to) }
+  const ranked = rankedSpan(from, to)
+  const rp = { pair: state.pair, from: iso(ranked[0]), to: iso(ranked[1]) }
   $('status').textContent = 'loading…'
   try {
     const w = windowFor(from, to)
@@ -305,8 +325,8 @@ async function refresh() {
     const parts = state.split === 'none' ? [] : SPLITS[state.split](state.pair)
     const [idx, ents, cues, evs, ...partResps] = await Promise.all([
       api('/v1/index', ip),
-      rankedList('/v1/entities/top', { ...p, limit: 12 }),
-      rankedList('/v1/cues/top', { ...p, limit: 12 }),
+      rankedList('/v1/entities/top', { ...rp, limit: 12 }),
+      rankedList('/v1/cues/top', { ...rp, limit: 12 }),
       api('/v1/annotations', p),
       ...parts.map(([v]) => api('/v1/index', { ...ip, [SPLIT_PARAM[state.split]]: v })),
     ])
@@ -316,6 +336,8 @@ async function refresh() {
     drawIndex(idx, partResps)
     drawEventList(evs)
     drawTop(ents, cues)
+    $('entities-range').textContent = rankedCaption('articles', from, to, ranked)
+    $('cues-range').textContent = rankedCaption('summed weight', from, to, ranked)
     const full = idx.buckets.filter((b) => !b.gap).length
     if (full) $('status').textContent = `${idx.buckets.length} buckets, ${idx.buckets.length - full} gaps · updated ${fmtUTC(new Date(), true)}`
     document.body.dataset.loaded = String(my)
