@@ -338,13 +338,34 @@ func (m *wordMatcher) lookup(w string) int32 {
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	ids = ids[:len(toks)]
 	for i := range toks {
-		if p := toks[i].punct; p != 0 {
+		t := &toks[i]
+		if p := t.punct; p != 0 {
 			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
-		} else {
-			ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
+			continue
 		}
+		ids[i] = m.shortWordID(norm[t.ns:t.ne])
 	}
 	m.run(ids, emit)
+}
+
+// shortWordID is wordID with the common case, a word of at most eight
+// bytes, inlined into its caller: such a word is its key, so a probe
+// compares the key and the length only (hashWord and the slot test of
+// wordID, for these words, without the two calls per token).
+func (m *wordMatcher) shortWordID(w []byte) int32 {
+	if len(w) > 8 {
+		return m.wordID(w)
+	}
+	v := wordKey(w)
+	h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15 // hashWord for <= 8 bytes
+	h ^= h >> 32
+	vocab, mask := m.vocab, m.vmask
+	for j := h & mask; ; j = (j + 1) & mask {
+		s := &vocab[j]
+		if s.v == v && int(s.n) == len(w) || s.id == 0 {
+			return s.id
+		}
+	}
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
