@@ -22,11 +22,10 @@ type wordMatcher struct {
 	words string   // the vocabulary, concatenated
 	wOff  []uint32 // word id -> offset of the word in words (and its end at id+1)
 
-	rootNext []int32  // word id -> state after the root (0: none)
-	nextKey  []uint64 // (state, word) -> state: open addressing, len a power of two
-	nextVal  []int32
+	rootNext []int32 // word id -> state after the root (0: none)
+	next     []trans // (state, word) -> state: open addressing, len a power of two
 	nmask    uint64
-	nshift   uint        // 64 - log2(len(nextKey))
+	nshift   uint        // 64 - log2(len(next))
 	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
 	out      []int32    // state -> pattern ending here, or -1
@@ -41,6 +40,13 @@ type wordMatcher struct {
 type stateInfo struct {
 	out, dictLink, fail int32
 	inner               bool // has children: a transition may leave it
+}
+
+// trans is a transition slot: key and target side by side, so a probe
+// reads one cache line, not one in a key table and one in a value table.
+type trans struct {
+	key uint64 // tkey(state, word); 0: empty
+	to  int32
 }
 
 type vslot struct {
@@ -122,9 +128,9 @@ func (m *wordMatcher) step(state, word int32) int32 {
 	}
 	key := tkey(state, word)
 	for i := m.slot(key); ; i = (i + 1) & m.nmask {
-		k := m.nextKey[i]
+		k := m.next[i].key
 		if k == key {
-			return m.nextVal[i]
+			return m.next[i].to
 		}
 		if k == 0 {
 			return -1
@@ -259,11 +265,10 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 			nonRoot++
 		}
 	}
-	m.nextKey = make([]uint64, pow2(2*nonRoot+2))
-	m.nextVal = make([]int32, len(m.nextKey))
-	m.nmask = uint64(len(m.nextKey) - 1)
+	m.next = make([]trans, pow2(2*nonRoot+2))
+	m.nmask = uint64(len(m.next) - 1)
 	m.nshift = 64
-	for l := len(m.nextKey); l > 1; l >>= 1 {
+	for l := len(m.next); l > 1; l >>= 1 {
 		m.nshift--
 	}
 	wordOf = make([]int32, len(m.out))
@@ -275,8 +280,8 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 		}
 		key := tkey(e.from, e.word)
 		for i := m.slot(key); ; i = (i + 1) & m.nmask {
-			if m.nextKey[i] == 0 {
-				m.nextKey[i], m.nextVal[i] = key, c
+			if m.next[i].key == 0 {
+				m.next[i] = trans{key: key, to: c}
 				break
 			}
 		}
