@@ -172,6 +172,8 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 			simple := true
 			if j < n {
 				switch e := s[j]; {
+				case e == ' ':
+					// the common case first: a space ends the word
 				case e == '\'' && possessiveAt(s, j+1):
 					// "China's": the word ends here, "'s" is the next token
 				case e == 0xE2 && j+3 < n && s[j+1] == 0x80 && s[j+2] == 0x99 && possessiveAt(s, j+3):
@@ -200,6 +202,9 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 				}
 				toks = append(toks, token{start: int32(i), end: int32(j), ns: int32(ns), ne: int32(len(norm)), flags: f})
 				newline = false
+				if j < n && s[j] == ' ' {
+					j++ // the space after a word, without a turn of the loop
+				}
 				i = j
 				continue
 			}

@@ -340,37 +340,37 @@ func (m *wordMatcher) lookup(w string) int32 {
 // scan reports every pattern occurrence among the tokens as (pattern, t0,
 // t1), the token range [t0, t1), and sets ids[i] to the word id of token i
 // (0: no pattern or cue segment uses the word).
+//
+// The vocabulary probe for a word of at most eight bytes (nine in ten
+// words) is written out here rather than called: such a word is its own
+// key, so a slot matches on key and length alone, and a call per token
+// would spill and reload every register of this loop. Longer words go
+// through wordID.
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	ids = ids[:len(toks)]
+	vocab, vmask := m.vocab, m.vmask
 	for i := range toks {
 		t := &toks[i]
 		if p := t.punct; p != 0 {
 			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
 			continue
 		}
-		ids[i] = m.shortWordID(norm[t.ns:t.ne])
-	}
-	m.run(ids, emit)
-}
-
-// shortWordID is wordID with the common case, a word of at most eight
-// bytes, inlined into its caller: such a word is its key, so a probe
-// compares the key and the length only (hashWord and the slot test of
-// wordID, for these words, without the two calls per token).
-func (m *wordMatcher) shortWordID(w []byte) int32 {
-	if len(w) > 8 {
-		return m.wordID(w)
-	}
-	v := wordKey(w)
-	h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15 // hashWord for <= 8 bytes
-	h ^= h >> 32
-	vocab, mask := m.vocab, m.vmask
-	for j := h & mask; ; j = (j + 1) & mask {
-		s := &vocab[j]
-		if s.v == v && int(s.n) == len(w) || s.id == 0 {
-			return s.id
+		w := norm[t.ns:t.ne]
+		if len(w) > 8 || cap(w) < 8 {
+			ids[i] = m.wordID(w)
+			continue
+		}
+		v := binary.LittleEndian.Uint64(w[:8]) & (1<<(8*uint(len(w))) - 1) // wordKey
+		h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15                     // hashWord for <= 8 bytes
+		h ^= h >> 32
+		for j := h & vmask; ; j = (j + 1) & vmask {
+			if s := &vocab[j]; s.v == v && int(s.n) == len(w) || s.id == 0 {
+				ids[i] = s.id
+				break
+			}
 		}
 	}
+	m.run(ids, emit)
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
