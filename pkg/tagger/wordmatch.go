@@ -374,8 +374,11 @@ func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
-// (see scan).
+// (see scan). The tables are read through locals and a leaf state's
+// transition (none) is known without calling step: this loop runs once per
+// token and calls out only to step between inner states and to emit.
 func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
+	st, rootNext, patToks := m.st, m.rootNext, m.patToks
 	s := int32(0)
 	for i, w := range ids {
 		if w == 0 {
@@ -385,9 +388,11 @@ func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
 		for {
 			var t int32
 			if s == 0 {
-				t = m.rootNext[w] // the common case, without a call
-			} else {
+				t = rootNext[w] // the common case, without a call
+			} else if st[s].inner {
 				t = m.step(s, w)
+			} else {
+				t = -1 // a leaf: no pattern goes on from here
 			}
 			if t > 0 {
 				s = t
@@ -396,19 +401,19 @@ func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
 			if s == 0 {
 				break
 			}
-			s = m.st[s].fail
+			s = st[s].fail
 		}
 		t := s
 		if t == 0 {
 			continue
 		}
-		if m.st[t].out < 0 {
-			t = m.st[t].dictLink
+		if st[t].out < 0 {
+			t = st[t].dictLink
 		}
 		for t >= 0 {
-			si := &m.st[t]
+			si := &st[t]
 			p := si.out
-			emit(p, int32(i+1)-m.patToks[p], int32(i+1))
+			emit(p, int32(i+1)-patToks[p], int32(i+1))
 			t = si.dictLink
 		}
 	}
