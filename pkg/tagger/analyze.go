@@ -257,11 +257,7 @@ func (d *doc) run() event.Tags {
 		return event.Tags{}
 	}
 	// function words inside names ("United States", "Theresa May") are not function words
-	for i, mi := range d.mentAt {
-		if mi >= 0 && d.ments[mi].kind != mIgnore {
-			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON
-		}
-	}
+	d.clearInNames(wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON)
 	// a title asking "What is ...?" or "How does ...?" heads an explainer:
 	// the measures it describes are background, not news
 	d.explainer = d.title != "" && d.wmask[0]&wEXPLAINER != 0 && strings.HasSuffix(strings.TrimSpace(d.title), "?")
@@ -535,6 +531,24 @@ func (l *lexicon) countryName(code string) string {
 		return c.name
 	}
 	return code
+}
+
+// clearInNames clears the word classes bits on the tokens of every
+// mention that is not an ignore phrase (the tokens it still holds): words
+// inside names are not function words. It walks the mentions, not every
+// token.
+func (d *doc) clearInNames(bits uint32) {
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.kind == mIgnore {
+			continue
+		}
+		for k := m.t0; k < m.t1; k++ {
+			if d.mentAt[k] == int32(i) {
+				d.wmask[k] &^= bits
+			}
+		}
+	}
 }
 
 func (d *doc) addMention(m mention) {
