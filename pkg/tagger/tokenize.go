@@ -28,6 +28,15 @@ type token struct {
 
 func (t *token) is(f uint8) bool { return t.flags&f != 0 }
 
+// set overwrites every field of t (sent with 0), field by field: a
+// composite literal stored through an index is built in a stack temporary
+// and copied, which costs the tokenizer's fast path a dozen instructions a
+// token.
+func (t *token) set(start, end, ns, ne int, flags, punct uint8) {
+	t.start, t.end, t.ns, t.ne, t.sent = int32(start), int32(end), int32(ns), int32(ne), 0
+	t.flags, t.punct = flags, punct
+}
+
 // tokenizer state shared by title and text.
 type tokens struct {
 	toks []token
@@ -108,11 +117,11 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 // digits ended by a byte that cannot continue them, spaces and one-byte
 // punctuation. It returns where it stopped, the newline state, and whether
 // the byte there needs the general path (step); it also stops, without
-// it, when toks is full. The loop makes no calls, so its values stay in
-// registers (calls only on rare paths): norm is grown once on entry to hold the rest of s (a token
-// takes at most two bytes of norm per byte of s, a separator and its
-// text, and a word is written eight bytes at a time: 16 bytes of slack),
-// and no token is started once toks is full.
+// it, when toks is full. The loop makes calls only on rare paths, so its
+// values stay in registers: norm is grown once on entry to hold the rest
+// of s (a token takes at most two bytes of norm per byte of s, a separator
+// and its text, and a word is written eight bytes at a time: 16 bytes of
+// slack), and no token is started once toks is full.
 func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, bool) {
 	n := len(s)
 	norm, toks := ts.norm, ts.toks
@@ -213,7 +222,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			if acc&(kLower|kUpper) == kUpper {
 				f |= fAllCaps
 			}
-			tb[nt] = token{start: int32(i), end: int32(j), ns: int32(ns), ne: int32(nn), flags: f}
+			tb[nt].set(i, j, ns, nn, f, 0)
 			nt++
 			newline = false
 			if j < n && s[j] == ' ' {
@@ -237,7 +246,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 		}
 		buf[ns] = p
 		nn = ns + 1
-		tb[nt] = token{start: int32(i), end: int32(i + 1), ns: int32(ns), ne: int32(nn), flags: fl, punct: p}
+		tb[nt].set(i, i+1, ns, nn, fl, p)
 		nt++
 		newline = false
 		i++
