@@ -216,13 +216,16 @@ func (d *doc) run() event.Tags {
 	// one pass of the word automaton over all dictionaries
 	toks := d.ts.toks
 	norm := d.ts.norm
+	// the callback runs once per match: the tables it indexes are
+	// captured as slices, one load each, not read through lex and d
+	pinfo, wmask, wlen := lex.pinfo, d.wmask, d.wlen
 	emit := func(p int32, tt0, tt1 int32) {
 		t0, t1 := int(tt0), int(tt1)
-		pi := lex.pinfo[p]
+		pi := &pinfo[p]
 		if w := pi.words; w != 0 {
-			d.wmask[t0] |= w
-			if l := t1 - t0; l > int(d.wlen[t0]) && l < 256 {
-				d.wlen[t0] = uint8(l)
+			wmask[t0] |= w
+			if l := t1 - t0; l > int(wlen[t0]) && l < 256 {
+				wlen[t0] = uint8(l)
 			}
 			if w&wTRADE != 0 {
 				d.trade++

@@ -567,6 +567,10 @@ func (ts *tokens) splitSentences(from int, first int32) int32 {
 	toks := ts.toks
 	for i := from; i < len(toks); i++ {
 		t := &toks[i]
+		if t.flags&fParaStart == 0 && t.punct == 0 {
+			t.sent = sent // most tokens: a word inside a paragraph
+			continue
+		}
 		if i > from && t.is(fParaStart) {
 			if toks[i-1].sent == sent {
 				sent++
