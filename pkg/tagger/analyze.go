@@ -216,13 +216,16 @@ func (d *doc) run() event.Tags {
 	// one pass of the word automaton over all dictionaries
 	toks := d.ts.toks
 	norm := d.ts.norm
+	// the callback runs once per match: the tables it indexes are
+	// captured as slices, one load each, not read through lex and d
+	pinfo, wmask, wlen := lex.pinfo, d.wmask, d.wlen
 	emit := func(p int32, tt0, tt1 int32) {
 		t0, t1 := int(tt0), int(tt1)
-		pi := lex.pinfo[p]
+		pi := &pinfo[p]
 		if w := pi.words; w != 0 {
-			d.wmask[t0] |= w
-			if l := t1 - t0; l > int(d.wlen[t0]) && l < 256 {
-				d.wlen[t0] = uint8(l)
+			wmask[t0] |= w
+			if l := t1 - t0; l > int(wlen[t0]) && l < 256 {
+				wlen[t0] = uint8(l)
 			}
 			if w&wTRADE != 0 {
 				d.trade++
@@ -257,11 +260,7 @@ func (d *doc) run() event.Tags {
 		return event.Tags{}
 	}
 	// function words inside names ("United States", "Theresa May") are not function words
-	for i, mi := range d.mentAt {
-		if mi >= 0 && d.ments[mi].kind != mIgnore {
-			d.wmask[i] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON
-		}
-	}
+	d.clearInNames(wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON)
 	// a title asking "What is ...?" or "How does ...?" heads an explainer:
 	// the measures it describes are background, not news
 	d.explainer = d.title != "" && d.wmask[0]&wEXPLAINER != 0 && strings.HasSuffix(strings.TrimSpace(d.title), "?")
@@ -535,6 +534,24 @@ func (l *lexicon) countryName(code string) string {
 		return c.name
 	}
 	return code
+}
+
+// clearInNames clears the word classes bits on the tokens of every
+// mention that is not an ignore phrase (the tokens it still holds): words
+// inside names are not function words. It walks the mentions, not every
+// token.
+func (d *doc) clearInNames(bits uint32) {
+	for i := range d.ments {
+		m := &d.ments[i]
+		if m.kind == mIgnore {
+			continue
+		}
+		for k := m.t0; k < m.t1; k++ {
+			if d.mentAt[k] == int32(i) {
+				d.wmask[k] &^= bits
+			}
+		}
+	}
 }
 
 func (d *doc) addMention(m mention) {

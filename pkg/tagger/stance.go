@@ -120,25 +120,20 @@ func (d *doc) addTradeParties(out []countrySal) {
 	}
 	parties := d.parties[:0] // country indices of the current sentence
 	trade, cur := false, int32(-2)
-	flush := func() {
-		if trade && len(parties) >= 2 {
-			for _, ci := range parties {
-				if o := int(d.salSlot[ci]) - 1; o >= 0 {
-					out[o].score += 0.5
-				}
-			}
-		}
-		parties, trade = parties[:0], false
-	}
-	for i := range d.ts.toks {
-		if s := d.ts.toks[i].sent; s != cur {
-			flush()
+	// the per-token slices as locals of the length of toks: this loop runs
+	// over every token, so no reloads through d and no bounds checks
+	toks := d.ts.toks
+	wmask, mentAt := d.wmask[:len(toks)], d.mentAt[:len(toks)]
+	for i := range toks {
+		if s := toks[i].sent; s != cur {
+			d.addParties(out, parties, trade)
+			parties, trade = parties[:0], false
 			cur = s
 		}
-		if d.wmask[i]&wTRADE != 0 {
+		if wmask[i]&wTRADE != 0 {
 			trade = true
 		}
-		mi := d.mentAt[i]
+		mi := mentAt[i]
 		if mi < 0 || d.ments[mi].t0 != int32(i) {
 			continue
 		}
@@ -151,8 +146,21 @@ func (d *doc) addTradeParties(out []countrySal) {
 			parties = append(parties, int32(ci))
 		}
 	}
-	flush()
-	d.parties = parties
+	d.addParties(out, parties, trade)
+	d.parties = parties[:0]
+}
+
+// addParties adds half a point to each of a sentence's states (country
+// indices) when it is about trade and names two or more.
+func (d *doc) addParties(out []countrySal, parties []int32, trade bool) {
+	if !trade || len(parties) < 2 {
+		return
+	}
+	for _, ci := range parties {
+		if o := int(d.salSlot[ci]) - 1; o >= 0 {
+			out[o].score += 0.5
+		}
+	}
 }
 
 // addLists adds a point to each state of a list of three or more
@@ -322,13 +330,15 @@ func (d *doc) clauseIndex() (bound, hypoAt []int32) {
 	d.bound = growI32(d.bound, len(toks))
 	d.hypoAt = growI32(d.hypoAt, len(toks))
 	bound, hypoAt = d.bound, d.hypoAt
+	bound, hypoAt = bound[:len(toks)], hypoAt[:len(toks)] // no bounds checks below
+	wmask := d.wmask[:len(toks)]
 	b, h := int32(-1), int32(-1)
 	for p := range toks {
 		switch toks[p].punct {
 		case ',', ';', ':', '-', '(', '"':
 			b = int32(p)
 		case 0:
-			if w := d.wmask[p]; w&(wCLAUSE|wHYPO) != 0 {
+			if w := wmask[p]; w&(wCLAUSE|wHYPO) != 0 {
 				if w&wCLAUSE != 0 && !d.normIs(p, "and") && !d.normIs(p, "as") && !d.normIs(p, "who") {
 					b = int32(p)
 				}
@@ -635,17 +645,22 @@ func (d *doc) startSentence(s *cueScan, s0, s1 int) {
 	s.sentEcon = false
 	// a past time opening the sentence ("In 2018, ...") dates all of it
 	s.sentPast = d.wmask[s0]&wPASTTIME != 0
+	wmask := d.wmask
 	for k := s0; k < s1; k++ {
-		if d.wmask[k]&wANON != 0 {
+		w := wmask[k]
+		if w&(wANON|wECON|wHYPO|wREPORT) == 0 && toks[k].punct != '"' {
+			continue // most tokens: none of the words this looks for
+		}
+		if w&wANON != 0 {
 			s.sentAnon = true
 		}
-		if d.wmask[k]&wECON != 0 {
+		if w&wECON != 0 {
 			s.sentEcon = true
 		}
-		if d.wmask[k]&wHYPO != 0 && k < s.firstIf && d.normIs(k, "if") {
+		if w&wHYPO != 0 && k < s.firstIf && d.normIs(k, "if") {
 			s.firstIf = k
 		}
-		if d.wmask[k]&wREPORT != 0 && toks[k].is(fWord) {
+		if w&wREPORT != 0 && toks[k].is(fWord) {
 			d.rep = append(d.rep, repVerb{k: int32(k)})
 		}
 		if toks[k].punct == '"' {

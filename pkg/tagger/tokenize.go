@@ -28,6 +28,15 @@ type token struct {
 
 func (t *token) is(f uint8) bool { return t.flags&f != 0 }
 
+// set overwrites every field of t (sent with 0), field by field: a
+// composite literal stored through an index is built in a stack temporary
+// and copied, which costs the tokenizer's fast path a dozen instructions a
+// token.
+func (t *token) set(start, end, ns, ne int, flags, punct uint8) {
+	t.start, t.end, t.ns, t.ne, t.sent = int32(start), int32(end), int32(ns), int32(ne), 0
+	t.flags, t.punct = flags, punct
+}
+
 // tokenizer state shared by title and text.
 type tokens struct {
 	toks []token
@@ -87,17 +96,48 @@ func appendNorm(buf []byte, r rune) []byte {
 // and dashes to '-'. sent is left 0; sentences are assigned by splitSentences.
 func (ts *tokens) tokenize(s string, extra uint8) {
 	n := len(s)
-	// local slices: the compiler keeps their headers in registers
-	norm, toks := ts.norm, ts.toks
-	if need := len(norm) + n + n/4 + 16; cap(norm) < need {
-		norm = append(make([]byte, 0, need), norm...)
+	if need := len(ts.norm) + 2*n + 16; cap(ts.norm) < need {
+		ts.norm = append(make([]byte, 0, need), ts.norm...)
 	}
-	if need := len(toks) + n/3 + 16; cap(toks) < need {
-		toks = append(make([]token, 0, need), toks...)
+	if need := len(ts.toks) + n/3 + 16; cap(ts.toks) < need {
+		ts.toks = append(make([]token, 0, need), ts.toks...)
 	}
 	newline := true
 	i := 0
 	for i < n {
+		var general bool
+		i, newline, general = ts.fast(s, i, extra, newline)
+		if general {
+			i, newline = ts.step(s, i, extra, newline)
+		}
+	}
+}
+
+// fast tokenizes s from i while it is plain ASCII: words of letters and
+// digits ended by a byte that cannot continue them, spaces and one-byte
+// punctuation. It returns where it stopped, the newline state, and whether
+// the byte there needs the general path (step); it also stops, without
+// it, when toks is full. The loop makes calls only on rare paths, so its
+// values stay in registers: norm is grown once on entry to hold the rest
+// of s (a token takes at most two bytes of norm per byte of s, a separator
+// and its text, and a word is written eight bytes at a time: 16 bytes of
+// slack), and no token is started once toks is full.
+func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, bool) {
+	n := len(s)
+	norm, toks := ts.norm, ts.toks
+	if need := 2*(n-i) + 16; cap(norm)-len(norm) < need {
+		norm = slices.Grow(norm, need)
+	}
+	if cap(toks)-len(toks) < 16 {
+		toks = slices.Grow(toks, (n-i)/3+16)
+	}
+	buf, tb := norm[:cap(norm)], toks[:cap(toks)]
+	nn, nt := len(norm), len(toks)
+	general := false
+	for i < n {
+		if nt == len(tb) {
+			break // full: the caller calls again, which grows toks
+		}
 		c := s[i]
 		k := asciiKind[c]
 		if k&kSpace != 0 {
@@ -111,21 +151,16 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 		if newline {
 			fl |= fParaStart
 		}
+		ns := nn
+		sep := 0
+		if nt > 0 && ns > 0 {
+			sep = 1
+		}
 		if k&(kLower|kUpper|kDigit) != 0 {
-			// fast path: a word of ASCII letters and digits ended by a byte
-			// that cannot continue it; anything else takes the general path.
-			// The word is found and lower-cased eight bytes at a time and
-			// written after the end of norm; norm's length changes only
-			// when the word is taken.
-			ns := len(norm)
-			sep := 0
-			if len(toks) > 0 && ns > 0 {
-				sep = 1
-			}
-			if cap(norm)-ns < n-i+16 {
-				norm = slices.Grow(norm, n-i+16)
-			}
-			buf := norm[:cap(norm)]
+			// a word, found and lower-cased eight bytes at a time and
+			// written after the end of norm (up to eight bytes past the
+			// word); taken only if simple. Written out here, not called:
+			// see above.
 			wp := ns + sep
 			acc := k
 			j := i
@@ -169,62 +204,80 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 					j++
 				}
 			}
-			simple := true
-			if j < n {
-				switch e := s[j]; {
-				case e == '\'' && possessiveAt(s, j+1):
-					// "China's": the word ends here, "'s" is the next token
-				case e == 0xE2 && j+3 < n && s[j+1] == 0x80 && s[j+2] == 0x99 && possessiveAt(s, j+3):
-					// "China’s"
-				case e >= utf8.RuneSelf || e == '\'' || e == '&':
-					simple = false
-				case e == '.' || e == ',':
-					// "1.5", "3,000"; a single letter and a dot may start "U.S."
-					if (asciiKind[s[j-1]] == kDigit && j+1 < n && asciiKind[s[j+1]] == kDigit) || (e == '.' && j == i+1 && k != kDigit && j+1 < n) {
-						simple = false
-					}
-				}
+			// a space, the common case, ends the word; simpleEnd, called
+			// only otherwise, reads the rest
+			if j < n && s[j] != ' ' && !simpleEnd(s, i, j, k) {
+				general = true
+				break
 			}
-			if simple {
-				if sep != 0 {
-					buf[ns] = ' '
-					ns++
-				}
-				norm = buf[:wp]
-				f := fl | fWord
-				if k == kUpper {
-					f |= fCap
-				}
-				if acc&(kLower|kUpper) == kUpper {
-					f |= fAllCaps
-				}
-				toks = append(toks, token{start: int32(i), end: int32(j), ns: int32(ns), ne: int32(len(norm)), flags: f})
-				newline = false
-				i = j
-				continue
-			}
-		} else if k&kPunct != 0 {
-			// plain ASCII punctuation: its own one-byte token
-			p := c
-			if c == '`' {
-				p = '"'
-			}
-			ns := len(norm)
-			if len(toks) > 0 && ns > 0 {
-				norm = append(norm, ' ')
+			if sep != 0 {
+				buf[ns] = ' '
 				ns++
 			}
-			norm = append(norm, p)
-			toks = append(toks, token{start: int32(i), end: int32(i + 1), ns: int32(ns), ne: int32(len(norm)), flags: fl, punct: p})
+			nn = wp
+			f := fl | fWord
+			if k == kUpper {
+				f |= fCap
+			}
+			if acc&(kLower|kUpper) == kUpper {
+				f |= fAllCaps
+			}
+			tb[nt].set(i, j, ns, nn, f, 0)
+			nt++
 			newline = false
-			i++
+			if j < n && s[j] == ' ' {
+				j++ // the space after a word, without a turn of the loop
+			}
+			i = j
 			continue
 		}
-		ts.norm, ts.toks = norm, toks
-		i, newline = ts.step(s, i, extra, newline)
-		norm, toks = ts.norm, ts.toks
+		if k&kPunct == 0 {
+			general = true
+			break
+		}
+		// plain ASCII punctuation: its own one-byte token
+		p := c
+		if c == '`' {
+			p = '"'
+		}
+		if sep != 0 {
+			buf[ns] = ' '
+			ns++
+		}
+		buf[ns] = p
+		nn = ns + 1
+		tb[nt].set(i, i+1, ns, nn, fl, p)
+		nt++
+		newline = false
+		i++
 	}
-	ts.norm, ts.toks = norm, toks
+	ts.norm, ts.toks = buf[:nn], tb[:nt]
+	return i, newline, general
+}
+
+// simpleEnd tells whether the ASCII word s[i:j] (first byte of kind k) is
+// a whole token as it stands: what follows cannot continue it, make it a
+// number ("1.5", "3,000") or an abbreviation ("U.S."); a possessive "'s"
+// after it is the next token. Otherwise the general path reads it.
+func simpleEnd(s string, i, j int, k uint8) bool {
+	n := len(s)
+	if j >= n {
+		return true
+	}
+	switch e := s[j]; {
+	case e == '\'' && possessiveAt(s, j+1):
+		// "China's": the word ends here, "'s" is the next token
+	case e == 0xE2 && j+3 < n && s[j+1] == 0x80 && s[j+2] == 0x99 && possessiveAt(s, j+3):
+		// "China’s"
+	case e >= utf8.RuneSelf || e == '\'' || e == '&':
+		return false
+	case e == '.' || e == ',':
+		// "1.5", "3,000"; a single letter and a dot may start "U.S."
+		if (asciiKind[s[j-1]] == kDigit && j+1 < n && asciiKind[s[j+1]] == kDigit) || (e == '.' && j == i+1 && k != kDigit && j+1 < n) {
+			return false
+		}
+	}
+	return true
 }
 
 // step is the general tokenizer: it reads one token (or one space) at s[i]
@@ -514,6 +567,10 @@ func (ts *tokens) splitSentences(from int, first int32) int32 {
 	toks := ts.toks
 	for i := from; i < len(toks); i++ {
 		t := &toks[i]
+		if t.flags&fParaStart == 0 && t.punct == 0 {
+			t.sent = sent // most tokens: a word inside a paragraph
+			continue
+		}
 		if i > from && t.is(fParaStart) {
 			if toks[i-1].sent == sent {
 				sent++

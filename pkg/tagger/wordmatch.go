@@ -22,11 +22,10 @@ type wordMatcher struct {
 	words string   // the vocabulary, concatenated
 	wOff  []uint32 // word id -> offset of the word in words (and its end at id+1)
 
-	rootNext []int32  // word id -> state after the root (0: none)
-	nextKey  []uint64 // (state, word) -> state: open addressing, len a power of two
-	nextVal  []int32
+	rootNext []int32 // word id -> state after the root (0: none)
+	next     []trans // (state, word) -> state: open addressing, len a power of two
 	nmask    uint64
-	nshift   uint        // 64 - log2(len(nextKey))
+	nshift   uint        // 64 - log2(len(next))
 	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
 	out      []int32    // state -> pattern ending here, or -1
@@ -41,6 +40,13 @@ type wordMatcher struct {
 type stateInfo struct {
 	out, dictLink, fail int32
 	inner               bool // has children: a transition may leave it
+}
+
+// trans is a transition slot: key and target side by side, so a probe
+// reads one cache line, not one in a key table and one in a value table.
+type trans struct {
+	key uint64 // tkey(state, word); 0: empty
+	to  int32
 }
 
 type vslot struct {
@@ -122,9 +128,9 @@ func (m *wordMatcher) step(state, word int32) int32 {
 	}
 	key := tkey(state, word)
 	for i := m.slot(key); ; i = (i + 1) & m.nmask {
-		k := m.nextKey[i]
+		k := m.next[i].key
 		if k == key {
-			return m.nextVal[i]
+			return m.next[i].to
 		}
 		if k == 0 {
 			return -1
@@ -259,11 +265,10 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 			nonRoot++
 		}
 	}
-	m.nextKey = make([]uint64, pow2(2*nonRoot+2))
-	m.nextVal = make([]int32, len(m.nextKey))
-	m.nmask = uint64(len(m.nextKey) - 1)
+	m.next = make([]trans, pow2(2*nonRoot+2))
+	m.nmask = uint64(len(m.next) - 1)
 	m.nshift = 64
-	for l := len(m.nextKey); l > 1; l >>= 1 {
+	for l := len(m.next); l > 1; l >>= 1 {
 		m.nshift--
 	}
 	wordOf = make([]int32, len(m.out))
@@ -275,8 +280,8 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 		}
 		key := tkey(e.from, e.word)
 		for i := m.slot(key); ; i = (i + 1) & m.nmask {
-			if m.nextKey[i] == 0 {
-				m.nextKey[i], m.nextVal[i] = key, c
+			if m.next[i].key == 0 {
+				m.next[i] = trans{key: key, to: c}
 				break
 			}
 		}
@@ -335,21 +340,45 @@ func (m *wordMatcher) lookup(w string) int32 {
 // scan reports every pattern occurrence among the tokens as (pattern, t0,
 // t1), the token range [t0, t1), and sets ids[i] to the word id of token i
 // (0: no pattern or cue segment uses the word).
+//
+// The vocabulary probe for a word of at most eight bytes (nine in ten
+// words) is written out here rather than called: such a word is its own
+// key, so a slot matches on key and length alone, and a call per token
+// would spill and reload every register of this loop. Longer words go
+// through wordID.
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	ids = ids[:len(toks)]
+	vocab, vmask := m.vocab, m.vmask
 	for i := range toks {
-		if p := toks[i].punct; p != 0 {
+		t := &toks[i]
+		if p := t.punct; p != 0 {
 			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
-		} else {
-			ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
+			continue
+		}
+		w := norm[t.ns:t.ne]
+		if len(w) > 8 || cap(w) < 8 {
+			ids[i] = m.wordID(w)
+			continue
+		}
+		v := binary.LittleEndian.Uint64(w[:8]) & (1<<(8*uint(len(w))) - 1) // wordKey
+		h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15                     // hashWord for <= 8 bytes
+		h ^= h >> 32
+		for j := h & vmask; ; j = (j + 1) & vmask {
+			if s := &vocab[j]; s.v == v && int(s.n) == len(w) || s.id == 0 {
+				ids[i] = s.id
+				break
+			}
 		}
 	}
 	m.run(ids, emit)
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
-// (see scan).
+// (see scan). The tables are read through locals and a leaf state's
+// transition (none) is known without calling step: this loop runs once per
+// token and calls out only to step between inner states and to emit.
 func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
+	st, rootNext, patToks := m.st, m.rootNext, m.patToks
 	s := int32(0)
 	for i, w := range ids {
 		if w == 0 {
@@ -359,9 +388,11 @@ func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
 		for {
 			var t int32
 			if s == 0 {
-				t = m.rootNext[w] // the common case, without a call
-			} else {
+				t = rootNext[w] // the common case, without a call
+			} else if st[s].inner {
 				t = m.step(s, w)
+			} else {
+				t = -1 // a leaf: no pattern goes on from here
 			}
 			if t > 0 {
 				s = t
@@ -370,19 +401,19 @@ func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
 			if s == 0 {
 				break
 			}
-			s = m.st[s].fail
+			s = st[s].fail
 		}
 		t := s
 		if t == 0 {
 			continue
 		}
-		if m.st[t].out < 0 {
-			t = m.st[t].dictLink
+		if st[t].out < 0 {
+			t = st[t].dictLink
 		}
 		for t >= 0 {
-			si := &m.st[t]
+			si := &st[t]
 			p := si.out
-			emit(p, int32(i+1)-m.patToks[p], int32(i+1))
+			emit(p, int32(i+1)-patToks[p], int32(i+1))
 			t = si.dictLink
 		}
 	}

@@ -118,17 +118,7 @@ func (d *zhDoc) run() event.Tags {
 		return event.Tags{}
 	}
 	// function words inside names are not function words
-	for i := range d.ments {
-		m := &d.ments[i]
-		if m.kind == mIgnore {
-			continue
-		}
-		for k := m.t0; k < m.t1; k++ {
-			if d.mentAt[k] == int32(i) {
-				d.wmask[k] &^= wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON | wPREP | wPASSIVE
-			}
-		}
-	}
+	d.clearInNames(wREPORT | wREPORTLOW | wHEDGE | wNEG | wFUTURE | wHYPO | wBACKGROUND | wCLAUSE | wANON | wPREP | wPASSIVE)
 	sal := d.salience()
 	a, b := mainPair(sal)
 	cues := d.zhStance(a, b)
