@@ -279,8 +279,11 @@ cmd_cluster_up() {
   check_ports
   cmd_install
   install_zookeeper
-  # Start everything before waiting for anything: the JVMs warm up in parallel.
-  for name in "${COMPONENTS[@]}"; do component_do start "$name"; done
+  # The JVMs warm up in parallel; ClickHouse starts once ZooKeeper answers: an 18.16 server that holds
+  # replicated tables (a cluster started before) exits when it cannot reach ZooKeeper at start-up.
+  for name in zookeeper kafka-1 kafka-2 kafka-3; do component_do start "$name"; done
+  component_do wait zookeeper
+  for name in clickhouse-1 clickhouse-2; do component_do start "$name"; done
   for name in "${COMPONENTS[@]}"; do component_do wait "$name"; done
   cluster_topics
   log "cluster up in $((SECONDS - start))s"
