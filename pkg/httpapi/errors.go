@@ -72,6 +72,12 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
 	}
+	WriteJSONBytes(w, status, b)
+}
+
+// WriteJSONBytes writes b, a JSON document encoded by the caller, as
+// WriteJSON writes its value's.
+func WriteJSONBytes(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")

@@ -280,7 +280,11 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 	for i, b := range series {
 		resp.Buckets[i] = newIndexBucket(b, baseShare)
 	}
-	return write(w, req.Format, resp)
+	if req.Format == CSV {
+		return writeCSV(w, resp)
+	}
+	writeIndexJSON(w, resp)
+	return nil
 }
 
 func (a *API) drivers(w http.ResponseWriter, r *http.Request) error {
