@@ -30,6 +30,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
+	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
+		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
 	partitions := fs.Partitions()
 	replication := fs.ReplicationFactor()
 	minISR := fs.MinInsyncReplicas()
@@ -68,7 +70,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	rc := kafkax.ReaderConfig(brokerList, *group, *inTopic)
 	rc.QueueCapacity = max(*queue, 1)
-	reader := kafka.NewReader(rc)
+	rc.ErrorLogger = kafka.LoggerFunc(func(msg string, args ...any) {
+		logger.Warn("kafka reader: "+fmt.Sprintf(msg, args...), "component", "kafka-reader")
+	})
+	reader := kafkax.NewRestartingReader(func() kafkax.GroupReader { return kafka.NewReader(rc) }, logger)
 	defer reader.Close()
 	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
@@ -94,6 +99,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	})
 	g.Go(func() error { return admin.Serve(gctx, adminFlags.Addr(), adminHandler, 5*time.Second, logger) })
+	if *stall > 0 {
+		g.Go(func() error {
+			reader.Watch(gctx, 15*time.Second, *stall, func(ctx context.Context) (int64, error) {
+				return kafkax.TotalLag(ctx, brokerList, *group, *inTopic)
+			})
+			return nil
+		})
+	}
 	g.Go(func() error {
 		defer ready.Drain()
 		return e.Run(gctx)

@@ -308,6 +308,10 @@ func benchQueries() []benchQuery {
 	return []benchQuery{
 		{"index-hourly-year", "/v1/index?pair=CN-US&interval=hour&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", 8000 * 100,
 			oracleCase{index: &store.IndexQuery{Pair: "CN-US", Granularity: tension.Hour, From: year0, To: year1}}, all},
+		// As the dashboard asks for a year of hours: gaps listed, smoothed
+		// by 30 days (the 30 days before the range read too).
+		{"index-hourly-year-dashboard", "/v1/index?pair=CN-US&interval=hour&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z&fill=gaps&window=30d", 8000 * 100,
+			oracleCase{index: &store.IndexQuery{Pair: "CN-US", Granularity: tension.Hour, From: year0.AddDate(0, 0, -30), To: year1}}, all},
 		{"index-daily-year", "/v1/index?pair=CN-US&interval=day&from=2024-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", 300 * 100,
 			oracleCase{index: &store.IndexQuery{Pair: "CN-US", Granularity: tension.Day, From: year0, To: year1}}, all},
 		{"drivers-hour", "/v1/drivers?pair=CN-US&from=2024-07-04T12:00:00Z&to=2024-07-04T13:00:00Z&limit=20", 20 * 300,

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -28,27 +29,43 @@ type cellArticle struct {
 
 // rawDyad is a stored dyad: its cues and the total weight the index counts
 // (the weight column: every cue found, also those cut from the record).
+// The raw tables are read without FINAL (which merges every part of a
+// month's partition, slow while sinks add parts): of rows with the same
+// key the one with the highest row version counts, as FINAL would keep.
 type rawDyad struct {
 	event.Dyad
-	weight float64
+	weight     float64
+	rowVersion uint64
+	cues       map[uint32]rawCue // by idx
+}
+
+type rawCue struct {
+	event.Cue
+	rowVersion uint64
 }
 
 // rawCellMinutes adds the minute parts of every cell in [from, to) to out,
-// day by day (memory grows with a day's articles, not with the range). An
-// article's current version is its highest counted one in the whole range
-// (a re-sent article may have moved to another day): read first for the
-// articles counted under several versions, the others have one.
+// a calendar month at a time: the raw tables are partitioned by month, and
+// their FINAL reads merge a whole partition whatever part of it is asked
+// for (a day at a time made a rebuild of two weeks read its month 14 times
+// over, too slow to finish beside writing sinks on the cluster); memory
+// grows with a month's articles, not with the range. An article's current
+// version is its highest counted one in the whole range (a re-sent article
+// may have moved to another month): read first for the articles counted
+// under several versions, the others have one.
 func (s *Store) rawCellMinutes(ctx context.Context, from, to time.Time, add func(pair, version string, minute time.Time, p tension.Parts)) error {
 	current, err := s.currentOfRecounted(ctx, from, to)
 	if err != nil {
 		return err
 	}
-	for day := from; day.Before(to); day = day.Add(24 * time.Hour) {
-		end := day.Add(24 * time.Hour)
+	for start := from; start.Before(to); {
+		y, m, _ := start.UTC().Date()
+		end := time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC)
 		if end.After(to) {
 			end = to
 		}
-		arts, err := s.cellArticles(ctx, day, end)
+		arts, err := s.cellArticles(ctx, start, end)
+		start = end
 		if err != nil {
 			return err
 		}
@@ -118,20 +135,24 @@ func (s *Store) cellArticles(ctx context.Context, from, to time.Time) (map[artic
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.conn.Query(ctx, `SELECT toString(article_id), tagger_version, pair, direction, tension, weight
-		FROM dyads FINAL WHERE published_at >= ? AND published_at < ? AND (toString(article_id), tagger_version) IN `+counted,
+	rows, err = s.conn.Query(ctx, `SELECT toString(article_id), tagger_version, pair, direction, tension, weight, version
+		FROM dyads WHERE published_at >= ? AND published_at < ? AND (toString(article_id), tagger_version) IN `+counted,
 		from, to, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: recount cells: dyads: %w", err)
 	}
 	for rows.Next() {
 		var k articleVersion
-		d := &rawDyad{}
-		if err := rows.Scan(&k.id, &k.version, &d.Pair, &d.Direction, &d.Tension, &d.weight); err != nil {
+		d := &rawDyad{cues: map[uint32]rawCue{}}
+		if err := rows.Scan(&k.id, &k.version, &d.Pair, &d.Direction, &d.Tension, &d.weight, &d.rowVersion); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: recount cells: scan dyad: %w", err)
 		}
-		if a := out[k]; a != nil {
+		a := out[k]
+		if a == nil {
+			continue
+		}
+		if old := a.dyads[d.Pair]; old == nil || d.rowVersion > old.rowVersion {
 			a.dyads[d.Pair] = d
 		}
 	}
@@ -139,8 +160,8 @@ func (s *Store) cellArticles(ctx context.Context, from, to time.Time) (map[artic
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = s.conn.Query(ctx, `SELECT toString(article_id), tagger_version, pair, actor, weight, source, source_type
-		FROM cues FINAL WHERE published_at >= ? AND published_at < ? AND (toString(article_id), tagger_version) IN `+counted,
+	rows, err = s.conn.Query(ctx, `SELECT toString(article_id), tagger_version, pair, idx, actor, weight, source, source_type, version
+		FROM cues WHERE published_at >= ? AND published_at < ? AND (toString(article_id), tagger_version) IN `+counted,
 		from, to, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: recount cells: cues: %w", err)
@@ -150,14 +171,41 @@ func (s *Store) cellArticles(ctx context.Context, from, to time.Time) (map[artic
 		var (
 			k    articleVersion
 			pair string
-			c    event.Cue
+			idx  uint32
+			c    rawCue
 		)
-		if err := rows.Scan(&k.id, &k.version, &pair, &c.Actor, &c.Weight, &c.Source, &c.SourceType); err != nil {
+		if err := rows.Scan(&k.id, &k.version, &pair, &idx, &c.Actor, &c.Weight, &c.Source, &c.SourceType, &c.rowVersion); err != nil {
 			return nil, fmt.Errorf("store: recount cells: scan cue: %w", err)
 		}
-		if a := out[k]; a != nil && a.dyads[pair] != nil {
-			a.dyads[pair].Cues = append(a.dyads[pair].Cues, c)
+		a := out[k]
+		if a == nil || a.dyads[pair] == nil {
+			continue
+		}
+		if old, ok := a.dyads[pair].cues[idx]; !ok || c.rowVersion > old.rowVersion {
+			a.dyads[pair].cues[idx] = c
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, a := range out {
+		for _, d := range a.dyads {
+			d.Cues = cuesInOrder(d.cues)
+		}
+	}
+	return out, nil
+}
+
+// cuesInOrder lists a dyad's cues by idx, the record's order.
+func cuesInOrder(byIdx map[uint32]rawCue) []event.Cue {
+	idxs := make([]uint32, 0, len(byIdx))
+	for i := range byIdx {
+		idxs = append(idxs, i)
+	}
+	slices.Sort(idxs)
+	out := make([]event.Cue, len(idxs))
+	for i, idx := range idxs {
+		out[i] = byIdx[idx].Cue
+	}
+	return out
 }
