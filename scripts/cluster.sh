@@ -149,12 +149,15 @@ ch_render_replication() {
 zk_pid() { pid_of "$ZK_PID" "$ZK_CONFIG" 'org\.apache\.zookeeper\.server\.quorum\.QuorumPeerMain'; }
 
 # zk_answers: the four-letter word `ruok` is answered with `imok`.
+# zk_answers: ZooKeeper serves sessions. `ruok` answers imok as soon as the process listens, before it has
+# loaded its data and takes sessions; a ClickHouse replica started then fails its handshake and, holding
+# replicated tables, exits. `srvr` names the server's mode only once it serves.
 zk_answers() {
   local reply
   # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  reply=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf ruok >&3; cat <&3' _ "$ZK_PORT" 2>/dev/null) ||
+  reply=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1; printf srvr >&3; cat <&3' _ "$ZK_PORT" 2>/dev/null) ||
     return 1
-  [[ $reply == imok ]]
+  [[ $reply == *"Mode: "* ]]
 }
 
 install_zookeeper() {
