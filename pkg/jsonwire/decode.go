@@ -96,13 +96,7 @@ func (r *Reader) End() {
 // encoding/json matches keys case-insensitively (with Unicode folding),
 // which the callers leave to it.
 func (r *Reader) Object(member func(key []byte)) {
-	if r.peek() != '{' {
-		r.Fail()
-		return
-	}
-	r.i++
-	if r.peek() == '}' {
-		r.i++
+	if !r.open('{', '}') {
 		return
 	}
 	for !r.failed {
@@ -130,14 +124,7 @@ func (r *Reader) Object(member func(key []byte)) {
 		}
 		r.i++
 		member(r.data[start:end])
-		switch r.peek() {
-		case ',':
-			r.i++
-		case '}':
-			r.i++
-			return
-		default:
-			r.Fail()
+		if !r.next('}') {
 			return
 		}
 	}
@@ -145,28 +132,45 @@ func (r *Reader) Object(member func(key []byte)) {
 
 // Array reads an array, calling elem to read each element.
 func (r *Reader) Array(elem func()) {
-	if r.peek() != '[' {
-		r.Fail()
-		return
-	}
-	r.i++
-	if r.peek() == ']' {
-		r.i++
+	if !r.open('[', ']') {
 		return
 	}
 	for !r.failed {
 		elem()
-		switch r.peek() {
-		case ',':
-			r.i++
-		case ']':
-			r.i++
-			return
-		default:
-			r.Fail()
+		if !r.next(']') {
 			return
 		}
 	}
+}
+
+// open consumes the opening bracket of an object or array; false when the
+// value is not one (the Reader gives up) or is empty (consumed whole).
+func (r *Reader) open(opening, closing byte) bool {
+	if r.peek() != opening {
+		r.Fail()
+		return false
+	}
+	r.i++
+	if r.peek() == closing {
+		r.i++
+		return false
+	}
+	return true
+}
+
+// next consumes what follows a member or element: a comma (true: another
+// one follows) or the closing bracket (false), else the Reader gives up.
+func (r *Reader) next(closing byte) bool {
+	switch r.peek() {
+	case ',':
+		r.i++
+		return true
+	case closing:
+		r.i++
+		return false
+	}
+	r.Fail()
+	return false
 }
 
 // stringEnd returns the offset of the closing quote of the string whose
