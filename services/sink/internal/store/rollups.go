@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/tension"
@@ -93,7 +92,7 @@ GROUP BY pair, view, day, text, category, polarity, actor, target, wt`
 	// rawMarkersSQL: each counted version's marker in its own view, and
 	// the current version's in "". args: rawCounted twice
 	rawMarkersSQL = `
-SELECT id, ` + rollupViews + ` AS view, tagger_version, toStartOfMinute(pub)
+SELECT id, ` + rollupViews + ` AS view, tagger_version, toStartOfMinute(pub), toInt64(1)
 FROM (
     SELECT toString(article_id) AS id, tagger_version, any(published_at) AS pub
     FROM articles WHERE ` + rawCounted + `
@@ -157,7 +156,7 @@ func (s *Store) readRollups(ctx context.Context, what, sql string, out map[Rollu
 func (s *Store) RawMarkers(ctx context.Context, from, to time.Time) (map[MarkerKey]int64, error) {
 	out := map[MarkerKey]int64{}
 	c := []any{from, to, from, to}
-	err := s.readMarkers(ctx, "recount markers", rawMarkersSQL, func(k MarkerKey, _ int64) { out[k]++ }, repeat(c, 2)...)
+	err := s.readMarkers(ctx, "recount markers", rawMarkersSQL, out, repeat(c, 2)...)
 	return out, err
 }
 
@@ -168,12 +167,13 @@ func (s *Store) JournalMarkers(ctx context.Context, from, to time.Time) (map[Mar
 	err := s.readMarkers(ctx, "read markers", `SELECT key, tagger_version, substring(pair, 2), bucket, sum(articles)
 		FROM index_journal
 		WHERE kind = 'article' AND startsWith(pair, '@') AND bucket >= ? AND bucket < ?
-		GROUP BY key, tagger_version, pair, bucket HAVING sum(articles) != 0`,
-		func(k MarkerKey, n int64) { out[k] += n }, from, to)
+		GROUP BY key, tagger_version, pair, bucket HAVING sum(articles) != 0`, out, from, to)
 	return out, err
 }
 
-func (s *Store) readMarkers(ctx context.Context, what, sql string, add func(MarkerKey, int64), args ...any) error {
+// readMarkers adds the markers a query lists (id, view, version, minute,
+// count) to out.
+func (s *Store) readMarkers(ctx context.Context, what, sql string, out map[MarkerKey]int64, args ...any) error {
 	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
@@ -183,17 +183,13 @@ func (s *Store) readMarkers(ctx context.Context, what, sql string, add func(Mark
 		var (
 			k      MarkerKey
 			minute time.Time
-			n      int64 = 1
+			n      int64
 		)
-		dest := []any{&k.ID, &k.View, &k.Version, &minute}
-		if strings.HasPrefix(what, "read") {
-			dest = append(dest, &n)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := rows.Scan(&k.ID, &k.View, &k.Version, &minute, &n); err != nil {
 			return fmt.Errorf("store: scan %s: %w", what, err)
 		}
 		k.Minute = minute.Unix()
-		add(k, n)
+		out[k] += n
 	}
 	return rows.Err()
 }
