@@ -332,22 +332,15 @@ func (r *Reader) number() ([]byte, bool) {
 	case j < len(d) && d[j] == '0':
 		j++
 	case j < len(d) && d[j] >= '1' && d[j] <= '9':
-		for j < len(d) && isDigit(d[j]) {
-			j++
-		}
+		j = skipDigits(d, j)
 	default:
 		r.Fail()
 		return nil, false
 	}
-	integer := true
+	integer, ok := true, true
 	if j < len(d) && d[j] == '.' {
 		integer = false
-		j++
-		k := j
-		for j < len(d) && isDigit(d[j]) {
-			j++
-		}
-		if j == k {
+		if j, ok = requireDigits(d, j+1); !ok {
 			r.Fail()
 			return nil, false
 		}
@@ -358,17 +351,27 @@ func (r *Reader) number() ([]byte, bool) {
 		if j < len(d) && (d[j] == '+' || d[j] == '-') {
 			j++
 		}
-		k := j
-		for j < len(d) && isDigit(d[j]) {
-			j++
-		}
-		if j == k {
+		if j, ok = requireDigits(d, j); !ok {
 			r.Fail()
 			return nil, false
 		}
 	}
 	r.i = j
 	return d[start:j], integer
+}
+
+// skipDigits returns the offset after the digits at d[j:].
+func skipDigits(d []byte, j int) int {
+	for j < len(d) && isDigit(d[j]) {
+		j++
+	}
+	return j
+}
+
+// requireDigits is skipDigits, false when there is no digit at j.
+func requireDigits(d []byte, j int) (int, bool) {
+	end := skipDigits(d, j)
+	return end, end > j
 }
 
 // Int reads an integer that fits an int, as encoding/json decodes into an
