@@ -280,11 +280,7 @@ func (a *API) index(w http.ResponseWriter, r *http.Request) error {
 	for i, b := range series {
 		resp.Buckets[i] = newIndexBucket(b, baseShare)
 	}
-	if req.Format == CSV {
-		return writeCSV(w, resp)
-	}
-	writeIndexJSON(w, resp)
-	return nil
+	return write(w, req.Format, resp)
 }
 
 func (a *API) drivers(w http.ResponseWriter, r *http.Request) error {

@@ -50,6 +50,10 @@ func write(w http.ResponseWriter, f Format, v table) error {
 	if f == CSV {
 		return writeCSV(w, v)
 	}
+	if a, ok := v.(jsonAppender); ok {
+		writeAppendedJSON(w, a)
+		return nil
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

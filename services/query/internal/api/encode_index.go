@@ -15,11 +15,18 @@ import (
 // are json.Marshal's (TestIndexJSONIsMarshals); a value it would refuse
 // (a NaN) falls back to it, and so to its error.
 
-// writeIndexJSON writes r as JSON.
-func writeIndexJSON(w http.ResponseWriter, r IndexResponse) {
-	b, err := r.appendJSON(make([]byte, 0, 64+len(r.Buckets)*280))
+// jsonAppender is an answer that writes its own JSON, the bytes
+// json.Marshal would write (an error: a value it would refuse).
+type jsonAppender interface {
+	appendJSON(dst []byte) ([]byte, error)
+}
+
+// writeAppendedJSON writes v's own JSON; on an error, json.Marshal's
+// answer (and so its error envelope).
+func writeAppendedJSON(w http.ResponseWriter, v jsonAppender) {
+	b, err := v.appendJSON(nil)
 	if err != nil {
-		writeJSON(w, http.StatusOK, r)
+		writeJSON(w, http.StatusOK, v)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -28,6 +35,9 @@ func writeIndexJSON(w http.ResponseWriter, r IndexResponse) {
 
 // appendJSON appends r as json.Marshal writes it.
 func (r IndexResponse) appendJSON(dst []byte) ([]byte, error) {
+	if dst == nil {
+		dst = make([]byte, 0, 64+len(r.Buckets)*280)
+	}
 	var err error
 	dst = append(dst, `{"pair":`...)
 	dst = jsonwire.AppendString(dst, r.Pair, true)

@@ -59,7 +59,7 @@ func TestIndexJSONIsMarshals(t *testing.T) {
 		t.Fatal("a NaN was encoded")
 	}
 	rec := httptest.NewRecorder()
-	writeIndexJSON(rec, r)
+	writeAppendedJSON(rec, r)
 	if rec.Code != 500 {
 		t.Fatalf("NaN: %d %s", rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
 	}
@@ -67,7 +67,7 @@ func TestIndexJSONIsMarshals(t *testing.T) {
 	r = yearOfHours()
 	want, _ := json.Marshal(r)
 	rec = httptest.NewRecorder()
-	writeIndexJSON(rec, r)
+	writeAppendedJSON(rec, r)
 	if rec.Code != 200 || rec.Body.String() != string(want)+"\n" || rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("a year of hours: %d, %d bytes vs %d, %q", rec.Code, rec.Body.Len(), len(want)+1, rec.Header().Get("Content-Type"))
 	}
