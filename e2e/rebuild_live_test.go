@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"context"
+	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/synth"
 )
 
 // TestIntegrationRebuildWhileSinksWrite runs `sink rebuild` (not -dry-run)
@@ -26,13 +29,20 @@ func TestIntegrationRebuildWhileSinksWrite(t *testing.T) {
 		bucket, src_partition, position, entries, articles) SELECT 'bucket', '', 'day', '*', '', toDateTime('2024-03-05 00:00:00'), 0, 0, 1, 1`); err != nil {
 		t.Fatal(err)
 	}
-	d.stream(10000, 500)
 	var (
 		mu                     sync.Mutex
 		runs, corrected, waits int
 		stop                   = make(chan struct{})
 		done                   = make(chan struct{})
 	)
+	// At least 10,000 articles, and on until two rebuilds have finished
+	// while articles are still being sent: on a busy machine one rebuild can
+	// outlast a fixed stream (CI once saw a single rebuild in 20 s).
+	d.streamUntil(10000, 60000, 500, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return runs >= 2
+	})
 	go func() {
 		defer close(done)
 		for {
@@ -81,4 +91,32 @@ func TestIntegrationRebuildWhileSinksWrite(t *testing.T) {
 	if corrected == 0 {
 		t.Error("no rebuild corrected the damaged bucket")
 	}
+}
+
+// streamUntil sends articles at rate per second in the background, at least
+// min of them, then goes on in steps of 1,000 (up to max) until enough
+// reports that the drill has seen what it needs; d.n is the number sent once
+// d.errc closes.
+func (d *drill) streamUntil(min, max, rate int, enough func() bool) {
+	seed := rand.Uint64()
+	d.t.Logf("synthetic seed %d: %d to %d articles at %d/s", seed, min, max, rate)
+	gen := synth.New(seed, d.from, d.to)
+	d.errc = make(chan error, 1)
+	go func() {
+		defer close(d.errc)
+		start, sent := time.Now(), 0
+		for sent < max && (sent < min || !enough()) {
+			step := make(chan error, 1)
+			d.send(gen, 1000, 500, 0, step)
+			if err := <-step; err != nil {
+				d.errc <- err
+				return
+			}
+			sent += 1000
+			if ahead := time.Duration(float64(sent)/float64(rate)*float64(time.Second)) - time.Since(start); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+		d.n = sent
+	}()
 }
