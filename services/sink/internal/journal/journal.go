@@ -6,7 +6,9 @@
 package journal
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -94,8 +96,12 @@ func Contributions(e *event.Enriched) []Contribution {
 // Builder accumulates one batch's journal rows, summing bucket deltas with
 // the same key so a batch writes one row per touched bucket.
 type Builder struct {
-	buckets  map[bucketKey]*tension.Parts
-	articles map[articleKey]*Row
+	buckets minuteSums
+	// articles holds the article rows in the order they were added, each
+	// article's rows side by side (groups): Rows sorts them and sums rows
+	// with the same key, cheaper than a map keyed by four fields per row.
+	articles []articleEntry
+	groups   []articleGroup
 	ranges   []Row
 	rollups  rollups
 	// tags of the versions counted in this batch, for a later message of
@@ -123,13 +129,32 @@ type Pointer struct {
 	Version string
 }
 
-// articleKey is an article row's place in the sorting key: rows of one
-// block with the same key are summed here, so a block holds each key once
-// and a compensation can negate it exactly.
-type articleKey struct {
-	id, pair, version string
-	bucket            int64
+// articleGroup is the run of article rows that one Add wrote, all of one
+// article. Rows sums the rows of a block with the same key, so a block
+// holds each key once and a compensation can negate it exactly.
+type articleGroup struct {
+	id       string
+	from, to int
 }
+
+// articleEntry is one contribution to an article row (the article is its
+// group's).
+type articleEntry struct {
+	pair, version string
+	bucket        time.Time
+	parts         tension.Parts
+}
+
+// minuteKey is a bucket row's key in the minute granularity, with the cell
+// still in the pair ("<pair>|<cell>"): a batch sums its contributions per
+// minute key and rolls them up into every granularity once, in Rows.
+type minuteKey struct {
+	pair, version string
+	minute        int64
+}
+
+// minuteSums are a block's bucket deltas per minute key.
+type minuteSums map[minuteKey]*tension.Parts
 
 type bucketKey struct {
 	granularity tension.Granularity
@@ -141,7 +166,7 @@ type bucketKey struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{buckets: map[bucketKey]*tension.Parts{}, articles: map[articleKey]*Row{}, rollups: rollups{},
+	return &Builder{buckets: minuteSums{}, rollups: rollups{},
 		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
@@ -193,12 +218,20 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	switch outcome {
 	case Duplicate, Tied:
 		return outcome
+	}
+	from := len(b.articles)
+	defer func() {
+		if len(b.articles) > from {
+			b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
+		}
+	}()
+	switch outcome {
 	case Recounted:
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
 			b.addBuckets(neg, CurrentView)
-			b.addArticle(e.ArticleID, neg, CurrentView)
+			b.addArticle(neg, CurrentView)
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
 				at[v] = c.Bucket
@@ -235,10 +268,10 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
-			b.addArticle(e.ArticleID, c, CurrentView)
+			b.addArticle(c, CurrentView)
 		}
 		b.addBuckets(c, e.TaggerVersion)
-		b.addArticle(e.ArticleID, c, e.TaggerVersion)
+		b.addArticle(c, e.TaggerVersion)
 	}
 	return outcome
 }
@@ -384,33 +417,82 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	b.pending, b.pendingTo, b.pointOnly = nil, nil, nil
 }
 
-func (b *Builder) addBuckets(c Contribution, version string) { addBuckets(b.buckets, c, version) }
+func (b *Builder) addBuckets(c Contribution, version string) { b.buckets.add(c, version) }
 
-func addBuckets(buckets map[bucketKey]*tension.Parts, c Contribution, version string) {
+// add adds a contribution (in its minute bucket) to the sums of version.
+func (m minuteSums) add(c Contribution, version string) {
 	if _, ok := MarkerVersion(c.Pair); ok {
 		return // markers have no bucket rows
 	}
-	pair, cell := tension.SplitCellPair(c.Pair)
-	for _, g := range tension.Granularities {
-		k := bucketKey{g, pair, cell, version, g.Truncate(c.Bucket).Unix()}
-		p := buckets[k]
-		if p == nil {
-			p = &tension.Parts{}
-			buckets[k] = p
-		}
-		p.Add(c.Parts)
+	k := minuteKey{c.Pair, version, tension.Minute.Truncate(c.Bucket).Unix()}
+	p := m[k]
+	if p == nil {
+		p = &tension.Parts{}
+		m[k] = p
 	}
+	p.Add(c.Parts)
 }
 
-func (b *Builder) addArticle(id string, c Contribution, version string) {
-	k := articleKey{id, c.Pair, version, c.Bucket.Unix()}
-	r := b.articles[k]
-	if r == nil {
-		r = &Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: c.Pair, TaggerVersion: version, Bucket: c.Bucket}
-		b.articles[k] = r
+// rows rolls the minute sums up into the bucket rows of every granularity,
+// sorted.
+func (m minuteSums) rows() []Row {
+	buckets := make(map[bucketKey]*tension.Parts, 2*len(m))
+	for k, parts := range m {
+		pair, cell := tension.SplitCellPair(k.pair)
+		minute := time.Unix(k.minute, 0).UTC()
+		for _, g := range tension.Granularities {
+			bk := bucketKey{g, pair, cell, k.version, g.Truncate(minute).Unix()}
+			p := buckets[bk]
+			if p == nil {
+				p = &tension.Parts{}
+				buckets[bk] = p
+			}
+			p.Add(*parts)
+		}
 	}
-	r.Entries++
-	r.Parts.Add(c.Parts)
+	return bucketRows(buckets)
+}
+
+func (b *Builder) addArticle(c Contribution, version string) {
+	b.articles = append(b.articles, articleEntry{c.Pair, version, c.Bucket, c.Parts})
+}
+
+// appendArticleRows appends the article rows of the block to out, sorted
+// (sortArticles) and each key once: rows with the same key summed.
+func (b *Builder) appendArticleRows(out []Row, block string) []Row {
+	groups := slices.Clone(b.groups)
+	slices.SortStableFunc(groups, func(a, c articleGroup) int { return strings.Compare(a.id, c.id) })
+	var entries []articleEntry
+	for i := 0; i < len(groups); {
+		id := groups[i].id
+		entries = entries[:0]
+		for ; i < len(groups) && groups[i].id == id; i++ {
+			entries = append(entries, b.articles[groups[i].from:groups[i].to]...)
+		}
+		slices.SortStableFunc(entries, compareInArticle)
+		for k, e := range entries {
+			if k > 0 && compareInArticle(entries[k-1], e) == 0 {
+				last := &out[len(out)-1]
+				last.Entries++
+				last.Parts.Add(e.parts)
+				continue
+			}
+			out = append(out, Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: e.pair,
+				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block})
+		}
+	}
+	return out
+}
+
+// compareInArticle orders the rows of one article (sortArticles).
+func compareInArticle(a, c articleEntry) int {
+	if x := strings.Compare(a.pair, c.pair); x != 0 {
+		return x
+	}
+	if x := strings.Compare(a.version, c.version); x != 0 {
+		return x
+	}
+	return a.bucket.Compare(c.bucket)
 }
 
 // MaxRange is the longest offset range one range row holds; longer ones are
@@ -432,16 +514,11 @@ func (b *Builder) Cover(log string, partition int32, from, to int64) {
 // Rows returns every row of the block with id block, in a deterministic
 // order: buckets, rollups, articles, ranges.
 func (b *Builder) Rows(block string) []Row {
-	roll := b.rollups.rows()
-	rows := make([]Row, 0, len(b.buckets)+len(roll)+len(b.articles)+len(b.ranges))
-	rows = append(rows, bucketRows(b.buckets)...)
+	buckets, roll := b.buckets.rows(), b.rollups.rows()
+	rows := make([]Row, 0, len(buckets)+len(roll)+len(b.articles)+len(b.ranges))
+	rows = append(rows, buckets...)
 	rows = append(rows, roll...)
-	for _, r := range b.articles {
-		a := *r
-		a.Block = block
-		rows = append(rows, a)
-	}
-	sortArticles(rows[len(rows)-len(b.articles):])
+	rows = b.appendArticleRows(rows, block)
 	for _, r := range b.ranges {
 		r.Block = block
 		rows = append(rows, r)
@@ -511,7 +588,7 @@ func sortArticles(rows []Row) {
 // identical blocks, which a replicated table keeps once (insert
 // deduplication).
 func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tags) []Row {
-	buckets := map[bucketKey]*tension.Parts{}
+	buckets := minuteSums{}
 	neg := make([]Row, 0, len(articles))
 	for _, r := range articles {
 		n := r
@@ -519,10 +596,10 @@ func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tag
 		n.Entries = -r.Entries
 		n.Parts = r.Parts.Neg()
 		neg = append(neg, n)
-		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
 	}
 	sortArticles(neg)
-	rows := append(bucketRows(buckets), RollupRows(neg, tags)...)
+	rows := append(buckets.rows(), RollupRows(neg, tags)...)
 	rows = append(rows, neg...)
 	rs := make([]Row, 0, len(ranges))
 	for _, r := range ranges {
@@ -550,11 +627,11 @@ const CompensationSuffix = "~"
 // BucketRows rolls article rows up into the bucket rows of every
 // granularity: what a block's bucket rows are, by construction.
 func BucketRows(articles []Row) []Row {
-	buckets := map[bucketKey]*tension.Parts{}
+	buckets := minuteSums{}
 	for _, r := range articles {
-		addBuckets(buckets, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion)
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion)
 	}
-	return bucketRows(buckets)
+	return buckets.rows()
 }
 
 // Empty reports whether the batch would write nothing.

@@ -2,7 +2,9 @@ package journal
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -250,4 +252,49 @@ func tagsOf(es ...*event.Enriched) map[VersionRef]*Tags {
 		out[VersionRef{e.ArticleID, e.TaggerVersion}] = TagsOf(e)
 	}
 	return out
+}
+
+// For random batches with recounts, older versions and duplicates of the
+// same article, a block holds each article row's key once, in the order of
+// sortArticles, and its bucket rows are the rollup of its article rows.
+func TestBlockRowsOfRandomBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 9))
+	for round := range 50 {
+		b := NewBuilder()
+		priors := map[string]*Prior{}
+		for range 40 {
+			b.Count(randomTagged(r, []string{"v1", "v2", "v3"}[r.IntN(3)]), priors)
+		}
+		var buckets, articles []Row
+		for _, row := range b.Rows("0000000003-r") {
+			switch row.Kind {
+			case KindBucket, KindCell:
+				buckets = append(buckets, row)
+			case KindArticle:
+				articles = append(articles, row)
+			}
+		}
+		sorted := slices.Clone(articles)
+		sortArticles(sorted)
+		if !reflect.DeepEqual(sorted, articles) {
+			t.Fatalf("round %d: article rows not in the order of sortArticles", round)
+		}
+		for i := 1; i < len(articles); i++ {
+			a, c := articles[i-1], articles[i]
+			if a.Key == c.Key && a.Pair == c.Pair && a.TaggerVersion == c.TaggerVersion && a.Bucket.Equal(c.Bucket) {
+				t.Fatalf("round %d: key %s %s %q %v twice", round, a.Key, a.Pair, a.TaggerVersion, a.Bucket)
+			}
+		}
+		got, want := total(BucketRows(articles)), total(buckets)
+		if len(got) != len(want) {
+			t.Fatalf("round %d: %d rollup buckets, %d block buckets", round, len(got), len(want))
+		}
+		for k, p := range want {
+			g := got[k]
+			g.Add(p.Neg())
+			if !nearZero(g) {
+				t.Fatalf("round %d %s %s %q %v: rollup differs by %+v", round, k.Granularity, k.Pair, k.TaggerVersion, k.Bucket, g)
+			}
+		}
+	}
 }

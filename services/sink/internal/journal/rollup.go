@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,66 +155,103 @@ func (t *Tags) summary() *summary {
 	if t.sum != nil {
 		return t.sum
 	}
-	sm := &summary{pairs: []string{tension.AllPair}}
-	seen := map[string]bool{tension.AllPair: true}
+	sm := &summary{pairs: make([]string, 0, 1+len(t.Pairs))}
+	sm.pairs = append(sm.pairs, tension.AllPair)
 	for _, p := range t.Pairs {
-		if !seen[p] {
-			seen[p] = true
+		if p != tension.AllPair && !slices.Contains(sm.pairs[1:], p) {
 			sm.pairs = append(sm.pairs, p)
 		}
 	}
-	type ent struct{ canonical, typ string }
-	at := map[ent]int{}
-	var countries []string
-	for _, e := range t.Entities {
-		k := ent{e.Canonical, e.Type}
-		i, ok := at[k]
-		if !ok {
-			i = len(sm.entities)
-			at[k] = i
-			sm.entities = append(sm.entities, entitySum{})
-			countries = append(countries, e.Country)
-		} else if e.Country < countries[i] {
-			countries[i] = e.Country
-		}
-		sm.entities[i].mentions++
-	}
-	for k, i := range at {
-		sm.entities[i].item = k.canonical + RollupSep + k.typ + RollupSep + countries[i]
-	}
-	type cue struct {
-		pair, text, category string
-		polarity             int8
-		actor, target        string
-	}
-	type cw struct {
-		c cue
-		w float64
-	}
-	byWeight := map[cw]int{}
-	strongest := map[cue]float64{}
-	items := map[cue]string{}
-	for _, c := range t.Cues {
-		k := cue{c.Pair, c.Text, c.Category, c.Polarity, c.Actor, c.Target}
-		if _, ok := items[k]; !ok {
-			items[k] = c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target
-			strongest[k] = c.Weight
-		}
-		strongest[k] = max(strongest[k], c.Weight)
-		i, ok := byWeight[cw{k, c.Weight}]
-		if !ok {
-			i = len(sm.cues)
-			byWeight[cw{k, c.Weight}] = i
-			sm.cues = append(sm.cues, cueSum{pair: c.Pair, item: items[k], weight: c.Weight})
-		}
-		sm.cues[i].n++
-		sm.cues[i].sum += c.Weight
-	}
-	for k, i := range byWeight {
-		sm.cues[i].strongest = k.w == strongest[k.c]
-	}
+	sm.entities = entitySums(t.Entities)
+	sm.cues = cueSums(t.Cues)
 	t.sum = sm
 	return sm
+}
+
+// entitySums groups mentions by canonical name and type (sorted, not
+// hashed: an article has a handful), each filed under the smallest
+// country its mentions carry.
+func entitySums(mentions []EntityTag) []entitySum {
+	if len(mentions) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(mentions)
+	slices.SortFunc(sorted, func(a, c EntityTag) int {
+		if x := strings.Compare(a.Canonical, c.Canonical); x != 0 {
+			return x
+		}
+		if x := strings.Compare(a.Type, c.Type); x != 0 {
+			return x
+		}
+		return strings.Compare(a.Country, c.Country)
+	})
+	var out []entitySum
+	for i := 0; i < len(sorted); {
+		first := sorted[i] // the smallest country of the group
+		j := i + 1
+		for j < len(sorted) && sorted[j].Canonical == first.Canonical && sorted[j].Type == first.Type {
+			j++
+		}
+		out = append(out, entitySum{item: first.Canonical + RollupSep + first.Type + RollupSep + first.Country, mentions: int64(j - i)})
+		i = j
+	}
+	return out
+}
+
+// cueSums groups a version's cues by pair and phrase (text, category,
+// polarity, actor, target), then by weight: the occurrences and their sum
+// per weight, and which weight is the phrase's strongest.
+func cueSums(cues []CueTag) []cueSum {
+	if len(cues) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(cues)
+	slices.SortFunc(sorted, func(a, c CueTag) int {
+		if x := comparePhrase(a, c); x != 0 {
+			return x
+		}
+		return cmp.Compare(a.Weight, c.Weight)
+	})
+	var out []cueSum
+	for i := 0; i < len(sorted); {
+		c := sorted[i]
+		j := i + 1
+		for j < len(sorted) && comparePhrase(sorted[j], c) == 0 {
+			j++
+		}
+		item := c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target
+		for k := i; k < j; k++ {
+			if k == i || sorted[k].Weight != sorted[k-1].Weight {
+				out = append(out, cueSum{pair: c.Pair, item: item, weight: sorted[k].Weight})
+			}
+			last := &out[len(out)-1]
+			last.n++
+			last.sum += sorted[k].Weight
+		}
+		out[len(out)-1].strongest = true // weights ascend within the phrase
+		i = j
+	}
+	return out
+}
+
+// comparePhrase orders cues by pair and phrase, weight aside.
+func comparePhrase(a, c CueTag) int {
+	if a.Pair != c.Pair {
+		return strings.Compare(a.Pair, c.Pair)
+	}
+	if a.Text != c.Text {
+		return strings.Compare(a.Text, c.Text)
+	}
+	if a.Category != c.Category {
+		return strings.Compare(a.Category, c.Category)
+	}
+	if a.Polarity != c.Polarity {
+		return cmp.Compare(a.Polarity, c.Polarity)
+	}
+	if a.Actor != c.Actor {
+		return strings.Compare(a.Actor, c.Actor)
+	}
+	return strings.Compare(a.Target, c.Target)
 }
 
 // addTags adds sign times an article version's tags to view: every entity

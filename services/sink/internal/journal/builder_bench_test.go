@@ -1,0 +1,63 @@
+package journal
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/synth"
+	"github.com/tension-dev/tension/pkg/tagger"
+)
+
+// syntheticBatch returns n enriched synthetic articles published over a
+// day, made as the enricher makes them: the sink's benchmark batch.
+func syntheticBatch(tb testing.TB, n int) []*event.Enriched {
+	tb.Helper()
+	tg, err := tagger.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	now := time.Date(2025, 4, 10, 0, 0, 0, 0, time.UTC)
+	gen := synth.New(7, now.Add(-24*time.Hour), now)
+	out := make([]*event.Enriched, 0, n)
+	for i := range n {
+		raw, err := json.Marshal(gen.Next())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		a, err := event.DecodeArticle(raw, event.DecodeOptions{Now: now})
+		if err != nil {
+			tb.Fatalf("synthetic article %d: %v", i, err)
+		}
+		if _, err := event.EncodeArticle(&a, now, 0); err != nil { // assigns the id
+			tb.Fatalf("synthetic article %d: %v", i, err)
+		}
+		e, _, err := event.Enrich(&a, tg.Tag(a.Title, a.Text), tagger.Version, now)
+		if err != nil {
+			tb.Fatalf("enrich synthetic article %d: %v", i, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// BenchmarkBuilderBatch counts one sink batch (10,000 synthetic articles,
+// none counted before) and builds its rows: the sink's journal accounting
+// per batch, without ClickHouse.
+func BenchmarkBuilderBatch(b *testing.B) {
+	arts := syntheticBatch(b, 10000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var rows []Row
+	for b.Loop() {
+		bl := NewBuilder()
+		priors := map[string]*Prior{}
+		for _, e := range arts {
+			bl.Count(e, priors)
+		}
+		rows = bl.Rows("x")
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(arts)), "ns/article")
+	b.ReportMetric(float64(len(rows))/float64(len(arts)), "rows/article")
+}
