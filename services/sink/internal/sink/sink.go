@@ -240,14 +240,22 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 			return fmt.Errorf("sink: write %d dead letters: %w", len(p.dead), err)
 		}
 	}
-	if err := s.store.WriteRaw(ctx, p.fresh, p.srcs); err != nil {
-		return err
-	}
-	if err := s.store.WritePointers(ctx, p.journal.Pointers()); err != nil {
+	// The journal block is built while the raw rows are written (on the
+	// other core; the server works on the raw blocks meanwhile); it goes
+	// in only after they landed.
+	raw, rctx := errgroup.WithContext(ctx)
+	raw.Go(func() error {
+		if err := s.store.WriteRaw(rctx, p.fresh, p.srcs); err != nil {
+			return err
+		}
+		return s.store.WritePointers(rctx, p.journal.Pointers())
+	})
+	block, rows := s.blockRows(gs, p)
+	if err := raw.Wait(); err != nil {
 		return err
 	}
 	t.lap(&t.raw)
-	if err := s.writeJournal(ctx, gs, p); err != nil {
+	if err := s.writeJournal(ctx, gs, p, block, rows); err != nil {
 		return err
 	}
 	t.lap(&t.journal)
@@ -427,14 +435,23 @@ func (s *Sink) count(p *plan, m kafka.Message, e *event.Enriched, priors map[str
 	p.srcs = append(p.srcs, store.Source{Partition: int32(m.Partition), Offset: m.Offset})
 }
 
-// writeJournal writes the batch's journal block, unless it is empty, with
-// the fencing checks of writeBlock.
-func (s *Sink) writeJournal(ctx context.Context, gs *genState, p *plan) error {
+// blockRows names the batch's journal block and returns its rows; none
+// when the batch writes nothing.
+func (s *Sink) blockRows(gs *genState, p *plan) (string, []journal.Row) {
 	if p.journal.Empty() {
-		return nil
+		return "", nil
 	}
 	block := ledger.NewBlockID(gs.epoch, time.Now())
-	if err := s.writeBlock(ctx, gs, block, p.journal.Rows(block), p.ranges, p.ids, p.touched); err != nil {
+	return block, p.journal.Rows(block)
+}
+
+// writeJournal writes the batch's journal block (blockRows), unless it is
+// empty, with the fencing checks of writeBlock.
+func (s *Sink) writeJournal(ctx context.Context, gs *genState, p *plan, block string, rows []journal.Row) error {
+	if block == "" {
+		return nil
+	}
+	if err := s.writeBlock(ctx, gs, block, rows, p.ranges, p.ids, p.touched); err != nil {
 		return err
 	}
 	if s.cfg.AfterJournal != nil {
