@@ -10,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/ledger"
@@ -95,9 +96,20 @@ type genState struct {
 	first  map[int]int64   // first offset still in the log, per partition
 	next   map[int]int64   // the next offset to read, per partition
 	rewind context.CancelFunc
+	// decoder holds the messages decoded as they were fetched (nil: the
+	// flush decodes them).
+	decoder *decodingFetcher
 	// busy serialises the generation's flushes and its audits (see audit):
 	// both read and move the ledger and the reading positions.
 	busy sync.Mutex
+}
+
+// decode returns the batch's messages decoded (decodingFetcher.take).
+func (gs *genState) decode(batch []kafka.Message) ([]*event.Enriched, []error) {
+	if gs.decoder == nil {
+		return decodeAll(batch)
+	}
+	return gs.decoder.take(batch)
 }
 
 // advance moves the reading positions past batch and returns them for the

@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"time"
 
@@ -185,10 +184,12 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 			}
 			continue
 		}
-		f, err := g.Fetch(ctx, gs.next)
+		fetched, err := g.Fetch(ctx, gs.next)
 		if err != nil {
 			return err
 		}
+		f := newDecodingFetcher(fetched)
+		gs.decoder = f
 		rctx, rewind := context.WithCancel(ctx)
 		gs.rewind = rewind
 		audited := make(chan struct{})
@@ -290,7 +291,7 @@ type plan struct {
 // classify decodes the batch, reads the ledger and what the journal holds
 // for its articles (both at once), and builds the journal block.
 func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message) (*plan, error) {
-	decoded, errs := decodeAll(batch)
+	decoded, errs := gs.decode(batch)
 	ids := make([]string, len(decoded)) // as decoded: priors may move an article to its former id
 	for i, e := range decoded {
 		if e != nil {
@@ -340,23 +341,6 @@ func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message
 		p.journal.Cover(gs.log, r.Partition, r.From, r.To)
 	}
 	return p, nil
-}
-
-// decodeAll decodes and validates every message of the batch, on all
-// cores: the article at index i, or the reason it is not one.
-func decodeAll(batch []kafka.Message) ([]*event.Enriched, []error) {
-	decoded, errs := make([]*event.Enriched, len(batch)), make([]error, len(batch))
-	workers := min(runtime.GOMAXPROCS(0), (len(batch)+255)/256)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(batch); i += workers {
-				decoded[i], errs[i] = decodeEnriched(batch[i].Value)
-			}
-		})
-	}
-	wg.Wait()
-	return decoded, errs
 }
 
 // sortByLedger sorts the batch by the ledger: a message it covers is a
