@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"sort"
 	"strconv"
@@ -27,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
@@ -80,6 +82,14 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 	produced := produceEnriched(b, brokers, topics[0], n, span)
 	b.Logf("%d enriched articles (%.0f MB) published over %v in %s, made in %v", n, float64(produced)/1e6, span, topics[0], time.Since(start).Round(time.Millisecond))
 
+	// The sink binary's runtime settings (serve.go's -memory-limit and
+	// -gc-percent defaults), unless the environment sets Go's own.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(admin.DefaultMemoryLimit))
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(admin.DefaultGCPercent))
+	}
 	for range b.N {
 		calls := &countingConn{Conn: conn}
 		st := store.New(calls)
