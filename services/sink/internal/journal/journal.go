@@ -6,6 +6,7 @@
 package journal
 
 import (
+	"cmp"
 	"slices"
 	"sort"
 	"strings"
@@ -434,23 +435,40 @@ func (m minuteSums) add(c Contribution, version string) {
 }
 
 // rows rolls the minute sums up into the bucket rows of every granularity,
-// sorted.
+// in the order of bucketRows: the minute keys sorted once by pair, cell,
+// view and minute, then each granularity (in the order of their names) one
+// pass that sums the runs of minutes in the same bucket.
 func (m minuteSums) rows() []Row {
-	buckets := make(map[bucketKey]*tension.Parts, 2*len(m))
+	type minute struct {
+		bucketKey
+		parts *tension.Parts
+	}
+	minutes := make([]minute, 0, len(m))
 	for k, parts := range m {
 		pair, cell := tension.SplitCellPair(k.pair)
-		minute := time.Unix(k.minute, 0).UTC()
-		for _, g := range tension.Granularities {
-			bk := bucketKey{g, pair, cell, k.version, g.Truncate(minute).Unix()}
-			p := buckets[bk]
-			if p == nil {
-				p = &tension.Parts{}
-				buckets[bk] = p
+		minutes = append(minutes, minute{bucketKey{tension.Minute, pair, cell, k.version, k.minute}, parts})
+	}
+	slices.SortFunc(minutes, func(a, c minute) int { return compareBucketKeys(a.bucketKey, c.bucketKey) })
+	grans := slices.Clone(tension.Granularities[:])
+	slices.Sort(grans)
+	rows := make([]Row, 0, 2*len(minutes))
+	for _, g := range grans {
+		width := int64(g.Duration() / time.Second)
+		for i := 0; i < len(minutes); {
+			k := minutes[i].bucketKey
+			k.granularity, k.bucket = g, floorTo(k.bucket, width)
+			var sum tension.Parts
+			for ; i < len(minutes); i++ {
+				n := minutes[i].bucketKey
+				if n.pair != k.pair || n.cell != k.cell || n.version != k.version || floorTo(n.bucket, width) != k.bucket {
+					break
+				}
+				sum.Add(*minutes[i].parts)
 			}
-			p.Add(*parts)
+			rows = append(rows, bucketRow(k, sum))
 		}
 	}
-	return bucketRows(buckets)
+	return rows
 }
 
 func (b *Builder) addArticle(c Contribution, version string) {
@@ -526,39 +544,38 @@ func (b *Builder) Rows(block string) []Row {
 	return rows
 }
 
-func bucketRows(buckets map[bucketKey]*tension.Parts) []Row {
-	keys := make([]bucketKey, 0, len(buckets))
-	for k := range buckets {
-		keys = append(keys, k)
+// floorTo rounds unix seconds down to a multiple of width (as
+// Granularity.Truncate does, before 1970 too).
+func floorTo(sec, width int64) int64 {
+	return sec - ((sec%width)+width)%width
+}
+
+// compareBucketKeys orders bucket rows by granularity, pair, cell, view
+// and bucket.
+func compareBucketKeys(a, c bucketKey) int {
+	if a.granularity != c.granularity {
+		return strings.Compare(string(a.granularity), string(c.granularity))
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, c := keys[i], keys[j]
-		if a.granularity != c.granularity {
-			return a.granularity < c.granularity
-		}
-		if a.pair != c.pair {
-			return a.pair < c.pair
-		}
-		if a.cell != c.cell {
-			return a.cell < c.cell
-		}
-		if a.version != c.version {
-			return a.version < c.version
-		}
-		return a.bucket < c.bucket
-	})
-	rows := make([]Row, 0, len(keys))
-	for _, k := range keys {
-		kind := KindBucket
-		if k.cell != "" {
-			kind = KindCell
-		}
-		rows = append(rows, Row{
-			Kind: kind, Key: k.cell, Granularity: string(k.granularity), Pair: k.pair,
-			TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: *buckets[k],
-		})
+	if a.pair != c.pair {
+		return strings.Compare(a.pair, c.pair)
 	}
-	return rows
+	if a.cell != c.cell {
+		return strings.Compare(a.cell, c.cell)
+	}
+	if a.version != c.version {
+		return strings.Compare(a.version, c.version)
+	}
+	return cmp.Compare(a.bucket, c.bucket)
+}
+
+// bucketRow is the bucket (or cell) row of key k.
+func bucketRow(k bucketKey, p tension.Parts) Row {
+	kind := KindBucket
+	if k.cell != "" {
+		kind = KindCell
+	}
+	return Row{Kind: kind, Key: k.cell, Granularity: string(k.granularity), Pair: k.pair,
+		TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: p}
 }
 
 func sortArticles(rows []Row) {
