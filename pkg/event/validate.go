@@ -102,28 +102,13 @@ const (
 
 var fieldNames = [numFields]string{"article_id", "id", "url", "source", "title", "text", "lang", "published_at", "published_at_source", "received_at"}
 
-func lookupField(key string) (field, bool) {
-	switch key {
-	case "article_id":
-		return fArticleID, true
-	case "id":
-		return fID, true
-	case "url":
-		return fURL, true
-	case "source":
-		return fSource, true
-	case "title":
-		return fTitle, true
-	case "text":
-		return fText, true
-	case "lang":
-		return fLang, true
-	case "published_at":
-		return fPublishedAt, true
-	case "published_at_source":
-		return fPublishedAtSource, true
-	case "received_at":
-		return fReceivedAt, true
+// lookupField finds a member by its exact name (a []byte key is compared
+// without a copy).
+func lookupField[K string | []byte](key K) (field, bool) {
+	for f, name := range fieldNames {
+		if string(key) == name {
+			return field(f), true
+		}
 	}
 	return 0, false
 }
@@ -139,11 +124,15 @@ func lookupField(key string) (field, bool) {
 // DecodeArticle does not assign article_id or received_at; ingest does.
 func DecodeArticle(data []byte, opts DecodeOptions) (Article, error) {
 	var d decoder
-	if d.decode(data) {
-		d.required(opts)
-		if len(d.problems) == 0 {
-			d.check(opts)
+	if !d.decodeFast(data) {
+		d = decoder{}
+		if !d.decode(data) {
+			return Article{}, &ValidationError{Problems: d.problems}
 		}
+	}
+	d.required(opts)
+	if len(d.problems) == 0 {
+		d.check(opts)
 	}
 	if len(d.problems) > 0 {
 		return Article{}, &ValidationError{Problems: d.problems}
@@ -164,6 +153,32 @@ func (d *decoder) add(field, reason string) {
 	} else if len(d.problems) == maxProblems {
 		d.problems = append(d.problems, Problem{Reason: "too many problems; the rest are not reported"})
 	}
+}
+
+// decodeFast collects the string members of an article as ingest writes
+// it — one JSON object of known, distinct members, all strings, in valid
+// UTF-8 — in one pass with jsonwire's Reader, whose strings share one copy
+// of data. It returns false, with d in an unknown state, on anything else
+// (a key with an escape, an unknown or duplicate member, a value not a
+// string, malformed JSON or UTF-8): decode then reads the document from
+// the start and reports what is wrong, so the problems are decode's
+// whichever path ran. What it accepts, decode accepts with the same values:
+// the Reader is at least as strict as json.Valid (and refuses invalid
+// UTF-8 in strings; outside them JSON is ASCII), and both unescape strings
+// with jsonwire.Unescape.
+func (d *decoder) decodeFast(data []byte) bool {
+	r := jsonwire.NewReader(data)
+	r.Object(func(key []byte) {
+		f, known := lookupField(key)
+		if !known || d.set[f] {
+			r.Fail()
+			return
+		}
+		d.vals[f] = r.String()
+		d.set[f] = true
+	})
+	r.End()
+	return !r.Failed()
 }
 
 // decode checks the document and collects the string members. It returns

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -425,4 +426,60 @@ func BenchmarkSchemaValidate(b *testing.B) {
 	s := b.Elapsed().Seconds()
 	b.ReportMetric(float64(n*len(in))/s/1e6, "MB/s")
 	b.ReportMetric(float64(n)/s, "articles/s")
+}
+
+// decodeArticleSlow is DecodeArticle without its one-pass fast path: the
+// reference the fast path must agree with.
+func decodeArticleSlow(data []byte, opts DecodeOptions) (Article, error) {
+	var d decoder
+	if d.decode(data) {
+		d.required(opts)
+		if len(d.problems) == 0 {
+			d.check(opts)
+		}
+	}
+	if len(d.problems) > 0 {
+		return Article{}, &ValidationError{Problems: d.problems}
+	}
+	return d.article, nil
+}
+
+// FuzzDecodeArticleFastPath: DecodeArticle (its one-pass fast path, and
+// decode when that gives up) returns what decode alone returns, article or
+// problems, on any input.
+func FuzzDecodeArticleFastPath(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "articles", "*.json"))
+	for _, path := range files {
+		if in, err := os.ReadFile(path); err == nil {
+			f.Add(in, false)
+			f.Add(in, true)
+		}
+	}
+	topic := `{"article_id":"` + goodUUID + `","received_at":"2025-05-12T01:02:03Z",`
+	for _, s := range []string{
+		topic + `"text":"a\ud800b\"\u0000","published_at":"2025-01-01T00:00:00+23:59"}`,
+		topic + `"t\u0065xt":"escaped key"}`,
+		topic + `"text":"x","text":"duplicate"}`,
+		topic + `"text":"x","title":null}`,
+		topic + `"text":"x","k":[{"a":"]"},-1.5e3,true,null]}`,
+		topic + `"text":"caf\xe9"}`,
+		topic + ` "text" : "spaces" , "url":"https://example.com/a?b=c" } `,
+		topic + `"text":"x"}{}`,
+		`{}`, `[]`, `"text"`, ` `, `{"text":"x",}`,
+		`{"text":"\u00e9\ud83d\ude00 quoted \"x\" \\ \/","lang":"en","source":"S"}`,
+	} {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, topic bool) {
+		opts := DecodeOptions{FromTopic: topic, Now: time.Date(2025, 5, 12, 1, 2, 3, 4, time.UTC)}
+		a, err := DecodeArticle(in, opts)
+		b, errSlow := decodeArticleSlow(in, opts)
+		if a != b {
+			t.Fatalf("articles differ:\nfast %+v\nslow %+v", a, b)
+		}
+		if (err == nil) != (errSlow == nil) || (err != nil && !reflect.DeepEqual(err, errSlow)) {
+			t.Fatalf("errors differ:\nfast %v\nslow %v", err, errSlow)
+		}
+	})
 }
