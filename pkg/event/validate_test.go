@@ -483,3 +483,23 @@ func FuzzDecodeArticleFastPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainHTTPURL: what checkURL accepts without parsing, url.Parse
+// accepts too (parseURL).
+func FuzzPlainHTTPURL(f *testing.F) {
+	for _, s := range []string{
+		"https://morning-tribune.test/2026/12/05/china-resumes-trade-talks-0000000000000007-1",
+		"http://a", "https://a.b/?x=1&y=2;z", "http://-/", "https://a/b:c@d!$'()*+,", "https://a?", "http://a//b",
+		"https://a:80/", "https://[::1]/", "https://a/%zz", "https://a/b#c", "HTTPS://a/", "https://a b/", "https://a/b c",
+		"https://ä/", "https://a/\x7f", "https:///path", "http:/a", "https://a.b.c.-/x~y_z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainHTTPURL(s) {
+			if reason := parseURL(s); reason != "" {
+				t.Fatalf("plainHTTPURL(%q) but url.Parse: %s", s, reason)
+			}
+		}
+	})
+}
