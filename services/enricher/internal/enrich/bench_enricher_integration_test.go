@@ -65,16 +65,6 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 		rc := kafkax.ReaderConfig(brokers, "bench-enricher-"+raw+"-"+strconv.Itoa(i), raw)
 		reader := kafka.NewReader(rc)
 		w := kafkax.NewWriter(brokers, out, 0)
-		if c := os.Getenv("XCODEC"); c != "" {
-			switch c {
-			case "none":
-				w.Compression = 0
-			case "snappy":
-				w.Compression = kafka.Snappy
-			case "zstd":
-				w.Compression = kafka.Zstd
-			}
-		}
 		d := kafkax.NewWriter(brokers, dlq, 0)
 		reg := prometheus.NewRegistry()
 		m := NewMetrics(reg)
