@@ -77,6 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer reader.Close()
 	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
+	enrich.FitWriter(out, *maxBatch)
 	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 

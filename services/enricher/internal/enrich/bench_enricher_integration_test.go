@@ -65,6 +65,7 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 		rc := kafkax.ReaderConfig(brokers, "bench-enricher-"+raw+"-"+strconv.Itoa(i), raw)
 		reader := kafka.NewReader(rc)
 		w := kafkax.NewWriter(brokers, out, 0)
+		FitWriter(w, 0)
 		d := kafkax.NewWriter(brokers, dlq, 0)
 		reg := prometheus.NewRegistry()
 		m := NewMetrics(reg)
