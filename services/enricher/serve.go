@@ -32,6 +32,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
 		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
+	compression := fs.String("compression", "ENRICHER_COMPRESSION", "lz4",
+		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: ~12% less enricher CPU, for several times the bytes on the topic; README \"Measured\")")
 	partitions := fs.Partitions()
 	replication := fs.ReplicationFactor()
 	minISR := fs.MinInsyncReplicas()
@@ -51,6 +53,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *memLimit > 0 {
 		debug.SetMemoryLimit(int64(*memLimit))
+	}
+	codec, err := kafkax.ParseCompression(*compression)
+	if err != nil {
+		return err
 	}
 	logger := admin.NewLogger(stderr, *level, "enricher")
 	reg := admin.NewRegistry()
@@ -78,6 +84,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
 	enrich.FitWriter(out, *maxBatch)
+	out.Compression = codec
 	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 

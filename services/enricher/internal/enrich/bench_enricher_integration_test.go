@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -32,8 +33,9 @@ import (
 // enricher: nothing else runs in it meanwhile), the wall time, the heap
 // allocations and GC cycles, and the CPU time of the local Kafka broker.
 // TENSION_BENCH_ENRICHER_ARTICLES sets N (default 100000);
-// TENSION_BENCH_ENRICHER_CPUPROFILE, when set, is where a CPU profile of the
-// run goes.
+// TENSION_BENCH_ENRICHER_COMPRESSION the output codec (enricher -compression,
+// default lz4); TENSION_BENCH_ENRICHER_CPUPROFILE, when set, is where a CPU
+// profile of the run goes.
 func BenchmarkIntegrationEnricher(b *testing.B) {
 	brokers := kafkatest.Brokers(b)
 	n := 100_000
@@ -54,6 +56,10 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 	size := produceRaw(b, brokers, raw, n)
 	b.Logf("%d raw articles (%.0f MB) in %s", n, float64(size)/1e6, raw)
 
+	codec, err := kafkax.ParseCompression(cmp.Or(os.Getenv("TENSION_BENCH_ENRICHER_COMPRESSION"), "lz4"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	debug.SetMemoryLimit(int64(admin.MemoryLimit(os.Getenv)))
 	t, err := tagger.New()
 	if err != nil {
@@ -66,6 +72,7 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 		reader := kafka.NewReader(rc)
 		w := kafkax.NewWriter(brokers, out, 0)
 		FitWriter(w, 0)
+		w.Compression = codec
 		d := kafkax.NewWriter(brokers, dlq, 0)
 		reg := prometheus.NewRegistry()
 		m := NewMetrics(reg)
