@@ -582,11 +582,21 @@ func plainHTTPURL(s string) bool {
 		return false
 	}
 	for ; i < len(rest); i++ {
-		if !isAlnum(rest[i]) && !strings.ContainsRune("-._~/?=&+,;:@!$'()*", rune(rest[i])) {
+		if !isAlnum(rest[i]) && !isPlainURLByte(rest[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// isPlainURLByte reports whether c is one of the punctuation bytes
+// plainHTTPURL takes in a path or query.
+func isPlainURLByte(c byte) bool {
+	switch c {
+	case '-', '.', '_', '~', '/', '?', '=', '&', '+', ',', ';', ':', '@', '!', '$', '\'', '(', ')', '*':
+		return true
+	}
+	return false
 }
 
 // parseURL is checkURL by url.Parse.
