@@ -60,7 +60,11 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The runtime settings of `enricher serve` (its flags' defaults).
 	debug.SetMemoryLimit(int64(admin.MemoryLimit(os.Getenv)))
+	if p := admin.GCPercent(os.Getenv); p > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(p))
+	}
 	t, err := tagger.New()
 	if err != nil {
 		b.Fatal(err)
