@@ -125,11 +125,24 @@ func lookupField[K string | []byte](key K) (field, bool) {
 func DecodeArticle(data []byte, opts DecodeOptions) (Article, error) {
 	var d decoder
 	if !d.decodeFast(data) {
-		d = decoder{}
-		if !d.decode(data) {
-			return Article{}, &ValidationError{Problems: d.problems}
-		}
+		return decodeChecked(data, opts)
 	}
+	return d.finish(opts)
+}
+
+// decodeChecked is DecodeArticle without its one-pass fast path: the
+// decoder that finds and reports every problem.
+func decodeChecked(data []byte, opts DecodeOptions) (Article, error) {
+	var d decoder
+	if !d.decode(data) {
+		return Article{}, &ValidationError{Problems: d.problems}
+	}
+	return d.finish(opts)
+}
+
+// finish checks the members collected and returns the article or the
+// problems.
+func (d *decoder) finish(opts DecodeOptions) (Article, error) {
 	d.required(opts)
 	if len(d.problems) == 0 {
 		d.check(opts)
