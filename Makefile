@@ -152,6 +152,10 @@ bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~0.
 bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill)
 	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
 
+.PHONY: bench-enricher
+bench-enricher: ## the enricher's path from Kafka to Kafka on 100,000 synthetic raw articles: CPU-s per 100k, allocations, wall (TENSION_BENCH_ENRICHER_COMPRESSION, _ARTICLES, _CPUPROFILE)
+	@bash scripts/bench-integration.sh services/enricher IntegrationEnricher ./internal/enrich/
+
 .PHONY: clean
 clean: ## remove bin/ (keeps .local/ data; `make down` first, then rm -rf .local to start over)
 	rm -rf $(BIN)

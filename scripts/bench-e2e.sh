@@ -41,8 +41,24 @@ trap finish EXIT
 eval "$(bash scripts/platform.sh env)"
 start_services
 
-say "throughput: $N articles as fast as loadgen sends them"
+# cpu_seconds PID: the CPU time (user + system, all threads) a process used so far, in seconds.
+cpu_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# The CPU time of each process while the throughput run streams, per 100,000 articles: what the
+# wall-clock figure cannot say on a machine shared with other work.
+names=(sink enricher ingest query kafka clickhouse)
+pids=("${service_pids[@]}" "$(cat "$LOCAL/kafka/kafka.pid")" "$(cat "$LOCAL/clickhouse/clickhouse.pid")")
+before=()
+for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+
+say "throughput: $N articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
+line="CPU-s per 100,000 articles:"
+for i in "${!pids[@]}"; do
+	line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 100000 / n}')"
+done
+say "$line (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 say "latency: $RATE_N articles at $RATE/s"
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"

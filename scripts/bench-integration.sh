@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench-integration.sh MODULE BENCHMARK PACKAGE: runs one integration benchmark (a Go benchmark that needs
 # the local Kafka and ClickHouse) once, verbosely. Starts the platform when it is not up and stops only what
-# it started. Used by `make bench-memory` (e2e BenchmarkIntegrationMemory: peak RSS of enricher and sink,
-# with the production binaries of `make build` in bin/) and `make bench-sink` (services/sink
+# it started. Used by `make bench-enricher` (services/enricher BenchmarkIntegrationEnricher: the enricher's
+# CPU per article from Kafka to Kafka), `make bench-memory` (e2e BenchmarkIntegrationMemory: peak RSS of
+# enricher and sink, with the production binaries of `make build` in bin/) and `make bench-sink` (services/sink
 # BenchmarkIntegrationSinkVsNative: the sink against a native insert of the same rows).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -22,8 +21,8 @@ func EncodeArticle(a *Article, receivedAt time.Time, limit int) (Record, error) 
 	// length, and whether an article is admitted does not depend on the
 	// nanosecond it arrived.
 	a.ReceivedAt = receivedAt.UTC().Truncate(time.Second)
-	v, err := json.Marshal(a)
-	if err != nil { // cannot happen: a decoded article holds only strings and times
+	v, err := marshalArticle(a)
+	if err != nil { // cannot happen: a decoded article holds only strings and times in years 1971-9999
 		return Record{}, fmt.Errorf("encode article: %w", err)
 	}
 	r := Record{Key: []byte(a.ArticleID), Value: v}

@@ -307,3 +307,24 @@ func FuzzMarshalEnriched(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMarshalArticle: the raw record is written as encoding/json writes it.
+func FuzzMarshalArticle(f *testing.F) {
+	f.Add("0b9a6a4c-0000-5000-8000-000000000011", "", "https://example.com/a", "Example", "<b>T</b>", "text \"q\" \n\xff\u2028", "en", "", int64(0), int64(1e9), 0)
+	f.Add("", "id", "", "", "", "", "", "feed", int64(-62135596800), int64(253402300799), 999999999)
+	f.Fuzz(func(t *testing.T, id, sid, url, source, title, text, lang, pas string, pub, rec int64, nsec int) {
+		a := &Article{ArticleID: id, ID: sid, URL: url, Source: source, Title: title, Text: text, Lang: lang,
+			PublishedAtSource: pas, PublishedAt: time.Unix(pub, int64(nsec)).UTC(), ReceivedAt: time.Unix(rec, 0).In(time.FixedZone("x", 3600))}
+		if pub == 0 {
+			a.PublishedAt = time.Time{}
+		}
+		want, wantErr := json.Marshal(a)
+		got, err := marshalArticle(a)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("error %v, encoding/json says %v", err, wantErr)
+		}
+		if err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("\n got %s\nwant %s", got, want)
+		}
+	})
+}

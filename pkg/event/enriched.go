@@ -88,16 +88,15 @@ func ValidateEnriched(e *Enriched) error {
 			return bad("entity %q has offsets %d-%d", en.Text, en.Start, en.End)
 		}
 	}
-	seen := map[string]bool{}
+	var seen map[string]bool // for many dyads; a few are compared with those before them
 	for i := range e.Dyads {
 		d := &e.Dyads[i]
-		if !PairPattern.MatchString(d.Pair) || d.Pair[:2] >= d.Pair[3:] {
+		if !isPair(d.Pair) || d.Pair[:2] >= d.Pair[3:] {
 			return bad("pair %q is not two sorted country codes", d.Pair)
 		}
-		if seen[d.Pair] {
+		if pairSeen(e.Dyads[:i], d.Pair, &seen) {
 			return bad("pair %q appears twice", d.Pair)
 		}
-		seen[d.Pair] = true
 		if math.IsNaN(d.Tension) || d.Tension < -1 || d.Tension > 1 {
 			return bad("tension %v of %s is outside [-1, 1]", d.Tension, d.Pair)
 		}
@@ -123,6 +122,40 @@ func ValidateEnriched(e *Enriched) error {
 		return bad("cut %+v has negative counts", *c)
 	}
 	return nil
+}
+
+// isPair is PairPattern.MatchString(s) without the regexp machinery: the
+// enricher and the sink check every dyad of every record.
+func isPair(s string) bool {
+	return len(s) == 5 && isUpper(s[0]) && isUpper(s[1]) && s[2] == '-' && isUpper(s[3]) && isUpper(s[4])
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// pairSeen reports whether pair is the pair of one of before (the dyads
+// checked so far): by comparing while they are few, then by a set made
+// once (*seen), so a record of many dyads costs linear time.
+func pairSeen(before []Dyad, pair string, seen *map[string]bool) bool {
+	const few = 16
+	if len(before) < few {
+		for i := range before {
+			if before[i].Pair == pair {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 2*few)
+		for i := range before {
+			(*seen)[before[i].Pair] = true
+		}
+	}
+	if (*seen)[pair] {
+		return true
+	}
+	(*seen)[pair] = true
+	return false
 }
 
 // validateTimes checks the event time against the window and the stamps

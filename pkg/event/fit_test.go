@@ -281,3 +281,37 @@ func TestEnrichCarriesPublishedAtSource(t *testing.T) {
 		t.Fatalf("enriched: published_at %s source %q, want the receipt time and none", e.PublishedAt, e.PublishedAtSource)
 	}
 }
+
+// isPair is PairPattern's match, and a pair listed twice is refused among
+// few dyads and among many.
+func TestPairChecks(t *testing.T) {
+	for _, s := range []string{"CN-US", "AA-ZZ", "cn-US", "CN_US", "CN-US ", "CNUS", "C-US", "CN-U", "", "ÄB-CD", "CN-USA", "\nCN-US", "12-34", "@[-`{"} {
+		if got, want := isPair(s), PairPattern.MatchString(s); got != want {
+			t.Errorf("isPair(%q) = %v, PairPattern says %v", s, got, want)
+		}
+	}
+	pairs := func(n int) []Dyad {
+		var ds []Dyad
+		for i := range n {
+			ds = append(ds, Dyad{Pair: fmt.Sprintf("A%c-Z%c", 'A'+i/26, 'A'+i%26), Direction: DirectionNeutral})
+		}
+		return ds
+	}
+	for _, n := range []int{2, 15, 16, 17, 40} {
+		for dup := 1; dup < n; dup += 7 {
+			e := enriched("x", Tags{Dyads: pairs(n)})
+			if err := ValidateEnriched(e); err != nil {
+				t.Fatalf("%d distinct dyads: %v", n, err)
+			}
+			e.Dyads[dup].Pair = e.Dyads[dup-1].Pair
+			if err := ValidateEnriched(e); err == nil || !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("%d dyads, #%d repeats the one before: err = %v", n, dup, err)
+			}
+			e = enriched("x", Tags{Dyads: pairs(n)})
+			e.Dyads[n-1].Pair = e.Dyads[dup-1].Pair
+			if err := ValidateEnriched(e); err == nil || !strings.Contains(err.Error(), "appears twice") {
+				t.Fatalf("%d dyads, the last repeats #%d: err = %v", n, dup-1, err)
+			}
+		}
+	}
+}

@@ -102,28 +102,13 @@ const (
 
 var fieldNames = [numFields]string{"article_id", "id", "url", "source", "title", "text", "lang", "published_at", "published_at_source", "received_at"}
 
-func lookupField(key string) (field, bool) {
-	switch key {
-	case "article_id":
-		return fArticleID, true
-	case "id":
-		return fID, true
-	case "url":
-		return fURL, true
-	case "source":
-		return fSource, true
-	case "title":
-		return fTitle, true
-	case "text":
-		return fText, true
-	case "lang":
-		return fLang, true
-	case "published_at":
-		return fPublishedAt, true
-	case "published_at_source":
-		return fPublishedAtSource, true
-	case "received_at":
-		return fReceivedAt, true
+// lookupField finds a member by its exact name (a []byte key is compared
+// without a copy).
+func lookupField[K string | []byte](key K) (field, bool) {
+	for f, name := range fieldNames {
+		if string(key) == name {
+			return field(f), true
+		}
 	}
 	return 0, false
 }
@@ -139,11 +124,28 @@ func lookupField(key string) (field, bool) {
 // DecodeArticle does not assign article_id or received_at; ingest does.
 func DecodeArticle(data []byte, opts DecodeOptions) (Article, error) {
 	var d decoder
-	if d.decode(data) {
-		d.required(opts)
-		if len(d.problems) == 0 {
-			d.check(opts)
-		}
+	if !d.decodeFast(data) {
+		return decodeChecked(data, opts)
+	}
+	return d.finish(opts)
+}
+
+// decodeChecked is DecodeArticle without its one-pass fast path: the
+// decoder that finds and reports every problem.
+func decodeChecked(data []byte, opts DecodeOptions) (Article, error) {
+	var d decoder
+	if !d.decode(data) {
+		return Article{}, &ValidationError{Problems: d.problems}
+	}
+	return d.finish(opts)
+}
+
+// finish checks the members collected and returns the article or the
+// problems.
+func (d *decoder) finish(opts DecodeOptions) (Article, error) {
+	d.required(opts)
+	if len(d.problems) == 0 {
+		d.check(opts)
 	}
 	if len(d.problems) > 0 {
 		return Article{}, &ValidationError{Problems: d.problems}
@@ -164,6 +166,32 @@ func (d *decoder) add(field, reason string) {
 	} else if len(d.problems) == maxProblems {
 		d.problems = append(d.problems, Problem{Reason: "too many problems; the rest are not reported"})
 	}
+}
+
+// decodeFast collects the string members of an article as ingest writes
+// it — one JSON object of known, distinct members, all strings, in valid
+// UTF-8 — in one pass with jsonwire's Reader, whose strings share one copy
+// of data. It returns false, with d in an unknown state, on anything else
+// (a key with an escape, an unknown or duplicate member, a value not a
+// string, malformed JSON or UTF-8): decode then reads the document from
+// the start and reports what is wrong, so the problems are decode's
+// whichever path ran. What it accepts, decode accepts with the same values:
+// the Reader is at least as strict as json.Valid (and refuses invalid
+// UTF-8 in strings; outside them JSON is ASCII), and both unescape strings
+// with jsonwire.Unescape.
+func (d *decoder) decodeFast(data []byte) bool {
+	r := jsonwire.NewReader(data)
+	r.Object(func(key []byte) {
+		f, known := lookupField(key)
+		if !known || d.set[f] {
+			r.Fail()
+			return
+		}
+		d.vals[f] = r.String()
+		d.set[f] = true
+	})
+	r.End()
+	return !r.Failed()
 }
 
 // decode checks the document and collects the string members. It returns
@@ -539,6 +567,53 @@ func hasVisible(s string) bool {
 
 // checkURL returns why s is not an absolute http(s) URL with a host, or "".
 func checkURL(s string) string {
+	if plainHTTPURL(s) {
+		return ""
+	}
+	return parseURL(s)
+}
+
+// plainHTTPURL reports whether s is an http(s) URL of the common shape that
+// parseURL accepts, without parsing it (url.Parse allocates, and every
+// article's URL is checked): a lower-case scheme, a host of letters, digits,
+// dots and hyphens (no port, no user), then nothing or a path or query of
+// bytes url.Parse keeps as they are (no '%' escape, no '#', no space,
+// nothing outside ASCII). Anything else goes to parseURL; a fuzz test
+// holds the two together.
+func plainHTTPURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	i := 0
+	for i < len(rest) && (isAlnum(rest[i]) || rest[i] == '.' || rest[i] == '-') {
+		i++
+	}
+	if i == 0 || i < len(rest) && rest[i] != '/' && rest[i] != '?' {
+		return false
+	}
+	for ; i < len(rest); i++ {
+		if !isAlnum(rest[i]) && !isPlainURLByte(rest[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainURLByte reports whether c is one of the punctuation bytes
+// plainHTTPURL takes in a path or query.
+func isPlainURLByte(c byte) bool {
+	switch c {
+	case '-', '.', '_', '~', '/', '?', '=', '&', '+', ',', ';', ':', '@', '!', '$', '\'', '(', ')', '*':
+		return true
+	}
+	return false
+}
+
+// parseURL is checkURL by url.Parse.
+func parseURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "must be a valid URL: " + strings.TrimPrefix(err.Error(), "parse "+strconv.Quote(s)+": ")

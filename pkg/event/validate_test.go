@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -425,4 +426,97 @@ func BenchmarkSchemaValidate(b *testing.B) {
 	s := b.Elapsed().Seconds()
 	b.ReportMetric(float64(n*len(in))/s/1e6, "MB/s")
 	b.ReportMetric(float64(n)/s, "articles/s")
+}
+
+// FuzzDecodeArticleFastPath: DecodeArticle (its one-pass fast path, and
+// the checking decoder when that gives up) returns what the checking
+// decoder alone returns, article or problems, on any input.
+func FuzzDecodeArticleFastPath(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "articles", "*.json"))
+	for _, path := range files {
+		if in, err := os.ReadFile(path); err == nil {
+			f.Add(in, false)
+			f.Add(in, true)
+		}
+	}
+	topic := `{"article_id":"` + goodUUID + `","received_at":"2025-05-12T01:02:03Z",`
+	for _, s := range []string{
+		topic + `"text":"a\ud800b\"\u0000","published_at":"2025-01-01T00:00:00+23:59"}`,
+		topic + `"t\u0065xt":"escaped key"}`,
+		topic + `"text":"x","text":"duplicate"}`,
+		topic + `"text":"x","title":null}`,
+		topic + `"text":"x","k":[{"a":"]"},-1.5e3,true,null]}`,
+		topic + `"text":"caf\xe9"}`,
+		topic + ` "text" : "spaces" , "url":"https://example.com/a?b=c" } `,
+		topic + `"text":"x"}{}`,
+		`{}`, `[]`, `"text"`, ` `, `{"text":"x",}`,
+		`{"text":"\u00e9\ud83d\ude00 quoted \"x\" \\ \/","lang":"en","source":"S"}`,
+	} {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, topic bool) {
+		opts := DecodeOptions{FromTopic: topic, Now: time.Date(2025, 5, 12, 1, 2, 3, 4, time.UTC)}
+		a, err := DecodeArticle(in, opts)
+		b, errSlow := decodeChecked(in, opts)
+		if a != b {
+			t.Fatalf("articles differ:\nfast %+v\nslow %+v", a, b)
+		}
+		if (err == nil) != (errSlow == nil) || (err != nil && !reflect.DeepEqual(err, errSlow)) {
+			t.Fatalf("errors differ:\nfast %v\nslow %v", err, errSlow)
+		}
+	})
+}
+
+// FuzzPlainHTTPURL: what checkURL accepts without parsing, url.Parse
+// accepts too (parseURL).
+func FuzzPlainHTTPURL(f *testing.F) {
+	for _, s := range []string{
+		"https://morning-tribune.test/2026/12/05/china-resumes-trade-talks-0000000000000007-1",
+		"http://a", "https://a.b/?x=1&y=2;z", "http://-/", "https://a/b:c@d!$'()*+,", "https://a?", "http://a//b",
+		"https://a:80/", "https://[::1]/", "https://a/%zz", "https://a/b#c", "HTTPS://a/", "https://a b/", "https://a/b c",
+		"https://ä/", "https://a/\x7f", "https:///path", "http:/a", "https://a.b.c.-/x~y_z",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainHTTPURL(s) {
+			if reason := parseURL(s); reason != "" {
+				t.Fatalf("plainHTTPURL(%q) but url.Parse: %s", s, reason)
+			}
+		}
+	})
+}
+
+// BenchmarkEncodeArticle: a decoded ~4 KB article stamped and encoded as
+// ingest publishes it (EncodeArticle), against json.Marshal of the same.
+func BenchmarkEncodeArticle(b *testing.B) {
+	a, err := DecodeArticle(benchArticle(), DecodeOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2025, 5, 12, 1, 2, 3, 0, time.UTC)
+	rec, err := EncodeArticle(&a, now, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("jsonwire", func(b *testing.B) {
+		b.SetBytes(int64(len(rec.Value)))
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := EncodeArticle(&a, now, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.SetBytes(int64(len(rec.Value)))
+		b.ReportAllocs()
+		for range b.N {
+			a.ArticleID = ArticleID(a.URL, a.Text)
+			if _, err := json.Marshal(&a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

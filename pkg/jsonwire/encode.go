@@ -50,6 +50,10 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	}
 	start := 0
 	for i := 0; i < len(s); {
+		i += plainWords(s[i:], escapeHTML)
+		if i >= len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if set[b] {
 				i++
@@ -95,6 +99,44 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainWords returns how many bytes from the start of s, in whole words
+// of eight, are ASCII that a JSON string holds as they are (an article's
+// text is mostly such bytes): safe, and htmlSafe too when escapeHTML. The
+// byte loop of AppendString handles the rest.
+func plainWords(s string, escapeHTML bool) int {
+	const low7, high = ones * 0x7f, ones * 0x80
+	// Three more bytes to refuse: <, > and & when HTML is escaped, else
+	// the quote again.
+	a, b, c := uint64(ones*'"'), uint64(ones*'"'), uint64(ones*'"')
+	if escapeHTML {
+		a, b, c = ones*'<', ones*'>', ones*'&'
+	}
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load8(s[i:])
+		x := w & low7
+		// Per byte, the high bit of each term is set when: the byte is
+		// ASCII (^w); it is at least 0x20 (x + 0x60); it is not the
+		// byte xored in (a byte of x^k is at most 0x7f, and 0x7f added to
+		// it carries into its high bit exactly when it is not zero). No
+		// sum carries into the next byte.
+		ok := ^w & (x + ones*0x60) & ((x ^ ones*'"') + low7) & ((x ^ ones*'\\') + low7) &
+			((x ^ a) + low7) & ((x ^ b) + low7) & ((x ^ c) + low7)
+		if ok&high != high {
+			break
+		}
+	}
+	return i
+}
+
+// load8 is the first eight bytes of s as a little-endian word (one load
+// once compiled).
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // AppendFloat appends f as encoding/json writes a float64 (ES6 number

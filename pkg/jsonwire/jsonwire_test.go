@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
 
 var stringSeeds = []string{"", "plain", `"q" \ /`, "\b\f\n\r\t\x00\x1f\x7f", "<a href='x'>&amp;</a>", "\u2028\u2029", "é中😀",
-	"\xff", "\xe2\x80", "\xed\xa0\x80", "a\xc0\xafb", "Beijing’s “reply”", "12345678\"12345678\\"}
+	"\xff", "\xe2\x80", "\xed\xa0\x80", "a\xc0\xafb", "Beijing’s “reply”", "12345678\"12345678\\",
+	// Runs of eight plain bytes, then each kind of byte that ends one, at several offsets in a word.
+	"abcdefgh<bcdefgh>bcdefgh&bcdefgh\x1fbcdefgh\x7fbcdefgh\u2028cdefghé", "1234567\n1234567\"123456\\12345\xff1234\x00",
+	"0123456789abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%'()*+,-./:;=?@[]^_`{|}~"}
 
 // FuzzAppendString: strings are written as encoding/json writes them, with
 // and without HTML escaping.
@@ -118,4 +122,15 @@ func FuzzReader(f *testing.F) {
 func end(r *Reader) bool {
 	r.End()
 	return !r.Failed()
+}
+
+// BenchmarkAppendString: an article's text (plain ASCII prose) as the
+// enricher writes it, HTML escaped.
+func BenchmarkAppendString(b *testing.B) {
+	s := strings.Repeat("Officials in Beijing said on Tuesday that the door remains open to talks, a day after Washington raised tariffs. ", 40)
+	b.SetBytes(int64(len(s)))
+	var buf []byte
+	for range b.N {
+		buf = AppendString(buf[:0], s, true)
+	}
 }

@@ -63,6 +63,20 @@ func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafk
 	}
 }
 
+// ParseCompression reads a codec name as Kafka's compression.type spells
+// it: none, gzip, snappy, lz4 or zstd.
+func ParseCompression(name string) (kafka.Compression, error) {
+	if name == "none" {
+		return 0, nil
+	}
+	for _, c := range []kafka.Compression{kafka.Gzip, kafka.Snappy, kafka.Lz4, kafka.Zstd} {
+		if c.String() == name {
+			return c, nil
+		}
+	}
+	return 0, fmt.Errorf("kafkax: unknown compression %q (want none, gzip, snappy, lz4 or zstd)", name)
+}
+
 // DefaultQueueCapacity is how many messages a reader fetches ahead of its
 // consumer (kafka-go's QueueCapacity). kafka-go counts the queue in
 // messages, not bytes, so the bound that matters is this times the largest

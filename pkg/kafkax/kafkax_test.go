@@ -34,3 +34,16 @@ func TestWriterIsTuned(t *testing.T) {
 		t.Fatalf("writer not tuned: timeout %v acks %v compression %v", w.BatchTimeout, w.RequiredAcks, w.Compression)
 	}
 }
+
+func TestParseCompression(t *testing.T) {
+	for name, want := range map[string]kafka.Compression{"none": 0, "gzip": kafka.Gzip, "snappy": kafka.Snappy, "lz4": kafka.Lz4, "zstd": kafka.Zstd} {
+		if got, err := ParseCompression(name); err != nil || got != want {
+			t.Errorf("ParseCompression(%q) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	for _, name := range []string{"", "LZ4", "brotli", "uncompressed"} {
+		if _, err := ParseCompression(name); err == nil {
+			t.Errorf("ParseCompression(%q): no error", name)
+		}
+	}
+}

@@ -28,10 +28,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"bytes of raw messages per round (a larger single message is a round of its own)")
 	memLimit := fs.Int("memory-limit", "ENRICHER_MEMORY_LIMIT", admin.MemoryLimit(getenv),
 		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
+	gcPercent := fs.Int("gc-percent", "ENRICHER_GC_PERCENT", admin.GCPercent(getenv),
+		"Go's GOGC: how far the heap grows past what is live before a collection, in percent (0 = Go's default or GOGC; default 300 unless GOGC is set; the memory limit still bounds it)")
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
 		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
+	compression := fs.String("compression", "ENRICHER_COMPRESSION", "lz4",
+		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: 5-15% less enricher CPU, for several times the bytes on the topic; README \"Measured\")")
 	partitions := fs.Partitions()
 	replication := fs.ReplicationFactor()
 	minISR := fs.MinInsyncReplicas()
@@ -51,6 +55,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *memLimit > 0 {
 		debug.SetMemoryLimit(int64(*memLimit))
+	}
+	if *gcPercent > 0 {
+		debug.SetGCPercent(*gcPercent)
+	}
+	codec, err := kafkax.ParseCompression(*compression)
+	if err != nil {
+		return err
 	}
 	logger := admin.NewLogger(stderr, *level, "enricher")
 	reg := admin.NewRegistry()
@@ -77,6 +88,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer reader.Close()
 	out := kafkax.NewWriter(brokerList, *outTopic, 0)
 	defer out.Close()
+	enrich.FitWriter(out, *maxBatch)
+	out.Compression = codec
 	dlq := kafkax.NewWriter(brokerList, *dlqTopic, 0)
 	defer dlq.Close()
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -76,6 +77,16 @@ func (c *Config) defaults() {
 	}
 }
 
+// FitWriter sizes the output writer to the rounds of maxBatch messages
+// (0: the default) it is given: kafka-go allocates, for every produce batch,
+// room for Writer.BatchSize messages (kafkax's 5,000: 760 KB, zeroed), and
+// a round never holds more than maxBatch.
+func FitWriter(w *kafka.Writer, maxBatch int) {
+	c := Config{MaxBatch: maxBatch}
+	c.defaults()
+	w.BatchSize = min(w.BatchSize, c.MaxBatch)
+}
+
 // Enricher is one member of the enricher consumer group.
 type Enricher struct {
 	cfg     Config
@@ -114,33 +125,43 @@ func (e *Enricher) process(ctx context.Context, batch []kafka.Message) error {
 
 // tagBatch tags every message on the worker pool. Output order follows
 // input order, so per-key order in the output topic follows the input.
-// srcs[i] is the raw message outs[i] was made from.
+// srcs[i] is the raw message outs[i] was made from (batch itself when
+// nothing was dead-lettered). Workers take the next index from a counter,
+// not a channel: a batch is thousands of articles of tens of microseconds
+// each, and a channel handoff per article costs a wake-up.
 func (e *Enricher) tagBatch(batch []kafka.Message) (outs, srcs, dead []kafka.Message) {
 	results := make([]kafka.Message, len(batch))
 	failed := make([]error, len(batch))
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	next := make(chan int)
 	for range min(e.cfg.Workers, len(batch)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(batch) {
+					return
+				}
 				results[i], failed[i] = e.enrichOne(batch[i])
 			}
-		}()
+		})
 	}
-	for i := range batch {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
+	outs = results[:0] // compacted in place: outs[j] is results[i] for some i >= j
 	for i, m := range batch {
 		if failed[i] != nil {
 			dead = append(dead, kafkax.DeadLetter(m, Stage, failed[i]))
 			continue
 		}
 		outs = append(outs, results[i])
-		srcs = append(srcs, m)
+	}
+	if len(dead) == 0 {
+		return outs, batch, nil
+	}
+	srcs = make([]kafka.Message, 0, len(outs))
+	for i, m := range batch {
+		if failed[i] == nil {
+			srcs = append(srcs, m)
+		}
 	}
 	return outs, srcs, dead
 }

@@ -3,6 +3,7 @@ package enrich
 import (
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -19,6 +20,10 @@ type Metrics struct {
 	// unsupported language is scored empty, and this is where an operator
 	// sees how much of the input that is.
 	articles *prometheus.CounterVec
+	// langCounts caches articles' counters by label (langLabels' index)
+	// and support, made on first use so only languages seen are exported:
+	// WithLabelValues hashes its labels on every call, once per article.
+	langCounts [][2]atomic.Pointer[prometheus.Counter]
 }
 
 // NewMetrics registers the enricher's metrics on reg.
@@ -39,35 +44,56 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 				"languages outside a fixed list are \"other\") and whether the tagger supports it."},
 			[]string{"lang", "supported"}),
 	}
+	m.langCounts = make([][2]atomic.Pointer[prometheus.Counter], len(langLabels))
 	reg.MustRegister(m.enriched, m.dead, m.publishErrors, m.tagsCut, m.tagSeconds, m.articles)
 	return m
 }
 
 // countLang counts one tagged article under langLabel(lang).
 func (m *Metrics) countLang(lang string, unsupported bool) {
-	m.articles.WithLabelValues(langLabel(lang), strconv.FormatBool(!unsupported)).Inc()
+	i, s := langIndex(lang), 0
+	if unsupported {
+		s = 1
+	}
+	p := &m.langCounts[i][s]
+	c := p.Load()
+	if c == nil {
+		ctr := m.articles.WithLabelValues(langLabels[i], strconv.FormatBool(!unsupported))
+		c = &ctr
+		p.Store(c) // a racing worker stores the same series
+	}
+	(*c).Inc()
 }
 
-// metricLangs are the primary subtags the articles_total metric names: the
-// tagger's languages, what DetectLang reports besides them, and the main
-// languages of international news. Any other value (an article's lang is
-// any well-formed tag) is "other", so the label's cardinality stays fixed
-// whatever producers send.
-var metricLangs = map[string]bool{
-	"en": true, "zh": true, "cmn": true, "yue": true, "ja": true, "ko": true, "und": true,
-	"ar": true, "de": true, "es": true, "fr": true, "hi": true, "it": true, "pt": true, "ru": true, "vi": true,
-}
+// langLabels are the values of the articles_total lang label: the primary
+// subtags of the tagger's languages, what DetectLang reports besides them,
+// and the main languages of international news; any other value (an
+// article's lang is any well-formed tag) is "other", so the label's
+// cardinality stays fixed whatever producers send.
+var langLabels = []string{"en", "zh", "cmn", "yue", "ja", "ko", "und",
+	"ar", "de", "es", "fr", "hi", "it", "pt", "ru", "vi", "other"}
+
+// metricLangs indexes langLabels.
+var metricLangs = func() map[string]int {
+	m := make(map[string]int, len(langLabels))
+	for i, l := range langLabels {
+		m[l] = i
+	}
+	return m
+}()
 
 // langLabel is the metric label of a language tag: its primary subtag in
-// lower case when listed in metricLangs, "und" when empty, else "other".
-func langLabel(lang string) string {
+// lower case when listed in langLabels, "und" when empty, else "other".
+func langLabel(lang string) string { return langLabels[langIndex(lang)] }
+
+// langIndex is langLabel's index in langLabels.
+func langIndex(lang string) int {
 	if lang == "" {
-		return "und"
+		return metricLangs["und"]
 	}
 	primary, _, _ := strings.Cut(lang, "-")
-	primary = strings.ToLower(primary)
-	if metricLangs[primary] {
-		return primary
+	if i, ok := metricLangs[strings.ToLower(primary)]; ok {
+		return i
 	}
-	return "other"
+	return metricLangs["other"]
 }

@@ -26,6 +26,9 @@ func TestLangLabelIsBounded(t *testing.T) {
 		{"fr-CA", "fr"},
 		{"tlh", "other"},
 		{"xx-Yyyy-ZZ", "other"},
+		{"other", "other"},
+		{"Other-x", "other"},
+		{"EN", "en"},
 	}
 	for _, tt := range tests {
 		if got := langLabel(tt.in); got != tt.want {

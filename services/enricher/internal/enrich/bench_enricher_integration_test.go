@@ -1,0 +1,221 @@
+package enrich
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/tension-dev/tension/pkg/admin"
+	"github.com/tension-dev/tension/pkg/kafkax"
+	"github.com/tension-dev/tension/pkg/kafkax/kafkatest"
+	"github.com/tension-dev/tension/pkg/tagger"
+)
+
+// BenchmarkIntegrationEnricher (make bench-enricher) measures the enricher's
+// streaming path as `enricher serve` runs it (its reader, writers, batch
+// settings and soft memory limit): N synthetic raw articles, published as
+// ingest publishes them, are read from Kafka, tagged, published enriched
+// and committed. It reports the CPU time of this process per article (the
+// enricher: nothing else runs in it meanwhile), the wall time, the heap
+// allocations and GC cycles, and the CPU time of the local Kafka broker.
+// TENSION_BENCH_ENRICHER_ARTICLES sets N (default 100000);
+// TENSION_BENCH_ENRICHER_COMPRESSION the output codec (enricher -compression,
+// default lz4); TENSION_BENCH_ENRICHER_CPUPROFILE, when set, is where a CPU
+// profile of the run goes.
+func BenchmarkIntegrationEnricher(b *testing.B) {
+	brokers := kafkatest.Brokers(b)
+	n := 100_000
+	if v := os.Getenv("TENSION_BENCH_ENRICHER_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("TENSION_BENCH_ENRICHER_ARTICLES=%q: want a positive integer", v)
+		}
+	}
+	raw := kafkatest.Topic(b, brokers, "bench.enricher.raw.")
+	out := kafkatest.Topic(b, brokers, "bench.enricher.enriched.")
+	dlq := kafkatest.Topic(b, brokers, "bench.enricher.dlq.")
+	ctx := context.Background()
+	if err := kafkax.EnsureTopics(ctx, brokers, kafkax.TopicSpec{Name: raw, Partitions: 6},
+		kafkax.TopicSpec{Name: out, Partitions: 6}, kafkax.TopicSpec{Name: dlq, Partitions: 6}); err != nil {
+		b.Fatal(err)
+	}
+	size := produceRaw(b, brokers, raw, n)
+	b.Logf("%d raw articles (%.0f MB) in %s", n, float64(size)/1e6, raw)
+
+	codec, err := kafkax.ParseCompression(cmp.Or(os.Getenv("TENSION_BENCH_ENRICHER_COMPRESSION"), "lz4"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The runtime settings of `enricher serve` (its flags' defaults).
+	debug.SetMemoryLimit(int64(admin.MemoryLimit(os.Getenv)))
+	if p := admin.GCPercent(os.Getenv); p > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(p))
+	}
+	t, err := tagger.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b.ResetTimer()
+	for i := range b.N {
+		rc := kafkax.ReaderConfig(brokers, "bench-enricher-"+raw+"-"+strconv.Itoa(i), raw)
+		reader := kafka.NewReader(rc)
+		w := kafkax.NewWriter(brokers, out, 0)
+		FitWriter(w, 0)
+		w.Compression = codec
+		d := kafkax.NewWriter(brokers, dlq, 0)
+		reg := prometheus.NewRegistry()
+		m := NewMetrics(reg)
+		e := New(Config{TaggerVersion: tagger.Version}, reader, w, d, t, logger, m)
+
+		kafkaPid := kafkaPID()
+		kafkaBefore := pidCPU(kafkaPid)
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		stop := profile(b)
+		cpu0 := selfCPU()
+		start := time.Now()
+		load := loadAverage()
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.Run(rctx) }()
+		deadline := start.Add(30 * time.Minute)
+		for testutil.ToFloat64(m.enriched)+testutil.ToFloat64(m.dead) < float64(n) {
+			if time.Now().After(deadline) {
+				b.Fatalf("enriched %.0f of %d", testutil.ToFloat64(m.enriched), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		wall := time.Since(start)
+		cpu := selfCPU() - cpu0
+		stop()
+		runtime.ReadMemStats(&ms1)
+		kafkaCPU := pidCPU(kafkaPid) - kafkaBefore
+		cancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		reader.Close()
+		w.Close()
+		d.Close()
+		if dead := testutil.ToFloat64(m.dead); dead != 0 {
+			b.Fatalf("%.0f dead letters", dead)
+		}
+		per := float64(n) / 1e5
+		b.Logf("enricher: %d articles in %v wall (%.0f articles/s), %.2f CPU-s per 100k articles (%.0f articles per CPU-second); "+
+			"%.0f allocs and %.0f KB allocated per article, %d GC cycles; Kafka broker %.2f CPU-s per 100k; load %s at the start, %s at the end",
+			n, wall.Round(time.Millisecond), float64(n)/wall.Seconds(), cpu.Seconds()/per, float64(n)/cpu.Seconds(),
+			float64(ms1.Mallocs-ms0.Mallocs)/float64(n), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e3/float64(n), ms1.NumGC-ms0.NumGC,
+			kafkaCPU.Seconds()/per, load, loadAverage())
+		b.ReportMetric(float64(n)/wall.Seconds(), "articles/s")
+		b.ReportMetric(cpu.Seconds()/per, "cpu-s/100k")
+		b.ReportMetric(kafkaCPU.Seconds()/per, "kafka-cpu-s/100k")
+		b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(n), "allocs/article")
+	}
+}
+
+// produceRaw publishes n synthetic articles to topic as ingest publishes
+// them and returns their bytes.
+func produceRaw(b *testing.B, brokers []string, topic string, n int) int {
+	w := kafkax.NewWriter(brokers, topic, 0)
+	defer w.Close()
+	size := 0
+	for i := 0; i < n; i += 2000 {
+		batch := synthRaw(b, uint64(i), min(2000, n-i))
+		for _, m := range batch {
+			size += len(m.Value)
+		}
+		if err := w.WriteMessages(context.Background(), batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return size
+}
+
+// profile writes a CPU profile of the enricher's run (not of making the
+// articles) to $TENSION_BENCH_ENRICHER_CPUPROFILE when set; it returns
+// the function that stops it.
+func profile(b *testing.B) func() {
+	path := os.Getenv("TENSION_BENCH_ENRICHER_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// selfCPU is this process's CPU time (user + system).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// kafkaPID is the local broker's pid from the platform's pid file
+// ($TENSION_LOCAL, else the repository's .local: kafka/kafka.pid), or 0.
+func kafkaPID() int {
+	dir := os.Getenv("TENSION_LOCAL")
+	if dir == "" {
+		dir = "../../../../.local" // from this package's directory, where go test runs
+	}
+	data, err := os.ReadFile(dir + "/kafka/kafka.pid")
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
+}
+
+// pidCPU is a process's CPU time from /proc (0 when unknown).
+func pidCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
