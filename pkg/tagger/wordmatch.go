@@ -349,22 +349,25 @@ func (m *wordMatcher) lookup(w string) int32 {
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	ids = ids[:len(toks)]
 	vocab, vmask := m.vocab, m.vmask
+	// a short word's eight bytes are read from norm's capacity by index:
+	// one bounds check instead of slicing norm per token
+	full := norm[:cap(norm)]
 	for i := range toks {
 		t := &toks[i]
 		if p := t.punct; p != 0 {
 			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
 			continue
 		}
-		w := norm[t.ns:t.ne]
-		if len(w) > 8 || cap(w) < 8 {
-			ids[i] = m.wordID(w)
+		ns, n := int(t.ns), int(t.ne-t.ns)
+		if n > 8 || ns+8 > len(full) || ns < 0 {
+			ids[i] = m.wordID(norm[t.ns:t.ne])
 			continue
 		}
-		v := binary.LittleEndian.Uint64(w[:8]) & (1<<(8*uint(len(w))) - 1) // wordKey
-		h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15                     // hashWord for <= 8 bytes
+		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & (1<<(8*uint(n)) - 1) // wordKey
+		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                             // hashWord for <= 8 bytes
 		h ^= h >> 32
 		for j := h & vmask; ; j = (j + 1) & vmask {
-			if s := &vocab[j]; s.v == v && int(s.n) == len(w) || s.id == 0 {
+			if s := &vocab[j]; s.v == v && int(s.n) == n || s.id == 0 {
 				ids[i] = s.id
 				break
 			}
