@@ -160,31 +160,28 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			// a word, found and lower-cased eight bytes at a time and
 			// written after the end of norm (up to eight bytes past the
 			// word); taken only if simple. Written out here, not called:
-			// see above.
+			// see above. The separator is written first, unconditionally
+			// (the word overwrites it when there is none), and the
+			// letters' cases are collected as bit masks, so the loop has
+			// no branch but its end.
+			buf[ns] = ' '
 			wp := ns + sep
-			acc := k
+			var up, lo uint64 // upper- and lower-case letters seen (any bit set: some)
 			j := i
 			for j+8 <= n {
 				x := load64(s, j)
 				letters := hasBetween(x|0x2020202020202020, 0x60, 0x7B)
 				upper := hasBetween(x, 0x40, 0x5B)
 				alnum := letters | hasBetween(x, 0x2F, 0x3A)
-				cnt := 8
-				m := ^uint64(0)
-				if non := ^alnum & 0x8080808080808080; non != 0 {
-					cnt = bits.TrailingZeros64(non) >> 3
-					m = 1<<(8*uint(cnt)) - 1
-				}
-				if upper&m != 0 {
-					acc |= kUpper
-				}
-				if letters&^upper&m != 0 {
-					acc |= kLower
-				}
-				binary.LittleEndian.PutUint64(buf[wp:], x|(upper&m)>>2)
+				non := ^alnum & 0x8080808080808080 // high bit of each byte that ends the word
+				m := (non&-non)>>7 - 1             // the bytes before the first of them (all: none)
+				cnt := bits.TrailingZeros64(non) >> 3
+				up |= upper & m
+				lo |= letters &^ upper & m
+				binary.LittleEndian.PutUint64(buf[wp:wp+8], x|(upper&m)>>2)
 				wp += cnt
 				j += cnt
-				if cnt < 8 {
+				if non != 0 {
 					break
 				}
 			}
@@ -195,9 +192,11 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 					if kj&(kLower|kUpper|kDigit) == 0 {
 						break
 					}
-					acc |= kj
 					if kj == kUpper {
 						c += 'a' - 'A'
+						up = 1
+					} else if kj == kLower {
+						lo = 1
 					}
 					buf[wp] = c
 					wp++
@@ -206,29 +205,28 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			}
 			// a space, the common case, ends the word; simpleEnd, called
 			// only otherwise, reads the rest
-			if j < n && s[j] != ' ' && !simpleEnd(s, i, j, k) {
-				general = true
-				break
+			next := j
+			if j < n {
+				if s[j] == ' ' {
+					next++ // the space after a word, without a turn of the loop
+				} else if !simpleEnd(s, i, j, k) {
+					general = true
+					break
+				}
 			}
-			if sep != 0 {
-				buf[ns] = ' '
-				ns++
-			}
+			ns += sep
 			nn = wp
 			f := fl | fWord
 			if k == kUpper {
 				f |= fCap
 			}
-			if acc&(kLower|kUpper) == kUpper {
+			if up != 0 && lo == 0 {
 				f |= fAllCaps
 			}
 			tb[nt].set(i, j, ns, nn, f, 0)
 			nt++
 			newline = false
-			if j < n && s[j] == ' ' {
-				j++ // the space after a word, without a turn of the loop
-			}
-			i = j
+			i = next
 			continue
 		}
 		if k&kPunct == 0 {
