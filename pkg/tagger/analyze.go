@@ -213,7 +213,7 @@ func (d *doc) run() event.Tags {
 	norm := d.ts.norm
 	// the callback runs once per match: the tables it indexes are
 	// captured as slices, one load each, not read through lex and d
-	pinfo, wmask, wlen := lex.pinfo, d.wmask, d.wlen
+	pinfo, hitFlat, wmask, wlen := lex.pinfo, lex.hitFlat, d.wmask, d.wlen
 	emit := func(p int32, tt0, tt1 int32) {
 		t0, t1 := int(tt0), int(tt1)
 		pi := &pinfo[p]
@@ -232,10 +232,10 @@ func (d *doc) run() event.Tags {
 		if pi.topics != 0 { // most matches have none: no call
 			d.countTopics(pi.topics, t0)
 		}
-		if !pi.hits {
+		if pi.hn == 0 {
 			return
 		}
-		for _, h := range lex.hits[p] {
+		for _, h := range hitFlat[pi.h0 : pi.h0+pi.hn] {
 			if h.kind == kCue {
 				d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
 			} else {

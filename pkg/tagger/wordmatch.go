@@ -2,6 +2,8 @@ package tagger
 
 import (
 	"encoding/binary"
+	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -26,6 +28,7 @@ type wordMatcher struct {
 	next     []trans // (state, word) -> state: open addressing, len a power of two
 	nmask    uint64
 	nshift   uint        // 64 - log2(len(next))
+	wbits    uint        // a transition key is state<<wbits | word
 	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
 	out      []int32    // state -> pattern ending here, or -1
@@ -43,9 +46,10 @@ type stateInfo struct {
 }
 
 // trans is a transition slot: key and target side by side, so a probe
-// reads one cache line, not one in a key table and one in a value table.
+// reads one cache line, not one in a key table and one in a value table;
+// 8 bytes, so the table (64 KB) leaves room in the cache for the others.
 type trans struct {
-	key uint64 // tkey(state, word); 0: empty
+	key uint32 // tkey(state, word); 0: empty
 	to  int32
 }
 
@@ -112,11 +116,11 @@ func (m *wordMatcher) addWord(w string, id int32) {
 	}
 }
 
-func tkey(state, word int32) uint64 { return uint64(state)<<32 | uint64(uint32(word)) }
+func (m *wordMatcher) tkey(state, word int32) uint32 { return uint32(state)<<m.wbits | uint32(word) }
 
-func (m *wordMatcher) slot(key uint64) uint64 {
+func (m *wordMatcher) slot(key uint32) uint64 {
 	// the high bits of the product depend on every bit of the key
-	return (key * 0x9E3779B97F4A7C15) >> m.nshift
+	return (uint64(key) * 0x9E3779B97F4A7C15) >> m.nshift
 }
 
 func (m *wordMatcher) step(state, word int32) int32 {
@@ -126,7 +130,7 @@ func (m *wordMatcher) step(state, word int32) int32 {
 	if !m.st[state].inner {
 		return -1 // a leaf: no pattern goes on from here
 	}
-	key := tkey(state, word)
+	key := m.tkey(state, word)
 	for i := m.slot(key); ; i = (i + 1) & m.nmask {
 		k := m.next[i].key
 		if k == key {
@@ -151,12 +155,17 @@ func pow2(n int) int {
 // words of cue segments, compared by id after the scan). It is an
 // Aho-Corasick automaton over word ids, built in steps: word ids, the
 // vocabulary table, the trie, its transition table, then the failure and
-// dictionary links.
-func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
+// dictionary links. It fails when states and words are too many for a
+// 32-bit transition key.
+func buildWordMatcher(patterns []string, extra []string) (*wordMatcher, error) {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
 	ids, split := m.wordIDs(patterns, extra)
 	byID := m.buildVocab(ids)
 	children, kids := m.buildTrie(split, ids)
+	m.wbits = uint(bits.Len(uint(len(byID))))
+	if uint64(len(m.out))<<m.wbits > 1<<32 {
+		return nil, fmt.Errorf("tagger: %d automaton states and %d words: more than a 32-bit transition key holds", len(m.out), len(byID))
+	}
 	wordOf := m.buildTransitions(children, len(byID))
 	m.st = make([]stateInfo, len(m.out)) // links filled in below; step needs inner
 	for k := range m.st {
@@ -166,7 +175,7 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	for k := range m.st {
 		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
 	}
-	return m
+	return m, nil
 }
 
 // wordIDs numbers the words of the patterns, then the extra words, from 1
@@ -278,7 +287,7 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 			m.rootNext[e.word] = c
 			continue
 		}
-		key := tkey(e.from, e.word)
+		key := m.tkey(e.from, e.word)
 		for i := m.slot(key); ; i = (i + 1) & m.nmask {
 			if m.next[i].key == 0 {
 				m.next[i] = trans{key: key, to: c}

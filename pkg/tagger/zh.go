@@ -156,7 +156,7 @@ func (d *zhDoc) emit(p int32, t0, t1 int32) {
 		}
 	}
 	d.countTopics(pi.topics, int(t0))
-	if !pi.hits {
+	if pi.hn == 0 {
 		return
 	}
 	name := false
