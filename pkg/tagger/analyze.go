@@ -246,6 +246,15 @@ func (d *doc) run() event.Tags {
 	}
 	d.wid = growI32(d.wid, n)
 	lex.wm.scan(toks, norm, d.wid, emit)
+	// the one-word patterns the automaton does not report (wordOnly): their
+	// classes, and a length of one where nothing longer starts
+	wordBits := lex.wordBits
+	for i, id := range d.wid[:n] {
+		if b := wordBits[id]; b != 0 {
+			wmask[i] |= b
+			wlen[i] = max(wlen[i], 1)
+		}
+	}
 	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
 		return event.Tags{}
 	}

@@ -106,6 +106,7 @@ type lexicon struct {
 	hits      [][]hit
 	pinfo     []patInfo // per pattern: what the matcher needs, packed
 	hitFlat   []hit     // every pattern's hits, in pattern order (pinfo's h0, hn)
+	wordBits  []uint32  // per word id: the word classes of its wordOnly pattern (0: none)
 	wflag     []uint8   // per word id: wf* flags of the small word sets the rules use
 	segStart  []uint64  // bit set of the word ids that can start a cue segment after a gap
 	words     []uint32  // per pattern: word classes
@@ -481,11 +482,17 @@ func (lex *lexicon) buildMatcher() error {
 		}
 	}
 	slices.Sort(extra)
-	wm, err := buildWordMatcher(lex.patterns, extra)
+	wm, err := buildWordMatcher(lex.patterns, extra, lex.wordOnly)
 	if err != nil {
 		return err
 	}
 	lex.wm = wm
+	lex.wordBits = make([]uint32, wm.nWords()+1)
+	for p, pat := range lex.patterns {
+		if lex.wordOnly(p) {
+			lex.wordBits[wm.lookup(pat)] = lex.words[p]
+		}
+	}
 	lex.wflag = make([]uint8, lex.wm.nWords()+1)
 	for _, ws := range wordSets {
 		for w := range ws.set {
@@ -498,6 +505,15 @@ func (lex *lexicon) buildMatcher() error {
 	}
 	lex.packPatterns()
 	return nil
+}
+
+// wordOnly tells whether pattern p is one word whose only effect is its
+// word classes (no hits, no topics, not counted as trade or sport): the
+// automaton does not report it, and the English analyser sets its classes
+// from the word ids (wordBits), without a call per match: they are most
+// of the matches (function words).
+func (lex *lexicon) wordOnly(p int) bool {
+	return !strings.Contains(lex.patterns[p], " ") && len(lex.hits[p]) == 0 && lex.topics[p] == 0 && lex.words[p]&(wTRADE|wSPORT) == 0
 }
 
 // packPatterns fills pinfo and moves every pattern's hits into one array,

@@ -156,12 +156,13 @@ func pow2(n int) int {
 // Aho-Corasick automaton over word ids, built in steps: word ids, the
 // vocabulary table, the trie, its transition table, then the failure and
 // dictionary links. It fails when states and words are too many for a
-// 32-bit transition key.
-func buildWordMatcher(patterns []string, extra []string) (*wordMatcher, error) {
+// 32-bit transition key. Patterns for which silent (when not nil) is true
+// are not reported: the caller reads what they mean from the word ids.
+func buildWordMatcher(patterns []string, extra []string, silent func(pat int) bool) (*wordMatcher, error) {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
 	ids, split := m.wordIDs(patterns, extra)
 	byID := m.buildVocab(ids)
-	children, kids := m.buildTrie(split, ids)
+	children, kids := m.buildTrie(split, ids, silent)
 	m.wbits = uint(bits.Len(uint(len(byID))))
 	if uint64(len(m.out))<<m.wbits > 1<<32 {
 		return nil, fmt.Errorf("tagger: %d automaton states and %d words: more than a 32-bit transition key holds", len(m.out), len(byID))
@@ -234,10 +235,11 @@ func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
 type trieEdge struct{ from, word int32 }
 
 // buildTrie builds the trie of the patterns' words (state 0 is the root),
-// setting m.out (the pattern a state ends, the first one listed, or -1).
+// setting m.out (the pattern a state ends, the first one listed that is
+// not silent, or -1).
 // It returns the edges and each state's children in insertion order,
 // which the breadth-first link pass walks.
-func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32) (children map[trieEdge]int32, kids [][]int32) {
+func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32, silent func(int) bool) (children map[trieEdge]int32, kids [][]int32) {
 	children = map[trieEdge]int32{}
 	kids = [][]int32{nil} // state -> children in insertion order
 	m.out = []int32{-1}
@@ -255,7 +257,7 @@ func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32) (childre
 			}
 			s = c
 		}
-		if m.out[s] < 0 {
+		if m.out[s] < 0 && (silent == nil || !silent(pi)) {
 			m.out[s] = int32(pi)
 		}
 	}

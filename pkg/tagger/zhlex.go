@@ -172,7 +172,7 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 	}
 	extra := lex.segWords()
 	slices.Sort(extra)
-	wm, err := buildWordMatcher(lex.patterns, extra)
+	wm, err := buildWordMatcher(lex.patterns, extra, nil)
 	if err != nil {
 		return nil, err
 	}
