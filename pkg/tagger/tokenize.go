@@ -166,7 +166,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			// no branch but its end.
 			buf[ns] = ' '
 			wp := ns + sep
-			var up, lo uint64 // upper- and lower-case letters seen (any bit set: some)
+			var cases uint64 // letters seen: bit 7 of a byte upper case, bit 6 lower case
 			j := i
 			for j+8 <= n {
 				x := load64(s, j)
@@ -176,8 +176,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 				non := ^alnum & 0x8080808080808080 // high bit of each byte that ends the word
 				m := (non&-non)>>7 - 1             // the bytes before the first of them (all: none)
 				cnt := bits.TrailingZeros64(non) >> 3
-				up |= upper & m
-				lo |= letters &^ upper & m
+				cases |= upper&m | (letters&^upper&m)>>1
 				binary.LittleEndian.PutUint64(buf[wp:wp+8], x|(upper&m)>>2)
 				wp += cnt
 				j += cnt
@@ -194,9 +193,9 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 					}
 					if kj == kUpper {
 						c += 'a' - 'A'
-						up = 1
+						cases |= 0x80
 					} else if kj == kLower {
-						lo = 1
+						cases |= 0x40
 					}
 					buf[wp] = c
 					wp++
@@ -220,7 +219,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			if k == kUpper {
 				f |= fCap
 			}
-			if up != 0 && lo == 0 {
+			if cases&0x8080808080808080 != 0 && cases&0x4040404040404040 == 0 {
 				f |= fAllCaps
 			}
 			tb[nt].set(i, j, ns, nn, f, 0)
