@@ -171,7 +171,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			for j+8 <= n {
 				x := load64(s, j)
 				letters := hasBetween(x|0x2020202020202020, 0x60, 0x7B)
-				upper := hasBetween(x, 0x40, 0x5B)
+				upper := letters &^ (x << 2) // letters without bit 5 (0x20), moved to bit 7
 				alnum := letters | hasBetween(x, 0x2F, 0x3A)
 				non := ^alnum & 0x8080808080808080 // high bit of each byte that ends the word
 				m := (non&-non)>>7 - 1             // the bytes before the first of them (all: none)
