@@ -176,6 +176,14 @@ func buildWordMatcher(patterns []string, extra []string, silent func(pat int) bo
 	for k := range m.st {
 		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
 	}
+	// a word whose state after the root reports nothing (a silent
+	// pattern's word) and leads nowhere leaves the automaton where an
+	// unknown word does, at the root: run need not visit that state
+	for w, c := range m.rootNext {
+		if c > 0 && !m.st[c].inner && m.st[c].out < 0 && m.st[c].dictLink < 0 {
+			m.rootNext[w] = 0
+		}
+	}
 	return m, nil
 }
 
