@@ -549,11 +549,18 @@ func boolFlag(b bool, f uint8) uint8 {
 }
 
 // sentence-final abbreviations that do not end a sentence.
-var nonFinal = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "st": true, "no": true, "corp": true, "co": true,
-	"inc": true, "ltd": true, "jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true,
-	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true, "gen": true, "gov": true,
-	"sen": true, "rep": true, "vs": true, "etc": true, "jr": true, "sr": true, "prof": true, "u": true,
+// nonFinal tells whether a word before a '.' is an abbreviation that does
+// not end a sentence ("Mr.", "Jan.", "Corp."). A switch, not a map: the
+// compiler compares the length first and the bytes after, no hashing.
+func nonFinal(w []byte) bool {
+	switch string(w) {
+	case "mr", "mrs", "ms", "dr", "st", "no", "corp", "co",
+		"inc", "ltd", "jan", "feb", "mar", "apr", "jun", "jul",
+		"aug", "sep", "sept", "oct", "nov", "dec", "gen", "gov",
+		"sen", "rep", "vs", "etc", "jr", "sr", "prof", "u":
+		return true
+	}
+	return false
 }
 
 // splitSentences assigns sentence numbers to toks[from:], starting at first.
@@ -588,7 +595,7 @@ func (ts *tokens) splitSentences(from int, first int32) int32 {
 			nx := &toks[j]
 			if t.punct == '.' && i > from && toks[i-1].is(fWord) {
 				prev := ts.norm[toks[i-1].ns:toks[i-1].ne]
-				if nonFinal[string(prev)] || (len(prev) == 1 && toks[i-1].is(fCap)) {
+				if nonFinal(prev) || (len(prev) == 1 && toks[i-1].is(fCap)) {
 					i = j - 1
 					continue
 				}
