@@ -229,10 +229,31 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			continue
 		}
 		if k&kPunct == 0 {
-			general = true
-			break
+			// a hyphen joining two words and the "'s" of a possessive
+			// right after its word, as step reads them; the rest of
+			// what is not plain punctuation goes to step
+			touches := nt > 0 && int(tb[nt-1].end) == i // touchesLast
+			if c == '-' && touches && i > 0 && i+1 < n && asciiKind[s[i+1]]&(kLower|kUpper|kDigit) != 0 {
+				newline = false // no token: a separator only
+				i++
+				continue
+			}
+			if c == '\'' && touches && possessiveAt(s, i+1) {
+				buf[ns], buf[ns+1], buf[ns+2] = ' ', '\'', 's'
+				nn = ns + 3
+				tb[nt].set(i, i+2, ns+1, nn, fl|fWord, 0)
+				nt++
+				newline = false
+				i += 2
+				continue
+			}
+			if c != '-' || i+1 < n && s[i+1] >= utf8.RuneSelf {
+				general = true // (after a hyphen, a letter beyond ASCII may join it)
+				break
+			}
 		}
-		// plain ASCII punctuation: its own one-byte token
+		// plain ASCII punctuation (and a hyphen joining nothing): its own
+		// one-byte token
 		p := c
 		if c == '`' {
 			p = '"'
