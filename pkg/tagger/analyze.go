@@ -150,10 +150,8 @@ func (d *doc) reset(title, text string) {
 	}
 	d.topicCount = d.topicCount[:len(d.lex.topicName)]
 	d.topicLead = d.topicLead[:len(d.lex.topicName)]
-	for i := range d.topicCount {
-		d.topicCount[i] = 0
-		d.topicLead[i] = false
-	}
+	clear(d.topicCount)
+	clear(d.topicLead)
 }
 
 func (d *doc) src(t *token) string {
@@ -208,17 +206,14 @@ func (d *doc) run() event.Tags {
 	n := len(d.ts.toks)
 	d.wmask = grow32(d.wmask, n)
 	d.wlen = grow8(d.wlen, n)
-	d.mentAt = growI32(d.mentAt, n)
-	for i := range d.mentAt {
-		d.mentAt[i] = -1
-	}
+	d.mentAt = fillI32(growI32(d.mentAt, n), -1)
 
 	// one pass of the word automaton over all dictionaries
 	toks := d.ts.toks
 	norm := d.ts.norm
 	// the callback runs once per match: the tables it indexes are
 	// captured as slices, one load each, not read through lex and d
-	pinfo, wmask, wlen := lex.pinfo, d.wmask, d.wlen
+	pinfo, hitFlat, wmask, wlen := lex.pinfo, lex.hitFlat, d.wmask, d.wlen
 	emit := func(p int32, tt0, tt1 int32) {
 		t0, t1 := int(tt0), int(tt1)
 		pi := &pinfo[p]
@@ -234,11 +229,13 @@ func (d *doc) run() event.Tags {
 				d.sport++
 			}
 		}
-		d.countTopics(pi.topics, t0)
-		if !pi.hits {
+		if pi.topics != 0 { // most matches have none: no call
+			d.countTopics(pi.topics, t0)
+		}
+		if pi.hn == 0 {
 			return
 		}
-		for _, h := range lex.hits[p] {
+		for _, h := range hitFlat[pi.h0 : pi.h0+pi.hn] {
 			if h.kind == kCue {
 				d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
 			} else {
@@ -249,6 +246,15 @@ func (d *doc) run() event.Tags {
 	}
 	d.wid = growI32(d.wid, n)
 	lex.wm.scan(toks, norm, d.wid, emit)
+	// the one-word patterns the automaton does not report (wordOnly): their
+	// classes, and a length of one where nothing longer starts
+	wordBits := lex.wordBits
+	for i, id := range d.wid[:n] {
+		if b := wordBits[id]; b != 0 {
+			wmask[i] |= b
+			wlen[i] = max(wlen[i], 1)
+		}
+	}
 	if !d.spend(n + 4*(len(d.cands)+len(d.cues))) {
 		return event.Tags{}
 	}
@@ -311,6 +317,21 @@ func grow8(s []uint8, n int) []uint8 {
 	s = s[:n]
 	for i := range s {
 		s[i] = 0
+	}
+	return s
+}
+
+// fillI32 sets every element of s to v and returns s, by copying the
+// filled part onto the rest (memmove, many bytes a turn) rather than a
+// loop of stores through d.x[i], which the compiler reloads on every turn
+// (the store might change d): ~9 instructions an element.
+func fillI32(s []int32, v int32) []int32 {
+	if len(s) == 0 {
+		return s
+	}
+	s[0] = v
+	for k := 1; k < len(s); k *= 2 {
+		copy(s[k:], s[:k])
 	}
 	return s
 }
@@ -686,12 +707,31 @@ func (d *doc) countTopics(bits uint32, t0 int) {
 }
 
 // sortLeftmostLongest orders dictionary matches by start, the longest first
-// at each start: the order both analysers resolve overlaps in.
+// at each start: the order both analysers resolve overlaps in. No two
+// matches have the same start and end (a span's text is one pattern), so
+// the order is total and any sort gives the same result. The matches come
+// by end token, so they are nearly in order: an insertion sort moves each
+// past the few matches that lie inside it, which beats a general sort on
+// these short lists; past a linear number of moves (input not from the
+// automaton) it hands over to one.
 func sortLeftmostLongest(c []cand) {
-	slices.SortFunc(c, func(a, b cand) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
+	moves := 0
+	for i := 1; i < len(c); i++ {
+		x := c[i]
+		j := i
+		for j > 0 && (c[j-1].t0 > x.t0 || c[j-1].t0 == x.t0 && c[j-1].t1 < x.t1) {
+			c[j] = c[j-1]
+			j--
 		}
-		return int(b.t1 - a.t1)
-	})
+		c[j] = x
+		if moves += i - j; moves > 16*len(c) {
+			slices.SortFunc(c, func(a, b cand) int {
+				if a.t0 != b.t0 {
+					return int(a.t0 - b.t0)
+				}
+				return int(b.t1 - a.t1)
+			})
+			return
+		}
+	}
 }

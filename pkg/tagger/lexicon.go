@@ -105,6 +105,8 @@ type lexicon struct {
 	patterns  []string
 	hits      [][]hit
 	pinfo     []patInfo // per pattern: what the matcher needs, packed
+	hitFlat   []hit     // every pattern's hits, in pattern order (pinfo's h0, hn)
+	wordBits  []uint32  // per word id: the word classes of its wordOnly pattern (0: none)
 	wflag     []uint8   // per word id: wf* flags of the small word sets the rules use
 	segStart  []uint64  // bit set of the word ids that can start a cue segment after a gap
 	words     []uint32  // per pattern: word classes
@@ -130,7 +132,7 @@ const (
 type patInfo struct {
 	words  uint32 // word classes
 	topics uint32 // topic bits
-	hits   bool   // len(hits) > 0
+	h0, hn int32  // the pattern's hits: hitFlat[h0 : h0+hn] (the same as hits[pattern])
 }
 
 type lexBuilder struct {
@@ -480,7 +482,17 @@ func (lex *lexicon) buildMatcher() error {
 		}
 	}
 	slices.Sort(extra)
-	lex.wm = buildWordMatcher(lex.patterns, extra)
+	wm, err := buildWordMatcher(lex.patterns, extra, lex.wordOnly)
+	if err != nil {
+		return err
+	}
+	lex.wm = wm
+	lex.wordBits = make([]uint32, wm.nWords()+1)
+	for p, pat := range lex.patterns {
+		if lex.wordOnly(p) {
+			lex.wordBits[wm.lookup(pat)] = lex.words[p]
+		}
+	}
 	lex.wflag = make([]uint8, lex.wm.nWords()+1)
 	for _, ws := range wordSets {
 		for w := range ws.set {
@@ -491,11 +503,38 @@ func (lex *lexicon) buildMatcher() error {
 	if err := lex.indexSegs(); err != nil {
 		return err
 	}
+	lex.packPatterns()
+	return nil
+}
+
+// wordOnly tells whether pattern p is one word whose only effect is its
+// word classes (no hits, no topics, not counted as trade or sport): the
+// automaton does not report it, and the English analyser sets its classes
+// from the word ids (wordBits), without a call per match: they are most
+// of the matches (function words).
+func (lex *lexicon) wordOnly(p int) bool {
+	return !strings.Contains(lex.patterns[p], " ") && len(lex.hits[p]) == 0 && lex.topics[p] == 0 && lex.words[p]&(wTRADE|wSPORT) == 0
+}
+
+// packPatterns fills pinfo and moves every pattern's hits into one array,
+// hitFlat, which pinfo indexes (hits[i] becomes the same hits there): a
+// match reads its pattern's record and then its hits next to the others',
+// not a slice header in a table of its own (24 bytes a pattern, 80 KB, a
+// cache miss on most matches).
+func (lex *lexicon) packPatterns() {
+	n := 0
+	for _, h := range lex.hits {
+		n += len(h)
+	}
+	flat := make([]hit, 0, n)
 	lex.pinfo = make([]patInfo, len(lex.patterns))
 	for i := range lex.pinfo {
-		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
+		h0 := len(flat)
+		flat = append(flat, lex.hits[i]...)
+		lex.hits[i] = flat[h0:len(flat):len(flat)]
+		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], h0: int32(h0), hn: int32(len(flat) - h0)}
 	}
-	return nil
+	lex.hitFlat = flat
 }
 
 // loadCues reads a cue file (the format of cues.tsv) through each, with norm

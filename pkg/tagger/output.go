@@ -276,8 +276,8 @@ func (d *doc) groupByPair(cueAgg []int32, nPairs int) {
 func (d *doc) appendDyads(tags *event.Tags, cues []scoredCue, mainP string) {
 	pairs, first, byPair := d.aggs, d.pairFirst, d.byPair
 	nDyad, nCue := 0, 0
-	for _, g := range pairs {
-		if g.n > 0 || g.pair == mainP {
+	for k := range pairs { // by pointer: an agg is 72 bytes
+		if g := &pairs[k]; g.n > 0 || g.pair == mainP {
 			nDyad++
 			nCue += g.n
 		}
@@ -285,7 +285,8 @@ func (d *doc) appendDyads(tags *event.Tags, cues []scoredCue, mainP string) {
 	// the dyads' cues share one backing array (capacities are capped)
 	tags.Dyads = make([]event.Dyad, 0, nDyad)
 	cueBuf := make([]event.Cue, 0, nCue)
-	for _, g := range pairs {
+	for k := range pairs {
+		g := &pairs[k]
 		if g.n == 0 && g.pair != mainP {
 			continue
 		}
@@ -294,7 +295,7 @@ func (d *doc) appendDyads(tags *event.Tags, cues []scoredCue, mainP string) {
 			dy.Cues = append(dy.Cues, cues[i].Cue)
 		}
 		cueBuf = cueBuf[:min(cap(cueBuf), len(cueBuf)+len(dy.Cues))]
-		dy.Direction = direction(&g)
+		dy.Direction = direction(g)
 		if d.explainer {
 			dy.Direction = event.DirectionNeutral
 		}

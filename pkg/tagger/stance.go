@@ -115,9 +115,7 @@ func (d *doc) addTradeParties(out []countrySal) {
 		sentOf = make([]int32, len(lex.countries))
 		d.sentMark = sentOf
 	}
-	for i := range sentOf {
-		sentOf[i] = -3
-	}
+	fillI32(sentOf, -3)
 	parties := d.parties[:0] // country indices of the current sentence
 	trade, cur := false, int32(-2)
 	// the per-token slices as locals of the length of toks: this loop runs

@@ -160,31 +160,27 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			// a word, found and lower-cased eight bytes at a time and
 			// written after the end of norm (up to eight bytes past the
 			// word); taken only if simple. Written out here, not called:
-			// see above.
+			// see above. The separator is written first, unconditionally
+			// (the word overwrites it when there is none), and the
+			// letters' cases are collected as bit masks, so the loop has
+			// no branch but its end.
+			buf[ns] = ' '
 			wp := ns + sep
-			acc := k
+			var cases uint64 // letters seen: bit 7 of a byte upper case, bit 6 lower case
 			j := i
 			for j+8 <= n {
 				x := load64(s, j)
 				letters := hasBetween(x|0x2020202020202020, 0x60, 0x7B)
-				upper := hasBetween(x, 0x40, 0x5B)
+				upper := letters &^ (x << 2) // letters without bit 5 (0x20), moved to bit 7
 				alnum := letters | hasBetween(x, 0x2F, 0x3A)
-				cnt := 8
-				m := ^uint64(0)
-				if non := ^alnum & 0x8080808080808080; non != 0 {
-					cnt = bits.TrailingZeros64(non) >> 3
-					m = 1<<(8*uint(cnt)) - 1
-				}
-				if upper&m != 0 {
-					acc |= kUpper
-				}
-				if letters&^upper&m != 0 {
-					acc |= kLower
-				}
-				binary.LittleEndian.PutUint64(buf[wp:], x|(upper&m)>>2)
+				non := ^alnum & 0x8080808080808080 // high bit of each byte that ends the word
+				m := (non&-non)>>7 - 1             // the bytes before the first of them (all: none)
+				cnt := bits.TrailingZeros64(non) >> 3
+				cases |= upper&m | (letters&^upper&m)>>1
+				binary.LittleEndian.PutUint64(buf[wp:wp+8], x|(upper&m)>>2)
 				wp += cnt
 				j += cnt
-				if cnt < 8 {
+				if non != 0 {
 					break
 				}
 			}
@@ -195,9 +191,11 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 					if kj&(kLower|kUpper|kDigit) == 0 {
 						break
 					}
-					acc |= kj
 					if kj == kUpper {
 						c += 'a' - 'A'
+						cases |= 0x80
+					} else if kj == kLower {
+						cases |= 0x40
 					}
 					buf[wp] = c
 					wp++
@@ -206,36 +204,56 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			}
 			// a space, the common case, ends the word; simpleEnd, called
 			// only otherwise, reads the rest
-			if j < n && s[j] != ' ' && !simpleEnd(s, i, j, k) {
-				general = true
-				break
+			next := j
+			if j < n {
+				if s[j] == ' ' {
+					next++ // the space after a word, without a turn of the loop
+				} else if !simpleEnd(s, i, j, k) {
+					general = true
+					break
+				}
 			}
-			if sep != 0 {
-				buf[ns] = ' '
-				ns++
-			}
+			ns += sep
 			nn = wp
 			f := fl | fWord
 			if k == kUpper {
 				f |= fCap
 			}
-			if acc&(kLower|kUpper) == kUpper {
+			if cases&0x8080808080808080 != 0 && cases&0x4040404040404040 == 0 {
 				f |= fAllCaps
 			}
 			tb[nt].set(i, j, ns, nn, f, 0)
 			nt++
 			newline = false
-			if j < n && s[j] == ' ' {
-				j++ // the space after a word, without a turn of the loop
-			}
-			i = j
+			i = next
 			continue
 		}
 		if k&kPunct == 0 {
-			general = true
-			break
+			// a hyphen joining two words and the "'s" of a possessive
+			// right after its word, as step reads them; the rest of
+			// what is not plain punctuation goes to step
+			touches := nt > 0 && int(tb[nt-1].end) == i // touchesLast
+			if c == '-' && touches && i > 0 && i+1 < n && asciiKind[s[i+1]]&(kLower|kUpper|kDigit) != 0 {
+				newline = false // no token: a separator only
+				i++
+				continue
+			}
+			if c == '\'' && touches && possessiveAt(s, i+1) {
+				buf[ns], buf[ns+1], buf[ns+2] = ' ', '\'', 's'
+				nn = ns + 3
+				tb[nt].set(i, i+2, ns+1, nn, fl|fWord, 0)
+				nt++
+				newline = false
+				i += 2
+				continue
+			}
+			if c != '-' || i+1 < n && s[i+1] >= utf8.RuneSelf {
+				general = true // (after a hyphen, a letter beyond ASCII may join it)
+				break
+			}
 		}
-		// plain ASCII punctuation: its own one-byte token
+		// plain ASCII punctuation (and a hyphen joining nothing): its own
+		// one-byte token
 		p := c
 		if c == '`' {
 			p = '"'
@@ -552,11 +570,18 @@ func boolFlag(b bool, f uint8) uint8 {
 }
 
 // sentence-final abbreviations that do not end a sentence.
-var nonFinal = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "st": true, "no": true, "corp": true, "co": true,
-	"inc": true, "ltd": true, "jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true,
-	"aug": true, "sep": true, "sept": true, "oct": true, "nov": true, "dec": true, "gen": true, "gov": true,
-	"sen": true, "rep": true, "vs": true, "etc": true, "jr": true, "sr": true, "prof": true, "u": true,
+// nonFinal tells whether a word before a '.' is an abbreviation that does
+// not end a sentence ("Mr.", "Jan.", "Corp."). A switch, not a map: the
+// compiler compares the length first and the bytes after, no hashing.
+func nonFinal(w []byte) bool {
+	switch string(w) {
+	case "mr", "mrs", "ms", "dr", "st", "no", "corp", "co",
+		"inc", "ltd", "jan", "feb", "mar", "apr", "jun", "jul",
+		"aug", "sep", "sept", "oct", "nov", "dec", "gen", "gov",
+		"sen", "rep", "vs", "etc", "jr", "sr", "prof", "u":
+		return true
+	}
+	return false
 }
 
 // splitSentences assigns sentence numbers to toks[from:], starting at first.
@@ -591,7 +616,7 @@ func (ts *tokens) splitSentences(from int, first int32) int32 {
 			nx := &toks[j]
 			if t.punct == '.' && i > from && toks[i-1].is(fWord) {
 				prev := ts.norm[toks[i-1].ns:toks[i-1].ne]
-				if nonFinal[string(prev)] || (len(prev) == 1 && toks[i-1].is(fCap)) {
+				if nonFinal(prev) || (len(prev) == 1 && toks[i-1].is(fCap)) {
 					i = j - 1
 					continue
 				}

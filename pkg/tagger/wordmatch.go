@@ -2,6 +2,8 @@ package tagger
 
 import (
 	"encoding/binary"
+	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -26,6 +28,7 @@ type wordMatcher struct {
 	next     []trans // (state, word) -> state: open addressing, len a power of two
 	nmask    uint64
 	nshift   uint        // 64 - log2(len(next))
+	wbits    uint        // a transition key is state<<wbits | word
 	st       []stateInfo // what a step reads of a state, packed in one cache line
 	fail     []int32
 	out      []int32    // state -> pattern ending here, or -1
@@ -43,9 +46,10 @@ type stateInfo struct {
 }
 
 // trans is a transition slot: key and target side by side, so a probe
-// reads one cache line, not one in a key table and one in a value table.
+// reads one cache line, not one in a key table and one in a value table;
+// 8 bytes, so the table (64 KB) leaves room in the cache for the others.
 type trans struct {
-	key uint64 // tkey(state, word); 0: empty
+	key uint32 // tkey(state, word); 0: empty
 	to  int32
 }
 
@@ -112,11 +116,11 @@ func (m *wordMatcher) addWord(w string, id int32) {
 	}
 }
 
-func tkey(state, word int32) uint64 { return uint64(state)<<32 | uint64(uint32(word)) }
+func (m *wordMatcher) tkey(state, word int32) uint32 { return uint32(state)<<m.wbits | uint32(word) }
 
-func (m *wordMatcher) slot(key uint64) uint64 {
+func (m *wordMatcher) slot(key uint32) uint64 {
 	// the high bits of the product depend on every bit of the key
-	return (key * 0x9E3779B97F4A7C15) >> m.nshift
+	return (uint64(key) * 0x9E3779B97F4A7C15) >> m.nshift
 }
 
 func (m *wordMatcher) step(state, word int32) int32 {
@@ -126,7 +130,7 @@ func (m *wordMatcher) step(state, word int32) int32 {
 	if !m.st[state].inner {
 		return -1 // a leaf: no pattern goes on from here
 	}
-	key := tkey(state, word)
+	key := m.tkey(state, word)
 	for i := m.slot(key); ; i = (i + 1) & m.nmask {
 		k := m.next[i].key
 		if k == key {
@@ -151,12 +155,18 @@ func pow2(n int) int {
 // words of cue segments, compared by id after the scan). It is an
 // Aho-Corasick automaton over word ids, built in steps: word ids, the
 // vocabulary table, the trie, its transition table, then the failure and
-// dictionary links.
-func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
+// dictionary links. It fails when states and words are too many for a
+// 32-bit transition key. Patterns for which silent (when not nil) is true
+// are not reported: the caller reads what they mean from the word ids.
+func buildWordMatcher(patterns []string, extra []string, silent func(pat int) bool) (*wordMatcher, error) {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
 	ids, split := m.wordIDs(patterns, extra)
 	byID := m.buildVocab(ids)
-	children, kids := m.buildTrie(split, ids)
+	children, kids := m.buildTrie(split, ids, silent)
+	m.wbits = uint(bits.Len(uint(len(byID))))
+	if uint64(len(m.out))<<m.wbits > 1<<32 {
+		return nil, fmt.Errorf("tagger: %d automaton states and %d words: more than a 32-bit transition key holds", len(m.out), len(byID))
+	}
 	wordOf := m.buildTransitions(children, len(byID))
 	m.st = make([]stateInfo, len(m.out)) // links filled in below; step needs inner
 	for k := range m.st {
@@ -166,7 +176,15 @@ func buildWordMatcher(patterns []string, extra []string) *wordMatcher {
 	for k := range m.st {
 		m.st[k].out, m.st[k].dictLink, m.st[k].fail = m.out[k], m.dictLink[k], m.fail[k]
 	}
-	return m
+	// a word whose state after the root reports nothing (a silent
+	// pattern's word) and leads nowhere leaves the automaton where an
+	// unknown word does, at the root: run need not visit that state
+	for w, c := range m.rootNext {
+		if c > 0 && !m.st[c].inner && m.st[c].out < 0 && m.st[c].dictLink < 0 {
+			m.rootNext[w] = 0
+		}
+	}
+	return m, nil
 }
 
 // wordIDs numbers the words of the patterns, then the extra words, from 1
@@ -225,10 +243,11 @@ func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
 type trieEdge struct{ from, word int32 }
 
 // buildTrie builds the trie of the patterns' words (state 0 is the root),
-// setting m.out (the pattern a state ends, the first one listed, or -1).
+// setting m.out (the pattern a state ends, the first one listed that is
+// not silent, or -1).
 // It returns the edges and each state's children in insertion order,
 // which the breadth-first link pass walks.
-func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32) (children map[trieEdge]int32, kids [][]int32) {
+func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32, silent func(int) bool) (children map[trieEdge]int32, kids [][]int32) {
 	children = map[trieEdge]int32{}
 	kids = [][]int32{nil} // state -> children in insertion order
 	m.out = []int32{-1}
@@ -246,7 +265,7 @@ func (m *wordMatcher) buildTrie(split [][]string, ids map[string]int32) (childre
 			}
 			s = c
 		}
-		if m.out[s] < 0 {
+		if m.out[s] < 0 && (silent == nil || !silent(pi)) {
 			m.out[s] = int32(pi)
 		}
 	}
@@ -278,7 +297,7 @@ func (m *wordMatcher) buildTransitions(children map[trieEdge]int32, nWords int) 
 			m.rootNext[e.word] = c
 			continue
 		}
-		key := tkey(e.from, e.word)
+		key := m.tkey(e.from, e.word)
 		for i := m.slot(key); ; i = (i + 1) & m.nmask {
 			if m.next[i].key == 0 {
 				m.next[i] = trans{key: key, to: c}
@@ -349,22 +368,25 @@ func (m *wordMatcher) lookup(w string) int32 {
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
 	ids = ids[:len(toks)]
 	vocab, vmask := m.vocab, m.vmask
+	// a short word's eight bytes are read from norm's capacity by index:
+	// one bounds check instead of slicing norm per token
+	full := norm[:cap(norm)]
 	for i := range toks {
 		t := &toks[i]
 		if p := t.punct; p != 0 {
 			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
 			continue
 		}
-		w := norm[t.ns:t.ne]
-		if len(w) > 8 || cap(w) < 8 {
-			ids[i] = m.wordID(w)
+		ns, n := int(t.ns), int(t.ne-t.ns)
+		if n > 8 || ns+8 > len(full) || ns < 0 {
+			ids[i] = m.wordID(norm[t.ns:t.ne])
 			continue
 		}
-		v := binary.LittleEndian.Uint64(w[:8]) & (1<<(8*uint(len(w))) - 1) // wordKey
-		h := (v ^ uint64(len(w))) * 0x9E3779B97F4A7C15                     // hashWord for <= 8 bytes
+		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & (1<<(8*uint(n)) - 1) // wordKey
+		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                             // hashWord for <= 8 bytes
 		h ^= h >> 32
 		for j := h & vmask; ; j = (j + 1) & vmask {
-			if s := &vocab[j]; s.v == v && int(s.n) == len(w) || s.id == 0 {
+			if s := &vocab[j]; s.v == v && int(s.n) == n || s.id == 0 {
 				ids[i] = s.id
 				break
 			}

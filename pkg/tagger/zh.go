@@ -83,10 +83,7 @@ func (d *zhDoc) run() event.Tags {
 	n := len(d.ts.toks)
 	d.wmask = grow32(d.wmask, n)
 	d.wlen = grow8(d.wlen, n)
-	d.mentAt = growI32(d.mentAt, n)
-	for i := range d.mentAt {
-		d.mentAt[i] = -1
-	}
+	d.mentAt = fillI32(growI32(d.mentAt, n), -1)
 	d.maxEnd = growI32(d.maxEnd, n+1)
 	clear(d.maxEnd)
 	if cap(d.prepEnd) < n+1 {
@@ -159,7 +156,7 @@ func (d *zhDoc) emit(p int32, t0, t1 int32) {
 		}
 	}
 	d.countTopics(pi.topics, int(t0))
-	if !pi.hits {
+	if pi.hn == 0 {
 		return
 	}
 	name := false

@@ -172,7 +172,11 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 	}
 	extra := lex.segWords()
 	slices.Sort(extra)
-	lex.wm = buildWordMatcher(lex.patterns, extra)
+	wm, err := buildWordMatcher(lex.patterns, extra, nil)
+	if err != nil {
+		return nil, err
+	}
+	lex.wm = wm
 	lex.wflag = make([]uint8, lex.wm.nWords()+1)
 	if err := lex.indexSegs(); err != nil {
 		return nil, err
@@ -190,10 +194,9 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 		}
 		z.han[r-hanBase] = uint32(f)<<16 | uint32(lex.wm.lookup(string(buf[:utf8.EncodeRune(buf[:], f)])))
 	}
-	lex.pinfo = make([]patInfo, len(lex.patterns))
+	lex.packPatterns()
 	z.compound = make([]bool, len(lex.patterns))
 	for i := range lex.pinfo {
-		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], hits: len(lex.hits[i]) > 0}
 		for _, h := range lex.hits[i] {
 			if h.kind >= kPair {
 				z.compound[i] = true
