@@ -56,9 +56,7 @@ var rawTables = []string{"articles", "entities", "dyads", "cues", "index_journal
 // TENSION_BENCH_SINK_ARTICLES sets N (default 100000), and
 // TENSION_BENCH_SINK_SPAN how far back the articles' publication times
 // spread (a Go duration; default 24h, live news; 17520h is a two-year
-// backfill, where every batch touches 24 monthly partitions of each table);
-// TENSION_BENCH_SINK_MAX_BATCH the sink's -max-batch (its byte budget,
-// -max-batch-bytes, grows with it from 32 MiB per 10,000).
+// backfill, where every batch touches 24 monthly partitions of each table).
 func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 	n := 100_000
 	if v := os.Getenv("TENSION_BENCH_SINK_ARTICLES"); v != "" {
@@ -79,16 +77,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 			b.Fatalf("TENSION_BENCH_SINK_SPAN=%q: want a positive duration", v)
 		}
 	}
-	cfg := Config{}
-	if v := os.Getenv("TENSION_BENCH_SINK_MAX_BATCH"); v != "" {
-		var err error
-		if cfg.MaxBatch, err = strconv.Atoi(v); err != nil || cfg.MaxBatch <= 0 {
-			b.Fatalf("TENSION_BENCH_SINK_MAX_BATCH=%q: want a positive integer", v)
-		}
-		cfg.MaxBatchBytes = max(DefaultMaxBatchBytes, DefaultMaxBatchBytes/10000*cfg.MaxBatch)
-	}
 	topics := benchTopics(b, brokers)
-	cfg.Topic = topics[0]
 	start := time.Now()
 	produced := produceEnriched(b, brokers, topics[0], n, span)
 	b.Logf("%d enriched articles (%.0f MB) published over %v in %s, made in %v", n, float64(produced)/1e6, span, topics[0], time.Since(start).Round(time.Millisecond))
@@ -113,7 +102,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		reg := prometheus.NewRegistry()
 		metrics := NewMetrics(reg)
 		src := GroupSource(kafkax.GroupConfig{Brokers: brokers, Group: "bench-sink-" + db, Topic: topics[0], Logger: logger})
-		s := New(cfg, src, KafkaLog{Brokers: brokers, Topic: topics[0]}, dlq, st, logger, metrics,
+		s := New(Config{Topic: topics[0]}, src, KafkaLog{Brokers: brokers, Topic: topics[0]}, dlq, st, logger, metrics,
 			indexpub.New(indexpub.Config{}, st, indexOut, nil, logger))
 
 		ctx, cancel := context.WithCancel(context.Background())
