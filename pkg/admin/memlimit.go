@@ -1,20 +1,19 @@
 package admin
 
 // DefaultMemoryLimit is the Go soft memory limit (runtime/debug) the
-// enricher and the sink take by default. Each holds ~200 MiB live at the
-// peak of a batch of 1 MB articles at its default batching; without a limit
-// the heap grows to twice that before Go collects, and big freed buffers
-// linger. Measured by `make bench-memory`.
+// enricher takes by default. It holds ~200 MiB live at the peak of a batch
+// of 1 MB articles at its default batching; without a limit the heap grows
+// to several times that before Go collects (GOGC 300), and big freed
+// buffers linger. Measured by `make bench-memory`.
 const DefaultMemoryLimit = 512 << 20
 
-// MemoryLimit is the default of a -memory-limit flag: DefaultMemoryLimit, or
-// 0 (leave it to Go) when GOMEMLIMIT, Go's own setting, is in the
-// environment.
-func MemoryLimit(getenv func(string) string) int {
+// MemoryLimit is the default of a -memory-limit flag: def, or 0 (leave it
+// to Go) when GOMEMLIMIT, Go's own setting, is in the environment.
+func MemoryLimit(getenv func(string) string, def int) int {
 	if getenv("GOMEMLIMIT") != "" {
 		return 0
 	}
-	return DefaultMemoryLimit
+	return def
 }
 
 // DefaultGCPercent is the GOGC of the services that hold batches (sink,

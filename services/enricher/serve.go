@@ -26,7 +26,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
 	maxBatchBytes := fs.Int("max-batch-bytes", "ENRICHER_MAX_BATCH_BYTES", enrich.DefaultMaxBatchBytes,
 		"bytes of raw messages per round (a larger single message is a round of its own)")
-	memLimit := fs.Int("memory-limit", "ENRICHER_MEMORY_LIMIT", admin.MemoryLimit(getenv),
+	memLimit := fs.Int("memory-limit", "ENRICHER_MEMORY_LIMIT", admin.MemoryLimit(getenv, admin.DefaultMemoryLimit),
 		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
 	gcPercent := fs.Int("gc-percent", "ENRICHER_GC_PERCENT", admin.GCPercent(getenv),
 		"Go's GOGC: how far the heap grows past what is live before a collection, in percent (0 = Go's default or GOGC; default 300 unless GOGC is set; the memory limit still bounds it)")

@@ -61,7 +61,7 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 		b.Fatal(err)
 	}
 	// The runtime settings of `enricher serve` (its flags' defaults).
-	debug.SetMemoryLimit(int64(admin.MemoryLimit(os.Getenv)))
+	debug.SetMemoryLimit(int64(admin.MemoryLimit(os.Getenv, admin.DefaultMemoryLimit)))
 	if p := admin.GCPercent(os.Getenv); p > 0 {
 		defer debug.SetGCPercent(debug.SetGCPercent(p))
 	}

@@ -85,7 +85,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 	// The sink binary's runtime settings (serve.go's -memory-limit and
 	// -gc-percent defaults), unless the environment sets Go's own.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		defer debug.SetMemoryLimit(debug.SetMemoryLimit(admin.DefaultMemoryLimit))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(DefaultMemoryLimit))
 	}
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(admin.DefaultGCPercent))
