@@ -148,6 +148,10 @@ bench-e2e: build ## end-to-end throughput and latency with loadgen on the local 
 bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~0.5 MB (enriched ~1 MB) stream through the pipeline (target <= 1 GiB each)
 	@bash scripts/bench-integration.sh e2e IntegrationMemory .
 
+.PHONY: bench-backfill
+bench-backfill: build ## backfill into the index: `backfill -synthetic 50000` over two years until the index counts all (TENSION_BENCH_ARTICLES=N)
+	@bash scripts/bench-integration.sh e2e IntegrationBackfill .
+
 .PHONY: bench-sink
 bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill)
 	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
