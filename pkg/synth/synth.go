@@ -11,10 +11,13 @@
 package synth
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/event"
 )
 
 // Article is one synthetic article, shaped like the ingest input
@@ -107,6 +110,26 @@ func (g *Generator) Count() uint64 { return g.counter }
 func (g *Generator) Next() Article {
 	a, _ := g.next()
 	return a
+}
+
+// NextRecord returns the next article as ingest admits it at now: decoded
+// and checked by event.DecodeArticle, stamped and encoded by
+// event.EncodeArticle (the raw topic's record, keyed by the article's id).
+// Benchmarks of the later stages start from it.
+func (g *Generator) NextRecord(now time.Time) (event.Article, event.Record, error) {
+	body, err := json.Marshal(g.Next())
+	if err != nil {
+		return event.Article{}, event.Record{}, fmt.Errorf("synth: %w", err)
+	}
+	a, err := event.DecodeArticle(body, event.DecodeOptions{Now: now})
+	if err != nil {
+		return event.Article{}, event.Record{}, fmt.Errorf("synth: article %d: %w", g.counter, err)
+	}
+	rec, err := event.EncodeArticle(&a, now, 0)
+	if err != nil {
+		return event.Article{}, event.Record{}, fmt.Errorf("synth: article %d: %w", g.counter, err)
+	}
+	return a, rec, nil
 }
 
 // NextKind returns the next article and its kind.

@@ -1,7 +1,6 @@
 package enrich
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/synth"
 	"github.com/tension-dev/tension/pkg/tagger"
 )
@@ -21,18 +19,10 @@ func synthRaw(tb testing.TB, seed uint64, n int) []kafka.Message {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	gen := synth.New(7+seed, now.Add(-24*time.Hour), now)
 	msgs := make([]kafka.Message, 0, n)
-	for i := range n {
-		body, err := json.Marshal(gen.Next())
+	for range n {
+		_, rec, err := gen.NextRecord(now)
 		if err != nil {
 			tb.Fatal(err)
-		}
-		a, err := event.DecodeArticle(body, event.DecodeOptions{Now: now})
-		if err != nil {
-			tb.Fatalf("synthetic article %d: %v", i, err)
-		}
-		rec, err := event.EncodeArticle(&a, now, 0)
-		if err != nil {
-			tb.Fatalf("synthetic article %d: %v", i, err)
 		}
 		msgs = append(msgs, kafka.Message{Key: rec.Key, Value: rec.Value})
 	}

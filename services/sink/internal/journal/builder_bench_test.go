@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -22,16 +21,9 @@ func syntheticBatch(tb testing.TB, n int) []*event.Enriched {
 	gen := synth.New(7, now.Add(-24*time.Hour), now)
 	out := make([]*event.Enriched, 0, n)
 	for i := range n {
-		raw, err := json.Marshal(gen.Next())
+		a, _, err := gen.NextRecord(now)
 		if err != nil {
 			tb.Fatal(err)
-		}
-		a, err := event.DecodeArticle(raw, event.DecodeOptions{Now: now})
-		if err != nil {
-			tb.Fatalf("synthetic article %d: %v", i, err)
-		}
-		if _, err := event.EncodeArticle(&a, now, 0); err != nil { // assigns the id
-			tb.Fatalf("synthetic article %d: %v", i, err)
 		}
 		e, _, err := event.Enrich(&a, tg.Tag(a.Title, a.Text), tagger.Version, now)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -205,16 +204,9 @@ func produceEnriched(b *testing.B, brokers []string, topic string, n int, span t
 	var batch []kafka.Message
 	size := 0
 	for i := 0; i < n; i++ {
-		raw, err := json.Marshal(gen.Next())
+		a, _, err := gen.NextRecord(now)
 		if err != nil {
 			b.Fatal(err)
-		}
-		a, err := event.DecodeArticle(raw, event.DecodeOptions{Now: now})
-		if err != nil {
-			b.Fatalf("synthetic article %d: %v", i, err)
-		}
-		if _, err := event.EncodeArticle(&a, now, 0); err != nil {
-			b.Fatalf("synthetic article %d: %v", i, err)
 		}
 		_, rec, err := event.Enrich(&a, tg.Tag(a.Title, a.Text), tagger.Version, now)
 		if err != nil {
