@@ -220,12 +220,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	case Duplicate, Tied:
 		return outcome
 	}
-	from := len(b.articles)
-	defer func() {
-		if len(b.articles) > from {
-			b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
-		}
-	}()
+	from := len(b.articles) // this article's rows start here (articleGroup)
 	switch outcome {
 	case Recounted:
 		markers, at := map[string]int64{}, map[string]time.Time{}
@@ -273,6 +268,9 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		}
 		b.addBuckets(c, e.TaggerVersion)
 		b.addArticle(c, e.TaggerVersion)
+	}
+	if len(b.articles) > from {
+		b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
 	}
 	return outcome
 }
