@@ -153,7 +153,7 @@ bench-backfill: build ## backfill into the index: `backfill -synthetic 50000` ov
 	@bash scripts/bench-integration.sh e2e IntegrationBackfill .
 
 .PHONY: bench-sink
-bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill)
+bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill; TENSION_BENCH_SINK_ORDER=time: in publication-time order)
 	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
 
 .PHONY: bench-enricher

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +57,8 @@ var rawTables = []string{"articles", "entities", "dyads", "cues", "index_journal
 // TENSION_BENCH_SINK_SPAN how far back the articles' publication times
 // spread (a Go duration; default 24h, live news; 17520h is a two-year
 // backfill, where every batch touches 24 monthly partitions of each table).
+// TENSION_BENCH_SINK_ORDER=time sends the articles in publication-time order
+// (an archive replayed in order) instead of the generator's random order.
 func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 	n := 100_000
 	if v := os.Getenv("TENSION_BENCH_SINK_ARTICLES"); v != "" {
@@ -203,11 +206,23 @@ func produceEnriched(b *testing.B, brokers []string, topic string, n int, span t
 	ctx := context.Background()
 	var batch []kafka.Message
 	size := 0
-	for i := 0; i < n; i++ {
+	arts := make([]event.Article, n)
+	for i := range arts {
 		a, _, err := gen.NextRecord(now)
 		if err != nil {
 			b.Fatal(err)
 		}
+		arts[i] = a
+	}
+	switch order := os.Getenv("TENSION_BENCH_SINK_ORDER"); order {
+	case "":
+	case "time":
+		slices.SortStableFunc(arts, func(x, y event.Article) int { return x.PublishedAt.Compare(y.PublishedAt) })
+	default:
+		b.Fatalf("TENSION_BENCH_SINK_ORDER=%q: want time, or nothing for the generator's order", order)
+	}
+	for i := 0; i < n; i++ {
+		a := arts[i]
 		_, rec, err := event.Enrich(&a, tg.Tag(a.Title, a.Text), tagger.Version, now)
 		if err != nil {
 			b.Fatalf("enrich synthetic article %d: %v", i, err)

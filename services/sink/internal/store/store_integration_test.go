@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -215,5 +217,93 @@ func TestIntegrationRebuildLeavesBatchesInFlightAlone(t *testing.T) {
 	}
 	if _, err := rebuild.Check(ctx, st, t0, t0.Add(time.Minute), false); !errors.Is(err, rebuild.ErrUnsettled) {
 		t.Fatalf("rebuild with a double count pending: %v, want ErrUnsettled", err)
+	}
+}
+
+// TestIntegrationStatesOfSpreadBuckets writes bucket and cell rows in many
+// buckets, far apart and close together, of two views, and checks that
+// BucketStates and CellStates return exactly the sums of the rows in the
+// buckets asked for (the read filters by sets of buckets per granularity
+// and a superset of views, and keeps what was asked for).
+func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_states")
+	st := store.New(conn)
+	ctx := context.Background()
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	type cellKey struct {
+		key  store.BucketKey
+		cell string
+	}
+	want := map[string]map[cellKey]store.BucketState{"bucket": {}, "cell": {}}
+	var rows []journal.Row
+	var refs []store.BucketRef
+	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 3000 {
+		g := tension.Granularities[rng.IntN(len(tension.Granularities))]
+		at := start.Add(time.Duration(rng.Int64N(int64(2 * 365 * 24 * time.Hour))))
+		if i%3 == 0 { // a dense stretch too
+			at = start.Add(400*24*time.Hour + time.Duration(rng.IntN(6*60))*time.Minute)
+		}
+		bucket := g.Truncate(at)
+		version := []string{"", "tagger-9"}[rng.IntN(2)]
+		pair := []string{"*", "CN-US", "EU-US"}[rng.IntN(3)]
+		kind, cell := "bucket", ""
+		if rng.IntN(4) == 0 {
+			kind, cell = "cell", []string{"en", "zh"}[rng.IntN(2)]
+		}
+		parts := tension.Parts{Articles: 1 + rng.Int64N(5), Escalating: rng.Int64N(3), SumScore: float64(rng.IntN(100)) / 4}
+		rows = append(rows, journal.Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: version,
+			Bucket: bucket, Entries: 1, Parts: parts})
+		if rng.IntN(3) > 0 { // asked for: two thirds of the buckets written
+			refs = append(refs, store.BucketRef{Granularity: g, TaggerVersion: version, Bucket: bucket.Unix()})
+		}
+	}
+	asked := map[store.BucketRef]bool{}
+	for _, r := range refs {
+		asked[r] = true
+	}
+	for _, r := range rows {
+		k := store.BucketKey{Granularity: tension.Granularity(r.Granularity), Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}
+		if !asked[store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket}] {
+			continue
+		}
+		s := want[r.Kind][cellKey{k, r.Key}]
+		s.Key, s.Cell = k, r.Key
+		s.Entries += r.Entries
+		s.Parts.Add(r.Parts)
+		want[r.Kind][cellKey{k, r.Key}] = s
+	}
+	for i := 0; i < len(rows); i += 700 { // several parts, as several blocks make
+		if err := st.WriteJournal(ctx, rows[i:min(i+700, len(rows))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An unasked bucket between asked ones, and a bucket nobody wrote.
+	refs = append(refs, store.BucketRef{Granularity: tension.Minute, Bucket: start.Add(-time.Hour).Unix()})
+
+	for kind, read := range map[string]func(context.Context, []store.BucketRef) ([]store.BucketState, error){
+		"bucket": st.BucketStates, "cell": st.CellStates} {
+		states, err := read(ctx, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[cellKey]store.BucketState{}
+		for _, s := range states {
+			if _, dup := got[cellKey{s.Key, s.Cell}]; dup {
+				t.Fatalf("%s state %+v read twice", kind, s.Key)
+			}
+			got[cellKey{s.Key, s.Cell}] = s
+		}
+		if len(got) != len(want[kind]) || len(got) == 0 {
+			t.Fatalf("%s states: read %d, want %d", kind, len(got), len(want[kind]))
+		}
+		for k, w := range want[kind] {
+			g := got[k]
+			if g.Entries != w.Entries || g.Parts.Articles != w.Parts.Articles || g.Parts.Escalating != w.Parts.Escalating ||
+				math.Abs(g.Parts.SumScore-w.Parts.SumScore) > 1e-9 {
+				t.Fatalf("%s state %+v %q = %+v, want %+v", kind, k.key, k.cell, g, w)
+			}
+		}
 	}
 }
