@@ -9,16 +9,17 @@ import (
 	"github.com/tension-dev/tension/pkg/tagger"
 )
 
-// syntheticBatch returns n enriched synthetic articles published over a
-// day, made as the enricher makes them: the sink's benchmark batch.
-func syntheticBatch(tb testing.TB, n int) []*event.Enriched {
+// syntheticBatch returns n enriched synthetic articles published over the
+// span before a fixed day, in random order, made as the enricher makes them:
+// the sink's benchmark batch.
+func syntheticBatch(tb testing.TB, n int, span time.Duration) []*event.Enriched {
 	tb.Helper()
 	tg, err := tagger.New()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	now := time.Date(2025, 4, 10, 0, 0, 0, 0, time.UTC)
-	gen := synth.New(7, now.Add(-24*time.Hour), now)
+	gen := synth.New(7, now.Add(-span), now)
 	out := make([]*event.Enriched, 0, n)
 	for i := range n {
 		a, _, err := gen.NextRecord(now)
@@ -36,9 +37,19 @@ func syntheticBatch(tb testing.TB, n int) []*event.Enriched {
 
 // BenchmarkBuilderBatch counts one sink batch (10,000 synthetic articles,
 // none counted before) and builds its rows: the sink's journal accounting
-// per batch, without ClickHouse.
+// per batch, without ClickHouse; for a day of news and for a backfill
+// spread over two years (every article its own minute, hour and entity
+// rows).
 func BenchmarkBuilderBatch(b *testing.B) {
-	arts := syntheticBatch(b, 10000)
+	for _, span := range []struct {
+		name string
+		span time.Duration
+	}{{"day", 24 * time.Hour}, {"two-years", 2 * 365 * 24 * time.Hour}} {
+		b.Run(span.name, func(b *testing.B) { benchmarkBuilderBatch(b, syntheticBatch(b, 10000, span.span)) })
+	}
+}
+
+func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var rows []Row

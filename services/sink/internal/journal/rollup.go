@@ -113,6 +113,7 @@ type rollKey struct {
 }
 
 type rollVal struct {
+	key               rollKey // its own key, so that rows sorts pointers
 	entries, articles int64
 	weight            float64
 }
@@ -122,7 +123,7 @@ type rollups map[rollKey]*rollVal
 func (m rollups) add(k rollKey, entries, articles int64, weight float64) {
 	v := m[k]
 	if v == nil {
-		v = &rollVal{}
+		v = &rollVal{key: k}
 		m[k] = v
 	}
 	v.entries += entries
@@ -281,32 +282,17 @@ func (m rollups) addTags(t *Tags, view string, sign int64) {
 
 // rows returns the rollup rows, in a deterministic order.
 func (m rollups) rows() []Row {
-	keys := make([]rollKey, 0, len(m))
-	for k, v := range m {
+	vals := make([]*rollVal, 0, len(m))
+	for _, v := range m {
 		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
 			continue // a batch that added and took out the same tags
 		}
-		keys = append(keys, k)
+		vals = append(vals, v)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, c := keys[i], keys[j]
-		switch {
-		case a.kind != c.kind:
-			return a.kind < c.kind
-		case a.pair != c.pair:
-			return a.pair < c.pair
-		case a.view != c.view:
-			return a.view < c.view
-		case a.day != c.day:
-			return a.day < c.day
-		case a.item != c.item:
-			return a.item < c.item
-		}
-		return a.weight < c.weight
-	})
-	out := make([]Row, 0, len(keys))
-	for _, k := range keys {
-		v := m[k]
+	slices.SortFunc(vals, func(a, c *rollVal) int { return compareRollKeys(&a.key, &c.key) })
+	out := make([]Row, 0, len(vals))
+	for _, v := range vals {
+		k := &v.key
 		day := time.Unix(k.day, 0).UTC()
 		out = append(out, Row{
 			Kind: k.kind, Key: RollupPrefix(k.pair, k.view, day) + k.item, Granularity: string(tension.Day),
@@ -315,6 +301,27 @@ func (m rollups) rows() []Row {
 		})
 	}
 	return out
+}
+
+// compareRollKeys orders rollup keys by kind, pair, view, day, item and
+// weight: the order of the rows a block writes.
+func compareRollKeys(a, c *rollKey) int {
+	if n := strings.Compare(a.kind, c.kind); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.pair, c.pair); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.view, c.view); n != 0 {
+		return n
+	}
+	if n := cmp.Compare(a.day, c.day); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.item, c.item); n != 0 {
+		return n
+	}
+	return cmp.Compare(a.weight, c.weight)
 }
 
 // MarkerRefs returns the article versions whose tags the marker rows among
