@@ -30,8 +30,9 @@ import (
 
 // Store reads bucket states back from the journal.
 type Store interface {
-	BucketStates(ctx context.Context, refs []store.BucketRef) ([]store.BucketState, error)
-	CellStates(ctx context.Context, refs []store.BucketRef) ([]store.BucketState, error)
+	// States reads the pairs' states in refs' buckets and, with cells, the
+	// split's cells' states, in one read.
+	States(ctx context.Context, refs []store.BucketRef, cells bool) (pairs, cellStates []store.BucketState, err error)
 	BaseShares(ctx context.Context, from, to time.Time) (map[string]map[string]float64, error)
 }
 
@@ -154,7 +155,7 @@ func (p *Publisher) bases(ctx context.Context) (map[string]map[string]float64, e
 // returns the buckets it republished: the next re-check reads only those.
 func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, bases map[string]map[string]float64,
 	published map[string]int64, recheck bool) (int, []store.BucketRef, error) {
-	states, err := p.store.BucketStates(ctx, refs)
+	states, cellStates, err := p.store.States(ctx, refs, p.cells != nil)
 	if err != nil {
 		return 0, nil, fmt.Errorf("indexpub: %w", err)
 	}
@@ -166,10 +167,6 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 	n, changed, err := p.write(ctx, p.out, pending, published, recheck)
 	if err != nil || p.cells == nil {
 		return n, changed, err
-	}
-	cellStates, err := p.store.CellStates(ctx, refs)
-	if err != nil {
-		return n, changed, fmt.Errorf("indexpub: %w", err)
 	}
 	cells, err := CellUpdates(cellStates, p.now())
 	if err != nil {

@@ -20,14 +20,14 @@ import (
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
 
-// BucketStates sums the journal's bucket rows like the ClickHouse store.
-func (m *memStore) BucketStates(_ context.Context, refs []store.BucketRef) ([]store.BucketState, error) {
-	return m.states(refs, journal.KindBucket), nil
-}
-
-// CellStates sums the journal's cell rows like the ClickHouse store.
-func (m *memStore) CellStates(_ context.Context, refs []store.BucketRef) ([]store.BucketState, error) {
-	return m.states(refs, journal.KindCell), nil
+// States sums the journal's bucket rows and, with cells, its cell rows
+// like the ClickHouse store.
+func (m *memStore) States(_ context.Context, refs []store.BucketRef, cells bool) (pairs, cellStates []store.BucketState, err error) {
+	pairs = m.states(refs, journal.KindBucket)
+	if cells {
+		cellStates = m.states(refs, journal.KindCell)
+	}
+	return pairs, cellStates, nil
 }
 
 func (m *memStore) states(refs []store.BucketRef, kind string) []store.BucketState {
@@ -179,7 +179,7 @@ func TestIndexUpdatesSurviveAFailedPublish(t *testing.T) {
 		t.Fatalf("v2 view: %+v", v2)
 	}
 	// Every bucket in the journal is on the topic with its state.
-	states, _ := st.BucketStates(context.Background(), refsOf(st))
+	states, _, _ := st.States(context.Background(), refsOf(st), false)
 	for _, u := range indexpub.Updates(states, nil, time.Now()) {
 		if g := got[u.Key()]; g.Revision != u.Revision || g.Parts != u.Parts {
 			t.Errorf("%s: topic %+v rev %d, journal %+v rev %d", u.Key(), g.Parts, g.Revision, u.Parts, u.Revision)
@@ -237,7 +237,7 @@ func TestIndexCellsAddUpToThePairs(t *testing.T) {
 			t.Errorf("%s: cells sum to %+v, the pair has %+v", u.Key(), sum, want)
 		}
 	}
-	states, _ := st.CellStates(context.Background(), refsOf(st))
+	_, states, _ := st.States(context.Background(), refsOf(st), true)
 	want, err := indexpub.CellUpdates(states, time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -222,9 +222,9 @@ func TestIntegrationRebuildLeavesBatchesInFlightAlone(t *testing.T) {
 
 // TestIntegrationStatesOfSpreadBuckets writes bucket and cell rows in many
 // buckets, far apart and close together, of two views, and checks that
-// BucketStates and CellStates return exactly the sums of the rows in the
-// buckets asked for (the read filters by sets of buckets per granularity
-// and a superset of views, and keeps what was asked for).
+// States returns exactly the sums of the rows in the buckets asked for, the
+// pairs' and, when asked, the cells' (the read filters by sets of buckets
+// per granularity and a superset of views, and keeps what was asked for).
 func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 	conn, _ := chtest.Open(t, "tension_test_sink_states")
 	st := store.New(conn)
@@ -282,12 +282,18 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 	// An unasked bucket between asked ones, and a bucket nobody wrote.
 	refs = append(refs, store.BucketRef{Granularity: tension.Minute, Bucket: start.Add(-time.Hour).Unix()})
 
-	for kind, read := range map[string]func(context.Context, []store.BucketRef) ([]store.BucketState, error){
-		"bucket": st.BucketStates, "cell": st.CellStates} {
-		states, err := read(ctx, refs)
-		if err != nil {
-			t.Fatal(err)
-		}
+	pairsOnly, noCells, err := st.States(ctx, refs, false)
+	if err != nil || noCells != nil {
+		t.Fatalf("States without cells: %d cell states (%v)", len(noCells), err)
+	}
+	pairs, cells, err := st.States(ctx, refs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pairsOnly) != len(pairs) {
+		t.Fatalf("States: %d pair states without cells, %d with", len(pairsOnly), len(pairs))
+	}
+	for kind, states := range map[string][]store.BucketState{"bucket": pairs, "cell": cells} {
 		got := map[cellKey]store.BucketState{}
 		for _, s := range states {
 			if _, dup := got[cellKey{s.Key, s.Cell}]; dup {
