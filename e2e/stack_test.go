@@ -110,6 +110,11 @@ func newStack(t testing.TB) *stack {
 		s.logs = filepath.Join(dir, t.Name())
 		os.MkdirAll(s.logs, 0o755)
 	}
+	t.Cleanup(func() { // runs after the services stopped; the logs' directory is removed after it
+		if t.Failed() {
+			s.printLogTails(40)
+		}
+	})
 	for _, name := range []string{"ingest", "enricher", "sink", "query"} {
 		s.addrs[name] = freeAddr(t)
 	}
@@ -119,6 +124,23 @@ func newStack(t testing.TB) *stack {
 	t.Cleanup(s.stopAll)
 	t.Cleanup(func() { s.deleteTopics() })
 	return s
+}
+
+// printLogTails prints the last n lines of every service log of a failed
+// test into its output: CI keeps the output, not the temporary directory.
+func (s *stack) printLogTails(n int) {
+	paths, _ := filepath.Glob(filepath.Join(s.logs, "*.log"))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		if len(lines) > n {
+			lines = lines[len(lines)-n:]
+		}
+		s.t.Logf("last %d lines of %s:\n%s", len(lines), filepath.Base(p), strings.Join(lines, "\n"))
+	}
 }
 
 // base is the service an instance name runs: "sink-2" is the second sink.
