@@ -93,5 +93,9 @@ func TestIntegrationBadInput(t *testing.T) {
 		t.Fatalf("good article after garbage: %d %s", code, body)
 	}
 	from := time.Date(2025, 6, 11, 0, 0, 0, 0, time.UTC)
-	s.waitVisible("CN-US", "hour", from, from.Add(24*time.Hour), 1, time.Minute)
+	// Three minutes: beyond the enricher's -stall-restart (2 min), which
+	// replaces a consumer-group reader that kafka-go left stalled (README,
+	// "Known limits"); once, on a busy machine, this article was not counted
+	// within one minute.
+	s.waitVisible("CN-US", "hour", from, from.Add(24*time.Hour), 1, 3*time.Minute)
 }
