@@ -149,7 +149,7 @@ bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~0.
 	@bash scripts/bench-integration.sh e2e IntegrationMemory .
 
 .PHONY: bench-backfill
-bench-backfill: build ## backfill into the index: `backfill -synthetic 50000` over two years until the index counts all (TENSION_BENCH_ARTICLES=N)
+bench-backfill: build ## backfill into the index: `backfill -synthetic 50000` over two years until the index counts all (TENSION_BENCH_ARTICLES=N, TENSION_BENCH_ORDER_WINDOW=N: 0 = random order)
 	@bash scripts/bench-integration.sh e2e IntegrationBackfill .
 
 .PHONY: bench-sink

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,15 +12,22 @@ import (
 // bench-backfill`): articles/s from the start of `backfill -synthetic N`
 // (two years of publication times) until the index counts N in every
 // granularity, with Kafka, enricher, sink and ClickHouse all on this
-// machine. N is TENSION_BENCH_ARTICLES (default 50,000).
+// machine. N is TENSION_BENCH_ARTICLES (default 50,000). The generator
+// draws publication times in random order; backfill sends them sorted
+// within its order window, TENSION_BENCH_ORDER_WINDOW articles (default:
+// backfill's default, 50,000; 0 = in the generator's random order).
 func BenchmarkIntegrationBackfill(b *testing.B) {
 	n := envInt(b, "TENSION_BENCH_ARTICLES", 50000)
+	args := []string{"-synthetic", strconv.Itoa(n), "-from", "2023-01-01", "-to", "2025-01-01", "-seed", "7", "-progress", "none"}
+	if w := os.Getenv("TENSION_BENCH_ORDER_WINDOW"); w != "" {
+		args = append(args, "-order-window", w)
+	}
+	b.Logf("backfill %s", strings.Join(args, " "))
 	for range b.N {
 		s := newStack(b)
 		s.startAll()
 		start := time.Now()
-		out, err := s.runBackfill("-synthetic", strconv.Itoa(n), "-from", "2023-01-01", "-to", "2025-01-01", "-seed", "7",
-			"-checkpoint", b.TempDir()+"/ck", "-progress", "none")
+		out, err := s.runBackfill(append(args, "-checkpoint", b.TempDir()+"/ck")...)
 		if err != nil {
 			b.Fatalf("backfill: %v\n%s", err, out)
 		}

@@ -241,7 +241,8 @@ func TestIntegrationBackfillStreamAndReprocess(t *testing.T) {
 	to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	ck := filepath.Join(t.TempDir(), "checkpoint.json")
 	args := []string{"-synthetic", strconv.Itoa(n), "-from", "2023-01-01", "-to", "2025-01-01", "-seed", "42",
-		"-checkpoint", ck, "-progress", "log", "-log-every", "1s", "-batch", "2000", "-rate", "15000"}
+		"-checkpoint", ck, "-progress", "log", "-log-every", "1s", "-batch", "2000", "-rate", "15000",
+		"-order-window", "5000"} // windows well below n, so the kill lands mid-run and the resume re-sends at most one
 
 	// 1. Kill the backfill once some batches are acknowledged, then resume.
 	t0 := time.Now()

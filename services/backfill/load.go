@@ -31,7 +31,9 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	toS := fs.FlagSet.String("to", "", "synthetic: end of the publication range, exclusive")
 	rate := fs.FlagSet.Float64("rate", 0, "articles per second at most (0 = as fast as Kafka acknowledges)")
 	batch := fs.Int("batch", "BACKFILL_BATCH", 5000, "articles per Kafka write")
-	ckpt := fs.FlagSet.String("checkpoint", "", "checkpoint file, rewritten after every acknowledged batch (default: .backfill-checkpoint.json in the working directory)")
+	window := fs.FlagSet.Int("order-window", backfill.DefaultOrderWindow, "articles collected, then published sorted by published_at (ties in input order), so the index's inserts span few months; 0 or 1 = input order")
+	windowBytes := fs.FlagSet.Int64("order-window-bytes", backfill.DefaultOrderWindowBytes, "a window ends early at this many bytes of encoded articles (bounds memory)")
+	ckpt := fs.FlagSet.String("checkpoint", "", "checkpoint file, rewritten after every acknowledged window (default: .backfill-checkpoint.json in the working directory)")
 	resume := fs.FlagSet.Bool("resume", false, "continue from the checkpoint of an interrupted run with the same inputs")
 	progressS := fs.FlagSet.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	logEvery := fs.FlagSet.Duration("log-every", 5*time.Second, "period of progress log lines")
@@ -42,7 +44,11 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := backfill.Config{Rate: *rate, Batch: *batch, Resume: *resume, LogEvery: *logEvery, Progress: stderr}
+	if *window < 0 || *windowBytes <= 0 {
+		return fmt.Errorf("-order-window %d, -order-window-bytes %d: want >= 0 and > 0", *window, *windowBytes)
+	}
+	cfg := backfill.Config{Rate: *rate, Batch: *batch, OrderWindow: *window, OrderWindowBytes: *windowBytes,
+		Resume: *resume, LogEvery: *logEvery, Progress: stderr}
 	if *ckpt == "" {
 		*ckpt = ".backfill-checkpoint.json"
 	}

@@ -17,15 +17,21 @@ import (
 )
 
 type memWriter struct {
-	got   []kafka.Message
-	failN int // fail the write after this many messages were taken (0 = never)
+	got    []kafka.Message
+	sizes  []int  // messages per accepted write
+	failN  int    // fail the write after this many messages were taken (0 = never)
+	before func() // called at every write, before it is taken
 }
 
 func (w *memWriter) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+	if w.before != nil {
+		w.before()
+	}
 	if w.failN > 0 && len(w.got)+len(msgs) > w.failN {
 		return errors.New("broker gone")
 	}
 	w.got = append(w.got, msgs...)
+	w.sizes = append(w.sizes, len(msgs))
 	return nil
 }
 

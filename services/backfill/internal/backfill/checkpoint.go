@@ -11,8 +11,10 @@ import (
 )
 
 // Checkpoint is the resume state, written (atomically: temp file and
-// rename) after every acknowledged batch. Everything before Position, and
-// every file in DoneFiles, is acknowledged by Kafka.
+// rename) after every acknowledged window. Everything before Position, and
+// every file in DoneFiles, is acknowledged by Kafka; Stats count exactly
+// the records before Position. The window size may change between runs:
+// a position is a point where everything before it was sent.
 type Checkpoint struct {
 	Version   int       `json:"version"`
 	Inputs    []string  `json:"inputs,omitempty"`
