@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/admin"
@@ -13,6 +14,16 @@ import (
 	"github.com/tension-dev/tension/pkg/flagenv"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/backfill/internal/backfill"
+)
+
+// A full window is live until it is published; without a limit Go lets
+// the heap grow to twice that before it collects (a window of 200,000
+// synthetic articles, 210 MB of records: 564 MiB peak RSS; with 384 MiB:
+// 399 MiB and the same CPU time). The headroom covers the reader, the
+// writer's batch and the ids seen.
+const (
+	memoryHeadroom     = 128 << 20
+	defaultMemoryLimit = backfill.DefaultOrderWindowBytes + memoryHeadroom
 )
 
 func runLoad(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -33,6 +44,8 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	batch := fs.Int("batch", "BACKFILL_BATCH", 5000, "articles per Kafka write")
 	window := fs.FlagSet.Int("order-window", backfill.DefaultOrderWindow, "articles collected, then published sorted by published_at (ties in input order), so the index's inserts span few months; 0 or 1 = input order")
 	windowBytes := fs.FlagSet.Int64("order-window-bytes", backfill.DefaultOrderWindowBytes, "a window ends early at this many bytes of encoded articles (bounds memory)")
+	memLimit := fs.FlagSet.Int64("memory-limit", int64(admin.MemoryLimit(getenv, defaultMemoryLimit)),
+		"Go soft memory limit in bytes, raised to -order-window-bytes + 128 MiB when below (0 = none; default 384 MiB unless GOMEMLIMIT is set)")
 	ckpt := fs.FlagSet.String("checkpoint", "", "checkpoint file, rewritten after every acknowledged window (default: .backfill-checkpoint.json in the working directory)")
 	resume := fs.FlagSet.Bool("resume", false, "continue from the checkpoint of an interrupted run with the same inputs")
 	progressS := fs.FlagSet.String("progress", "auto", "auto (a bar on a terminal, log lines otherwise), bar, log or none")
@@ -46,6 +59,9 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if *window < 0 || *windowBytes <= 0 {
 		return fmt.Errorf("-order-window %d, -order-window-bytes %d: want >= 0 and > 0", *window, *windowBytes)
+	}
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(max(*memLimit, *windowBytes+memoryHeadroom))
 	}
 	cfg := backfill.Config{Rate: *rate, Batch: *batch, OrderWindow: *window, OrderWindowBytes: *windowBytes,
 		Resume: *resume, LogEvery: *logEvery, Progress: stderr}

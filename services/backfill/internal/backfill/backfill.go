@@ -84,11 +84,17 @@ func (s *Stats) reject(reason string) {
 	s.Reasons[reason]++
 }
 
-// The command's defaults for the order window: 50,000 articles (all 24
-// monthly partitions of a two-year archive in random order shrink to ~5
-// per 10,000-article sink batch) and at most 256 MiB of encoded records.
+// The command's defaults for the order window: 200,000 articles or 256 MiB
+// of encoded records, whichever is reached first. Measured with `make
+// bench-backfill` on 200,000 and 400,000 synthetic articles spread over two
+// years in random order: windows of 10,000 and 50,000 saved almost nothing
+// (each sink batch still spans about 24 and 5 monthly partitions, and every
+// window revisits all of them), 100,000 and 200,000 cut ClickHouse's CPU by
+// 40-50 % and the sink's by 25-30 %. 256 MiB holds ~250,000 synthetic
+// articles (~1 KB each) or ~60,000 of ~4 KB; with the memory limit of the
+// command the process stays near 400 MiB.
 const (
-	DefaultOrderWindow      = 50000
+	DefaultOrderWindow      = 200000
 	DefaultOrderWindowBytes = 256 << 20
 )
 
