@@ -156,6 +156,10 @@ bench-backfill: build ## backfill into the index: `backfill -synthetic 50000` ov
 bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native insert of the same rows, in one run (TENSION_BENCH_SINK_SPAN=17520h: a two-year backfill; TENSION_BENCH_SINK_ORDER=time: in publication-time order)
 	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
 
+.PHONY: bench-lookup
+bench-lookup: ## the exactly-once reads of one sink batch (priors, claims) against a journal of 1,000,000 articles made in ClickHouse (TENSION_BENCH_LOOKUP_ARTICLES=N)
+	@bash scripts/bench-integration.sh services/sink 'IntegrationLookupHistory' ./internal/store/ 5x
+
 .PHONY: bench-enricher
 bench-enricher: ## the enricher's path from Kafka to Kafka on 100,000 synthetic raw articles: CPU-s per 100k, allocations, wall (TENSION_BENCH_ENRICHER_COMPRESSION, _ARTICLES, _CPUPROFILE)
 	@bash scripts/bench-integration.sh services/enricher IntegrationEnricher ./internal/enrich/

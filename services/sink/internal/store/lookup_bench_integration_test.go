@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"context"
+	"crypto/md5"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// BenchmarkIntegrationLookupHistory measures what the exactly-once reads
+// of one sink batch cost as the journal's history grows: Priors (before a
+// block is written) and Claims (after it) look the batch's article ids up
+// among the journal's article rows, and ids are hashes, so a batch's ids
+// land in granules all over those rows. The journal is made in the server
+// (INSERT … SELECT from numbers(): N articles of ten article rows each,
+// five pairs in each of two views, the shape the sink writes), merged as a
+// journal at rest is, then batches of 100, 1,000 and 10,000 ids — a tenth
+// of them counted before, the rest new — are looked up; each lookup is
+// checked against what the journal holds.
+//
+// TENSION_BENCH_LOOKUP_ARTICLES sets N (default 1,000,000: 10 M rows,
+// about 20 s to make). `make bench-lookup` runs it.
+func BenchmarkIntegrationLookupHistory(b *testing.B) {
+	n := 1_000_000
+	if v := os.Getenv("TENSION_BENCH_LOOKUP_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 10_000 {
+			b.Fatalf("TENSION_BENCH_LOOKUP_ARTICLES=%q: want an integer >= 10000", v)
+		}
+	}
+	conn, _ := chtest.Open(b, "tension_bench_lookup")
+	st := store.New(conn)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+
+	start := time.Now()
+	const chunk = 1_000_000 // articles per INSERT … SELECT
+	for from := 0; from < n; from += chunk {
+		count := min(chunk, n-from)
+		if err := conn.Exec(ctx, fmt.Sprintf(`INSERT INTO index_journal (kind, key, granularity, pair, tagger_version,
+				bucket, src_partition, src_offset, entries, blk, articles, escalating, sum_score, sum_weight)
+			SELECT 'article', UUIDNumToString(toFixedString(MD5(toString(a)), 16)), 'none',
+				['*', 'CN-US', 'US-CN', 'JP-US', 'CN-EU'][p + 1], ['', 'tagger-1.2.0'][v + 1],
+				toStartOfHour(toDateTime(1700000000 + a * 3)), 0, a, 1, concat('b', toString(intDiv(a, 10000))),
+				1, a %% 2, 0.5, 1.0
+			FROM (SELECT intDiv(number, 10) + %d AS a, intDiv(number %% 10, 2) AS p, number %% 2 AS v
+				FROM system.numbers LIMIT %d)`, from, count*10)); err != nil {
+			b.Fatalf("make the journal: %v", err)
+		}
+	}
+	if err := conn.Exec(ctx, "OPTIMIZE TABLE index_journal FINAL"); err != nil {
+		b.Fatalf("merge the journal: %v", err)
+	}
+	var parts, rows uint64
+	if err := conn.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts
+		WHERE active AND database = currentDatabase() AND table = 'index_journal'`).Scan(&parts, &rows); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("journal: %d articles, %d article rows in %d parts, made and merged in %s", n, rows, parts, time.Since(start).Round(time.Second))
+
+	for _, size := range []int{100, 1000, 10_000} {
+		b.Run(fmt.Sprintf("ids=%d", size), func(b *testing.B) {
+			var priors, claims time.Duration
+			for i := range b.N {
+				ids, counted := lookupBatch(n, size, i)
+				t := time.Now()
+				got, err := st.Priors(ctx, ids)
+				priors += time.Since(t)
+				if err != nil {
+					b.Fatal(err)
+				}
+				t = time.Now()
+				cl, err := st.Claims(ctx, ids)
+				claims += time.Since(t)
+				if err != nil {
+					b.Fatal(err)
+				}
+				// Every counted article has both views' rows, one block.
+				if len(got) != counted || len(cl) != 2*counted {
+					b.Fatalf("%d ids, %d counted before: priors of %d articles, %d claims (want %d and %d)",
+						size, counted, len(got), len(cl), counted, 2*counted)
+				}
+			}
+			b.ReportMetric(float64(priors.Milliseconds())/float64(b.N), "priors_ms/batch")
+			b.ReportMetric(float64(claims.Milliseconds())/float64(b.N), "claims_ms/batch")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// lookupBatch returns size article ids, a tenth of them among the n the
+// journal counts (the keys the INSERT above makes: the UUID string of
+// MD5(decimal a)), and how many those are; round varies the choice.
+func lookupBatch(n, size, round int) ([]string, int) {
+	ids := make([]string, size)
+	counted := size / 10
+	for i := range ids {
+		a := n + round*size + i // never counted
+		if i < counted {
+			a = (round*7919 + i*104729) % n // spread over the history
+		}
+		ids[i] = uuid.UUID(md5.Sum([]byte(strconv.Itoa(a)))).String()
+	}
+	return ids, counted
+}
