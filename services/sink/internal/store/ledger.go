@@ -178,7 +178,7 @@ func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, blk, sum(articles) FROM index_journal
-		WHERE kind = 'article' AND key IN `+idsTable+` AND pair = ?
+		PREWHERE key IN `+idsTable+` WHERE kind = 'article' AND pair = ?
 		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, tension.AllPair)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the claims of %d articles: %w", len(ids), err)

@@ -88,7 +88,8 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		WHERE kind = 'article' AND key IN `+idsTable+`
+		PREWHERE key IN `+idsTable+`
+		WHERE kind = 'article'
 		GROUP BY key, tagger_version, pair, bucket`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read priors of %d articles: %w", len(ids), err)
@@ -125,6 +126,15 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 }
 
 // idsTable is the external table withIDs sends with a query.
+//
+// The lookups by id say PREWHERE key IN idsTable: ids are hashes, so each
+// one falls in its own granule of every part of the journal. Left to
+// itself, ClickHouse 18.16 read every selected column of every granule an
+// id touched (claims of 100 ids on a journal of 3 M articles: 1.24 M rows,
+// 112.6 MiB); with the ids as PREWHERE it reads their keys, and the other
+// columns only where a key matched (the same rows, 53.3 MiB): priors and
+// claims took about half the time (make bench-lookup), with the same
+// answers.
 const idsTable = "_sink_ids"
 
 // withIDs sends ids with the query as the external table idsTable (one
