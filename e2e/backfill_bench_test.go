@@ -15,7 +15,7 @@ import (
 // machine. N is TENSION_BENCH_ARTICLES (default 50,000). The generator
 // draws publication times in random order; backfill sends them sorted
 // within its order window, TENSION_BENCH_ORDER_WINDOW articles (default:
-// backfill's default, 50,000; 0 = in the generator's random order).
+// backfill's default, 200,000; 0 = in the generator's random order).
 func BenchmarkIntegrationBackfill(b *testing.B) {
 	n := envInt(b, "TENSION_BENCH_ARTICLES", 50000)
 	args := []string{"-synthetic", strconv.Itoa(n), "-from", "2023-01-01", "-to", "2025-01-01", "-seed", "7", "-progress", "none"}

@@ -69,7 +69,7 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 	}
 	// The filter is a superset when several views are asked for (every view
 	// of every bucket); callers keep what they asked for. Each granularity
-	// takes its own set, which the server also uses to skip granules.
+	// takes its own set of buckets.
 	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(buckets)),
 		`SELECT toString(kind), toString(granularity), pair, key, tagger_version, bucket, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
