@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -41,7 +42,10 @@ type Config struct {
 	// ReadTimeout bounds one read from the server (default 60 s); a
 	// running query sends progress packets well within it.
 	ReadTimeout time.Duration
-	MaxConns    int // default 8
+	// WriteTimeout bounds one write to the server (default 60 s): a
+	// server that stops reading fails the query instead of holding it.
+	WriteTimeout time.Duration
+	MaxConns     int // default 8
 	// Cluster, when set, is the cluster's name in the servers'
 	// remote_servers: the migrations then create Replicated*MergeTree tables
 	// on every replica it lists (Migrate, ReplicatedDDL).
@@ -63,6 +67,9 @@ func (c *Config) defaults() {
 	}
 	if c.ReadTimeout == 0 {
 		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.MaxConns == 0 {
 		c.MaxConns = 8
@@ -140,9 +147,12 @@ func ReadOnly(ctx context.Context, conn driver.Conn) (bool, error) {
 
 func open(cfg Config, database string) (driver.Conn, error) {
 	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:            Addrs(cfg.Addr),
-		Auth:            clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
-		DialTimeout:     cfg.DialTimeout,
+		Addr:        Addrs(cfg.Addr),
+		Auth:        clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
+		DialTimeout: cfg.DialTimeout,
+		DialContext: func(ctx context.Context, addr string) (net.Conn, error) {
+			return dialWriteBounded(ctx, addr, cfg.DialTimeout, cfg.WriteTimeout)
+		},
 		ReadTimeout:     cfg.ReadTimeout,
 		MaxOpenConns:    cfg.MaxConns,
 		MaxIdleConns:    cfg.MaxConns,

@@ -201,3 +201,63 @@ func TestIntegrationManyEntitiesAndCuesDoNotCollide(t *testing.T) {
 		t.Errorf("dyads.n_cues = %d, want %d", nCues, n)
 	}
 }
+
+// TestIntegrationRawInsertIsOnePartPerPartition: a run larger than one
+// block of the driver (the store sends a raw table's rows in blocks of a
+// thousand within one INSERT, so that the driver reuses its columns) still
+// lands as one new part per partition and table, as one block did: the
+// server squashes an INSERT's blocks before it writes them. More parts per
+// INSERT would cost merges, not rows; every row is checked too.
+func TestIntegrationRawInsertIsOnePartPerPartition(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_squash")
+	st := store.New(conn)
+	ctx := context.Background()
+	const n = 2500 // over two blocks of rows in every raw table
+	var arts []*event.Enriched
+	var srcs []store.Source
+	for i := range n {
+		a := enriched(uuidN(i), "v1", escalation())
+		a.PublishedAt = time.Date(2024, time.Month(1+i%2), 10, 12, 0, 0, 0, time.UTC)
+		arts = append(arts, a)
+		srcs = append(srcs, store.Source{Partition: 0, Offset: int64(i)})
+	}
+	if err := st.WriteRaw(ctx, arts, srcs); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"articles", "entities", "dyads", "cues"} {
+		var rows uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM "+table+" FINAL").Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows != n {
+			t.Errorf("%s holds %d rows, want %d", table, rows, n)
+		}
+		// A part made by one INSERT and not merged has level 0; parts
+		// merged from several have a higher one, so the check holds
+		// even when the server merged in between.
+		r, err := conn.Query(ctx, `SELECT partition, name, level FROM system.parts
+			WHERE database = currentDatabase() AND table = ? AND active ORDER BY partition`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for r.Next() {
+			var partition, name string
+			var level uint32
+			if err := r.Scan(&partition, &name, &level); err != nil {
+				t.Fatal(err)
+			}
+			if level != 0 {
+				t.Errorf("%s: part %s has level %d: the INSERT's blocks were written as parts and merged", table, name, level)
+			}
+			parts = append(parts, partition)
+		}
+		if err := r.Err(); err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		if want := []string{"202401", "202402"}; strings.Join(parts, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: active parts in partitions %v, want one in each of %v", table, parts, want)
+		}
+	}
+}
