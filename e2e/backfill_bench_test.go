@@ -1,11 +1,16 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
 )
 
 // BenchmarkIntegrationBackfill measures backfill into the index (`make
@@ -26,6 +31,7 @@ func BenchmarkIntegrationBackfill(b *testing.B) {
 	for range b.N {
 		s := newStack(b)
 		s.startAll()
+		cpu := newComponentCPU(s)
 		start := time.Now()
 		out, err := s.runBackfill(append(args, "-checkpoint", b.TempDir()+"/ck")...)
 		if err != nil {
@@ -34,6 +40,7 @@ func BenchmarkIntegrationBackfill(b *testing.B) {
 		published := time.Since(start)
 		s.waitTotals(int64(n), 10*time.Minute)
 		took := time.Since(start)
+		b.Logf("CPU-s per 100,000 articles while it ran: %s", cpu.per100k(n))
 		b.Logf("backfill published %d articles to Kafka in %v (%.0f articles/s)", n, published.Round(time.Millisecond),
 			float64(n)/published.Seconds())
 		b.Logf("backfill into the index: %d articles in %v = %.0f articles/s (start of backfill to index totals = %d)",
@@ -41,4 +48,62 @@ func BenchmarkIntegrationBackfill(b *testing.B) {
 		b.ReportMetric(float64(n)/took.Seconds(), "articles/s")
 		b.ReportMetric(float64(n)/published.Seconds(), "published/s")
 	}
+}
+
+// componentCPU measures the CPU time each part of the local stack uses
+// from its making on: the services the stack runs, the local Kafka and
+// ClickHouse (their pid files under .local; left out when not found) and
+// the processes this test ran and waited for (the backfill).
+type componentCPU struct {
+	names  []string
+	pids   []int
+	before []float64
+	// children is the CPU of this process's waited-for children.
+	children float64
+}
+
+func newComponentCPU(s *stack) *componentCPU {
+	c := &componentCPU{}
+	for _, name := range []string{"enricher", "sink"} {
+		c.add(name, s.pid(name))
+	}
+	for _, server := range []string{"kafka", "clickhouse"} {
+		b, err := os.ReadFile(filepath.Join(chtest.LocalDir(), server, server+".pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil {
+			continue
+		}
+		c.add(server, pid)
+	}
+	c.children = childrenCPU()
+	return c
+}
+
+func (c *componentCPU) add(name string, pid int) {
+	c.names, c.pids, c.before = append(c.names, name), append(c.pids, pid), append(c.before, cpuSeconds(pid))
+}
+
+// per100k is each component's CPU seconds since the start, per 100,000 of
+// n articles.
+func (c *componentCPU) per100k(n int) string {
+	scale := 100000 / float64(n)
+	var parts []string
+	parts = append(parts, fmt.Sprintf("backfill %.2f", (childrenCPU()-c.children)*scale))
+	for i, name := range c.names {
+		parts = append(parts, fmt.Sprintf("%s %.2f", name, (cpuSeconds(c.pids[i])-c.before[i])*scale))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// childrenCPU is the CPU time of this process's children that have exited
+// and been waited for.
+func childrenCPU() float64 {
+	var r syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &r); err != nil {
+		return 0
+	}
+	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
 }
