@@ -384,7 +384,11 @@ func (s *Store) insertColumns(ctx context.Context, table, query string, n int, c
 const rawChunkRows = 1024
 
 // insertChunked is insertColumns for the raw tables: the rows go in blocks
-// of rawChunkRows within the one INSERT.
+// of rawChunkRows within the one INSERT. An INSERT cut off between two
+// blocks may leave the blocks sent so far written: harmless for the raw
+// tables (a replay writes the rows again, ReplacingMergeTree keeps one),
+// and why the journal's block, which must land whole or not at all, is
+// never split.
 func (s *Store) insertChunked(ctx context.Context, table, query string, n int, cols ...any) error {
 	if n == 0 {
 		return nil
