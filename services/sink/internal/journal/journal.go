@@ -437,6 +437,11 @@ func (m minuteSums) add(c Contribution, version string) {
 // view and minute, then each granularity (in the order of their names) one
 // pass that sums the runs of minutes in the same bucket.
 func (m minuteSums) rows() []Row {
+	return m.appendRows(make([]Row, 0, len(tension.Granularities)*len(m)))
+}
+
+// appendRows appends the rows of rows() to out.
+func (m minuteSums) appendRows(out []Row) []Row {
 	type minute struct {
 		bucketKey
 		parts *tension.Parts
@@ -449,7 +454,7 @@ func (m minuteSums) rows() []Row {
 	slices.SortFunc(minutes, func(a, c minute) int { return compareBucketKeys(a.bucketKey, c.bucketKey) })
 	grans := slices.Clone(tension.Granularities[:])
 	slices.Sort(grans)
-	rows := make([]Row, 0, 2*len(minutes))
+	rows := out
 	for _, g := range grans {
 		width := int64(g.Duration() / time.Second)
 		for i := 0; i < len(minutes); {
@@ -530,10 +535,12 @@ func (b *Builder) Cover(log string, partition int32, from, to int64) {
 // Rows returns every row of the block with id block, in a deterministic
 // order: buckets, rollups, articles, ranges.
 func (b *Builder) Rows(block string) []Row {
-	buckets, roll := b.buckets.rows(), b.rollups.rows()
-	rows := make([]Row, 0, len(buckets)+len(roll)+len(b.articles)+len(b.ranges))
-	rows = append(rows, buckets...)
-	rows = append(rows, roll...)
+	// Room for every row at most (each granularity has at most a row per
+	// minute, each rollup and article entry at most one), so that the
+	// block's rows are made in one slice and never copied to a larger one.
+	rows := make([]Row, 0, len(tension.Granularities)*len(b.buckets)+len(b.rollups)+len(b.articles)+len(b.ranges))
+	rows = b.buckets.appendRows(rows)
+	rows = b.rollups.appendRows(rows)
 	rows = b.appendArticleRows(rows, block)
 	for _, r := range b.ranges {
 		r.Block = block

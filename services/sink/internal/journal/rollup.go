@@ -281,7 +281,10 @@ func (m rollups) addTags(t *Tags, view string, sign int64) {
 }
 
 // rows returns the rollup rows, in a deterministic order.
-func (m rollups) rows() []Row {
+func (m rollups) rows() []Row { return m.appendRows(make([]Row, 0, len(m))) }
+
+// appendRows appends the rows of rows() to out.
+func (m rollups) appendRows(out []Row) []Row {
 	vals := make([]*rollVal, 0, len(m))
 	for _, v := range m {
 		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
@@ -290,7 +293,6 @@ func (m rollups) rows() []Row {
 		vals = append(vals, v)
 	}
 	slices.SortFunc(vals, func(a, c *rollVal) int { return compareRollKeys(&a.key, &c.key) })
-	out := make([]Row, 0, len(vals))
 	for _, v := range vals {
 		k := &v.key
 		day := time.Unix(k.day, 0).UTC()
