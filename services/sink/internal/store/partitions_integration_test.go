@@ -16,8 +16,9 @@ import (
 )
 
 // insertSpy passes every call to the real connection and records, for each
-// INSERT block sent, its table and the months (toYYYYMM in UTC, the
-// server's zone here) of its rows' published_at.
+// INSERT sent (one run of a raw table, in one or more blocks), its table,
+// its rows and the months (toYYYYMM in UTC, the server's zone here) of its
+// rows' published_at.
 type insertSpy struct {
 	driver.Conn
 	mu     sync.Mutex
@@ -88,8 +89,15 @@ func (c *spiedColumn) Append(v any) error {
 	return c.BatchColumn.Append(v)
 }
 
+// Flush counts the rows of a block sent before the INSERT's end: the
+// store sends a raw table's rows in several (insertChunked).
+func (b *spiedBatch) Flush() error {
+	b.block.rows += b.Batch.Rows()
+	return b.Batch.Flush()
+}
+
 func (b *spiedBatch) Send() error {
-	b.block.rows = b.Batch.Rows()
+	b.block.rows += b.Batch.Rows()
 	if err := b.Batch.Send(); err != nil {
 		return err
 	}
