@@ -8,9 +8,10 @@ import (
 )
 
 // DefaultBlockBytes bounds one INSERT block of the raw tables. clickhouse-go
-// holds a block about three times while it sends it (column buffers, the
-// encoded block, its LZ4 copy), so without a bound a batch of 1 MB
-// articles costs three times the batch on top of the batch itself. It
+// holds what it sends about three times (column buffers, the encoded block,
+// its LZ4 copy; rawChunkRows rows at a time, which for 1 MB articles is the
+// whole block), so without a bound a batch of 1 MB articles costs three
+// times the batch on top of the batch itself. It
 // equals the sink's default batch budget, so a default batch is one INSERT
 // per table: every block creates a part per partition it touches, the
 // server's largest cost per insert.
