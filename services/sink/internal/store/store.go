@@ -359,20 +359,7 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 // insertColumns sends one block of n rows given column by column, in the
 // order of the INSERT's column list; nothing when n is 0.
 func (s *Store) insertColumns(ctx context.Context, table, query string, n int, cols ...any) error {
-	if n == 0 {
-		return nil
-	}
-	b, err := s.conn.PrepareBatch(ctx, query)
-	if err != nil {
-		return fmt.Errorf("store: prepare %s insert: %w", table, err)
-	}
-	for i, c := range cols {
-		if err := b.Column(i).Append(c); err != nil {
-			b.Abort()
-			return fmt.Errorf("store: append column %d of %s: %w", i, table, err)
-		}
-	}
-	return send(b, table, n)
+	return s.insertBlocks(ctx, table, query, n, n, cols...)
 }
 
 // rawChunkRows is how many rows of a raw table go into one block of an
@@ -390,6 +377,13 @@ const rawChunkRows = 1024
 // and why the journal's block, which must land whole or not at all, is
 // never split.
 func (s *Store) insertChunked(ctx context.Context, table, query string, n int, cols ...any) error {
+	return s.insertBlocks(ctx, table, query, n, rawChunkRows, cols...)
+}
+
+// insertBlocks sends n rows given column by column (each a slice, in the
+// order of the INSERT's column list) as one INSERT of blocks of at most
+// blockRows rows; nothing when n is 0.
+func (s *Store) insertBlocks(ctx context.Context, table, query string, n, blockRows int, cols ...any) error {
 	if n == 0 {
 		return nil
 	}
@@ -401,14 +395,14 @@ func (s *Store) insertChunked(ctx context.Context, table, query string, n int, c
 	for i, c := range cols {
 		vals[i] = reflect.ValueOf(c)
 	}
-	for from := 0; from < n; from += rawChunkRows {
+	for from := 0; from < n; from += blockRows {
 		if from > 0 {
 			if err := b.Flush(); err != nil {
 				b.Abort()
-				return fmt.Errorf("store: insert rows %d-%d of %d into %s: %w", from-rawChunkRows, from, n, table, err)
+				return fmt.Errorf("store: insert rows %d-%d of %d into %s: %w", from-blockRows, from, n, table, err)
 			}
 		}
-		to := min(from+rawChunkRows, n)
+		to := min(from+blockRows, n)
 		for i, v := range vals {
 			if err := b.Column(i).Append(v.Slice(from, to).Interface()); err != nil {
 				b.Abort()
