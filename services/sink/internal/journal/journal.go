@@ -441,7 +441,7 @@ func (m minuteSums) rows() []Row {
 }
 
 // appendRows appends the rows of rows() to out.
-func (m minuteSums) appendRows(out []Row) []Row {
+func (m minuteSums) appendRows(rows []Row) []Row {
 	type minute struct {
 		bucketKey
 		parts *tension.Parts
@@ -454,7 +454,6 @@ func (m minuteSums) appendRows(out []Row) []Row {
 	slices.SortFunc(minutes, func(a, c minute) int { return compareBucketKeys(a.bucketKey, c.bucketKey) })
 	grans := slices.Clone(tension.Granularities[:])
 	slices.Sort(grans)
-	rows := out
 	for _, g := range grans {
 		width := int64(g.Duration() / time.Second)
 		for i := 0; i < len(minutes); {
