@@ -102,6 +102,8 @@ type genState struct {
 	// busy serialises the generation's flushes and its audits (see audit):
 	// both read and move the ledger and the reading positions.
 	busy sync.Mutex
+	// index publishes and commits the last flushed batch (indexStep).
+	index indexStep
 }
 
 // decode returns the batch's messages decoded (decodingFetcher.take).
@@ -567,6 +569,11 @@ func (s *Sink) compensate(ctx context.Context, gs *genState, c ledger.Conflict, 
 	touched := indexpub.Touched{}
 	for _, r := range articles {
 		s.index.Add(touched, r.Bucket, r.TaggerVersion)
+	}
+	// After the last batch's own publish, so that this one's states are
+	// the later ones on the topic.
+	if err := gs.index.wait(ctx); err != nil {
+		return true, err
 	}
 	if _, err := s.index.Publish(ctx, touched); err != nil {
 		return true, fmt.Errorf("sink: publish the buckets block %s's cancellation changed: %w", c.Loser, err)

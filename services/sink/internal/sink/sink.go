@@ -205,7 +205,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		go func() { defer close(audited); s.auditEvery(rctx, gs, s.cfg.AuditInterval) }()
 		err = kafkax.ConsumeBatches(rctx, f,
 			kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval,
-				IdleFlush: s.cfg.IdleFlush, FinalAttempt: func() bool { return procCtx.Err() != nil }},
+				IdleFlush: s.cfg.IdleFlush, ShutdownGrace: ShutdownGrace, FinalAttempt: func() bool { return procCtx.Err() != nil }},
 			func(ctx context.Context, batch []kafka.Message) error {
 				gs.busy.Lock()
 				defer gs.busy.Unlock()
@@ -219,6 +219,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		rewinding := rctx.Err() != nil && ctx.Err() == nil
 		rewind()
 		<-audited
+		s.endIndexStep(procCtx, ctx, gs)
 		if err != nil || !rewinding {
 			return err
 		}
@@ -227,11 +228,33 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 	return nil
 }
 
+// ShutdownGrace is how long the batch in hand, and the index step of the
+// batch before it, may take when the process stops (kafkax.BatchConfig).
+const ShutdownGrace = 10 * time.Second
+
+// endIndexStep ends the generation's index step when its consumption
+// stopped. On a rewind the generation goes on: the step may finish. When
+// the process stops, the step gets the grace the batch in hand gets. When
+// the generation ended, its partitions belong to another sink, which
+// publishes their buckets again (their offsets were not committed): the
+// step is cancelled.
+func (s *Sink) endIndexStep(procCtx, ctx context.Context, gs *genState) {
+	var grace time.Duration
+	switch {
+	case ctx.Err() == nil:
+		_ = gs.index.wait(ctx) // ends early only with the generation
+	case procCtx.Err() != nil:
+		grace = ShutdownGrace
+	}
+	gs.index.stop(grace)
+}
+
 // flush writes one batch, in this order: classify every message (replay,
 // dead letter, counted, duplicate ...), write the dead letters and the raw
 // rows (both idempotent), write the journal block that makes the batch
 // count, publish the index updates of every bucket the batch touched, and
-// commit the Kafka offsets. The ledger is the truth for counting; for the
+// commit the Kafka offsets (these two beside the next batch: indexStep;
+// flush returns once they started). The ledger is the truth for counting; for the
 // index topic the commit is what proves the updates were published: a
 // message below the ledger is a replay that counts nothing, but its buckets
 // are published again, because the process that wrote its block may have
@@ -269,19 +292,29 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 		return err
 	}
 	t.lap(&t.journal)
-	updates, err := s.index.Publish(ctx, p.touched)
-	if err != nil {
-		return err
-	}
-	t.lap(&t.publish)
-	if err := gs.gen.Commit(gs.advance(batch)); err != nil {
-		// Not fatal: the ledger already records these offsets, and it is
-		// where a sink starts reading.
-		s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
-	}
-	t.lap(&t.commit)
-	s.report(ctx, len(batch), p, updates, t)
-	return nil
+	// The reading positions move now (the next batch's ranges start
+	// there); the publish and the commit run beside the next batch.
+	offsets, touched, messages, tally := gs.advance(batch), p.touched, len(batch), p.tally
+	tally.dead = len(p.dead)
+	return gs.index.start(ctx, func(ctx context.Context) error {
+		t.lap(&t.wait)
+		updates, err := s.index.Publish(ctx, touched)
+		if err != nil {
+			return err
+		}
+		t.lap(&t.publish)
+		if err := gs.gen.Commit(offsets); err != nil {
+			// Not fatal: the ledger already records these offsets, and it is
+			// where a sink starts reading.
+			s.logger.Warn("commit failed; the ledger covers the replay", "err", err)
+		}
+		t.lap(&t.commit)
+		s.report(ctx, messages, tally, updates, t)
+		return nil
+	}, func(attempt int, err error) {
+		s.metrics.flushErrors.Inc()
+		s.logger.Error("index publish failed; retrying", "attempt", attempt, "messages", messages, "err", err)
+	})
 }
 
 // plan is what classify decided about a batch.
@@ -293,8 +326,12 @@ type plan struct {
 	ids     []string // the articles the block may count (and their former ids)
 	ranges  []ledger.Range
 	touched indexpub.Touched
+	tally
+}
 
-	counted, recounted, older, dups, replayed int
+// tally counts what a flush did with its messages.
+type tally struct {
+	counted, recounted, older, dups, replayed, dead int
 }
 
 // classify decodes the batch, reads the ledger and what the journal holds
@@ -455,8 +492,8 @@ func (s *Sink) writeJournal(ctx context.Context, gs *genState, p *plan, block st
 
 // phases times the steps of a flush, for the log.
 type phases struct {
-	start, last                             time.Time
-	classify, raw, journal, publish, commit time.Duration
+	start, last                                   time.Time
+	classify, raw, journal, wait, publish, commit time.Duration
 }
 
 // lap records the time since the previous lap in d.
@@ -466,17 +503,19 @@ func (t *phases) lap(d *time.Duration) {
 }
 
 // report records a flush in the metrics and the log.
-func (s *Sink) report(ctx context.Context, messages int, p *plan, updates int, t phases) {
+// took is from the start of the batch to its commit, waiting for the
+// previous batch's publish (wait) included.
+func (s *Sink) report(ctx context.Context, messages int, n tally, updates int, t phases) {
 	took := t.last.Sub(t.start)
-	s.metrics.observeFlush(took, p.counted, p.recounted, p.older, p.dups, p.replayed, len(p.dead))
+	s.metrics.observeFlush(took, n.counted, n.recounted, n.older, n.dups, n.replayed, n.dead)
 	s.metrics.indexUpdates.Add(float64(updates))
 	level := slog.LevelDebug
-	if p.dups > 0 || p.replayed > 0 || len(p.dead) > 0 {
+	if n.dups > 0 || n.replayed > 0 || n.dead > 0 {
 		level = slog.LevelInfo // recovery at work: worth a line at the default level
 	}
-	s.logger.Log(ctx, level, "flushed", "messages", messages, "counted", p.counted, "recounted", p.recounted, "older", p.older,
-		"duplicates", p.dups, "replayed", p.replayed, "dead", len(p.dead), "index_updates", updates, "took", took,
-		"classify", t.classify, "raw", t.raw, "journal", t.journal, "publish", t.publish, "commit", t.commit)
+	s.logger.Log(ctx, level, "flushed", "messages", messages, "counted", n.counted, "recounted", n.recounted, "older", n.older,
+		"duplicates", n.dups, "replayed", n.replayed, "dead", n.dead, "index_updates", updates, "took", took,
+		"classify", t.classify, "raw", t.raw, "journal", t.journal, "wait", t.wait, "publish", t.publish, "commit", t.commit)
 }
 
 // legacyAliases maps the new id of each article whose id changed with the
