@@ -55,6 +55,7 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	var rows []Row
 	for b.Loop() {
 		bl := NewBuilder()
+		bl.Grow(len(arts)) // as the sink does
 		priors := map[string]*Prior{}
 		for _, e := range arts {
 			bl.Count(e, priors)

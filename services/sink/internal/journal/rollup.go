@@ -93,6 +93,16 @@ type CueTag struct {
 func TagsOf(e *event.Enriched) *Tags {
 	at := e.EventTime().Truncate(time.Second)
 	t := &Tags{At: at, Day: tension.Day.Truncate(at)}
+	if len(e.Entities) > 0 {
+		t.Entities = make([]EntityTag, 0, len(e.Entities))
+	}
+	if len(e.Dyads) > 0 {
+		cues := 0
+		for _, d := range e.Dyads {
+			cues += len(d.Cues)
+		}
+		t.Pairs, t.Cues = make([]string, 0, len(e.Dyads)), make([]CueTag, 0, cues)
+	}
 	for _, en := range e.Entities {
 		t.Entities = append(t.Entities, EntityTag{en.Canonical, en.Type, en.Country})
 	}

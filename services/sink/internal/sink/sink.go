@@ -362,6 +362,7 @@ func (s *Sink) classify(ctx context.Context, gs *genState, batch []kafka.Message
 		return nil, err
 	}
 	p := &plan{journal: journal.NewBuilder(), touched: indexpub.Touched{}}
+	p.journal.Grow(len(batch))
 	cover := s.sortByLedger(p, batch, decoded, errs, led)
 	for i, e := range decoded {
 		if e == nil {
