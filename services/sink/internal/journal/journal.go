@@ -167,7 +167,7 @@ type bucketKey struct {
 
 // NewBuilder returns an empty builder.
 func NewBuilder() *Builder {
-	return &Builder{buckets: minuteSums{}, rollups: rollups{},
+	return &Builder{buckets: minuteSums{}, rollups: newRollups(),
 		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
@@ -554,7 +554,7 @@ func (b *Builder) Rows(block string) []Row {
 	// Room for every row at most (each granularity has at most a row per
 	// minute, each rollup and article entry at most one), so that the
 	// block's rows are made in one slice and never copied to a larger one.
-	rows := make([]Row, 0, len(tension.Granularities)*len(b.buckets)+len(b.rollups)+len(b.articles)+len(b.ranges))
+	rows := make([]Row, 0, len(tension.Granularities)*len(b.buckets)+b.rollups.len()+len(b.articles)+len(b.ranges))
 	rows = b.buckets.appendRows(rows)
 	rows = b.rollups.appendRows(rows)
 	rows = b.appendArticleRows(rows, block)
@@ -674,7 +674,7 @@ func BucketRows(articles []Row) []Row {
 
 // Empty reports whether the batch would write nothing.
 func (b *Builder) Empty() bool {
-	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0 && len(b.rollups) == 0
+	return len(b.buckets) == 0 && len(b.articles) == 0 && len(b.ranges) == 0 && b.rollups.len() == 0
 }
 
 func sortedKeys(m map[string]int64) []string {

@@ -115,11 +115,16 @@ func TagsOf(e *event.Enriched) *Tags {
 	return t
 }
 
+// rollScope is what a rollup row's key starts with: its kind, pair and
+// view. A batch has a few dozen; its rollup keys hold the scope's index, so
+// a key hashes and compares one string (the item) instead of four.
+type rollScope struct{ kind, pair, view string }
+
 type rollKey struct {
-	kind, pair, view string
-	day              int64
-	item             string
-	weight           int64 // cue rows: the weight's bits
+	scope  int32 // index in rollups.scopes
+	day    int64
+	item   string
+	weight int64 // cue rows: the weight's bits
 }
 
 type rollVal struct {
@@ -128,13 +133,37 @@ type rollVal struct {
 	weight            float64
 }
 
-type rollups map[rollKey]*rollVal
+// rollups sums a block's rollup rows by key.
+type rollups struct {
+	scopes  []rollScope
+	scopeOf map[rollScope]int32
+	sums    map[rollKey]*rollVal
+}
 
-func (m rollups) add(k rollKey, entries, articles int64, weight float64) {
-	v := m[k]
+func newRollups() rollups {
+	return rollups{scopeOf: map[rollScope]int32{}, sums: map[rollKey]*rollVal{}}
+}
+
+// len is the number of keys summed.
+func (m *rollups) len() int { return len(m.sums) }
+
+// scope returns the index of (kind, pair, view), adding it when new.
+func (m *rollups) scope(kind, pair, view string) int32 {
+	s := rollScope{kind, pair, view}
+	i, ok := m.scopeOf[s]
+	if !ok {
+		i = int32(len(m.scopes))
+		m.scopes = append(m.scopes, s)
+		m.scopeOf[s] = i
+	}
+	return i
+}
+
+func (m *rollups) add(k rollKey, entries, articles int64, weight float64) {
+	v := m.sums[k]
 	if v == nil {
 		v = &rollVal{key: k}
-		m[k] = v
+		m.sums[k] = v
 	}
 	v.entries += entries
 	v.articles += articles
@@ -270,63 +299,95 @@ func comparePhrase(a, c CueTag) int {
 // name and type, its mentions, filed under the smallest country they
 // carry), every cue in its own pair (a row per weight: the occurrences and
 // their sum; the article on its strongest weight).
-func (m rollups) addTags(t *Tags, view string, sign int64) {
+func (m *rollups) addTags(t *Tags, view string, sign int64) {
 	if t == nil {
 		return
 	}
 	sm := t.summary()
 	day := t.Day.Unix()
 	for _, p := range sm.pairs {
+		scope := m.scope(KindEntity, p, view)
 		for _, e := range sm.entities {
-			m.add(rollKey{KindEntity, p, view, day, e.item, 0}, sign*e.mentions, sign, 0)
+			m.add(rollKey{scope, day, e.item, 0}, sign*e.mentions, sign, 0)
 		}
 	}
+	scope, pair := int32(-1), ""
 	for _, c := range sm.cues {
+		if scope < 0 || c.pair != pair { // cues come sorted by pair
+			scope, pair = m.scope(KindCue, c.pair, view), c.pair
+		}
 		var arts int64
 		if c.strongest {
 			arts = sign
 		}
-		m.add(rollKey{KindCue, c.pair, view, day, c.item, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
+		m.add(rollKey{scope, day, c.item, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
 	}
 }
 
 // rows returns the rollup rows, in a deterministic order.
-func (m rollups) rows() []Row { return m.appendRows(make([]Row, 0, len(m))) }
+func (m *rollups) rows() []Row { return m.appendRows(make([]Row, 0, m.len())) }
 
-// appendRows appends the rows of rows() to out.
-func (m rollups) appendRows(out []Row) []Row {
-	vals := make([]*rollVal, 0, len(m))
-	for _, v := range m {
+// appendRows appends the rows of rows() to out, ordered by kind, pair,
+// view, day, item and weight: the order of the rows a block writes (every
+// sink must write a compensation's rows in the same order, so that a
+// replicated journal stores one copy of them). The scopes are ranked once,
+// so the sort compares their ranks instead of their strings.
+func (m *rollups) appendRows(out []Row) []Row {
+	rank := m.scopeRanks()
+	vals := make([]*rollVal, 0, m.len())
+	for _, v := range m.sums {
 		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
 			continue // a batch that added and took out the same tags
 		}
 		vals = append(vals, v)
 	}
-	slices.SortFunc(vals, func(a, c *rollVal) int { return compareRollKeys(&a.key, &c.key) })
+	slices.SortFunc(vals, func(a, c *rollVal) int {
+		if n := cmp.Compare(rank[a.key.scope], rank[c.key.scope]); n != 0 {
+			return n
+		}
+		return compareInScope(&a.key, &c.key)
+	})
 	for _, v := range vals {
 		k := &v.key
+		s := &m.scopes[k.scope]
 		day := time.Unix(k.day, 0).UTC()
 		out = append(out, Row{
-			Kind: k.kind, Key: RollupPrefix(k.pair, k.view, day) + k.item, Granularity: string(tension.Day),
-			Pair: k.pair, TaggerVersion: k.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
+			Kind: s.kind, Key: RollupPrefix(s.pair, s.view, day) + k.item, Granularity: string(tension.Day),
+			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
 			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
 		})
 	}
 	return out
 }
 
-// compareRollKeys orders rollup keys by kind, pair, view, day, item and
-// weight: the order of the rows a block writes.
-func compareRollKeys(a, c *rollKey) int {
+// scopeRanks returns each scope's place in the order of kind, pair and
+// view, by scope index.
+func (m *rollups) scopeRanks() []int32 {
+	order := make([]int32, len(m.scopes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, c int32) int { return compareScopes(&m.scopes[a], &m.scopes[c]) })
+	rank := make([]int32, len(m.scopes))
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	return rank
+}
+
+// compareScopes orders scopes by kind, pair and view.
+func compareScopes(a, c *rollScope) int {
 	if n := strings.Compare(a.kind, c.kind); n != 0 {
 		return n
 	}
 	if n := strings.Compare(a.pair, c.pair); n != 0 {
 		return n
 	}
-	if n := strings.Compare(a.view, c.view); n != 0 {
-		return n
-	}
+	return strings.Compare(a.view, c.view)
+}
+
+// compareInScope orders the keys of one scope by day, item and weight.
+func compareInScope(a, c *rollKey) int {
 	if n := cmp.Compare(a.day, c.day); n != 0 {
 		return n
 	}
@@ -364,7 +425,7 @@ func MarkerRefs(articles []Row) []VersionAt {
 // no cue) may be absent. A block's rollup rows are RollupRows of its own
 // article rows, by construction.
 func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
-	m := rollups{}
+	m := newRollups()
 	for _, r := range articles {
 		v, ok := MarkerVersion(r.Pair)
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
