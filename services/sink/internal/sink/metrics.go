@@ -31,7 +31,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "messages_total", Help: "Enriched messages by outcome: counted, recounted (a higher tagger version), older (a lower tagger version: its own view only), duplicate, replayed (offset already in the ledger), dead (to the DLQ)."},
 			[]string{"outcome"}),
 		flushSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "tension", Subsystem: "sink",
-			Name: "flush_seconds", Help: "Time to write one batch.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
+			Name: "flush_seconds", Help: "Time from the start of a batch to its commit (its index publish and the wait for the batch before included).", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 			Name: "flush_errors_total", Help: "Failed batch writes (each is retried)."}),
 	}
