@@ -289,14 +289,25 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 // retry handles batch until it succeeds (true) or ctx ends (false).
 func retry(ctx context.Context, batch []kafka.Message, handle func(context.Context, []kafka.Message) error,
 	onRetry func(int, []kafka.Message, error)) bool {
+	return Retry(ctx, func(ctx context.Context) error { return handle(ctx, batch) }, func(attempt int, err error) {
+		if onRetry != nil {
+			onRetry(attempt, batch, err)
+		}
+	})
+}
+
+// Retry runs run until it succeeds (true) or ctx ends (false), waiting
+// 100 ms after the first failure and twice as long after each next one, up
+// to 5 s; every failure is reported to onRetry (nil: not reported).
+func Retry(ctx context.Context, run func(context.Context) error, onRetry func(attempt int, err error)) bool {
 	backoff := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := handle(ctx, batch)
+		err := run(ctx)
 		if err == nil {
 			return true
 		}
 		if onRetry != nil {
-			onRetry(attempt, batch, err)
+			onRetry(attempt, err)
 		}
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // indexStep runs what follows a batch's journal block — publishing the index
@@ -21,16 +23,15 @@ import (
 // redelivered; they are replays below the ledger, and the sink publishes
 // their buckets again (see flush).
 type indexStep struct {
-	mu      sync.Mutex
-	done    chan struct{} // closed when the step in flight ended; nil: none yet
-	cancel  context.CancelFunc
-	backoff time.Duration // first wait between attempts; doubles up to 5 s
+	mu     sync.Mutex
+	done   chan struct{} // closed when the step in flight ended; nil: none yet
+	cancel context.CancelFunc
 }
 
 // start waits for the step in flight (or ctx), then runs run in the
 // background with a context that outlives ctx: the step is cut off only by
-// stop. run is retried with backoff until it succeeds or stop cancels it;
-// failed attempts are reported to onRetry.
+// stop. run is retried with the batches' backoff (kafkax.Retry) until it
+// succeeds or stop cancels it; failed attempts are reported to onRetry.
 func (q *indexStep) start(ctx context.Context, run func(context.Context) error, onRetry func(attempt int, err error)) error {
 	if err := q.wait(ctx); err != nil {
 		return err
@@ -40,26 +41,10 @@ func (q *indexStep) start(ctx context.Context, run func(context.Context) error, 
 	q.mu.Lock()
 	q.done, q.cancel = done, cancel
 	q.mu.Unlock()
-	backoff := q.backoff
-	if backoff <= 0 {
-		backoff = 100 * time.Millisecond
-	}
 	go func() {
 		defer close(done)
 		defer cancel()
-		for attempt := 1; ; attempt++ {
-			err := run(sctx)
-			if err == nil || sctx.Err() != nil {
-				return
-			}
-			onRetry(attempt, err)
-			select {
-			case <-sctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(backoff*2, 5*time.Second)
-		}
+		kafkax.Retry(sctx, run, onRetry)
 	}()
 	return nil
 }

@@ -54,7 +54,7 @@ func TestIndexStepRunsInOrder(t *testing.T) {
 // A failing step is retried (each failure reported) until it succeeds; it
 // keeps running after the context it was started with ended.
 func TestIndexStepRetriesUntilItSucceeds(t *testing.T) {
-	q := indexStep{backoff: time.Millisecond}
+	var q indexStep
 	ctx, cancel := context.WithCancel(context.Background())
 	var attempts, reported int
 	errPublish := errors.New("publish failed")
@@ -100,7 +100,7 @@ func TestIndexStepStop(t *testing.T) {
 		{name: "ends within the grace", grace: 5 * time.Second, stepTakes: 20 * time.Millisecond, cancelled: false, notLongest: 4 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			q := indexStep{backoff: time.Millisecond}
+			var q indexStep
 			var (
 				mu        sync.Mutex
 				cancelled bool
