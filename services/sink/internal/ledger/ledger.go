@@ -260,7 +260,46 @@ type Claim struct {
 // view: wherever the live blocks' counts of an article in a view add up to
 // more than one, every block adding to it but the highest-ranked loses.
 // suffix is the mark of compensating rows (journal.CompensationSuffix).
+//
+// A view that only one claim speaks of has one adder at most, so it cannot
+// conflict: those — nearly all of a batch's, its own block's — are only
+// counted here, and the netting below runs on the views with several
+// claims (a recount, a compensation, a zombie's block). The sink calls this
+// after every batch with two claims per article it counted; netting them
+// all took a map entry and a slice per claim.
 func ArticleConflicts(claims []Claim, suffix string) []Conflict {
+	type view struct{ article, version string }
+	several := make(map[view]bool, len(claims))
+	shared := 0
+	for _, c := range claims {
+		v := view{c.Article, c.Version}
+		more, ok := several[v]
+		switch {
+		case !ok:
+			several[v] = false
+		case !more:
+			several[v] = true
+			shared += 2
+		default:
+			shared++
+		}
+	}
+	if shared == 0 {
+		return nil
+	}
+	among := make([]Claim, 0, shared)
+	for _, c := range claims {
+		if several[view{c.Article, c.Version}] {
+			among = append(among, c)
+		}
+	}
+	return netConflicts(among, suffix)
+}
+
+// netConflicts is ArticleConflicts on claims whose views each have
+// several: it nets each block's claims (a compensation's with the block's)
+// and finds the views counted more than once.
+func netConflicts(claims []Claim, suffix string) []Conflict {
 	type key struct{ article, version, block string }
 	net := map[key]int64{}
 	for _, c := range claims {
