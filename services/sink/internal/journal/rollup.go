@@ -225,7 +225,7 @@ func entitySums(mentions []EntityTag) []entitySum {
 		}
 		return strings.Compare(a.Country, c.Country)
 	})
-	var out []entitySum
+	out := make([]entitySum, 0, len(sorted))
 	for i := 0; i < len(sorted); {
 		first := sorted[i] // the smallest country of the group
 		j := i + 1
@@ -252,14 +252,14 @@ func cueSums(cues []CueTag) []cueSum {
 		}
 		return cmp.Compare(a.Weight, c.Weight)
 	})
-	var out []cueSum
+	out := make([]cueSum, 0, len(sorted))
 	for i := 0; i < len(sorted); {
 		c := sorted[i]
 		j := i + 1
 		for j < len(sorted) && comparePhrase(sorted[j], c) == 0 {
 			j++
 		}
-		item := c.Text + RollupSep + c.Category + RollupSep + strconv.Itoa(int(c.Polarity)) + RollupSep + c.Actor + RollupSep + c.Target
+		item := c.Text + RollupSep + c.Category + RollupSep + polarityText(c.Polarity) + RollupSep + c.Actor + RollupSep + c.Target
 		for k := i; k < j; k++ {
 			if k == i || sorted[k].Weight != sorted[k-1].Weight {
 				out = append(out, cueSum{pair: c.Pair, item: item, weight: sorted[k].Weight})
@@ -272,6 +272,20 @@ func cueSums(cues []CueTag) []cueSum {
 		i = j
 	}
 	return out
+}
+
+// polarityText is strconv.Itoa of a cue's polarity, without allocating
+// for the -1 of every de-escalating cue.
+func polarityText(p int8) string {
+	switch p {
+	case -1:
+		return "-1"
+	case 0:
+		return "0"
+	case 1:
+		return "1"
+	}
+	return strconv.Itoa(int(p))
 }
 
 // comparePhrase orders cues by pair and phrase, weight aside.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,4 +349,12 @@ func compareRollupRows(a, c Row) int {
 		return n
 	}
 	return cmp.Compare(a.SrcOffset, c.SrcOffset)
+}
+
+func TestPolarityTextIsItoa(t *testing.T) {
+	for p := math.MinInt8; p <= math.MaxInt8; p++ {
+		if got, want := polarityText(int8(p)), strconv.Itoa(p); got != want {
+			t.Fatalf("polarityText(%d) = %q, want %q", p, got, want)
+		}
+	}
 }
