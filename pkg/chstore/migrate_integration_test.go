@@ -3,6 +3,7 @@ package chstore_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/tension-dev/tension/pkg/chstore"
@@ -26,7 +27,7 @@ func TestIntegrationMigrateTwiceIsHarmless(t *testing.T) {
 	if int(n) != len(migs) {
 		t.Fatalf("schema_migrations has %d rows, want %d", n, len(migs))
 	}
-	for _, table := range []string{"articles", "entities", "dyads", "cues", "index_journal", "index_buckets"} {
+	for _, table := range []string{"articles", "entities", "dyads", "cues", "index_journal", "index_buckets", "article_keys"} {
 		var c uint64
 		if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", table).Scan(&c); err != nil {
 			t.Fatal(err)
@@ -74,5 +75,50 @@ func TestIntegrationArticleLangColumns(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT count() FROM system.columns WHERE database = currentDatabase()
 		AND table = 'articles' AND name IN ('lang', 'unsupported', 'published_at_source')`).Scan(&n); err != nil || n != 3 {
 		t.Fatalf("articles has %d of the columns lang, unsupported, published_at_source (%v)", n, err)
+	}
+}
+
+// Migration 0012 fills article_keys from the journal as it stands: every
+// (article, block) the journal's article rows hold, the legacy block ''
+// and a compensation's '<id>~' included, and nothing of the other kinds.
+func TestIntegrationArticleKeysFilledFromTheJournal(t *testing.T) {
+	conn, db := chtest.Open(t, "tension_test_migrate_keys")
+	ctx := context.Background()
+	// Rows as a sink older than the migration wrote them: no keys beside.
+	if err := conn.Exec(ctx, `INSERT INTO index_journal (kind, key, granularity, pair, tagger_version, bucket, entries, articles, blk)
+		SELECT kind, key, 'none', pair, '', toDateTime('2025-04-02 00:00:00'), 1, n, blk FROM (
+			SELECT arrayJoin([
+				('article', 'a1', '*', 1, '0000000003-a'), ('article', 'a1', 'CN-US', 1, '0000000003-a'),
+				('article', 'a2', '*', 1, '0000000003-a'), ('article', 'a2', '*', -1, '0000000003-a~'),
+				('article', 'a3', '*', 1, ''),
+				('range', 'enriched@x', '', 0, '0000000003-a'),
+				('bucket', '', '*', 1, '')]) AS r,
+			r.1 AS kind, r.2 AS key, r.3 AS pair, r.4 AS n, r.5 AS blk)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{"DROP TABLE article_keys", "DROP TABLE schema_migrations"} {
+		if err := conn.Exec(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := chstore.Migrate(ctx, chtest.Config(db), conn, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrations again: %v", err)
+	}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT key, blk FROM article_keys ORDER BY key, blk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var key, blk string
+		if err := rows.Scan(&key, &blk); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, key+"/"+blk)
+	}
+	want := []string{"a1/0000000003-a", "a2/0000000003-a", "a2/0000000003-a~", "a3/"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("article_keys holds %q, want %q", got, want)
 	}
 }

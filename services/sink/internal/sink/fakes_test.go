@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -168,6 +169,20 @@ func (m *memStore) Claims(_ context.Context, ids []string) ([]ledger.Claim, erro
 		}
 	}
 	return out, nil
+}
+
+// ClaimsBeside is Claims of the ids some block other than block has article
+// rows for (article_keys holds the key and block of every article row).
+func (m *memStore) ClaimsBeside(ctx context.Context, ids []string, block string) ([]ledger.Claim, error) {
+	m.mu.Lock()
+	other := map[string]bool{}
+	for _, r := range m.rows {
+		if r.Kind == journal.KindArticle && r.Block != block {
+			other[r.Key] = true
+		}
+	}
+	m.mu.Unlock()
+	return m.Claims(ctx, slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !other[id] }))
 }
 
 func (m *memStore) CaughtUp(context.Context) error { return nil }

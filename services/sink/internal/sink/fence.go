@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -59,6 +60,9 @@ type LedgerStore interface {
 	// the rollups of a block's marker rows hold (journal.RollupRows).
 	VersionTags(ctx context.Context, refs []journal.VersionAt) (map[journal.VersionRef]*journal.Tags, error)
 	Claims(ctx context.Context, ids []string) ([]ledger.Claim, error)
+	// ClaimsBeside is Claims of the articles of block, just written, that
+	// another block counts too (the others cannot conflict).
+	ClaimsBeside(ctx context.Context, ids []string, block string) ([]ledger.Claim, error)
 	CaughtUp(ctx context.Context) error
 	Deduplicates(ctx context.Context) (bool, error)
 	WriteJournal(ctx context.Context, rows []journal.Row) error
@@ -511,7 +515,7 @@ func (s *Sink) verify(ctx context.Context, gs *genState, block string, from map[
 	if err != nil {
 		return false, err
 	}
-	claims, err := s.store.Claims(ctx, append(ids, s.dueRechecks()...))
+	claims, err := s.claimsAfter(ctx, block, ids)
 	if err != nil {
 		return false, err
 	}
@@ -532,6 +536,35 @@ func (s *Sink) verify(ctx context.Context, gs *genState, block string, from map[
 		}
 	}
 	return false, nil
+}
+
+// claimsAfter reads the claims of the articles of block, just written, and
+// of the articles due for a recheck: those only where another block counts
+// them too (ClaimsBeside), these whole. On a replica not caught up (or when
+// that cannot be read) the whole read is made for all, as before
+// article_keys. Each id goes into
+// one of the two reads (an article's claims read twice would count twice).
+func (s *Sink) claimsAfter(ctx context.Context, block string, ids []string) ([]ledger.Claim, error) {
+	due := s.dueRechecks()
+	if len(due) > 0 {
+		recheck := make(map[string]bool, len(due))
+		for _, id := range due {
+			recheck[id] = true
+		}
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return recheck[id] })
+	}
+	read := s.store.Claims
+	if s.store.CaughtUp(ctx) == nil {
+		read = func(ctx context.Context, ids []string) ([]ledger.Claim, error) {
+			return s.store.ClaimsBeside(ctx, ids, block)
+		}
+	}
+	claims, err := read(ctx, ids)
+	if err != nil || len(due) == 0 {
+		return claims, err
+	}
+	more, err := s.store.Claims(ctx, due)
+	return append(claims, more...), err
 }
 
 // compensate cancels the losing block of a conflict, unless it is cancelled

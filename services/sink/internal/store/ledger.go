@@ -170,6 +170,13 @@ func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges [
 // Claims returns, per article, view and block, how many times the block's
 // rows count the article (the sum of articles in the pair "*").
 func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error) {
+	return s.claims(ctx, ids, idsTable)
+}
+
+// claims is Claims of the articles among ids that the set expression in
+// (an external table, or a subquery of it) holds; args are the
+// expression's parameters.
+func (s *Store) claims(ctx context.Context, ids []string, in string, args ...any) ([]ledger.Claim, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -178,8 +185,8 @@ func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error
 		return nil, err
 	}
 	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, blk, sum(articles) FROM index_journal
-		PREWHERE key IN `+idsTable+` WHERE kind = 'article' AND pair = ?
-		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, tension.AllPair)
+		PREWHERE key IN `+in+` WHERE kind = 'article' AND pair = ?
+		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, append(args, tension.AllPair)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the claims of %d articles: %w", len(ids), err)
 	}
@@ -193,6 +200,23 @@ func (s *Store) Claims(ctx context.Context, ids []string) ([]ledger.Claim, error
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// ClaimsBeside is Claims for the articles of block just written: it reads
+// the journal only for those article_keys says another block counts too.
+// The others can have no conflict (one adder), and in a live stream they
+// are nearly all — reading the journal for all of them read nearly all of
+// its keys per batch once it held a few million articles.
+//
+// It misses no conflict a later check would not see: every writer puts a
+// block's keys into article_keys before the block, so a block whose rows
+// this read would have found had its keys there first; a block that lands
+// after this read was written after this block, and its writer's own check
+// finds this one. On a cluster the replica must be caught up on
+// article_keys (CaughtUp) for the first half to hold.
+func (s *Store) ClaimsBeside(ctx context.Context, ids []string, block string) ([]ledger.Claim, error) {
+	return s.claims(ctx, ids, `(SELECT key FROM article_keys PREWHERE key IN `+idsTable+`
+		GROUP BY key HAVING countIf(blk != ?) > 0)`, block)
 }
 
 // Deduplicates reports whether index_journal drops an INSERT whose block is
@@ -215,11 +239,12 @@ func (s *Store) Deduplicates(ctx context.Context) (bool, error) {
 var ErrReplicaBehind = errors.New("store: this ClickHouse replica is behind on the journal")
 
 // CaughtUp returns nil when index_journal is not replicated, or when this
-// replica has every block the replication log announced: nothing to fetch
-// in its queue and the whole log read.
+// replica has every block the replication log announced, of the journal and
+// of article_keys (ClaimsBeside reads both): nothing to fetch in their
+// queues and their whole logs read.
 func (s *Store) CaughtUp(ctx context.Context) error {
 	rows, err := s.conn.Query(ctx, `SELECT zookeeper_path, inserts_in_queue, log_pointer, log_max_index, is_readonly
-		FROM system.replicas WHERE database = currentDatabase() AND table = 'index_journal'`)
+		FROM system.replicas WHERE database = currentDatabase() AND table IN ('index_journal', 'article_keys')`)
 	if err != nil {
 		return fmt.Errorf("store: read replication state: %w", err)
 	}

@@ -22,12 +22,20 @@ import (
 // land in granules all over those rows. The journal is made in the server
 // (INSERT … SELECT from numbers(): N articles of ten article rows each,
 // five pairs in each of two views, the shape the sink writes), merged as a
-// journal at rest is, then batches of 100, 1,000 and 10,000 ids — a tenth
-// of them counted before, the rest new — are looked up; each lookup is
-// checked against what the journal holds.
+// journal at rest is, then batches of 100, 1,000 and 10,000 ids — all new
+// (a live stream), or a tenth of them counted before (replays) — are looked
+// up; each lookup is checked against what the journal holds.
+//
+// article_keys is filled from the journal as migration 0012 does. Before
+// the claims, the batch's own keys go in (as WriteJournal writes them with
+// its block); ClaimsBeside is timed beside Claims, the whole read the sink
+// made before article_keys, and both must find the same claims of the
+// counted ids.
 //
 // TENSION_BENCH_LOOKUP_ARTICLES sets N (default 1,000,000: 10 M rows,
-// about 20 s to make). `make bench-lookup` runs it.
+// about 20 s to make). TENSION_BENCH_LOOKUP_MERGE=0 leaves the journal in
+// the parts its INSERTs made instead of merging it into one. `make
+// bench-lookup` runs it.
 func BenchmarkIntegrationLookupHistory(b *testing.B) {
 	n := 1_000_000
 	if v := os.Getenv("TENSION_BENCH_LOOKUP_ARTICLES"); v != "" {
@@ -56,52 +64,87 @@ func BenchmarkIntegrationLookupHistory(b *testing.B) {
 			b.Fatalf("make the journal: %v", err)
 		}
 	}
-	if err := conn.Exec(ctx, "OPTIMIZE TABLE index_journal FINAL"); err != nil {
-		b.Fatalf("merge the journal: %v", err)
+	if os.Getenv("TENSION_BENCH_LOOKUP_MERGE") != "0" {
+		if err := conn.Exec(ctx, "OPTIMIZE TABLE index_journal FINAL"); err != nil {
+			b.Fatalf("merge the journal: %v", err)
+		}
+	}
+	if err := conn.Exec(ctx, "INSERT INTO article_keys SELECT key, blk FROM index_journal WHERE kind = 'article' GROUP BY key, blk"); err != nil {
+		b.Fatalf("fill article_keys: %v", err)
 	}
 	var parts, rows uint64
 	if err := conn.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts
 		WHERE active AND database = currentDatabase() AND table = 'index_journal'`).Scan(&parts, &rows); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("journal: %d articles, %d article rows in %d parts, made and merged in %s", n, rows, parts, time.Since(start).Round(time.Second))
+	b.Logf("journal: %d articles, %d article rows in %d parts, made (merged unless TENSION_BENCH_LOOKUP_MERGE=0) and article_keys filled in %s", n, rows, parts, time.Since(start).Round(time.Second))
 
-	for _, size := range []int{100, 1000, 10_000} {
-		b.Run(fmt.Sprintf("ids=%d", size), func(b *testing.B) {
-			var priors, claims time.Duration
+	for _, c := range []struct {
+		size  int
+		tenth bool
+	}{{100, false}, {1000, false}, {10_000, false}, {100, true}, {1000, true}, {10_000, true}} {
+		size := c.size
+		b.Run(fmt.Sprintf("ids=%d/counted=%s", size, map[bool]string{false: "none", true: "a_tenth"}[c.tenth]), func(b *testing.B) {
+			var priors, claims, whole time.Duration
 			for i := range b.N {
-				ids, counted := lookupBatch(n, size, i)
+				ids, counted := lookupBatch(n, size, i, c.tenth)
 				t := time.Now()
 				got, err := st.Priors(ctx, ids)
 				priors += time.Since(t)
 				if err != nil {
 					b.Fatal(err)
 				}
+				// The batch's block, written: its keys (no journal rows:
+				// both reads find the same claims, those of the history).
+				block := fmt.Sprintf("0000000009-bench-%d-%d", size, i)
+				keys, err := conn.PrepareBatch(ctx, "INSERT INTO article_keys (key, blk)")
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, id := range ids {
+					if err := keys.Append(id, block); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := keys.Send(); err != nil {
+					b.Fatal(err)
+				}
 				t = time.Now()
-				cl, err := st.Claims(ctx, ids)
+				cl, err := st.ClaimsBeside(ctx, ids, block)
 				claims += time.Since(t)
 				if err != nil {
 					b.Fatal(err)
 				}
+				t = time.Now()
+				all, err := st.Claims(ctx, ids)
+				whole += time.Since(t)
+				if err != nil {
+					b.Fatal(err)
+				}
 				// Every counted article has both views' rows, one block.
-				if len(got) != counted || len(cl) != 2*counted {
-					b.Fatalf("%d ids, %d counted before: priors of %d articles, %d claims (want %d and %d)",
-						size, counted, len(got), len(cl), counted, 2*counted)
+				if len(got) != counted || len(cl) != 2*counted || len(all) != 2*counted {
+					b.Fatalf("%d ids, %d counted before: priors of %d articles, %d claims beside the block, %d in all (want %d, %d and %d)",
+						size, counted, len(got), len(cl), len(all), counted, 2*counted, 2*counted)
 				}
 			}
 			b.ReportMetric(float64(priors.Milliseconds())/float64(b.N), "priors_ms/batch")
 			b.ReportMetric(float64(claims.Milliseconds())/float64(b.N), "claims_ms/batch")
+			b.ReportMetric(float64(whole.Milliseconds())/float64(b.N), "whole_claims_ms/batch")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
 
-// lookupBatch returns size article ids, a tenth of them among the n the
-// journal counts (the keys the INSERT above makes: the UUID string of
-// MD5(decimal a)), and how many those are; round varies the choice.
-func lookupBatch(n, size, round int) ([]string, int) {
+// lookupBatch returns size article ids, none or (tenth) a tenth of them
+// among the n the journal counts (the keys the INSERT above makes: the UUID
+// string of MD5(decimal a)), and how many those are; round varies the
+// choice.
+func lookupBatch(n, size, round int, tenth bool) ([]string, int) {
 	ids := make([]string, size)
-	counted := size / 10
+	counted := 0
+	if tenth {
+		counted = size / 10
+	}
 	for i := range ids {
 		a := n + round*size + i // never counted
 		if i < counted {

@@ -75,7 +75,10 @@ func (s *Store) MaxPartitionsPerBlock(ctx context.Context) (int, error) {
 }
 
 // Priors returns what the journal holds for the given articles; articles
-// never counted are absent.
+// never counted are absent. It reads the journal only for the articles
+// article_keys names (WriteJournal puts a block's keys there before the
+// block): in a live stream nearly none, so a batch no longer reads the
+// journal's keys, which grow with the history (make bench-lookup).
 func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.Prior, error) {
 	out := map[string]*journal.Prior{}
 	if len(ids) == 0 {
@@ -89,7 +92,7 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		PREWHERE key IN `+idsTable+`
+		PREWHERE key IN (SELECT key FROM article_keys PREWHERE key IN `+idsTable+`)
 		WHERE kind = 'article'
 		GROUP BY key, tagger_version, pair, bucket`)
 	if err != nil {
@@ -157,8 +160,14 @@ func withIDs(ctx context.Context, ids []string) (context.Context, error) {
 }
 
 // WriteJournal inserts rows as one block: atomic, because index_journal has
-// a single partition.
+// a single partition. The keys of its article rows go into article_keys
+// first (writeKeys): whoever finds the block's rows finds their keys, which
+// is what lets Priors and ClaimsBeside read the journal only for the
+// articles article_keys names.
 func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
+	if err := s.writeKeys(ctx, rows); err != nil {
+		return err
+	}
 	n := len(rows)
 	var (
 		kinds, keys, grans, pairs, versions, blocks = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -178,6 +187,28 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 		bucket, src_partition, src_offset, position, entries, blk, articles, dyad_articles, escalating, deescalating,
 		mixed, sum_score, sum_weight)`, n,
 		kinds, keys, grans, pairs, versions, buckets, partitions, srcOffsets, positions, entries, blocks, arts, dyads, esc, deesc, mixed, scores, weights)
+}
+
+// writeKeys inserts the (key, block) of rows' article rows into
+// article_keys; nothing when there are none (a rebuild's corrections). A
+// block's rows come grouped by article, so a key repeated next to itself is
+// sent once; a repeat elsewhere is the same row again, which the table
+// keeps once.
+func (s *Store) writeKeys(ctx context.Context, rows []journal.Row) error {
+	var keys, blocks []string
+	for _, r := range rows {
+		if r.Kind != journal.KindArticle {
+			continue
+		}
+		if n := len(keys); n > 0 && keys[n-1] == r.Key && blocks[n-1] == r.Block {
+			continue
+		}
+		keys, blocks = append(keys, r.Key), append(blocks, r.Block)
+	}
+	if err := s.insertColumns(ctx, "article_keys", `INSERT INTO article_keys (key, blk)`, len(keys), keys, blocks); err != nil {
+		return fmt.Errorf("store: the article keys of a journal block: %w", err)
+	}
+	return nil
 }
 
 // Source is where an enriched article was read from.

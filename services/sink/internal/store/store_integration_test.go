@@ -3,8 +3,12 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -312,4 +316,102 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestIntegrationArticleKeysNarrowTheLookups: WriteJournal puts the keys of
+// a block's article rows into article_keys before the block; Priors and
+// ClaimsBeside read the journal only for the articles named there, and
+// find the same prior counts and the same conflicts as the whole reads.
+func TestIntegrationArticleKeysNarrowTheLookups(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_keys")
+	st := store.New(conn)
+	ctx := context.Background()
+	id := func(n int) string { return fmt.Sprintf("0b9a6a4c-0000-5000-8000-%012d", n) }
+	write := func(epoch int32, ns ...int) string {
+		t.Helper()
+		jb := journal.NewBuilder()
+		for _, n := range ns {
+			e := enriched(id(n), "v1", escalation())
+			if err := st.WriteRaw(ctx, []*event.Enriched{e}, []store.Source{{Partition: 0, Offset: int64(n)}}); err != nil {
+				t.Fatal(err)
+			}
+			jb.Add(e, nil)
+		}
+		block := ledger.NewBlockID(epoch, time.Now())
+		if err := st.WriteJournal(ctx, jb.Rows(block)); err != nil {
+			t.Fatal(err)
+		}
+		return block
+	}
+	older := write(3, 1, 2) // 2 is counted by both blocks: a conflict
+	newer := write(4, 2, 3)
+	keys := map[string][]string{}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT key, blk FROM article_keys ORDER BY key, blk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k, b string
+		if err := rows.Scan(&k, &b); err != nil {
+			t.Fatal(err)
+		}
+		keys[k] = append(keys[k], b)
+	}
+	rows.Close()
+	want := map[string][]string{id(1): {older}, id(2): {older, newer}, id(3): {newer}}
+	if !reflect.DeepEqual(keys, want) {
+		t.Fatalf("article_keys = %v, want %v", keys, want)
+	}
+
+	ids := []string{id(1), id(2), id(3), id(4)} // 4 never counted
+	priors, err := st.Priors(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(priors) != 3 || priors[id(4)] != nil || len(priors[id(2)].Current) != len(journal.Contributions(enriched(id(2), "v1", escalation()))) {
+		t.Fatalf("priors = %+v", priors)
+	}
+	check := func(stage string, wantConflicts int) {
+		t.Helper()
+		mine := ids[1:3] // the newer block's articles
+		all, err := st.Claims(ctx, mine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		beside, err := st.ClaimsBeside(ctx, mine, newer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range beside {
+			if c.Article != id(2) {
+				t.Errorf("%s: ClaimsBeside read %+v: only article 2 is counted by another block", stage, c)
+			}
+		}
+		// What names either view the loser lost in: map order.
+		losers := func(cs []ledger.Conflict) (out []string) {
+			for _, c := range cs {
+				out = append(out, c.Winner+">"+c.Loser+":"+strings.Join(slices.Sorted(slices.Values(c.Articles)), ","))
+			}
+			return out
+		}
+		got, whole := losers(ledger.ArticleConflicts(beside, journal.CompensationSuffix)), losers(ledger.ArticleConflicts(all, journal.CompensationSuffix))
+		if len(got) != wantConflicts || !slices.Equal(got, whole) {
+			t.Fatalf("%s: conflicts from ClaimsBeside %+v, from Claims %+v; want %d", stage, got, whole, wantConflicts)
+		}
+	}
+	check("both blocks live", 1)
+	// The older block cancelled: its compensation's keys ('<id>~') send
+	// article 2 to the journal still, where the two net to nothing.
+	arts, rs, err := st.BlockRows(ctx, older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags, err := st.VersionTags(ctx, journal.MarkerRefs(arts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteJournal(ctx, journal.Compensation(older, arts, rs, tags)); err != nil {
+		t.Fatal(err)
+	}
+	check("the older block cancelled", 0)
 }
