@@ -79,8 +79,9 @@ func TestIntegrationArticleLangColumns(t *testing.T) {
 }
 
 // Migration 0012 fills article_keys from the journal as it stands: every
-// (article, block) the journal's article rows hold, the legacy block ''
-// and a compensation's '<id>~' included, and nothing of the other kinds.
+// (article, block) the journal's article rows hold, the legacy block (the
+// empty id) and a compensation's '<id>~' included, and nothing of the
+// other kinds.
 func TestIntegrationArticleKeysFilledFromTheJournal(t *testing.T) {
 	conn, db := chtest.Open(t, "tension_test_migrate_keys")
 	ctx := context.Background()

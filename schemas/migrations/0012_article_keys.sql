@@ -30,4 +30,4 @@ CREATE TABLE IF NOT EXISTS article_keys (
 PARTITION BY tuple()
 ORDER BY (key, blk);
 
-INSERT INTO article_keys SELECT key, blk FROM index_journal WHERE kind = 'article' GROUP BY key, blk;
+INSERT INTO article_keys SELECT * FROM (SELECT key, blk FROM index_journal WHERE kind = 'article' GROUP BY key, blk);
