@@ -542,8 +542,8 @@ func (s *Sink) verify(ctx context.Context, gs *genState, block string, from map[
 // of the articles due for a recheck: those only where another block counts
 // them too (ClaimsBeside), these whole. On a replica not caught up (or when
 // that cannot be read) the whole read is made for all, as before
-// article_keys. Each id goes into
-// one of the two reads (an article's claims read twice would count twice).
+// article_keys. Each id goes into one of the two reads (an article's claims
+// read twice would count twice).
 func (s *Sink) claimsAfter(ctx context.Context, block string, ids []string) ([]ledger.Claim, error) {
 	due := s.dueRechecks()
 	if len(due) > 0 {
