@@ -15,6 +15,11 @@
 --   key  an article id, as the journal's article rows hold it
 --   blk  a block whose article rows hold the key (a compensation's '<id>~'
 --        included: an extra block only sends the lookup to the journal)
+--   h    cityHash64(key), computed by the server: the table is sorted by it,
+--        so a lookup reads 8 bytes per row to find its ids (then the keys of
+--        the rows it found), not the 37 of a key (3 M keys: 14-23 ms instead
+--        of 37-83 ms for 100 to 10,000 ids, clickhouse-client on 18.16). The
+--        key follows it in the sort, so two keys of one hash stay two rows.
 --
 -- It is written before the journal block it describes, by the same INSERT
 -- path (store.WriteJournal), so every block's article rows have their keys
@@ -25,9 +30,10 @@
 -- they write journal blocks without these rows).
 CREATE TABLE IF NOT EXISTS article_keys (
     key String,
-    blk String
+    blk String,
+    h   UInt64 MATERIALIZED cityHash64(key)
 ) ENGINE = ReplacingMergeTree()
 PARTITION BY tuple()
-ORDER BY (key, blk);
+ORDER BY (h, key, blk);
 
 INSERT INTO article_keys SELECT * FROM (SELECT key, blk FROM index_journal WHERE kind = 'article' GROUP BY key, blk);
