@@ -215,8 +215,7 @@ func (s *Store) claims(ctx context.Context, ids []string, in string, args ...any
 // finds this one. On a cluster the replica must be caught up on
 // article_keys (CaughtUp) for the first half to hold.
 func (s *Store) ClaimsBeside(ctx context.Context, ids []string, block string) ([]ledger.Claim, error) {
-	return s.claims(ctx, ids, `(SELECT key FROM article_keys PREWHERE h IN (SELECT cityHash64(id) FROM `+idsTable+`)
-		WHERE key IN `+idsTable+` GROUP BY key HAVING countIf(blk != ?) > 0)`, block)
+	return s.claims(ctx, ids, `(`+keysNamed+` GROUP BY key HAVING countIf(blk != ?) > 0)`, block)
 }
 
 // Deduplicates reports whether index_journal drops an INSERT whose block is

@@ -92,7 +92,7 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
-		PREWHERE key IN `+keysNamed+`
+		PREWHERE key IN (`+keysNamed+`)
 		WHERE kind = 'article'
 		GROUP BY key, tagger_version, pair, bucket`)
 	if err != nil {
@@ -129,11 +129,12 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	return out, rows.Err()
 }
 
-// keysNamed is the subquery of the ids in idsTable that article_keys names:
-// found by their hashes (the table's sort key, 8 bytes a row), then
-// checked whole.
-const keysNamed = `(SELECT key FROM article_keys PREWHERE h IN (SELECT cityHash64(id) FROM ` + idsTable + `)
-		WHERE key IN ` + idsTable + `)`
+// keysNamed selects the rows of article_keys for the ids in idsTable (a
+// row per block that counts one): found by their hashes (the table's sort
+// key, 8 bytes a row), then checked whole. Priors and ClaimsBeside read the
+// journal for the keys it finds.
+const keysNamed = `SELECT key FROM article_keys PREWHERE h IN (SELECT cityHash64(id) FROM ` + idsTable + `)
+		WHERE key IN ` + idsTable
 
 // idsTable is the external table withIDs sends with a query.
 //
