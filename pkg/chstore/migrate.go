@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"database/sql"
@@ -27,6 +29,14 @@ type Migration struct {
 	Name       string
 	Statements []string
 }
+
+// ErrSchemaNewer: the database records a migration this binary does not
+// ship, so a newer release migrated it. Its writers may follow a protocol
+// this one does not know (since migration 0012 every journal block's article
+// keys go in before the block, and an older sink writes blocks without them:
+// their articles could be counted twice), so a writer refuses to start or to
+// write another batch, and stops; readers carry on.
+var ErrSchemaNewer = errors.New("chstore: the database was migrated by a newer release")
 
 // Migrations reads schemas/migrations/NNNN_name.sql in version order. A file
 // whose name does not start with a number is an error, not skipped.
@@ -209,6 +219,9 @@ func migrateReplicas(ctx context.Context, migs []Migration, database string, rep
 	cluster := database != ""
 	for _, r := range replicas {
 		if err := r.readApplied(ctx); err != nil {
+			return err
+		}
+		if err := notNewer(migs, r.applied, r.addr); err != nil {
 			return err
 		}
 	}
@@ -474,6 +487,77 @@ func columnsOf(ctx context.Context, conn driver.Conn) (string, error) {
 	}
 	return b.String(), rows.Err()
 }
+
+// notNewer returns ErrSchemaNewer when applied holds a version that migs
+// (this binary's migrations) lacks.
+func notNewer(migs []Migration, applied map[uint32]bool, server string) error {
+	known := make(map[uint32]bool, len(migs))
+	for _, m := range migs {
+		known[m.Version] = true
+	}
+	var unknown []uint32
+	for v := range applied {
+		if !known[v] {
+			unknown = append(unknown, v)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	latest := uint32(0)
+	if len(migs) > 0 {
+		latest = migs[len(migs)-1].Version
+	}
+	return fmt.Errorf("%w: %s has migration %v applied, this binary knows migrations up to %d: run the newer release's binaries (stop this one)",
+		ErrSchemaNewer, server, unknown, latest)
+}
+
+// CheckNotNewer returns ErrSchemaNewer when the database records a migration
+// this binary does not ship. A writer runs it before every batch: Migrate
+// refuses a newer database at start, and this stops a writer still running
+// when a newer release migrates the database under it (one small query:
+// schema_migrations holds a row per migration).
+func CheckNotNewer(ctx context.Context, conn driver.Conn) error {
+	latest, err := latestVersion()
+	if err != nil {
+		return err
+	}
+	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations WHERE version > ?", latest)
+	if err != nil {
+		return fmt.Errorf("chstore: read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[uint32]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("chstore: scan schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("chstore: read schema_migrations: %w", err)
+	}
+	if len(applied) == 0 {
+		return nil
+	}
+	migs, err := Migrations()
+	if err != nil {
+		return err
+	}
+	return notNewer(migs, applied, "the database")
+}
+
+// latestVersion is the version of the last migration this binary ships,
+// read once: CheckNotNewer runs before every batch.
+var latestVersion = sync.OnceValues(func() (uint32, error) {
+	migs, err := Migrations()
+	if err != nil || len(migs) == 0 {
+		return 0, err
+	}
+	return migs[len(migs)-1].Version, nil
+})
 
 // CheckMigrated returns nil when every migration is recorded in
 // schema_migrations: what a read-only service checks at start instead of

@@ -2,8 +2,11 @@ package chstore_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tension-dev/tension/pkg/chstore"
@@ -121,5 +124,38 @@ func TestIntegrationArticleKeysFilledFromTheJournal(t *testing.T) {
 	want := []string{"a1/0000000003-a", "a2/0000000003-a", "a2/0000000003-a~", "a3/"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("article_keys holds %q, want %q", got, want)
+	}
+}
+
+// A database a newer release migrated (a version this binary does not ship
+// in schema_migrations) is refused by Migrate, which every writer runs at
+// start, and by CheckNotNewer, which a running writer checks before each
+// batch; before the newer row both pass.
+func TestIntegrationNewerSchemaStopsWriters(t *testing.T) {
+	conn, db := chtest.Open(t, "tension_test_migrate_newer")
+	ctx := context.Background()
+	if err := chstore.CheckNotNewer(ctx, conn); err != nil {
+		t.Fatalf("check on this release's schema: %v", err)
+	}
+	migs, err := chstore.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := migs[len(migs)-1].Version + 1
+	if err := conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) SELECT ?, 'from_a_newer_release.sql'", newer); err != nil {
+		t.Fatal(err)
+	}
+	if err := chstore.CheckNotNewer(ctx, conn); !errors.Is(err, chstore.ErrSchemaNewer) {
+		t.Fatalf("check after a newer migration: %v, want ErrSchemaNewer", err)
+	}
+	err = chstore.Migrate(ctx, chtest.Config(db), conn, slog.New(slog.DiscardHandler))
+	if !errors.Is(err, chstore.ErrSchemaNewer) {
+		t.Fatalf("migrate after a newer migration: %v, want ErrSchemaNewer", err)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprint(newer)) {
+		t.Errorf("the error does not name migration %d: %v", newer, err)
+	}
+	if err := chstore.CheckMigrated(ctx, conn); err != nil {
+		t.Errorf("a reader's check refuses the newer schema: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package chstore
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -80,4 +81,33 @@ func rerunnable(s string) bool {
 	}
 	return strings.HasPrefix(s, "RENAME TABLE ") ||
 		(strings.HasPrefix(s, "INSERT INTO ") && strings.Contains(s, " SELECT * FROM "))
+}
+
+func TestNotNewerNamesTheUnknownMigrations(t *testing.T) {
+	migs := []Migration{{Version: 1, Name: "0001_a.sql"}, {Version: 2, Name: "0002_b.sql"}}
+	tests := []struct {
+		name    string
+		applied map[uint32]bool
+		want    string // "" = nil
+	}{
+		{"none applied", map[uint32]bool{}, ""},
+		{"some applied", map[uint32]bool{1: true}, ""},
+		{"all applied", map[uint32]bool{1: true, 2: true}, ""},
+		{"a newer one", map[uint32]bool{1: true, 2: true, 3: true}, "[3] applied, this binary knows migrations up to 2"},
+		{"two newer, sorted", map[uint32]bool{2: true, 9: true, 4: true}, "[4 9] applied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := notNewer(migs, tt.applied, "srv")
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrSchemaNewer) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want ErrSchemaNewer with %q", err, tt.want)
+			}
+		})
+	}
 }

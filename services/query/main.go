@@ -250,6 +250,12 @@ func connect(ctx context.Context, cfg chstore.Config, log *slog.Logger) (driver.
 			return nil, err
 		}
 		err = chstore.Migrate(ctx, cfg, conn, log)
+		if errors.Is(err, chstore.ErrSchemaNewer) {
+			// A newer release migrated the database: writers stop, a reader
+			// serves it, as with a read-only user (CheckMigrated).
+			log.Warn("the database was migrated by a newer release; serving it as it is", "err", err)
+			err = nil
+		}
 	}
 	if err != nil {
 		conn.Close()

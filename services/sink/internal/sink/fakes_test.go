@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/ledger"
@@ -186,6 +188,16 @@ func (m *memStore) ClaimsBeside(ctx context.Context, ids []string, block string)
 }
 
 func (m *memStore) CaughtUp(context.Context) error { return nil }
+
+func (m *memStore) NotNewer(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.schemaChecks++
+	if m.newerAfter > 0 && m.schemaChecks >= m.newerAfter {
+		return fmt.Errorf("%w: migration [13] applied (memStore)", chstore.ErrSchemaNewer)
+	}
+	return nil
+}
 
 func (m *memStore) Deduplicates(context.Context) (bool, error) { return m.dedup, nil }
 

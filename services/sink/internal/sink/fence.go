@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
@@ -64,6 +65,10 @@ type LedgerStore interface {
 	// another block counts too (the others cannot conflict).
 	ClaimsBeside(ctx context.Context, ids []string, block string) ([]ledger.Claim, error)
 	CaughtUp(ctx context.Context) error
+	// NotNewer returns chstore.ErrSchemaNewer when a newer release
+	// migrated the database (its writers may follow a protocol this sink
+	// does not): the sink stops instead of writing.
+	NotNewer(ctx context.Context) error
 	Deduplicates(ctx context.Context) (bool, error)
 	WriteJournal(ctx context.Context, rows []journal.Row) error
 }
@@ -187,6 +192,9 @@ func (s *Sink) open(ctx context.Context, g Generation) (*genState, error) {
 		return nil, err
 	}
 	gs.first = first
+	if err := s.checkSchema(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.store.CaughtUp(ctx); err != nil {
 		return nil, err
 	}
@@ -361,6 +369,9 @@ func (s *Sink) resolve(ctx context.Context, gs *genState, from map[int32]int64) 
 // readLedger is the ledger a batch is checked against: conflicts resolved,
 // and no hole below where the sink reads (else ErrRewind).
 func (s *Sink) readLedger(ctx context.Context, gs *genState, batch []kafka.Message) (*ledger.Ledger, error) {
+	if err := s.checkSchema(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.store.CaughtUp(ctx); err != nil {
 		return nil, err
 	}
@@ -379,6 +390,21 @@ func (s *Sink) readLedger(ctx context.Context, gs *genState, batch []kafka.Messa
 		return nil, err
 	}
 	return led, nil
+}
+
+// checkSchema stops the sink (Sink.Run returns chstore.ErrSchemaNewer) when
+// a newer release migrated the database: before every batch, at the start of
+// a generation and in every audit, so a sink of this release still running
+// when a newer one migrates writes at most the batch in flight (Migrate
+// refuses such a database at start). Other errors are the caller's to retry.
+func (s *Sink) checkSchema(ctx context.Context) error {
+	err := s.store.NotNewer(ctx)
+	if errors.Is(err, chstore.ErrSchemaNewer) {
+		s.health.set(err)
+		s.logger.Error("a newer release migrated the database; stopping this sink", "err", err)
+		s.halt(err)
+	}
+	return err
 }
 
 // rewindAtHole starts the generation over from the ledger (ErrRewind) when
@@ -407,6 +433,9 @@ func (s *Sink) rewindAtHole(gs *genState, led *ledger.Ledger, from map[int32]int
 func (s *Sink) audit(ctx context.Context, gs *genState) error {
 	gs.busy.Lock()
 	defer gs.busy.Unlock()
+	if err := s.checkSchema(ctx); err != nil {
+		return err
+	}
 	if due := s.dueRechecks(); len(due) > 0 {
 		claims, err := s.store.Claims(ctx, due)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/ledger"
@@ -83,5 +84,34 @@ func TestLedgerBeyondTheLogsEndStopsTheSink(t *testing.T) {
 	}
 	if got := st.articles(tension.Day); got != 0 {
 		t.Fatalf("counted %d with a ledger past the log's end", got)
+	}
+}
+
+// A newer release that migrates the database under a running sink stops it
+// at its next batch: Run returns chstore.ErrSchemaNewer (the process exits
+// and its partitions go to the newer sinks), readiness says why, and
+// nothing after the check is counted. Here the database turns newer at the
+// third check: the generation's start, the first batch's, the second's.
+func TestNewerSchemaStopsTheSinkBeforeItsNextBatch(t *testing.T) {
+	st := &memStore{newerAfter: 3}
+	src := newListSource([]kafka.Message{enrichedMessage(t, 0, 0, idA, "v1"), enrichedMessage(t, 0, 1, idB, "v1"),
+		enrichedMessage(t, 0, 2, idC, "v1")})
+	s := New(Config{Topic: "enriched", MaxBatch: 1, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := s.Run(ctx)
+	if !errors.Is(err, chstore.ErrSchemaNewer) {
+		t.Fatalf("Run = %v, want ErrSchemaNewer", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("Run returned only when its context ended (%v)", time.Since(start))
+	}
+	if got := st.articles(tension.Day); got != 1 {
+		t.Fatalf("day = %d, want 1 (the batch before the migration)", got)
+	}
+	if err := s.Ready(context.Background()); !errors.Is(err, chstore.ErrSchemaNewer) {
+		t.Fatalf("readiness = %v, want ErrSchemaNewer", err)
 	}
 }

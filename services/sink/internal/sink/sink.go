@@ -10,6 +10,7 @@ package sink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
@@ -149,7 +151,9 @@ type Sink struct {
 	metrics *Metrics
 	index   Index
 	health  health
-	mine    struct {
+	// halt stops Run with its cause (checkSchema); set by Run.
+	halt context.CancelCauseFunc
+	mine struct {
 		sync.Mutex
 		blocks  map[string]bool      // blocks this process wrote lately
 		recheck map[string]time.Time // articles of conflicts left to others, and when to look again
@@ -162,18 +166,33 @@ func New(cfg Config, src Source, log Log, dlq Writer, st Store, logger *slog.Log
 	if index == nil {
 		index = noIndex{}
 	}
-	return &Sink{cfg: cfg, src: src, log: log, dlq: dlq, store: st, logger: logger, metrics: m, index: index}
+	return &Sink{cfg: cfg, src: src, log: log, dlq: dlq, store: st, logger: logger, metrics: m, index: index,
+		halt: func(error) {}}
 }
 
-// Run consumes until ctx ends and returns nil; it returns an error only
-// when the consumer group fails. When ctx ends, the batch in hand gets one
-// last attempt (within a bounded time); when a generation ends, it is
-// dropped: its partitions belong to another sink now, which reads them from
-// the ledger's position.
+// Run consumes until ctx ends and returns nil; it returns an error when
+// the consumer group fails, and chstore.ErrSchemaNewer when a newer release
+// migrated the database (the sink stops: its partitions go to the newer
+// sinks). When ctx ends, the batch in hand gets one last attempt (within a
+// bounded time); when a generation ends, it is dropped: its partitions
+// belong to another sink now, which reads them from the ledger's position.
 func (s *Sink) Run(ctx context.Context) error {
-	return s.src.Run(ctx, func(gctx context.Context, g Generation) error {
+	ctx, halt := context.WithCancelCause(ctx)
+	defer halt(nil)
+	s.halt = halt
+	err := s.src.Run(ctx, func(gctx context.Context, g Generation) error {
 		return s.runGeneration(ctx, gctx, g)
 	})
+	if cause := context.Cause(ctx); errors.Is(cause, chstore.ErrSchemaNewer) {
+		return cause
+	}
+	return err
+}
+
+// halted reports whether checkSchema stopped the sink: then the batch in
+// hand gets no last attempt.
+func halted(ctx context.Context) bool {
+	return errors.Is(context.Cause(ctx), chstore.ErrSchemaNewer)
 }
 
 // runGeneration consumes the generation's partitions from the ledger's
@@ -205,7 +224,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		go func() { defer close(audited); s.auditEvery(rctx, gs, s.cfg.AuditInterval) }()
 		err = kafkax.ConsumeBatches(rctx, f,
 			kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval,
-				IdleFlush: s.cfg.IdleFlush, ShutdownGrace: ShutdownGrace, FinalAttempt: func() bool { return procCtx.Err() != nil }},
+				IdleFlush: s.cfg.IdleFlush, ShutdownGrace: ShutdownGrace, FinalAttempt: func() bool { return procCtx.Err() != nil && !halted(procCtx) }},
 			func(ctx context.Context, batch []kafka.Message) error {
 				gs.busy.Lock()
 				defer gs.busy.Unlock()

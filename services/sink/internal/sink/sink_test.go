@@ -35,6 +35,9 @@ type memStore struct {
 	blocks map[string]bool
 	// stored: the raw rows, as the articles they came from
 	stored map[journal.VersionRef]*event.Enriched
+	// newerAfter > 0: NotNewer reports a newer release's migration from
+	// its newerAfter-th call on (schemaChecks counts the calls).
+	newerAfter, schemaChecks int
 }
 
 func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.Prior, error) {

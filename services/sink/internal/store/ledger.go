@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tension-dev/tension/pkg/chstore"
 	"strings"
 	"time"
 
@@ -229,6 +230,12 @@ func (s *Store) Deduplicates(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("store: read replication state: %w", err)
 	}
 	return n > 0, nil
+}
+
+// NotNewer returns chstore.ErrSchemaNewer when a newer release migrated the
+// database: this sink must stop writing (chstore.CheckNotNewer).
+func (s *Store) NotNewer(ctx context.Context) error {
+	return chstore.CheckNotNewer(ctx, s.conn)
 }
 
 // ErrReplicaBehind means the replica this connection reads from has not
