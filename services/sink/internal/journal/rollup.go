@@ -341,74 +341,46 @@ func (m *rollups) addTags(t *Tags, view string, sign int64) {
 // rows returns the rollup rows, in a deterministic order.
 func (m *rollups) rows() []Row { return m.appendRows(make([]Row, 0, m.len())) }
 
-// appendRows appends the rows of rows() to out, ordered by kind, pair,
-// view, day, item and weight: the order of the rows a block writes (every
-// sink must write a compensation's rows in the same order, so that a
-// replicated journal stores one copy of them). The scopes are ranked once,
-// so the sort compares their ranks instead of their strings.
+// appendRows appends the rows of rows() to out in the table's order
+// (TableOrder): entity rows before cue rows (the Enum's order), then by key
+// and weight. Every sink writes a compensation's rows in the same order, so
+// that a replicated journal stores one copy of them; and a block that
+// arrives sorted is not sorted again by the server.
 func (m *rollups) appendRows(out []Row) []Row {
-	rank := m.scopeRanks()
-	vals := make([]*rollVal, 0, m.len())
+	type keyed struct {
+		kind int8
+		key  string
+		val  *rollVal
+	}
+	rows := make([]keyed, 0, m.len())
 	for _, v := range m.sums {
 		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
 			continue // a batch that added and took out the same tags
 		}
-		vals = append(vals, v)
+		s := &m.scopes[v.key.scope]
+		day := time.Unix(v.key.day, 0).UTC()
+		rows = append(rows, keyed{kindOrder(s.kind), RollupPrefix(s.pair, s.view, day) + v.key.item, v})
 	}
-	slices.SortFunc(vals, func(a, c *rollVal) int {
-		if n := cmp.Compare(rank[a.key.scope], rank[c.key.scope]); n != 0 {
+	slices.SortFunc(rows, func(a, c keyed) int {
+		if a.kind != c.kind {
+			return cmp.Compare(a.kind, c.kind)
+		}
+		if n := strings.Compare(a.key, c.key); n != 0 {
 			return n
 		}
-		return compareInScope(&a.key, &c.key)
+		return cmp.Compare(a.val.key.weight, c.val.key.weight)
 	})
-	for _, v := range vals {
-		k := &v.key
+	for _, r := range rows {
+		k := &r.val.key
 		s := &m.scopes[k.scope]
 		day := time.Unix(k.day, 0).UTC()
 		out = append(out, Row{
-			Kind: s.kind, Key: RollupPrefix(s.pair, s.view, day) + k.item, Granularity: string(tension.Day),
-			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
-			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
+			Kind: s.kind, Key: r.key, Granularity: string(tension.Day),
+			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: r.val.entries,
+			Parts: tension.Parts{Articles: r.val.articles, SumWeight: r.val.weight},
 		})
 	}
 	return out
-}
-
-// scopeRanks returns each scope's place in the order of kind, pair and
-// view, by scope index.
-func (m *rollups) scopeRanks() []int32 {
-	order := make([]int32, len(m.scopes))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, c int32) int { return compareScopes(&m.scopes[a], &m.scopes[c]) })
-	rank := make([]int32, len(m.scopes))
-	for r, i := range order {
-		rank[i] = int32(r)
-	}
-	return rank
-}
-
-// compareScopes orders scopes by kind, pair and view.
-func compareScopes(a, c *rollScope) int {
-	if n := strings.Compare(a.kind, c.kind); n != 0 {
-		return n
-	}
-	if n := strings.Compare(a.pair, c.pair); n != 0 {
-		return n
-	}
-	return strings.Compare(a.view, c.view)
-}
-
-// compareInScope orders the keys of one scope by day, item and weight.
-func compareInScope(a, c *rollKey) int {
-	if n := cmp.Compare(a.day, c.day); n != 0 {
-		return n
-	}
-	if n := strings.Compare(a.item, c.item); n != 0 {
-		return n
-	}
-	return cmp.Compare(a.weight, c.weight)
 }
 
 // MarkerRefs returns the article versions whose tags the marker rows among

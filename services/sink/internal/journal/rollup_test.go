@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"cmp"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -288,13 +287,15 @@ func TestPointersFromOldVersionsToTheCurrentOne(t *testing.T) {
 	}
 }
 
-// A block's rollup rows come in one fixed order — kind, pair, view, day,
-// item, weight — however its keys were interned: every sink must write a
-// compensation's rows alike, so that a replicated journal keeps one copy.
-// Synthetic batches over a day and over two years, with a second version of
-// some articles (retractions from the current view), and RollupRows of the
-// same block.
-func TestRollupRowsInKeyOrder(t *testing.T) {
+// A block's rows come in the journal table's order (CompareInTable: kind
+// and granularity by their Enum numbers, then key, pair, view, bucket,
+// partition, offset, block), each key once: the server then skips its sort
+// of the INSERT, and every sink writes a compensation's rows alike, so that
+// a replicated journal keeps one copy. Synthetic batches over a day and over
+// two years, with a second version of some articles (retractions from the
+// current view), their ranges, RollupRows and BucketRows of the same block,
+// and the block's compensation.
+func TestRowsInTableOrder(t *testing.T) {
 	for _, span := range []time.Duration{24 * time.Hour, 2 * 365 * 24 * time.Hour} {
 		arts := syntheticBatch(t, 1000, span)
 		b := NewBuilder()
@@ -310,45 +311,36 @@ func TestRollupRowsInKeyOrder(t *testing.T) {
 			}
 			b.Count(&again, priors)
 		}
+		b.Cover("enriched@1", 2, 10, 20)
+		b.Cover("enriched@1", 0, 5, 9)
+		b.Cover("enriched@1", 0, 9, 30)
 		rows := b.Rows("x")
-		for name, rs := range map[string][]Row{"Rows": rows, "RollupRows": RollupRows(rows, b.tags)} {
-			var roll []Row
-			for _, r := range rs {
-				if r.Kind == KindEntity || r.Kind == KindCue {
-					roll = append(roll, r)
-				}
-			}
-			if len(roll) < 100 {
-				t.Fatalf("%v %s: %d rollup rows, want a batch's worth", span, name, len(roll))
-			}
-			for i := 1; i < len(roll); i++ {
-				if compareRollupRows(roll[i-1], roll[i]) >= 0 {
-					t.Fatalf("%v %s: rollup row %d %+v not after %+v", span, name, i, roll[i], roll[i-1])
-				}
+		var articles, ranges []Row
+		for _, r := range rows {
+			switch r.Kind {
+			case KindArticle:
+				articles = append(articles, r)
+			case KindRange:
+				ranges = append(ranges, r)
 			}
 		}
+		for name, rs := range map[string][]Row{"Rows": rows, "RollupRows": RollupRows(rows, b.tags),
+			"BucketRows": BucketRows(articles), "Compensation": Compensation("x", articles, ranges, b.tags)} {
+			kinds := map[string]int{}
+			for _, r := range rs {
+				kinds[r.Kind]++
+			}
+			if len(rs) < 100 {
+				t.Fatalf("%v %s: %d rows, want a batch's worth", span, name, len(rs))
+			}
+			for i := 1; i < len(rs); i++ {
+				if CompareInTable(&rs[i-1], &rs[i]) >= 0 {
+					t.Fatalf("%v %s: row %d %+v not after %+v", span, name, i, rs[i], rs[i-1])
+				}
+			}
+			t.Logf("%v %s: %d rows in order, by kind %v", span, name, len(rs), kinds)
+		}
 	}
-}
-
-// compareRollupRows orders rollup rows by kind, pair, view, day, item and
-// weight; within a pair, view and day the key is a common prefix and the item.
-func compareRollupRows(a, c Row) int {
-	if n := strings.Compare(a.Kind, c.Kind); n != 0 {
-		return n
-	}
-	if n := strings.Compare(a.Pair, c.Pair); n != 0 {
-		return n
-	}
-	if n := strings.Compare(a.TaggerVersion, c.TaggerVersion); n != 0 {
-		return n
-	}
-	if n := a.Bucket.Compare(c.Bucket); n != 0 {
-		return n
-	}
-	if n := strings.Compare(a.Key, c.Key); n != 0 {
-		return n
-	}
-	return cmp.Compare(a.SrcOffset, c.SrcOffset)
 }
 
 func TestPolarityTextIsItoa(t *testing.T) {

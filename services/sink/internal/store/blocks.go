@@ -1,7 +1,6 @@
 package store
 
 import (
-	"sort"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
@@ -80,18 +79,12 @@ type run struct {
 
 // blocks cuts a batch into runs, each within maxBytes (see rawBytes) and
 // spanning at most maxParts monthly partitions (maxParts <= 0: no limit).
-// Articles are taken in month order, so a batch spanning N months needs
-// about N / maxParts runs whatever its order; rows' order within a table
-// does not matter (ReplacingMergeTree). An article over maxBytes is a run
-// of its own: it is written, never refused.
+// Articles are taken in time order (byTime), so a batch spanning N months
+// needs about N / maxParts runs whatever its order, and each run is in the
+// order the entities table sorts by (see rawOrder). An article over maxBytes
+// is a run of its own: it is written, never refused.
 func blocks(arts []*event.Enriched, srcs []Source, maxBytes, maxParts int) []run {
-	order := make([]int, len(arts))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		return monthKey(arts[order[a]].EventTime()) < monthKey(arts[order[b]].EventTime())
-	})
+	order := byTime(arts)
 	var (
 		out   []run
 		cur   run

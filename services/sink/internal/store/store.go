@@ -246,16 +246,18 @@ func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Sou
 	return nil
 }
 
-// writeRawBlock inserts one run into the four raw tables at once, each on
-// a connection of its own: the server works on the four blocks in
-// parallel, and the client encodes one while another is in flight. They
-// are independent (a replay rewrites whichever did not land).
+// writeRawBlock inserts one run (in time order, see blocks) into the four
+// raw tables at once, each on a connection of its own: the server works on
+// the four blocks in parallel, and the client encodes one while another is
+// in flight. They are independent (a replay rewrites whichever did not
+// land). Each block goes in its table's order (order.go).
 func (s *Store) writeRawBlock(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.insertArticles(gctx, arts, srcs) })
 	g.Go(func() error { return s.insertEntities(gctx, arts) })
-	g.Go(func() error { return s.insertDyads(gctx, arts) })
-	g.Go(func() error { return s.insertCues(gctx, arts) })
+	dyads := byPair(arts)
+	g.Go(func() error { return s.insertDyads(gctx, dyads) })
+	g.Go(func() error { return s.insertCues(gctx, dyads) })
 	return g.Wait()
 }
 
@@ -273,6 +275,7 @@ func version(e *event.Enriched) uint64 {
 // share of an insert is then little more than copying the values.
 
 func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
+	arts, srcs = byID(arts, srcs)
 	n := len(arts)
 	var (
 		ids, versions, urls, sources, titles, texts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -331,11 +334,8 @@ func (s *Store) insertEntities(ctx context.Context, arts []*event.Enriched) erro
 		published, ids, versions, idx, texts, types, canon, ctry, starts, ends, rowVersions)
 }
 
-func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
-	n := 0
-	for _, e := range arts {
-		n += len(e.Dyads)
-	}
+func (s *Store) insertDyads(ctx context.Context, dyads []dyadRef) error {
+	n := len(dyads)
 	var (
 		pairs, ids, versions, directions = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
 		published                        = make([]time.Time, 0, n)
@@ -343,25 +343,22 @@ func (s *Store) insertDyads(ctx context.Context, arts []*event.Enriched) error {
 		nCues                            = make([]uint32, 0, n)
 		rowVersions                      = make([]uint64, 0, n)
 	)
-	for _, e := range arts {
+	for _, r := range dyads {
+		e, d := r.e, r.d
 		t, v := e.EventTime(), version(e)
-		for _, d := range e.Dyads {
-			pairs, published, ids, versions = append(pairs, d.Pair), append(published, t), append(ids, e.ArticleID), append(versions, e.TaggerVersion)
-			tensions, directions = append(tensions, d.Tension), append(directions, direction(d.Direction))
-			weights, nCues, rowVersions = append(weights, d.TotalWeight()), append(nCues, uint32(d.TotalCues())), append(rowVersions, v)
-		}
+		pairs, published, ids, versions = append(pairs, d.Pair), append(published, t), append(ids, e.ArticleID), append(versions, e.TaggerVersion)
+		tensions, directions = append(tensions, d.Tension), append(directions, direction(d.Direction))
+		weights, nCues, rowVersions = append(weights, d.TotalWeight()), append(nCues, uint32(d.TotalCues())), append(rowVersions, v)
 	}
 	return s.insertChunked(ctx, "dyads", `INSERT INTO dyads (pair, published_at, article_id, tagger_version,
 		tension, direction, weight, n_cues, version)`, n,
 		pairs, published, ids, versions, tensions, directions, weights, nCues, rowVersions)
 }
 
-func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
+func (s *Store) insertCues(ctx context.Context, dyads []dyadRef) error {
 	n := 0
-	for _, e := range arts {
-		for _, d := range e.Dyads {
-			n += len(d.Cues)
-		}
+	for _, r := range dyads {
+		n += len(r.d.Cues)
 	}
 	var (
 		pairs, ids, versions, texts, categories = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
@@ -374,17 +371,16 @@ func (s *Store) insertCues(ctx context.Context, arts []*event.Enriched) error {
 		hedged, negated, future, background     = make([]uint8, 0, n), make([]uint8, 0, n), make([]uint8, 0, n), make([]uint8, 0, n)
 		rowVersions                             = make([]uint64, 0, n)
 	)
-	for _, e := range arts {
+	for _, r := range dyads {
+		e, d := r.e, r.d
 		t, v := e.EventTime(), version(e)
-		for _, d := range e.Dyads {
-			for i, c := range d.Cues {
-				pairs, published, ids, versions = append(pairs, d.Pair), append(published, t), append(ids, e.ArticleID), append(versions, e.TaggerVersion)
-				idx, texts, categories, sentences = append(idx, uint32(i)), append(texts, c.Text), append(categories, c.Category), append(sentences, int32(c.Sentence))
-				starts, ends, actors, targets = append(starts, uint32(c.Start)), append(ends, uint32(c.End)), append(actors, c.Actor), append(targets, c.Target)
-				polarities, weights = append(polarities, int8(c.Polarity)), append(weights, c.Weight)
-				hedged, negated, future, background = append(hedged, b2u(c.Hedged)), append(negated, b2u(c.Negated)), append(future, b2u(c.Future)), append(background, b2u(c.Background))
-				sources, sourceTypes, rowVersions = append(sources, c.Source), append(sourceTypes, c.SourceType), append(rowVersions, v)
-			}
+		for i, c := range d.Cues {
+			pairs, published, ids, versions = append(pairs, d.Pair), append(published, t), append(ids, e.ArticleID), append(versions, e.TaggerVersion)
+			idx, texts, categories, sentences = append(idx, uint32(i)), append(texts, c.Text), append(categories, c.Category), append(sentences, int32(c.Sentence))
+			starts, ends, actors, targets = append(starts, uint32(c.Start)), append(ends, uint32(c.End)), append(actors, c.Actor), append(targets, c.Target)
+			polarities, weights = append(polarities, int8(c.Polarity)), append(weights, c.Weight)
+			hedged, negated, future, background = append(hedged, b2u(c.Hedged)), append(negated, b2u(c.Negated)), append(future, b2u(c.Future)), append(background, b2u(c.Background))
+			sources, sourceTypes, rowVersions = append(sources, c.Source), append(sourceTypes, c.SourceType), append(rowVersions, v)
 		}
 	}
 	return s.insertChunked(ctx, "cues", `INSERT INTO cues (pair, published_at, article_id, tagger_version, idx,
