@@ -6,7 +6,7 @@
 #   N (default 20000) articles as fast as possible: end-to-end articles/s
 #   RATE_N (default 20000) articles at RATE (default 1000)/s: latency p50/p95/p99 (issue 12: p99 <= 1 s at 1,000/s)
 # The database keeps what earlier runs counted, and the run prints how much: the sink's exactly-once reads
-# cost more the more it holds (README "Known limits", "Exactly-once reads grow with the history").
+# cost more the more it holds (docs/performance.md, "Exactly-once reads still grow with the history").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.3} # the approved Go; see README
@@ -55,7 +55,7 @@ before=()
 for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
 
 # history: the articles its database already counts (earlier runs). Every batch's exactly-once reads
-# (priors and claims) scan all of them: the figures depend on it (README "Known limits").
+# (priors and claims) scan all of them: the figures depend on it (docs/performance.md).
 history() {
 	clickhouse-client --config-file="$LOCAL/clickhouse/secrets/client.xml" --host 127.0.0.1 \
 		--port "${CLICKHOUSE_ADDR##*:}" --database "$CLICKHOUSE_DB" \

@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
 		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
 	compression := fs.String("compression", "ENRICHER_COMPRESSION", "lz4",
-		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: 5-15% less enricher CPU, for several times the bytes on the topic; README \"Measured\")")
+		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: 5-15% less enricher CPU, for several times the bytes on the topic; docs/performance.md)")
 	partitions := fs.Partitions()
 	replication := fs.ReplicationFactor()
 	minISR := fs.MinInsyncReplicas()
