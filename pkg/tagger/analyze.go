@@ -88,6 +88,7 @@ type doc struct {
 	wlen        []uint8
 	mentAt      []int32
 	wid         []int32 // token -> word id in the matcher's vocabulary (0: none)
+	slow        []int32 // scratch for lookupAll
 	cands       []cand
 	cues        []cueCand
 	found       []cueCand
@@ -211,6 +212,9 @@ func (d *doc) run() event.Tags {
 	// one pass of the word automaton over all dictionaries
 	toks := d.ts.toks
 	norm := d.ts.norm
+	d.wid = growI32(d.wid, n)
+	d.slow = growI32(d.slow, n+1)
+	lex.wm.lookupAll(toks, norm, d.wid, d.slow)
 	// the callback runs once per match: the tables it indexes are
 	// captured as slices, one load each, not read through lex and d
 	pinfo, hitFlat, wmask, wlen := lex.pinfo, lex.hitFlat, d.wmask, d.wlen
@@ -244,8 +248,7 @@ func (d *doc) run() event.Tags {
 			}
 		}
 	}
-	d.wid = growI32(d.wid, n)
-	lex.wm.scan(toks, norm, d.wid, emit)
+	lex.wm.run(d.wid[:n], emit)
 	// the one-word patterns the automaton does not report (wordOnly): their
 	// classes, and a length of one where nothing longer starts
 	wordBits := lex.wordBits

@@ -3,7 +3,10 @@ package tagger
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/bits"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -11,7 +14,8 @@ import (
 // Patterns are normalised token sequences and the text is a token sequence, so
 // a pattern occurs exactly where its words equal consecutive tokens. Each
 // token is looked up once in the vocabulary of pattern words (one hash and
-// one probe; a word no pattern uses sends the automaton back to the root), and
+// one slot of a perfect hash; a word no pattern uses sends the automaton
+// back to the root), and
 // the automaton steps once per token. Its tables are a few hundred kilobytes,
 // so they stay in cache, where a byte-level DFA over the same patterns is
 // megabytes and misses the cache on most bytes.
@@ -19,10 +23,11 @@ import (
 // Occurrences are reported in the same order as a byte-level Aho-Corasick scan
 // would report them: by end token, longest first.
 type wordMatcher struct {
-	vocab []vslot // open addressing, len a power of two
-	vmask uint64
-	words string   // the vocabulary, concatenated
-	wOff  []uint32 // word id -> offset of the word in words (and its end at id+1)
+	vocab []vslot           // perfect hash: each word has a slot of its own (vslotOf); len a power of two
+	vmask uint64            // len(vocab) - 1
+	vdisp *[vBuckets]uint16 // bucket (top bits of a word's hash) -> the displacement that places its words
+	words string            // the vocabulary, concatenated
+	wOff  []uint32          // word id -> offset of the word in words (and its end at id+1)
 
 	rootNext []int32 // word id -> state after the root (0: none)
 	next     []trans // (state, word) -> state: open addressing, len a power of two
@@ -34,11 +39,9 @@ type wordMatcher struct {
 	out      []int32    // state -> pattern ending here, or -1
 	dictLink []int32    // state -> nearest proper-suffix state with out >= 0, or -1
 	patToks  []int32    // pattern -> number of tokens
-	byteID   [256]int32 // one-byte word -> id: punctuation tokens skip the hash
+	byteID   [256]int32 // one-byte word -> id: the Chinese tokenizer's punctuation skips the hash
 }
 
-// vslot is a vocabulary entry: the word's first eight bytes (little endian,
-// zero padded), its length and id (0: empty slot).
 // stateInfo packs a state's links.
 type stateInfo struct {
 	out, dictLink, fail int32
@@ -53,6 +56,9 @@ type trans struct {
 	to  int32
 }
 
+// vslot is a vocabulary entry: the word's first eight bytes (little endian,
+// zero padded), its length and id (0: empty slot). 16 bytes: the table
+// (4096 slots today) is 64 KB.
 type vslot struct {
 	v  uint64
 	n  uint32
@@ -89,31 +95,101 @@ func hashWord(v uint64, w []byte) uint64 {
 	return h ^ h>>32
 }
 
+// vBuckets is the number of buckets of the vocabulary's perfect hash, a
+// constant so that a lookup indexes vdisp without a bounds check or a
+// register for its length: about three words a bucket for today's 2,900
+// words; placement copes with several times that (buildPerfectHash).
+const (
+	vBucketBits = 10
+	vBuckets    = 1 << vBucketBits
+)
+
+// vslotOf is the slot a word of hash h has if it is in the vocabulary:
+// the word's bucket (the top bits of h) gives a displacement, which moves
+// the slot h alone would give to a free one (the displacements are chosen
+// when the table is built, buildPerfectHash). A lookup is one small load
+// (vdisp, 2 KB) and one slot, with no probe loop: the probe's "this slot or
+// the next?" branch, which went one way or the other for each word,
+// mispredicted on most unknown words.
+func vslotOf(h uint64, d uint16, mask uint64) uint64 {
+	return ((h ^ uint64(d)) * 0x94D049BB133111EB >> 32) & mask
+}
+
 func (m *wordMatcher) wordID(w []byte) int32 {
 	v := wordKey(w)
 	h := hashWord(v, w)
-	for i := h & m.vmask; ; i = (i + 1) & m.vmask {
-		s := &m.vocab[i]
-		if s.id == 0 {
-			return 0
-		}
-		if s.v == v && int(s.n) == len(w) && (len(w) <= 8 || m.words[m.wOff[s.id]+8:m.wOff[s.id+1]] == string(w[8:])) {
-			return s.id
+	s := &m.vocab[vslotOf(h, m.vdisp[h>>(64-vBucketBits)], m.vmask)]
+	if s.v == v && int(s.n) == len(w) && (len(w) <= 8 || m.words[m.wOff[s.id]+8:m.wOff[s.id+1]] == string(w[8:])) {
+		return s.id
+	}
+	return 0
+}
+
+// buildPerfectHash places the words (byID[1:]) in vocab so that each has
+// a slot of its own, found without probing (vslotOf). Words are grouped in
+// buckets by the top bits of their hash (vBuckets); bucket by
+// bucket, largest first, the first displacement that sends all of its
+// words to free slots is kept. The table is kept at most three quarters
+// full, so a displacement is found after a few tries; should none fit
+// (never seen), the table doubles and the placement starts over. Empty
+// slots are zero: no token matches one (a word has at least one byte).
+func (m *wordMatcher) buildPerfectHash(byID []string) {
+	nw := len(byID) - 1
+	m.vdisp = new([vBuckets]uint16)
+	hs := make([]uint64, len(byID))
+	buckets := make([][]int32, vBuckets)
+	for id := 1; id < len(byID); id++ {
+		b := []byte(byID[id])
+		hs[id] = hashWord(wordKey(b[:len(b):len(b)]), b)
+		bk := hs[id] >> (64 - vBucketBits)
+		buckets[bk] = append(buckets[bk], int32(id))
+	}
+	order := make([]int, vBuckets)
+	for i := range order {
+		order[i] = i
+	}
+	// largest buckets first, ties by index: the table does not depend on
+	// anything but the words
+	sort.SliceStable(order, func(i, j int) bool { return len(buckets[order[i]]) > len(buckets[order[j]]) })
+	for size := pow2(nw + nw/3 + 1); ; size *= 2 {
+		m.vocab = make([]vslot, size)
+		m.vmask = uint64(size - 1)
+		if m.placeBuckets(byID, hs, buckets, order) {
+			return
 		}
 	}
 }
 
-func (m *wordMatcher) addWord(w string, id int32) {
-	b := []byte(w)
-	v := wordKey(b[:len(b):len(b)])
-	h := hashWord(v, b)
-	for i := h & m.vmask; ; i = (i + 1) & m.vmask {
-		s := &m.vocab[i]
-		if s.id == 0 {
-			*s = vslot{v: v, n: uint32(len(w)), id: id}
-			return
+// placeBuckets finds each bucket's displacement (see buildPerfectHash) and
+// fills vocab; false when some bucket fits under no displacement.
+func (m *wordMatcher) placeBuckets(byID []string, hs []uint64, buckets [][]int32, order []int) bool {
+	slots := make([]uint64, 0, 16)
+next:
+	for _, b := range order {
+		ws := buckets[b]
+		if len(ws) == 0 {
+			break // sorted by size: the rest are empty too
 		}
+	try:
+		for d := 0; d <= math.MaxUint16; d++ {
+			slots = slots[:0]
+			for _, id := range ws {
+				k := vslotOf(hs[id], uint16(d), m.vmask)
+				if m.vocab[k].id != 0 || slices.Contains(slots, k) {
+					continue try
+				}
+				slots = append(slots, k)
+			}
+			m.vdisp[b] = uint16(d)
+			for i, id := range ws {
+				w := byID[id]
+				m.vocab[slots[i]] = vslot{v: wordKey([]byte(w)[:len(w):len(w)]), n: uint32(len(w)), id: id}
+			}
+			continue next
+		}
+		return false
 	}
+	return true
 }
 
 func (m *wordMatcher) tkey(state, word int32) uint32 { return uint32(state)<<m.wbits | uint32(word) }
@@ -215,17 +291,14 @@ func (m *wordMatcher) wordIDs(patterns, extra []string) (ids map[string]int32, s
 // with offsets) and the one-byte words' fast path; it returns the words by
 // id.
 func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
-	m.vocab = make([]vslot, pow2(2*len(ids)+2))
-	m.vmask = uint64(len(m.vocab) - 1)
-	// insert in id order so the table does not depend on map iteration
 	byID := make([]string, len(ids)+1)
 	for w, id := range ids {
 		byID[id] = w
 	}
+	m.buildPerfectHash(byID)
 	var sb strings.Builder
 	m.wOff = make([]uint32, len(byID)+1)
 	for id := 1; id < len(byID); id++ {
-		m.addWord(byID[id], int32(id))
 		m.wOff[id] = uint32(sb.Len())
 		sb.WriteString(byID[id])
 	}
@@ -358,41 +431,62 @@ func (m *wordMatcher) lookup(w string) int32 {
 
 // scan reports every pattern occurrence among the tokens as (pattern, t0,
 // t1), the token range [t0, t1), and sets ids[i] to the word id of token i
-// (0: no pattern or cue segment uses the word).
-//
-// The vocabulary probe for a word of at most eight bytes (nine in ten
-// words) is written out here rather than called: such a word is its own
-// key, so a slot matches on key and length alone, and a call per token
-// would spill and reload every register of this loop. Longer words go
-// through wordID.
+// (0: no pattern or cue segment uses the word): lookupAll, then run.
 func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat int32, t0, t1 int32)) {
+	m.lookupAll(toks, norm, ids, nil)
+	m.run(ids[:len(toks)], emit)
+}
+
+// lookupAll sets ids[i] to the word id of token i (0: not in the
+// vocabulary). scratch, when it holds len(toks)+1 entries, saves an
+// allocation.
+//
+// The loop makes no call and takes no branch on the text. A word of at
+// most eight bytes (nine in ten tokens, punctuation included: a
+// punctuation token's text is its one byte) is its own key, its
+// perfect-hash slot (vslotOf) is the only place it can be, and the slot's
+// id is kept or zeroed by a conditional move. A longer word gets a
+// meaningless id here and its index is noted, also without a branch; a
+// second loop looks those up with wordID. (Every token's text lies within
+// norm, so its first eight bytes can be read when norm has eight bytes of
+// room.) A call in the first loop would spill and reload its registers
+// every turn, and a branch on the word's length or on what the slot holds
+// mispredicts on a good share of tokens: the open-addressing probe this
+// replaced mispredicted ~0.8 times a token.
+func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch []int32) {
 	ids = ids[:len(toks)]
-	vocab, vmask := m.vocab, m.vmask
-	// a short word's eight bytes are read from norm's capacity by index:
-	// one bounds check instead of slicing norm per token
+	if cap(norm)-len(norm) < 8 {
+		// every token's first eight bytes are read from norm's capacity
+		// (the tokenizer leaves room; this copy is a backstop)
+		norm = append(norm[:len(norm):len(norm)], make([]byte, 8)...)[:len(norm)]
+	}
 	full := norm[:cap(norm)]
+	if cap(scratch) < len(toks)+1 {
+		scratch = make([]int32, len(toks)+1)
+	}
+	slow := scratch[:len(toks)+1]
+	nslow := 0
+	vocab, vdisp := m.vocab, m.vdisp
 	for i := range toks {
 		t := &toks[i]
-		if p := t.punct; p != 0 {
-			ids[i] = m.byteID[p] // a punctuation token's text is its one byte
-			continue
-		}
 		ns, n := int(t.ns), int(t.ne-t.ns)
-		if n > 8 || ns+8 > len(full) || ns < 0 {
-			ids[i] = m.wordID(norm[t.ns:t.ne])
-			continue
-		}
-		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & (1<<(8*uint(n)) - 1) // wordKey
-		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                             // hashWord for <= 8 bytes
+		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & (^uint64(0) >> ((64 - 8*uint(n)) & 63)) // wordKey
+		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                                                // hashWord for <= 8 bytes
 		h ^= h >> 32
-		for j := h & vmask; ; j = (j + 1) & vmask {
-			if s := &vocab[j]; s.v == v && int(s.n) == n || s.id == 0 {
-				ids[i] = s.id
-				break
-			}
+		s := &vocab[vslotOf(h, vdisp[h>>(64-vBucketBits)], uint64(len(vocab)-1))]
+		id := s.id
+		if s.v^v|uint64(s.n^uint32(n)) != 0 {
+			id = 0
+		}
+		ids[i] = id
+		slow[nslow] = int32(i)
+		if n > 8 {
+			nslow++
 		}
 	}
-	m.run(ids, emit)
+	for _, i := range slow[:nslow] {
+		ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
+	}
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
