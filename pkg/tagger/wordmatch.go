@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -30,7 +29,13 @@ type wordMatcher struct {
 	wOff  []uint32          // word id -> offset of the word in words (and its end at id+1)
 
 	rootNext []int32 // word id -> state after the root (0: none)
-	next     []trans // (state, word) -> state: open addressing, len a power of two
+	// the steps as run takes them (buildDelta): (state, word) -> state
+	// where it differs from rootNext[word], a perfect hash like vocab's
+	dnext    []trans
+	ddisp    *[dMaxBuckets]uint16 // bucket -> displacement; the buckets used are the first 1<<(64-dshift)
+	dshift   uint                 // 64 - log2(the number of buckets)
+	first    []int32              // state -> the first state whose pattern is reported there (itself or its dictLink), -1: none
+	next     []trans              // (state, word) -> state: open addressing, len a power of two
 	nmask    uint64
 	nshift   uint        // 64 - log2(len(next))
 	wbits    uint        // a transition key is state<<wbits | word
@@ -126,70 +131,119 @@ func (m *wordMatcher) wordID(w []byte) int32 {
 }
 
 // buildPerfectHash places the words (byID[1:]) in vocab so that each has
-// a slot of its own, found without probing (vslotOf). Words are grouped in
-// buckets by the top bits of their hash (vBuckets); bucket by
-// bucket, largest first, the first displacement that sends all of its
-// words to free slots is kept. The table is kept at most three quarters
-// full, so a displacement is found after a few tries; should none fit
-// (never seen), the table doubles and the placement starts over. Empty
-// slots are zero: no token matches one (a word has at least one byte).
-func (m *wordMatcher) buildPerfectHash(byID []string) {
-	nw := len(byID) - 1
-	m.vdisp = new([vBuckets]uint16)
-	hs := make([]uint64, len(byID))
-	buckets := make([][]int32, vBuckets)
+// a slot of its own, found without probing (vslotOf; see perfectHash).
+// Empty slots are zero: no token matches one (a word has at least one
+// byte).
+func (m *wordMatcher) buildPerfectHash(byID []string) error {
+	hs := make([]uint64, len(byID)-1)
 	for id := 1; id < len(byID); id++ {
 		b := []byte(byID[id])
-		hs[id] = hashWord(wordKey(b[:len(b):len(b)]), b)
-		bk := hs[id] >> (64 - vBucketBits)
-		buckets[bk] = append(buckets[bk], int32(id))
+		hs[id-1] = hashWord(wordKey(b[:len(b):len(b)]), b)
 	}
-	order := make([]int, vBuckets)
-	for i := range order {
-		order[i] = i
+	disp, slots, err := perfectHash(hs, vBucketBits)
+	if err != nil {
+		return fmt.Errorf("tagger: vocabulary: %w", err)
 	}
-	// largest buckets first, ties by index: the table does not depend on
-	// anything but the words
-	sort.SliceStable(order, func(i, j int) bool { return len(buckets[order[i]]) > len(buckets[order[j]]) })
-	for size := pow2(nw + nw/3 + 1); ; size *= 2 {
-		m.vocab = make([]vslot, size)
-		m.vmask = uint64(size - 1)
-		if m.placeBuckets(byID, hs, buckets, order) {
-			return
-		}
+	m.vdisp = (*[vBuckets]uint16)(disp)
+	m.vocab = make([]vslot, len(slots.table))
+	m.vmask = uint64(len(m.vocab) - 1)
+	for k, slot := range slots.of {
+		w := byID[k+1]
+		m.vocab[slot] = vslot{v: wordKey([]byte(w)[:len(w):len(w)]), n: uint32(len(w)), id: int32(k + 1)}
 	}
+	return nil
 }
 
-// placeBuckets finds each bucket's displacement (see buildPerfectHash) and
-// fills vocab; false when some bucket fits under no displacement.
-func (m *wordMatcher) placeBuckets(byID []string, hs []uint64, buckets [][]int32, order []int) bool {
-	slots := make([]uint64, 0, 16)
+// phSlots is where perfectHash put each key (of), in a table of
+// len(table) slots (table[s]: the key there plus one, 0: empty).
+type phSlots struct {
+	of    []uint64
+	table []int32
+}
+
+// perfectHash places keys, given by distinct 64-bit hashes, in a table of
+// a power of two slots so that each has a slot of its own:
+// vslotOf(h, disp[h>>(64-bucketBits)], len-1). Keys are grouped in
+// buckets by the top bits of their hash; bucket by bucket, largest first
+// (ties by index: the table depends on the keys alone), the first
+// displacement that sends all of a bucket's keys to free slots is kept.
+// The table is kept at most three quarters full, so a displacement is
+// found after a few tries; should a bucket fit under none (never seen),
+// the table doubles and the placement starts over. Equal hashes fit under
+// none: an error after a few doublings.
+func perfectHash(hs []uint64, bucketBits uint) (disp []uint16, slots phSlots, err error) {
+	nb := 1 << bucketBits
+	// the keys by bucket, in one array: bucket b's are byBucket[start[b]:start[b+1]]
+	start := make([]int32, nb+1)
+	for _, h := range hs {
+		start[h>>(64-bucketBits)+1]++
+	}
+	for b := range nb {
+		start[b+1] += start[b]
+	}
+	byBucket := make([]int32, len(hs))
+	fill := slices.Clone(start[:nb])
+	for k, h := range hs {
+		b := h >> (64 - bucketBits)
+		byBucket[fill[b]] = int32(k)
+		fill[b]++
+	}
+	buckets := make([][]int32, nb)
+	for b := range buckets {
+		buckets[b] = byBucket[start[b]:start[b+1]]
+	}
+	// largest first, ties by index (a counting sort: sizes are small)
+	bySize := make([][]int, 1)
+	for b, ks := range buckets {
+		for len(bySize) <= len(ks) {
+			bySize = append(bySize, nil)
+		}
+		bySize[len(ks)] = append(bySize[len(ks)], b)
+	}
+	order := make([]int, 0, nb)
+	for size := len(bySize) - 1; size > 0; size-- {
+		order = append(order, bySize[size]...)
+	}
+	disp = make([]uint16, nb)
+	size := pow2(len(hs) + len(hs)/3 + 1)
+	for range 6 {
+		if slots, ok := placeBuckets(hs, buckets, order, disp, size); ok {
+			return disp, slots, nil
+		}
+		size *= 2
+	}
+	return nil, phSlots{}, fmt.Errorf("no perfect hash for %d keys up to %d slots (equal hashes?)", len(hs), size/2)
+}
+
+// placeBuckets finds each bucket's displacement in a table of size slots
+// (see perfectHash); false when some bucket fits under no displacement.
+func placeBuckets(hs []uint64, buckets [][]int32, order []int, disp []uint16, size int) (phSlots, bool) {
+	slots := phSlots{of: make([]uint64, len(hs)), table: make([]int32, size)}
+	mask := uint64(size - 1)
+	var taken []uint64
 next:
 	for _, b := range order {
-		ws := buckets[b]
-		if len(ws) == 0 {
-			break // sorted by size: the rest are empty too
-		}
+		ks := buckets[b]
 	try:
 		for d := 0; d <= math.MaxUint16; d++ {
-			slots = slots[:0]
-			for _, id := range ws {
-				k := vslotOf(hs[id], uint16(d), m.vmask)
-				if m.vocab[k].id != 0 || slices.Contains(slots, k) {
+			taken = taken[:0]
+			for _, k := range ks {
+				s := vslotOf(hs[k], uint16(d), mask)
+				if slots.table[s] != 0 || slices.Contains(taken, s) {
 					continue try
 				}
-				slots = append(slots, k)
+				taken = append(taken, s)
 			}
-			m.vdisp[b] = uint16(d)
-			for i, id := range ws {
-				w := byID[id]
-				m.vocab[slots[i]] = vslot{v: wordKey([]byte(w)[:len(w):len(w)]), n: uint32(len(w)), id: id}
+			disp[b] = uint16(d)
+			for i, k := range ks {
+				slots.of[k] = taken[i]
+				slots.table[taken[i]] = k + 1
 			}
 			continue next
 		}
-		return false
+		return phSlots{}, false
 	}
-	return true
+	return slots, true
 }
 
 func (m *wordMatcher) tkey(state, word int32) uint32 { return uint32(state)<<m.wbits | uint32(word) }
@@ -237,7 +291,10 @@ func pow2(n int) int {
 func buildWordMatcher(patterns []string, extra []string, silent func(pat int) bool) (*wordMatcher, error) {
 	m := &wordMatcher{patToks: make([]int32, len(patterns))}
 	ids, split := m.wordIDs(patterns, extra)
-	byID := m.buildVocab(ids)
+	byID, err := m.buildVocab(ids)
+	if err != nil {
+		return nil, err
+	}
 	children, kids := m.buildTrie(split, ids, silent)
 	m.wbits = uint(bits.Len(uint(len(byID))))
 	if uint64(len(m.out))<<m.wbits > 1<<32 {
@@ -260,8 +317,127 @@ func buildWordMatcher(patterns []string, extra []string, silent func(pat int) bo
 			m.rootNext[w] = 0
 		}
 	}
+	if err := m.buildDelta(kids, wordOf); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
+
+// failStep is one step of the automaton by its failure links: the state
+// after s on word w. run does the same in one lookup (buildDelta).
+func (m *wordMatcher) failStep(s, w int32) int32 {
+	if w == 0 {
+		return 0 // no pattern has the word
+	}
+	for {
+		var t int32
+		if s == 0 {
+			t = m.rootNext[w]
+		} else if m.st[s].inner {
+			t = m.step(s, w)
+		} else {
+			t = -1 // a leaf: no pattern goes on from here
+		}
+		if t > 0 {
+			return t
+		}
+		if s == 0 {
+			return 0
+		}
+		s = m.st[s].fail
+	}
+}
+
+// buildDelta tabulates the automaton's steps so that run takes each in one
+// lookup, without following failure links: δ(s, w), the state after s on
+// word w, is dnext's entry for (s, w) where it differs from the root's
+// step rootNext[w], and rootNext[w] elsewhere. Where δ(s, w) differs from
+// the root's step, s has a transition on w or δ(fail(s), w) differs too,
+// so each state's entries are found from its own transitions and its
+// failure state's entries, breadth first (a failure state is shallower).
+// There are ~1.1 entries per state (5,100 for today's 4,500 states); the
+// table is a perfect hash like the vocabulary's. It also sets first.
+func (m *wordMatcher) buildDelta(kids [][]int32, wordOf []int32) error {
+	n := len(m.st)
+	// the entries, state by state in the order found: state s's are
+	// keys[from[s]:to[s]] (its word is the key's low bits) and their
+	// targets dst[from[s]:to[s]]
+	var keys []uint32
+	var dst []int32
+	from, upto := make([]int32, n), make([]int32, n)
+	wmask := uint32(1)<<m.wbits - 1
+	seen := make([]int32, m.nWords()+1) // word -> the last state + 1 it was a candidate for
+	var ws []int32
+	queue := append([]int32(nil), kids[0]...)
+	for qi := 0; qi < len(queue); qi++ {
+		s := queue[qi]
+		queue = append(queue, kids[s]...)
+		ws = ws[:0]
+		add := func(w int32) {
+			if seen[w] != s+1 {
+				seen[w] = s + 1
+				ws = append(ws, w)
+			}
+		}
+		for _, c := range kids[s] {
+			add(wordOf[c])
+		}
+		f := m.st[s].fail
+		for _, key := range keys[from[f]:upto[f]] {
+			add(int32(key & wmask))
+		}
+		slices.Sort(ws)
+		from[s] = int32(len(keys))
+		for _, w := range ws {
+			if t := m.failStep(s, w); t != m.rootNext[w] {
+				keys = append(keys, m.tkey(s, w))
+				dst = append(dst, t)
+			}
+		}
+		upto[s] = int32(len(keys))
+	}
+	hs := make([]uint64, len(keys))
+	for k, key := range keys {
+		hs[k] = deltaHash(key)
+	}
+	// about three entries a bucket
+	bucketBits := min(max(bits.Len(uint(len(keys)/3)), 1), dMaxBucketBits)
+	disp, slots, err := perfectHash(hs, uint(bucketBits))
+	if err != nil {
+		return fmt.Errorf("tagger: automaton steps: %w", err)
+	}
+	m.ddisp = new([dMaxBuckets]uint16)
+	copy(m.ddisp[:], disp)
+	m.dshift = uint(64 - bucketBits)
+	m.dnext = make([]trans, len(slots.table))
+	for k, slot := range slots.of {
+		m.dnext[slot] = trans{key: keys[k], to: dst[k]}
+	}
+	m.first = make([]int32, n)
+	for s := range m.first {
+		m.first[s] = m.st[s].out
+		if m.first[s] >= 0 {
+			m.first[s] = int32(s)
+		} else {
+			m.first[s] = m.st[s].dictLink
+		}
+	}
+	return nil
+}
+
+// dMaxBuckets bounds the number of buckets of the steps' perfect hash, a
+// constant so that run indexes ddisp without a bounds check (see
+// vBuckets): the English automaton uses 2,048 (5,100 entries), the
+// Chinese one all 16,384 (47,000 entries: its patterns are characters,
+// which share suffixes far more than words do).
+const (
+	dMaxBucketBits = 14
+	dMaxBuckets    = 1 << dMaxBucketBits
+)
+
+// deltaHash hashes a step's key (tkey): the high bits of the product
+// depend on every bit of the key, and distinct keys have distinct hashes.
+func deltaHash(key uint32) uint64 { return uint64(key) * 0x9E3779B97F4A7C15 }
 
 // wordIDs numbers the words of the patterns, then the extra words, from 1
 // in order of first appearance (0 is "no word"), and returns the patterns
@@ -290,12 +466,14 @@ func (m *wordMatcher) wordIDs(patterns, extra []string) (ids map[string]int32, s
 // buildVocab fills the vocabulary hash table, the words' text (one string
 // with offsets) and the one-byte words' fast path; it returns the words by
 // id.
-func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
+func (m *wordMatcher) buildVocab(ids map[string]int32) ([]string, error) {
 	byID := make([]string, len(ids)+1)
 	for w, id := range ids {
 		byID[id] = w
 	}
-	m.buildPerfectHash(byID)
+	if err := m.buildPerfectHash(byID); err != nil {
+		return nil, err
+	}
 	var sb strings.Builder
 	m.wOff = make([]uint32, len(byID)+1)
 	for id := 1; id < len(byID); id++ {
@@ -309,7 +487,7 @@ func (m *wordMatcher) buildVocab(ids map[string]int32) []string {
 			m.byteID[byID[id][0]] = int32(id)
 		}
 	}
-	return byID
+	return byID, nil
 }
 
 // trieEdge is a trie transition: from a state on a word id.
@@ -490,47 +668,32 @@ func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch 
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
-// (see scan). The tables are read through locals and a leaf state's
-// transition (none) is known without calling step: this loop runs once per
-// token and calls out only to step between inner states and to emit.
+// (see scan). Each step is one lookup in the tabulated steps (buildDelta)
+// whose result replaces the root's step by a conditional move: the loop
+// branches only where a pattern ends. Following failure links instead
+// took a data-dependent branch or two a token (unknown word? at the
+// root? a transition? a leaf?), mispredicted about once a token.
 func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
-	st, rootNext, patToks := m.st, m.rootNext, m.patToks
+	rootNext, dnext, ddisp, first, st, patToks := m.rootNext, m.dnext, m.ddisp, m.first, m.st, m.patToks
+	dmask, wbits, dshift := uint64(len(dnext)-1), m.wbits&31, m.dshift&63
 	s := int32(0)
 	for i, w := range ids {
-		if w == 0 {
-			s = 0
-			continue
+		// at the root (most tokens) the lookup reads the same slot
+		// every time, so as not to fetch a cache line for nothing: the
+		// hash is zeroed (nz is 0 there, else 1). No key of the root's
+		// is in the table, so that slot's key never equals it
+		key := uint32(s)<<wbits | uint32(w)
+		nz := uint64(-int64(s)) >> 63
+		h := deltaHash(key) & -nz
+		e := &dnext[vslotOf(h, ddisp[(h>>dshift)&(dMaxBuckets-1)], dmask)]
+		t := rootNext[w]
+		if e.key == key {
+			t = e.to
 		}
-		for {
-			var t int32
-			if s == 0 {
-				t = rootNext[w] // the common case, without a call
-			} else if st[s].inner {
-				t = m.step(s, w)
-			} else {
-				t = -1 // a leaf: no pattern goes on from here
-			}
-			if t > 0 {
-				s = t
-				break
-			}
-			if s == 0 {
-				break
-			}
-			s = st[s].fail
-		}
-		t := s
-		if t == 0 {
-			continue
-		}
-		if st[t].out < 0 {
-			t = st[t].dictLink
-		}
-		for t >= 0 {
-			si := &st[t]
-			p := si.out
+		s = t
+		for f := first[s]; f >= 0; f = st[f].dictLink {
+			p := st[f].out
 			emit(p, int32(i+1)-patToks[p], int32(i+1))
-			t = si.dictLink
 		}
 	}
 }
