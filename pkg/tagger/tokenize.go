@@ -124,6 +124,12 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 // slack), and no token is started once toks is full.
 func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, bool) {
 	n := len(s)
+	// the newline state as the flag it gives the next token (fParaStart
+	// or 0), so that a token's flags take it without a branch
+	var para uint8
+	if newline {
+		para = fParaStart
+	}
 	norm, toks := ts.norm, ts.toks
 	if need := 2*(n-i) + 16; cap(norm)-len(norm) < need {
 		norm = slices.Grow(norm, need)
@@ -142,15 +148,12 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 		k := asciiKind[c]
 		if k&kSpace != 0 {
 			if c == '\n' {
-				newline = true
+				para = fParaStart
 			}
 			i++
 			continue
 		}
-		fl := extra
-		if newline {
-			fl |= fParaStart
-		}
+		fl := extra | para
 		ns := nn
 		sep := 0
 		if nt > 0 && ns > 0 {
@@ -215,16 +218,18 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			}
 			ns += sep
 			nn = wp
-			f := fl | fWord
-			if k == kUpper {
-				f |= fCap
-			}
-			if cases&0x8080808080808080 != 0 && cases&0x4040404040404040 == 0 {
-				f |= fAllCaps
-			}
+			// flags from bits, not branches (whether a word is
+			// capitalised is as good as random): k&kUpper is fCap for
+			// an upper-case first letter (kUpper == fCap), and
+			// fAllCaps is set when some letter was upper case and none
+			// lower case
+			f := fl | fWord | k&kUpper
+			up := uint8((cases&0x8080808080808080 | -(cases & 0x8080808080808080)) >> 63)  // 1: an upper-case letter
+			low := uint8((cases&0x4040404040404040 | -(cases & 0x4040404040404040)) >> 63) // 1: a lower-case letter
+			f |= (up &^ low) * fAllCaps
 			tb[nt].set(i, j, ns, nn, f, 0)
 			nt++
-			newline = false
+			para = 0
 			i = next
 			continue
 		}
@@ -234,7 +239,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			// what is not plain punctuation goes to step
 			touches := nt > 0 && int(tb[nt-1].end) == i // touchesLast
 			if c == '-' && touches && i > 0 && i+1 < n && asciiKind[s[i+1]]&(kLower|kUpper|kDigit) != 0 {
-				newline = false // no token: a separator only
+				para = 0 // no token: a separator only
 				i++
 				continue
 			}
@@ -243,7 +248,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 				nn = ns + 3
 				tb[nt].set(i, i+2, ns+1, nn, fl|fWord, 0)
 				nt++
-				newline = false
+				para = 0
 				i += 2
 				continue
 			}
@@ -266,11 +271,20 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 		nn = ns + 1
 		tb[nt].set(i, i+1, ns, nn, fl, p)
 		nt++
-		newline = false
+		para = 0
+		// the space after a mark (", "), without a turn of the loop and
+		// without a branch on it
 		i++
+		if i < n {
+			sp := 0
+			if s[i] == ' ' {
+				sp = 1
+			}
+			i += sp
+		}
 	}
 	ts.norm, ts.toks = buf[:nn], tb[:nt]
-	return i, newline, general
+	return i, para != 0, general
 }
 
 // simpleEnd tells whether the ASCII word s[i:j] (first byte of kind k) is
@@ -528,6 +542,7 @@ func hasBetween(x uint64, a, b uint64) uint64 {
 }
 
 // ASCII byte kinds for the tokenizer's fast path (other bytes: 0).
+// kUpper is fCap, so that fast sets the flag from the kind.
 const (
 	kLower uint8 = iota + 1
 	kUpper
@@ -535,6 +550,8 @@ const (
 	kSpace = 8  // ' ', '\t', '\n', '\v', '\f', '\r'
 	kPunct = 16 // other ASCII except '\'' and '-' (possessives, hyphens)
 )
+
+var _ = [1]struct{}{}[kUpper^fCap] // kUpper == fCap (see fast)
 
 var asciiKind = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
