@@ -615,6 +615,11 @@ func (m *wordMatcher) scan(toks []token, norm []byte, ids []int32, emit func(pat
 	m.run(ids[:len(toks)], emit)
 }
 
+// keyMask[n] keeps the first n bytes of a little-endian word (n <= 8; the
+// rest, for lookupAll's long words, is any mask): a load, where a shift
+// by a variable count ties up a register the loop needs.
+var keyMask = [16]uint64{0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFF_FFFFFFFF, 0xFFFF_FFFFFFFF, 0xFFFFFF_FFFFFFFF, ^uint64(0)}
+
 // lookupAll sets ids[i] to the word id of token i (0: not in the
 // vocabulary). scratch, when it holds len(toks)+1 entries, saves an
 // allocation.
@@ -648,8 +653,8 @@ func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch 
 	for i := range toks {
 		t := &toks[i]
 		ns, n := int(t.ns), int(t.ne-t.ns)
-		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & (^uint64(0) >> ((64 - 8*uint(n)) & 63)) // wordKey
-		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                                                // hashWord for <= 8 bytes
+		v := binary.LittleEndian.Uint64(full[ns:ns+8]) & keyMask[n&15] // wordKey
+		h := (v ^ uint64(n)) * 0x9E3779B97F4A7C15                      // hashWord for <= 8 bytes
 		h ^= h >> 32
 		s := &vocab[vslotOf(h, vdisp[h>>(64-vBucketBits)], uint64(len(vocab)-1))]
 		id := s.id
