@@ -47,8 +47,21 @@ func (d *doc) recogniseNames() {
 			surnames[d.norm(int(m.t1-1))] = int32(i)
 		}
 	}
+	// the capitalised words of the text, listed without a branch (one
+	// word in five or so, in no order a predictor learns), so that the
+	// loop below visits them alone, in order, from where the last run of
+	// them ended
+	caps := growI32(d.caps, n-d.nTitle+1)
+	nc := 0
 	for i := d.nTitle; i < n; i++ {
-		if toks[i].flags&(fWord|fCap) != fWord|fCap || !d.capTok(i) {
+		caps[nc] = int32(i)
+		nc += int(toks[i].flags&(fWord|fCap)+1) >> 2 // fWord|fCap is 3: 1 when both are set
+	}
+	d.caps = caps
+	next := d.nTitle // the first token not yet read
+	for _, ci := range caps[:nc] {
+		i := int(ci)
+		if i < next || !d.capTok(i) {
 			continue
 		}
 		// maximal run, allowing joiners inside organisation names
@@ -65,7 +78,7 @@ func (d *doc) recogniseNames() {
 			break
 		}
 		a, b := i, j
-		i = j - 1
+		next = j
 		last := d.nb(b - 1)
 		switch {
 		case d.has(b-1, wORGSUFFIX) && b-a >= 2:
