@@ -84,26 +84,23 @@ type run struct {
 // order the entities table sorts by (see rawOrder). An article over maxBytes
 // is a run of its own: it is written, never refused.
 func blocks(arts []*event.Enriched, srcs []Source, maxBytes, maxParts int) []run {
-	order := byTime(arts)
 	var (
 		out   []run
 		cur   run
 		size  int
 		parts = map[int]bool{}
 	)
-	for _, i := range order {
-		e := arts[i]
-		n, keys := rawBytes(e), partitionKeys(e)
-		parts[keys[0]], parts[keys[1]] = true, true
-		if len(cur.arts) > 0 && (size+n > maxBytes || (maxParts > 0 && len(parts) > maxParts)) {
+	for _, k := range byTime(arts) {
+		parts[k.parts[0]], parts[k.parts[1]] = true, true
+		if len(cur.arts) > 0 && (size+k.size > maxBytes || (maxParts > 0 && len(parts) > maxParts)) {
 			out = append(out, cur)
 			cur, size = run{}, 0
 			clear(parts)
-			parts[keys[0]], parts[keys[1]] = true, true
+			parts[k.parts[0]], parts[k.parts[1]] = true, true
 		}
-		cur.arts = append(cur.arts, e)
-		cur.srcs = append(cur.srcs, srcs[i])
-		size += n
+		cur.arts = append(cur.arts, arts[k.i])
+		cur.srcs = append(cur.srcs, srcs[k.i])
+		size += k.size
 	}
 	if len(cur.arts) > 0 {
 		out = append(out, cur)

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +137,58 @@ func TestRawBytesCountsEveryRow(t *testing.T) {
 		rowOverhead + 14 + 2 + 2 // cue
 	if got := rawBytes(e); got != want {
 		t.Fatalf("rawBytes = %d, want %d", got, want)
+	}
+}
+
+// The raw tables' orders on parsed UUID halves (the fast path) and on the
+// strings (compareUUID, for ids of another shape) agree on canonical
+// (lower-case) ids, many sharing a second or an id; a batch with an id of
+// another shape is ordered by the strings.
+func TestRawOrdersAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var arts []*event.Enriched
+	for i := range 3000 {
+		id := fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xffff,
+			rng.Uint32()&0xffff, rng.Uint64()&0xffffffffffff)
+		if i%7 == 0 && len(arts) > 0 {
+			id = arts[rng.IntN(len(arts))].ArticleID // the same article under another version, or time
+		}
+		at := time.Date(2025, 4, 9, 0, 0, rng.IntN(600), 0, time.UTC) // many in the same second
+		arts = append(arts, &event.Enriched{ArticleID: id, TaggerVersion: fmt.Sprintf("tagger-1.%d.0", rng.IntN(3)), PublishedAt: at})
+	}
+	for _, batch := range [][]*event.Enriched{arts, append(slices.Clone(arts), &event.Enriched{ArticleID: "not-a-uuid", PublishedAt: arts[0].PublishedAt})} {
+		strOrder := func(less func(a, b *event.Enriched) int) []*event.Enriched {
+			out := slices.Clone(batch)
+			slices.SortStableFunc(out, less)
+			return out
+		}
+		byTimeStr := strOrder(func(a, b *event.Enriched) int {
+			if n := cmp.Compare(a.EventTime().Unix(), b.EventTime().Unix()); n != 0 {
+				return n
+			}
+			return compareIDs(a, b)
+		})
+		var got []*event.Enriched
+		for _, k := range byTime(batch) {
+			got = append(got, batch[k.i])
+		}
+		for i := range got {
+			if cmp.Compare(got[i].EventTime().Unix(), byTimeStr[i].EventTime().Unix()) != 0 || compareIDs(got[i], byTimeStr[i]) != 0 {
+				t.Fatalf("byTime: row %d is %s %s, the strings' order has %s %s", i, got[i].ArticleID, got[i].TaggerVersion, byTimeStr[i].ArticleID, byTimeStr[i].TaggerVersion)
+			}
+		}
+		byIDStr := strOrder(compareIDs)
+		gotID, _ := byID(batch, make([]Source, len(batch)))
+		for i := range gotID {
+			if compareIDs(gotID[i], byIDStr[i]) != 0 {
+				t.Fatalf("byID: row %d is %s, the strings' order has %s", i, gotID[i].ArticleID, byIDStr[i].ArticleID)
+			}
+		}
+	}
+	if lo, hi, ok := uuidHalves("0123456789AB-cdef-0123-4567-89abcdef0123"); ok {
+		t.Fatalf("a malformed id parsed: %x %x", lo, hi)
+	}
+	if lo, hi, ok := uuidHalves("01234567-89AB-cdef-0123-456789abcdef"); !ok || hi != 0x0123456789abcdef || lo != 0x0123456789abcdef {
+		t.Fatalf("uuidHalves = %x %x %v", lo, hi, ok)
 	}
 }

@@ -37,21 +37,92 @@ func compareUUID(a, b string) int {
 	return strings.Compare(a[:18], b[:18])
 }
 
-// byTime returns the indexes of arts in the entities table's order: event
-// time to the second, id, tagger version.
-func byTime(arts []*event.Enriched) []int {
-	secs := make([]int64, len(arts))
-	order := make([]int, len(arts))
-	for i, e := range arts {
-		secs[i], order[i] = e.EventTime().Unix(), i
+// uuidHalves returns a canonical UUID's two 64-bit halves (lo: the last
+// 16 hex digits), ok false for any other string.
+func uuidHalves(s string) (lo, hi uint64, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return 0, 0, false
 	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		if n := cmp.Compare(secs[a], secs[b]); n != 0 {
+	hex := func(s string, v uint64) (uint64, bool) {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case '0' <= c && c <= '9':
+				v = v<<4 | uint64(c-'0')
+			case 'a' <= c && c <= 'f':
+				v = v<<4 | uint64(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				v = v<<4 | uint64(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return v, true
+	}
+	var okA, okB, okC, okD, okE bool
+	hi, okA = hex(s[0:8], 0)
+	hi, okB = hex(s[9:13], hi)
+	hi, okC = hex(s[14:18], hi)
+	lo, okD = hex(s[19:23], 0)
+	lo, okE = hex(s[24:36], lo)
+	return lo, hi, okA && okB && okC && okD && okE
+}
+
+// rawKey is what the raw tables sort an article by: its event time (to the
+// second), its id as ClickHouse orders UUIDs, its tagger version; i is its
+// index in the batch, the last tie-break (a total order: no stable sort
+// needed). size and parts are what blocks needs of it, computed in the
+// batch's order with the rest: walking the articles in time order, which
+// is not the order they sit in memory, cost more than the sort.
+type rawKey struct {
+	secs   int64
+	lo, hi uint64
+	i      int
+	size   int
+	parts  [2]int
+}
+
+// rawKeys returns arts' keys; parsed is false when an id is not a
+// canonical UUID (then the ids compare as strings, compareUUID).
+func rawKeys(arts []*event.Enriched) (keys []rawKey, parsed bool) {
+	keys, parsed = make([]rawKey, len(arts)), true
+	for i, e := range arts {
+		lo, hi, ok := uuidHalves(e.ArticleID)
+		parsed = parsed && ok
+		keys[i] = rawKey{secs: e.EventTime().Unix(), lo: lo, hi: hi, i: i, size: rawBytes(e), parts: partitionKeys(e)}
+	}
+	return keys, parsed
+}
+
+// compareByID orders keys by id, tagger version and index.
+func compareByID(a, c *rawKey, arts []*event.Enriched, parsed bool) int {
+	if parsed {
+		if n := cmp.Compare(a.lo, c.lo); n != 0 {
 			return n
 		}
-		return compareIDs(arts[a], arts[b])
+		if n := cmp.Compare(a.hi, c.hi); n != 0 {
+			return n
+		}
+	} else if n := compareUUID(arts[a.i].ArticleID, arts[c.i].ArticleID); n != 0 {
+		return n
+	}
+	if n := strings.Compare(arts[a.i].TaggerVersion, arts[c.i].TaggerVersion); n != 0 {
+		return n
+	}
+	return cmp.Compare(a.i, c.i)
+}
+
+// byTime returns arts' keys in the entities table's order: event time to
+// the second, id, tagger version.
+func byTime(arts []*event.Enriched) []rawKey {
+	keys, parsed := rawKeys(arts)
+	slices.SortFunc(keys, func(a, c rawKey) int {
+		if n := cmp.Compare(a.secs, c.secs); n != 0 {
+			return n
+		}
+		return compareByID(&a, &c, arts, parsed)
 	})
-	return order
+	return keys
 }
 
 // compareIDs orders articles by id, then tagger version.
@@ -65,14 +136,17 @@ func compareIDs(a, b *event.Enriched) int {
 // byID returns a run's articles (and their sources) in the articles
 // table's order.
 func byID(arts []*event.Enriched, srcs []Source) ([]*event.Enriched, []Source) {
-	order := make([]int, len(arts))
-	for i := range order {
-		order[i] = i
+	keys := make([]rawKey, len(arts))
+	parsed := true
+	for i, e := range arts {
+		lo, hi, ok := uuidHalves(e.ArticleID)
+		parsed = parsed && ok
+		keys[i] = rawKey{lo: lo, hi: hi, i: i}
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return compareIDs(arts[a], arts[b]) })
+	slices.SortFunc(keys, func(a, c rawKey) int { return compareByID(&a, &c, arts, parsed) })
 	sortedArts, sortedSrcs := make([]*event.Enriched, len(arts)), make([]Source, len(arts))
-	for i, j := range order {
-		sortedArts[i], sortedSrcs[i] = arts[j], srcs[j]
+	for i, k := range keys {
+		sortedArts[i], sortedSrcs[i] = arts[k.i], srcs[k.i]
 	}
 	return sortedArts, sortedSrcs
 }
