@@ -345,42 +345,75 @@ func (m *rollups) rows() []Row { return m.appendRows(make([]Row, 0, m.len())) }
 // (TableOrder): entity rows before cue rows (the Enum's order), then by key
 // and weight. Every sink writes a compensation's rows in the same order, so
 // that a replicated journal stores one copy of them; and a block that
-// arrives sorted is not sorted again by the server.
+// arrives sorted is not sorted again by the server. A key is pair, view,
+// day and item joined by RollupSep, which sorts below every byte of a pair
+// or a view (letters, digits, '-', '.', '*'), so the keys' order is that of
+// (pair, view, day, item): the sort compares scope ranks and numbers, and
+// the item only within a scope and day, instead of the long keys (on two
+// years of articles that was a third of the block's rollup time).
 func (m *rollups) appendRows(out []Row) []Row {
-	type keyed struct {
-		kind int8
-		key  string
-		val  *rollVal
-	}
-	rows := make([]keyed, 0, m.len())
+	rank := m.scopeRanks()
+	vals := make([]*rollVal, 0, m.len())
 	for _, v := range m.sums {
 		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
 			continue // a batch that added and took out the same tags
 		}
-		s := &m.scopes[v.key.scope]
-		day := time.Unix(v.key.day, 0).UTC()
-		rows = append(rows, keyed{kindOrder(s.kind), RollupPrefix(s.pair, s.view, day) + v.key.item, v})
+		vals = append(vals, v)
 	}
-	slices.SortFunc(rows, func(a, c keyed) int {
-		if a.kind != c.kind {
-			return cmp.Compare(a.kind, c.kind)
-		}
-		if n := strings.Compare(a.key, c.key); n != 0 {
+	slices.SortFunc(vals, func(a, c *rollVal) int {
+		if n := cmp.Compare(rank[a.key.scope], rank[c.key.scope]); n != 0 {
 			return n
 		}
-		return cmp.Compare(a.val.key.weight, c.val.key.weight)
+		return compareInScope(&a.key, &c.key)
 	})
-	for _, r := range rows {
-		k := &r.val.key
+	for _, v := range vals {
+		k := &v.key
 		s := &m.scopes[k.scope]
 		day := time.Unix(k.day, 0).UTC()
 		out = append(out, Row{
-			Kind: s.kind, Key: r.key, Granularity: string(tension.Day),
-			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: r.val.entries,
-			Parts: tension.Parts{Articles: r.val.articles, SumWeight: r.val.weight},
+			Kind: s.kind, Key: RollupPrefix(s.pair, s.view, day) + k.item, Granularity: string(tension.Day),
+			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
+			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
 		})
 	}
 	return out
+}
+
+// scopeRanks returns each scope's place in the order of kind (the Enum's),
+// pair and view, by scope index.
+func (m *rollups) scopeRanks() []int32 {
+	order := make([]int32, len(m.scopes))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, c int32) int { return compareScopes(&m.scopes[a], &m.scopes[c]) })
+	rank := make([]int32, len(m.scopes))
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	return rank
+}
+
+// compareScopes orders scopes by kind (the Enum's order), pair and view.
+func compareScopes(a, c *rollScope) int {
+	if n := cmp.Compare(kindOrder(a.kind), kindOrder(c.kind)); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.pair, c.pair); n != 0 {
+		return n
+	}
+	return strings.Compare(a.view, c.view)
+}
+
+// compareInScope orders the keys of one scope by day, item and weight.
+func compareInScope(a, c *rollKey) int {
+	if n := cmp.Compare(a.day, c.day); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.item, c.item); n != 0 {
+		return n
+	}
+	return cmp.Compare(a.weight, c.weight)
 }
 
 // MarkerRefs returns the article versions whose tags the marker rows among
