@@ -182,23 +182,34 @@ func (r *replica) readApplied(ctx context.Context) error {
 	) ENGINE = ReplacingMergeTree ORDER BY version`); err != nil {
 		return fmt.Errorf("chstore: create schema_migrations on %s: %w", r.addr, err)
 	}
-	rows, err := r.conn.Query(ctx, "SELECT version FROM schema_migrations")
+	applied, err := appliedVersions(ctx, r.conn, 0)
 	if err != nil {
-		return fmt.Errorf("chstore: read schema_migrations on %s: %w", r.addr, err)
+		return fmt.Errorf("%w (on %s)", err, r.addr)
+	}
+	r.applied = applied
+	return nil
+}
+
+// appliedVersions reads the versions schema_migrations records above
+// above (0: all; versions start at 1).
+func appliedVersions(ctx context.Context, conn driver.Conn, above uint32) (map[uint32]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations WHERE version > ?", above)
+	if err != nil {
+		return nil, fmt.Errorf("chstore: read schema_migrations: %w", err)
 	}
 	defer rows.Close()
-	r.applied = map[uint32]bool{}
+	applied := map[uint32]bool{}
 	for rows.Next() {
 		var v uint32
 		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("chstore: scan schema_migrations: %w", err)
+			return nil, fmt.Errorf("chstore: scan schema_migrations: %w", err)
 		}
-		r.applied[v] = true
+		applied[v] = true
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("chstore: read schema_migrations on %s: %w", r.addr, err)
+		return nil, fmt.Errorf("chstore: read schema_migrations: %w", err)
 	}
-	return nil
+	return applied, nil
 }
 
 func pending(migs []Migration, replicas []*replica) bool {
@@ -523,21 +534,9 @@ func CheckNotNewer(ctx context.Context, conn driver.Conn) error {
 	if err != nil {
 		return err
 	}
-	rows, err := conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations WHERE version > ?", latest)
+	applied, err := appliedVersions(ctx, conn, latest)
 	if err != nil {
-		return fmt.Errorf("chstore: read schema_migrations: %w", err)
-	}
-	defer rows.Close()
-	applied := map[uint32]bool{}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("chstore: scan schema_migrations: %w", err)
-		}
-		applied[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("chstore: read schema_migrations: %w", err)
+		return err
 	}
 	if len(applied) == 0 {
 		return nil
@@ -567,21 +566,9 @@ func CheckMigrated(ctx context.Context, conn driver.Conn) error {
 	if err != nil {
 		return err
 	}
-	rows, err := conn.Query(ctx, "SELECT version FROM schema_migrations")
+	applied, err := appliedVersions(ctx, conn, 0)
 	if err != nil {
-		return fmt.Errorf("chstore: read schema_migrations: %w (start the sink first: it creates and migrates the database)", err)
-	}
-	defer rows.Close()
-	applied := map[uint32]bool{}
-	for rows.Next() {
-		var v uint32
-		if err := rows.Scan(&v); err != nil {
-			return fmt.Errorf("chstore: scan schema_migrations: %w", err)
-		}
-		applied[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("chstore: read schema_migrations: %w", err)
+		return fmt.Errorf("%w (start the sink first: it creates and migrates the database)", err)
 	}
 	for _, m := range migs {
 		if !applied[m.Version] {
