@@ -65,16 +65,20 @@ func monthKey(t time.Time) int {
 	return t.Year()*100 + int(t.Month())
 }
 
-// partitionKeys are the months an article's rows may be stored in.
-func partitionKeys(e *event.Enriched) [2]int {
-	t := e.EventTime()
+// partitionKeys are the months the rows of an article of event time t may
+// be stored in.
+func partitionKeys(t time.Time) [2]int {
 	return [2]int{monthKey(t.Add(-zoneWest)), monthKey(t.Add(zoneEast))}
 }
 
-// run is a set of articles written as one INSERT block per raw table.
+// run is a set of articles written as one INSERT block per raw table, with
+// their sort keys (keys[i] is arts[i]'s; parsed: every id a canonical UUID),
+// so that the articles table's order (byID) reuses them.
 type run struct {
-	arts []*event.Enriched
-	srcs []Source
+	arts   []*event.Enriched
+	srcs   []Source
+	keys   []rawKey
+	parsed bool
 }
 
 // blocks cuts a batch into runs, each within maxBytes (see rawBytes) and
@@ -84,22 +88,25 @@ type run struct {
 // order the entities table sorts by (see rawOrder). An article over maxBytes
 // is a run of its own: it is written, never refused.
 func blocks(arts []*event.Enriched, srcs []Source, maxBytes, maxParts int) []run {
+	keys, parsed := byTime(arts)
 	var (
 		out   []run
-		cur   run
+		cur   = run{parsed: parsed}
 		size  int
 		parts = map[int]bool{}
 	)
-	for _, k := range byTime(arts) {
+	for _, k := range keys {
 		parts[k.parts[0]], parts[k.parts[1]] = true, true
 		if len(cur.arts) > 0 && (size+k.size > maxBytes || (maxParts > 0 && len(parts) > maxParts)) {
 			out = append(out, cur)
-			cur, size = run{}, 0
+			cur, size = run{parsed: parsed}, 0
 			clear(parts)
 			parts[k.parts[0]], parts[k.parts[1]] = true, true
 		}
 		cur.arts = append(cur.arts, arts[k.i])
 		cur.srcs = append(cur.srcs, srcs[k.i])
+		k.i = len(cur.keys)
+		cur.keys = append(cur.keys, k)
 		size += k.size
 	}
 	if len(cur.arts) > 0 {

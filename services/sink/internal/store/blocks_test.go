@@ -121,7 +121,7 @@ func TestBlocksCountEdgeOfMonthTwice(t *testing.T) {
 	if want := [][]int64{{0, 1}, {2, 3}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("runs %v, want %v", got, want)
 	}
-	if k := partitionKeys(arts[1]); k[0] != 202402 || k[1] != 202402 {
+	if k := partitionKeys(arts[1].EventTime()); k[0] != 202402 || k[1] != 202402 {
 		t.Fatalf("mid-month keys %v, want both 202402", k)
 	}
 }
@@ -169,7 +169,8 @@ func TestRawOrdersAgree(t *testing.T) {
 			return compareIDs(a, b)
 		})
 		var got []*event.Enriched
-		for _, k := range byTime(batch) {
+		keys, _ := byTime(batch)
+		for _, k := range keys {
 			got = append(got, batch[k.i])
 		}
 		for i := range got {
@@ -178,7 +179,11 @@ func TestRawOrdersAgree(t *testing.T) {
 			}
 		}
 		byIDStr := strOrder(compareIDs)
-		gotID, _ := byID(batch, make([]Source, len(batch)))
+		runs := blocks(batch, make([]Source, len(batch)), 1<<40, 0)
+		if len(runs) != 1 {
+			t.Fatalf("%d runs, want 1", len(runs))
+		}
+		gotID, _ := byID(runs[0])
 		for i := range gotID {
 			if compareIDs(gotID[i], byIDStr[i]) != 0 {
 				t.Fatalf("byID: row %d is %s, the strings' order has %s", i, gotID[i].ArticleID, byIDStr[i].ArticleID)
@@ -191,4 +196,13 @@ func TestRawOrdersAgree(t *testing.T) {
 	if lo, hi, ok := uuidHalves("01234567-89AB-cdef-0123-456789abcdef"); !ok || hi != 0x0123456789abcdef || lo != 0x0123456789abcdef {
 		t.Fatalf("uuidHalves = %x %x %v", lo, hi, ok)
 	}
+}
+
+// compareIDs orders articles by id (as strings, compareUUID), then tagger
+// version: the reference for the keys' order.
+func compareIDs(a, b *event.Enriched) int {
+	if n := compareUUID(a.ArticleID, b.ArticleID); n != 0 {
+		return n
+	}
+	return strings.Compare(a.TaggerVersion, b.TaggerVersion)
 }

@@ -89,7 +89,8 @@ func rawKeys(arts []*event.Enriched) (keys []rawKey, parsed bool) {
 	for i, e := range arts {
 		lo, hi, ok := uuidHalves(e.ArticleID)
 		parsed = parsed && ok
-		keys[i] = rawKey{secs: e.EventTime().Unix(), lo: lo, hi: hi, i: i, size: rawBytes(e), parts: partitionKeys(e)}
+		t := e.EventTime()
+		keys[i] = rawKey{secs: t.Unix(), lo: lo, hi: hi, i: i, size: rawBytes(e), parts: partitionKeys(t)}
 	}
 	return keys, parsed
 }
@@ -113,42 +114,28 @@ func compareByID(a, c *rawKey, arts []*event.Enriched, parsed bool) int {
 }
 
 // byTime returns arts' keys in the entities table's order: event time to
-// the second, id, tagger version.
-func byTime(arts []*event.Enriched) []rawKey {
-	keys, parsed := rawKeys(arts)
+// the second, id, tagger version; parsed as rawKeys.
+func byTime(arts []*event.Enriched) (keys []rawKey, parsed bool) {
+	keys, parsed = rawKeys(arts)
 	slices.SortFunc(keys, func(a, c rawKey) int {
 		if n := cmp.Compare(a.secs, c.secs); n != 0 {
 			return n
 		}
 		return compareByID(&a, &c, arts, parsed)
 	})
-	return keys
-}
-
-// compareIDs orders articles by id, then tagger version.
-func compareIDs(a, b *event.Enriched) int {
-	if n := compareUUID(a.ArticleID, b.ArticleID); n != 0 {
-		return n
-	}
-	return strings.Compare(a.TaggerVersion, b.TaggerVersion)
+	return keys, parsed
 }
 
 // byID returns a run's articles (and their sources) in the articles
-// table's order.
-func byID(arts []*event.Enriched, srcs []Source) ([]*event.Enriched, []Source) {
-	keys := make([]rawKey, len(arts))
-	parsed := true
-	for i, e := range arts {
-		lo, hi, ok := uuidHalves(e.ArticleID)
-		parsed = parsed && ok
-		keys[i] = rawKey{lo: lo, hi: hi, i: i}
-	}
-	slices.SortFunc(keys, func(a, c rawKey) int { return compareByID(&a, &c, arts, parsed) })
-	sortedArts, sortedSrcs := make([]*event.Enriched, len(arts)), make([]Source, len(arts))
+// table's order, sorting the keys blocks made.
+func byID(r run) ([]*event.Enriched, []Source) {
+	keys := slices.Clone(r.keys)
+	slices.SortFunc(keys, func(a, c rawKey) int { return compareByID(&a, &c, r.arts, r.parsed) })
+	arts, srcs := make([]*event.Enriched, len(keys)), make([]Source, len(keys))
 	for i, k := range keys {
-		sortedArts[i], sortedSrcs[i] = arts[k.i], srcs[k.i]
+		arts[i], srcs[i] = r.arts[k.i], r.srcs[k.i]
 	}
-	return sortedArts, sortedSrcs
+	return arts, srcs
 }
 
 // dyadRef is one dyad of a run's article.

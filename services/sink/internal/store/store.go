@@ -239,7 +239,7 @@ func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Sou
 		return err
 	}
 	for _, r := range blocks(arts, srcs, DefaultBlockBytes, maxParts) {
-		if err := s.writeRawBlock(ctx, r.arts, r.srcs); err != nil {
+		if err := s.writeRawBlock(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -251,9 +251,10 @@ func (s *Store) WriteRaw(ctx context.Context, arts []*event.Enriched, srcs []Sou
 // the four blocks in parallel, and the client encodes one while another is
 // in flight. They are independent (a replay rewrites whichever did not
 // land). Each block goes in its table's order (order.go).
-func (s *Store) writeRawBlock(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
+func (s *Store) writeRawBlock(ctx context.Context, r run) error {
+	arts := r.arts
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.insertArticles(gctx, arts, srcs) })
+	g.Go(func() error { return s.insertArticles(gctx, r) })
 	g.Go(func() error { return s.insertEntities(gctx, arts) })
 	dyads := byPair(arts)
 	g.Go(func() error { return s.insertDyads(gctx, dyads) })
@@ -274,8 +275,8 @@ func version(e *event.Enriched) uint64 {
 // slice per column instead of one reflective Append per row): the client's
 // share of an insert is then little more than copying the values.
 
-func (s *Store) insertArticles(ctx context.Context, arts []*event.Enriched, srcs []Source) error {
-	arts, srcs = byID(arts, srcs)
+func (s *Store) insertArticles(ctx context.Context, r run) error {
+	arts, srcs := byID(r)
 	n := len(arts)
 	var (
 		ids, versions, urls, sources, titles, texts = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
