@@ -168,15 +168,7 @@ func TestCompensationCancelsTheBlock(t *testing.T) {
 		article("b", "v1", t0.Add(90*time.Minute), esc(0.25), event.Dyad{Pair: "JP-US", Tension: -0.3, Direction: event.DirectionDeescalation}))
 	b.Retract(stored) // c's v1, counted by an earlier block
 	rows := b.Rows("0000000007-x")
-	var articles, ranges []Row
-	for _, r := range rows {
-		switch r.Kind {
-		case KindArticle:
-			articles = append(articles, r)
-		case KindRange:
-			ranges = append(ranges, r)
-		}
-	}
+	articles, ranges := articlesAndRanges(rows)
 	comp := Compensation("0000000007-x", articles, ranges, stored)
 	for k, p := range total(append(append([]Row{}, rows...), comp...)) {
 		if !nearZero(p) {
@@ -337,4 +329,18 @@ func TestFloorTo(t *testing.T) {
 			t.Errorf("floorTo(%d, %d) disagrees with time.Truncate", tt.sec, tt.width)
 		}
 	}
+}
+
+// articlesAndRanges returns a block's article rows and range rows: what a
+// compensation reads back of it.
+func articlesAndRanges(rows []Row) (articles, ranges []Row) {
+	for _, r := range rows {
+		switch r.Kind {
+		case KindArticle:
+			articles = append(articles, r)
+		case KindRange:
+			ranges = append(ranges, r)
+		}
+	}
+	return articles, ranges
 }

@@ -315,15 +315,7 @@ func TestRowsInTableOrder(t *testing.T) {
 		b.Cover("enriched@1", 0, 5, 9)
 		b.Cover("enriched@1", 0, 9, 30)
 		rows := b.Rows("x")
-		var articles, ranges []Row
-		for _, r := range rows {
-			switch r.Kind {
-			case KindArticle:
-				articles = append(articles, r)
-			case KindRange:
-				ranges = append(ranges, r)
-			}
-		}
+		articles, ranges := articlesAndRanges(rows)
 		for name, rs := range map[string][]Row{"Rows": rows, "RollupRows": RollupRows(rows, b.tags),
 			"BucketRows": BucketRows(articles), "Compensation": Compensation("x", articles, ranges, b.tags)} {
 			kinds := map[string]int{}
