@@ -133,6 +133,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 			n, sinkTime.Round(time.Millisecond), float64(n)/sinkTime.Seconds(), batches, journalRows/float64(n), float64(calls.n.Load())/batches)
 		b.Logf("sink flush phases (wall): %s; in ClickHouse calls, by statement%s", phases, calls.report())
 		b.Logf("ClickHouse CPU (query threads) for the sink, by statement%s", queryCosts(b, conn, start))
+		b.Logf("journal rows by kind and granularity: %s", journalKinds(b, conn))
 		b.Logf("native floor: the same rows %v inserted in %v (clickhouse-client FORMAT Native, table after table, its start-up excluded)", rows, floor.Round(time.Millisecond))
 		b.Logf("ratio floor / sink = %.2f (goal >= 0.6)", floor.Seconds()/sinkTime.Seconds())
 		b.Logf("CPU time: sink %s; floor %s; ratio floor / sink = %.2f (less sensitive than wall time to other load on the machine)",
@@ -144,6 +145,30 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		b.ReportMetric(journalRows/float64(n), "journal_rows/article")
 		b.ReportMetric(float64(calls.n.Load())/batches, "round_trips/batch")
 	}
+}
+
+// journalKinds reports how many journal rows the run wrote of each kind and
+// granularity, per article: where the journal's rows per article come from.
+func journalKinds(b *testing.B, conn driver.Conn) string {
+	rows, err := conn.Query(context.Background(),
+		"SELECT toString(kind), toString(granularity), count() FROM index_journal GROUP BY kind, granularity ORDER BY kind, granularity")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var kind, granularity string
+		var n uint64
+		if err := rows.Scan(&kind, &granularity, &n); err != nil {
+			b.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s/%s %d", kind, granularity, n))
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return strings.Join(out, ", ")
 }
 
 // profileSink writes a CPU profile of the sink's run (not of making the
