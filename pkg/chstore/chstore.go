@@ -50,6 +50,10 @@ type Config struct {
 	// remote_servers: the migrations then create Replicated*MergeTree tables
 	// on every replica it lists (Migrate, ReplicatedDDL).
 	Cluster string
+	// Compression of the data blocks: CompressionAuto (the default: none
+	// when every address is a loopback one, else LZ4), CompressionLZ4,
+	// CompressionZSTD or CompressionNone.
+	Compression string
 }
 
 func (c *Config) defaults() {
@@ -146,6 +150,10 @@ func ReadOnly(ctx context.Context, conn driver.Conn) (bool, error) {
 }
 
 func open(cfg Config, database string) (driver.Conn, error) {
+	compress, err := compression(cfg)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        Addrs(cfg.Addr),
 		Auth:        clickhouse.Auth{Database: database, Username: cfg.Username, Password: cfg.Password},
@@ -157,7 +165,7 @@ func open(cfg Config, database string) (driver.Conn, error) {
 		MaxOpenConns:    cfg.MaxConns,
 		MaxIdleConns:    cfg.MaxConns,
 		ConnMaxLifetime: time.Hour,
-		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		Compression:     compress,
 		BlockBufferSize: 4,
 		// A connection otherwise keeps its largest encode and compression
 		// buffers for life: after inserts of 1 MB articles every pooled

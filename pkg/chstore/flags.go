@@ -31,14 +31,14 @@ const (
 // every service that connects. The reader's credentials have their own
 // variables (CLICKHOUSE_READ_*), so one environment can hold both.
 type Flags struct {
-	addr, db, user, password, passwordFile, cluster *string
-	dialTimeout                                     *time.Duration
-	role                                            Role
+	addr, db, user, password, passwordFile, cluster, compression *string
+	dialTimeout                                                  *time.Duration
+	role                                                         Role
 }
 
 // DefineFlags defines -clickhouse, -database, -clickhouse-user,
-// -clickhouse-password, -clickhouse-password-file and
-// -clickhouse-dial-timeout on fs.
+// -clickhouse-password, -clickhouse-password-file, -clickhouse-cluster,
+// -clickhouse-compression and -clickhouse-dial-timeout on fs.
 func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 	userEnv, pwEnv, pwFileEnv, user := "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_PASSWORD_FILE", DefaultWriterUser
 	if role == Reader {
@@ -53,6 +53,8 @@ func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 		passwordFile: fs.String("clickhouse-password-file", pwFileEnv, "", "file holding the ClickHouse password (first line)"),
 		cluster: fs.String("clickhouse-cluster", "CLICKHOUSE_CLUSTER", "",
 			"cluster name in the servers' remote_servers: migrations create replicated tables on its every replica (empty: one server)"),
+		compression: fs.String("clickhouse-compression", "CLICKHOUSE_COMPRESSION", CompressionAuto,
+			"compression of the data sent to and from ClickHouse: lz4, zstd, none, or auto (none when every -clickhouse address is a loopback one, as clickhouse-client does; lz4 otherwise)"),
 		dialTimeout: fs.Duration("clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", DefaultDialTimeout,
 			"time limit to connect and log in to ClickHouse, and to get a pooled connection; keep it far below query timeouts so a stalled server is noticed fast"),
 	}
@@ -60,7 +62,11 @@ func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 
 // Config returns the connection settings, reading the password file.
 func (f *Flags) Config() (Config, error) {
-	c := Config{Addr: *f.addr, Database: *f.db, Username: *f.user, Password: *f.password, DialTimeout: *f.dialTimeout, Cluster: *f.cluster}
+	c := Config{Addr: *f.addr, Database: *f.db, Username: *f.user, Password: *f.password, DialTimeout: *f.dialTimeout,
+		Cluster: *f.cluster, Compression: *f.compression}
+	if _, err := compression(c); err != nil {
+		return c, fmt.Errorf("-clickhouse-compression: %w", err)
+	}
 	if *f.passwordFile != "" {
 		if *f.password != "" {
 			return c, errors.New("-clickhouse-password and -clickhouse-password-file: set one, not both")
