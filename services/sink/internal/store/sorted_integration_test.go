@@ -100,8 +100,21 @@ func TestIntegrationBlocksArriveSorted(t *testing.T) {
 	if err := st.WriteJournal(compCtx, journal.Compensation(block, articles, ranges, nil)); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
-		t.Fatal(err)
+	// The server logs a query as it ends, which may be just after the client
+	// got its answer: flush until the last INSERT is in the log.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if err := conn.Exec(context.Background(), "SYSTEM FLUSH LOGS"); err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		if err := conn.QueryRow(context.Background(), `SELECT count() FROM system.query_log
+			WHERE type = 2 AND event_date >= yesterday() AND query LIKE 'INSERT INTO index_journal %'
+			AND Settings.Values[indexOf(Settings.Names, 'max_query_size')] = ?`, fmt.Sprint(compMark)).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
 	for _, c := range []struct {
 		name   string
