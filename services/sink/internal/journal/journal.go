@@ -52,7 +52,23 @@ type Row struct {
 	Position      int64 // range rows: one past the last offset
 	Entries       int64
 	Block         string // article and range rows: the block that wrote them
+	// InCurrent marks an article row that counts in the current view as
+	// well as in TaggerVersion's own (migration 0013): an article counted
+	// under the version that is its current one adds the same row to both
+	// views, so it is written once (the journal's rows per article nearly
+	// halved). Readers of article rows expand it into the two (Expand, and
+	// the store's SQL).
+	InCurrent bool
 	tension.Parts
+}
+
+// Views returns the views an article row counts in: its tagger version's,
+// and the current view's when InCurrent.
+func (r *Row) Views() []string {
+	if r.InCurrent {
+		return []string{r.TaggerVersion, CurrentView}
+	}
+	return []string{r.TaggerVersion}
 }
 
 // Contribution is what one article adds to one pair ("*" for all articles)
@@ -144,6 +160,7 @@ type articleEntry struct {
 	pair, version string
 	bucket        time.Time
 	parts         tension.Parts
+	inCurrent     bool // in the current view too (Row.InCurrent)
 }
 
 // minuteKey is a bucket row's key in the minute granularity, with the cell
@@ -244,7 +261,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
 			b.addBuckets(neg, CurrentView)
-			b.addArticle(neg, CurrentView)
+			b.addArticle(neg, CurrentView, false)
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
 				at[v] = c.Bucket
@@ -281,10 +298,9 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
-			b.addArticle(c, CurrentView)
 		}
 		b.addBuckets(c, e.TaggerVersion)
-		b.addArticle(c, e.TaggerVersion)
+		b.addArticle(c, e.TaggerVersion, outcome != Older)
 	}
 	if len(b.articles) > from {
 		b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
@@ -528,8 +544,10 @@ func (ms sortedMinutes) appendRolledUp(rows []Row) []Row {
 	return rows
 }
 
-func (b *Builder) addArticle(c Contribution, version string) {
-	b.articles = append(b.articles, articleEntry{c.Pair, version, c.Bucket, c.Parts})
+// addArticle records an article row of version's view, and of the current
+// view too when inCurrent.
+func (b *Builder) addArticle(c Contribution, version string, inCurrent bool) {
+	b.articles = append(b.articles, articleEntry{c.Pair, version, c.Bucket, c.Parts, inCurrent})
 }
 
 // appendArticleRows appends the article rows of the block to out, sorted
@@ -553,7 +571,7 @@ func (b *Builder) appendArticleRows(out []Row, block string) []Row {
 				continue
 			}
 			out = append(out, Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: e.pair,
-				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block})
+				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block, InCurrent: e.inCurrent})
 		}
 	}
 	return out
@@ -567,7 +585,17 @@ func compareInArticle(a, c articleEntry) int {
 	if x := strings.Compare(a.version, c.version); x != 0 {
 		return x
 	}
-	return a.bucket.Compare(c.bucket)
+	if x := a.bucket.Compare(c.bucket); x != 0 {
+		return x
+	}
+	return cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // MaxRange is the longest offset range one range row holds; longer ones are
@@ -655,7 +683,10 @@ func sortArticles(rows []Row) {
 		if a.TaggerVersion != c.TaggerVersion {
 			return a.TaggerVersion < c.TaggerVersion
 		}
-		return a.Bucket.Before(c.Bucket)
+		if !a.Bucket.Equal(c.Bucket) {
+			return a.Bucket.Before(c.Bucket)
+		}
+		return !a.InCurrent && c.InCurrent
 	})
 }
 
@@ -678,7 +709,9 @@ func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tag
 		n.Entries = -r.Entries
 		n.Parts = r.Parts.Neg()
 		neg = append(neg, n)
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion)
+		for _, v := range r.Views() {
+			buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, v)
+		}
 	}
 	sortArticles(neg)
 	minutes := buckets.sorted()
@@ -720,7 +753,9 @@ const CompensationSuffix = "~"
 func BucketRows(articles []Row) []Row {
 	buckets := minuteSums{}
 	for _, r := range articles {
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion)
+		for _, v := range r.Views() {
+			buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, v)
+		}
 	}
 	return buckets.rows()
 }

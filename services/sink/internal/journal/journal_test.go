@@ -84,7 +84,7 @@ func TestRecountMovesCurrentViewAndKeepsOldVersion(t *testing.T) {
 	var prior Prior
 	prior.Versions = map[string]bool{"v1": true}
 	for _, r := range rows {
-		if r.Kind == KindArticle && r.TaggerVersion == CurrentView {
+		if r.Kind == KindArticle && slices.Contains(r.Views(), CurrentView) {
 			prior.Current = append(prior.Current, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts})
 		}
 	}
@@ -135,7 +135,7 @@ func total(rows []Row) map[Row]tension.Parts {
 	out := map[Row]tension.Parts{}
 	for _, r := range rows {
 		k := Row{Kind: r.Kind, Key: r.Key, Granularity: r.Granularity, Pair: r.Pair, TaggerVersion: r.TaggerVersion,
-			Bucket: r.Bucket, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset}
+			Bucket: r.Bucket, SrcPartition: r.SrcPartition, SrcOffset: r.SrcOffset, InCurrent: r.InCurrent}
 		p := out[k]
 		p.Add(r.Parts)
 		if r.Kind != KindBucket && r.Kind != KindCell {
@@ -277,7 +277,7 @@ func TestBlockRowsOfRandomBatches(t *testing.T) {
 		}
 		for i := 1; i < len(articles); i++ {
 			a, c := articles[i-1], articles[i]
-			if a.Key == c.Key && a.Pair == c.Pair && a.TaggerVersion == c.TaggerVersion && a.Bucket.Equal(c.Bucket) {
+			if a.Key == c.Key && a.Pair == c.Pair && a.TaggerVersion == c.TaggerVersion && a.Bucket.Equal(c.Bucket) && a.InCurrent == c.InCurrent {
 				t.Fatalf("round %d: key %s %s %q %v twice", round, a.Key, a.Pair, a.TaggerVersion, a.Bucket)
 			}
 		}
@@ -309,9 +309,11 @@ func naiveBuckets(articles []Row) []Row {
 		if cell != "" {
 			kind = KindCell
 		}
-		for _, g := range tension.Granularities {
-			out = append(out, Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: r.TaggerVersion,
-				Bucket: g.Truncate(r.Bucket), Entries: 1, Parts: r.Parts})
+		for _, v := range r.Views() {
+			for _, g := range tension.Granularities {
+				out = append(out, Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: v,
+					Bucket: g.Truncate(r.Bucket), Entries: 1, Parts: r.Parts})
+			}
 		}
 	}
 	return out

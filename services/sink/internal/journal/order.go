@@ -7,7 +7,7 @@ import (
 
 // The journal's sorting key (migrations 0002 and 0006) is (kind, key,
 // granularity, pair, tagger_version, bucket, src_partition, src_offset,
-// blk); kind and granularity are Enum8 columns, which sort by their numbers,
+// blk, in_current; migration 0013); kind and granularity are Enum8 columns, which sort by their numbers,
 // not their names. Builder.Rows and Compensation write their rows in this
 // order: the server checks whether an inserted block is sorted and sorts it
 // only when it is not, and that sort took about half of the journal
@@ -74,5 +74,8 @@ func CompareInTable(a, c *Row) int {
 	if n := cmp.Compare(a.SrcOffset, c.SrcOffset); n != 0 {
 		return n
 	}
-	return strings.Compare(a.Block, c.Block)
+	if n := strings.Compare(a.Block, c.Block); n != 0 {
+		return n
+	}
+	return cmp.Compare(b2i(a.InCurrent), b2i(c.InCurrent))
 }

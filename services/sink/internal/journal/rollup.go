@@ -450,7 +450,9 @@ func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
 			continue
 		}
-		m.addTags(tags[VersionRef{r.Key, v}], r.TaggerVersion, r.Articles)
+		for _, view := range r.Views() {
+			m.addTags(tags[VersionRef{r.Key, v}], view, r.Articles)
+		}
 	}
 	return m.rows()
 }

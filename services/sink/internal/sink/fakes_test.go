@@ -104,6 +104,7 @@ func (m *memStore) BlockRows(_ context.Context, block string) (articles, ranges 
 	type akey struct {
 		id, pair, version string
 		bucket            int64
+		inCurrent         bool
 	}
 	as := map[akey]*journal.Row{}
 	type rkey struct {
@@ -118,7 +119,7 @@ func (m *memStore) BlockRows(_ context.Context, block string) (articles, ranges 
 		}
 		switch r.Kind {
 		case journal.KindArticle:
-			k := akey{r.Key, r.Pair, r.TaggerVersion, r.Bucket.Unix()}
+			k := akey{r.Key, r.Pair, r.TaggerVersion, r.Bucket.Unix(), r.InCurrent}
 			if as[k] == nil {
 				c := r
 				c.Entries, c.Parts = 0, tension.Parts{}
@@ -161,7 +162,9 @@ func (m *memStore) Claims(_ context.Context, ids []string) ([]ledger.Claim, erro
 	sums := map[key]int64{}
 	for _, r := range m.rows {
 		if r.Kind == journal.KindArticle && r.Pair == tension.AllPair && want[r.Key] {
-			sums[key{r.Key, r.TaggerVersion, r.Block}] += r.Articles
+			for _, v := range r.Views() {
+				sums[key{r.Key, v, r.Block}] += r.Articles
+			}
 		}
 	}
 	var out []ledger.Claim

@@ -630,7 +630,9 @@ func (s *Sink) compensate(ctx context.Context, gs *genState, c ledger.Conflict, 
 		"articles", len(articles), "ranges", len(ranges))
 	touched := indexpub.Touched{}
 	for _, r := range articles {
-		s.index.Add(touched, r.Bucket, r.TaggerVersion)
+		for _, v := range r.Views() {
+			s.index.Add(touched, r.Bucket, v)
+		}
 	}
 	// After the last batch's own publish, so that this one's states are
 	// the later ones on the topic.

@@ -57,10 +57,12 @@ func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.
 			p = &journal.Prior{Versions: map[string]bool{}}
 			out[r.Key] = p
 		}
-		if r.TaggerVersion != journal.CurrentView {
-			p.Versions[r.TaggerVersion] = true
-		} else {
-			p.Current = append(p.Current, journal.Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts})
+		for _, v := range r.Views() {
+			if v != journal.CurrentView {
+				p.Versions[v] = true
+			} else {
+				p.Current = append(p.Current, journal.Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts})
+			}
 		}
 	}
 	return out, nil

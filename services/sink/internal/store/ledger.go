@@ -128,23 +128,26 @@ func (s *Store) Logs(ctx context.Context, topic string) ([]string, error) {
 // BlockRows returns a block's article rows and its live range rows, each key
 // once, in the order journal.Compensation needs nothing from: it sorts.
 func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges []journal.Row, err error) {
-	rows, err := s.conn.Query(ctx, `SELECT key, pair, tagger_version, bucket, sum(entries),
+	rows, err := s.conn.Query(ctx, `SELECT key, pair, tagger_version, bucket, in_current, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal WHERE kind = 'article' AND blk = ?
-		GROUP BY key, pair, tagger_version, bucket HAVING sum(entries) != 0`, block)
+		GROUP BY key, pair, tagger_version, bucket, in_current HAVING sum(entries) != 0`, block)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: read the articles of block %s: %w", block, err)
 	}
 	for rows.Next() {
 		r := journal.Row{Kind: journal.KindArticle, Granularity: "none", Block: block}
-		var bucket time.Time
+		var (
+			bucket    time.Time
+			inCurrent uint8
+		)
 		p := &r.Parts
-		if err := rows.Scan(&r.Key, &r.Pair, &r.TaggerVersion, &bucket, &r.Entries, &p.Articles, &p.DyadArticles,
+		if err := rows.Scan(&r.Key, &r.Pair, &r.TaggerVersion, &bucket, &inCurrent, &r.Entries, &p.Articles, &p.DyadArticles,
 			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("store: scan block articles: %w", err)
 		}
-		r.Bucket = bucket.UTC()
+		r.Bucket, r.InCurrent = bucket.UTC(), inCurrent == 1
 		articles = append(articles, r)
 	}
 	rows.Close()
@@ -185,9 +188,9 @@ func (s *Store) claims(ctx context.Context, ids []string, in string, args ...any
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, blk, sum(articles) FROM index_journal
+	rows, err := s.conn.Query(ctx, `SELECT key, `+articleView+` AS in_view, blk, sum(articles) FROM index_journal
 		PREWHERE key IN `+in+` WHERE kind = 'article' AND pair = ?
-		GROUP BY key, tagger_version, blk HAVING sum(articles) != 0`, append(args, tension.AllPair)...)
+		GROUP BY key, in_view, blk HAVING sum(articles) != 0`, append(args, tension.AllPair)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: read the claims of %d articles: %w", len(ids), err)
 	}

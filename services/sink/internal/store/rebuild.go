@@ -25,7 +25,8 @@ type BucketKey struct {
 // compares the journal with the raw rows of these only: raw rows are
 // written before their journal block, so a batch in flight has raw rows
 // that the journal does not count yet, and must not be "corrected" into
-// the index (its own block adds it a moment later).
+// the index (its own block adds it a moment later). Article rows in the
+// current view too (in_current) count here by their own tagger_version.
 const counted = `(SELECT key, tagger_version FROM index_journal
 	WHERE kind = 'article' AND pair = '*' AND tagger_version != '' AND bucket >= ? AND bucket < ?
 	GROUP BY key, tagger_version HAVING sum(articles) > 0)`
@@ -210,9 +211,9 @@ func (s *Store) Fingerprint(ctx context.Context) (string, error) {
 // then undo the correction a second time).
 func (s *Store) Unsettled(ctx context.Context, from, to time.Time) (doubled int, overlaps int, err error) {
 	var n uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (SELECT key, tagger_version FROM index_journal
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (SELECT key, `+articleView+` AS in_view FROM index_journal
 		WHERE kind = 'article' AND pair = '*' AND bucket >= ? AND bucket < ?
-		GROUP BY key, tagger_version HAVING sum(articles) > 1)`, from, to).Scan(&n); err != nil {
+		GROUP BY key, in_view HAVING sum(articles) > 1)`, from, to).Scan(&n); err != nil {
 		return 0, 0, fmt.Errorf("store: count double counts: %w", err)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT key, src_partition, src_offset, blk, sum(position), sum(entries)

@@ -88,13 +88,13 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT key, tagger_version, pair, bucket,
+	rows, err := s.conn.Query(ctx, `SELECT key, `+articleView+` AS in_view, pair, bucket,
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
 		PREWHERE key IN (`+keysNamed+`)
 		WHERE kind = 'article'
-		GROUP BY key, tagger_version, pair, bucket`)
+		GROUP BY key, in_view, pair, bucket`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read priors of %d articles: %w", len(ids), err)
 	}
@@ -128,6 +128,15 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	}
 	return out, rows.Err()
 }
+
+// articleView is an article row's views, one result row each: its tagger
+// version's and, when in_current (journal.Row.InCurrent, migration 0013),
+// the current view (journal.CurrentView). The readers that group article
+// rows by view go through it, so a row written once for both views reads as
+// the two rows it stands for; BlockRows reads the flag as it is (a
+// compensation negates rows as written), and rebuild's counted set reads
+// versions' own views, where such a row is by its tagger_version.
+const articleView = `arrayJoin(if(in_current = 1, [tagger_version, ''], [tagger_version]))`
 
 // keysNamed selects the rows of article_keys for the ids in idsTable (a
 // row per block that counts one): found by their hashes (the table's sort
@@ -181,6 +190,7 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 		buckets                                     = make([]time.Time, n)
 		partitions                                  = make([]int32, n)
 		srcOffsets, positions, entries              = make([]int64, n), make([]int64, n), make([]int64, n)
+		inCurrent                                   = make([]uint8, n)
 		arts, dyads, esc, deesc, mixed              = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 		scores, weights                             = make([]float64, n), make([]float64, n)
 	)
@@ -189,11 +199,14 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 		buckets[i], partitions[i], srcOffsets[i], positions[i], entries[i] = r.Bucket, r.SrcPartition, r.SrcOffset, r.Position, r.Entries
 		arts[i], dyads[i], esc[i], deesc[i], mixed[i] = r.Articles, r.DyadArticles, r.Escalating, r.Deescalating, r.Mixed
 		scores[i], weights[i] = r.SumScore, r.SumWeight
+		if r.InCurrent {
+			inCurrent[i] = 1
+		}
 	}
 	return s.insertColumns(ctx, "index_journal", `INSERT INTO index_journal (kind, key, granularity, pair, tagger_version,
 		bucket, src_partition, src_offset, position, entries, blk, articles, dyad_articles, escalating, deescalating,
-		mixed, sum_score, sum_weight)`, n,
-		kinds, keys, grans, pairs, versions, buckets, partitions, srcOffsets, positions, entries, blocks, arts, dyads, esc, deesc, mixed, scores, weights)
+		mixed, sum_score, sum_weight, in_current)`, n,
+		kinds, keys, grans, pairs, versions, buckets, partitions, srcOffsets, positions, entries, blocks, arts, dyads, esc, deesc, mixed, scores, weights, inCurrent)
 }
 
 // writeKeys inserts the (key, block) of rows' article rows into

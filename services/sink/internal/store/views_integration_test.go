@@ -1,0 +1,220 @@
+package store_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/synth"
+	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/ledger"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// Since migration 0013 an article row may count in two views at once
+// (journal.Row.InCurrent); journals written before hold one row per view.
+// Every read of article rows — priors, claims, a block's rows for its
+// compensation, markers and rebuild's count of double counts — gives the
+// same answer for either form: the same batches are written in the new
+// form to one database and in the old to another, and read back from both.
+func TestIntegrationArticleRowsReadAlikeInBothForms(t *testing.T) {
+	connNew, _ := chtest.Open(t, "tension_test_views_new")
+	connOld, _ := chtest.Open(t, "tension_test_views_old")
+	newForm, oldForm := store.New(connNew), store.New(connOld)
+	ctx := context.Background()
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 4, 10, 0, 0, 0, 0, time.UTC)
+	gen := synth.New(5, now.Add(-3*24*time.Hour), now)
+	var ids []string
+	var batches [][]*event.Enriched
+	var first []*event.Enriched
+	for range 300 {
+		a, _, err := gen.NextRecord(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _, err := event.Enrich(&a, tg.Tag(a.Title, a.Text), "tagger-2.0.0", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, ids = append(first, e), append(ids, e.ArticleID)
+	}
+	// The second batch recounts some articles under a higher version and
+	// counts others under a lower one (its own view only); the third
+	// counts one of them again in the same block (a double count in both
+	// views, which rebuild must see as unsettled).
+	var second []*event.Enriched
+	for i, e := range first {
+		switch i % 3 {
+		case 0:
+			second = append(second, withVersion(e, "tagger-3.0.0"))
+		case 1:
+			second = append(second, withVersion(e, "tagger-1.0.0"))
+		}
+	}
+	batches = append(batches, first, second, first[:1])
+
+	for i, batch := range batches {
+		// Both databases must hold the same priors before each batch.
+		priors, err := newForm.Priors(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priorsOld, err := oldForm.Priors(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := normalPriors(priors), normalPriors(priorsOld); !reflect.DeepEqual(g, w) {
+			t.Fatalf("batch %d: priors differ between the forms:\nnew %v\nold %v", i, g, w)
+		}
+		if i == 2 {
+			priors = map[string]*journal.Prior{} // a block written blind: a double count
+		}
+		b := journal.NewBuilder()
+		for _, e := range batch {
+			b.Count(e, priors)
+		}
+		block := ledger.NewBlockID(int32(i+1), now)
+		rows := b.Rows(block)
+		legacy := legacyForm(rows)
+		if i == 0 && len(legacy) < len(rows)+len(batch) {
+			t.Fatalf("the first block has %d rows, %d in the old form: nothing in both views", len(rows), len(legacy))
+		}
+		if err := newForm.WriteJournal(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := oldForm.WriteJournal(ctx, legacy); err != nil {
+			t.Fatal(err)
+		}
+		claims, err := newForm.Claims(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		claimsOld, err := oldForm.Claims(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := sortedClaims(claims), sortedClaims(claimsOld); !reflect.DeepEqual(g, w) {
+			t.Fatalf("batch %d: claims differ between the forms:\nnew %v\nold %v", i, g, w)
+		}
+		arts, _, err := newForm.BlockRows(ctx, block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		artsOld, _, err := oldForm.BlockRows(ctx, block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := bucketSums(journal.BucketRows(arts)), bucketSums(journal.BucketRows(artsOld)); !reflect.DeepEqual(g, w) {
+			t.Fatalf("batch %d: the block's rows imply other buckets in the two forms", i)
+		}
+	}
+	from, to := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
+	markers, err := newForm.JournalMarkers(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	markersOld, err := oldForm.JournalMarkers(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(markers) == 0 || !reflect.DeepEqual(markers, markersOld) {
+		t.Fatalf("markers differ between the forms (%d and %d)", len(markers), len(markersOld))
+	}
+	doubled, _, err := newForm.Unsettled(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doubledOld, _, err := oldForm.Unsettled(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doubled != 2 || doubledOld != 2 {
+		t.Fatalf("double counts: %d in the new form, %d in the old; want 2 (the article's version and the current view)", doubled, doubledOld)
+	}
+}
+
+func withVersion(e *event.Enriched, version string) *event.Enriched {
+	c := *e
+	c.TaggerVersion = version
+	return &c
+}
+
+// legacyForm writes rows as journals before migration 0013 did: an article
+// row in two views as one row per view.
+func legacyForm(rows []journal.Row) []journal.Row {
+	var out []journal.Row
+	for _, r := range rows {
+		for _, v := range r.Views() {
+			c := r
+			c.TaggerVersion, c.InCurrent = v, false
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// normalPriors is priors as comparable text: versions sorted, the current
+// view's contributions summed per pair and minute.
+func normalPriors(priors map[string]*journal.Prior) map[string]string {
+	out := map[string]string{}
+	for id, p := range priors {
+		var versions []string
+		for v, ok := range p.Versions {
+			if ok {
+				versions = append(versions, v)
+			}
+		}
+		slices.Sort(versions)
+		sums := map[string]tension.Parts{}
+		for _, c := range p.Current {
+			k := fmt.Sprintf("%s@%d", c.Pair, c.Bucket.Unix())
+			s := sums[k]
+			s.Add(c.Parts)
+			sums[k] = s
+		}
+		for k, s := range sums {
+			if s.IsZero() {
+				delete(sums, k)
+			}
+		}
+		out[id] = fmt.Sprint(versions, sums)
+	}
+	return out
+}
+
+func sortedClaims(cs []ledger.Claim) []ledger.Claim {
+	cs = slices.Clone(cs)
+	slices.SortFunc(cs, func(a, b ledger.Claim) int {
+		return cmp.Or(cmp.Compare(a.Article, b.Article), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Block, b.Block))
+	})
+	return cs
+}
+
+// bucketSums is bucket and cell rows summed by their key, rounded so that
+// sums taken in another order compare equal.
+func bucketSums(rows []journal.Row) map[string]string {
+	out := map[string]tension.Parts{}
+	for _, r := range rows {
+		k := fmt.Sprintf("%s|%s|%s|%s|%q|%d", r.Kind, r.Key, r.Granularity, r.Pair, r.TaggerVersion, r.Bucket.Unix())
+		s := out[k]
+		s.Add(r.Parts)
+		out[k] = s
+	}
+	text := map[string]string{}
+	for k, p := range out {
+		text[k] = fmt.Sprintf("%d %d %d %d %d %.9f %.9f", p.Articles, p.DyadArticles, p.Escalating, p.Deescalating, p.Mixed, p.SumScore, p.SumWeight)
+	}
+	return text
+}
