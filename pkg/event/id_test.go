@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestArticleIDStable(t *testing.T) {
@@ -230,5 +232,69 @@ func TestLegacyArticleID(t *testing.T) {
 	// The alias of an http URL is the id it was given before.
 	if got, want := LegacyArticleID("http://example.com/a"), "0b1bdb7c-175b-500f-9de8-79a1c86ba9b6"; got != want {
 		t.Errorf("alias = %s, want %s (the id before the change)", got, want)
+	}
+}
+
+// plainURLCases are URLs on both sides of plainCanonicalURL's limits.
+var plainURLCases = []string{
+	"https://example.com/a", "https://example.com", "https://example.com/", "https://example.com//",
+	"http://example.com", "http://example.com/a/b/", "https://example.com/a//", "https://a/b",
+	"https://example-news.test/2018/03/22/us-section-301-memo-china", "https://x.y/a~b_c.d-e",
+	"https://Example.com/a", "HTTPS://example.com/a", "https://example.com:443/a", "https://example.com:8080/a",
+	"https://user@example.com/a", "https://example.com/a?x=1", "https://example.com/a#top", "https://example.com/a#/r",
+	"https://example.com/%7Ea", "https://example.com/a b", " https://example.com/a", "https://example.com/a\n",
+	"https:///a", "https://", "http://", "https://-/", "https://../", "https://1.2.3.4/a", "https://.", "https://a..b/",
+	"https://example.com/a;b", "https://example.com/a*", "https://example.com/A/", "ftp://example.com/a",
+	"https://xn--bcher-kva.example/a", "https://example.com/" + strings.Repeat("a", 300),
+}
+
+// TestPlainCanonicalURLSame: the fast path gives what url.Parse's path
+// gives, whenever it takes the URL.
+func TestPlainCanonicalURLSame(t *testing.T) {
+	taken := 0
+	for _, raw := range plainURLCases {
+		if c, ok := plainCanonicalURL(raw); ok {
+			taken++
+			if want := parsedCanonicalURL(raw); c != want {
+				t.Errorf("plainCanonicalURL(%q) = %q, parsed %q", raw, c, want)
+			}
+		}
+	}
+	if taken < 15 {
+		t.Errorf("the fast path took %d of the cases, want at least 15", taken)
+	}
+}
+
+func FuzzPlainCanonicalURLSame(f *testing.F) {
+	for _, s := range plainURLCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if c, ok := plainCanonicalURL(raw); ok {
+			if want := parsedCanonicalURL(raw); c != want {
+				t.Fatalf("plainCanonicalURL(%q) = %q, parsed %q", raw, c, want)
+			}
+		}
+	})
+}
+
+// TestNameIDSame: nameID is uuid.NewSHA1's id, on the stack buffer and past it.
+func TestNameIDSame(t *testing.T) {
+	for _, n := range []int{0, 1, 55, 56, 64, 200, 239, 240, 241, 256, 1000} {
+		name := strings.Repeat("x", n)
+		if got, want := nameID(name), uuid.NewSHA1(articleNamespace, []byte(name)).String(); got != want {
+			t.Errorf("nameID of %d bytes = %s, want %s", n, got, want)
+		}
+	}
+	if got := ArticleID("https://example.com/a", ""); got != uuid.NewSHA1(articleNamespace, []byte("https://example.com/a")).String() {
+		t.Errorf("ArticleID = %s", got)
+	}
+}
+
+// TestArticleIDAllocs: an ordinary article's id costs one allocation (its
+// string).
+func TestArticleIDAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { ArticleID("https://example.com/2018/03/22/a-b", "text") }); n > 1 {
+		t.Errorf("%v allocations per id, want 1", n)
 	}
 }
