@@ -109,9 +109,28 @@ func appendID(b []byte, id json.RawMessage) ([]byte, error) {
 		return b, nil
 	}
 	b = append(b, `"id":`...)
+	if plainStringID(id) {
+		return append(append(b, id...), ','), nil
+	}
 	buf := bytes.NewBuffer(b)
 	if err := json.Compact(buf, id); err != nil {
 		return nil, fmt.Errorf("id: %w", err)
 	}
 	return append(buf.Bytes(), ','), nil
+}
+
+// plainStringID reports whether id is a JSON string of printable ASCII
+// without escapes, the usual id: json.Compact leaves it as it is, so
+// appendID copies it instead (Compact's scanner and the buffer it writes
+// to were ~1.5 % of `enricher tag` on short articles).
+func plainStringID(id []byte) bool {
+	if len(id) < 2 || id[0] != '"' || id[len(id)-1] != '"' {
+		return false
+	}
+	for _, c := range id[1 : len(id)-1] {
+		if c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -142,6 +142,8 @@ func FuzzTagInDecode(f *testing.F) {
 func FuzzTagLineEncode(f *testing.F) {
 	f.Add([]byte(`"a"`), "t<&>\u2028\xff", "CN")
 	f.Add([]byte(`{ "k" : [1, 2] }`), "\x00\n", "")
+	f.Add([]byte(`"us-section-301 memo ~!"`), "x", "y")
+	f.Add([]byte(`"a\"b"`), "x", "y")
 	f.Fuzz(func(t *testing.T, id []byte, s1, s2 string) {
 		if !json.Valid(id) {
 			id = nil
@@ -163,4 +165,28 @@ func FuzzTagLineEncode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAppendIDPlain: the ids appendID copies without json.Compact are
+// those Compact leaves as they are; the rest still go through it.
+func TestAppendIDPlain(t *testing.T) {
+	for _, id := range []string{`"a"`, `""`, `"us-section-301-memo-china"`, `" spaced id "`, `"~{}[]:,"`, `"a\"b"`, `"a\\b"`,
+		`"\u00e9"`, "\"\x7f\"", "\"é\"", "\"\t\"", `7`, `{"k": 1}`, `"a`, `a"`, `"`} {
+		plain := plainStringID([]byte(id))
+		var want bytes.Buffer
+		werr := json.Compact(&want, []byte(id))
+		got, err := appendID(nil, []byte(id))
+		if werr != nil {
+			if plain || err == nil {
+				t.Errorf("%s: Compact fails (%v), appendID gave %s, %v (plain %v)", id, werr, got, err, plain)
+			}
+			continue
+		}
+		if err != nil || string(got) != `"id":`+want.String()+"," {
+			t.Errorf("%s: appendID gave %s, %v; want Compact's %s", id, got, err, want.String())
+		}
+		if plain && want.String() != id {
+			t.Errorf("%s: taken as plain, but Compact changes it to %s", id, want.String())
+		}
+	}
 }
