@@ -48,12 +48,15 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	if escapeHTML {
 		set = &htmlSafe
 	}
-	start := 0
-	for i := 0; i < len(s); {
-		i += plainWords(s[i:], escapeHTML)
-		if i >= len(s) {
-			break
-		}
+	// Words of eight plain bytes are skipped at the start and after each
+	// byte written otherwise, not before every byte: most strings written
+	// are names and labels shorter than a word, for which the word loop
+	// only cost a call per byte.
+	start, i := 0, 0
+	if len(s) >= 8 {
+		i = plainWords(s, escapeHTML)
+	}
+	for i < len(s) {
 		if b := s[i]; b < utf8.RuneSelf {
 			if set[b] {
 				i++
@@ -78,6 +81,7 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 			}
 			i++
 			start = i
+			i += plainWordsFrom(s, i, escapeHTML)
 			continue
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
@@ -86,19 +90,27 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 			dst = append(dst, "\uFFFD"...)
 			i++
 			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
+		} else if c == '\u2028' || c == '\u2029' {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
 			i += size
 			start = i
-			continue
+		} else {
+			i += size
 		}
-		i += size
+		i += plainWordsFrom(s, i, escapeHTML)
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// plainWordsFrom is plainWords(s[i:]), without the call when fewer than
+// eight bytes are left.
+func plainWordsFrom(s string, i int, escapeHTML bool) int {
+	if len(s)-i < 8 {
+		return 0
+	}
+	return plainWords(s[i:], escapeHTML)
 }
 
 // plainWords returns how many bytes from the start of s, in whole words
