@@ -158,6 +158,9 @@ func AppendFloat(dst []byte, f float64) ([]byte, error) {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return dst, ErrUnsupported
 	}
+	if out, ok := appendMilli(dst, f); ok {
+		return out, nil
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -172,6 +175,39 @@ func AppendFloat(dst []byte, f float64) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// appendMilli appends f when it is a whole number of thousandths under
+// 1e9 in magnitude — the tensions (rounded to thousandths) and most cue
+// weights a tags line holds — as strconv's shortest 'f' format writes it,
+// without its general digit search (~1 % of enricher tag's instructions).
+// The decimal m/1000 reads back as f (f is the division's correctly rounded
+// result), and no shorter decimal does: it would be at least a thousandth
+// away, far more than f's rounding interval below 1e9. ok is false for
+// any other f, and for zero (whose sign strconv keeps).
+func appendMilli(dst []byte, f float64) ([]byte, bool) {
+	if !(f > -1e9 && f < 1e9) {
+		return dst, false
+	}
+	m := math.Round(f * 1000)
+	if m == 0 || m/1000 != f {
+		return dst, false
+	}
+	n := int64(m)
+	if n < 0 {
+		dst = append(dst, '-')
+		n = -n
+	}
+	dst = strconv.AppendInt(dst, n/1000, 10)
+	if frac := n % 1000; frac != 0 {
+		digits := [4]byte{'.', byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+		k := len(digits)
+		for digits[k-1] == '0' {
+			k--
+		}
+		dst = append(dst, digits[:k]...)
+	}
+	return dst, true
 }
 
 // AppendInt appends n.

@@ -55,6 +55,44 @@ func FuzzAppendFloat(f *testing.F) {
 	})
 }
 
+// TestAppendFloatMilli: whole numbers of thousandths (appendMilli's fast
+// path) and values next to them are written as encoding/json writes them.
+func TestAppendFloatMilli(t *testing.T) {
+	check := func(x float64) {
+		t.Helper()
+		want, _ := json.Marshal(x)
+		if got, err := AppendFloat(nil, x); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%v: got %s (%v), want %s", x, got, err, want)
+		}
+	}
+	for n := int64(-30000); n <= 30000; n++ {
+		x := float64(n) / 1000
+		check(x)
+		check(math.Nextafter(x, 1))
+		check(math.Nextafter(x, -1))
+	}
+	for _, x := range []float64{0.8 * 1.5 * 3, 1.2 * 0.5 * 4.5, 6.75 * 0.8, 999999999.999, -999999999.999, 999999999.9995, 1e9, 123456.789, 0.0005, 0.0015, 1e-3} {
+		check(x)
+	}
+}
+
+// FuzzAppendFloatMilli: the same for any n/1000 and its neighbours.
+func FuzzAppendFloatMilli(f *testing.F) {
+	f.Add(int64(944), int64(0))
+	f.Add(int64(-999999999999), int64(1))
+	f.Fuzz(func(t *testing.T, n, ulps int64) {
+		x := float64(n) / 1000
+		for ; ulps > 0 && ulps < 4; ulps-- {
+			x = math.Nextafter(x, math.Inf(1))
+		}
+		want, wantErr := json.Marshal(x)
+		got, err := AppendFloat(nil, x)
+		if (err == nil) != (wantErr == nil) || err == nil && !bytes.Equal(got, want) {
+			t.Fatalf("%v: got %s (%v), want %s (%v)", x, got, err, want, wantErr)
+		}
+	})
+}
+
 // TestAppendTime: times are written as time.Time.MarshalJSON writes them.
 func TestAppendTime(t *testing.T) {
 	for _, tm := range []time.Time{{}, time.Unix(1e9, 123).UTC(), time.Unix(1e9, 0).In(time.FixedZone("", -5*3600)),
