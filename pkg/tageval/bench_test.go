@@ -59,11 +59,15 @@ func BenchmarkTagLineCodec(b *testing.B) {
 	lines := bytes.Split(bytes.TrimSpace(in), []byte("\n"))
 	var outs []any
 	for _, l := range lines {
-		v, err := tagOne(context.Background(), tg, l)
+		res, err := tagOne(context.Background(), tg, l)
 		if err != nil {
 			b.Fatal(err)
 		}
-		outs = append(outs, v)
+		if res.isErr {
+			outs = append(outs, res.fail)
+		} else {
+			outs = append(outs, res.out)
+		}
 	}
 	bench := func(name string, decode func([]byte) error, encode func([]byte, any) ([]byte, error)) {
 		b.Run("decode/"+name, func(b *testing.B) {

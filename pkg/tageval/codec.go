@@ -23,9 +23,11 @@ func decodeTagIn(line []byte) (tagIn, error) {
 	if readTagIn(jsonwire.NewReader(line), &a) {
 		return a, nil
 	}
-	a = tagIn{}
-	err := segjson.Unmarshal(line, &a)
-	return a, err
+	// a target of its own: one passed to segjson escapes to the heap, and
+	// the fast path's would too (an allocation per line)
+	var b tagIn
+	err := segjson.Unmarshal(line, &b)
+	return b, err
 }
 
 var tagInKeys = []string{"id", "url", "source", "published_at", "title", "text", "lang"}
@@ -75,30 +77,40 @@ func readTagIn(r *jsonwire.Reader, a *tagIn) bool {
 // appendLine appends the output line of v (a tagOut or a tagErr) and its
 // newline.
 func appendLine(b []byte, v any) ([]byte, error) {
-	var err error
-	b = append(b, '{')
 	switch v := v.(type) {
 	case tagOut:
-		if b, err = appendID(b, v.ID); err != nil {
-			return nil, err
-		}
-		b = append(b, `"article_id":`...)
-		b = jsonwire.AppendString(b, v.ArticleID, false)
-		b = append(b, `,"tagger_version":`...)
-		b = jsonwire.AppendString(b, v.TaggerVersion, false)
-		b = append(b, ',')
-		if b, err = event.AppendTagsJSON(b, &v.Tags, false); err != nil {
-			return nil, err
-		}
+		return appendOutLine(b, &v)
 	case tagErr:
-		if b, err = appendID(b, v.ID); err != nil {
-			return nil, err
-		}
-		b = append(b, `"error":`...)
-		b = jsonwire.AppendString(b, v.Error, false)
-	default:
-		return nil, fmt.Errorf("no encoding for %T", v)
+		return appendErrLine(b, &v)
 	}
+	return nil, fmt.Errorf("no encoding for %T", v)
+}
+
+// appendOutLine appends the output line of the tags v and its newline.
+func appendOutLine(b []byte, v *tagOut) ([]byte, error) {
+	var err error
+	if b, err = appendID(append(b, '{'), v.ID); err != nil {
+		return nil, err
+	}
+	b = append(b, `"article_id":`...)
+	b = jsonwire.AppendString(b, v.ArticleID, false)
+	b = append(b, `,"tagger_version":`...)
+	b = jsonwire.AppendString(b, v.TaggerVersion, false)
+	b = append(b, ',')
+	if b, err = event.AppendTagsJSON(b, &v.Tags, false); err != nil {
+		return nil, err
+	}
+	return append(b, '}', '\n'), nil
+}
+
+// appendErrLine appends the error line v and its newline.
+func appendErrLine(b []byte, v *tagErr) ([]byte, error) {
+	var err error
+	if b, err = appendID(append(b, '{'), v.ID); err != nil {
+		return nil, err
+	}
+	b = append(b, `"error":`...)
+	b = jsonwire.AppendString(b, v.Error, false)
 	return append(b, '}', '\n'), nil
 }
 

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +156,42 @@ func TestRunTagEchoesIDsAsValidJSON(t *testing.T) {
 		if fmt.Sprint(v.ID) != fmt.Sprint(wantIDs[i]) {
 			t.Errorf("line %d id = %#v, want %#v", i, v.ID, wantIDs[i])
 		}
+	}
+}
+
+// TestRunTagRecycledLines: lines read into the buffers of earlier lines
+// (long, short, empty, too long for a short buffer) are tagged as each
+// line alone is.
+func TestRunTagRecycledLines(t *testing.T) {
+	tg, err := tagger.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := os.ReadFile(filepath.Join("..", "..", "samples", "articles.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(in)), "\n")
+	for i := range lines {
+		lines[i] += "\n"
+	}
+	// shortest and longest alternate, with empty and malformed lines between
+	slices.SortFunc(lines, func(a, b string) int { return len(a) - len(b) })
+	var mixed []string
+	for i, j := 0, len(lines)-1; i <= j; i, j = i+1, j-1 {
+		mixed = append(mixed, lines[j], "\n", lines[i], "{\"text\":\n")
+	}
+	var want strings.Builder
+	for _, l := range mixed {
+		if err := RunTag(context.Background(), tg, strings.NewReader(l), &want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got strings.Builder
+	if err := RunTag(context.Background(), tg, strings.NewReader(strings.Join(mixed, "")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Fatalf("tagged together, the lines differ from each tagged alone:\n%s\nwant\n%s", got.String(), want.String())
 	}
 }

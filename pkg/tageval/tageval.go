@@ -55,9 +55,10 @@ func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) 
 	defer w.Flush()
 	var buf []byte // the output line
 	lines := make(chan inLine)
+	free := make(chan []byte, 2) // lines done, for readLines to read into again
 	done := make(chan struct{})
 	defer close(done)
-	go readLines(in, lines, done)
+	go readLines(in, lines, free, done)
 	for {
 		var l inLine
 		select {
@@ -82,20 +83,20 @@ func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) 
 		if len(l.line) == 0 && !l.tooLong && l.err != nil {
 			return nil // EOF after the last line
 		}
-		var v any
+		var res result
 		switch {
 		case l.tooLong:
-			v = tagErr{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)}
+			res = failed(tagErr{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)})
 		case len(bytes.TrimSpace(l.line)) == 0:
-			v = tagErr{Error: "empty line"}
+			res = failed(tagErr{Error: "empty line"})
 		default:
 			var err error
-			if v, err = tagOne(ctx, t, l.line); err != nil {
+			if res, err = tagOne(ctx, t, l.line); err != nil {
 				return fmt.Errorf("tag: %w", err)
 			}
 		}
 		var err error
-		if buf, err = appendLine(buf[:0], v); err != nil {
+		if buf, err = res.appendTo(buf[:0]); err != nil {
 			return fmt.Errorf("tag: encode: %w", err)
 		}
 		if _, err := w.Write(buf); err != nil {
@@ -104,6 +105,26 @@ func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) 
 		if l.err != nil {
 			return nil // EOF right after this line
 		}
+		recycle(free, l.line)
+	}
+}
+
+// maxRecycled is the longest line buffer handed back to readLines: a
+// rare long line's buffer is left to the collector rather than kept.
+const maxRecycled = 1 << 20
+
+// recycle hands the buffer of a line that is done with back to readLines,
+// when it is not too big and readLines has room for it. Nothing tagOne
+// returns refers to the line's bytes (the decoders copy what they keep),
+// so reading the next line into it saves an allocation and a copy of
+// every line (~2 % of enricher tag on the short samples).
+func recycle(free chan<- []byte, line []byte) {
+	if line == nil || cap(line) > maxRecycled {
+		return
+	}
+	select {
+	case free <- line[:0]:
+	default:
 	}
 }
 
@@ -115,14 +136,20 @@ type inLine struct {
 }
 
 // readLines sends the lines of in to lines until the input ends or done is
-// closed; a read blocked in in does not hold up RunTag's return.
-func readLines(in io.Reader, lines chan<- inLine, done <-chan struct{}) {
+// closed; a read blocked in in does not hold up RunTag's return. It reads
+// each line into a buffer from free when there is one.
+func readLines(in io.Reader, lines chan<- inLine, free <-chan []byte, done <-chan struct{}) {
 	// 64 KiB, not 1 MiB: readLine joins the chunks of a longer line, and a
 	// megabyte allocated and cleared per call cost a short input (the 123
 	// samples, 98 KB) more than its JSON
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
-		line, tooLong, err := readLine(r)
+		var buf []byte
+		select {
+		case buf = <-free:
+		default:
+		}
+		line, tooLong, err := readLine(r, buf)
 		select {
 		case lines <- inLine{line: line, tooLong: tooLong, err: err}:
 		case <-done:
@@ -134,9 +161,29 @@ func readLines(in io.Reader, lines chan<- inLine, done <-chan struct{}) {
 	}
 }
 
+// result is the output line of one input line: the tags, or the error line
+// when isErr. A struct rather than an interface holding either: boxing the
+// tags was an allocation per article.
+type result struct {
+	out   tagOut
+	fail  tagErr
+	isErr bool
+}
+
+// failed is the result that is the error line e.
+func failed(e tagErr) result { return result{fail: e, isErr: true} }
+
+// appendTo appends the result's output line.
+func (r *result) appendTo(b []byte) ([]byte, error) {
+	if r.isErr {
+		return appendErrLine(b, &r.fail)
+	}
+	return appendOutLine(b, &r.out)
+}
+
 // tagOne tags one input line: the tags, or an error line for a bad article
 // or one over the tagger's work budget. The error is ctx's, when it is done.
-func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (any, error) {
+func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (result, error) {
 	a, err := decodeTagIn(line)
 	if err != nil {
 		// try to echo the id of a line that is JSON but of the wrong shape
@@ -144,22 +191,22 @@ func tagOne(ctx context.Context, t *tagger.Tagger, line []byte) (any, error) {
 			ID json.RawMessage `json:"id"`
 		}
 		_ = json.Unmarshal(line, &probe)
-		return tagErr{ID: echoID(probe.ID), Error: "invalid JSON article: " + err.Error()}, nil
+		return failed(tagErr{ID: echoID(probe.ID), Error: "invalid JSON article: " + err.Error()}), nil
 	}
 	if a.Text == nil {
-		return tagErr{ID: echoID(a.ID), Error: `missing required field "text"`}, nil
+		return failed(tagErr{ID: echoID(a.ID), Error: `missing required field "text"`}), nil
 	}
 	if strings.TrimSpace(*a.Text) == "" {
-		return tagErr{ID: echoID(a.ID), Error: `field "text" is empty`}, nil
+		return failed(tagErr{ID: echoID(a.ID), Error: `field "text" is empty`}), nil
 	}
 	tags, err := t.TagLangContext(ctx, a.Title, *a.Text, a.Lang)
 	switch {
 	case errors.Is(err, tagger.ErrWorkBudget):
-		return tagErr{ID: echoID(a.ID), Error: err.Error()}, nil
+		return failed(tagErr{ID: echoID(a.ID), Error: err.Error()}), nil
 	case err != nil:
-		return nil, err
+		return result{}, err
 	}
-	return tagOut{ID: echoID(a.ID), ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: tags}, nil
+	return result{out: tagOut{ID: echoID(a.ID), ArticleID: articleID(a.URL, *a.Text), TaggerVersion: tagger.Version, Tags: tags}}, nil
 }
 
 // echoID returns the sender's id as valid JSON. json.RawMessage keeps the
@@ -181,9 +228,10 @@ func echoID(raw json.RawMessage) json.RawMessage {
 	return b
 }
 
-// readLine reads one line of any length up to MaxLine; longer lines are
-// consumed and reported as tooLong.
-func readLine(r *bufio.Reader) (line []byte, tooLong bool, err error) {
+// readLine reads one line of any length up to MaxLine into buf (empty, or
+// nil for a new one); longer lines are consumed and reported as tooLong.
+func readLine(r *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
+	line = buf[:0]
 	for {
 		chunk, isPrefix, e := r.ReadLine()
 		if e != nil {
