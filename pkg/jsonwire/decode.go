@@ -3,6 +3,7 @@ package jsonwire
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -184,10 +185,17 @@ func (r *Reader) stringEnd(start int) (int, bool) {
 	j := start
 	for {
 		// Eight bytes at a time while none is a quote, a backslash or a
-		// control byte.
+		// control byte; then straight to the first such byte: the lowest
+		// byte the tests flag is one (they can flag bytes above it too,
+		// through borrows, never below). Stepping to it a byte at a time
+		// retried the word test at every byte, for the closing quote of
+		// every string.
 		for j+8 <= len(d) {
 			w := binary.LittleEndian.Uint64(d[j:])
-			if hasZero(w^(ones*'"'))|hasZero(w^(ones*'\\'))|hasLess(w, 0x20) != 0 {
+			if m := hasZero(w^(ones*'"')) | hasZero(w^(ones*'\\')) | hasLess(w, 0x20); m != 0 {
+				k := bits.TrailingZeros64(m) >> 3
+				high |= w & (1<<(8*k) - 1)
+				j += k
 				break
 			}
 			high |= w

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var stringSeeds = []string{"", "plain", `"q" \ /`, "\b\f\n\r\t\x00\x1f\x7f", "<a href='x'>&amp;</a>", "\u2028\u2029", "é中😀",
@@ -170,5 +171,28 @@ func BenchmarkAppendString(b *testing.B) {
 	var buf []byte
 	for range b.N {
 		buf = AppendString(buf[:0], s, true)
+	}
+}
+
+// TestReaderStringEveryPosition: an escape, a closing quote, a control
+// byte or invalid UTF-8 at each position of the eight-byte words (where
+// stringEnd jumps to the first flagged byte) reads as encoding/json reads it.
+func TestReaderStringEveryPosition(t *testing.T) {
+	for _, special := range []string{`\"`, `\\`, `\n`, `\u00e9`, "\x01", "\xff", "é", "\xe2\x80\xa8"} {
+		for pre := 0; pre < 20; pre++ {
+			for _, base := range []string{"abcdefghijklmnopqrstuvwxyz", "ééééééééééé"} {
+				doc := []byte(`"` + base[:pre] + special + base + `"`)
+				var want string
+				werr := json.Unmarshal(doc, &want)
+				r := NewReader(doc)
+				got := r.String()
+				if end(r) && (werr != nil || got != want) {
+					t.Errorf("%q: string %q, encoding/json %q %v", doc, got, want, werr)
+				}
+				if werr == nil && utf8.Valid(doc) && r.Failed() {
+					t.Errorf("%q: the Reader gave up on a valid string", doc)
+				}
+			}
+		}
 	}
 }
