@@ -56,7 +56,7 @@ type Row struct {
 	// well as in TaggerVersion's own (migration 0013): an article counted
 	// under the version that is its current one adds the same row to both
 	// views, so it is written once (the journal's rows per article nearly
-	// halved). Readers of article rows expand it into the two (Expand, and
+	// halved). Readers of article rows expand it into the two (Views, and
 	// the store's SQL).
 	InCurrent bool
 	tension.Parts

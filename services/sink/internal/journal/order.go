@@ -5,10 +5,10 @@ import (
 	"strings"
 )
 
-// The journal's sorting key (migrations 0002 and 0006) is (kind, key,
+// The journal's sorting key (migrations 0002, 0006 and 0013) is (kind, key,
 // granularity, pair, tagger_version, bucket, src_partition, src_offset,
-// blk, in_current; migration 0013); kind and granularity are Enum8 columns, which sort by their numbers,
-// not their names. Builder.Rows and Compensation write their rows in this
+// blk, in_current); kind and granularity are Enum8 columns, which sort by
+// their numbers, not their names. Builder.Rows and Compensation write their rows in this
 // order: the server checks whether an inserted block is sorted and sorts it
 // only when it is not, and that sort took about half of the journal
 // INSERT's CPU (1 M journal rows from a Memory table, one thread: 590 ms
