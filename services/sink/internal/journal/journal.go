@@ -671,23 +671,10 @@ func bucketRow(k bucketKey, p tension.Parts) Row {
 		TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: p}
 }
 
+// sortArticles orders one block's article rows as the table does
+// (CompareInTable).
 func sortArticles(rows []Row) {
-	sort.Slice(rows, func(i, j int) bool {
-		a, c := rows[i], rows[j]
-		if a.Key != c.Key {
-			return a.Key < c.Key
-		}
-		if a.Pair != c.Pair {
-			return a.Pair < c.Pair
-		}
-		if a.TaggerVersion != c.TaggerVersion {
-			return a.TaggerVersion < c.TaggerVersion
-		}
-		if !a.Bucket.Equal(c.Bucket) {
-			return a.Bucket.Before(c.Bucket)
-		}
-		return !a.InCurrent && c.InCurrent
-	})
+	sort.Slice(rows, func(i, j int) bool { return CompareInTable(&rows[i], &rows[j]) < 0 })
 }
 
 // Compensation returns the block that cancels block: its article rows
