@@ -78,11 +78,9 @@ func CanonicalURL(raw string) string {
 // FuzzPlainCanonicalURLSame compare it with parsedCanonicalURL). ok is
 // false for any other URL.
 func plainCanonicalURL(raw string) (c string, ok bool) {
-	rest, ok := strings.CutPrefix(raw, "https://")
+	rest, ok := cutHTTPScheme(raw)
 	if !ok {
-		if rest, ok = strings.CutPrefix(raw, "http://"); !ok {
-			return "", false
-		}
+		return "", false
 	}
 	slash := strings.IndexByte(rest, '/')
 	if slash < 0 {

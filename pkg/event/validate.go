@@ -581,11 +581,9 @@ func checkURL(s string) string {
 // nothing outside ASCII). Anything else goes to parseURL; a fuzz test
 // holds the two together.
 func plainHTTPURL(s string) bool {
-	rest, ok := strings.CutPrefix(s, "https://")
+	rest, ok := cutHTTPScheme(s)
 	if !ok {
-		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
-			return false
-		}
+		return false
 	}
 	i := 0
 	for i < len(rest) && (isAlnum(rest[i]) || rest[i] == '.' || rest[i] == '-') {
@@ -600,6 +598,15 @@ func plainHTTPURL(s string) bool {
 		}
 	}
 	return true
+}
+
+// cutHTTPScheme returns s after a lower-case "https://" or "http://", and
+// whether it had one: the scheme the fast paths of URL checks and ids take.
+func cutHTTPScheme(s string) (string, bool) {
+	if rest, ok := strings.CutPrefix(s, "https://"); ok {
+		return rest, true
+	}
+	return strings.CutPrefix(s, "http://")
 }
 
 // isPlainURLByte reports whether c is one of the punctuation bytes
