@@ -15,7 +15,6 @@ package indexpub
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -160,7 +159,9 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 		return 0, nil, fmt.Errorf("indexpub: %w", err)
 	}
 	var pending []pendingUpdate
-	for _, u := range Updates(states, bases, p.now()) {
+	updates := Updates(states, bases, p.now())
+	for i := range updates {
+		u := &updates[i]
 		pending = append(pending, pendingUpdate{key: u.Key(), revision: u.Revision, value: u,
 			ref: store.BucketRef{Granularity: tension.Granularity(u.Granularity), TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}})
 	}
@@ -173,7 +174,8 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 		return n, changed, err
 	}
 	pending = pending[:0]
-	for _, u := range cells {
+	for i := range cells {
+		u := &cells[i]
 		pending = append(pending, pendingUpdate{key: u.Key(), revision: u.Revision, value: u,
 			ref: store.BucketRef{Granularity: tension.Granularity(u.Granularity), TaggerVersion: u.TaggerVersion, Bucket: u.BucketStart.Unix()}})
 	}
@@ -185,24 +187,38 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 type pendingUpdate struct {
 	key      string
 	revision int64
-	value    any
+	value    jsonAppender
 	ref      store.BucketRef
 }
+
+// jsonAppender is an update that writes its own JSON (tension.Update and
+// CellUpdate): the bytes encoding/json would make, without reflection.
+type jsonAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// updateBytes is the room write makes per update for the messages' JSON
+// (an update's JSON is ~300 bytes; the buffer grows when it must).
+const updateBytes = 320
 
 // write publishes the updates whose revision is newer than what published
 // holds for their key, to out.
 func (p *Publisher) write(ctx context.Context, out Writer, updates []pendingUpdate, published map[string]int64, recheck bool) (int, []store.BucketRef, error) {
 	msgs := make([]kafka.Message, 0, len(updates))
 	var changed []store.BucketRef
+	// The messages' values are consecutive pieces of one buffer, each capped
+	// at its end; a piece made before the buffer grew keeps the old array.
+	buf := make([]byte, 0, updateBytes*len(updates))
 	for _, u := range updates {
 		if rev, ok := published[u.key]; ok && rev >= u.revision {
 			continue
 		}
-		v, err := json.Marshal(u.value)
-		if err != nil {
-			return 0, nil, fmt.Errorf("indexpub: encode update: %w", err)
+		start := len(buf)
+		var err error
+		if buf, err = u.value.AppendJSON(buf); err != nil {
+			return 0, nil, fmt.Errorf("indexpub: encode update %s: %w", u.key, err)
 		}
-		msgs = append(msgs, kafka.Message{Key: []byte(u.key), Value: v})
+		msgs = append(msgs, kafka.Message{Key: []byte(u.key), Value: buf[start:len(buf):len(buf)]})
 		if recheck {
 			changed = append(changed, u.ref)
 		}
