@@ -295,6 +295,19 @@ func upperHex(c byte) byte {
 // (";" pairs, malformed escapes, route fragments, https on port 80): those
 // must not be joined again.
 func LegacyArticleID(rawURL string) string {
+	if c, ok := plainCanonicalURL(rawURL); ok && c == rawURL {
+		// Already in canonical form, and plain: the old rules kept it as
+		// it is too (url.Parse and String leave such a URL unchanged). The
+		// sink asks this of every article it decodes; parsing it was ~2 %
+		// of the sink's CPU.
+		return ""
+	}
+	return parsedLegacyArticleID(rawURL)
+}
+
+// parsedLegacyArticleID is LegacyArticleID by both rules' canonical forms,
+// for any URL.
+func parsedLegacyArticleID(rawURL string) string {
 	c := CanonicalURL(rawURL)
 	old := legacyCanonicalURL(rawURL)
 	if c == "" || old == "" || old == c || CanonicalURL(old) != c {

@@ -298,3 +298,36 @@ func TestArticleIDAllocs(t *testing.T) {
 		t.Errorf("%v allocations per id, want 1", n)
 	}
 }
+
+// TestLegacyArticleIDFastPathSame: the shortcut for plain URLs already in
+// canonical form answers as both rules' forms do, on the plain cases (and
+// the same URLs made plain-canonical) and on ones that must alias.
+func TestLegacyArticleIDFastPathSame(t *testing.T) {
+	cases := append([]string{"https://example.com/a/", "http://example.com/a", "https://Example.com/a",
+		"https://example.com", "https://example.com/", "https://example.com/a~b_c.d-e"}, plainURLCases...)
+	for _, raw := range cases {
+		for _, u := range []string{raw, CanonicalURL(raw)} {
+			if got, want := LegacyArticleID(u), parsedLegacyArticleID(u); got != want {
+				t.Errorf("LegacyArticleID(%q) = %q, by both rules %q", u, got, want)
+			}
+		}
+	}
+	if LegacyArticleID("https://example.com/a/") == "" {
+		t.Error("a trailing slash's old id is lost: the case tests nothing")
+	}
+}
+
+// FuzzLegacyArticleIDFastPathSame compares LegacyArticleID with the rules'
+// forms on any string.
+func FuzzLegacyArticleIDFastPathSame(f *testing.F) {
+	for _, s := range plainURLCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, u := range []string{raw, CanonicalURL(raw)} {
+			if got, want := LegacyArticleID(u), parsedLegacyArticleID(u); got != want {
+				t.Fatalf("LegacyArticleID(%q) = %q, by both rules %q", u, got, want)
+			}
+		}
+	})
+}
