@@ -332,9 +332,10 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	tags := TagsOf(e)
 	b.tags[VersionRef{e.ArticleID, e.TaggerVersion}] = tags
 	if outcome != Older {
-		b.rollups.addTags(tags, CurrentView, 1)
+		b.rollups.addTags(tags, 1, CurrentView, e.TaggerVersion)
+	} else {
+		b.rollups.addTags(tags, 1, e.TaggerVersion)
 	}
-	b.rollups.addTags(tags, e.TaggerVersion, 1)
 	for _, c := range contribs {
 		if outcome != Older {
 			b.addBuckets(c, CurrentView)
@@ -418,7 +419,7 @@ func (b *Builder) retract(ref VersionAt, n int64, to VersionAt) {
 		return
 	}
 	if t, ok := b.tags[ref.VersionRef]; ok {
-		b.rollups.addTags(t, CurrentView, -n)
+		b.rollups.addTags(t, -n, CurrentView)
 		b.point(t, to)
 		return
 	}
@@ -482,7 +483,7 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	for i, ref := range b.pending {
 		t := tags[ref.VersionRef]
 		if !b.pointOnly[i] {
-			b.rollups.addTags(t, CurrentView, -1)
+			b.rollups.addTags(t, -1, CurrentView)
 		}
 		b.point(t, b.pendingTo[i])
 	}

@@ -116,36 +116,49 @@ func TagsOf(e *event.Enriched) *Tags {
 }
 
 // rollScope is what a rollup row's key starts with: its kind, pair and
-// view. A batch has a few dozen; its rollup keys hold the scope's index, so
-// a key hashes and compares one string (the item) instead of four.
+// view. A batch has a few dozen; its rollup keys hold the scope's index.
 type rollScope struct{ kind, pair, view string }
 
+// rollKey is a rollup row's key. It holds the indexes of its scope and item
+// instead of their strings: a version's item is looked up once for all its
+// pairs and views, the key hashes as 24 bytes, and the keys hold no
+// pointer for the garbage collector to follow (a block on two years of
+// articles has a score of keys per article).
 type rollKey struct {
 	scope  int32 // index in rollups.scopes
+	item   int32 // index in rollups.items
 	day    int64
-	item   string
 	weight int64 // cue rows: the weight's bits
 }
 
+// rollVal is what a rollup row sums.
 type rollVal struct {
-	key               rollKey // its own key, so that rows sorts pointers
 	entries, articles int64
 	weight            float64
 }
 
-// rollups sums a block's rollup rows by key.
+// rollups sums a block's rollup rows by key. The sums are held in a slice
+// in the order their keys came, not behind a pointer each: a block on two
+// years of articles has a score of them per article, and allocating them
+// (and sorting pointers spread over the heap) was a third of the rollups'
+// time.
 type rollups struct {
 	scopes  []rollScope
 	scopeOf map[rollScope]int32
-	sums    map[rollKey]*rollVal
+	items   []string // entities' and cues' items
+	itemOf  map[string]int32
+	ids     []int32 // addTags' item indexes, kept for the next call
+	keys    []rollKey
+	vals    []rollVal         // the sum of keys[i]
+	index   map[rollKey]int32 // index in keys and vals
 }
 
 func newRollups() rollups {
-	return rollups{scopeOf: map[rollScope]int32{}, sums: map[rollKey]*rollVal{}}
+	return rollups{scopeOf: map[rollScope]int32{}, itemOf: map[string]int32{}, index: map[rollKey]int32{}}
 }
 
 // len is the number of keys summed.
-func (m *rollups) len() int { return len(m.sums) }
+func (m *rollups) len() int { return len(m.keys) }
 
 // scope returns the index of (kind, pair, view), adding it when new.
 func (m *rollups) scope(kind, pair, view string) int32 {
@@ -159,12 +172,26 @@ func (m *rollups) scope(kind, pair, view string) int32 {
 	return i
 }
 
-func (m *rollups) add(k rollKey, entries, articles int64, weight float64) {
-	v := m.sums[k]
-	if v == nil {
-		v = &rollVal{key: k}
-		m.sums[k] = v
+// item returns the index of an item, adding it when new.
+func (m *rollups) item(item string) int32 {
+	i, ok := m.itemOf[item]
+	if !ok {
+		i = int32(len(m.items))
+		m.items = append(m.items, item)
+		m.itemOf[item] = i
 	}
+	return i
+}
+
+func (m *rollups) add(k rollKey, entries, articles int64, weight float64) {
+	i, ok := m.index[k]
+	if !ok {
+		i = int32(len(m.keys))
+		m.keys = append(m.keys, k)
+		m.vals = append(m.vals, rollVal{})
+		m.index[k] = i
+	}
+	v := &m.vals[i]
 	v.entries += entries
 	v.articles += articles
 	v.weight += weight
@@ -308,33 +335,43 @@ func comparePhrase(a, c CueTag) int {
 	return strings.Compare(a.Target, c.Target)
 }
 
-// addTags adds sign times an article version's tags to view: every entity
-// in "*" and in each of the version's pairs (one article per canonical
-// name and type, its mentions, filed under the smallest country they
-// carry), every cue in its own pair (a row per weight: the occurrences and
-// their sum; the article on its strongest weight).
-func (m *rollups) addTags(t *Tags, view string, sign int64) {
+// addTags adds sign times an article version's tags to each of views:
+// every entity in "*" and in each of the version's pairs (one article per
+// canonical name and type, its mentions, filed under the smallest country
+// they carry), every cue in its own pair (a row per weight: the
+// occurrences and their sum; the article on its strongest weight).
+func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
 	if t == nil {
 		return
 	}
 	sm := t.summary()
 	day := t.Day.Unix()
-	for _, p := range sm.pairs {
-		scope := m.scope(KindEntity, p, view)
-		for _, e := range sm.entities {
-			m.add(rollKey{scope, day, e.item, 0}, sign*e.mentions, sign, 0)
-		}
+	m.ids = m.ids[:0]
+	for _, e := range sm.entities {
+		m.ids = append(m.ids, m.item(e.item))
 	}
-	scope, pair := int32(-1), ""
 	for _, c := range sm.cues {
-		if scope < 0 || c.pair != pair { // cues come sorted by pair
-			scope, pair = m.scope(KindCue, c.pair, view), c.pair
+		m.ids = append(m.ids, m.item(c.item))
+	}
+	entities, cues := m.ids[:len(sm.entities)], m.ids[len(sm.entities):]
+	for _, view := range views {
+		for _, p := range sm.pairs {
+			scope := m.scope(KindEntity, p, view)
+			for i, e := range sm.entities {
+				m.add(rollKey{scope, entities[i], day, 0}, sign*e.mentions, sign, 0)
+			}
 		}
-		var arts int64
-		if c.strongest {
-			arts = sign
+		scope, pair := int32(-1), ""
+		for i, c := range sm.cues {
+			if scope < 0 || c.pair != pair { // cues come sorted by pair
+				scope, pair = m.scope(KindCue, c.pair, view), c.pair
+			}
+			var arts int64
+			if c.strongest {
+				arts = sign
+			}
+			m.add(rollKey{scope, cues[i], day, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
 		}
-		m.add(rollKey{scope, day, c.item, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
 	}
 }
 
@@ -348,35 +385,63 @@ func (m *rollups) rows() []Row { return m.appendRows(make([]Row, 0, m.len())) }
 // arrives sorted is not sorted again by the server. A key is pair, view,
 // day and item joined by RollupSep, which sorts below every byte of a pair
 // or a view (letters, digits, '-', '.', '*'), so the keys' order is that of
-// (pair, view, day, item): the sort compares scope ranks and numbers, and
-// the item only within a scope and day, instead of the long keys (on two
-// years of articles that was a third of the block's rollup time).
+// (pair, view, day, item): the sort compares the ranks of scopes and items
+// and numbers instead of the long keys (on two years of articles that was
+// a third of the block's rollup time). The rows of a scope and day share
+// their key's prefix, made once.
 func (m *rollups) appendRows(out []Row) []Row {
-	rank := m.scopeRanks()
-	vals := make([]*rollVal, 0, m.len())
-	for _, v := range m.sums {
-		if v.entries == 0 && v.articles == 0 && v.weight == 0 {
-			continue // a batch that added and took out the same tags
-		}
-		vals = append(vals, v)
-	}
-	slices.SortFunc(vals, func(a, c *rollVal) int {
-		if n := cmp.Compare(rank[a.key.scope], rank[c.key.scope]); n != 0 {
-			return n
-		}
-		return compareInScope(&a.key, &c.key)
-	})
-	for _, v := range vals {
-		k := &v.key
+	refs := m.sortedRefs()
+	var prefix string // of the previous row: a run of rows shares it
+	for i, r := range refs {
+		k, v := &m.keys[r.key], &m.vals[r.key]
 		s := &m.scopes[k.scope]
 		day := time.Unix(k.day, 0).UTC()
+		if i == 0 || r.rank != refs[i-1].rank || r.day != refs[i-1].day {
+			prefix = RollupPrefix(s.pair, s.view, day)
+		}
 		out = append(out, Row{
-			Kind: s.kind, Key: RollupPrefix(s.pair, s.view, day) + k.item, Granularity: string(tension.Day),
+			Kind: s.kind, Key: prefix + m.items[k.item], Granularity: string(tension.Day),
 			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
 			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
 		})
 	}
 	return out
+}
+
+// rollRef is a key in the order of appendRows: small, so that sorting
+// moves 24 bytes a key and compares numbers (the ranks of its scope and
+// item), not strings.
+type rollRef struct {
+	rank int32 // of the key's scope (scopeRanks)
+	item int32 // rank of the key's item (itemRanks)
+	day  int64
+	key  int32 // index in rollups.keys
+}
+
+// sortedRefs returns the keys whose sums are not all zero (a batch may
+// add and take out the same tags), in the order of appendRows.
+func (m *rollups) sortedRefs() []rollRef {
+	rank, itemRank := m.scopeRanks(), m.itemRanks()
+	refs := make([]rollRef, 0, len(m.keys))
+	for i, k := range m.keys {
+		if v := &m.vals[i]; v.entries == 0 && v.articles == 0 && v.weight == 0 {
+			continue
+		}
+		refs = append(refs, rollRef{rank[k.scope], itemRank[k.item], k.day, int32(i)})
+	}
+	slices.SortFunc(refs, func(a, c rollRef) int {
+		if a.rank != c.rank {
+			return cmp.Compare(a.rank, c.rank)
+		}
+		if a.day != c.day {
+			return cmp.Compare(a.day, c.day)
+		}
+		if a.item != c.item {
+			return cmp.Compare(a.item, c.item)
+		}
+		return cmp.Compare(m.keys[a.key].weight, m.keys[c.key].weight)
+	})
+	return refs
 }
 
 // scopeRanks returns each scope's place in the order of kind (the Enum's),
@@ -405,15 +470,19 @@ func compareScopes(a, c *rollScope) int {
 	return strings.Compare(a.view, c.view)
 }
 
-// compareInScope orders the keys of one scope by day, item and weight.
-func compareInScope(a, c *rollKey) int {
-	if n := cmp.Compare(a.day, c.day); n != 0 {
-		return n
+// itemRanks returns each item's place in the order of the strings, by
+// item index.
+func (m *rollups) itemRanks() []int32 {
+	order := make([]int32, len(m.items))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	if n := strings.Compare(a.item, c.item); n != 0 {
-		return n
+	slices.SortFunc(order, func(a, c int32) int { return strings.Compare(m.items[a], m.items[c]) })
+	rank := make([]int32, len(m.items))
+	for r, i := range order {
+		rank[i] = int32(r)
 	}
-	return cmp.Compare(a.weight, c.weight)
+	return rank
 }
 
 // MarkerRefs returns the article versions whose tags the marker rows among
@@ -450,9 +519,7 @@ func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
 			continue
 		}
-		for _, view := range r.Views() {
-			m.addTags(tags[VersionRef{r.Key, v}], view, r.Articles)
-		}
+		m.addTags(tags[VersionRef{r.Key, v}], r.Articles, r.Views()...)
 	}
 	return m.rows()
 }
