@@ -228,10 +228,11 @@ func NewBuilder() *Builder {
 		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
-// entriesPerArticle is how many article rows a typical article adds: in
-// each of two views (current and its version's) "*", its language cell,
-// the version marker, one dyad and the dyad's cell.
-const entriesPerArticle = 10
+// entriesPerArticle is how many article rows a typical article adds: "*",
+// its language cell, the version marker, one dyad and the dyad's cell, each
+// one row for both views (Row.InCurrent, migration 0013; 4.5 per article
+// on the synthetic benchmark batch).
+const entriesPerArticle = 5
 
 // Grow makes room for a batch of n articles, so that the article rows and
 // the tags kept per version are not regrown from empty as the batch is
