@@ -157,6 +157,15 @@ func newRollups() rollups {
 	return rollups{scopeOf: map[rollScope]int32{}, itemOf: map[string]int32{}, index: map[rollKey]int32{}}
 }
 
+// grow makes room for n more keys.
+func (m *rollups) grow(n int) {
+	if len(m.keys) == 0 {
+		m.index = make(map[rollKey]int32, n)
+	}
+	m.keys = slices.Grow(m.keys, n)
+	m.vals = slices.Grow(m.vals, n)
+}
+
 // len is the number of keys summed.
 func (m *rollups) len() int { return len(m.keys) }
 
