@@ -669,8 +669,16 @@ func (b *Builder) addArticle(c Contribution, version string, inCurrent bool) {
 // appendArticleRows appends the article rows of the block to out, sorted
 // (sortArticles) and each key once: rows with the same key summed.
 func (b *Builder) appendArticleRows(out []Row, block string) []Row {
+	// By id, and an article's groups in the order they were added: a
+	// stable sort by id, but pdqsort's (groups start at increasing rows),
+	// which is cheaper than the stable sort's merges.
 	groups := slices.Clone(b.groups)
-	slices.SortStableFunc(groups, func(a, c articleGroup) int { return strings.Compare(a.id, c.id) })
+	slices.SortFunc(groups, func(a, c articleGroup) int {
+		if a.id != c.id {
+			return strings.Compare(a.id, c.id)
+		}
+		return cmp.Compare(a.from, c.from)
+	})
 	var entries []articleEntry
 	for i := 0; i < len(groups); {
 		id := groups[i].id
