@@ -246,13 +246,17 @@ func (t *Tags) summary() *summary {
 
 // entitySums groups mentions by canonical name and type (sorted, not
 // hashed: an article has a handful), each filed under the smallest
-// country its mentions carry.
+// country its mentions carry. It sorts pointers to the mentions: a sort of
+// the 48-byte tags copied them at every comparison and swap.
 func entitySums(mentions []EntityTag) []entitySum {
 	if len(mentions) == 0 {
 		return nil
 	}
-	sorted := slices.Clone(mentions)
-	slices.SortFunc(sorted, func(a, c EntityTag) int {
+	sorted := make([]*EntityTag, len(mentions))
+	for i := range mentions {
+		sorted[i] = &mentions[i]
+	}
+	slices.SortFunc(sorted, func(a, c *EntityTag) int {
 		if x := strings.Compare(a.Canonical, c.Canonical); x != 0 {
 			return x
 		}
@@ -276,13 +280,18 @@ func entitySums(mentions []EntityTag) []entitySum {
 
 // cueSums groups a version's cues by pair and phrase (text, category,
 // polarity, actor, target), then by weight: the occurrences and their sum
-// per weight, and which weight is the phrase's strongest.
+// per weight, and which weight is the phrase's strongest. It sorts
+// pointers to the cues: a sort of the 96-byte tags copied them at every
+// comparison and swap (the sort was half of a version's summary).
 func cueSums(cues []CueTag) []cueSum {
 	if len(cues) == 0 {
 		return nil
 	}
-	sorted := slices.Clone(cues)
-	slices.SortFunc(sorted, func(a, c CueTag) int {
+	sorted := make([]*CueTag, len(cues))
+	for i := range cues {
+		sorted[i] = &cues[i]
+	}
+	slices.SortFunc(sorted, func(a, c *CueTag) int {
 		if x := comparePhrase(a, c); x != 0 {
 			return x
 		}
@@ -325,7 +334,7 @@ func polarityText(p int8) string {
 }
 
 // comparePhrase orders cues by pair and phrase, weight aside.
-func comparePhrase(a, c CueTag) int {
+func comparePhrase(a, c *CueTag) int {
 	if a.Pair != c.Pair {
 		return strings.Compare(a.Pair, c.Pair)
 	}
