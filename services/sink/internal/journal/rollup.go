@@ -147,14 +147,20 @@ type rollups struct {
 	scopeOf map[rollScope]int32
 	items   []string // entities' and cues' items
 	itemOf  map[string]int32
-	ids     []int32 // addTags' item indexes, kept for the next call
-	keys    []rollKey
-	vals    []rollVal         // the sum of keys[i]
-	index   map[rollKey]int32 // index in keys and vals
+	// The items of entities and cue phrases by their parts, so that a
+	// version's items are not joined into strings again and again (a fifth
+	// of a version's summary): a new one is joined and found in itemOf.
+	entityItems map[EntityTag]int32
+	cueItems    map[cuePhrase]int32
+	ids         []int32 // addTags' item indexes, kept for the next call
+	keys        []rollKey
+	vals        []rollVal         // the sum of keys[i]
+	index       map[rollKey]int32 // index in keys and vals
 }
 
 func newRollups() rollups {
-	return rollups{scopeOf: map[rollScope]int32{}, itemOf: map[string]int32{}, index: map[rollKey]int32{}}
+	return rollups{scopeOf: map[rollScope]int32{}, itemOf: map[string]int32{}, index: map[rollKey]int32{},
+		entityItems: map[EntityTag]int32{}, cueItems: map[cuePhrase]int32{}}
 }
 
 // grow makes room for n more keys.
@@ -192,6 +198,36 @@ func (m *rollups) item(item string) int32 {
 	return i
 }
 
+// entityItem returns the index of the item of an entity (canonical name,
+// type and country), adding it when new.
+func (m *rollups) entityItem(e *EntityTag) int32 {
+	i, ok := m.entityItems[*e]
+	if !ok {
+		i = m.item(e.Canonical + RollupSep + e.Type + RollupSep + e.Country)
+		m.entityItems[*e] = i
+	}
+	return i
+}
+
+// cuePhrase is a cue's item in parts: the phrase without its pair.
+type cuePhrase struct {
+	text, category string
+	polarity       int8
+	actor, target  string
+}
+
+// cueItem returns the index of the item of a cue's phrase, adding it when
+// new.
+func (m *rollups) cueItem(c *CueTag) int32 {
+	p := cuePhrase{c.Text, c.Category, c.Polarity, c.Actor, c.Target}
+	i, ok := m.cueItems[p]
+	if !ok {
+		i = m.item(c.Text + RollupSep + c.Category + RollupSep + polarityText(c.Polarity) + RollupSep + c.Actor + RollupSep + c.Target)
+		m.cueItems[p] = i
+	}
+	return i
+}
+
 func (m *rollups) add(k rollKey, entries, articles int64, weight float64) {
 	i, ok := m.index[k]
 	if !ok {
@@ -214,17 +250,23 @@ type summary struct {
 	cues     []cueSum
 }
 
+// entitySum is an entity of a version: its item is the canonical name,
+// type and smallest country of its mentions, which the rollups make into
+// a string only for an item new to the batch (rollups.entityItem).
 type entitySum struct {
-	item     string // canonical, type and the smallest country of its mentions
+	first    *EntityTag // the mention with the smallest country
 	mentions int64
 }
 
+// cueSum is a cue phrase of a version at one weight: its pair and item
+// are those of the phrase's first cue, made into a string only for an item
+// new to the batch (rollups.cueItem).
 type cueSum struct {
-	pair, item string
-	weight     float64
-	n          int64
-	sum        float64
-	strongest  bool // the largest weight of the cue in the version
+	phrase    *CueTag // the phrase's first cue, shared by its weights
+	weight    float64
+	n         int64
+	sum       float64
+	strongest bool // the largest weight of the cue in the version
 }
 
 func (t *Tags) summary() *summary {
@@ -272,7 +314,7 @@ func entitySums(mentions []EntityTag) []entitySum {
 		for j < len(sorted) && sorted[j].Canonical == first.Canonical && sorted[j].Type == first.Type {
 			j++
 		}
-		out = append(out, entitySum{item: first.Canonical + RollupSep + first.Type + RollupSep + first.Country, mentions: int64(j - i)})
+		out = append(out, entitySum{first: first, mentions: int64(j - i)})
 		i = j
 	}
 	return out
@@ -304,10 +346,9 @@ func cueSums(cues []CueTag) []cueSum {
 		for j < len(sorted) && comparePhrase(sorted[j], c) == 0 {
 			j++
 		}
-		item := c.Text + RollupSep + c.Category + RollupSep + polarityText(c.Polarity) + RollupSep + c.Actor + RollupSep + c.Target
 		for k := i; k < j; k++ {
 			if k == i || sorted[k].Weight != sorted[k-1].Weight {
-				out = append(out, cueSum{pair: c.Pair, item: item, weight: sorted[k].Weight})
+				out = append(out, cueSum{phrase: c, weight: sorted[k].Weight})
 			}
 			last := &out[len(out)-1]
 			last.n++
@@ -366,10 +407,14 @@ func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
 	day := t.Day.Unix()
 	m.ids = m.ids[:0]
 	for _, e := range sm.entities {
-		m.ids = append(m.ids, m.item(e.item))
+		m.ids = append(m.ids, m.entityItem(e.first))
 	}
-	for _, c := range sm.cues {
-		m.ids = append(m.ids, m.item(c.item))
+	for i, c := range sm.cues {
+		if i > 0 && c.phrase == sm.cues[i-1].phrase {
+			m.ids = append(m.ids, m.ids[len(m.ids)-1]) // the phrase at another weight
+			continue
+		}
+		m.ids = append(m.ids, m.cueItem(c.phrase))
 	}
 	entities, cues := m.ids[:len(sm.entities)], m.ids[len(sm.entities):]
 	for _, view := range views {
@@ -381,8 +426,8 @@ func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
 		}
 		scope, pair := int32(-1), ""
 		for i, c := range sm.cues {
-			if scope < 0 || c.pair != pair { // cues come sorted by pair
-				scope, pair = m.scope(KindCue, c.pair, view), c.pair
+			if scope < 0 || c.phrase.Pair != pair { // cues come sorted by pair
+				scope, pair = m.scope(KindCue, c.phrase.Pair, view), c.phrase.Pair
 			}
 			var arts int64
 			if c.strongest {
