@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -26,10 +25,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBatch := fs.Int("max-batch", "ENRICHER_MAX_BATCH", 2000, "messages per produce and commit round")
 	maxBatchBytes := fs.Int("max-batch-bytes", "ENRICHER_MAX_BATCH_BYTES", enrich.DefaultMaxBatchBytes,
 		"bytes of raw messages per round (a larger single message is a round of its own)")
-	memLimit := fs.Int("memory-limit", "ENRICHER_MEMORY_LIMIT", admin.MemoryLimit(getenv, admin.DefaultMemoryLimit),
-		"Go soft memory limit in bytes (0 = none; default 512 MiB unless GOMEMLIMIT is set)")
-	gcPercent := fs.Int("gc-percent", "ENRICHER_GC_PERCENT", admin.GCPercent(getenv),
-		"Go's GOGC: how far the heap grows past what is live before a collection, in percent (0 = Go's default or GOGC; default 300 unless GOGC is set; the memory limit still bounds it)")
+	memory := admin.DefineRuntimeFlags(fs, "ENRICHER", getenv, admin.DefaultMemoryLimit)
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
@@ -53,12 +49,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if *memLimit > 0 {
-		debug.SetMemoryLimit(int64(*memLimit))
-	}
-	if *gcPercent > 0 {
-		debug.SetGCPercent(*gcPercent)
-	}
+	memory.Apply()
 	codec, err := kafkax.ParseCompression(*compression)
 	if err != nil {
 		return err

@@ -60,6 +60,7 @@ func runListener(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
+	cfg.Memory.Apply()
 	logger := admin.NewLogger(stderr, cfg.LogLevel, "ingest")
 	if cfg.InsecureNoAuth && len(cfg.Tokens) == 0 {
 		logger.Warn("running WITHOUT authentication (-insecure-no-auth): anyone who can reach the port can publish")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -26,10 +25,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	maxBatch := fs.Int("max-batch", "SINK_MAX_BATCH", 10000, "messages per ClickHouse write")
 	maxBatchBytes := fs.Int("max-batch-bytes", "SINK_MAX_BATCH_BYTES", sink.DefaultMaxBatchBytes,
 		"bytes of messages per ClickHouse write (a larger single message is written alone)")
-	memLimit := fs.Int("memory-limit", "SINK_MEMORY_LIMIT", admin.MemoryLimit(getenv, sink.DefaultMemoryLimit),
-		"Go soft memory limit in bytes (0 = none; default 768 MiB unless GOMEMLIMIT is set)")
-	gcPercent := fs.Int("gc-percent", "SINK_GC_PERCENT", admin.GCPercent(getenv),
-		"Go's GOGC: how far the heap grows past what is live before a collection, in percent (0 = Go's default or GOGC; default 300 unless GOGC is set; the memory limit still bounds it)")
+	memory := admin.DefineRuntimeFlags(fs, "SINK", getenv, sink.DefaultMemoryLimit)
 	queue := fs.Int("queue-capacity", "SINK_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
@@ -47,12 +43,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *memLimit > 0 {
-		debug.SetMemoryLimit(int64(*memLimit))
-	}
-	if *gcPercent > 0 {
-		debug.SetGCPercent(*gcPercent)
-	}
+	memory.Apply()
 	indexCfg, err := index.config()
 	if err != nil {
 		return err
