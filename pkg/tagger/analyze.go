@@ -110,6 +110,7 @@ type doc struct {
 	salSlot     []int32 // salience: per country index, 1 + its entry in the list (0: none)
 	sentMark    []int32 // salience: per country index, the last sentence it was named in
 	parties     []int32
+	partyRefs   []partyRef // salience: the mentions that may be trade parties
 	entOrder    [][2]int32
 	rep         []repVerb // stance: the current sentence's reporting verbs
 	repDone     bool      // their speakers are known
