@@ -104,11 +104,19 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 	}
 	newline := true
 	i := 0
+	first := len(ts.toks)
 	for i < n {
 		var general bool
-		i, newline, general = ts.fast(s, i, extra, newline)
+		i, newline, general = ts.fast(s, i, newline)
 		if general {
 			i, newline = ts.step(s, i, extra, newline)
+		}
+	}
+	if extra != 0 {
+		// fast leaves the extra flags (the title's) to this pass: one
+		// value fewer live in its loop (see there)
+		for k := range ts.toks[first:] {
+			ts.toks[first+k].flags |= extra
 		}
 	}
 }
@@ -121,8 +129,11 @@ func (ts *tokens) tokenize(s string, extra uint8) {
 // values stay in registers: norm is grown once on entry to hold the rest
 // of s (a token takes at most two bytes of norm per byte of s, a separator
 // and its text, and a word is written eight bytes at a time: 16 bytes of
-// slack), and no token is started once toks is full.
-func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, bool) {
+// slack), and no token is started once toks is full. The flags the caller
+// adds to every token (the title's) are OR-ed in by tokenize afterwards:
+// one value fewer live in the loop spilled less (2,557 k -> 2,487 k
+// instructions a pass over the dev texts, cachegrind).
+func (ts *tokens) fast(s string, i int, newline bool) (int, bool, bool) {
 	n := len(s)
 	// the newline state as the flag it gives the next token (fParaStart
 	// or 0), so that a token's flags take it without a branch
@@ -153,7 +164,7 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			i++
 			continue
 		}
-		fl := extra | para
+		fl := para
 		ns := nn
 		sep := 0
 		if nt > 0 && ns > 0 {
@@ -224,9 +235,17 @@ func (ts *tokens) fast(s string, i int, extra uint8, newline bool) (int, bool, b
 			// fAllCaps is set when some letter was upper case and none
 			// lower case
 			f := fl | fWord | k&kUpper
-			up := uint8((cases&0x8080808080808080 | -(cases & 0x8080808080808080)) >> 63)  // 1: an upper-case letter
-			low := uint8((cases&0x4040404040404040 | -(cases & 0x4040404040404040)) >> 63) // 1: a lower-case letter
-			f |= (up &^ low) * fAllCaps
+			// the cases of all eight bytes folded into one: bit 7 an
+			// upper-case letter, bit 6 a lower-case one; fAllCaps (bit
+			// 2) is bit 7 moved down where bit 6 is clear. (Testing
+			// each half of cases for zero took two more registers than
+			// the loop has free: it spilled and reloaded them, 22
+			// instructions a word, cachegrind)
+			c := cases | cases>>32
+			c |= c >> 16
+			c |= c >> 8
+			x := uint8(c)
+			f |= (x >> 5) &^ (x >> 4) & fAllCaps
 			tb[nt].set(i, j, ns, nn, f, 0)
 			nt++
 			para = 0
