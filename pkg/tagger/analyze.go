@@ -125,7 +125,6 @@ type doc struct {
 	bound       []int32  // stance: per token, the nearest clause boundary at or before it
 	hypoAt      []int32  // stance: per token, the nearest hypothetical marker at or before it
 	persons     []int32  // people mentioned, by first token
-	caps        []int32  // names: the capitalised words, by index
 	surnames    map[string]int32
 	orgPrefix   map[string]int32 // word prefixes of the names of organisations found by their shape -> mention
 	ments       []mention

@@ -47,19 +47,11 @@ func (d *doc) recogniseNames() {
 			surnames[d.norm(int(m.t1-1))] = int32(i)
 		}
 	}
-	// the capitalised words of the text, listed without a branch (one
-	// word in five or so, in no order a predictor learns), so that the
-	// loop below visits them alone, in order, from where the last run of
-	// them ended
-	caps := growI32(d.caps, n-d.nTitle+1)
-	nc := 0
-	for i := d.nTitle; i < n; i++ {
-		caps[nc] = int32(i)
-		nc += int(toks[i].flags&(fWord|fCap)+1) >> 2 // fWord|fCap is 3: 1 when both are set
-	}
-	d.caps = caps
+	// the capitalised words of the text (listed by splitSentences), so
+	// that the loop below visits them alone, in order, from where the
+	// last run of them ended
 	next := d.nTitle // the first token not yet read
-	for _, ci := range caps[:nc] {
+	for _, ci := range d.ts.caps {
 		i := int(ci)
 		if i < next || !d.capTok(i) {
 			continue
