@@ -145,7 +145,7 @@ bench-e2e: build ## end-to-end throughput and latency with loadgen on the local 
 	@bash scripts/bench-e2e.sh
 
 .PHONY: bench-memory
-bench-memory: build ## peak RSS of enricher and sink while 2,000 articles of ~0.5 MB (enriched ~1 MB) stream through the pipeline (target <= 1 GiB each)
+bench-memory: build ## peak RSS of ingest, enricher and sink while 2,000 articles of ~0.5 MB (enriched ~1 MB) stream through the pipeline (target <= 1 GiB each)
 	@bash scripts/bench-integration.sh e2e IntegrationMemory .
 
 .PHONY: bench-backfill

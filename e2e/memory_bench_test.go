@@ -19,8 +19,8 @@ import (
 // BenchmarkIntegrationMemory (make bench-memory) streams large articles
 // through the whole local pipeline — ingest → Kafka → enricher → Kafka →
 // sink → ClickHouse — with the services at their default batching, and
-// reports the peak resident memory (VmHWM) of the enricher and the sink. It
-// fails when either passes 1 GiB, when an article goes missing or is
+// reports the peak resident memory (VmHWM) of ingest, the enricher and the
+// sink. It fails when one passes 1 GiB, when an article goes missing or is
 // dead-lettered, or when the pipeline stops flowing.
 //
 // The articles are as large as ingest admits (a raw record of at most
@@ -38,7 +38,8 @@ func BenchmarkIntegrationMemory(b *testing.B) {
 	for range b.N {
 		s := newStack(b)
 		s.startAll()
-		pids := map[string]int{"enricher": s.procs["enricher"].Process.Pid, "sink": s.procs["sink"].Process.Pid}
+		pids := map[string]int{"ingest": s.procs["ingest"].Process.Pid, "enricher": s.procs["enricher"].Process.Pid,
+			"sink": s.procs["sink"].Process.Pid}
 		base := map[string]int64{}
 		for name, pid := range pids {
 			base[name] = procStatusKiB(b, pid, "VmRSS")
@@ -62,7 +63,7 @@ func BenchmarkIntegrationMemory(b *testing.B) {
 		if distinct != uint64(n) || dead != 0 {
 			b.Fatalf("articles table holds %d of %d articles, %.0f dead letters", distinct, n, dead)
 		}
-		for _, name := range []string{"enricher", "sink"} {
+		for _, name := range []string{"ingest", "enricher", "sink"} {
 			hwm := procStatusKiB(b, pids[name], "VmHWM")
 			b.Logf("%s: peak RSS (VmHWM) %.1f MiB, RSS before the load %.1f MiB", name, float64(hwm)/1024, float64(base[name])/1024)
 			b.ReportMetric(float64(hwm)/1024, name+"_peak_rss_MiB")
