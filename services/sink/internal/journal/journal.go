@@ -175,7 +175,7 @@ type minuteScope struct{ pair, version string }
 // its contributions per minute key and rolls them up into every
 // granularity once, in Rows.
 type minuteKey struct {
-	scope  int32 // index in minuteSums.scopes
+	scope  int32 // number in minuteSums.scopes
 	minute int64 // unix seconds
 }
 
@@ -184,15 +184,14 @@ type minuteKey struct {
 // block has up to seven per article, and allocating them was 8% of the
 // builder's allocations.
 type minuteSums struct {
-	scopes  []minuteScope
-	scopeOf map[minuteScope]int32
-	keys    []minuteKey
-	sums    []tension.Parts     // the sum of keys[i]
-	index   map[minuteKey]int32 // index in keys and sums
+	scopes numbering[minuteScope]
+	keys   []minuteKey
+	sums   []tension.Parts     // the sum of keys[i]
+	index  map[minuteKey]int32 // index in keys and sums
 }
 
 func newMinuteSums() minuteSums {
-	return minuteSums{scopeOf: map[minuteScope]int32{}, index: map[minuteKey]int32{}}
+	return minuteSums{scopes: newNumbering[minuteScope](), index: map[minuteKey]int32{}}
 }
 
 // grow makes room for n more minute keys.
@@ -207,16 +206,9 @@ func (m *minuteSums) grow(n int) {
 // len is the number of minute keys summed.
 func (m *minuteSums) len() int { return len(m.keys) }
 
-// scope returns the index of (pair, version), adding it when new.
+// scope returns the number of (pair, version).
 func (m *minuteSums) scope(pair, version string) int32 {
-	s := minuteScope{pair, version}
-	i, ok := m.scopeOf[s]
-	if !ok {
-		i = int32(len(m.scopes))
-		m.scopes = append(m.scopes, s)
-		m.scopeOf[s] = i
-	}
-	return i
+	return m.scopes.of(minuteScope{pair, version})
 }
 
 // bucketScope is the pair, cell ("" for a bucket row, the cell key for a
@@ -575,16 +567,16 @@ func (m *minuteSums) sorted() sortedMinutes {
 // sorted by cell, pair and view, and the rank of each minute scope in them
 // (the pairs "p" and "p|" are both p's bucket rows: they share a rank).
 func (m *minuteSums) bucketScopes() ([]bucketScope, []int32) {
-	split := make([]bucketScope, len(m.scopes))
-	order := make([]int32, len(m.scopes))
-	for i, s := range m.scopes {
+	split := make([]bucketScope, m.scopes.len())
+	order := make([]int32, m.scopes.len())
+	for i, s := range m.scopes.values {
 		pair, cell := tension.SplitCellPair(s.pair)
 		split[i] = bucketScope{pair, cell, s.version}
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, c int32) int { return compareBucketScopes(&split[a], &split[c]) })
 	distinct := make([]bucketScope, 0, len(order))
-	rank := make([]int32, len(m.scopes))
+	rank := make([]int32, m.scopes.len())
 	for _, i := range order {
 		if len(distinct) == 0 || distinct[len(distinct)-1] != split[i] {
 			distinct = append(distinct, split[i])

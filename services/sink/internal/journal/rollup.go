@@ -125,8 +125,8 @@ type rollScope struct{ kind, pair, view string }
 // pointer for the garbage collector to follow (a block on two years of
 // articles has a score of keys per article).
 type rollKey struct {
-	scope  int32 // index in rollups.scopes
-	item   int32 // index in rollups.items
+	scope  int32 // number in rollups.scopes
+	item   int32 // number in rollups.items
 	day    int64
 	weight int64 // cue rows: the weight's bits
 }
@@ -142,13 +142,11 @@ type rollVal struct {
 // years of articles has 16 per article, which were 17% of the builder's
 // allocations, and Rows sorted pointers to them spread over the heap.
 type rollups struct {
-	scopes  []rollScope
-	scopeOf map[rollScope]int32
-	items   []string // entities' and cues' items
-	itemOf  map[string]int32
+	scopes numbering[rollScope]
+	items  numbering[string] // entities' and cues' items
 	// The items of entities and cue phrases by their parts, so that a
 	// version's items are not joined into strings again and again (a third
-	// of a version's summary): a new one is joined and found in itemOf.
+	// of a version's summary): a new one is joined and numbered in items.
 	entityItems map[EntityTag]int32
 	cueItems    map[cuePhrase]int32
 	ids         []int32 // addTags' item indexes, kept for the next call
@@ -158,7 +156,7 @@ type rollups struct {
 }
 
 func newRollups() rollups {
-	return rollups{scopeOf: map[rollScope]int32{}, itemOf: map[string]int32{}, index: map[rollKey]int32{},
+	return rollups{scopes: newNumbering[rollScope](), items: newNumbering[string](), index: map[rollKey]int32{},
 		entityItems: map[EntityTag]int32{}, cueItems: map[cuePhrase]int32{}}
 }
 
@@ -174,27 +172,9 @@ func (m *rollups) grow(n int) {
 // len is the number of keys summed.
 func (m *rollups) len() int { return len(m.keys) }
 
-// scope returns the index of (kind, pair, view), adding it when new.
+// scope returns the number of (kind, pair, view).
 func (m *rollups) scope(kind, pair, view string) int32 {
-	s := rollScope{kind, pair, view}
-	i, ok := m.scopeOf[s]
-	if !ok {
-		i = int32(len(m.scopes))
-		m.scopes = append(m.scopes, s)
-		m.scopeOf[s] = i
-	}
-	return i
-}
-
-// item returns the index of an item, adding it when new.
-func (m *rollups) item(item string) int32 {
-	i, ok := m.itemOf[item]
-	if !ok {
-		i = int32(len(m.items))
-		m.items = append(m.items, item)
-		m.itemOf[item] = i
-	}
-	return i
+	return m.scopes.of(rollScope{kind, pair, view})
 }
 
 // entityItem returns the index of the item of an entity (canonical name,
@@ -202,7 +182,7 @@ func (m *rollups) item(item string) int32 {
 func (m *rollups) entityItem(e *EntityTag) int32 {
 	i, ok := m.entityItems[*e]
 	if !ok {
-		i = m.item(e.Canonical + RollupSep + e.Type + RollupSep + e.Country)
+		i = m.items.of(e.Canonical + RollupSep + e.Type + RollupSep + e.Country)
 		m.entityItems[*e] = i
 	}
 	return i
@@ -221,7 +201,7 @@ func (m *rollups) cueItem(c *CueTag) int32 {
 	p := cuePhrase{c.Text, c.Category, c.Polarity, c.Actor, c.Target}
 	i, ok := m.cueItems[p]
 	if !ok {
-		i = m.item(c.Text + RollupSep + c.Category + RollupSep + polarityText(c.Polarity) + RollupSep + c.Actor + RollupSep + c.Target)
+		i = m.items.of(c.Text + RollupSep + c.Category + RollupSep + polarityText(c.Polarity) + RollupSep + c.Actor + RollupSep + c.Target)
 		m.cueItems[p] = i
 	}
 	return i
@@ -456,13 +436,13 @@ func (m *rollups) appendRows(out []Row) []Row {
 	var prefix string // of the previous row: a run of rows shares it
 	for i, r := range refs {
 		k, v := &m.keys[r.key], &m.vals[r.key]
-		s := &m.scopes[k.scope]
+		s := &m.scopes.values[k.scope]
 		day := time.Unix(k.day, 0).UTC()
 		if i == 0 || r.rank != refs[i-1].rank || r.day != refs[i-1].day {
 			prefix = RollupPrefix(s.pair, s.view, day)
 		}
 		out = append(out, Row{
-			Kind: s.kind, Key: prefix + m.items[k.item], Granularity: string(tension.Day),
+			Kind: s.kind, Key: prefix + m.items.values[k.item], Granularity: string(tension.Day),
 			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
 			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
 		})
@@ -483,7 +463,7 @@ type rollRef struct {
 // sortedRefs returns the keys whose sums are not all zero (a batch may
 // add and take out the same tags), in the order of appendRows.
 func (m *rollups) sortedRefs() []rollRef {
-	rank, itemRank := m.scopeRanks(), m.itemRanks()
+	rank, itemRank := m.scopes.ranks(compareScopes), m.items.ranks(compareItems)
 	refs := make([]rollRef, 0, len(m.keys))
 	for i, k := range m.keys {
 		if v := &m.vals[i]; v.entries == 0 && v.articles == 0 && v.weight == 0 {
@@ -506,21 +486,6 @@ func (m *rollups) sortedRefs() []rollRef {
 	return refs
 }
 
-// scopeRanks returns each scope's place in the order of kind (the Enum's),
-// pair and view, by scope index.
-func (m *rollups) scopeRanks() []int32 {
-	order := make([]int32, len(m.scopes))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, c int32) int { return compareScopes(&m.scopes[a], &m.scopes[c]) })
-	rank := make([]int32, len(m.scopes))
-	for r, i := range order {
-		rank[i] = int32(r)
-	}
-	return rank
-}
-
 // compareScopes orders scopes by kind (the Enum's order), pair and view.
 func compareScopes(a, c *rollScope) int {
 	if n := cmp.Compare(kindOrder(a.kind), kindOrder(c.kind)); n != 0 {
@@ -532,20 +497,8 @@ func compareScopes(a, c *rollScope) int {
 	return strings.Compare(a.view, c.view)
 }
 
-// itemRanks returns each item's place in the order of the strings, by
-// item index.
-func (m *rollups) itemRanks() []int32 {
-	order := make([]int32, len(m.items))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, c int32) int { return strings.Compare(m.items[a], m.items[c]) })
-	rank := make([]int32, len(m.items))
-	for r, i := range order {
-		rank[i] = int32(r)
-	}
-	return rank
-}
+// compareItems orders items as strings.
+func compareItems(a, c *string) int { return strings.Compare(*a, *c) }
 
 // MarkerRefs returns the article versions whose tags the marker rows among
 // articles move (each once, sorted): what RollupRows needs read.
