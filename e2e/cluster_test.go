@@ -75,6 +75,7 @@ func (d *drill) finish(visibleWithin time.Duration) {
 		d.t.Fatalf("ingest stopped accepting: %v", err)
 	}
 	d.t.Logf("ingest refused %d requests on the way (each retried)", d.refused.Load())
+	d.waitSettled(d.from, d.to, visibleWithin)
 	hours := d.waitVisible("CN-US", "hour", d.from, d.to, int64(d.n), visibleWithin)
 	d.checkExact(d.ch, "the first reachable replica")
 	d.checkIndexMatchesRaw(d.from, d.to)
@@ -112,6 +113,41 @@ func (d *drill) checkExact(conn driver.Conn, where string) {
 	}
 	if distinct != uint64(d.n) {
 		d.t.Errorf("%s: %d distinct articles stored, want %d", where, distinct, d.n)
+	}
+}
+
+// waitFlushAfterResume waits until name's logs show the outcome (a flush
+// that succeeded or failed) of the insert it resumed in its rounds-th pause.
+func (d *drill) waitFlushAfterResume(name string, rounds int, within time.Duration) {
+	d.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		resumed, outcome := 0, false
+		files, _ := filepath.Glob(filepath.Join(d.logs, name+".*.log"))
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			for _, line := range strings.Split(string(b), "\n") {
+				var l struct {
+					Msg string `json:"msg"`
+				}
+				if json.Unmarshal([]byte(line), &l) != nil {
+					continue
+				}
+				switch {
+				case strings.HasPrefix(l.Msg, "test hook: resumed"):
+					resumed, outcome = resumed+1, false
+				case l.Msg == "flushed" || l.Msg == "flush failed; retrying":
+					outcome = true
+				}
+			}
+		}
+		if resumed >= rounds && outcome {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s resumed %d of %d times and did not flush after the last within %v", name, resumed, rounds, within)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -298,6 +334,9 @@ func TestClusterZombieSink(t *testing.T) {
 		t.Logf("round %d: SIGCONT sink-3 after 12 s stopped with a batch in hand", i)
 		d.notify("sink-3", syscall.SIGCONT)
 	}
+	// The last zombie block may land after everything else is counted:
+	// the checks start once sink-3 has flushed it or seen it lost.
+	d.waitFlushAfterResume("sink-3", 5, 2*time.Minute)
 	d.finish(5 * time.Minute)
 	if c, _ := d.ledgerEvents(); c == 0 {
 		t.Error("no block was cancelled: the zombie's inserts did not overlap anything, so the drill proved nothing")
