@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 	"unicode/utf8"
 
@@ -160,8 +161,8 @@ func TestRunTagEchoesIDsAsValidJSON(t *testing.T) {
 }
 
 // TestRunTagRecycledLines: lines read into the buffers of earlier lines
-// (long, short, empty, too long for a short buffer) are tagged as each
-// line alone is.
+// (long, short, empty, too long for a short buffer), in batches of any
+// size, are tagged as each line alone is.
 func TestRunTagRecycledLines(t *testing.T) {
 	tg, err := tagger.New()
 	if err != nil {
@@ -187,11 +188,18 @@ func TestRunTagRecycledLines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got strings.Builder
-	if err := RunTag(context.Background(), tg, strings.NewReader(strings.Join(mixed, "")), &got); err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != want.String() {
-		t.Fatalf("tagged together, the lines differ from each tagged alone:\n%s\nwant\n%s", got.String(), want.String())
+	// in one read, and in reads of a byte or a few (batches of other sizes)
+	for name, r := range map[string]io.Reader{
+		"whole":  strings.NewReader(strings.Join(mixed, "")),
+		"byte":   iotest.OneByteReader(strings.NewReader(strings.Join(mixed, ""))),
+		"halves": iotest.HalfReader(strings.NewReader(strings.Join(mixed, ""))),
+	} {
+		var got strings.Builder
+		if err := RunTag(context.Background(), tg, r, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Fatalf("%s: tagged together, the lines differ from each tagged alone:\n%s\nwant\n%s", name, got.String(), want.String())
+		}
 	}
 }

@@ -54,15 +54,15 @@ func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) 
 	w := bufio.NewWriterSize(out, 1<<16)
 	defer w.Flush()
 	var buf []byte // the output line
-	lines := make(chan inLine)
-	free := make(chan []byte, 2) // lines done, for readLines to read into again
+	batches := make(chan lineBatch)
+	free := make(chan lineBatch, 2) // batches done, for readLines to read into again
 	done := make(chan struct{})
 	defer close(done)
-	go readLines(in, lines, free, done)
+	go readLines(in, batches, free, done)
 	for {
-		var l inLine
+		var b lineBatch
 		select {
-		case l = <-lines:
+		case b = <-batches:
 		default:
 			// no line ready: let a reader of out see the lines done so far
 			if err := w.Flush(); err != nil {
@@ -71,59 +71,73 @@ func RunTag(ctx context.Context, t *tagger.Tagger, in io.Reader, out io.Writer) 
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("tag: %w", ctx.Err())
-			case l = <-lines:
+			case b = <-batches:
 			}
 		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("tag: %w", err)
-		}
-		if l.err != nil && !errors.Is(l.err, io.EOF) {
-			return fmt.Errorf("tag: read: %w", l.err)
-		}
-		if len(l.line) == 0 && !l.tooLong && l.err != nil {
-			return nil // EOF after the last line
-		}
-		var res result
-		switch {
-		case l.tooLong:
-			res = failed(tagErr{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)})
-		case len(bytes.TrimSpace(l.line)) == 0:
-			res = failed(tagErr{Error: "empty line"})
-		default:
-			var err error
-			if res, err = tagOne(ctx, t, l.line); err != nil {
+		for _, l := range b.lines {
+			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("tag: %w", err)
 			}
+			if l.err != nil && !errors.Is(l.err, io.EOF) {
+				return fmt.Errorf("tag: read: %w", l.err)
+			}
+			if len(l.line) == 0 && !l.tooLong && l.err != nil {
+				return nil // EOF after the last line
+			}
+			var res result
+			switch {
+			case l.tooLong:
+				res = failed(tagErr{Error: fmt.Sprintf("line longer than %d bytes", MaxLine)})
+			case len(bytes.TrimSpace(l.line)) == 0:
+				res = failed(tagErr{Error: "empty line"})
+			default:
+				var err error
+				if res, err = tagOne(ctx, t, l.line); err != nil {
+					return fmt.Errorf("tag: %w", err)
+				}
+			}
+			var err error
+			if buf, err = res.appendTo(buf[:0]); err != nil {
+				return fmt.Errorf("tag: encode: %w", err)
+			}
+			if _, err := w.Write(buf); err != nil {
+				return fmt.Errorf("tag: write: %w", err)
+			}
+			if l.err != nil {
+				return nil // EOF right after this line
+			}
 		}
-		var err error
-		if buf, err = res.appendTo(buf[:0]); err != nil {
-			return fmt.Errorf("tag: encode: %w", err)
-		}
-		if _, err := w.Write(buf); err != nil {
-			return fmt.Errorf("tag: write: %w", err)
-		}
-		if l.err != nil {
-			return nil // EOF right after this line
-		}
-		recycle(free, l.line)
+		recycle(free, b)
 	}
 }
 
-// maxRecycled is the longest line buffer handed back to readLines: a
+// maxRecycled is the largest line buffer handed back to readLines: a
 // rare long line's buffer is left to the collector rather than kept.
 const maxRecycled = 1 << 20
 
-// recycle hands the buffer of a line that is done with back to readLines,
-// when it is not too big and readLines has room for it. Nothing tagOne
-// returns refers to the line's bytes (the decoders copy what they keep),
-// so reading the next line into it saves an allocation and a copy of
+// batchBytes is the size of a batch's buffer, and maxBatch the most lines
+// readLines sends at once. On 20,000 synthetic articles (~940 bytes each)
+// with two cores, `enricher tag` took 0.45 CPU-s handing lines over one
+// at a time, 0.42 in batches of 8 KiB, 0.34 of 32 KiB and of 64 KiB (0.30
+// on one core); each batch in flight when RunTag starts allocates its
+// buffer once.
+const (
+	batchBytes = 32 << 10
+	maxBatch   = 128
+)
+
+// recycle hands a batch that is done with back to readLines, when its
+// buffer is not too big and readLines has room for it. Nothing tagOne
+// returns refers to the lines' bytes (the decoders copy what they keep),
+// so reading the next lines into it saves an allocation and a copy of
 // every line (~2 % of enricher tag on the short samples).
-func recycle(free chan<- []byte, line []byte) {
-	if line == nil || cap(line) > maxRecycled {
+func recycle(free chan<- lineBatch, b lineBatch) {
+	if cap(b.buf) > maxRecycled {
 		return
 	}
+	clear(b.lines) // no hold on the arrays of a buffer that grew
 	select {
-	case free <- line[:0]:
+	case free <- lineBatch{lines: b.lines[:0], buf: b.buf[:0]}:
 	default:
 	}
 }
@@ -135,30 +149,68 @@ type inLine struct {
 	err     error
 }
 
-// readLines sends the lines of in to lines until the input ends or done is
-// closed; a read blocked in in does not hold up RunTag's return. It reads
-// each line into a buffer from free when there is one.
-func readLines(in io.Reader, lines chan<- inLine, free <-chan []byte, done <-chan struct{}) {
+// lineBatch is the lines readLines had at hand at once, read one after
+// the other into buf. Handing lines over one at a time cost a wake-up of
+// the reading goroutine per line: on two cores its thread parked and was
+// woken for every article, and `enricher tag` spent ~45 % more CPU time
+// than on one core (20,000 synthetic articles: 0.45 against 0.31 CPU-s;
+// batched: 0.34). On one core (BenchmarkRunTagSamples) the goroutine
+// switches cost 1.2 % of the instructions.
+type lineBatch struct {
+	lines []inLine
+	buf   []byte
+}
+
+// readLines sends the lines of in to batches until the input ends or
+// done is closed; a read blocked in in does not hold up RunTag's return.
+// A batch is a line and the whole lines after it that are already
+// buffered and fit its buffer (at most maxBatch): readLines never waits
+// for input while it holds a line, so each line still reaches RunTag as
+// soon as it is read. It reads each batch into a buffer from free when
+// there is one.
+func readLines(in io.Reader, batches chan<- lineBatch, free <-chan lineBatch, done <-chan struct{}) {
 	// 64 KiB, not 1 MiB: readLine joins the chunks of a longer line, and a
 	// megabyte allocated and cleared per call cost a short input (the 123
 	// samples, 98 KB) more than its JSON
 	r := bufio.NewReaderSize(in, 64<<10)
 	for {
-		var buf []byte
+		var b lineBatch
 		select {
-		case buf = <-free:
+		case b = <-free:
 		default:
+			b = lineBatch{lines: make([]inLine, 0, 16), buf: make([]byte, 0, batchBytes)}
 		}
-		line, tooLong, err := readLine(r, buf)
+		for {
+			start := len(b.buf)
+			var l inLine
+			b.buf, l.tooLong, l.err = readLine(r, b.buf)
+			if !l.tooLong {
+				l.line = b.buf[start:len(b.buf):len(b.buf)]
+			}
+			b.lines = append(b.lines, l)
+			if l.err != nil || len(b.lines) == maxBatch {
+				break
+			}
+			if n := bufferedLine(r); n < 0 || len(b.buf)+n > cap(b.buf) {
+				break
+			}
+		}
 		select {
-		case lines <- inLine{line: line, tooLong: tooLong, err: err}:
+		case batches <- b:
 		case <-done:
 			return
 		}
-		if err != nil {
+		if b.lines[len(b.lines)-1].err != nil {
 			return
 		}
 	}
+}
+
+// bufferedLine returns the length of the next line when r holds all of
+// it (reading it cannot block), else -1.
+func bufferedLine(r *bufio.Reader) int {
+	rest, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(rest, '\n')
 }
 
 // result is the output line of one input line: the tags, or the error line
@@ -228,25 +280,25 @@ func echoID(raw json.RawMessage) json.RawMessage {
 	return b
 }
 
-// readLine reads one line of any length up to MaxLine into buf (empty, or
-// nil for a new one); longer lines are consumed and reported as tooLong.
-func readLine(r *bufio.Reader, buf []byte) (line []byte, tooLong bool, err error) {
-	line = buf[:0]
+// readLine appends one line of any length up to MaxLine to buf; a longer
+// line is consumed and reported as tooLong, buf as it was.
+func readLine(r *bufio.Reader, buf []byte) (out []byte, tooLong bool, err error) {
+	start := len(buf)
 	for {
 		chunk, isPrefix, e := r.ReadLine()
 		if e != nil {
-			return line, tooLong, e
+			return buf, tooLong, e
 		}
 		if !tooLong {
-			if len(line)+len(chunk) > MaxLine {
+			if len(buf)-start+len(chunk) > MaxLine {
 				tooLong = true
-				line = nil
+				buf = buf[:start]
 			} else {
-				line = append(line, chunk...)
+				buf = append(buf, chunk...)
 			}
 		}
 		if !isPrefix {
-			return line, tooLong, nil
+			return buf, tooLong, nil
 		}
 	}
 }
