@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,84 @@ func TestReaderStringEveryPosition(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAppendInt: integers are written as strconv writes them, after any
+// prefix, at every length of the word path and around its limits.
+func TestAppendInt(t *testing.T) {
+	check := func(n int) {
+		t.Helper()
+		for _, prefix := range []string{"", `{"start":`} {
+			dst := make([]byte, len(prefix), len(prefix)+len(prefix)%3)
+			copy(dst, prefix)
+			want := strconv.AppendInt([]byte(prefix), int64(n), 10)
+			if got := AppendInt(dst, n); !bytes.Equal(got, want) {
+				t.Fatalf("%d: got %s, want %s", n, got, want)
+			}
+		}
+	}
+	for n := -100_000; n <= 100_000; n++ {
+		check(n)
+	}
+	for p := 1; p <= 1e9; p *= 10 {
+		for _, n := range []int{p - 1, p, p + 1, 99999999 / p * p, -(p - 1), -p, -(p + 1)} {
+			check(n)
+		}
+	}
+	for _, n := range []int{99_999_999, 100_000_000, -99_999_999, -100_000_000, math.MaxInt32, math.MinInt32} {
+		check(n)
+	}
+}
+
+// FuzzAppendInt: any integer is written as strconv writes it.
+func FuzzAppendInt(f *testing.F) {
+	f.Add(0)
+	f.Add(-1)
+	f.Add(12345678)
+	f.Fuzz(func(t *testing.T, n int) {
+		if got, want := AppendInt([]byte("x"), n), strconv.AppendInt([]byte("x"), int64(n), 10); !bytes.Equal(got, want) {
+			t.Fatalf("%d: got %s, want %s", n, got, want)
+		}
+	})
+}
+
+// TestAppendStringShort: strings of up to eight bytes (one word), and
+// longer ones whose last word overlaps the words before, are written as
+// encoding/json writes them after a prefix, whatever the spare capacity.
+func TestAppendStringShort(t *testing.T) {
+	alphabet := []string{"a", "Z", " ", "~", "\"", "\\", "<", ">", "&", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xff", "中"}
+	for n := 1; n <= 17; n++ {
+		for k := 0; k < 400; k++ {
+			var sb strings.Builder
+			for sb.Len() < n {
+				sb.WriteString(alphabet[(k*7+sb.Len()*13+k*k*sb.Len())%len(alphabet)])
+				if k%3 == 0 {
+					sb.WriteString("abcdefgh"[:sb.Len()%8])
+				}
+			}
+			s := sb.String()
+			for _, html := range []bool{true, false} {
+				want := appendStringRef(s, html)
+				for spare := 0; spare < 12; spare++ {
+					dst := make([]byte, 3, 3+spare)
+					copy(dst, "pre")
+					if got := AppendString(dst, s, html); string(got) != "pre"+string(want) {
+						t.Fatalf("%q (html %v, spare %d): got %s, want pre%s", s, html, spare, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// appendStringRef is encoding/json's string: json.Marshal's with HTML
+// escapes, an Encoder's without.
+func appendStringRef(s string, html bool) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(html)
+	if err := enc.Encode(s); err != nil {
+		panic(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
