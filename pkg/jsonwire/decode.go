@@ -58,12 +58,15 @@ func (r *Reader) Fail() {
 
 func (r *Reader) ws() {
 	for r.i < len(r.data) {
-		switch r.data[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
+		// one test for the bytes above the space (all but whitespace in
+		// compact JSON, such as every line `enricher tag` reads): the
+		// switch compiled to a search whose branches mispredicted
+		// (~1 % of enricher tag's mispredicted branches)
+		c := r.data[r.i]
+		if c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return
 		}
+		r.i++
 	}
 }
 
