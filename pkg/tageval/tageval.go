@@ -117,12 +117,12 @@ const maxRecycled = 1 << 20
 
 // batchBytes is the size of a batch's buffer, and maxBatch the most lines
 // readLines sends at once. On 20,000 synthetic articles (~940 bytes each)
-// with two cores, `enricher tag` took 0.45 CPU-s handing lines over one
-// at a time, 0.42 in batches of 8 KiB, 0.34 of 32 KiB and of 64 KiB (0.30
-// on one core); each batch in flight when RunTag starts allocates its
-// buffer once.
+// with two cores, `enricher tag` took 0.43-0.45 CPU-s handing lines over
+// one at a time, 0.42 in batches of 8 KiB, 0.35-0.38 of 16 KiB, 0.33-0.37
+// of 32 KiB (0.30 on one core); each batch in flight when RunTag starts
+// allocates its buffer once (~3 on the 98 KB of samples/: 48 KB of 16 KiB).
 const (
-	batchBytes = 32 << 10
+	batchBytes = 16 << 10
 	maxBatch   = 128
 )
 
@@ -154,8 +154,8 @@ type inLine struct {
 // the reading goroutine per line: on two cores its thread parked and was
 // woken for every article, and `enricher tag` spent ~45 % more CPU time
 // than on one core (20,000 synthetic articles: 0.45 against 0.31 CPU-s;
-// batched: 0.34). On one core (BenchmarkRunTagSamples) the goroutine
-// switches cost 1.2 % of the instructions.
+// in batches: 0.35-0.38). On one core (BenchmarkRunTagSamples) the
+// goroutine switches cost 1.2 % of the instructions.
 type lineBatch struct {
 	lines []inLine
 	buf   []byte
