@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -123,24 +122,14 @@ func (d *drill) waitFlushAfterResume(name string, rounds int, within time.Durati
 	deadline := time.Now().Add(within)
 	for {
 		resumed, outcome := 0, false
-		files, _ := filepath.Glob(filepath.Join(d.logs, name+".*.log"))
-		for _, f := range files {
-			b, _ := os.ReadFile(f)
-			for _, line := range strings.Split(string(b), "\n") {
-				var l struct {
-					Msg string `json:"msg"`
-				}
-				if json.Unmarshal([]byte(line), &l) != nil {
-					continue
-				}
-				switch {
-				case strings.HasPrefix(l.Msg, "test hook: resumed"):
-					resumed, outcome = resumed+1, false
-				case l.Msg == "flushed" || l.Msg == "flush failed; retrying":
-					outcome = true
-				}
+		d.logRecords(name+".*", func(_ []byte, msg string) {
+			switch {
+			case strings.HasPrefix(msg, "test hook: resumed"):
+				resumed, outcome = resumed+1, false
+			case msg == "flushed" || msg == "flush failed; retrying":
+				outcome = true
 			}
-		}
+		})
 		if resumed >= rounds && outcome {
 			return
 		}
@@ -154,24 +143,14 @@ func (d *drill) waitFlushAfterResume(name string, rounds int, within time.Durati
 // ledgerEvents counts, over every sink process's log, the blocks cancelled
 // after a conflict and the holes read again.
 func (d *drill) ledgerEvents() (cancelled, holes int) {
-	files, _ := filepath.Glob(filepath.Join(d.logs, "sink*.log"))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		for _, line := range strings.Split(string(b), "\n") {
-			var l struct {
-				Msg string `json:"msg"`
-			}
-			if json.Unmarshal([]byte(line), &l) != nil {
-				continue
-			}
-			switch l.Msg {
-			case "cancelled a block that counted what another counted":
-				cancelled++
-			case "hole in the ledger below the reading position", "hole in the ledger: reading the partition again from it":
-				holes++
-			}
+	d.logRecords("sink*", func(_ []byte, msg string) {
+		switch msg {
+		case "cancelled a block that counted what another counted":
+			cancelled++
+		case "hole in the ledger below the reading position", "hole in the ledger: reading the partition again from it":
+			holes++
 		}
-	}
+	})
 	return cancelled, holes
 }
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -127,22 +126,36 @@ func TestIntegrationExactlyOnceUnderSIGKILL(t *testing.T) {
 // replays its flush log lines report: the evidence that the kills landed
 // between a write and a commit and that the sink recognised the replay.
 func (s *stack) recoveries(name string) (dups, replayed int) {
-	files, _ := filepath.Glob(filepath.Join(s.logs, name+".*.log"))
+	s.logRecords(name+".*", func(line []byte, _ string) {
+		var l struct {
+			Msg        string `json:"msg"`
+			Duplicates int    `json:"duplicates"`
+			Replayed   int    `json:"replayed"`
+		}
+		if json.Unmarshal(line, &l) == nil && l.Msg == "flushed" {
+			dups += l.Duplicates
+			replayed += l.Replayed
+		}
+	})
+	return dups, replayed
+}
+
+// logRecords calls fn with each JSON line, and its msg, of the logs of
+// every run of the services whose log files match pattern ("sink*",
+// "sink-3.*"), file by file in name order; other lines are skipped.
+func (s *stack) logRecords(pattern string, fn func(line []byte, msg string)) {
+	files, _ := filepath.Glob(filepath.Join(s.logs, pattern+".log"))
 	for _, f := range files {
 		b, _ := os.ReadFile(f)
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range bytes.Split(b, []byte("\n")) {
 			var l struct {
-				Msg        string `json:"msg"`
-				Duplicates int    `json:"duplicates"`
-				Replayed   int    `json:"replayed"`
+				Msg string `json:"msg"`
 			}
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "flushed" {
-				dups += l.Duplicates
-				replayed += l.Replayed
+			if json.Unmarshal(line, &l) == nil {
+				fn(line, l.Msg)
 			}
 		}
 	}
-	return dups, replayed
 }
 
 // checkAPIMatchesRaw compares the hourly CN-US buckets the API served with
