@@ -45,9 +45,15 @@ type stack struct {
 	addrs   map[string]string
 	// adminAddrs of the services with a separate admin listener.
 	adminAddrs map[string]string
-	mu         sync.Mutex
-	procs      map[string]*exec.Cmd
-	starts     map[string]int
+	// handedOut holds every address the stack gave a service: a port is
+	// free again once freeAddr closed it, so the kernel may hand the same
+	// one out twice before either service binds it — and a service whose
+	// port another one of ours holds would pass for ready on the other's
+	// /readyz (seen in CI: query and ingest's admin listener on one port).
+	handedOut map[string]bool
+	mu        sync.Mutex
+	procs     map[string]*exec.Cmd
+	starts    map[string]int
 	// refused counts the requests ingest did not accept (send retries them).
 	refused atomic.Int64
 	// sendAttempts is how often send tries one request (at least 20, 0.5 s
@@ -85,11 +91,24 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
+// newAddr returns a free address the stack has not handed out before.
+// Callers hold s.mu, or own the stack alone (newStack).
+func (s *stack) newAddr() string {
+	for {
+		addr := freeAddr(s.t)
+		if !s.handedOut[addr] {
+			s.handedOut[addr] = true
+			return addr
+		}
+	}
+}
+
 func newStack(t testing.TB) *stack {
 	t.Helper()
 	chtest.Integration(t)
 	s := &stack{t: t, bin: binDir(t), brokers: kafkax.DefaultBrokers, token: randomHex(16),
-		addrs: map[string]string{}, adminAddrs: map[string]string{}, procs: map[string]*exec.Cmd{}, starts: map[string]int{}}
+		addrs: map[string]string{}, adminAddrs: map[string]string{}, handedOut: map[string]bool{},
+		procs: map[string]*exec.Cmd{}, starts: map[string]int{}}
 	if b := os.Getenv("KAFKA_BROKERS"); b != "" {
 		s.brokers = b
 	}
@@ -116,10 +135,10 @@ func newStack(t testing.TB) *stack {
 		}
 	})
 	for _, name := range []string{"ingest", "enricher", "sink", "query"} {
-		s.addrs[name] = freeAddr(t)
+		s.addrs[name] = s.newAddr()
 	}
 	for _, name := range []string{"ingest", "query"} {
-		s.adminAddrs[name] = freeAddr(t)
+		s.adminAddrs[name] = s.newAddr()
 	}
 	t.Cleanup(s.stopAll)
 	t.Cleanup(func() { s.deleteTopics() })
@@ -204,9 +223,9 @@ func (s *stack) start(name string) {
 		}
 		s.t.Logf("%s: a port was taken before it bound it; starting it again on new ports", name)
 		s.mu.Lock()
-		s.addrs[name] = freeAddr(s.t)
+		s.addrs[name] = s.newAddr()
 		if _, ok := s.adminAddrs[base(name)]; ok {
-			s.adminAddrs[base(name)] = freeAddr(s.t)
+			s.adminAddrs[base(name)] = s.newAddr()
 		}
 		s.mu.Unlock()
 	}
@@ -218,7 +237,7 @@ func (s *stack) launch(name string) bool {
 	s.t.Helper()
 	s.mu.Lock()
 	if s.addrs[name] == "" {
-		s.addrs[name] = freeAddr(s.t)
+		s.addrs[name] = s.newAddr()
 	}
 	s.starts[name]++
 	logPath := filepath.Join(s.logs, fmt.Sprintf("%s.%d.log", name, s.starts[name]))
@@ -261,7 +280,12 @@ func (s *stack) waitReady(name, logPath string, exited <-chan struct{}) bool {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return true
+				select {
+				case <-exited: // another process answered on its port: check the exit above
+					continue
+				default:
+					return true
+				}
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
