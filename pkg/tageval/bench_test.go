@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 
 	segjson "github.com/segmentio/encoding/json"
 
+	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/tagger"
 )
 
@@ -23,6 +25,11 @@ func benchRunTag(b *testing.B, path string) {
 	tg, err := tagger.New()
 	if err != nil {
 		b.Fatal(err)
+	}
+	// at the GOGC `enricher tag` runs with (serve's memory settings,
+	// services/enricher/tag.go), unless GOGC is set
+	if p := admin.GCPercent(os.Getenv); p > 0 {
+		defer debug.SetGCPercent(debug.SetGCPercent(p))
 	}
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()

@@ -34,11 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "tag":
-		t, err := tagger.New()
-		if err != nil {
-			return err
-		}
-		return tageval.RunTag(ctx, t, stdin, stdout)
+		return runTag(ctx, args, getenv, stdin, stdout, stderr)
 	case "eval":
 		fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 		fs.SetOutput(stderr)
