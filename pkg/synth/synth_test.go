@@ -2,6 +2,7 @@ package synth
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -189,4 +190,120 @@ func BenchmarkNextJSON(b *testing.B) {
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(b.N)/sec, "articles/s")
 	b.ReportMetric(float64(bytes)/sec/1e6, "MB/s")
+}
+
+// TestAppendJSONIsEncoder: AppendJSON writes the bytes encoding/json's
+// Encoder writes with HTML escaping off, for generated articles and for
+// fields no generator makes (escapes, HTML, invalid UTF-8, U+2028, zones,
+// nanoseconds), and refuses what it refuses.
+func TestAppendJSONIsEncoder(t *testing.T) {
+	encode := func(a *Article) (string, error) {
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(a)
+		return strings.TrimSuffix(buf.String(), "\n"), err
+	}
+	arts := []Article{
+		{},
+		{ID: "a\"b\\c", URL: "https://x.test/?a=1&b=<2>", Source: "s\u2028t\u2029", Title: "tab\there\nnew\x01\x7f",
+			Text: "bad \xff\xfe utf8 \xe2\x82 end", PublishedAt: time.Date(2024, 2, 29, 23, 59, 59, 123456789, time.FixedZone("x", -5*3600-30*60))},
+		{ID: "日本語", Text: "emoji 🙂 and é", PublishedAt: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, g := range []*Generator{New(5, t0, t1), NewLive(6)} {
+		for range 3000 {
+			arts = append(arts, g.Next())
+		}
+	}
+	for i := range arts {
+		want, err := encode(&arts[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := arts[i].AppendJSON(nil)
+		if err != nil || string(got) != want {
+			t.Fatalf("article %d:\n got %s (%v)\nwant %s", i, got, err, want)
+		}
+	}
+	late := Article{PublishedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if _, err := encode(&late); err == nil {
+		t.Fatal("encoding/json took a year past 9999")
+	}
+	if _, err := late.AppendJSON(nil); err == nil {
+		t.Error("AppendJSON took a year past 9999")
+	}
+}
+
+// replacerOf is the strings.Replacer the generator built for every story
+// before placeholders.expand.
+func replacerOf(p *placeholders) *strings.Replacer {
+	return strings.NewReplacer("{T}", p.target, "{Tj}", p.targetAdj, "{S}", p.actor,
+		"{G}", p.goods, "{P}", p.percent, "{N}", p.number, "{X}", p.tech)
+}
+
+var testPlaceholders = placeholders{target: "China", targetAdj: "Chinese", actor: "US",
+	goods: "steel {T}", percent: "25", number: "}{", tech: "chips"}
+
+// TestExpandIsReplacer: expand gives what the replacer gave, on strings
+// made of the placeholders' pieces, braces and text.
+func TestExpandIsReplacer(t *testing.T) {
+	rep := replacerOf(&testPlaceholders)
+	pieces := []string{"{", "}", "T", "Tj", "j", "S", "G", "P", "N", "X", "{T}", "{Tj}", "{X}", "a", " ", "é"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20_000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := testPlaceholders.expand(s), rep.Replace(s); got != want {
+			t.Fatalf("expand(%q) = %q, the replacer gave %q", s, got, want)
+		}
+	}
+}
+
+func FuzzExpandIsReplacer(f *testing.F) {
+	for _, c := range cues {
+		f.Add(c.past)
+		f.Add(c.title)
+	}
+	f.Add("{{T}}{Tj{X}")
+	rep := replacerOf(&testPlaceholders)
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := testPlaceholders.expand(s), rep.Replace(s); got != want {
+			t.Fatalf("expand(%q) = %q, the replacer gave %q", s, got, want)
+		}
+	})
+}
+
+// TestSlugifyIsLowerFirst: slugify lower-cases rune by rune as
+// strings.ToLower did before it (the Kelvin sign, dotted I, invalid UTF-8).
+func TestSlugifyIsLowerFirst(t *testing.T) {
+	old := func(s string, max int) string {
+		var b strings.Builder
+		dash := false
+		for _, c := range strings.ToLower(s) {
+			switch {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+				b.WriteRune(c)
+				dash = false
+			default:
+				if !dash && b.Len() > 0 {
+					b.WriteByte('-')
+					dash = true
+				}
+			}
+			if b.Len() >= max {
+				break
+			}
+		}
+		return strings.Trim(b.String(), "-")
+	}
+	for _, s := range []string{"", "US Raises Tariffs", "\u212Aelvin İstanbul", "bad \xff utf8", "--a--", "Ünïcödé 2025 ÀÉ", strings.Repeat("Word ", 40)} {
+		for _, max := range []int{1, 5, 60} {
+			if got, want := slugify(s, max), old(s, max); got != want {
+				t.Errorf("slugify(%q, %d) = %q, want %q", s, max, got, want)
+			}
+		}
+	}
 }

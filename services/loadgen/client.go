@@ -15,16 +15,17 @@ import (
 	"github.com/tension-dev/tension/pkg/synth"
 )
 
-// encodeNDJSON writes one JSON object per line.
-func encodeNDJSON(buf *bytes.Buffer, arts []synth.Article) error {
-	enc := json.NewEncoder(buf) // Encode ends every value with '\n'
-	enc.SetEscapeHTML(false)
+// appendNDJSON appends one JSON object per line, as encoding/json's Encoder
+// with HTML escaping off writes them (synth.Article.AppendJSON).
+func appendNDJSON(b []byte, arts []synth.Article) ([]byte, error) {
 	for i := range arts {
-		if err := enc.Encode(&arts[i]); err != nil {
-			return err
+		var err error
+		if b, err = arts[i].AppendJSON(b); err != nil {
+			return nil, err
 		}
+		b = append(b, '\n')
 	}
-	return nil
+	return b, nil
 }
 
 // ingestClient posts NDJSON batches to ingest.

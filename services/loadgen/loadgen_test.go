@@ -127,14 +127,15 @@ func TestPercentilesNearestRank(t *testing.T) {
 	}
 }
 
-func TestEncodeNDJSON(t *testing.T) {
+func TestAppendNDJSON(t *testing.T) {
 	g := synth.New(1, time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC))
 	arts := []synth.Article{g.Next(), g.Next(), g.Next()}
 	arts[1].Text = "tariffs <&> \"quoted\"\nnew line"
-	var buf bytes.Buffer
-	if err := encodeNDJSON(&buf, arts); err != nil {
+	body, err := appendNDJSON(nil, arts)
+	if err != nil {
 		t.Fatal(err)
 	}
+	buf := bytes.NewBuffer(body)
 	if !bytes.Contains(buf.Bytes(), []byte("<&>")) {
 		t.Error("HTML characters were escaped")
 	}

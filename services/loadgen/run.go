@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -254,13 +253,12 @@ func (r *runner) run(ctx context.Context) (*summary, error) {
 		for range n {
 			arts = append(arts, next())
 		}
-		var buf bytes.Buffer
-		buf.Grow(n * 1400)
-		if produceErr = encodeNDJSON(&buf, arts); produceErr != nil {
+		var body []byte
+		if body, produceErr = appendNDJSON(make([]byte, 0, n*1400), arts); produceErr != nil {
 			break
 		}
 		select {
-		case jobs <- job{buf.Bytes(), n}:
+		case jobs <- job{body, n}:
 		case <-ctx.Done():
 			produceErr = ctx.Err()
 		}
