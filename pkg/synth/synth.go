@@ -169,6 +169,7 @@ func (g *Generator) next() (Article, Kind) {
 
 	var title string
 	g.sb.Reset()
+	g.sb.Grow(MinTextBytes + 400) // most texts fit: growing from empty copied each one ~5 times
 	switch kind {
 	case KindUSCN:
 		title = g.usCN()
