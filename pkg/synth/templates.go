@@ -193,17 +193,17 @@ func (g *Generator) tradeStory(a, b country) string {
 	// Lead: news, hedged, negated, reported or conditional.
 	switch r.IntN(6) {
 	case 0, 1:
-		g.sentence(fmt.Sprintf("%s on %s %s, officials said.", capitalize(actor), day, past))
+		g.say(capitalize(actor), " on ", day, " ", past, ", officials said.")
 	case 2:
-		g.sentence(fmt.Sprintf("%s may %s as soon as next month, according to people familiar with the matter.", capitalize(actor), base))
+		g.say(capitalize(actor), " may ", base, " as soon as next month, according to people familiar with the matter.")
 		title = "Report: " + title
 	case 3:
-		g.sentence(fmt.Sprintf("%s said on %s that %s would not %s for now.", capitalize(actor), day, a.name, base))
-		title = fmt.Sprintf("%s rules out plan to %s for now", a.short, base)
+		g.say(capitalize(actor), " said on ", day, " that ", a.name, " would not ", base, " for now.")
+		title = a.short + " rules out plan to " + base + " for now"
 	case 4:
-		g.sentence(fmt.Sprintf("%s reportedly %s, %s said, citing unnamed officials.", capitalize(actor), past, pick(r, append(a.media, b.media...))))
+		g.say(capitalize(actor), " reportedly ", past, ", ", pick(r, append(a.media, b.media...)), " said, citing unnamed officials.")
 	default:
-		g.sentence(fmt.Sprintf("%s warned on %s that %s could %s if talks fail to make progress.", capitalize(actor), day, a.name, base))
+		g.say(capitalize(actor), " warned on ", day, " that ", a.name, " could ", base, " if talks fail to make progress.")
 	}
 
 	// Body: a response, state media or press, an analyst, markets, background.
@@ -211,47 +211,46 @@ func (g *Generator) tradeStory(a, b country) string {
 	if c.escalates {
 		switch r.IntN(3) {
 		case 0:
-			g.sentence(fmt.Sprintf("%s criticised the move and said %s would take \"necessary countermeasures\" to protect its interests.", capitalize(other), b.name))
+			g.say(capitalize(other), " criticised the move and said ", b.name, " would take \"necessary countermeasures\" to protect its interests.")
 		case 1:
-			g.sentence(fmt.Sprintf("%s did not rule out a response but said no decision had been made on specific steps.", capitalize(other)))
+			g.say(capitalize(other), " did not rule out a response but said no decision had been made on specific steps.")
 		default:
-			g.sentence(fmt.Sprintf("A spokesperson for %s called the decision \"unilateral bullying\" and urged %s to correct its mistakes.", other, a.name))
+			g.say("A spokesperson for ", other, " called the decision \"unilateral bullying\" and urged ", a.name, " to correct its mistakes.")
 		}
 	} else {
 		switch r.IntN(3) {
 		case 0:
-			g.sentence(fmt.Sprintf("%s welcomed the step and said both sides should keep working toward a lasting arrangement.", capitalize(other)))
+			g.say(capitalize(other), " welcomed the step and said both sides should keep working toward a lasting arrangement.")
 		case 1:
-			g.sentence(fmt.Sprintf("%s said %s was cautiously optimistic, though differences remained.", capitalize(other), b.name))
+			g.say(capitalize(other), " said ", b.name, " was cautiously optimistic, though differences remained.")
 		default:
-			g.sentence(fmt.Sprintf("%s said %s would send a delegation for further consultations.", capitalize(other), b.name))
+			g.say(capitalize(other), " said ", b.name, " would send a delegation for further consultations.")
 		}
 	}
 	if len(a.media) > 0 && r.IntN(2) == 0 {
-		g.sentence(fmt.Sprintf("An editorial in %s argued that %s", pick(r, append(a.media, b.media...)), pick(r, []string{
+		g.say("An editorial in ", pick(r, append(a.media, b.media...)), " argued that ", pick(r, []string{
 			"cooperation benefits both countries and confrontation helps no one.",
 			"the latest measures showed a lack of good faith.",
 			"the market would adjust quickly to the new rules.",
 			"further tariffs would hurt consumers on both sides.",
-		})))
+		}))
 	}
-	g.sentence(fmt.Sprintf("\"%s,\" said %s, %s at %s.", pick(r, []string{
+	g.say("\"", pick(r, []string{
 		"This is a serious escalation, and I would not expect a quick resolution",
 		"Both sides are signalling that they want to avoid a full breakdown",
 		"Markets have partly priced this in, but the details matter",
 		"It is too early to say whether this marks a turning point",
 		"The truce looks fragile, but neither side wants to be blamed for ending it",
 		"Companies are already moving supply chains, whatever happens next",
-	}), pick(r, analysts), pick(r, analystRoles), pick(r, firms)))
+	}), ",\" said ", pick(r, analysts), ", ", pick(r, analystRoles), " at ", pick(r, firms), ".")
 	if r.IntN(2) == 0 {
-		g.sentence(fmt.Sprintf("Shares of %s %s after the announcement, while the %s %s against the dollar.",
-			pick(r, []string{"exporters", "chipmakers", "carmakers", "shipping firms", "farm equipment makers"}),
-			pick(r, []string{"fell", "rose", "swung", "edged lower", "edged higher"}),
-			currencyOf(r, a, b),
-			pick(r, []string{"weakened", "strengthened", "was little changed"})))
+		g.say("Shares of ", pick(r, []string{"exporters", "chipmakers", "carmakers", "shipping firms", "farm equipment makers"}),
+			" ", pick(r, []string{"fell", "rose", "swung", "edged lower", "edged higher"}),
+			" after the announcement, while the ", currencyOf(r, a, b),
+			" ", pick(r, []string{"weakened", "strengthened", "was little changed"}), " against the dollar.")
 	}
 	if r.IntN(2) == 0 {
-		g.sentence(fmt.Sprintf("Neither %s nor %s gave a timetable for the next round of talks.", a.name, b.name))
+		g.say("Neither ", a.name, " nor ", b.name, " gave a timetable for the next round of talks.")
 	}
 	return title
 }
