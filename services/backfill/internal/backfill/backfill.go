@@ -14,13 +14,13 @@ package backfill
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,16 +224,21 @@ func (r *Runner) total() int64 {
 func (r *Runner) runSynthetic(ctx context.Context) error {
 	gen := synth.New(r.cfg.SynthSeed, r.cfg.SynthFrom, r.cfg.SynthTo)
 	skip := r.ckpt.Position.Line
+	// One buffer for every article: add decodes and re-encodes the record
+	// and keeps none of its bytes. AppendJSON writes what encoding/json
+	// writes without HTML escaping, which decodes to the same article;
+	// json.Marshal's reflection was ~10 % of a synthetic backfill's CPU.
+	var data []byte
 	for i := int64(1); i <= int64(r.cfg.Synthetic); i++ {
 		a := gen.Next()
 		if i <= skip {
 			continue
 		}
-		data, err := json.Marshal(a)
-		if err != nil {
+		var err error
+		if data, err = a.AppendJSON(data[:0]); err != nil {
 			return fmt.Errorf("backfill: encode synthetic article: %w", err)
 		}
-		rec := Record{Where: fmt.Sprintf("synthetic:%d", i), Data: data, Pos: Pos{File: "synthetic", Line: i}}
+		rec := Record{Where: "synthetic:" + strconv.FormatInt(i, 10), Data: data, Pos: Pos{File: "synthetic", Line: i}}
 		if err := r.add(ctx, rec); err != nil {
 			return err
 		}
