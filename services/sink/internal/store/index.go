@@ -7,6 +7,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/ext"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/tension"
 )
@@ -40,23 +41,96 @@ type BucketState struct {
 // them as data took half the server's CPU of the two queries (pairs, then
 // cells) with IN lists it replaces.
 func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs, cellStates []BucketState, err error) {
-	if len(refs) == 0 {
-		return nil, nil, nil
+	q, err := s.bucketsQuery(ctx, refs, cells, `toString(kind), toString(granularity), pair, key, tagger_version, bucket, sum(entries),
+			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
+			sum(sum_score), sum(sum_weight)`, `kind, granularity, pair, key, tagger_version, bucket`)
+	if err != nil || q.rows == nil {
+		return nil, nil, err
 	}
-	seen := make(map[BucketRef]bool, len(refs))
+	defer q.rows.Close()
+	for q.rows.Next() {
+		var (
+			kind, g, pair, version string
+			bucket                 time.Time
+			st                     BucketState
+			p                      = &st.Parts
+		)
+		if err := q.rows.Scan(&kind, &g, &pair, &st.Cell, &version, &bucket, &st.Entries, &p.Articles, &p.DyadArticles,
+			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
+			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
+		}
+		st.Key = BucketKey{tension.Granularity(g), pair, version, bucket.Unix()}
+		if !q.asked[BucketRef{st.Key.Granularity, version, st.Key.Bucket}] {
+			continue
+		}
+		if kind == "cell" {
+			cellStates = append(cellStates, st)
+		} else {
+			pairs = append(pairs, st)
+		}
+	}
+	return pairs, cellStates, q.rows.Err()
+}
+
+// Revisions reads the revision of each of the given buckets: the Entries
+// of all its states States would read (pairs' and, with cells, cells'),
+// summed. Every change of a bucket adds a row with entries = 1 to one of
+// them, so a bucket's revision moves whenever one of its states does. It
+// is what the index publisher's re-check compares, and costs the server
+// a fraction of States: one column summed into one row per bucket.
+func (s *Store) Revisions(ctx context.Context, refs []BucketRef, cells bool) (map[BucketRef]int64, error) {
+	q, err := s.bucketsQuery(ctx, refs, cells, `toString(granularity), tagger_version, bucket, sum(entries)`,
+		`granularity, tagger_version, bucket`)
+	if err != nil || q.rows == nil {
+		return nil, err
+	}
+	defer q.rows.Close()
+	out := make(map[BucketRef]int64, len(q.asked))
+	for q.rows.Next() {
+		var (
+			g, version string
+			bucket     time.Time
+			entries    int64
+		)
+		if err := q.rows.Scan(&g, &version, &bucket, &entries); err != nil {
+			return nil, fmt.Errorf("store: scan a bucket revision: %w", err)
+		}
+		r := BucketRef{tension.Granularity(g), version, bucket.Unix()}
+		if q.asked[r] {
+			out[r] = entries
+		}
+	}
+	return out, q.rows.Err()
+}
+
+// bucketsQuery is a query of States or Revisions: what it selects and
+// groups by, over the pair (and with cells, cell) rows of the buckets of
+// refs, and the refs asked for (the filter is a superset when several
+// views are asked for: every view of every bucket). No refs, no query
+// (rows nil).
+type bucketsQuery struct {
+	rows  driver.Rows
+	asked map[BucketRef]bool
+}
+
+func (s *Store) bucketsQuery(ctx context.Context, refs []BucketRef, cells bool, selects, groupBy string) (bucketsQuery, error) {
+	q := bucketsQuery{asked: make(map[BucketRef]bool, len(refs))}
+	if len(refs) == 0 {
+		return q, nil
+	}
 	versions := map[string]bool{}
 	buckets, err := ext.NewTable(bucketsTable, ext.Column("granularity", "String"), ext.Column("bucket", "UInt32"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: external table of buckets: %w", err)
+		return q, fmt.Errorf("store: external table of buckets: %w", err)
 	}
 	for _, r := range refs {
-		if seen[r] {
+		if q.asked[r] {
 			continue
 		}
-		seen[r] = true
+		q.asked[r] = true
 		versions[r.TaggerVersion] = true
 		if err := buckets.Append(string(r.Granularity), uint32(r.Bucket)); err != nil {
-			return nil, nil, fmt.Errorf("store: external table of buckets: %w", err)
+			return q, fmt.Errorf("store: external table of buckets: %w", err)
 		}
 	}
 	vs := make([]any, 0, len(versions))
@@ -67,46 +141,20 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 	if cells {
 		kinds = append(kinds, "cell")
 	}
-	// The filter is a superset when several views are asked for (every view
-	// of every bucket); callers keep what they asked for. Each granularity
-	// takes its own set of buckets.
-	rows, err := s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(buckets)),
-		`SELECT toString(kind), toString(granularity), pair, key, tagger_version, bucket, sum(entries),
-			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
-			sum(sum_score), sum(sum_weight)
+	// Each granularity takes its own set of buckets.
+	q.rows, err = s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(buckets)),
+		`SELECT `+selects+`
 		FROM index_journal
 		WHERE kind IN ? AND (kind = 'cell' OR key = '') AND tagger_version IN ?
 		  AND ((granularity = 'minute' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'minute'))
 		    OR (granularity = 'hour' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'hour'))
 		    OR (granularity = 'day' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'day')))
-		GROUP BY kind, granularity, pair, key, tagger_version, bucket`,
+		GROUP BY `+groupBy,
 		clickhouse.GroupSet{Value: kinds}, clickhouse.GroupSet{Value: vs})
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: read the states of %d buckets: %w", len(seen), err)
+		return q, fmt.Errorf("store: read %d buckets: %w", len(q.asked), err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			kind, g, pair, version string
-			bucket                 time.Time
-			st                     BucketState
-			p                      = &st.Parts
-		)
-		if err := rows.Scan(&kind, &g, &pair, &st.Cell, &version, &bucket, &st.Entries, &p.Articles, &p.DyadArticles,
-			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
-			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
-		}
-		st.Key = BucketKey{tension.Granularity(g), pair, version, bucket.Unix()}
-		if !seen[BucketRef{st.Key.Granularity, version, st.Key.Bucket}] {
-			continue
-		}
-		if kind == "cell" {
-			cellStates = append(cellStates, st)
-		} else {
-			pairs = append(pairs, st)
-		}
-	}
-	return pairs, cellStates, rows.Err()
+	return q, nil
 }
 
 // bucketsTable is the external table States sends with its query.

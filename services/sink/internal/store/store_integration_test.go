@@ -316,6 +316,31 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 			}
 		}
 	}
+	// Revisions: every asked bucket's states' Entries, summed; none for
+	// the buckets without rows.
+	for _, withCells := range []bool{false, true} {
+		revs, err := st.Revisions(ctx, refs, withCells)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRevs := map[store.BucketRef]int64{}
+		for kind, states := range want {
+			if kind == "cell" && !withCells {
+				continue
+			}
+			for k, w := range states {
+				wantRevs[store.BucketRef{Granularity: k.key.Granularity, TaggerVersion: k.key.TaggerVersion, Bucket: k.key.Bucket}] += w.Entries
+			}
+		}
+		if len(revs) != len(wantRevs) || len(revs) == 0 {
+			t.Fatalf("revisions (cells %v): read %d buckets, want %d", withCells, len(revs), len(wantRevs))
+		}
+		for r, w := range wantRevs {
+			if revs[r] != w {
+				t.Fatalf("revision (cells %v) of %+v = %d, want %d", withCells, r, revs[r], w)
+			}
+		}
+	}
 }
 
 // TestIntegrationArticleKeysNarrowTheLookups: WriteJournal puts the keys of
