@@ -258,13 +258,15 @@ func (d *doc) run() event.Tags {
 		if pi.hn == 0 {
 			return
 		}
-		for _, h := range hitFlat[pi.h0 : pi.h0+pi.hn] {
-			if h.kind == kCue {
-				d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
-			} else {
-				d.cands = append(d.cands, cand{t0: int32(t0), t1: int32(t1), pat: p})
-				break
-			}
+		// the cues among the hits up to the first that is not one (a
+		// name: the match is a candidate, once), counted when the
+		// lexicon is built (no test of each hit's kind)
+		h0, nc := int(pi.h0), int(pi.nc)
+		for _, h := range hitFlat[h0 : h0+nc] {
+			d.cues = append(d.cues, cueCand{t0: int32(t0), t1: int32(t1), cue: h.id})
+		}
+		if nc < int(pi.hn) {
+			d.cands = append(d.cands, cand{t0: int32(t0), t1: int32(t1), pat: p})
 		}
 	}
 	lex.wm.run(d.wid[:n], emit)

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,7 +133,9 @@ const (
 type patInfo struct {
 	words  uint32 // word classes
 	topics uint32 // topic bits
-	h0, hn int32  // the pattern's hits: hitFlat[h0 : h0+hn] (the same as hits[pattern])
+	h0     int32  // the pattern's hits: hitFlat[h0 : h0+hn] (the same as hits[pattern])
+	hn     uint16
+	nc     uint16 // how many of the hits, from the first, are cues (a match's cue candidates)
 }
 
 type lexBuilder struct {
@@ -503,8 +506,7 @@ func (lex *lexicon) buildMatcher() error {
 	if err := lex.indexSegs(); err != nil {
 		return err
 	}
-	lex.packPatterns()
-	return nil
+	return lex.packPatterns()
 }
 
 // wordOnly tells whether pattern p is one word whose only effect is its
@@ -521,7 +523,7 @@ func (lex *lexicon) wordOnly(p int) bool {
 // match reads its pattern's record and then its hits next to the others',
 // not a slice header in a table of its own (24 bytes a pattern, 80 KB, a
 // cache miss on most matches).
-func (lex *lexicon) packPatterns() {
+func (lex *lexicon) packPatterns() error {
 	n := 0
 	for _, h := range lex.hits {
 		n += len(h)
@@ -529,12 +531,20 @@ func (lex *lexicon) packPatterns() {
 	flat := make([]hit, 0, n)
 	lex.pinfo = make([]patInfo, len(lex.patterns))
 	for i := range lex.pinfo {
+		if len(lex.hits[i]) > math.MaxUint16 {
+			return fmt.Errorf("tagger: pattern %q has %d entries, more than %d", lex.patterns[i], len(lex.hits[i]), math.MaxUint16)
+		}
 		h0 := len(flat)
 		flat = append(flat, lex.hits[i]...)
 		lex.hits[i] = flat[h0:len(flat):len(flat)]
-		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], h0: int32(h0), hn: int32(len(flat) - h0)}
+		nc := 0
+		for nc < len(lex.hits[i]) && lex.hits[i][nc].kind == kCue {
+			nc++
+		}
+		lex.pinfo[i] = patInfo{words: lex.words[i], topics: lex.topics[i], h0: int32(h0), hn: uint16(len(flat) - h0), nc: uint16(nc)}
 	}
 	lex.hitFlat = flat
+	return nil
 }
 
 // loadCues reads a cue file (the format of cues.tsv) through each, with norm

@@ -730,10 +730,14 @@ func reversedPolarity(cd *cueDef, reversal, undo bool) (pol int, category string
 // sent) reports history or a topic rather than an act, beyond the
 // background words windowMods found.
 func (d *doc) isBackground(cd *cueDef, s *cueScan, c0, cl int, sent int32, pair string) bool {
-	if rs, undone := d.reversed[pair]; undone && cd.punitive && (cd.state || rs < sent) {
-		// once the article reports a measure undone, its later
-		// mentions of such measures are that measure's history
-		return true
+	// (the map only for a punitive cue once a measure was undone: most
+	// cues are neither)
+	if cd.punitive && len(d.reversed) > 0 {
+		if rs, undone := d.reversed[pair]; undone && (cd.state || rs < sent) {
+			// once the article reports a measure undone, its later
+			// mentions of such measures are that measure's history
+			return true
+		}
 	}
 	if d.explainer || s.sentPast {
 		return true

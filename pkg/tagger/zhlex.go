@@ -194,7 +194,9 @@ func loadZHFrom(en *lexicon, src fs.FS) (*zhLexicon, error) {
 		}
 		z.han[r-hanBase] = uint32(f)<<16 | uint32(lex.wm.lookup(string(buf[:utf8.EncodeRune(buf[:], f)])))
 	}
-	lex.packPatterns()
+	if err := lex.packPatterns(); err != nil {
+		return nil, err
+	}
 	z.compound = make([]bool, len(lex.patterns))
 	for i := range lex.pinfo {
 		for _, h := range lex.hits[i] {
