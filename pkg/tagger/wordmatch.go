@@ -648,8 +648,19 @@ func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch 
 		scratch = make([]int32, len(toks)+1)
 	}
 	slow := scratch[:len(toks)+1]
+	nslow := lookupShort(toks, full, ids, slow, m.vocab, m.vdisp)
+	for _, i := range slow[:nslow] {
+		ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
+	}
+}
+
+// lookupShort is lookupAll's first loop (see there), a function of its
+// own so that only its values are live in it: within lookupAll the values
+// of the second loop took registers too, and the first spilled and
+// reloaded some ten values a token. It returns how many of slow it set.
+func lookupShort(toks []token, full []byte, ids, slow []int32, vocab []vslot, vdisp *[vBuckets]uint16) int {
+	ids = ids[:len(toks)]
 	nslow := 0
-	vocab, vdisp := m.vocab, m.vdisp
 	for i := range toks {
 		t := &toks[i]
 		ns, n := int(t.ns), int(t.ne-t.ns)
@@ -667,9 +678,7 @@ func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch 
 			nslow++
 		}
 	}
-	for _, i := range slow[:nslow] {
-		ids[i] = m.wordID(norm[toks[i].ns:toks[i].ne])
-	}
+	return nslow
 }
 
 // run reports every pattern occurrence in the word ids of a token sequence
