@@ -660,6 +660,7 @@ func (m *wordMatcher) lookupAll(toks []token, norm []byte, ids []int32, scratch 
 // reloaded some ten values a token. It returns how many of slow it set.
 func lookupShort(toks []token, full []byte, ids, slow []int32, vocab []vslot, vdisp *[vBuckets]uint16) int {
 	ids = ids[:len(toks)]
+	_ = vocab[0] // (a table of at least one slot: a slot's index masked by len-1 needs no bounds check)
 	nslow := 0
 	for i := range toks {
 		t := &toks[i]
@@ -690,6 +691,7 @@ func lookupShort(toks []token, full []byte, ids, slow []int32, vocab []vslot, vd
 func (m *wordMatcher) run(ids []int32, emit func(pat int32, t0, t1 int32)) {
 	rootNext, dnext, ddisp, first, st, patToks := m.rootNext, m.dnext, m.ddisp, m.first, m.st, m.patToks
 	dmask, wbits, dshift := uint64(len(dnext)-1), m.wbits&31, m.dshift&63
+	_ = dnext[0] // (see lookupShort)
 	s := int32(0)
 	for i, w := range ids {
 		// at the root (most tokens) the lookup reads the same slot
