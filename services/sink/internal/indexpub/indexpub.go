@@ -109,12 +109,12 @@ func (p *Publisher) AddArticle(t Touched, e *event.Enriched) {
 // in them; it returns how many updates it wrote. An error means some
 // updates may be missing: the caller must not commit its offsets.
 //
-// Each re-check reads only the revisions (Store.Revisions) of the buckets
-// and reads in full, and republishes, only the buckets in which a revision
-// moved since it was read: without another writer, none. A re-check that
-// read every state again cost as much as the publish's own read — in a
-// backfill, where a batch touches ~35,000 states, about a sixth of the
-// server's CPU.
+// Each re-check reads the states again and republishes the buckets whose
+// revision moved. When they are many (revisionReadMin), it first reads only
+// the buckets' revisions (Store.Revisions) and then in full only the
+// buckets whose revision moved: in a backfill a batch touches ~12,000
+// buckets (~24,000 states), and a second full read cost the server as much
+// as the first, where without another writer none moved.
 func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
 	if len(t) == 0 {
 		return 0, nil
@@ -129,16 +129,17 @@ func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
 	}
 	published := map[string]int64{} // by message key: the revision written
 	read := revisions{}
-	total, err := p.publishRound(ctx, refs, bases, published, read)
+	total, _, err := p.publishRound(ctx, refs, bases, published, read)
 	if err != nil {
 		return total, err
 	}
 	for round := 1; round <= p.cfg.Rechecks; round++ {
-		changed, err := p.moved(ctx, refs, read)
-		if err != nil || len(changed) == 0 {
-			return total, err
+		if len(refs) >= revisionReadMin {
+			if refs, err = p.moved(ctx, refs, read); err != nil || len(refs) == 0 {
+				return total, err
+			}
 		}
-		n, err := p.publishRound(ctx, changed, bases, published, read)
+		n, moved, err := p.publishRound(ctx, refs, bases, published, read)
 		total += n
 		if err != nil {
 			return total, err
@@ -146,25 +147,42 @@ func (p *Publisher) Publish(ctx context.Context, t Touched) (int, error) {
 		if n > 0 {
 			p.logger.Info("index buckets changed while publishing; republished", "updates", n, "round", round)
 		}
-		refs = changed
+		if len(moved) == 0 {
+			return total, nil
+		}
+		refs = moved
 	}
 	return total, nil
 }
 
+// revisionReadMin is how many buckets a re-check must cover for it to read
+// their revisions before any state. Below it a re-check reads the states at
+// once, as many round trips as before: a live stream's next batch, written
+// while this one publishes, moves most of a small batch's few buckets (its
+// minute, hour and day), so a revision read would mostly add a round trip
+// before the same full read.
+const revisionReadMin = 1000
+
 // revisions are the revisions of the buckets a publish read in full.
 type revisions map[store.BucketRef]int64
 
-// note records the revisions of refs from their states just read: each
-// bucket's states' Entries summed, as Store.Revisions sums them.
-func (r revisions) note(refs []store.BucketRef, stateSets ...[]store.BucketState) {
-	for _, ref := range refs {
-		r[ref] = 0
-	}
+// note records the revisions of refs from their states just read (each
+// bucket's states' Entries summed, as Store.Revisions sums them) and
+// returns the buckets whose revision moved since an earlier read.
+func (r revisions) note(refs []store.BucketRef, stateSets ...[]store.BucketState) (moved []store.BucketRef) {
+	now := make(map[store.BucketRef]int64, len(refs))
 	for _, states := range stateSets {
 		for _, s := range states {
-			r[store.BucketRef{Granularity: s.Key.Granularity, TaggerVersion: s.Key.TaggerVersion, Bucket: s.Key.Bucket}] += s.Entries
+			now[store.BucketRef{Granularity: s.Key.Granularity, TaggerVersion: s.Key.TaggerVersion, Bucket: s.Key.Bucket}] += s.Entries
 		}
 	}
+	for _, ref := range refs {
+		if before, ok := r[ref]; ok && before != now[ref] {
+			moved = append(moved, ref)
+		}
+		r[ref] = now[ref]
+	}
+	return moved
 }
 
 // moved reads the revisions of refs and returns the buckets whose revision
@@ -199,14 +217,15 @@ func (p *Publisher) bases(ctx context.Context) (map[string]map[string]float64, e
 // publishRound reads the states of refs, notes their revisions in read,
 // and publishes the updates whose revision was not published yet
 // (published records what was), the pairs' and, when cells are published,
-// the cells'.
+// the cells'. It also returns the buckets whose revision moved since read
+// last held it.
 func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, bases map[string]map[string]float64,
-	published map[string]int64, read revisions) (int, error) {
+	published map[string]int64, read revisions) (int, []store.BucketRef, error) {
 	states, cellStates, err := p.store.States(ctx, refs, p.cells != nil)
 	if err != nil {
-		return 0, fmt.Errorf("indexpub: %w", err)
+		return 0, nil, fmt.Errorf("indexpub: %w", err)
 	}
-	read.note(refs, states, cellStates)
+	moved := read.note(refs, states, cellStates)
 	var pending []pendingUpdate
 	updates := Updates(states, bases, p.now())
 	for i := range updates {
@@ -215,11 +234,11 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 	}
 	n, err := p.write(ctx, p.out, pending, published)
 	if err != nil || p.cells == nil {
-		return n, err
+		return n, moved, err
 	}
 	cells, err := CellUpdates(cellStates, p.now())
 	if err != nil {
-		return n, err
+		return n, moved, err
 	}
 	pending = pending[:0]
 	for i := range cells {
@@ -227,7 +246,7 @@ func (p *Publisher) publishRound(ctx context.Context, refs []store.BucketRef, ba
 		pending = append(pending, pendingUpdate{key: u.Key(), revision: u.Revision, value: u})
 	}
 	m, err := p.write(ctx, p.cells, pending, published)
-	return n + m, err
+	return n + m, moved, err
 }
 
 // pendingUpdate is one message to publish unless its revision was.

@@ -102,68 +102,99 @@ var (
 	allK   = store.BucketKey{Granularity: tension.Hour, Pair: tension.AllPair, Bucket: bucket.Unix()}
 )
 
-func newCase() (*fakeStore, *topic, *Publisher, Touched) {
+// newCase is a publisher and the store it reads, with one pair's and the
+// "*" state in one hour bucket, and the buckets a batch touched: those of
+// minutes of that hour (all three granularities), and with more than
+// revisionReadMin the minutes of the days after it.
+func newCase(minutes int) (*fakeStore, *topic, *Publisher, Touched) {
 	st := &fakeStore{states: map[store.BucketKey]store.BucketState{}}
 	st.add(allK, tension.Parts{Articles: 1})
 	st.add(pairK, tension.Parts{DyadArticles: 1, Escalating: 1, SumScore: 0.5, SumWeight: 1})
 	out := &topic{}
 	p := New(Config{}, st, out, nil, slog.New(slog.DiscardHandler))
 	touched := Touched{}
-	p.Add(touched, bucket.Add(10*time.Minute), "")
+	for i := range minutes {
+		p.Add(touched, bucket.Add(time.Duration(i)*time.Minute), "")
+	}
 	return st, out, p, touched
 }
 
 // Another writer (a second sink) changes a bucket after this publisher read
 // it and publishes its newer state before this publisher's older one lands:
 // the re-check sees the revision move and publishes the newest state again,
-// so the topic's last message per key is the newest state.
+// so the topic's last message per key is the newest state — whether the
+// re-check reads the states at once (few buckets) or their revisions first.
 func TestRecheckRepublishesWhatAnotherWriterChanged(t *testing.T) {
-	st, out, p, touched := newCase()
-	out.before = func() {
-		st.add(pairK, tension.Parts{DyadArticles: 1, Deescalating: 1, SumScore: -0.5, SumWeight: 1})
-		st.add(allK, tension.Parts{Articles: 1})
-		other := New(Config{Rechecks: -1}, st, out, nil, slog.New(slog.DiscardHandler))
-		if _, err := other.Publish(context.Background(), touched); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := p.Publish(context.Background(), touched); err != nil {
-		t.Fatal(err)
-	}
-	last := out.last(t)
-	got := last[tension.UpdateKey("CN-US", tension.Hour, bucket, "")]
-	if got.Revision != 4 || got.Articles != 2 || got.DyadArticles != 2 || got.Deescalating != 1 {
-		t.Errorf("last CN-US update %+v, want revision 4 with both writers' rows", got)
-	}
-	if all := last[tension.UpdateKey(tension.AllPair, tension.Hour, bucket, "")]; all.Revision != 2 || all.Articles != 2 {
-		t.Errorf("last * update %+v, want revision 2, 2 articles", all)
-	}
-	// this publisher: a full read, a revision read that saw the move, a
-	// full read of the moved bucket, a revision read that saw none; the
-	// other writer one full read
-	if st.full != 3 || st.revisionsOf != 2 {
-		t.Errorf("%d full reads and %d revision reads, want 3 and 2", st.full, st.revisionsOf)
+	for _, tc := range []struct {
+		name            string
+		minutes         int
+		full, revisions int // reads, this publisher's and the other writer's
+	}{
+		// full reads: the publish's, the re-check's, the second re-check's
+		// of the moved bucket, the other writer's
+		{name: "few buckets", minutes: 1, full: 4},
+		// the publish's, the moved bucket's after the revision read, the
+		// second re-check's of that one bucket, the other writer's
+		{name: "many buckets", minutes: revisionReadMin, full: 4, revisions: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, out, p, touched := newCase(tc.minutes)
+			out.before = func() {
+				st.add(pairK, tension.Parts{DyadArticles: 1, Deescalating: 1, SumScore: -0.5, SumWeight: 1})
+				st.add(allK, tension.Parts{Articles: 1})
+				other := New(Config{Rechecks: -1}, st, out, nil, slog.New(slog.DiscardHandler))
+				if _, err := other.Publish(context.Background(), touched); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := p.Publish(context.Background(), touched); err != nil {
+				t.Fatal(err)
+			}
+			last := out.last(t)
+			got := last[tension.UpdateKey("CN-US", tension.Hour, bucket, "")]
+			if got.Revision != 4 || got.Articles != 2 || got.DyadArticles != 2 || got.Deescalating != 1 {
+				t.Errorf("last CN-US update %+v, want revision 4 with both writers' rows", got)
+			}
+			if all := last[tension.UpdateKey(tension.AllPair, tension.Hour, bucket, "")]; all.Revision != 2 || all.Articles != 2 {
+				t.Errorf("last * update %+v, want revision 2, 2 articles", all)
+			}
+			if st.full != tc.full || st.revisionsOf != tc.revisions {
+				t.Errorf("%d full reads and %d revision reads, want %d and %d", st.full, st.revisionsOf, tc.full, tc.revisions)
+			}
+		})
 	}
 }
 
-// Without another writer a re-check reads only revisions, finds none moved
-// and publishes nothing more.
-func TestRecheckWithoutAnotherWriterReadsRevisionsOnly(t *testing.T) {
-	st, out, p, touched := newCase()
-	n, err := p.Publish(context.Background(), touched)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != 2 || len(out.log) != 2 {
-		t.Errorf("published %d updates (%d messages), want 2", n, len(out.log))
-	}
-	if st.full != 1 || st.revisionsOf != 1 {
-		t.Errorf("%d full reads and %d revision reads, want 1 and 1", st.full, st.revisionsOf)
+// Without another writer a re-check of many buckets reads only their
+// revisions, and one of a few reads the states once more; neither
+// publishes anything more.
+func TestRecheckWithoutAnotherWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		minutes         int
+		full, revisions int
+	}{
+		{name: "few buckets", minutes: 1, full: 2},
+		{name: "many buckets", minutes: revisionReadMin, full: 1, revisions: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, out, p, touched := newCase(tc.minutes)
+			n, err := p.Publish(context.Background(), touched)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 2 || len(out.log) != 2 {
+				t.Errorf("published %d updates (%d messages), want 2", n, len(out.log))
+			}
+			if st.full != tc.full || st.revisionsOf != tc.revisions {
+				t.Errorf("%d full reads and %d revision reads, want %d and %d", st.full, st.revisionsOf, tc.full, tc.revisions)
+			}
+		})
 	}
 }
 
 func TestRecheckDisabled(t *testing.T) {
-	st, _, _, touched := newCase()
+	st, _, _, touched := newCase(revisionReadMin)
 	p := New(Config{Rechecks: -1}, st, &topic{}, nil, slog.New(slog.DiscardHandler))
 	if _, err := p.Publish(context.Background(), touched); err != nil {
 		t.Fatal(err)
