@@ -53,9 +53,9 @@ type Config struct {
 	// the pair's share over the base, from day rows). Without both,
 	// tension_index is omitted.
 	BaseFrom, BaseTo time.Time
-	// Rechecks: after publishing, read the revisions again and republish
-	// the buckets another writer (a second sink, a rebuild) changed
-	// meanwhile, so the compacted topic's last message per key is the
+	// Rechecks: after publishing, check the buckets' revisions again and
+	// republish the buckets another writer (a second sink, a rebuild)
+	// changed meanwhile, so the compacted topic's last message per key is the
 	// newest state even when two sinks race on one bucket. Negative
 	// disables; 0 means 2.
 	Rechecks int
@@ -166,16 +166,11 @@ const revisionReadMin = 1000
 // revisions are the revisions of the buckets a publish read in full.
 type revisions map[store.BucketRef]int64
 
-// note records the revisions of refs from their states just read (each
-// bucket's states' Entries summed, as Store.Revisions sums them) and
-// returns the buckets whose revision moved since an earlier read.
+// note records the revisions of refs from their states just read
+// (store.SumRevisions, what Store.Revisions reads) and returns the buckets
+// whose revision moved since an earlier read.
 func (r revisions) note(refs []store.BucketRef, stateSets ...[]store.BucketState) (moved []store.BucketRef) {
-	now := make(map[store.BucketRef]int64, len(refs))
-	for _, states := range stateSets {
-		for _, s := range states {
-			now[store.BucketRef{Granularity: s.Key.Granularity, TaggerVersion: s.Key.TaggerVersion, Bucket: s.Key.Bucket}] += s.Entries
-		}
-	}
+	now := store.SumRevisions(stateSets...)
 	for _, ref := range refs {
 		if before, ok := r[ref]; ok && before != now[ref] {
 			moved = append(moved, ref)

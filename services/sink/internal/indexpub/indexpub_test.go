@@ -40,7 +40,7 @@ func (f *fakeStore) read(refs []store.BucketRef) []store.BucketState {
 	}
 	var out []store.BucketState
 	for k, s := range f.states {
-		if want[store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket}] {
+		if want[k.Ref()] {
 			out = append(out, s)
 		}
 	}
@@ -54,11 +54,7 @@ func (f *fakeStore) States(_ context.Context, refs []store.BucketRef, _ bool) ([
 
 func (f *fakeStore) Revisions(_ context.Context, refs []store.BucketRef, _ bool) (map[store.BucketRef]int64, error) {
 	f.revisionsOf++
-	out := map[store.BucketRef]int64{}
-	for _, s := range f.read(refs) {
-		out[store.BucketRef{Granularity: s.Key.Granularity, TaggerVersion: s.Key.TaggerVersion, Bucket: s.Key.Bucket}] += s.Entries
-	}
-	return out, nil
+	return store.SumRevisions(f.read(refs)), nil
 }
 
 func (f *fakeStore) BaseShares(context.Context, time.Time, time.Time) (map[string]map[string]float64, error) {

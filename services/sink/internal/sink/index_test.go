@@ -33,13 +33,7 @@ func (m *memStore) States(_ context.Context, refs []store.BucketRef, cells bool)
 // Revisions sums each bucket's states' Entries, like the ClickHouse store.
 func (m *memStore) Revisions(ctx context.Context, refs []store.BucketRef, cells bool) (map[store.BucketRef]int64, error) {
 	pairs, cellStates, err := m.States(ctx, refs, cells)
-	out := map[store.BucketRef]int64{}
-	for _, states := range [][]store.BucketState{pairs, cellStates} {
-		for _, s := range states {
-			out[store.BucketRef{Granularity: s.Key.Granularity, TaggerVersion: s.Key.TaggerVersion, Bucket: s.Key.Bucket}] += s.Entries
-		}
-	}
-	return out, err
+	return store.SumRevisions(pairs, cellStates), err
 }
 
 func (m *memStore) states(refs []store.BucketRef, kind string) []store.BucketState {

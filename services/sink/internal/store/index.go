@@ -60,7 +60,7 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
 		}
 		st.Key = BucketKey{tension.Granularity(g), pair, version, bucket.Unix()}
-		if !q.asked[BucketRef{st.Key.Granularity, version, st.Key.Bucket}] {
+		if !q.asked[st.Key.Ref()] {
 			continue
 		}
 		if kind == "cell" {
@@ -101,6 +101,18 @@ func (s *Store) Revisions(ctx context.Context, refs []BucketRef, cells bool) (ma
 		}
 	}
 	return out, q.rows.Err()
+}
+
+// SumRevisions is what Revisions reads, from states States read: each
+// bucket's states' Entries summed.
+func SumRevisions(stateSets ...[]BucketState) map[BucketRef]int64 {
+	out := map[BucketRef]int64{}
+	for _, states := range stateSets {
+		for _, s := range states {
+			out[s.Key.Ref()] += s.Entries
+		}
+	}
+	return out
 }
 
 // bucketsQuery is a query of States or Revisions: what it selects and

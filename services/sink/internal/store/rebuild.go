@@ -20,6 +20,11 @@ type BucketKey struct {
 	Bucket        int64 // unix seconds of the bucket start
 }
 
+// Ref is the bucket k is a state in (every pair's).
+func (k BucketKey) Ref() BucketRef {
+	return BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket}
+}
+
 // counted is the journal's counted set in [from, to) as a subquery: the
 // (article, tagger version) pairs that live article rows count. Rebuild
 // compares the journal with the raw rows of these only: raw rows are

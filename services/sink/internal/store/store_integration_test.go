@@ -269,7 +269,7 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 	}
 	for _, r := range rows {
 		k := store.BucketKey{Granularity: tension.Granularity(r.Granularity), Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}
-		if !asked[store.BucketRef{Granularity: k.Granularity, TaggerVersion: k.TaggerVersion, Bucket: k.Bucket}] {
+		if !asked[k.Ref()] {
 			continue
 		}
 		s := want[r.Kind][cellKey{k, r.Key}]
@@ -329,7 +329,7 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 				continue
 			}
 			for k, w := range states {
-				wantRevs[store.BucketRef{Granularity: k.key.Granularity, TaggerVersion: k.key.TaggerVersion, Bucket: k.key.Bucket}] += w.Entries
+				wantRevs[k.key.Ref()] += w.Entries
 			}
 		}
 		if len(revs) != len(wantRevs) || len(revs) == 0 {
