@@ -54,6 +54,15 @@ type Config struct {
 	// when every address is a loopback one, else LZ4), CompressionLZ4,
 	// CompressionZSTD or CompressionNone.
 	Compression string
+	// NoUncompressedCache turns off the server's cache of decompressed
+	// blocks for this client's reads (use_uncompressed_cache: on by
+	// default here, off in ClickHouse). The services read the same few
+	// granules of the newest parts over and over (the sink's ledger,
+	// article-key and bucket-state reads of every batch, the query API's
+	// recent buckets), and decompressed them again each time; a read of
+	// more rows than merge_tree_max_rows_to_use_cache (a million) bypasses
+	// the cache, and the server bounds it (uncompressed_cache_size).
+	NoUncompressedCache bool
 }
 
 func (c *Config) defaults() {
@@ -179,15 +188,24 @@ func open(cfg Config, database string) (driver.Conn, error) {
 		// about the largest column.
 		MaxCompressionBuffer: 1 << 20,
 		ConnOpenStrategy:     clickhouse.ConnOpenInOrder,
-		// Bound parameters are spliced client-side into the query text, so
-		// a batch's IN list can pass the 256 KiB default. Int settings are
-		// the only kind 18.16 accepts from this client.
-		Settings: clickhouse.Settings{"max_query_size": 64 << 20},
+		Settings:             settings(cfg),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chstore: open %s: %w", cfg.Addr, err)
 	}
 	return conn, nil
+}
+
+// settings are the query settings sent with every query of a connection.
+// Bound parameters are spliced client-side into the query text, so a
+// batch's IN list can pass the 256 KiB default of max_query_size. Int
+// settings are the only kind 18.16 accepts from this client.
+func settings(cfg Config) clickhouse.Settings {
+	cache := 1
+	if cfg.NoUncompressedCache {
+		cache = 0 // said outright: a profile may turn it on
+	}
+	return clickhouse.Settings{"max_query_size": 64 << 20, "use_uncompressed_cache": cache}
 }
 
 // Addrs splits a comma-separated address list.

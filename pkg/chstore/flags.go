@@ -33,12 +33,14 @@ const (
 type Flags struct {
 	addr, db, user, password, passwordFile, cluster, compression *string
 	dialTimeout                                                  *time.Duration
+	uncompressedCache                                            *bool
 	role                                                         Role
 }
 
 // DefineFlags defines -clickhouse, -database, -clickhouse-user,
 // -clickhouse-password, -clickhouse-password-file, -clickhouse-cluster,
-// -clickhouse-compression and -clickhouse-dial-timeout on fs.
+// -clickhouse-compression, -clickhouse-dial-timeout and
+// -clickhouse-uncompressed-cache on fs.
 func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 	userEnv, pwEnv, pwFileEnv, user := "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_PASSWORD_FILE", DefaultWriterUser
 	if role == Reader {
@@ -57,13 +59,15 @@ func DefineFlags(fs *flagenv.Set, role Role) *Flags {
 			"compression of the data sent to and from ClickHouse: lz4, zstd, none, or auto (none when every -clickhouse address is a loopback one, as clickhouse-client does; lz4 otherwise)"),
 		dialTimeout: fs.Duration("clickhouse-dial-timeout", "CLICKHOUSE_DIAL_TIMEOUT", DefaultDialTimeout,
 			"time limit to connect and log in to ClickHouse, and to get a pooled connection; keep it far below query timeouts so a stalled server is noticed fast"),
+		uncompressedCache: fs.Bool("clickhouse-uncompressed-cache", "CLICKHOUSE_UNCOMPRESSED_CACHE", true,
+			"let ClickHouse serve this service's small reads from its cache of decompressed blocks (use_uncompressed_cache; the server bounds the cache with uncompressed_cache_size)"),
 	}
 }
 
 // Config returns the connection settings, reading the password file.
 func (f *Flags) Config() (Config, error) {
 	c := Config{Addr: *f.addr, Database: *f.db, Username: *f.user, Password: *f.password, DialTimeout: *f.dialTimeout,
-		Cluster: *f.cluster, Compression: *f.compression}
+		Cluster: *f.cluster, Compression: *f.compression, NoUncompressedCache: !*f.uncompressedCache}
 	if _, err := compression(c); err != nil {
 		return c, fmt.Errorf("-clickhouse-compression: %w", err)
 	}
