@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
@@ -59,7 +58,7 @@ func TestIntegrationUncompressedCache(t *testing.T) {
 				if n != 11 {
 					t.Fatalf("read %d rows, want 11", n)
 				}
-				hits[i] = cacheHits(t, writer, id)
+				hits[i] = loggedEvent(t, writer, id, "UncompressedCacheHits")
 			}
 			if want := !c.off; (hits[1] > 0) != want {
 				t.Errorf("the second read hit the uncompressed cache %d times; want hits: %v", hits[1], want)
@@ -69,30 +68,4 @@ func TestIntegrationUncompressedCache(t *testing.T) {
 			}
 		})
 	}
-}
-
-// cacheHits returns the UncompressedCacheHits of query id from the query
-// log, waiting for the server to log it (it does so as the query ends,
-// which may be just after the client got its answer).
-func cacheHits(t *testing.T, conn driver.Conn, id string) uint64 {
-	t.Helper()
-	ctx := context.Background()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
-			t.Fatal(err)
-		}
-		var logged, hits uint64
-		if err := conn.QueryRow(ctx, `SELECT count(), sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UncompressedCacheHits')])
-			FROM system.query_log WHERE type = 2 AND event_date >= yesterday() AND query_id = ?`, id).Scan(&logged, &hits); err != nil {
-			t.Fatal(err)
-		}
-		if logged == 1 {
-			return hits
-		}
-		if logged > 1 {
-			t.Fatalf("query %s is %d times in the query log, want once", id, logged)
-		}
-	}
-	t.Fatalf("query %s never reached the query log", id)
-	return 0
 }

@@ -66,21 +66,7 @@ func TestIntegrationCompression(t *testing.T) {
 			if n != rows || sum != rows*(rows-1)/2 || length != wantLen {
 				t.Fatalf("read back %d rows, sum %d, length %d; want %d, %d, %d", n, sum, length, rows, rows*(rows-1)/2, wantLen)
 			}
-			// The server logs a query as it ends, which may be just after the
-			// client got its answer: flush and look again until it is there.
-			var logged, blocks uint64
-			for deadline := time.Now().Add(time.Minute); logged == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-				if err := conn.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
-					t.Fatal(err)
-				}
-				if err := conn.QueryRow(ctx, `SELECT count(), sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'CompressedReadBufferBlocks')])
-					FROM system.query_log WHERE type = 2 AND event_date >= yesterday() AND query_id = ?`, id).Scan(&logged, &blocks); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if logged != 1 {
-				t.Fatalf("the INSERT %s is %d times in the query log, want once", id, logged)
-			}
+			blocks := loggedEvent(t, conn, id, "CompressedReadBufferBlocks")
 			if (blocks > 0) != c.compressed {
 				t.Errorf("the server read %d compressed blocks of the INSERT; compressed: %v", blocks, c.compressed)
 			}
