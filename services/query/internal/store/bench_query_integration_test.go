@@ -346,17 +346,14 @@ type benchResult struct {
 	failed       string // how the request failed, if it did
 }
 
-// readerConn opens the query service's read-only user on db, with every
-// query logged so system.query_log has its CPU time and rows read.
+// readerConn opens the query service's read-only user on db as the
+// service does (chstore.Connect: its settings, its compression), so the
+// figures are the service's; idConn logs every query it runs, so
+// system.query_log has their CPU time and rows read.
 func readerConn(b *testing.B, db string) driver.Conn {
 	cfg := chtest.ReaderConfig(db)
-	conn, err := clickhouse.Open(&clickhouse.Options{
-		Addr:        []string{cfg.Addr},
-		Auth:        clickhouse.Auth{Database: db, Username: cfg.Username, Password: cfg.Password},
-		DialTimeout: 5 * time.Second, ReadTimeout: 10 * time.Minute, MaxOpenConns: 8, MaxIdleConns: 8,
-		Compression: &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
-		Settings:    clickhouse.Settings{"max_query_size": 64 << 20, "log_queries": 1},
-	})
+	cfg.DialTimeout, cfg.ReadTimeout = 5*time.Second, 10*time.Minute
+	conn, err := chstore.Connect(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -365,8 +362,9 @@ func readerConn(b *testing.B, db string) driver.Conn {
 }
 
 // idConn gives every query the store runs an id that starts with the
-// benchmarked request's name, so system.query_log can be read per request
-// kind (ids must be unique: ClickHouse refuses an id still running).
+// benchmarked request's name, and logs it (log_queries), so
+// system.query_log can be read per request kind (ids must be unique:
+// ClickHouse refuses an id still running).
 type idConn struct {
 	driver.Conn
 	prefix atomic.Pointer[string]
@@ -375,7 +373,7 @@ type idConn struct {
 
 func (c *idConn) Query(ctx context.Context, sql string, args ...any) (driver.Rows, error) {
 	id := fmt.Sprintf("%s-%d", *c.prefix.Load(), c.n.Add(1))
-	return c.Conn.Query(clickhouse.Context(ctx, clickhouse.WithQueryID(id)), sql, args...)
+	return c.Conn.Query(clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1})), sql, args...)
 }
 
 func cpuTime() time.Duration {
