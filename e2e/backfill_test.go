@@ -40,7 +40,7 @@ func (s *stack) runBackfill(args ...string) (string, error) {
 func (s *stack) journalTotals() map[string]int64 {
 	s.t.Helper()
 	rows, err := s.ch.Query(context.Background(), `SELECT toString(granularity), sum(articles) FROM index_journal
-		WHERE kind = 'bucket' AND pair = '*' AND tagger_version = '' GROUP BY granularity`)
+		WHERE kind = 'bucket' AND pair = '*' AND (tagger_version = '' OR in_current = 1) GROUP BY granularity`)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func (s *stack) journalUpdates() map[string]tension.Update {
 	s.t.Helper()
 	rows, err := s.ch.Query(context.Background(), `SELECT toString(granularity), pair, bucket, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
-		FROM index_journal WHERE kind = 'bucket' AND tagger_version = ''
+		FROM index_journal WHERE kind = 'bucket' AND (tagger_version = '' OR in_current = 1)
 		GROUP BY granularity, pair, bucket`)
 	if err != nil {
 		s.t.Fatal(err)
@@ -452,7 +452,7 @@ func (s *stack) journalCells() map[string]tension.CellUpdate {
 	s.t.Helper()
 	rows, err := s.ch.Query(context.Background(), `SELECT toString(granularity), pair, key, bucket, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
-		FROM index_journal WHERE kind = 'cell' AND tagger_version = ''
+		FROM index_journal WHERE kind = 'cell' AND (tagger_version = '' OR in_current = 1)
 		GROUP BY granularity, pair, key, bucket`)
 	if err != nil {
 		s.t.Fatal(err)

@@ -89,7 +89,7 @@ func (d *drill) checkExact(conn driver.Conn, where string) {
 	d.t.Helper()
 	ctx := context.Background()
 	rows, err := conn.Query(ctx, `SELECT toString(granularity), sum(articles) FROM index_journal
-		WHERE kind = 'bucket' AND pair = '*' AND tagger_version = '' GROUP BY granularity`)
+		WHERE kind = 'bucket' AND pair = '*' AND (tagger_version = '' OR in_current = 1) GROUP BY granularity`)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func (d *drill) dayCount() int64 {
 	var n int64
 	for attempt := 0; ; attempt++ {
 		err := d.ch.QueryRow(context.Background(), `SELECT sum(articles) FROM index_journal
-			WHERE kind = 'bucket' AND pair = '*' AND tagger_version = '' AND granularity = 'day'`).Scan(&n)
+			WHERE kind = 'bucket' AND pair = '*' AND (tagger_version = '' OR in_current = 1) AND granularity = 'day'`).Scan(&n)
 		if err == nil || attempt == 20 {
 			if err != nil {
 				d.t.Fatalf("count from the remaining replica: %v", err)

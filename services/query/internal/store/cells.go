@@ -54,33 +54,33 @@ func cellArgs(pair string, f CellFilter) []any {
 
 // cellIndexSQL and cellIndexMonthSQL give one row per bucket, like
 // indexSQL: the denominator from the "*" rows, the parts from the cells.
-const cellIndexSQL = `
+var cellIndexSQL = newViewStatement(`
 SELECT bucket,` + bucketParts + `
 FROM index_journal
-WHERE ` + cellWhere + ` AND granularity = ? AND tagger_version = ?
+WHERE ` + cellWhere + ` AND granularity = ? AND {view}
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY bucket
-ORDER BY bucket`
+ORDER BY bucket`)
 
-const cellIndexMonthSQL = `
+var cellIndexMonthSQL = newViewStatement(`
 SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,` + bucketParts + `
 FROM index_journal
-WHERE ` + cellWhere + ` AND granularity = 'day' AND tagger_version = ?
+WHERE ` + cellWhere + ` AND granularity = 'day' AND {view}
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY month
-ORDER BY month`
+ORDER BY month`)
 
-const cellBaseSQL = `
+var cellBaseSQL = newViewStatement(`
 SELECT sumIf(escalating, pair != '*'), sumIf(articles, pair = '*')
 FROM index_journal
-WHERE ` + cellWhere + ` AND granularity = ? AND tagger_version = ?
-  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
+WHERE ` + cellWhere + ` AND granularity = ? AND {view}
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`)
 
 // cellIndexStatement is Index's statement and arguments for a filtered query.
 func cellIndexStatement(q IndexQuery) (string, []any) {
 	args := cellArgs(q.Pair, q.Cell)
 	if q.ByMonth {
-		return cellIndexMonthSQL, append(args, q.TaggerVersion, unix(q.From), unix(q.To))
+		return cellIndexMonthSQL.of(q.TaggerVersion), append(args, q.TaggerVersion, unix(q.From), unix(q.To))
 	}
-	return cellIndexSQL, append(args, string(q.Granularity), q.TaggerVersion, unix(q.From), unix(q.To))
+	return cellIndexSQL.of(q.TaggerVersion), append(args, string(q.Granularity), q.TaggerVersion, unix(q.From), unix(q.To))
 }

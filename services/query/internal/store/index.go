@@ -34,13 +34,13 @@ type Bucket struct {
 // are summed here whatever the merge state. One row per bucket halves what
 // ClickHouse sends and leaves no map or sort to do here: a year at hourly
 // grain is 8,784 buckets (docs/query-api.md "Measured speed").
-const indexSQL = `
+var indexSQL = newViewStatement(`
 SELECT bucket,` + bucketParts + `
 FROM index_journal
-WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
+WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND {view}
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY bucket
-ORDER BY bucket`
+ORDER BY bucket`)
 
 // bucketParts folds a bucket's rows into its parts: articles from the "*"
 // row(s), the rest from the pair's (or its cells'), in IndexQuery's scan
@@ -52,23 +52,23 @@ const bucketParts = `
 
 // indexMonthSQL groups the day rows by UTC calendar month. The time zone is
 // explicit: toStartOfMonth would otherwise use the server's.
-const indexMonthSQL = `
+var indexMonthSQL = newViewStatement(`
 SELECT toDateTime(toStartOfMonth(bucket, 'UTC'), 'UTC') AS month,` + bucketParts + `
 FROM index_journal
-WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair IN (?, '*') AND tagger_version = ?
+WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair IN (?, '*') AND {view}
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
 GROUP BY month
-ORDER BY month`
+ORDER BY month`)
 
 // Index returns the buckets of q that hold any article, in time order. A
 // bucket with articles but no row for the pair has zero dyad parts.
 func (s *Store) Index(ctx context.Context, q IndexQuery) ([]Bucket, error) {
-	sql, args := indexSQL, []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+	sql, args := indexSQL.of(q.TaggerVersion), []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
 	if q.ByMonth {
 		if q.Granularity != tension.Day {
 			return nil, fmt.Errorf("store: index: months are built from day rows, not %s", q.Granularity)
 		}
-		sql, args = indexMonthSQL, []any{q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+		sql, args = indexMonthSQL.of(q.TaggerVersion), []any{q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
 	}
 	if q.Cell.Active() {
 		sql, args = cellIndexStatement(q)
@@ -103,18 +103,18 @@ type BaseQuery struct {
 	Cell          CellFilter
 }
 
-const baseSQL = `
+var baseSQL = newViewStatement(`
 SELECT sumIf(escalating, pair != '*'), sumIf(articles, pair = '*')
 FROM index_journal
-WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND tagger_version = ?
-  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
+WHERE kind = 'bucket' AND key = '' AND granularity = ? AND pair IN (?, '*') AND {view}
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`)
 
 // Base returns the summed escalating dyad articles of the pair and all
 // articles over [q.From, q.To): the base share's numerator and denominator.
 func (s *Store) Base(ctx context.Context, q BaseQuery) (escalating, articles int64, err error) {
-	sql, args := baseSQL, []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
+	sql, args := baseSQL.of(q.TaggerVersion), []any{string(q.Granularity), q.Pair, q.TaggerVersion, unix(q.From), unix(q.To)}
 	if q.Cell.Active() {
-		sql, args = cellBaseSQL, append(cellArgs(q.Pair, q.Cell), string(q.Granularity), q.TaggerVersion, unix(q.From), unix(q.To))
+		sql, args = cellBaseSQL.of(q.TaggerVersion), append(cellArgs(q.Pair, q.Cell), string(q.Granularity), q.TaggerVersion, unix(q.From), unix(q.To))
 	}
 	err = s.query(ctx, "base", sql, func(rows driver.Rows) error {
 		return rows.Scan(&escalating, &articles)

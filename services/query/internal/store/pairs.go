@@ -16,23 +16,23 @@ type PairSummary struct {
 
 // pairsSQL sums each (pair, day) first, so a bucket whose deltas cancel out
 // does not stretch first/last.
-const pairsSQL = `
+var pairsSQL = newViewStatement(`
 SELECT pair, sum(n), min(day), max(day)
 FROM (
     SELECT pair, bucket AS day, sum(dyad_articles) AS n
     FROM index_journal
-    WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND tagger_version = ? AND pair != '*'
+    WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND {view} AND pair != '*'
     GROUP BY pair, day
     HAVING n != 0
 )
 GROUP BY pair
-ORDER BY pair`
+ORDER BY pair`)
 
 // Pairs lists the pairs with dyad articles under taggerVersion ("" is the
 // current view), in pair order.
 func (s *Store) Pairs(ctx context.Context, taggerVersion string) ([]PairSummary, error) {
 	var out []PairSummary
-	err := s.query(ctx, "pairs", pairsSQL, func(rows driver.Rows) error {
+	err := s.query(ctx, "pairs", pairsSQL.of(taggerVersion), func(rows driver.Rows) error {
 		var p PairSummary
 		if err := rows.Scan(&p.Pair, &p.DyadArticles, &p.First, &p.Last); err != nil {
 			return err

@@ -26,7 +26,7 @@ type TopQuery struct {
 // which a guard may.
 const articlesInSQL = `
 SELECT sum(articles) FROM index_journal
-WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair = '*' AND tagger_version = ''
+WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair = '*' AND (tagger_version = '' OR in_current = 1)
   AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
 
 // ArticlesIn is about how many articles [from, to) holds, from the index

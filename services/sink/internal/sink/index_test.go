@@ -54,16 +54,18 @@ func (m *memStore) states(refs []store.BucketRef, kind string) []store.BucketSta
 			continue
 		}
 		g := tension.Granularity(r.Granularity)
-		if !want[store.BucketRef{Granularity: g, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}] {
-			continue
+		for _, v := range r.Views() { // a row in the current view too counts in both
+			if !want[store.BucketRef{Granularity: g, TaggerVersion: v, Bucket: r.Bucket.Unix()}] {
+				continue
+			}
+			k := key{store.BucketKey{Granularity: g, Pair: r.Pair, TaggerVersion: v, Bucket: r.Bucket.Unix()}, r.Key}
+			if sum[k] == nil {
+				sum[k] = &store.BucketState{Key: k.BucketKey, Cell: r.Key}
+				order = append(order, k)
+			}
+			sum[k].Entries += r.Entries
+			sum[k].Parts.Add(r.Parts)
 		}
-		k := key{store.BucketKey{Granularity: g, Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}, r.Key}
-		if sum[k] == nil {
-			sum[k] = &store.BucketState{Key: k.BucketKey, Cell: r.Key}
-			order = append(order, k)
-		}
-		sum[k].Entries += r.Entries
-		sum[k].Parts.Add(r.Parts)
 	}
 	out := make([]store.BucketState, 0, len(order))
 	for _, k := range order {
@@ -197,7 +199,9 @@ func refsOf(m *memStore) []store.BucketRef {
 	var out []store.BucketRef
 	for _, r := range m.rows {
 		if r.Kind == journal.KindBucket {
-			out = append(out, store.BucketRef{Granularity: tension.Granularity(r.Granularity), TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()})
+			for _, v := range r.Views() {
+				out = append(out, store.BucketRef{Granularity: tension.Granularity(r.Granularity), TaggerVersion: v, Bucket: r.Bucket.Unix()})
+			}
 		}
 	}
 	return out

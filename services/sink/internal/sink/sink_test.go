@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -123,7 +124,7 @@ func (m *memStore) articles(g tension.Granularity) int64 {
 	defer m.mu.Unlock()
 	var n int64
 	for _, r := range m.rows {
-		if r.Kind == journal.KindBucket && r.Granularity == string(g) && r.Pair == tension.AllPair && r.TaggerVersion == journal.CurrentView {
+		if r.Kind == journal.KindBucket && r.Granularity == string(g) && r.Pair == tension.AllPair && slices.Contains(r.Views(), journal.CurrentView) {
 			n += r.Articles
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
 )
 
 // BucketRef names one bucket of every pair: a granularity, a view (tagger
@@ -22,9 +23,11 @@ type BucketRef struct {
 
 // BucketState is one pair's summed parts in one bucket and its revision:
 // the number of journal rows ever written for it. Every journal block that
-// changes a bucket writes exactly one row for it (entries = 1), and so does
-// a rebuild correction, so the revision is stored atomically with the data
-// and grows by one with every change. Cell is the split's cell key
+// changes a bucket writes one row for it (entries = 1; two when it takes an
+// old version out of the current view and counts a new one in both views),
+// and so does a rebuild correction, so the revision is stored atomically
+// with the data and grows with every change. A row in two views
+// (in_current) counts in each. Cell is the split's cell key
 // (tension.Cell.Key) for a cell's state (States with cells), "" for a pair's.
 type BucketState struct {
 	Key     BucketKey
@@ -41,9 +44,9 @@ type BucketState struct {
 // them as data took half the server's CPU of the two queries (pairs, then
 // cells) with IN lists it replaces.
 func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs, cellStates []BucketState, err error) {
-	q, err := s.bucketsQuery(ctx, refs, cells, `toString(kind), toString(granularity), pair, key, tagger_version, bucket, sum(entries),
-			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
-			sum(sum_score), sum(sum_weight)`, `kind, granularity, pair, key, tagger_version, bucket`)
+	q, err := s.bucketsQuery(ctx, refs, cells, `toString(kind), toString(granularity), pair, key, `+rowViews+` AS in_view, bucket,
+			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
+			sum(sum_score), sum(sum_weight)`, `kind, granularity, pair, key, in_view, bucket`)
 	if err != nil || q.rows == nil {
 		return nil, nil, err
 	}
@@ -79,8 +82,8 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 // is what the index publisher's re-check compares, and costs the server
 // a fraction of States: one column summed into one row per bucket.
 func (s *Store) Revisions(ctx context.Context, refs []BucketRef, cells bool) (map[BucketRef]int64, error) {
-	q, err := s.bucketsQuery(ctx, refs, cells, `toString(granularity), tagger_version, bucket, sum(entries)`,
-		`granularity, tagger_version, bucket`)
+	q, err := s.bucketsQuery(ctx, refs, cells, `toString(granularity), `+rowViews+` AS in_view, bucket, sum(entries)`,
+		`granularity, in_view, bucket`)
 	if err != nil || q.rows == nil {
 		return nil, err
 	}
@@ -149,6 +152,13 @@ func (s *Store) bucketsQuery(ctx context.Context, refs []BucketRef, cells bool, 
 	for v := range versions {
 		vs = append(vs, v)
 	}
+	// A row in the current view too (in_current) is read for the current
+	// view whatever its tagger_version; the views the refs did not ask for
+	// that such rows bring are left out by the caller (asked).
+	inViews := `tagger_version IN ?`
+	if versions[journal.CurrentView] {
+		inViews = `(tagger_version IN ? OR in_current = 1)`
+	}
 	kinds := []any{"bucket"}
 	if cells {
 		kinds = append(kinds, "cell")
@@ -157,7 +167,7 @@ func (s *Store) bucketsQuery(ctx context.Context, refs []BucketRef, cells bool, 
 	q.rows, err = s.conn.Query(clickhouse.Context(ctx, clickhouse.WithExternalTable(buckets)),
 		`SELECT `+selects+`
 		FROM index_journal
-		WHERE kind IN ? AND (kind = 'cell' OR key = '') AND tagger_version IN ?
+		WHERE kind IN ? AND (kind = 'cell' OR key = '') AND `+inViews+`
 		  AND ((granularity = 'minute' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'minute'))
 		    OR (granularity = 'hour' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'hour'))
 		    OR (granularity = 'day' AND toUInt32(bucket) IN (SELECT bucket FROM `+bucketsTable+` WHERE granularity = 'day')))
@@ -176,11 +186,11 @@ const bucketsTable = "_sink_buckets"
 // [from, to): escalating dyad articles over all articles, both summed from
 // the day rows. A view without articles in the base is absent.
 func (s *Store) BaseShares(ctx context.Context, from, to time.Time) (map[string]map[string]float64, error) {
-	rows, err := s.conn.Query(ctx, `SELECT tagger_version, pair, sum(escalating), sum(articles)
+	rows, err := s.conn.Query(ctx, `SELECT `+rowViews+` AS in_view, pair, sum(escalating), sum(articles)
 		FROM index_journal
 		WHERE kind = 'bucket' AND key = '' AND granularity = 'day'
 		  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
-		GROUP BY tagger_version, pair`, uint32(from.Unix()), uint32(to.Unix()))
+		GROUP BY in_view, pair`, uint32(from.Unix()), uint32(to.Unix()))
 	if err != nil {
 		return nil, fmt.Errorf("store: read base shares: %w", err)
 	}

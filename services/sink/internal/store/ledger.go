@@ -188,7 +188,7 @@ func (s *Store) claims(ctx context.Context, ids []string, in string, args ...any
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT key, `+articleView+` AS in_view, blk, sum(articles) FROM index_journal
+	rows, err := s.conn.Query(ctx, `SELECT key, `+rowViews+` AS in_view, blk, sum(articles) FROM index_journal
 		PREWHERE key IN `+in+` WHERE kind = 'article' AND pair = ?
 		GROUP BY key, in_view, blk HAVING sum(articles) != 0`, append(args, tension.AllPair)...)
 	if err != nil {

@@ -129,12 +129,12 @@ func (s *Store) RawMinutes(ctx context.Context, from, to time.Time) (map[BucketK
 // every bucket row and every cell row (under its CellPair) of every
 // granularity, summed.
 func (s *Store) JournalBuckets(ctx context.Context, from, to time.Time) (map[BucketKey]tension.Parts, error) {
-	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), if(kind = 'cell', concat(pair, '|', key), pair) AS p, tagger_version, bucket,
+	rows, err := s.conn.Query(ctx, `SELECT toString(granularity), if(kind = 'cell', concat(pair, '|', key), pair) AS p, `+rowViews+` AS in_view, bucket,
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed),
 			sum(sum_score), sum(sum_weight)
 		FROM index_journal
 		WHERE (kind = 'bucket' AND key = '' OR kind = 'cell') AND bucket >= ? AND bucket < ?
-		GROUP BY granularity, p, tagger_version, bucket`, from, to)
+		GROUP BY granularity, p, in_view, bucket`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("store: read journal buckets: %w", err)
 	}
@@ -216,7 +216,7 @@ func (s *Store) Fingerprint(ctx context.Context) (string, error) {
 // then undo the correction a second time).
 func (s *Store) Unsettled(ctx context.Context, from, to time.Time) (doubled int, overlaps int, err error) {
 	var n uint64
-	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (SELECT key, `+articleView+` AS in_view FROM index_journal
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (SELECT key, `+rowViews+` AS in_view FROM index_journal
 		WHERE kind = 'article' AND pair = '*' AND bucket >= ? AND bucket < ?
 		GROUP BY key, in_view HAVING sum(articles) > 1)`, from, to).Scan(&n); err != nil {
 		return 0, 0, fmt.Errorf("store: count double counts: %w", err)

@@ -164,7 +164,7 @@ func (s *Store) RawMarkers(ctx context.Context, from, to time.Time) (map[MarkerK
 // summed (zero sums left out).
 func (s *Store) JournalMarkers(ctx context.Context, from, to time.Time) (map[MarkerKey]int64, error) {
 	out := map[MarkerKey]int64{}
-	err := s.readMarkers(ctx, "read markers", `SELECT key, `+articleView+` AS in_view, substring(pair, 2), bucket, sum(articles)
+	err := s.readMarkers(ctx, "read markers", `SELECT key, `+rowViews+` AS in_view, substring(pair, 2), bucket, sum(articles)
 		FROM index_journal
 		WHERE kind = 'article' AND startsWith(pair, '@') AND bucket >= ? AND bucket < ?
 		GROUP BY key, in_view, pair, bucket HAVING sum(articles) != 0`, out, from, to)

@@ -88,7 +88,7 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT key, `+articleView+` AS in_view, pair, bucket,
+	rows, err := s.conn.Query(ctx, `SELECT key, `+rowViews+` AS in_view, pair, bucket,
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
@@ -129,14 +129,15 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	return out, rows.Err()
 }
 
-// articleView is an article row's views, one result row each: its tagger
-// version's and, when in_current (journal.Row.InCurrent, migration 0013),
-// the current view (journal.CurrentView). The readers that group article
-// rows by view go through it, so a row written once for both views reads as
-// the two rows it stands for; BlockRows reads the flag as it is (a
+// rowViews is a journal row's views, one result row each: its tagger
+// version's and, when in_current (journal.Row.InCurrent; article rows since
+// migration 0013, bucket and cell rows since 0014), the current view
+// (journal.CurrentView). Every reader that groups article, bucket or cell
+// rows by view goes through it, so a row written once for both views reads
+// as the two rows it stands for; BlockRows reads the flag as it is (a
 // compensation negates rows as written), and rebuild's counted set reads
 // versions' own views, where such a row is by its tagger_version.
-const articleView = `arrayJoin(if(in_current = 1, [tagger_version, ''], [tagger_version]))`
+const rowViews = `arrayJoin(if(in_current = 1, [tagger_version, ''], [tagger_version]))`
 
 // keysNamed selects the rows of article_keys for the ids in idsTable (a
 // row per block that counts one): found by their hashes (the table's sort

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -20,12 +21,15 @@ import (
 )
 
 // Since migration 0013 an article row may count in two views at once
-// (journal.Row.InCurrent); journals written before hold one row per view.
-// Every read of article rows — priors, claims, a block's rows for its
-// compensation, markers and rebuild's count of double counts — gives the
-// same answer for either form: the same batches are written in the new
-// form to one database and in the old to another, and read back from both.
-func TestIntegrationArticleRowsReadAlikeInBothForms(t *testing.T) {
+// (journal.Row.InCurrent), and since 0014 a bucket or cell row too;
+// journals written before hold one row per view. Every read of article
+// rows — priors, claims, a block's rows for its compensation, markers and
+// rebuild's count of double counts — and of bucket and cell rows — the
+// index publisher's states, rebuild's journal buckets, the base shares —
+// gives the same answer for either form: the same batches are written in
+// the new form to one database and in the old to another, and read back
+// from both.
+func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 	connNew, _ := chtest.Open(t, "tension_test_views_new")
 	connOld, _ := chtest.Open(t, "tension_test_views_old")
 	newForm, oldForm := store.New(connNew), store.New(connOld)
@@ -119,6 +123,41 @@ func TestIntegrationArticleRowsReadAlikeInBothForms(t *testing.T) {
 		if g, w := bucketSums(journal.BucketRows(arts)), bucketSums(journal.BucketRows(artsOld)); !reflect.DeepEqual(g, w) {
 			t.Fatalf("batch %d: the block's rows imply other buckets in the two forms", i)
 		}
+		refs := bucketRefs(legacy)
+		states, cells, err := newForm.States(ctx, refs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statesOld, cellsOld, err := oldForm.States(ctx, refs, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := stateSums(append(states, cells...)), stateSums(append(statesOld, cellsOld...)); len(g) == 0 || !reflect.DeepEqual(g, w) {
+			t.Fatalf("batch %d: the bucket states differ between the forms (%d and %d)", i, len(g), len(w))
+		}
+	}
+	window, windowEnd := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
+	buckets, err := newForm.JournalBuckets(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucketsOld, err := oldForm.JournalBuckets(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := keyedSums(buckets), keyedSums(bucketsOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
+		t.Fatalf("rebuild's journal buckets differ between the forms (%d and %d)", len(g), len(w))
+	}
+	shares, err := newForm.BaseShares(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharesOld, err := oldForm.BaseShares(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shares[journal.CurrentView]) == 0 || !reflect.DeepEqual(shares, sharesOld) {
+		t.Fatalf("base shares differ between the forms:\nnew %v\nold %v", shares, sharesOld)
 	}
 	from, to := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
 	markers, err := newForm.JournalMarkers(ctx, from, to)
@@ -151,8 +190,8 @@ func withVersion(e *event.Enriched, version string) *event.Enriched {
 	return &c
 }
 
-// legacyForm writes rows as journals before migration 0013 did: an article
-// row in two views as one row per view.
+// legacyForm writes rows as journals before migration 0013 did: an article,
+// bucket or cell row in two views as one row per view.
 func legacyForm(rows []journal.Row) []journal.Row {
 	var out []journal.Row
 	for _, r := range rows {
@@ -202,18 +241,69 @@ func sortedClaims(cs []ledger.Claim) []ledger.Claim {
 	return cs
 }
 
-// bucketSums is bucket and cell rows summed by their key, rounded so that
-// sums taken in another order compare equal.
+// bucketSums is bucket and cell rows summed by their key and view (a row
+// in two views in each), rounded so that sums taken in another order
+// compare equal.
 func bucketSums(rows []journal.Row) map[string]string {
 	out := map[string]tension.Parts{}
 	for _, r := range rows {
-		k := fmt.Sprintf("%s|%s|%s|%s|%q|%d", r.Kind, r.Key, r.Granularity, r.Pair, r.TaggerVersion, r.Bucket.Unix())
+		for _, v := range r.Views() {
+			k := fmt.Sprintf("%s|%s|%s|%s|%q|%d", r.Kind, r.Key, r.Granularity, r.Pair, v, r.Bucket.Unix())
+			s := out[k]
+			s.Add(r.Parts)
+			out[k] = s
+		}
+	}
+	return partsText(out)
+}
+
+// bucketRefs are the buckets, in every view, that rows touch.
+func bucketRefs(rows []journal.Row) []store.BucketRef {
+	var out []store.BucketRef
+	for _, r := range rows {
+		if r.Kind != journal.KindBucket && r.Kind != journal.KindCell {
+			continue
+		}
+		for _, v := range r.Views() {
+			out = append(out, store.BucketRef{Granularity: tension.Granularity(r.Granularity), TaggerVersion: v, Bucket: r.Bucket.Unix()})
+		}
+	}
+	return out
+}
+
+// stateSums is the parts of bucket states by key and cell, as text. The
+// states' Entries (revisions) are left out: a block may write one row
+// where the old form wrote two, or the reverse, and a revision only has to
+// move with its bucket.
+func stateSums(states []store.BucketState) map[string]string {
+	out := map[string]tension.Parts{}
+	for _, st := range states {
+		k := fmt.Sprintf("%s|%s|%s|%q|%d", st.Cell, st.Key.Granularity, st.Key.Pair, st.Key.TaggerVersion, st.Key.Bucket)
 		s := out[k]
-		s.Add(r.Parts)
+		s.Add(st.Parts)
 		out[k] = s
 	}
+	return partsText(out)
+}
+
+// keyedSums is rebuild's journal buckets as text.
+func keyedSums(buckets map[store.BucketKey]tension.Parts) map[string]string {
+	out := map[string]tension.Parts{}
+	for k, p := range buckets {
+		out[fmt.Sprintf("%s|%s|%q|%d", k.Granularity, k.Pair, k.TaggerVersion, k.Bucket)] = p
+	}
+	return partsText(out)
+}
+
+// partsText is sums as text, rounded so that sums taken in another order
+// compare equal; parts that sum to nothing are left out.
+func partsText(sums map[string]tension.Parts) map[string]string {
 	text := map[string]string{}
-	for k, p := range out {
+	for k, p := range sums {
+		if p.Articles == 0 && p.DyadArticles == 0 && p.Escalating == 0 && p.Deescalating == 0 && p.Mixed == 0 &&
+			math.Abs(p.SumScore) < 1e-9 && math.Abs(p.SumWeight) < 1e-9 {
+			continue
+		}
 		text[k] = fmt.Sprintf("%d %d %d %d %d %.9f %.9f", p.Articles, p.DyadArticles, p.Escalating, p.Deescalating, p.Mixed, p.SumScore, p.SumWeight)
 	}
 	return text
