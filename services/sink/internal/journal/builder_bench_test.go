@@ -54,9 +54,10 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var rows []Row
+	var bl *Builder
 	cpu := cpuTime(b)
 	for b.Loop() {
-		bl := NewBuilder()
+		bl = NewBuilder()
 		bl.Grow(len(arts)) // as the sink does
 		priors := map[string]*Prior{}
 		for _, e := range arts {
@@ -66,6 +67,7 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(arts)), "ns/article")
 	b.ReportMetric(float64(len(rows))/float64(len(arts)), "rows/article")
+	b.ReportMetric(float64(bl.buckets.len())/float64(len(arts)), "minute-sums/article") // Grow's minutesPerArticle
 	b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N*len(arts)), "cpu-ns/article")
 }
 

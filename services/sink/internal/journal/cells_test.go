@@ -71,7 +71,7 @@ func checkCells(t *testing.T, rows []Row) {
 		bucket           int64
 	}
 	buckets, cells := map[key]tension.Parts{}, map[key]tension.Parts{}
-	for _, r := range rows {
+	for _, r := range expandViews(rows) {
 		k := key{r.Granularity, r.Pair, r.TaggerVersion, r.Bucket.Unix()}
 		switch r.Kind {
 		case KindBucket:

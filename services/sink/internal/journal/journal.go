@@ -52,18 +52,19 @@ type Row struct {
 	Position      int64 // range rows: one past the last offset
 	Entries       int64
 	Block         string // article and range rows: the block that wrote them
-	// InCurrent marks an article row that counts in the current view as
-	// well as in TaggerVersion's own (migration 0013): an article counted
+	// InCurrent marks an article, bucket or cell row that counts in the
+	// current view as well as in TaggerVersion's own (article rows since
+	// migration 0013, bucket and cell rows since 0014): an article counted
 	// under the version that is its current one adds the same row to both
 	// views, so it is written once (the journal's rows per article nearly
-	// halved). Readers of article rows expand it into the two (Views, and
-	// the store's SQL).
+	// halved, and its bucket rows on a backfill). Readers expand it into
+	// the two (Views, and the store's and the query service's SQL).
 	InCurrent bool
 	tension.Parts
 }
 
-// Views returns the views an article row counts in: its tagger version's,
-// and the current view's when InCurrent.
+// Views returns the views a row counts in: its tagger version's, and the
+// current view's when InCurrent.
 func (r *Row) Views() []string {
 	if r.InCurrent {
 		return []string{r.TaggerVersion, CurrentView}
@@ -164,12 +165,16 @@ type articleEntry struct {
 }
 
 // minuteScope is the pair, with the cell still in it ("<pair>|<cell>"),
-// and the view of minute sums. A batch has a few hundred; its minute keys
+// and the view of minute sums: a tagger version's, and the current view's
+// too when inCurrent (Row.InCurrent). A batch has a few hundred; its minute keys
 // hold the scope's index, so that summing a contribution hashes the strings
 // in a small map and a pair of numbers in the large one, and Rows sorts
 // the minutes by numbers, not strings (sorting by strings was a third of
 // Rows on two years of articles).
-type minuteScope struct{ pair, version string }
+type minuteScope struct {
+	pair, version string
+	inCurrent     bool
+}
 
 // minuteKey is a bucket row's key in the minute granularity: a batch sums
 // its contributions per minute key and rolls them up into every
@@ -206,20 +211,24 @@ func (m *minuteSums) grow(n int) {
 // len is the number of minute keys summed.
 func (m *minuteSums) len() int { return len(m.keys) }
 
-// scope returns the number of (pair, version).
-func (m *minuteSums) scope(pair, version string) int32 {
-	return m.scopes.of(minuteScope{pair, version})
+// scope returns the number of (pair, version, inCurrent).
+func (m *minuteSums) scope(pair, version string, inCurrent bool) int32 {
+	return m.scopes.of(minuteScope{pair, version, inCurrent})
 }
 
 // bucketScope is the pair, cell ("" for a bucket row, the cell key for a
 // cell row) and view of bucket rows.
-type bucketScope struct{ pair, cell, version string }
+type bucketScope struct {
+	pair, cell, version string
+	inCurrent           bool
+}
 
 type bucketKey struct {
 	granularity tension.Granularity
 	pair        string
 	cell        string // "" for a bucket row, the cell key for a cell row
 	version     string
+	inCurrent   bool
 	bucket      int64
 }
 
@@ -316,7 +325,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
-			b.addBuckets(neg, CurrentView)
+			b.addBuckets(neg, CurrentView, false)
 			b.addArticle(neg, CurrentView, false)
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
@@ -353,10 +362,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		b.rollups.addTags(tags, 1, e.TaggerVersion)
 	}
 	for _, c := range contribs {
-		if outcome != Older {
-			b.addBuckets(c, CurrentView)
-		}
-		b.addBuckets(c, e.TaggerVersion)
+		b.addBuckets(c, e.TaggerVersion, outcome != Older)
 		b.addArticle(c, e.TaggerVersion, outcome != Older)
 	}
 	if len(b.articles) > from {
@@ -506,14 +512,20 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	b.pending, b.pendingTo, b.pointOnly = nil, nil, nil
 }
 
-func (b *Builder) addBuckets(c Contribution, version string) { b.buckets.add(c, version) }
+// addBuckets adds a contribution to the bucket rows of version's view, and
+// of the current view too when inCurrent: one row for both (migration
+// 0014), as its article row.
+func (b *Builder) addBuckets(c Contribution, version string, inCurrent bool) {
+	b.buckets.add(c, version, inCurrent)
+}
 
-// add adds a contribution (in its minute bucket) to the sums of version.
-func (m *minuteSums) add(c Contribution, version string) {
+// add adds a contribution (in its minute bucket) to the sums of version
+// (and of the current view when inCurrent).
+func (m *minuteSums) add(c Contribution, version string, inCurrent bool) {
 	if _, ok := MarkerVersion(c.Pair); ok {
 		return // markers have no bucket rows
 	}
-	k := minuteKey{m.scope(c.Pair, version), tension.Minute.Truncate(c.Bucket).Unix()}
+	k := minuteKey{m.scope(c.Pair, version, inCurrent), tension.Minute.Truncate(c.Bucket).Unix()}
 	i, ok := m.index[k]
 	if !ok {
 		i = int32(len(m.keys))
@@ -538,6 +550,12 @@ type sortedMinutes struct {
 	scopes  []bucketScope // sorted by cell, pair and view: by rank
 	minutes []minuteRef   // sorted by rank and minute
 	sums    []tension.Parts
+	// twoForms: some cell, pair and version has rows in its own view only
+	// and rows in the current view too (a batch that counts an article
+	// under an older version beside others under it as current). The
+	// table orders such rows by bucket before in_current, so their runs
+	// are merged by sorting (rare).
+	twoForms bool
 }
 
 // minuteRef is a minute sum in sortedMinutes: small, so that sorting
@@ -560,7 +578,15 @@ func (m *minuteSums) sorted() sortedMinutes {
 		}
 		return cmp.Compare(a.minute, c.minute)
 	})
-	return sortedMinutes{scopes, minutes, m.sums}
+	twoForms := false
+	for i := 1; i < len(scopes); i++ {
+		a, c := scopes[i-1], scopes[i]
+		if a.cell == c.cell && a.pair == c.pair && a.version == c.version {
+			twoForms = true
+			break
+		}
+	}
+	return sortedMinutes{scopes, minutes, m.sums, twoForms}
 }
 
 // bucketScopes returns the distinct bucket scopes of the minute scopes,
@@ -571,7 +597,7 @@ func (m *minuteSums) bucketScopes() ([]bucketScope, []int32) {
 	order := make([]int32, m.scopes.len())
 	for i, s := range m.scopes.values {
 		pair, cell := tension.SplitCellPair(s.pair)
-		split[i] = bucketScope{pair, cell, s.version}
+		split[i] = bucketScope{pair, cell, s.version, s.inCurrent}
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, c int32) int { return compareBucketScopes(&split[a], &split[c]) })
@@ -639,6 +665,7 @@ func (ms sortedMinutes) appendCellRows(rows []Row) []Row {
 func (ms sortedMinutes) appendRolledUp(rows []Row, minutes []minuteRef) []Row {
 	for _, g := range tension.Granularities {
 		width := int64(g.Duration() / time.Second)
+		from := len(rows)
 		for i := 0; i < len(minutes); {
 			rank, bucket := minutes[i].rank, floorTo(minutes[i].minute, width)
 			var sum tension.Parts
@@ -646,7 +673,10 @@ func (ms sortedMinutes) appendRolledUp(rows []Row, minutes []minuteRef) []Row {
 				sum.Add(ms.sums[minutes[i].sum])
 			}
 			s := &ms.scopes[rank]
-			rows = append(rows, bucketRow(bucketKey{g, s.pair, s.cell, s.version, bucket}, sum))
+			rows = append(rows, bucketRow(bucketKey{g, s.pair, s.cell, s.version, s.inCurrent, bucket}, sum))
+		}
+		if ms.twoForms {
+			slices.SortFunc(rows[from:], func(a, c Row) int { return CompareInTable(&a, &c) })
 		}
 	}
 	return rows
@@ -761,7 +791,8 @@ func floorTo(sec, width int64) int64 {
 	return sec - ((sec%width)+width)%width
 }
 
-// compareBucketScopes orders bucket scopes by cell, pair and view.
+// compareBucketScopes orders bucket scopes by cell, pair and view (the
+// version's rows before those in the current view too).
 func compareBucketScopes(a, c *bucketScope) int {
 	if a.cell != c.cell {
 		return strings.Compare(a.cell, c.cell)
@@ -769,7 +800,10 @@ func compareBucketScopes(a, c *bucketScope) int {
 	if a.pair != c.pair {
 		return strings.Compare(a.pair, c.pair)
 	}
-	return strings.Compare(a.version, c.version)
+	if a.version != c.version {
+		return strings.Compare(a.version, c.version)
+	}
+	return cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent))
 }
 
 // bucketRow is the bucket (or cell) row of key k.
@@ -779,7 +813,7 @@ func bucketRow(k bucketKey, p tension.Parts) Row {
 		kind = KindCell
 	}
 	return Row{Kind: kind, Key: k.cell, Granularity: string(k.granularity), Pair: k.pair,
-		TaggerVersion: k.version, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: p}
+		TaggerVersion: k.version, InCurrent: k.inCurrent, Bucket: time.Unix(k.bucket, 0).UTC(), Entries: 1, Parts: p}
 }
 
 // sortArticles orders one block's article rows as the table does
@@ -807,9 +841,7 @@ func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tag
 		n.Entries = -r.Entries
 		n.Parts = r.Parts.Neg()
 		neg = append(neg, n)
-		for _, v := range r.Views() {
-			buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, v)
-		}
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion, r.InCurrent)
 	}
 	sortArticles(neg)
 	minutes := buckets.sorted()
@@ -851,9 +883,7 @@ const CompensationSuffix = "~"
 func BucketRows(articles []Row) []Row {
 	buckets := newMinuteSums()
 	for _, r := range articles {
-		for _, v := range r.Views() {
-			buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, v)
-		}
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion, r.InCurrent)
 	}
 	return buckets.rows()
 }
