@@ -225,7 +225,8 @@ func TestIntegrationRebuildLeavesBatchesInFlightAlone(t *testing.T) {
 }
 
 // TestIntegrationStatesOfSpreadBuckets writes bucket and cell rows in many
-// buckets, far apart and close together, of two views, and checks that
+// buckets, far apart and close together, of two views and in both at once
+// (in_current), and checks that
 // States returns exactly the sums of the rows in the buckets asked for, the
 // pairs' and, when asked, the cells' (the read filters by sets of buckets
 // per granularity and a superset of views, and keeps what was asked for).
@@ -250,7 +251,9 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 			at = start.Add(400*24*time.Hour + time.Duration(rng.IntN(6*60))*time.Minute)
 		}
 		bucket := g.Truncate(at)
-		version := []string{"", "tagger-9"}[rng.IntN(2)]
+		// The current view, a version's own, or both at once (in_current).
+		form := rng.IntN(3)
+		version, inCurrent := []string{"", "tagger-9", "tagger-9"}[form], form == 2
 		pair := []string{"*", "CN-US", "EU-US"}[rng.IntN(3)]
 		kind, cell := "bucket", ""
 		if rng.IntN(4) == 0 {
@@ -258,9 +261,13 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 		}
 		parts := tension.Parts{Articles: 1 + rng.Int64N(5), Escalating: rng.Int64N(3), SumScore: float64(rng.IntN(100)) / 4}
 		rows = append(rows, journal.Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: version,
-			Bucket: bucket, Entries: 1, Parts: parts})
-		if rng.IntN(3) > 0 { // asked for: two thirds of the buckets written
-			refs = append(refs, store.BucketRef{Granularity: g, TaggerVersion: version, Bucket: bucket.Unix()})
+			InCurrent: inCurrent, Bucket: bucket, Entries: 1, Parts: parts})
+		if rng.IntN(3) > 0 { // asked for: two thirds of the buckets written, in one of their views
+			view := version
+			if inCurrent && rng.IntN(2) == 0 {
+				view = journal.CurrentView
+			}
+			refs = append(refs, store.BucketRef{Granularity: g, TaggerVersion: view, Bucket: bucket.Unix()})
 		}
 	}
 	asked := map[store.BucketRef]bool{}
@@ -268,15 +275,17 @@ func TestIntegrationStatesOfSpreadBuckets(t *testing.T) {
 		asked[r] = true
 	}
 	for _, r := range rows {
-		k := store.BucketKey{Granularity: tension.Granularity(r.Granularity), Pair: r.Pair, TaggerVersion: r.TaggerVersion, Bucket: r.Bucket.Unix()}
-		if !asked[k.Ref()] {
-			continue
+		for _, view := range r.Views() { // a row in two views is in the state of each
+			k := store.BucketKey{Granularity: tension.Granularity(r.Granularity), Pair: r.Pair, TaggerVersion: view, Bucket: r.Bucket.Unix()}
+			if !asked[k.Ref()] {
+				continue
+			}
+			s := want[r.Kind][cellKey{k, r.Key}]
+			s.Key, s.Cell = k, r.Key
+			s.Entries += r.Entries
+			s.Parts.Add(r.Parts)
+			want[r.Kind][cellKey{k, r.Key}] = s
 		}
-		s := want[r.Kind][cellKey{k, r.Key}]
-		s.Key, s.Cell = k, r.Key
-		s.Entries += r.Entries
-		s.Parts.Add(r.Parts)
-		want[r.Kind][cellKey{k, r.Key}] = s
 	}
 	for i := 0; i < len(rows); i += 700 { // several parts, as several blocks make
 		if err := st.WriteJournal(ctx, rows[i:min(i+700, len(rows))]); err != nil {
