@@ -130,20 +130,21 @@ FROM (
 )
 GROUP BY canonical, type`
 
-	// entitiesRollupSQL is the whole-days part: the key range of the
-	// pair's and view's days (rollupPrefix), the entry after the prefix.
-	// args: prefix length + 1, key from, key to, pair, view, from, to
+	// entitiesRollupSQL is the whole-days part: the key ranges of the
+	// pair's and view's days (rollupKeys), summed per day and entry (the
+	// key after its pair and view, rollupDayEntry), then per entry.
+	// args: rollupKeys' , pair, from, to
 	entitiesRollupSQL = `
 SELECT item[1] AS canonical, CAST(item[2] AS Enum8('PERSON' = 1, 'GOV' = 2, 'ORG' = 3, 'MEDIA' = 4)) AS type, item[3] AS ctry,
        toUInt64(sum(a)) AS na, toUInt64(sum(m)) AS nm
 FROM (
-    SELECT splitByChar('\x1F', substring(key, ?)) AS item, a, m
+    SELECT splitByChar('\x1F', substring(de, 10)) AS item, a, m
     FROM (
-        SELECT key, sum(articles) AS a, sum(entries) AS m
+        SELECT ` + rollupDayEntry + ` AS de, sum(articles) AS a, sum(entries) AS m
         FROM index_journal
-        WHERE kind = 'entity' AND key >= ? AND key < ? AND pair = ? AND tagger_version = ? AND granularity = 'day'
+        WHERE kind = 'entity' AND ` + rollupKeysPlaceholder + ` AND pair = ? AND granularity = 'day'
           AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
-        GROUP BY key
+        GROUP BY de
         HAVING m != 0
     )
 )
@@ -179,17 +180,27 @@ GROUP BY text, category, polarity, actor, target`
 SELECT item[1] AS text, item[2] AS category, toInt8(item[3]) AS polarity, item[4] AS actor, item[5] AS target,
        toUInt64(sum(n)) AS cnt, toUInt64(sum(a)) AS na, sum(w) AS tw, reinterpretAsFloat64(reinterpretAsString(max(wb))) AS mw
 FROM (
-    SELECT splitByChar('\x1F', substring(key, ?)) AS item, wb, n, a, w
+    SELECT splitByChar('\x1F', substring(de, 10)) AS item, wb, n, a, w
     FROM (
-        SELECT key, src_offset AS wb, sum(entries) AS n, sum(articles) AS a, sum(sum_weight) AS w
+        SELECT ` + rollupDayEntry + ` AS de, src_offset AS wb, sum(entries) AS n, sum(articles) AS a, sum(sum_weight) AS w
         FROM index_journal
-        WHERE kind = 'cue' AND key >= ? AND key < ? AND pair = ? AND tagger_version = ? AND granularity = 'day'
+        WHERE kind = 'cue' AND ` + rollupKeysPlaceholder + ` AND pair = ? AND granularity = 'day'
           AND bucket >= toDateTime(?) AND bucket < toDateTime(?)
-        GROUP BY key, src_offset
+        GROUP BY de, src_offset
         HAVING n != 0
     )
 )
 GROUP BY text, category, polarity, actor, target`
+
+	// rollupDayEntry is a rollup row's key after its pair and view: the
+	// day (8 characters), the separator and the entry. A row in two views
+	// (in_current, migration 0014) is keyed under the current view (""),
+	// others under their own tagger_version, so one day's entry sums alike
+	// whichever form its rows have.
+	rollupDayEntry = `substring(key, length(pair) + if(in_current = 1, 0, length(tagger_version)) + 3)`
+
+	// rollupKeysPlaceholder is where rollupKeys puts a view's key ranges.
+	rollupKeysPlaceholder = `{keys}`
 
 	// Category and polarity are part of the group, so they are part of
 	// the order too: ties must not come back in a different order on the
@@ -258,9 +269,9 @@ func (q TopQuery) parts(pair, rollup string, raw func(from, to time.Time) (strin
 	var args []any
 	if q.Lang == "" {
 		if sp := spanOf(q.From, q.To); !sp.days0.IsZero() {
-			lo, hi := tension.RollupPrefix(pair, q.TaggerVersion, sp.days0), tension.RollupPrefix(pair, q.TaggerVersion, sp.days1)
-			sqls = append(sqls, rollup)
-			args = append(args, len(lo)+1, lo, hi, pair, q.TaggerVersion, unix(sp.days0), unix(sp.days1))
+			keys, keyArgs := rollupKeys(pair, q.TaggerVersion, sp.days0, sp.days1)
+			sqls = append(sqls, strings.Replace(rollup, rollupKeysPlaceholder, keys, 1))
+			args = append(append(args, keyArgs...), pair, unix(sp.days0), unix(sp.days1))
 		}
 	}
 	for _, r := range q.Raw() {
@@ -269,6 +280,23 @@ func (q TopQuery) parts(pair, rollup string, raw func(from, to time.Time) (strin
 		args = append(args, a...)
 	}
 	return strings.Join(sqls, "\nUNION ALL\n"), args
+}
+
+// rollupKeys is the condition on the rollup rows of pair and view over the
+// days [from, to), and its arguments. A view's rows are a run of the
+// journal's key (pair, view and day lead the key). A row in two views
+// (in_current, migration 0014) is keyed under the current view: the
+// current view reads its run (the rows of version "" and those in it too),
+// a named view its own run and, in the current view's, the rows its
+// version wrote in both.
+func rollupKeys(pair, view string, from, to time.Time) (string, []any) {
+	lo, hi := tension.RollupPrefix(pair, view, from), tension.RollupPrefix(pair, view, to)
+	if view == "" {
+		return `key >= ? AND key < ? AND (tagger_version = ? OR in_current = 1)`, []any{lo, hi, view}
+	}
+	clo, chi := tension.RollupPrefix(pair, "", from), tension.RollupPrefix(pair, "", to)
+	return `(key >= ? AND key < ? AND tagger_version = ? OR key >= ? AND key < ? AND tagger_version = ? AND in_current = 1)`,
+		[]any{lo, hi, view, clo, chi, view}
 }
 
 // versionArgs are the arguments of the version filter: from, to and, with

@@ -68,6 +68,7 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(arts)), "ns/article")
 	b.ReportMetric(float64(len(rows))/float64(len(arts)), "rows/article")
 	b.ReportMetric(float64(bl.buckets.len())/float64(len(arts)), "minute-sums/article") // Grow's minutesPerArticle
+	b.ReportMetric(float64(bl.rollups.len())/float64(len(arts)), "rollup-keys/article") // Grow's rollupsPerArticle
 	b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N*len(arts)), "cpu-ns/article")
 }
 

@@ -356,11 +356,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	}
 	tags := TagsOf(e)
 	b.tags[VersionRef{e.ArticleID, e.TaggerVersion}] = tags
-	if outcome != Older {
-		b.rollups.addTags(tags, 1, CurrentView, e.TaggerVersion)
-	} else {
-		b.rollups.addTags(tags, 1, e.TaggerVersion)
-	}
+	b.rollups.addTags(tags, 1, viewForm{e.TaggerVersion, outcome != Older})
 	for _, c := range contribs {
 		b.addBuckets(c, e.TaggerVersion, outcome != Older)
 		b.addArticle(c, e.TaggerVersion, outcome != Older)
@@ -441,7 +437,7 @@ func (b *Builder) retract(ref VersionAt, n int64, to VersionAt) {
 		return
 	}
 	if t, ok := b.tags[ref.VersionRef]; ok {
-		b.rollups.addTags(t, -n, CurrentView)
+		b.rollups.addTags(t, -n, viewForm{CurrentView, false})
 		b.point(t, to)
 		return
 	}
@@ -505,7 +501,7 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	for i, ref := range b.pending {
 		t := tags[ref.VersionRef]
 		if !b.pointOnly[i] {
-			b.rollups.addTags(t, -1, CurrentView)
+			b.rollups.addTags(t, -1, viewForm{CurrentView, false})
 		}
 		b.point(t, b.pendingTo[i])
 	}

@@ -153,19 +153,23 @@ func total(rows []Row) map[Row]tension.Parts {
 	return out
 }
 
-// expandViews returns rows with each bucket and cell row in the current
-// view too (InCurrent) as the two rows it stands for, one per view, as the
-// readers expand it (migration 0014); other rows as they were written.
+// expandViews returns rows with each bucket, cell and rollup row in the
+// current view too (InCurrent) as the two rows it stands for, one per view
+// (a rollup row under its key there, RollupViewKey), as the readers expand
+// it (migration 0014); article rows as they were written.
 func expandViews(rows []Row) []Row {
 	out := make([]Row, 0, len(rows))
 	for _, r := range rows {
-		if (r.Kind != KindBucket && r.Kind != KindCell) || !r.InCurrent {
+		if r.Kind == KindArticle || r.Kind == KindRange || !r.InCurrent {
 			out = append(out, r)
 			continue
 		}
 		for _, v := range r.Views() {
 			c := r
 			c.TaggerVersion, c.InCurrent = v, false
+			if r.Kind == KindEntity || r.Kind == KindCue {
+				c.Key = RollupViewKey(r.Key, r.Pair, v)
+			}
 			out = append(out, c)
 		}
 	}

@@ -115,9 +115,47 @@ func TagsOf(e *event.Enriched) *Tags {
 	return t
 }
 
-// rollScope is what a rollup row's key starts with: its kind, pair and
-// view. A batch has a few dozen; its rollup keys hold the scope's index.
-type rollScope struct{ kind, pair, view string }
+// rollScope is what a rollup row's key starts with — its kind, pair and
+// view (the view in its key) — and its form: the version it is written
+// under and whether it counts in the current view too. A row in two views
+// (inCurrent, migration 0014) is keyed under the current view, the view
+// the ranked lists read most (RollupViewKey gives its key in the other).
+// A batch has a few dozen; its rollup keys hold the scope's index.
+type rollScope struct {
+	kind, pair, view string
+	version          string
+	inCurrent        bool
+}
+
+// viewForm is the view a rollup delta goes to: a version's own, and the
+// current view's too when inCurrent (as Row.InCurrent).
+type viewForm struct {
+	version   string
+	inCurrent bool
+}
+
+// keyView is the view in the key of a rollup row of form f.
+func (f viewForm) keyView() string {
+	if f.inCurrent {
+		return CurrentView
+	}
+	return f.version
+}
+
+// RollupViewKey returns the key that a rollup row keyed key (pair's)
+// stands for in view: a row in two views (InCurrent) is keyed under the
+// current view's prefix and stands for the same key in its version's view
+// with that view in the prefix. Other keys are returned as they are.
+func RollupViewKey(key, pair, view string) string {
+	if view == CurrentView {
+		return key
+	}
+	rest, ok := strings.CutPrefix(key, pair+RollupSep+CurrentView+RollupSep)
+	if !ok {
+		return key
+	}
+	return pair + RollupSep + view + RollupSep + rest
+}
 
 // rollKey is a rollup row's key. It holds the indexes of its scope and item
 // instead of their strings: a version's item is looked up once for all its
@@ -172,9 +210,9 @@ func (m *rollups) grow(n int) {
 // len is the number of keys summed.
 func (m *rollups) len() int { return len(m.keys) }
 
-// scope returns the number of (kind, pair, view).
-func (m *rollups) scope(kind, pair, view string) int32 {
-	return m.scopes.of(rollScope{kind, pair, view})
+// scope returns the number of (kind, pair, form).
+func (m *rollups) scope(kind, pair string, f viewForm) int32 {
+	return m.scopes.of(rollScope{kind, pair, f.keyView(), f.version, f.inCurrent})
 }
 
 // entityItem returns the index of the item of an entity (canonical name,
@@ -373,12 +411,12 @@ func comparePhrase(a, c *CueTag) int {
 	return strings.Compare(a.Target, c.Target)
 }
 
-// addTags adds sign times an article version's tags to each of views:
+// addTags adds sign times an article version's tags to each view form:
 // every entity in "*" and in each of the version's pairs (one article per
 // canonical name and type, its mentions, filed under the smallest country
 // they carry), every cue in its own pair (a row per weight: the
 // occurrences and their sum; the article on its strongest weight).
-func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
+func (m *rollups) addTags(t *Tags, sign int64, forms ...viewForm) {
 	if t == nil {
 		return
 	}
@@ -396,9 +434,9 @@ func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
 		m.ids = append(m.ids, m.cueItem(c.phrase))
 	}
 	entities, cues := m.ids[:len(sm.entities)], m.ids[len(sm.entities):]
-	for _, view := range views {
+	for _, form := range forms {
 		for _, p := range sm.pairs {
-			scope := m.scope(KindEntity, p, view)
+			scope := m.scope(KindEntity, p, form)
 			for i, e := range sm.entities {
 				m.add(rollKey{scope, entities[i], day, 0}, sign*e.mentions, sign, 0)
 			}
@@ -406,7 +444,7 @@ func (m *rollups) addTags(t *Tags, sign int64, views ...string) {
 		scope, pair := int32(-1), ""
 		for i, c := range sm.cues {
 			if scope < 0 || c.phrase.Pair != pair { // cues come sorted by pair
-				scope, pair = m.scope(KindCue, c.phrase.Pair, view), c.phrase.Pair
+				scope, pair = m.scope(KindCue, c.phrase.Pair, form), c.phrase.Pair
 			}
 			var arts int64
 			if c.strongest {
@@ -433,6 +471,7 @@ func (m *rollups) rows() []Row { return m.appendRows(make([]Row, 0, m.len())) }
 // their key's prefix, made once.
 func (m *rollups) appendRows(out []Row) []Row {
 	refs := m.sortedRefs()
+	from := len(out)
 	var prefix string // of the previous row: a run of rows shares it
 	for i, r := range refs {
 		k, v := &m.keys[r.key], &m.vals[r.key]
@@ -443,11 +482,34 @@ func (m *rollups) appendRows(out []Row) []Row {
 		}
 		out = append(out, Row{
 			Kind: s.kind, Key: prefix + m.items.values[k.item], Granularity: string(tension.Day),
-			Pair: s.pair, TaggerVersion: s.view, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
+			Pair: s.pair, TaggerVersion: s.version, InCurrent: s.inCurrent, Bucket: day, SrcOffset: k.weight, Entries: v.entries,
 			Parts: tension.Parts{Articles: v.articles, SumWeight: v.weight},
 		})
 	}
+	if m.twoForms() {
+		slices.SortFunc(out[from:], func(a, c Row) int { return CompareInTable(&a, &c) })
+	}
 	return out
+}
+
+// twoForms reports whether two scopes share their rows' key prefix (kind,
+// pair and view) in different forms — a batch that takes an old version out
+// of the current view (keyed under it, version "") and counts a new one in
+// both views (keyed under it too, version the new one): their rows
+// interleave in the table's order, which orders the forms after the key,
+// so they are sorted as rows (rare: a stream of new articles has one form
+// per key).
+func (m *rollups) twoForms() bool {
+	type prefix struct{ kind, pair, view string }
+	seen := make(map[prefix]bool, m.scopes.len())
+	for _, s := range m.scopes.values {
+		p := prefix{s.kind, s.pair, s.view}
+		if seen[p] {
+			return true
+		}
+		seen[p] = true
+	}
+	return false
 }
 
 // rollRef is a key in the order of appendRows: small, so that sorting
@@ -486,7 +548,8 @@ func (m *rollups) sortedRefs() []rollRef {
 	return refs
 }
 
-// compareScopes orders scopes by kind (the Enum's order), pair and view.
+// compareScopes orders scopes by kind (the Enum's order), pair and view
+// (of the key), then form.
 func compareScopes(a, c *rollScope) int {
 	if n := cmp.Compare(kindOrder(a.kind), kindOrder(c.kind)); n != 0 {
 		return n
@@ -494,7 +557,13 @@ func compareScopes(a, c *rollScope) int {
 	if n := strings.Compare(a.pair, c.pair); n != 0 {
 		return n
 	}
-	return strings.Compare(a.view, c.view)
+	if n := strings.Compare(a.view, c.view); n != 0 {
+		return n
+	}
+	if n := strings.Compare(a.version, c.version); n != 0 {
+		return n
+	}
+	return cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent))
 }
 
 // compareItems orders items as strings.
@@ -534,7 +603,7 @@ func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
 			continue
 		}
-		m.addTags(tags[VersionRef{r.Key, v}], r.Articles, r.Views()...)
+		m.addTags(tags[VersionRef{r.Key, v}], r.Articles, viewForm{r.TaggerVersion, r.InCurrent})
 	}
 	return m.rows()
 }

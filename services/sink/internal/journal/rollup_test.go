@@ -40,7 +40,8 @@ type listVal struct {
 }
 
 // lists sums rollup rows the way the query API does: per entry, with the
-// strongest weight among those whose occurrences do not cancel.
+// strongest weight among those whose occurrences do not cancel; a row in
+// two views (InCurrent) in each, under its key there (RollupViewKey).
 func lists(rows []Row) map[listKey]listVal {
 	type wk struct {
 		k listKey
@@ -51,16 +52,18 @@ func lists(rows []Row) map[listKey]listVal {
 		if r.Kind != KindEntity && r.Kind != KindCue {
 			continue
 		}
-		item := r.Key[len(RollupPrefix(r.Pair, r.TaggerVersion, r.Bucket)):]
-		k := wk{listKey{r.Kind, r.Pair, r.TaggerVersion, item}, r.SrcOffset}
-		v := perWeight[k]
-		if v == nil {
-			v = &listVal{}
-			perWeight[k] = v
+		for _, view := range r.Views() {
+			item := RollupViewKey(r.Key, r.Pair, view)[len(RollupPrefix(r.Pair, view, r.Bucket)):]
+			k := wk{listKey{r.Kind, r.Pair, view, item}, r.SrcOffset}
+			v := perWeight[k]
+			if v == nil {
+				v = &listVal{}
+				perWeight[k] = v
+			}
+			v.entries += r.Entries
+			v.articles += r.Articles
+			v.weight += r.SumWeight
 		}
-		v.entries += r.Entries
-		v.articles += r.Articles
-		v.weight += r.SumWeight
 	}
 	out := map[listKey]listVal{}
 	for k, v := range perWeight {
@@ -220,17 +223,34 @@ func randomTagged(r *rand.Rand, version string) *event.Enriched {
 }
 
 // The key of a rollup row starts with its pair, view and day, so that a
-// range of days is one run of the journal's sorting key.
+// range of days is one run of the journal's sorting key; a row in two views
+// (InCurrent) is keyed under the current view, and stands for the same key
+// with its version in the prefix in the version's view.
 func TestRollupKeysSortByPairViewDay(t *testing.T) {
 	b := NewBuilder()
 	b.Add(tagged("a", "v1", t0, []event.Entity{wash}), nil)
+	b.Add(tagged("b", "v0", t0, []event.Entity{wash}), &Prior{Versions: map[string]bool{"v1": true}}) // older: its own view
+	forms := map[bool]int{}
 	for _, r := range b.Rows("x") {
 		if r.Kind != KindEntity {
 			continue
 		}
-		if !strings.HasPrefix(r.Key, RollupPrefix(r.Pair, r.TaggerVersion, t0)) || r.Granularity != string(tension.Day) || !r.Bucket.Equal(tension.Day.Truncate(t0)) {
+		forms[r.InCurrent]++
+		view := r.TaggerVersion
+		if r.InCurrent {
+			view = CurrentView
+		}
+		if !strings.HasPrefix(r.Key, RollupPrefix(r.Pair, view, t0)) || r.Granularity != string(tension.Day) || !r.Bucket.Equal(tension.Day.Truncate(t0)) {
 			t.Errorf("rollup row %+v", r)
 		}
+		if r.InCurrent {
+			if got, want := RollupViewKey(r.Key, r.Pair, r.TaggerVersion), RollupPrefix(r.Pair, r.TaggerVersion, t0)+r.Key[len(RollupPrefix(r.Pair, view, t0)):]; got != want {
+				t.Errorf("row %+v in its version's view: key %q, want %q", r, got, want)
+			}
+		}
+	}
+	if forms[true] == 0 || forms[false] == 0 {
+		t.Fatalf("rollup rows by InCurrent: %v, want both forms", forms)
 	}
 }
 

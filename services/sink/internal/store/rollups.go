@@ -115,15 +115,37 @@ func (s *Store) RawRollups(ctx context.Context, from, to time.Time) (map[RollupK
 }
 
 // JournalRollups returns the rollup rows the journal holds for the days in
-// [from, to), summed.
+// [from, to), summed: a row in two views (in_current, migration 0014) in
+// each, under its key there (journal.RollupViewKey).
 func (s *Store) JournalRollups(ctx context.Context, from, to time.Time) (map[RollupKey]RollupVal, error) {
-	out := map[RollupKey]RollupVal{}
-	err := s.readRollups(ctx, "read rollups", `SELECT toString(kind), key, pair, tagger_version, bucket, src_offset,
+	rows, err := s.conn.Query(ctx, `SELECT toString(kind), key, pair, tagger_version, in_current, bucket, src_offset,
 			sum(entries), sum(articles), sum(sum_weight)
 		FROM index_journal
 		WHERE kind IN ('entity', 'cue') AND granularity = 'day' AND bucket >= ? AND bucket < ?
-		GROUP BY kind, key, pair, tagger_version, bucket, src_offset`, out, from, to)
-	return out, err
+		GROUP BY kind, key, pair, tagger_version, in_current, bucket, src_offset`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: read rollups: %w", err)
+	}
+	defer rows.Close()
+	out := map[RollupKey]RollupVal{}
+	for rows.Next() {
+		var (
+			k         RollupKey
+			v         RollupVal
+			inCurrent uint8
+			day       time.Time
+		)
+		if err := rows.Scan(&k.Kind, &k.Key, &k.Pair, &k.View, &inCurrent, &day, &k.Weight, &v.Entries, &v.Articles, &v.Weight); err != nil {
+			return nil, fmt.Errorf("store: scan rollups: %w", err)
+		}
+		k.Day = day.Unix()
+		key := k.Key
+		for _, view := range viewsOf(k.View, inCurrent) {
+			k.View, k.Key = view, journal.RollupViewKey(key, k.Pair, view)
+			addRollup(out, k, v)
+		}
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) readRollups(ctx context.Context, what, sql string, out map[RollupKey]RollupVal, args ...any) error {
@@ -142,13 +164,17 @@ func (s *Store) readRollups(ctx context.Context, what, sql string, out map[Rollu
 			return fmt.Errorf("store: scan %s: %w", what, err)
 		}
 		k.Day = day.Unix()
-		cur := out[k]
-		cur.Entries += v.Entries
-		cur.Articles += v.Articles
-		cur.Weight += v.Weight
-		out[k] = cur
+		addRollup(out, k, v)
 	}
 	return rows.Err()
+}
+
+func addRollup(out map[RollupKey]RollupVal, k RollupKey, v RollupVal) {
+	cur := out[k]
+	cur.Entries += v.Entries
+	cur.Articles += v.Articles
+	cur.Weight += v.Weight
+	out[k] = cur
 }
 
 // RawMarkers returns the markers the counted article versions in [from,

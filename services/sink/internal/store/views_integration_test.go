@@ -26,6 +26,7 @@ import (
 // rows — priors, claims, a block's rows for its compensation, markers and
 // rebuild's count of double counts — and of bucket and cell rows — the
 // index publisher's states, rebuild's journal buckets, the base shares —
+// and of rollup rows — rebuild's journal rollups —
 // gives the same answer for either form: the same batches are written in
 // the new form to one database and in the old to another, and read back
 // from both.
@@ -148,6 +149,17 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 	if g, w := keyedSums(buckets), keyedSums(bucketsOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
 		t.Fatalf("rebuild's journal buckets differ between the forms (%d and %d)", len(g), len(w))
 	}
+	rollups, err := newForm.JournalRollups(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rollupsOld, err := oldForm.JournalRollups(ctx, window, windowEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := rollupSums(rollups), rollupSums(rollupsOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
+		t.Fatalf("the journal's rollups differ between the forms (%d and %d)", len(g), len(w))
+	}
 	shares, err := newForm.BaseShares(ctx, window, windowEnd)
 	if err != nil {
 		t.Fatal(err)
@@ -191,13 +203,17 @@ func withVersion(e *event.Enriched, version string) *event.Enriched {
 }
 
 // legacyForm writes rows as journals before migration 0013 did: an article,
-// bucket or cell row in two views as one row per view.
+// bucket, cell or rollup row in two views as one row per view (a rollup
+// row under its key there).
 func legacyForm(rows []journal.Row) []journal.Row {
 	var out []journal.Row
 	for _, r := range rows {
 		for _, v := range r.Views() {
 			c := r
 			c.TaggerVersion, c.InCurrent = v, false
+			if r.Kind == journal.KindEntity || r.Kind == journal.KindCue {
+				c.Key = journal.RollupViewKey(r.Key, r.Pair, v)
+			}
 			out = append(out, c)
 		}
 	}
@@ -284,6 +300,19 @@ func stateSums(states []store.BucketState) map[string]string {
 		out[k] = s
 	}
 	return partsText(out)
+}
+
+// rollupSums is rollups as text, rounded; those that sum to nothing left
+// out.
+func rollupSums(rollups map[store.RollupKey]store.RollupVal) map[store.RollupKey]string {
+	out := map[store.RollupKey]string{}
+	for k, v := range rollups {
+		if v.Entries == 0 && v.Articles == 0 && math.Abs(v.Weight) < 1e-9 {
+			continue
+		}
+		out[k] = fmt.Sprintf("%d %d %.9f", v.Entries, v.Articles, v.Weight)
+	}
+	return out
 }
 
 // keyedSums is rebuild's journal buckets as text.
