@@ -57,13 +57,12 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 	// server grouped and sent (measured: 47,000 instead of 23,000 a batch
 	// on two years of articles).
 	type stateKey struct {
-		kind string
-		cell string
+		cell bool
+		key  string // the cell's key
 		BucketKey
 	}
-	index := map[stateKey]int{}
-	var states []BucketState
-	kinds := []string{}
+	index := make(map[stateKey]int, len(q.asked))
+	pairs = make([]BucketState, 0, len(q.asked))
 	for q.rows.Next() {
 		var (
 			kind, g, pair, cell, version string
@@ -76,31 +75,29 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
 			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
 		}
+		isCell := kind == "cell"
 		for _, view := range viewsOf(version, inCurrent) {
-			k := stateKey{kind, cell, BucketKey{tension.Granularity(g), pair, view, bucket.Unix()}}
+			k := stateKey{isCell, cell, BucketKey{tension.Granularity(g), pair, view, bucket.Unix()}}
 			if !q.asked[k.Ref()] {
 				continue
 			}
+			states := &pairs
+			if isCell {
+				states = &cellStates
+			}
 			i, ok := index[k]
 			if !ok {
-				i = len(states)
+				i = len(*states)
 				index[k] = i
-				states = append(states, BucketState{Key: k.BucketKey, Cell: cell})
-				kinds = append(kinds, kind)
+				*states = append(*states, BucketState{Key: k.BucketKey, Cell: cell})
 			}
-			states[i].Entries += entries
-			states[i].Parts.Add(p)
+			st := &(*states)[i]
+			st.Entries += entries
+			st.Parts.Add(p)
 		}
 	}
 	if err := q.rows.Err(); err != nil {
 		return nil, nil, err
-	}
-	for i, st := range states {
-		if kinds[i] == "cell" {
-			cellStates = append(cellStates, st)
-		} else {
-			pairs = append(pairs, st)
-		}
 	}
 	return pairs, cellStates, nil
 }
