@@ -76,7 +76,8 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
 		}
 		isCell := kind == "cell"
-		for _, view := range viewsOf(version, inCurrent) {
+		views, n := viewsOf(version, inCurrent)
+		for _, view := range views[:n] {
 			k := stateKey{isCell, cell, BucketKey{tension.Granularity(g), pair, view, bucket.Unix()}}
 			if !q.asked[k.Ref()] {
 				continue
@@ -103,12 +104,13 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 }
 
 // viewsOf is the views of a journal row (journal.Row.Views): its tagger
-// version's, and the current view's too when inCurrent.
-func viewsOf(version string, inCurrent uint8) []string {
+// version's, and the current view's too when inCurrent; the first n of
+// views. An array, not a slice: a state read calls it for every row.
+func viewsOf(version string, inCurrent uint8) (views [2]string, n int) {
 	if inCurrent == 1 {
-		return []string{version, journal.CurrentView}
+		return [2]string{version, journal.CurrentView}, 2
 	}
-	return []string{version}
+	return [2]string{version}, 1
 }
 
 // Revisions reads the revision of each of the given buckets: the Entries
@@ -135,7 +137,8 @@ func (s *Store) Revisions(ctx context.Context, refs []BucketRef, cells bool) (ma
 		if err := q.rows.Scan(&g, &version, &inCurrent, &bucket, &entries); err != nil {
 			return nil, fmt.Errorf("store: scan a bucket revision: %w", err)
 		}
-		for _, view := range viewsOf(version, inCurrent) {
+		views, n := viewsOf(version, inCurrent)
+		for _, view := range views[:n] {
 			if r := (BucketRef{tension.Granularity(g), view, bucket.Unix()}); q.asked[r] {
 				out[r] += entries
 			}
