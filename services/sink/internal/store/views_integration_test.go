@@ -72,14 +72,7 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 
 	for i, batch := range batches {
 		// Both databases must hold the same priors before each batch.
-		priors, err := newForm.Priors(ctx, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		priorsOld, err := oldForm.Priors(ctx, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
+		priors, priorsOld := readBoth(t, newForm, oldForm, func(st *store.Store) (map[string]*journal.Prior, error) { return st.Priors(ctx, ids) })
 		if g, w := normalPriors(priors), normalPriors(priorsOld); !reflect.DeepEqual(g, w) {
 			t.Fatalf("batch %d: priors differ between the forms:\nnew %v\nold %v", i, g, w)
 		}
@@ -102,98 +95,73 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 		if err := oldForm.WriteJournal(ctx, legacy); err != nil {
 			t.Fatal(err)
 		}
-		claims, err := newForm.Claims(ctx, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		claimsOld, err := oldForm.Claims(ctx, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
+		claims, claimsOld := readBoth(t, newForm, oldForm, func(st *store.Store) ([]ledger.Claim, error) { return st.Claims(ctx, ids) })
 		if g, w := sortedClaims(claims), sortedClaims(claimsOld); !reflect.DeepEqual(g, w) {
 			t.Fatalf("batch %d: claims differ between the forms:\nnew %v\nold %v", i, g, w)
 		}
-		arts, _, err := newForm.BlockRows(ctx, block)
-		if err != nil {
-			t.Fatal(err)
-		}
-		artsOld, _, err := oldForm.BlockRows(ctx, block)
-		if err != nil {
-			t.Fatal(err)
-		}
+		arts, artsOld := readBoth(t, newForm, oldForm, func(st *store.Store) ([]journal.Row, error) {
+			arts, _, err := st.BlockRows(ctx, block)
+			return arts, err
+		})
 		if g, w := bucketSums(journal.BucketRows(arts)), bucketSums(journal.BucketRows(artsOld)); !reflect.DeepEqual(g, w) {
 			t.Fatalf("batch %d: the block's rows imply other buckets in the two forms", i)
 		}
 		refs := bucketRefs(legacy)
-		states, cells, err := newForm.States(ctx, refs, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		statesOld, cellsOld, err := oldForm.States(ctx, refs, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g, w := stateSums(append(states, cells...)), stateSums(append(statesOld, cellsOld...)); len(g) == 0 || !reflect.DeepEqual(g, w) {
+		states, statesOld := readBoth(t, newForm, oldForm, func(st *store.Store) ([]store.BucketState, error) {
+			pairs, cells, err := st.States(ctx, refs, true)
+			return append(pairs, cells...), err
+		})
+		if g, w := stateSums(states), stateSums(statesOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
 			t.Fatalf("batch %d: the bucket states differ between the forms (%d and %d)", i, len(g), len(w))
 		}
 	}
-	window, windowEnd := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
-	buckets, err := newForm.JournalBuckets(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bucketsOld, err := oldForm.JournalBuckets(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	from, to := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
+	buckets, bucketsOld := readBoth(t, newForm, oldForm, func(st *store.Store) (map[store.BucketKey]tension.Parts, error) {
+		return st.JournalBuckets(ctx, from, to)
+	})
 	if g, w := keyedSums(buckets), keyedSums(bucketsOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
 		t.Fatalf("rebuild's journal buckets differ between the forms (%d and %d)", len(g), len(w))
 	}
-	rollups, err := newForm.JournalRollups(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rollupsOld, err := oldForm.JournalRollups(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rollups, rollupsOld := readBoth(t, newForm, oldForm, func(st *store.Store) (map[store.RollupKey]store.RollupVal, error) {
+		return st.JournalRollups(ctx, from, to)
+	})
 	if g, w := rollupSums(rollups), rollupSums(rollupsOld); len(g) == 0 || !reflect.DeepEqual(g, w) {
 		t.Fatalf("the journal's rollups differ between the forms (%d and %d)", len(g), len(w))
 	}
-	shares, err := newForm.BaseShares(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sharesOld, err := oldForm.BaseShares(ctx, window, windowEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	shares, sharesOld := readBoth(t, newForm, oldForm, func(st *store.Store) (map[string]map[string]float64, error) {
+		return st.BaseShares(ctx, from, to)
+	})
 	if len(shares[journal.CurrentView]) == 0 || !reflect.DeepEqual(shares, sharesOld) {
 		t.Fatalf("base shares differ between the forms:\nnew %v\nold %v", shares, sharesOld)
 	}
-	from, to := now.Add(-10*24*time.Hour), now.Add(24*time.Hour)
-	markers, err := newForm.JournalMarkers(ctx, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	markersOld, err := oldForm.JournalMarkers(ctx, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
+	markers, markersOld := readBoth(t, newForm, oldForm, func(st *store.Store) (map[store.MarkerKey]int64, error) {
+		return st.JournalMarkers(ctx, from, to)
+	})
 	if len(markers) == 0 || !reflect.DeepEqual(markers, markersOld) {
 		t.Fatalf("markers differ between the forms (%d and %d)", len(markers), len(markersOld))
 	}
-	doubled, _, err := newForm.Unsettled(ctx, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doubledOld, _, err := oldForm.Unsettled(ctx, from, to)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doubled, doubledOld := readBoth(t, newForm, oldForm, func(st *store.Store) (int, error) {
+		n, _, err := st.Unsettled(ctx, from, to)
+		return n, err
+	})
 	if doubled != 2 || doubledOld != 2 {
 		t.Fatalf("double counts: %d in the new form, %d in the old; want 2 (the article's version and the current view)", doubled, doubledOld)
 	}
+}
+
+// readBoth reads the same thing from the journal in the new form and in
+// the old.
+func readBoth[T any](t *testing.T, newForm, oldForm *store.Store, read func(*store.Store) (T, error)) (T, T) {
+	t.Helper()
+	got, err := read(newForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := read(oldForm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, old
 }
 
 func withVersion(e *event.Enriched, version string) *event.Enriched {
