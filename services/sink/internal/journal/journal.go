@@ -66,11 +66,31 @@ type Row struct {
 // Views returns the views a row counts in: its tagger version's, and the
 // current view's when InCurrent.
 func (r *Row) Views() []string {
-	if r.InCurrent {
-		return []string{r.TaggerVersion, CurrentView}
-	}
-	return []string{r.TaggerVersion}
+	views, n := ViewsOf(r.TaggerVersion, r.InCurrent)
+	return views[:n:n]
 }
+
+// ViewsOf is Row.Views of a row of version, in the current view too when
+// inCurrent: the first n of views. An array, so that a reader scanning
+// rows (the sink's bucket-state read) allocates nothing per row.
+func ViewsOf(version string, inCurrent bool) (views [2]string, n int) {
+	if inCurrent {
+		return [2]string{version, CurrentView}, 2
+	}
+	return [2]string{version}, 1
+}
+
+// viewForm is the view(s) a delta goes to: a version's own, and the
+// current view's too when inCurrent (as Row.InCurrent). The builder sums
+// bucket, cell and rollup deltas per form, so a delta both views take is
+// one row.
+type viewForm struct {
+	version   string
+	inCurrent bool
+}
+
+// form is the row's viewForm.
+func (r *Row) form() viewForm { return viewForm{r.TaggerVersion, r.InCurrent} }
 
 // Contribution is what one article adds to one pair ("*" for all articles)
 // in one minute bucket.
@@ -172,8 +192,8 @@ type articleEntry struct {
 // the minutes by numbers, not strings (sorting by strings was a third of
 // Rows on two years of articles).
 type minuteScope struct {
-	pair, version string
-	inCurrent     bool
+	pair string
+	viewForm
 }
 
 // minuteKey is a bucket row's key in the minute granularity: a batch sums
@@ -211,9 +231,9 @@ func (m *minuteSums) grow(n int) {
 // len is the number of minute keys summed.
 func (m *minuteSums) len() int { return len(m.keys) }
 
-// scope returns the number of (pair, version, inCurrent).
-func (m *minuteSums) scope(pair, version string, inCurrent bool) int32 {
-	return m.scopes.of(minuteScope{pair, version, inCurrent})
+// scope returns the number of (pair, form).
+func (m *minuteSums) scope(pair string, f viewForm) int32 {
+	return m.scopes.of(minuteScope{pair, f})
 }
 
 // bucketScope is the pair, cell ("" for a bucket row, the cell key for a
@@ -328,7 +348,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
-			b.addBuckets(neg, CurrentView, false)
+			b.buckets.add(neg, viewForm{CurrentView, false})
 			b.addArticle(neg, CurrentView, false)
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
@@ -359,10 +379,11 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	}
 	tags := TagsOf(e)
 	b.tags[VersionRef{e.ArticleID, e.TaggerVersion}] = tags
-	b.rollups.addTags(tags, 1, viewForm{e.TaggerVersion, outcome != Older})
+	form := viewForm{e.TaggerVersion, outcome != Older}
+	b.rollups.addTags(tags, 1, form)
 	for _, c := range contribs {
-		b.addBuckets(c, e.TaggerVersion, outcome != Older)
-		b.addArticle(c, e.TaggerVersion, outcome != Older)
+		b.buckets.add(c, form)
+		b.addArticle(c, e.TaggerVersion, form.inCurrent)
 	}
 	if len(b.articles) > from {
 		b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
@@ -511,20 +532,14 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 	b.pending, b.pendingTo, b.pointOnly = nil, nil, nil
 }
 
-// addBuckets adds a contribution to the bucket rows of version's view, and
-// of the current view too when inCurrent: one row for both (migration
-// 0014), as its article row.
-func (b *Builder) addBuckets(c Contribution, version string, inCurrent bool) {
-	b.buckets.add(c, version, inCurrent)
-}
-
-// add adds a contribution (in its minute bucket) to the sums of version
-// (and of the current view when inCurrent).
-func (m *minuteSums) add(c Contribution, version string, inCurrent bool) {
+// add adds a contribution (in its minute bucket) to the sums of form: one
+// row for both views when form.inCurrent (migration 0014), as its article
+// row.
+func (m *minuteSums) add(c Contribution, form viewForm) {
 	if _, ok := MarkerVersion(c.Pair); ok {
 		return // markers have no bucket rows
 	}
-	k := minuteKey{m.scope(c.Pair, version, inCurrent), tension.Minute.Truncate(c.Bucket).Unix()}
+	k := minuteKey{m.scope(c.Pair, form), tension.Minute.Truncate(c.Bucket).Unix()}
 	i, ok := m.index[k]
 	if !ok {
 		i = int32(len(m.keys))
@@ -840,7 +855,7 @@ func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tag
 		n.Entries = -r.Entries
 		n.Parts = r.Parts.Neg()
 		neg = append(neg, n)
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.TaggerVersion, r.InCurrent)
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.form())
 	}
 	sortArticles(neg)
 	minutes := buckets.sorted()
@@ -882,7 +897,7 @@ const CompensationSuffix = "~"
 func BucketRows(articles []Row) []Row {
 	buckets := newMinuteSums()
 	for _, r := range articles {
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.TaggerVersion, r.InCurrent)
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.form())
 	}
 	return buckets.rows()
 }

@@ -127,13 +127,6 @@ type rollScope struct {
 	inCurrent        bool
 }
 
-// viewForm is the view a rollup delta goes to: a version's own, and the
-// current view's too when inCurrent (as Row.InCurrent).
-type viewForm struct {
-	version   string
-	inCurrent bool
-}
-
 // keyView is the view in the key of a rollup row of form f.
 func (f viewForm) keyView() string {
 	if f.inCurrent {
@@ -411,12 +404,12 @@ func comparePhrase(a, c *CueTag) int {
 	return strings.Compare(a.Target, c.Target)
 }
 
-// addTags adds sign times an article version's tags to each view form:
+// addTags adds sign times an article version's tags to the view(s) of form:
 // every entity in "*" and in each of the version's pairs (one article per
 // canonical name and type, its mentions, filed under the smallest country
 // they carry), every cue in its own pair (a row per weight: the
 // occurrences and their sum; the article on its strongest weight).
-func (m *rollups) addTags(t *Tags, sign int64, forms ...viewForm) {
+func (m *rollups) addTags(t *Tags, sign int64, form viewForm) {
 	if t == nil {
 		return
 	}
@@ -434,24 +427,22 @@ func (m *rollups) addTags(t *Tags, sign int64, forms ...viewForm) {
 		m.ids = append(m.ids, m.cueItem(c.phrase))
 	}
 	entities, cues := m.ids[:len(sm.entities)], m.ids[len(sm.entities):]
-	for _, form := range forms {
-		for _, p := range sm.pairs {
-			scope := m.scope(KindEntity, p, form)
-			for i, e := range sm.entities {
-				m.add(rollKey{scope, entities[i], day, 0}, sign*e.mentions, sign, 0)
-			}
+	for _, p := range sm.pairs {
+		scope := m.scope(KindEntity, p, form)
+		for i, e := range sm.entities {
+			m.add(rollKey{scope, entities[i], day, 0}, sign*e.mentions, sign, 0)
 		}
-		scope, pair := int32(-1), ""
-		for i, c := range sm.cues {
-			if scope < 0 || c.phrase.Pair != pair { // cues come sorted by pair
-				scope, pair = m.scope(KindCue, c.phrase.Pair, form), c.phrase.Pair
-			}
-			var arts int64
-			if c.strongest {
-				arts = sign
-			}
-			m.add(rollKey{scope, cues[i], day, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
+	}
+	scope, pair := int32(-1), ""
+	for i, c := range sm.cues {
+		if scope < 0 || c.phrase.Pair != pair { // cues come sorted by pair
+			scope, pair = m.scope(KindCue, c.phrase.Pair, form), c.phrase.Pair
 		}
+		var arts int64
+		if c.strongest {
+			arts = sign
+		}
+		m.add(rollKey{scope, cues[i], day, int64(math.Float64bits(c.weight))}, sign*c.n, arts, float64(sign)*c.sum)
 	}
 }
 
@@ -603,7 +594,7 @@ func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
 			continue
 		}
-		m.addTags(tags[VersionRef{r.Key, v}], r.Articles, viewForm{r.TaggerVersion, r.InCurrent})
+		m.addTags(tags[VersionRef{r.Key, v}], r.Articles, r.form())
 	}
 	return m.rows()
 }

@@ -76,7 +76,7 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 			return nil, nil, fmt.Errorf("store: scan a bucket state: %w", err)
 		}
 		isCell := kind == "cell"
-		views, n := viewsOf(version, inCurrent)
+		views, n := journal.ViewsOf(version, inCurrent == 1)
 		for _, view := range views[:n] {
 			k := stateKey{isCell, cell, BucketKey{tension.Granularity(g), pair, view, bucket.Unix()}}
 			if !q.asked[k.Ref()] {
@@ -103,16 +103,6 @@ func (s *Store) States(ctx context.Context, refs []BucketRef, cells bool) (pairs
 	return pairs, cellStates, nil
 }
 
-// viewsOf is the views of a journal row (journal.Row.Views): its tagger
-// version's, and the current view's too when inCurrent; the first n of
-// views. An array, not a slice: a state read calls it for every row.
-func viewsOf(version string, inCurrent uint8) (views [2]string, n int) {
-	if inCurrent == 1 {
-		return [2]string{version, journal.CurrentView}, 2
-	}
-	return [2]string{version}, 1
-}
-
 // Revisions reads the revision of each of the given buckets: the Entries
 // of all its states States would read (pairs' and, with cells, cells'),
 // summed. Every change of a bucket adds a row with entries = 1 to one of
@@ -137,7 +127,7 @@ func (s *Store) Revisions(ctx context.Context, refs []BucketRef, cells bool) (ma
 		if err := q.rows.Scan(&g, &version, &inCurrent, &bucket, &entries); err != nil {
 			return nil, fmt.Errorf("store: scan a bucket revision: %w", err)
 		}
-		views, n := viewsOf(version, inCurrent)
+		views, n := journal.ViewsOf(version, inCurrent == 1)
 		for _, view := range views[:n] {
 			if r := (BucketRef{tension.Granularity(g), view, bucket.Unix()}); q.asked[r] {
 				out[r] += entries
@@ -195,7 +185,7 @@ func (s *Store) bucketsQuery(ctx context.Context, refs []BucketRef, cells bool, 
 	}
 	// A row in the current view too (in_current) is read for the current
 	// view whatever its tagger_version; the caller adds it to the views
-	// asked for (viewsOf).
+	// asked for (journal.ViewsOf).
 	inViews := `tagger_version IN ?`
 	if versions[journal.CurrentView] {
 		inViews = `(tagger_version IN ? OR in_current = 1)`

@@ -140,7 +140,7 @@ func (s *Store) JournalRollups(ctx context.Context, from, to time.Time) (map[Rol
 		}
 		k.Day = day.Unix()
 		key := k.Key
-		views, n := viewsOf(k.View, inCurrent)
+		views, n := journal.ViewsOf(k.View, inCurrent == 1)
 		for _, view := range views[:n] {
 			k.View, k.Key = view, journal.RollupViewKey(key, k.Pair, view)
 			addRollup(out, k, v)
