@@ -16,11 +16,18 @@ type viewStatement struct{ named, current string }
 // viewPlaceholder marks where a statement's view condition goes.
 const viewPlaceholder = "{view}"
 
+// The view conditions: a named view's rows, and the current view's (its
+// own rows, bound as "", and every row in it too).
+const (
+	namedViewRows   = "tagger_version = ?"
+	currentViewRows = "(tagger_version = ? OR in_current = 1)"
+)
+
 // newViewStatement returns sql with its {view} as both forms.
 func newViewStatement(sql string) viewStatement {
 	return viewStatement{
-		named:   strings.Replace(sql, viewPlaceholder, "tagger_version = ?", 1),
-		current: strings.Replace(sql, viewPlaceholder, "(tagger_version = ? OR in_current = 1)", 1),
+		named:   strings.Replace(sql, viewPlaceholder, namedViewRows, 1),
+		current: strings.Replace(sql, viewPlaceholder, currentViewRows, 1),
 	}
 }
 

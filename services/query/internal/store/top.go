@@ -23,11 +23,11 @@ type TopQuery struct {
 // articlesInSQL counts every article of the day buckets that overlap
 // [from, to) in the current view: the journal's "*" rows, a few hundred
 // rows for years. It over-counts a range that starts or ends inside a day,
-// which a guard may.
-const articlesInSQL = `
+// which a guard may. args: "" (the current view), from, to
+var articlesInSQL = newViewStatement(`
 SELECT sum(articles) FROM index_journal
-WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair = '*' AND (tagger_version = '' OR in_current = 1)
-  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`
+WHERE kind = 'bucket' AND key = '' AND granularity = 'day' AND pair = '*' AND {view}
+  AND bucket >= toDateTime(?) AND bucket < toDateTime(?)`).of("")
 
 // ArticlesIn is about how many articles [from, to) holds, from the index
 // journal, without reading the raw tables: what a ranked list over that
@@ -36,7 +36,7 @@ func (s *Store) ArticlesIn(ctx context.Context, from, to time.Time) (int64, erro
 	var n int64
 	err := s.query(ctx, "articles-in", articlesInSQL, func(rows driver.Rows) error {
 		return rows.Scan(&n)
-	}, unix(from.Truncate(24*time.Hour)), unix(to))
+	}, "", unix(from.Truncate(24*time.Hour)), unix(to))
 	return n, err
 }
 
@@ -292,10 +292,10 @@ func (q TopQuery) parts(pair, rollup string, raw func(from, to time.Time) (strin
 func rollupKeys(pair, view string, from, to time.Time) (string, []any) {
 	lo, hi := tension.RollupPrefix(pair, view, from), tension.RollupPrefix(pair, view, to)
 	if view == "" {
-		return `key >= ? AND key < ? AND (tagger_version = ? OR in_current = 1)`, []any{lo, hi, view}
+		return `key >= ? AND key < ? AND ` + currentViewRows, []any{lo, hi, view}
 	}
 	clo, chi := tension.RollupPrefix(pair, "", from), tension.RollupPrefix(pair, "", to)
-	return `(key >= ? AND key < ? AND tagger_version = ? OR key >= ? AND key < ? AND tagger_version = ? AND in_current = 1)`,
+	return `(key >= ? AND key < ? AND ` + namedViewRows + ` OR key >= ? AND key < ? AND ` + namedViewRows + ` AND in_current = 1)`,
 		[]any{lo, hi, view, clo, chi, view}
 }
 
