@@ -84,5 +84,21 @@ children_cpu
 line+=" loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 100000 / n}')"
 say "$line (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 say "latency: $RATE_N articles at $RATE/s"
+before=()
+for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+children_cpu
+loadgen_before=$REPLY
+started=$(date +%s.%N)
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
+# What a steady stream costs each process: CPU seconds per second (cores) while it ran. Per batch the
+# sink's inserts and exactly-once reads cost ClickHouse the same whatever the batch's size, so at a
+# live rate this, not the throughput run's CPU per article, is what sizes the store (docs/performance.md).
+elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+line="CPU cores while streaming at $RATE/s:"
+for i in "${!pids[@]}"; do
+	line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v t="$elapsed" 'BEGIN {printf "%.3f", (b - a) / t}')"
+done
+children_cpu
+line+=" loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v t="$elapsed" 'BEGIN {printf "%.3f", (b - a) / t}')"
+say "$line (over $(printf '%.1f' "$elapsed") s)"
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"

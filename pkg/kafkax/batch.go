@@ -32,6 +32,16 @@ type BatchConfig struct {
 	MaxBytes      int
 	FlushInterval time.Duration // longest the first message of a batch waits; default 1s
 	IdleFlush     time.Duration // hand the batch over sooner when nothing arrives this long; default 50ms
+	// MinInterval is the least time between the hand-overs of two batches
+	// that are not full (default 0: none). A batch that is due holds on
+	// and keeps filling until MinInterval has passed since the previous
+	// one was handed over, so a steady stream becomes at most one batch per
+	// MinInterval however its messages are spaced, instead of one per gap
+	// of IdleFlush: a consumer whose every batch costs inserts and reads
+	// (the sink) bounds what a slow stream costs its store. A message after
+	// a quiet spell still goes after IdleFlush. A batch waits at most
+	// max(FlushInterval, MinInterval).
+	MinInterval   time.Duration
 	ShutdownGrace time.Duration // one last attempt at the batch in hand when ctx ends; default 10s
 	// FinalAttempt, when set, decides whether the batch in hand gets that
 	// last attempt when ctx ends (default: always). A consumer whose
@@ -59,7 +69,8 @@ func (c *BatchConfig) defaults() {
 
 // ConsumeBatches reads batches — full (MaxBatch messages or MaxBytes bytes),
 // or when the oldest message has waited FlushInterval, or when nothing
-// arrived for IdleFlush — and hands each to handle, retrying it with
+// arrived for IdleFlush, but not sooner than MinInterval after the batch
+// before unless full — and hands each to handle, retrying it with
 // backoff until it succeeds: a batch is never skipped, so the handler's
 // commit-after-output rule holds. onRetry (may be nil) is told of each
 // failure, a failed fetch too (with a negative attempt and no batch):
@@ -168,6 +179,7 @@ func (c *collector) run(ctx context.Context, out chan<- collected, stop <-chan s
 		c.asked = false
 		select {
 		case out <- collected{batch, err, fails}:
+			c.handedOver = time.Now()
 		case <-stop:
 			return
 		}
@@ -230,6 +242,8 @@ type collector struct {
 	pending *kafka.Message
 	want    chan struct{} // the consumer asks for a batch
 	asked   bool          // it asked, and has not got the batch yet
+	// handedOver is when the last batch was handed over (MinInterval).
+	handedOver time.Time
 }
 
 func (c *collector) next(ctx context.Context) (kafka.Message, error) {
@@ -256,11 +270,14 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 			due = true
 		}
 		if due {
-			if c.asking() {
+			if hold := time.Until(c.handedOver.Add(c.cfg.MinInterval)); hold > 0 {
+				wait = hold // the previous batch went out less than MinInterval ago: keep filling until then
+			} else if c.asking() {
 				break // due, and the consumer waits for it
+			} else {
+				// The consumer is busy: keep filling, and look again soon.
+				wait = min(askPoll, c.cfg.IdleFlush)
 			}
-			// The consumer is busy: keep filling, and look again soon.
-			wait = min(askPoll, c.cfg.IdleFlush)
 		}
 		fctx, cancel := context.WithTimeout(ctx, wait)
 		m, err := c.r.FetchMessage(fctx)

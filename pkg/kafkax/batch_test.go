@@ -466,3 +466,91 @@ func TestConsumeBatchesStopsWhenTheReaderIsClosed(t *testing.T) {
 		t.Fatal("ConsumeBatches kept going on a closed reader")
 	}
 }
+
+// TestConsumeBatchesMinInterval: with MinInterval, a steady drip (a message
+// every 10 ms, IdleFlush 5 ms) is handed over at most once per MinInterval
+// instead of once per message, and every message still arrives.
+func TestConsumeBatchesMinInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		minInterval time.Duration
+		minBatches  int
+		maxBatches  int
+	}{
+		{"none: a batch per pause", 0, 30, 40},
+		{"100ms", 100 * time.Millisecond, 2, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 40
+			f := &dripFetcher{interval: 10 * time.Millisecond, n: n}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			type handed struct {
+				at   time.Time
+				size int
+			}
+			got := make(chan handed, n)
+			go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 1000, FlushInterval: time.Second, IdleFlush: 5 * time.Millisecond,
+				MinInterval: tc.minInterval},
+				func(_ context.Context, b []kafka.Message) error {
+					got <- handed{time.Now(), len(b)}
+					return nil
+				}, nil)
+			var batches []handed
+			total := 0
+			deadline := time.After(30 * time.Second)
+			for total < n {
+				select {
+				case h := <-got:
+					batches = append(batches, h)
+					total += h.size
+				case <-deadline:
+					t.Fatalf("handled %d of %d messages", total, n)
+				}
+			}
+			if len(batches) < tc.minBatches || len(batches) > tc.maxBatches {
+				t.Fatalf("%d messages in %d batches, want %d to %d", n, len(batches), tc.minBatches, tc.maxBatches)
+			}
+			for i := 1; i < len(batches) && tc.minInterval > 0; i++ {
+				// The last batch may be cut by the drip's end, not by time;
+				// every hand-over still waits MinInterval after the one before.
+				if gap := batches[i].at.Sub(batches[i-1].at); gap < tc.minInterval*9/10 {
+					t.Fatalf("batch %d handed over %v after the one before, want >= %v", i, gap, tc.minInterval)
+				}
+			}
+		})
+	}
+}
+
+// TestConsumeBatchesMinIntervalSparesALoneMessage: MinInterval counts from
+// the previous hand-over, so a message after a quiet spell longer than it
+// goes after IdleFlush, not after another MinInterval.
+func TestConsumeBatchesMinIntervalSparesALoneMessage(t *testing.T) {
+	f := make(chanFetcher, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handled := make(chan time.Time, 2)
+	go ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 5 * time.Second, IdleFlush: 5 * time.Millisecond,
+		MinInterval: time.Second},
+		func(_ context.Context, b []kafka.Message) error {
+			handled <- time.Now()
+			return nil
+		}, nil)
+	f <- kafka.Message{Offset: 0}
+	select {
+	case <-handled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first message was not handled")
+	}
+	time.Sleep(1200 * time.Millisecond) // quiet for longer than MinInterval
+	sent := time.Now()
+	f <- kafka.Message{Offset: 1}
+	select {
+	case at := <-handled:
+		if d := at.Sub(sent); d > 500*time.Millisecond {
+			t.Fatalf("a message after a quiet spell was handed over %v after it arrived; only IdleFlush (5ms) should delay it", d)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second message was not handled")
+	}
+}

@@ -54,6 +54,11 @@ type Config struct {
 	MaxBatchBytes int           // bytes of messages per flush (kafkax.MessageBytes); default DefaultMaxBatchBytes
 	FlushInterval time.Duration // longest a message waits for its batch; default 1s
 	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
+	// MinFlushInterval is the least time between two flushes of batches
+	// that are not full (kafkax.BatchConfig.MinInterval; default 0, none):
+	// every flush costs ClickHouse a part in each raw table and the journal
+	// and the exactly-once reads, whatever its size.
+	MinFlushInterval time.Duration
 
 	// LedgerWindow is how many offsets of a partition's ledger behind its
 	// reading position the sink checks for conflicts and holes; default
@@ -224,7 +229,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 		go func() { defer close(audited); s.auditEvery(rctx, gs, s.cfg.AuditInterval) }()
 		err = kafkax.ConsumeBatches(rctx, f,
 			kafkax.BatchConfig{MaxBatch: s.cfg.MaxBatch, MaxBytes: s.cfg.MaxBatchBytes, FlushInterval: s.cfg.FlushInterval,
-				IdleFlush: s.cfg.IdleFlush, ShutdownGrace: ShutdownGrace, FinalAttempt: func() bool { return procCtx.Err() != nil && !halted(procCtx) }},
+				IdleFlush: s.cfg.IdleFlush, MinInterval: s.cfg.MinFlushInterval, ShutdownGrace: ShutdownGrace, FinalAttempt: func() bool { return procCtx.Err() != nil && !halted(procCtx) }},
 			func(ctx context.Context, batch []kafka.Message) error {
 				gs.busy.Lock()
 				defer gs.busy.Unlock()
