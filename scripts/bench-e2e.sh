@@ -47,12 +47,36 @@ start_services
 cpu_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
-# The CPU time of each process while the throughput run streams, per 100,000 articles: what the
-# wall-clock figure cannot say on a machine shared with other work.
+# children_cpu sets REPLY to the CPU seconds of this shell's finished
+# children (bash's times, written to a file: in a pipe or $(...) it would
+# run in a subshell, which has none)
+children_cpu() {
+	times >"$LOGS/times"
+	REPLY=$(awk 'NR == 2 {split($1 " " $2, t, /[ ms]+/); printf "%.2f", t[1] * 60 + t[2] + t[3] * 60 + t[4]}' "$LOGS/times")
+}
+# The CPU time of each process while a run streams: what the wall-clock figures cannot say on a machine
+# shared with other work. The load generator shares the two cores too: its generating, encoding and polling
+# is CPU the pipeline does not get.
 names=(sink enricher ingest query kafka clickhouse)
 pids=("${service_pids[@]}" "$(cat "$LOCAL/kafka/kafka.pid")" "$(cat "$LOCAL/clickhouse/clickhouse.pid")")
-before=()
-for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+# cpu_mark remembers each process's CPU seconds so far, and this shell's finished children's (loadgen's).
+cpu_mark() {
+	before=()
+	local p
+	for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+	children_cpu
+	loadgen_before=$REPLY
+}
+# cpu_since LABEL SCALE FORMAT sets REPLY to LABEL and each process's CPU seconds since cpu_mark, times
+# SCALE, printed with FORMAT, the load generator's last.
+cpu_since() {
+	local line=$1 scale=$2 format=$3 i
+	for i in "${!pids[@]}"; do
+		line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
+	done
+	children_cpu
+	REPLY="$line loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
+}
 
 # history: the articles its database already counts (earlier runs). Every batch's exactly-once reads
 # (priors and claims) scan all of them: the figures depend on it (docs/performance.md).
@@ -64,41 +88,18 @@ history() {
 }
 say "history: $(history) articles already counted in $CLICKHOUSE_DB (earlier runs)"
 say "throughput: $N articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-# children_cpu sets REPLY to the CPU seconds of this shell's finished
-# children (bash's times, written to a file: in a pipe or $(...) it would
-# run in a subshell, which has none)
-children_cpu() {
-	times >"$LOGS/times"
-	REPLY=$(awk 'NR == 2 {split($1 " " $2, t, /[ ms]+/); printf "%.2f", t[1] * 60 + t[2] + t[3] * 60 + t[4]}' "$LOGS/times")
-}
-children_cpu
-loadgen_before=$REPLY
+cpu_mark
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
-line="CPU-s per 100,000 articles:"
-for i in "${!pids[@]}"; do
-	line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 100000 / n}')"
-done
-# the load generator shares the two cores too: its generating, encoding and
-# polling is CPU the pipeline does not get
-children_cpu
-line+=" loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v n="$N" 'BEGIN {printf "%.2f", (b - a) * 100000 / n}')"
-say "$line (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+cpu_since "CPU-s per 100,000 articles:" "$(awk -v n="$N" 'BEGIN {print 100000 / n}')" "%.2f"
+say "$REPLY (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 say "latency: $RATE_N articles at $RATE/s"
-before=()
-for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
-children_cpu
-loadgen_before=$REPLY
+cpu_mark
 started=$(date +%s.%N)
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
 # What a steady stream costs each process: CPU seconds per second (cores) while it ran. Per batch the
 # sink's inserts and exactly-once reads cost ClickHouse the same whatever the batch's size, so at a
 # live rate this, not the throughput run's CPU per article, is what sizes the store (docs/performance.md).
 elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
-line="CPU cores while streaming at $RATE/s:"
-for i in "${!pids[@]}"; do
-	line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v t="$elapsed" 'BEGIN {printf "%.3f", (b - a) / t}')"
-done
-children_cpu
-line+=" loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v t="$elapsed" 'BEGIN {printf "%.3f", (b - a) / t}')"
-say "$line (over $(printf '%.1f' "$elapsed") s)"
+cpu_since "CPU cores while streaming at $RATE/s:" "$(awk -v t="$elapsed" 'BEGIN {print 1 / t}')" "%.3f"
+say "$REPLY (over $(printf '%.1f' "$elapsed") s)"
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"
