@@ -512,9 +512,11 @@ func TestConsumeBatchesMinInterval(t *testing.T) {
 				t.Fatalf("%d messages in %d batches, want %d to %d", n, len(batches), tc.minBatches, tc.maxBatches)
 			}
 			for i := 1; i < len(batches) && tc.minInterval > 0; i++ {
-				// The last batch may be cut by the drip's end, not by time;
-				// every hand-over still waits MinInterval after the one before.
-				if gap := batches[i].at.Sub(batches[i-1].at); gap < tc.minInterval*9/10 {
+				// Every hand-over waits MinInterval after the one before; the
+				// handler's clock reads it later by the scheduler's delay,
+				// which on a busy machine differs from batch to batch (without
+				// the hold the gap is a drip's 10 ms).
+				if gap := batches[i].at.Sub(batches[i-1].at); gap < tc.minInterval/2 {
 					t.Fatalf("batch %d handed over %v after the one before, want >= %v", i, gap, tc.minInterval)
 				}
 			}

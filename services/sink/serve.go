@@ -16,15 +16,6 @@ import (
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
 
-// DefaultMinFlushInterval is -min-flush-interval's default. Every write of
-// a batch costs ClickHouse a new part in each table it fills (merged again
-// later) and the exactly-once reads, whatever its size; a stream of 1,000
-// articles/s sent in bursts every 100 ms made ~10 writes a second, and
-// ClickHouse spent 1.3 cores on them, the sink 0.21. At 250 ms: 0.77–0.95
-// and 0.13–0.15, p99 accept → visible unchanged (~0.5 s); 500 ms halves
-// ClickHouse's again and adds ~0.2 s (docs/performance.md, round 13).
-const DefaultMinFlushInterval = 250 * time.Millisecond
-
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flagenv.New("sink", getenv, stderr)
 	adminFlags := admin.DefineFlags(fs, "SINK", "127.0.0.1:8082", true)
@@ -38,7 +29,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	queue := fs.Int("queue-capacity", "SINK_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	flushEvery := fs.Duration("flush-interval", "SINK_FLUSH_INTERVAL", time.Second, "longest a message waits for its batch")
-	minFlush := fs.Duration("min-flush-interval", "SINK_MIN_FLUSH_INTERVAL", DefaultMinFlushInterval,
+	minFlush := fs.Duration("min-flush-interval", "SINK_MIN_FLUSH_INTERVAL", sink.DefaultMinFlushInterval,
 		"least time between two writes of batches that are not full: a steady stream is written at most this often, not once per pause in it (0: write whenever nothing arrived for 50ms)")
 	partitions := fs.Partitions()
 	replication := fs.ReplicationFactor()

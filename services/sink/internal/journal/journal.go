@@ -348,8 +348,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
 			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
-			b.buckets.add(neg, viewForm{CurrentView, false})
-			b.addArticle(neg, CurrentView, false)
+			b.addContribution(neg, viewForm{CurrentView, false})
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
 				at[v] = c.Bucket
@@ -382,8 +381,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	form := viewForm{e.TaggerVersion, outcome != Older}
 	b.rollups.addTags(tags, 1, form)
 	for _, c := range contribs {
-		b.buckets.add(c, form)
-		b.addArticle(c, e.TaggerVersion, form.inCurrent)
+		b.addContribution(c, form)
 	}
 	if len(b.articles) > from {
 		b.groups = append(b.groups, articleGroup{e.ArticleID, from, len(b.articles)})
@@ -696,10 +694,11 @@ func (ms sortedMinutes) appendRolledUp(rows []Row, minutes []minuteRef) []Row {
 	return rows
 }
 
-// addArticle records an article row of version's view, and of the current
-// view too when inCurrent.
-func (b *Builder) addArticle(c Contribution, version string, inCurrent bool) {
-	b.articles = append(b.articles, articleEntry{c.Pair, version, c.Bucket, c.Parts, inCurrent})
+// addContribution adds a contribution to the bucket sums and the article
+// rows of form: one row each for both views when form.inCurrent.
+func (b *Builder) addContribution(c Contribution, form viewForm) {
+	b.buckets.add(c, form)
+	b.articles = append(b.articles, articleEntry{c.Pair, form.version, c.Bucket, c.Parts, form.inCurrent})
 }
 
 // appendArticleRows appends the article rows of the block to out, sorted

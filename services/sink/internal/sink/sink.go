@@ -55,7 +55,8 @@ type Config struct {
 	FlushInterval time.Duration // longest a message waits for its batch; default 1s
 	IdleFlush     time.Duration // flush sooner when nothing arrives for this long; default 50ms
 	// MinFlushInterval is the least time between two flushes of batches
-	// that are not full (kafkax.BatchConfig.MinInterval; default 0, none):
+	// that are not full (kafkax.BatchConfig.MinInterval; default 0, none;
+	// the sink binary's is DefaultMinFlushInterval):
 	// every flush costs ClickHouse a part in each raw table and the journal
 	// and the exactly-once reads, whatever its size.
 	MinFlushInterval time.Duration
@@ -92,6 +93,16 @@ type Config struct {
 // against 7.5 at 768 MiB and 6.7 without a limit; `make bench-memory` (1 MB
 // articles) keeps its peak under the 1 GiB target.
 const DefaultMemoryLimit = 768 << 20
+
+// DefaultMinFlushInterval is the sink's -min-flush-interval default
+// (Config.MinFlushInterval: 0 there, none). Every write of a batch costs
+// ClickHouse a new part in each table it fills (merged again later) and the
+// exactly-once reads, whatever its size: a stream of 1,000 articles/s sent
+// in bursts every 100 ms made 6–8 writes a second, and ClickHouse spent 1.33
+// cores on them, the sink 0.19–0.21. At 250 ms: 0.77–1.14 and 0.14–0.15,
+// p99 accept → visible as before (~0.5 s); 500 ms cuts ClickHouse's by a
+// third again and adds ~0.2 s (docs/performance.md, round 13).
+const DefaultMinFlushInterval = 250 * time.Millisecond
 
 // DefaultLedgerWindow covers a hundred full batches.
 const DefaultLedgerWindow = 1_000_000
