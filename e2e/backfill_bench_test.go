@@ -60,6 +60,10 @@ type componentCPU struct {
 	before []float64
 	// children is the CPU of this process's waited-for children.
 	children float64
+	// clickhouse is the server's pid (0: not found) and kernel its system
+	// time at the start, printed beside its total: see kernelSeconds.
+	clickhouse int
+	kernel     float64
 }
 
 func newComponentCPU(s *stack) *componentCPU {
@@ -77,6 +81,9 @@ func newComponentCPU(s *stack) *componentCPU {
 			continue
 		}
 		c.add(server, pid)
+		if server == "clickhouse" {
+			c.clickhouse, c.kernel = pid, kernelSeconds(pid)
+		}
 	}
 	c.children = childrenCPU()
 	return c
@@ -94,6 +101,9 @@ func (c *componentCPU) per100k(n int) string {
 	parts = append(parts, fmt.Sprintf("backfill %.2f", (childrenCPU()-c.children)*scale))
 	for i, name := range c.names {
 		parts = append(parts, fmt.Sprintf("%s %.2f", name, (cpuSeconds(c.pids[i])-c.before[i])*scale))
+		if c.pids[i] == c.clickhouse {
+			parts[len(parts)-1] += fmt.Sprintf(" (in the kernel %.2f)", (kernelSeconds(c.clickhouse)-c.kernel)*scale)
+		}
 	}
 	return strings.Join(parts, ", ")
 }

@@ -392,18 +392,33 @@ func loadAvg() string {
 
 // cpuSeconds is the CPU time (user + system) process pid has used.
 func cpuSeconds(pid int) float64 {
+	user, system := procTimes(pid)
+	return user + system
+}
+
+// kernelSeconds is the part of cpuSeconds spent in the kernel (system
+// time): ClickHouse's is a small part unless creating files is slow (on
+// ext4 without a journal, as on this project's machine, a new file first
+// steps over the inodes deleted in the last minutes: docs/performance.md).
+func kernelSeconds(pid int) float64 {
+	_, system := procTimes(pid)
+	return system
+}
+
+// procTimes is the user and system CPU seconds process pid has used; 0 and
+// 0 when it cannot be read.
+func procTimes(pid int) (user, system float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil || pid <= 0 {
-		return 0
+		return 0, 0
 	}
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
-	var utime, stime float64
-	fmt.Sscan(f[11], &utime)
-	fmt.Sscan(f[12], &stime)
-	return (utime + stime) / 100 // clock ticks; 100 per second on Linux
+	fmt.Sscan(f[11], &user)
+	fmt.Sscan(f[12], &system)
+	return user / 100, system / 100 // clock ticks; 100 per second on Linux
 }
 
 // platformPids are the cluster's server processes, from the pid files

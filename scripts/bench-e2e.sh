@@ -47,6 +47,13 @@ start_services
 cpu_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
+# kernel_seconds PID: the part of it spent in the kernel (system time). ClickHouse's is a small part unless
+# creating files is slow: on ext4 without a journal, as on this project's machine, every new file first steps
+# over the inodes deleted in the last minutes, and a dropped database or merged-away parts are thousands of
+# them (docs/performance.md, "How to measure").
+kernel_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", $13 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
 # children_cpu sets REPLY to the CPU seconds of this shell's finished
 # children (bash's times, written to a file: in a pipe or $(...) it would
 # run in a subshell, which has none)
@@ -64,16 +71,18 @@ cpu_mark() {
 	before=()
 	local p
 	for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
+	clickhouse_kernel_before=$(kernel_seconds "${pids[-1]}")
 	children_cpu
 	loadgen_before=$REPLY
 }
 # cpu_since LABEL SCALE FORMAT sets REPLY to LABEL and each process's CPU seconds since cpu_mark, times
-# SCALE, printed with FORMAT, the load generator's last.
+# SCALE, printed with FORMAT, ClickHouse's with its part in the kernel, the load generator's last.
 cpu_since() {
 	local line=$1 scale=$2 format=$3 i
 	for i in "${!pids[@]}"; do
 		line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
 	done
+	line+=" (in the kernel $(awk -v a="$clickhouse_kernel_before" -v b="$(kernel_seconds "${pids[-1]}")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}'))"
 	children_cpu
 	REPLY="$line loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
 }

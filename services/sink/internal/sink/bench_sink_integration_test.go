@@ -358,6 +358,11 @@ type cpuTimes struct {
 	// its query threads (the rest of the server's is background work, such
 	// as merges), and the time its merges took.
 	chQueries, chMerges time.Duration
+	// chKernel is the part of clickhouse spent in the kernel: small unless
+	// creating files is slow (on ext4 without a journal, as on this
+	// project's machine, each new file first steps over the inodes deleted
+	// in the last minutes: docs/performance.md, "How to measure").
+	chKernel time.Duration
 }
 
 func (c cpuTimes) total() time.Duration { return c.self + c.children + c.clickhouse + c.kafka }
@@ -369,12 +374,13 @@ func (c *cpuTimes) add(o cpuTimes) {
 	c.kafka += o.kafka
 	c.chQueries += o.chQueries
 	c.chMerges += o.chMerges
+	c.chKernel += o.chKernel
 }
 
 func (c cpuTimes) String() string {
 	r := func(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
-	return fmt.Sprintf("%v (this process %v, clickhouse-client %v, ClickHouse server %v [query threads %v; merges took %v], Kafka broker %v)",
-		r(c.total()), r(c.self), r(c.children), r(c.clickhouse), r(c.chQueries), r(c.chMerges), r(c.kafka))
+	return fmt.Sprintf("%v (this process %v, clickhouse-client %v, ClickHouse server %v [in the kernel %v; query threads %v; merges took %v], Kafka broker %v)",
+		r(c.total()), r(c.self), r(c.children), r(c.clickhouse), r(c.chKernel), r(c.chQueries), r(c.chMerges), r(c.kafka))
 }
 
 // cpuMeter reads cpuTimes at its start and at since.
@@ -400,7 +406,7 @@ func newCPUMeter(b *testing.B, conn driver.Conn) *cpuMeter {
 func (m *cpuMeter) since() cpuTimes {
 	now := m.read()
 	return cpuTimes{self: now.self - m.start.self, children: now.children - m.start.children,
-		clickhouse: now.clickhouse - m.start.clickhouse, kafka: now.kafka - m.start.kafka,
+		clickhouse: now.clickhouse - m.start.clickhouse, chKernel: now.chKernel - m.start.chKernel, kafka: now.kafka - m.start.kafka,
 		chQueries: now.chQueries - m.start.chQueries, chMerges: now.chMerges - m.start.chMerges}
 }
 
@@ -415,7 +421,9 @@ func (m *cpuMeter) read() cpuTimes {
 	rus := func(r *syscall.Rusage) time.Duration {
 		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
 	}
-	t := cpuTimes{self: rus(&self), children: rus(&children), clickhouse: procCPU(m.b, m.clickhouse), kafka: procCPU(m.b, m.kafka)}
+	t := cpuTimes{self: rus(&self), children: rus(&children)}
+	t.clickhouse, t.chKernel = procCPU(m.b, m.clickhouse)
+	t.kafka, _ = procCPU(m.b, m.kafka)
 	rows, err := m.conn.Query(context.Background(), `SELECT event, value FROM system.events
 		WHERE event IN ('OSCPUVirtualTimeMicroseconds', 'MergesTimeMilliseconds')`)
 	if err != nil {
@@ -460,10 +468,11 @@ func pidFile(path string) int {
 }
 
 // procCPU is the CPU time of process pid (all its threads) from
-// /proc/pid/stat; 0 for pid 0.
-func procCPU(b *testing.B, pid int) time.Duration {
+// /proc/pid/stat, and the part of it spent in the kernel (system time);
+// 0 for pid 0.
+func procCPU(b *testing.B, pid int) (total, kernel time.Duration) {
 	if pid == 0 {
-		return 0
+		return 0, 0
 	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -481,7 +490,7 @@ func procCPU(b *testing.B, pid int) time.Duration {
 		b.Fatalf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
 	}
 	const ticks = 100 // USER_HZ: 100 on every Linux ABI Go supports
-	return time.Duration(utime+stime) * time.Second / ticks
+	return time.Duration(utime+stime) * time.Second / ticks, time.Duration(stime) * time.Second / ticks
 }
 
 // loadAverage is /proc/loadavg's first three fields: how busy the machine
