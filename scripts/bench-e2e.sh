@@ -49,8 +49,8 @@ cpu_seconds() {
 }
 # kernel_seconds PID: the part of it spent in the kernel (system time). ClickHouse's is a small part unless
 # creating files is slow: on ext4 without a journal, as on this project's machine, every new file first steps
-# over the inodes deleted in the last minutes, and a dropped database or merged-away parts are thousands of
-# them (docs/performance.md, "How to measure").
+# over the inodes deleted in the last minutes, and a dropped database is thousands of them (docs/performance.md,
+# "How to measure").
 kernel_seconds() {
 	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", $13 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
