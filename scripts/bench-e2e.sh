@@ -65,13 +65,14 @@ children_cpu() {
 # shared with other work. The load generator shares the two cores too: its generating, encoding and polling
 # is CPU the pipeline does not get.
 names=(sink enricher ingest query kafka clickhouse)
-pids=("${service_pids[@]}" "$(cat "$LOCAL/kafka/kafka.pid")" "$(cat "$LOCAL/clickhouse/clickhouse.pid")")
+clickhouse_pid=$(cat "$LOCAL/clickhouse/clickhouse.pid")
+pids=("${service_pids[@]}" "$(cat "$LOCAL/kafka/kafka.pid")" "$clickhouse_pid")
 # cpu_mark remembers each process's CPU seconds so far, and this shell's finished children's (loadgen's).
 cpu_mark() {
 	before=()
 	local p
 	for p in "${pids[@]}"; do before+=("$(cpu_seconds "$p")"); done
-	clickhouse_kernel_before=$(kernel_seconds "${pids[-1]}")
+	clickhouse_kernel_before=$(kernel_seconds "$clickhouse_pid")
 	children_cpu
 	loadgen_before=$REPLY
 }
@@ -82,7 +83,7 @@ cpu_since() {
 	for i in "${!pids[@]}"; do
 		line+=" ${names[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_seconds "${pids[$i]}")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
 	done
-	line+=" (in the kernel $(awk -v a="$clickhouse_kernel_before" -v b="$(kernel_seconds "${pids[-1]}")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}'))"
+	line+=" (in the kernel $(awk -v a="$clickhouse_kernel_before" -v b="$(kernel_seconds "$clickhouse_pid")" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}'))"
 	children_cpu
 	REPLY="$line loadgen $(awk -v a="$loadgen_before" -v b="$REPLY" -v s="$scale" -v f="$format" 'BEGIN {printf f, (b - a) * s}')"
 }
