@@ -96,15 +96,25 @@ history() {
 		-q "SELECT sum(articles) FROM index_journal WHERE kind = 'bucket' AND granularity = 'day' AND pair = '*' AND tagger_version = ''" \
 		2>/dev/null || echo unknown
 }
+# sink_batches: the batches the sink has written so far (its tension_sink_batches_total). How many
+# articles each holds decides what ClickHouse spends per article: a part per table and partition per write,
+# merged again after (docs/performance.md).
+sink_batches() {
+	curl -fsS "http://$SINK_ADMIN_ADDR/metrics" 2>/dev/null | awk '$1 == "tension_sink_batches_total" {n = $2} END {printf "%d", n}'
+}
 say "history: $(history) articles already counted in $CLICKHOUSE_DB (earlier runs)"
 say "throughput: $N articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 cpu_mark
+batches_before=$(sink_batches)
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
 cpu_since "CPU-s per 100,000 articles:" "$(awk -v n="$N" 'BEGIN {print 100000 / n}')" "%.2f"
 say "$REPLY (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+batches=$(($(sink_batches) - batches_before))
+say "sink: $batches batches, $(awk -v n="$N" -v b="$batches" 'BEGIN {if (b > 0) printf "%.0f", n / b; else printf "-"}') articles per batch"
 say "latency: $RATE_N articles at $RATE/s"
 cpu_mark
 started=$(date +%s.%N)
+batches_before=$(sink_batches)
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$RATE_N" -rate "$RATE" -wait -out "$LOGS/latency.json" | grep -v '^{'
 # What a steady stream costs each process: CPU seconds per second (cores) while it ran. Per batch the
 # sink's inserts and exactly-once reads cost ClickHouse the same whatever the batch's size, so at a
@@ -112,4 +122,5 @@ bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -t
 elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
 cpu_since "CPU cores while streaming at $RATE/s:" "$(awk -v t="$elapsed" 'BEGIN {print 1 / t}')" "%.3f"
 say "$REPLY (over $(printf '%.1f' "$elapsed") s)"
+say "sink: $(($(sink_batches) - batches_before)) batches while streaming"
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"

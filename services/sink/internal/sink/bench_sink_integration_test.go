@@ -59,14 +59,12 @@ var rawTables = []string{"articles", "entities", "dyads", "cues", "index_journal
 // backfill, where every batch touches 24 monthly partitions of each table).
 // TENSION_BENCH_SINK_ORDER=time sends the articles in publication-time order
 // (an archive replayed in order) instead of the generator's random order.
+// TENSION_BENCH_SINK_MAX_BATCH and TENSION_BENCH_SINK_MAX_BATCH_BYTES set
+// the sink's -max-batch and -max-batch-bytes (default the binary's).
 func BenchmarkIntegrationSinkVsNative(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("TENSION_BENCH_SINK_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("TENSION_BENCH_SINK_ARTICLES=%q: want a positive integer", v)
-		}
-	}
+	n := positiveEnv(b, "TENSION_BENCH_SINK_ARTICLES", 100_000)
+	maxBatch := positiveEnv(b, "TENSION_BENCH_SINK_MAX_BATCH", 0)
+	maxBatchBytes := positiveEnv(b, "TENSION_BENCH_SINK_MAX_BATCH_BYTES", 0)
 	conn, db := chtest.Open(b, "tension_bench_sink")
 	brokers := kafkax.Brokers(os.Getenv("KAFKA_BROKERS"))
 	if len(brokers) == 0 {
@@ -104,7 +102,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		reg := prometheus.NewRegistry()
 		metrics := NewMetrics(reg)
 		src := GroupSource(kafkax.GroupConfig{Brokers: brokers, Group: "bench-sink-" + db, Topic: topics[0], Logger: logger})
-		s := New(Config{Topic: topics[0]}, src, KafkaLog{Brokers: brokers, Topic: topics[0]}, dlq, st, logger, metrics,
+		s := New(Config{Topic: topics[0], MaxBatch: maxBatch, MaxBatchBytes: maxBatchBytes}, src, KafkaLog{Brokers: brokers, Topic: topics[0]}, dlq, st, logger, metrics,
 			indexpub.New(indexpub.Config{}, st, indexOut, nil, logger))
 
 		ctx, cancel := context.WithCancel(context.Background())
@@ -145,6 +143,20 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		b.ReportMetric(journalRows/float64(n), "journal_rows/article")
 		b.ReportMetric(float64(calls.n.Load())/batches, "round_trips/batch")
 	}
+}
+
+// positiveEnv is the positive integer in the environment variable name, or
+// def when it is not set.
+func positiveEnv(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
 }
 
 // journalKinds reports how many journal rows the run wrote of each kind and
