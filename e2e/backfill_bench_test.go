@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // BenchmarkIntegrationBackfill measures backfill into the index (`make
@@ -22,7 +23,7 @@ import (
 // within its order window, TENSION_BENCH_ORDER_WINDOW articles (default:
 // backfill's default, 200,000; 0 = in the generator's random order).
 func BenchmarkIntegrationBackfill(b *testing.B) {
-	n := envInt(b, "TENSION_BENCH_ARTICLES", 50000)
+	n := testenv.Int(b, "TENSION_BENCH_ARTICLES", 50000)
 	args := []string{"-synthetic", strconv.Itoa(n), "-from", "2023-01-01", "-to", "2025-01-01", "-seed", "7", "-progress", "none"}
 	if w := os.Getenv("TENSION_BENCH_ORDER_WINDOW"); w != "" {
 		args = append(args, "-order-window", w)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // BenchmarkIntegrationMemory (make bench-memory) streams large articles
@@ -32,8 +34,8 @@ import (
 // TENSION_BENCH_ARTICLES (default 2000) and TENSION_BENCH_ARTICLE_BYTES
 // (default 495000 bytes of text) size the load.
 func BenchmarkIntegrationMemory(b *testing.B) {
-	n := envInt(b, "TENSION_BENCH_ARTICLES", 2000)
-	size := envInt(b, "TENSION_BENCH_ARTICLE_BYTES", 495_000)
+	n := testenv.Int(b, "TENSION_BENCH_ARTICLES", 2000)
+	size := testenv.Int(b, "TENSION_BENCH_ARTICLE_BYTES", 495_000)
 	const limit = 1 << 30
 	for range b.N {
 		s := newStack(b)
@@ -196,16 +198,4 @@ func procStatusKiB(b *testing.B, pid int, field string) int64 {
 	}
 	b.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
-}
-
-func envInt(b testing.TB, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // TestSoak (`make soak`, not part of any other target): 1,000,000 synthetic
@@ -26,7 +27,7 @@ func TestSoak(t *testing.T) {
 	if os.Getenv("TENSION_SOAK") != "1" {
 		t.Skip("soak: run with `make soak` (sets TENSION_SOAK=1)")
 	}
-	n, kills := envInt(t, "TENSION_SOAK_ARTICLES", 1_000_000), envInt(t, "TENSION_SOAK_KILLS", 50)
+	n, kills := testenv.Int(t, "TENSION_SOAK_ARTICLES", 1_000_000), testenv.Int(t, "TENSION_SOAK_KILLS", 50)
 	d := newDrill(t, nil)
 	d.sendAttempts = 600 // five minutes of retries: a broker election and an ingest restart at once
 	services := []string{"sink", "sink-2", "enricher", "enricher-2", "ingest", "query"}

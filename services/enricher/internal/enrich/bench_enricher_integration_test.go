@@ -23,6 +23,7 @@ import (
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/kafkax/kafkatest"
 	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // BenchmarkIntegrationEnricher (make bench-enricher) measures the enricher's
@@ -38,13 +39,7 @@ import (
 // profile of the run goes.
 func BenchmarkIntegrationEnricher(b *testing.B) {
 	brokers := kafkatest.Brokers(b)
-	n := 100_000
-	if v := os.Getenv("TENSION_BENCH_ENRICHER_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("TENSION_BENCH_ENRICHER_ARTICLES=%q: want a positive integer", v)
-		}
-	}
+	n := testenv.Int(b, "TENSION_BENCH_ENRICHER_ARTICLES", 100_000)
 	raw := kafkatest.Topic(b, brokers, "bench.enricher.raw.")
 	out := kafkatest.Topic(b, brokers, "bench.enricher.enriched.")
 	dlq := kafkatest.Topic(b, brokers, "bench.enricher.dlq.")

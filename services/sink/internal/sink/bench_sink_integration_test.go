@@ -34,6 +34,7 @@ import (
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/synth"
 	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/testenv"
 	"github.com/tension-dev/tension/services/sink/internal/indexpub"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -62,20 +63,14 @@ var rawTables = []string{"articles", "entities", "dyads", "cues", "index_journal
 // TENSION_BENCH_SINK_MAX_BATCH and TENSION_BENCH_SINK_MAX_BATCH_BYTES set
 // the sink's -max-batch and -max-batch-bytes (default the binary's).
 func BenchmarkIntegrationSinkVsNative(b *testing.B) {
-	n := positiveEnv(b, "TENSION_BENCH_SINK_ARTICLES", 100_000)
-	maxBatch := positiveEnv(b, "TENSION_BENCH_SINK_MAX_BATCH", 0)
-	maxBatchBytes := positiveEnv(b, "TENSION_BENCH_SINK_MAX_BATCH_BYTES", 0)
+	n := testenv.Int(b, "TENSION_BENCH_SINK_ARTICLES", 100_000)
+	maxBatch := testenv.Int(b, "TENSION_BENCH_SINK_MAX_BATCH", 0)
+	maxBatchBytes := testenv.Int(b, "TENSION_BENCH_SINK_MAX_BATCH_BYTES", 0)
+	span := testenv.Duration(b, "TENSION_BENCH_SINK_SPAN", 24*time.Hour)
 	conn, db := chtest.Open(b, "tension_bench_sink")
 	brokers := kafkax.Brokers(os.Getenv("KAFKA_BROKERS"))
 	if len(brokers) == 0 {
 		brokers = []string{kafkax.DefaultBrokers}
-	}
-	span := 24 * time.Hour
-	if v := os.Getenv("TENSION_BENCH_SINK_SPAN"); v != "" {
-		var err error
-		if span, err = time.ParseDuration(v); err != nil || span <= 0 {
-			b.Fatalf("TENSION_BENCH_SINK_SPAN=%q: want a positive duration", v)
-		}
 	}
 	topics := benchTopics(b, brokers)
 	start := time.Now()
@@ -143,20 +138,6 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		b.ReportMetric(journalRows/float64(n), "journal_rows/article")
 		b.ReportMetric(float64(calls.n.Load())/batches, "round_trips/batch")
 	}
-}
-
-// positiveEnv is the positive integer in the environment variable name, or
-// def when it is not set.
-func positiveEnv(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
 }
 
 // journalKinds reports how many journal rows the run wrote of each kind and
