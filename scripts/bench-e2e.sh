@@ -99,8 +99,17 @@ history() {
 # sink_batches: the batches the sink has written so far (its tension_sink_batches_total). How many
 # articles each holds decides what ClickHouse spends per article: a part per table and partition per write,
 # merged again after (docs/performance.md).
+# "unknown" when the sink does not answer: a benchmark is not stopped, nor told 0, for want of it.
 sink_batches() {
-	curl -fsS "http://$SINK_ADMIN_ADDR/metrics" 2>/dev/null | awk '$1 == "tension_sink_batches_total" {n = $2} END {printf "%d", n}'
+	local metrics
+	metrics=$(curl -fsS "http://$SINK_ADMIN_ADDR/metrics" 2>/dev/null) || { echo unknown; return 0; }
+	awk '$1 == "tension_sink_batches_total" {n = $2} END {if (n == "") print "unknown"; else printf "%d\n", n}' <<<"$metrics"
+}
+# batches_since BEFORE sets REPLY to the batches written since sink_batches printed BEFORE.
+batches_since() {
+	local now
+	now=$(sink_batches)
+	if [[ $1 == unknown || $now == unknown ]]; then REPLY=unknown; else REPLY=$((now - $1)); fi
 }
 say "history: $(history) articles already counted in $CLICKHOUSE_DB (earlier runs)"
 say "throughput: $N articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -109,8 +118,8 @@ batches_before=$(sink_batches)
 bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
 cpu_since "CPU-s per 100,000 articles:" "$(awk -v n="$N" 'BEGIN {print 100000 / n}')" "%.2f"
 say "$REPLY (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-batches=$(($(sink_batches) - batches_before))
-say "sink: $batches batches, $(awk -v n="$N" -v b="$batches" 'BEGIN {if (b > 0) printf "%.0f", n / b; else printf "-"}') articles per batch"
+batches_since "$batches_before"
+say "sink: $REPLY batches, $(awk -v n="$N" -v b="$REPLY" 'BEGIN {if (b + 0 > 0) printf "%.0f", n / b; else printf "unknown"}') articles per batch"
 say "latency: $RATE_N articles at $RATE/s"
 cpu_mark
 started=$(date +%s.%N)
@@ -122,5 +131,6 @@ bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -t
 elapsed=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
 cpu_since "CPU cores while streaming at $RATE/s:" "$(awk -v t="$elapsed" 'BEGIN {print 1 / t}')" "%.3f"
 say "$REPLY (over $(printf '%.1f' "$elapsed") s)"
-say "sink: $(($(sink_batches) - batches_before)) batches while streaming"
+batches_since "$batches_before"
+say "sink: $REPLY batches while streaming"
 say "summaries in $LOGS/throughput.json and $LOGS/latency.json"
