@@ -56,15 +56,14 @@ func BenchmarkIntegrationBackfill(b *testing.B) {
 // ClickHouse (their pid files under .local; left out when not found) and
 // the processes this test ran and waited for (the backfill).
 type componentCPU struct {
-	names  []string
-	pids   []int
-	before []float64
+	names []string
+	pids  []int
+	// user and system are each process's CPU seconds at the start; the
+	// system (kernel) part is printed beside ClickHouse's total (see
+	// procTimes).
+	user, system []float64
 	// children is the CPU of this process's waited-for children.
 	children float64
-	// clickhouse is the server's pid (0: not found) and kernel its system
-	// time at the start, printed beside its total: see kernelSeconds.
-	clickhouse int
-	kernel     float64
 }
 
 func newComponentCPU(s *stack) *componentCPU {
@@ -82,16 +81,15 @@ func newComponentCPU(s *stack) *componentCPU {
 			continue
 		}
 		c.add(server, pid)
-		if server == "clickhouse" {
-			c.clickhouse, c.kernel = pid, kernelSeconds(pid)
-		}
 	}
 	c.children = childrenCPU()
 	return c
 }
 
 func (c *componentCPU) add(name string, pid int) {
-	c.names, c.pids, c.before = append(c.names, name), append(c.pids, pid), append(c.before, cpuSeconds(pid))
+	user, system := procTimes(pid)
+	c.names, c.pids = append(c.names, name), append(c.pids, pid)
+	c.user, c.system = append(c.user, user), append(c.system, system)
 }
 
 // per100k is each component's CPU seconds since the start, per 100,000 of
@@ -101,10 +99,13 @@ func (c *componentCPU) per100k(n int) string {
 	var parts []string
 	parts = append(parts, fmt.Sprintf("backfill %.2f", (childrenCPU()-c.children)*scale))
 	for i, name := range c.names {
-		parts = append(parts, fmt.Sprintf("%s %.2f", name, (cpuSeconds(c.pids[i])-c.before[i])*scale))
-		if c.pids[i] == c.clickhouse {
-			parts[len(parts)-1] += fmt.Sprintf(" (in the kernel %.2f)", (kernelSeconds(c.clickhouse)-c.kernel)*scale)
+		user, system := procTimes(c.pids[i])
+		user, system = (user-c.user[i])*scale, (system-c.system[i])*scale
+		part := fmt.Sprintf("%s %.2f", name, user+system)
+		if name == "clickhouse" {
+			part += fmt.Sprintf(" (in the kernel %.2f)", system)
 		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
 }

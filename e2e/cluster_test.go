@@ -396,17 +396,11 @@ func cpuSeconds(pid int) float64 {
 	return user + system
 }
 
-// kernelSeconds is the part of cpuSeconds spent in the kernel (system
-// time): ClickHouse's is a small part unless creating files is slow (on
-// ext4 without a journal, as on this project's machine, a new file first
-// steps over the inodes deleted in the last minutes: docs/performance.md).
-func kernelSeconds(pid int) float64 {
-	_, system := procTimes(pid)
-	return system
-}
-
-// procTimes is the user and system CPU seconds process pid has used; 0 and
-// 0 when it cannot be read.
+// procTimes is the user and system (kernel) CPU seconds process pid has
+// used; 0 and 0 when it cannot be read. ClickHouse's system time is a small
+// part unless creating files is slow (on ext4 without a journal, as on this
+// project's machine, a new file first steps over the inodes deleted in the
+// last minutes: docs/performance.md).
 func procTimes(pid int) (user, system float64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil || pid <= 0 {

@@ -43,17 +43,19 @@ trap finish EXIT
 eval "$(bash scripts/platform.sh env)"
 start_services
 
-# cpu_seconds PID: the CPU time (user + system, all threads) a process used so far, in seconds.
-cpu_seconds() {
-	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+# stat_seconds PID FIELDS: the sum of /proc/PID/stat's clock-tick FIELDS (after the command name: 12 user,
+# 13 system), in seconds; 0 when the process is gone.
+stat_seconds() {
+	awk -v hz="$(getconf CLK_TCK)" -v fields="$2" '{sub(/.*\) /, ""); n = split(fields, f, " "); t = 0
+		for (i = 1; i <= n; i++) t += $f[i]; printf "%.2f", t / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
+# cpu_seconds PID: the CPU time (user + system, all threads) a process used so far, in seconds.
+cpu_seconds() { stat_seconds "$1" "12 13"; }
 # kernel_seconds PID: the part of it spent in the kernel (system time). ClickHouse's is a small part unless
 # creating files is slow: on ext4 without a journal, as on this project's machine, every new file first steps
 # over the inodes deleted in the last minutes, and a dropped database is thousands of them (docs/performance.md,
 # "How to measure").
-kernel_seconds() {
-	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", $13 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
-}
+kernel_seconds() { stat_seconds "$1" 13; }
 # children_cpu sets REPLY to the CPU seconds of this shell's finished
 # children (bash's times, written to a file: in a pipe or $(...) it would
 # run in a subshell, which has none)
