@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -58,12 +57,14 @@ func BenchmarkIntegrationBackfill(b *testing.B) {
 type componentCPU struct {
 	names []string
 	pids  []int
-	// user and system are each process's CPU seconds at the start; the
-	// system (kernel) part is printed beside ClickHouse's total (see
-	// procTimes).
-	user, system []float64
+	// start is each process's CPU time at the start; its kernel part is
+	// printed beside ClickHouse's total, which is large only when creating
+	// files is slow (on ext4 without a journal, as on this project's
+	// machine, a new file first steps over the inodes deleted in the last
+	// minutes: docs/performance.md).
+	start []testenv.ProcStat
 	// children is the CPU of this process's waited-for children.
-	children float64
+	children time.Duration
 }
 
 func newComponentCPU(s *stack) *componentCPU {
@@ -72,24 +73,17 @@ func newComponentCPU(s *stack) *componentCPU {
 		c.add(name, s.pid(name))
 	}
 	for _, server := range []string{"kafka", "clickhouse"} {
-		b, err := os.ReadFile(filepath.Join(chtest.LocalDir(), server, server+".pid"))
-		if err != nil {
-			continue
+		if pid, err := testenv.PidFile(filepath.Join(chtest.LocalDir(), server, server+".pid")); err == nil {
+			c.add(server, pid)
 		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			continue
-		}
-		c.add(server, pid)
 	}
-	c.children = childrenCPU()
+	c.children = testenv.ChildrenCPU()
 	return c
 }
 
 func (c *componentCPU) add(name string, pid int) {
-	user, system := procTimes(pid)
-	c.names, c.pids = append(c.names, name), append(c.pids, pid)
-	c.user, c.system = append(c.user, user), append(c.system, system)
+	p, _ := testenv.ReadProcStat(pid) // a process not found counts 0
+	c.names, c.pids, c.start = append(c.names, name), append(c.pids, pid), append(c.start, p)
 }
 
 // per100k is each component's CPU seconds since the start, per 100,000 of
@@ -97,25 +91,14 @@ func (c *componentCPU) add(name string, pid int) {
 func (c *componentCPU) per100k(n int) string {
 	scale := 100000 / float64(n)
 	var parts []string
-	parts = append(parts, fmt.Sprintf("backfill %.2f", (childrenCPU()-c.children)*scale))
+	parts = append(parts, fmt.Sprintf("backfill %.2f", (testenv.ChildrenCPU()-c.children).Seconds()*scale))
 	for i, name := range c.names {
-		user, system := procTimes(c.pids[i])
-		user, system = (user-c.user[i])*scale, (system-c.system[i])*scale
-		part := fmt.Sprintf("%s %.2f", name, user+system)
+		now, _ := testenv.ReadProcStat(c.pids[i])
+		part := fmt.Sprintf("%s %.2f", name, (now.CPU()-c.start[i].CPU()).Seconds()*scale)
 		if name == "clickhouse" {
-			part += fmt.Sprintf(" (in the kernel %.2f)", system)
+			part += fmt.Sprintf(" (in the kernel %.2f)", (now.System-c.start[i].System).Seconds()*scale)
 		}
 		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// childrenCPU is the CPU time of this process's children that have exited
-// and been waited for.
-func childrenCPU() float64 {
-	var r syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &r); err != nil {
-		return 0
-	}
-	return float64(r.Utime.Nano()+r.Stime.Nano()) / 1e9
 }

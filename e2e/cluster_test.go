@@ -19,6 +19,7 @@ import (
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/pkg/kafkax"
 	"github.com/tension-dev/tension/pkg/synth"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // The cluster drills (`make test-cluster`): the pipeline on the local
@@ -281,12 +282,8 @@ func (d *drill) dayCount() int64 {
 
 // stopped reports whether process pid is stopped (SIGSTOP).
 func stopped(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	return len(f) > 0 && f[0] == "T"
+	p, err := testenv.ReadProcStat(pid)
+	return err == nil && p.State == "T"
 }
 
 // Drill 3: three sinks and two enrichers. One sink stops itself (SIGSTOP)
@@ -380,39 +377,11 @@ func countPartitions(led map[int][]int) int {
 	return n
 }
 
-// loadAvg is the machine's one-minute load average, which says how much of
-// the wall clock other work took.
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Fields(string(b))[0]
-}
-
-// cpuSeconds is the CPU time (user + system) process pid has used.
+// cpuSeconds is the CPU time (user + system) process pid has used; 0 when
+// it cannot be read.
 func cpuSeconds(pid int) float64 {
-	user, system := procTimes(pid)
-	return user + system
-}
-
-// procTimes is the user and system (kernel) CPU seconds process pid has
-// used; 0 and 0 when it cannot be read. ClickHouse's system time is a small
-// part unless creating files is slow (on ext4 without a journal, as on this
-// project's machine, a new file first steps over the inodes deleted in the
-// last minutes: docs/performance.md).
-func procTimes(pid int) (user, system float64) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil || pid <= 0 {
-		return 0, 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return 0, 0
-	}
-	fmt.Sscan(f[11], &user)
-	fmt.Sscan(f[12], &system)
-	return user / 100, system / 100 // clock ticks; 100 per second on Linux
+	p, _ := testenv.ReadProcStat(pid)
+	return p.CPU().Seconds()
 }
 
 // platformPids are the cluster's server processes, from the pid files
@@ -422,13 +391,9 @@ func platformPids() map[string]int {
 	dir := filepath.Join(chtest.LocalDir(), "cluster")
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.pid"))
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
+		if pid, err := testenv.PidFile(f); err == nil { // a server not running uses no CPU
+			out[filepath.Base(filepath.Dir(f))] = pid
 		}
-		var pid int
-		fmt.Sscan(string(b), &pid)
-		out[filepath.Base(filepath.Dir(f))] = pid
 	}
 	return out
 }
@@ -452,12 +417,12 @@ func TestClusterThroughputPerCore(t *testing.T) {
 		before[n] = cpuSeconds(pid)
 	}
 	start := time.Now()
-	load := loadAvg()
+	load := testenv.LoadAverage()
 	d.stream(40000, 0)
 	d.finish(10 * time.Minute)
 	wall := time.Since(start)
-	t.Logf("wall clock: %d articles in %v = %.0f articles/s end to end on %d cores; load average (1 min) %s at the start, %s at the end",
-		d.n, wall.Round(time.Second), float64(d.n)/wall.Seconds(), runtime.NumCPU(), load, loadAvg())
+	t.Logf("wall clock: %d articles in %v = %.0f articles/s end to end on %d cores; load average %s at the start, %s at the end",
+		d.n, wall.Round(time.Second), float64(d.n)/wall.Seconds(), runtime.NumCPU(), load, testenv.LoadAverage())
 	report := func(name string, pid int) {
 		cpu := cpuSeconds(pid) - before[name]
 		if cpu <= 0 {

@@ -35,7 +35,7 @@ func TestSoak(t *testing.T) {
 		d.start(name)
 	}
 	start := time.Now()
-	load := loadAvg()
+	load := testenv.LoadAverage()
 	d.stream(n, 1000)
 	victims := []string{"ingest", "enricher", "enricher-2", "sink", "sink-2",
 		"kafka-1", "kafka-2", "kafka-3", "clickhouse-1", "clickhouse-2"}
@@ -65,6 +65,6 @@ func TestSoak(t *testing.T) {
 		per = append(per, fmt.Sprintf("%s ×%d", v, c))
 	}
 	sort.Strings(per)
-	t.Logf("soak: %d articles, %d kills (%s) in %v: %.0f articles/s end to end, exact in every granularity; load average (1 min) %s at the start, %s at the end",
-		n, kills, strings.Join(per, ", "), wall.Round(time.Second), float64(n)/wall.Seconds(), load, loadAvg())
+	t.Logf("soak: %d articles, %d kills (%s) in %v: %.0f articles/s end to end, exact in every granularity; load average %s at the start, %s at the end",
+		n, kills, strings.Join(per, ", "), wall.Round(time.Second), float64(n)/wall.Seconds(), load, testenv.LoadAverage())
 }

@@ -2,13 +2,13 @@ package event_test
 
 import (
 	"encoding/json"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/synth"
 	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // benchRecords are enriched records as the enricher writes them, of
@@ -46,18 +46,9 @@ func benchRecords(b *testing.B) ([]*event.Enriched, [][]byte, int) {
 	return es, values, size
 }
 
-// cpuSeconds is the CPU time (user + system) the process has used.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
-
 // reportCPU reports MB of records per CPU-second beside the wall-time MB/s.
 func reportCPU(b *testing.B, cpu0 float64, size int) {
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := testenv.SelfCPU().Seconds() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/cpu/1e6, "MB/cpu-s")
 	}
 }
@@ -68,7 +59,7 @@ func benchCodec(b *testing.B, name string, size int, codec func() error) {
 	b.Run(name, func(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
-		cpu0 := cpuSeconds()
+		cpu0 := testenv.SelfCPU().Seconds()
 		for b.Loop() {
 			if err := codec(); err != nil {
 				b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tension-dev/tension/pkg/admin"
 	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // benchRunTag measures `enricher tag` (JSON in, tags, JSON out) on a JSONL
@@ -34,13 +35,13 @@ func benchRunTag(b *testing.B, path string) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	lines := bytes.Count(in, []byte("\n"))
-	cpu0 := processCPU()
+	cpu0 := testenv.SelfCPU()
 	for b.Loop() {
 		if err := RunTag(context.Background(), tg, bytes.NewReader(in), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := testenv.SelfCPU() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(len(in))*float64(b.N)/cpu.Seconds()/1e6, "MB/cpu-s")
 	}
 	b.ReportMetric(float64(lines*b.N)/b.Elapsed().Seconds(), "articles/s")

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // Synthetic news text for benchmarks, written for this project: templates
@@ -74,14 +76,14 @@ func runBench(b *testing.B, arts []string, total int, fn func(string)) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	n := 0
-	cpu0 := processCPU()
+	cpu0 := testenv.SelfCPU()
 	for b.Loop() {
 		for _, a := range arts {
 			fn(a)
 		}
 		n++
 	}
-	cpu := processCPU() - cpu0
+	cpu := testenv.SelfCPU() - cpu0
 	runtime.ReadMemStats(&ms1)
 	if cpu > 0 {
 		b.ReportMetric(float64(total)*float64(n)/cpu.Seconds()/1e6, "MB/cpu-s")

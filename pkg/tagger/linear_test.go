@@ -10,9 +10,10 @@ import (
 	"math/rand"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // linearSize is the size of the texts compared: ingest's article limit.
@@ -32,24 +33,13 @@ const maxSlowdown = 5.0
 // bounds them at ingest's size limit anyway.
 const maxGrowth = 2.0
 
-// cpuTime is the CPU time the process has used (every thread: the tagger's
-// and the garbage collector's). Unlike wall time it does not count the time
-// other programs on a busy machine take the CPU.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // timeTag returns the least CPU time of runs taggings of text.
 func timeTag(tg *Tagger, text string, runs int) time.Duration {
 	best := time.Duration(1 << 62)
 	for i := 0; i < runs; i++ {
-		t0 := cpuTime()
+		t0 := testenv.SelfCPU()
 		tg.Tag("", text)
-		if d := cpuTime() - t0; d < best {
+		if d := testenv.SelfCPU() - t0; d < best {
 			best = d
 		}
 	}

@@ -1,7 +1,10 @@
-// Package testenv reads the settings of long tests and benchmarks from the
-// environment (TENSION_BENCH_*, TENSION_SOAK_*): one rule for all of them,
-// so that a mistyped value stops the run with its name instead of running
-// with a default nobody asked for.
+// Package testenv is what long tests and benchmarks read of the machine they
+// run on: their settings from the environment (TENSION_BENCH_*,
+// TENSION_SOAK_*), one rule for all of them, so that a mistyped value stops
+// the run with its name instead of running with a default nobody asked for;
+// and the CPU time and state of processes (their own, the platform's
+// servers, the services a drill started) and the machine's load, printed
+// beside their figures.
 package testenv
 
 import (

@@ -6,12 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -78,13 +77,13 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 		e := New(Config{TaggerVersion: tagger.Version}, reader, w, d, t, logger, m)
 
 		kafkaPid := kafkaPID()
-		kafkaBefore := pidCPU(kafkaPid)
+		kafkaBefore := processCPU(kafkaPid)
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
 		stop := profile(b)
-		cpu0 := selfCPU()
+		cpu0 := testenv.SelfCPU()
 		start := time.Now()
-		load := loadAverage()
+		load := testenv.LoadAverage()
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- e.Run(rctx) }()
@@ -96,10 +95,10 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		wall := time.Since(start)
-		cpu := selfCPU() - cpu0
+		cpu := testenv.SelfCPU() - cpu0
 		stop()
 		runtime.ReadMemStats(&ms1)
-		kafkaCPU := pidCPU(kafkaPid) - kafkaBefore
+		kafkaCPU := processCPU(kafkaPid) - kafkaBefore
 		cancel()
 		if err := <-done; err != nil {
 			b.Fatal(err)
@@ -115,7 +114,7 @@ func BenchmarkIntegrationEnricher(b *testing.B) {
 			"%.0f allocs and %.0f KB allocated per article, %d GC cycles; Kafka broker %.2f CPU-s per 100k; load %s at the start, %s at the end",
 			n, wall.Round(time.Millisecond), float64(n)/wall.Seconds(), cpu.Seconds()/per, float64(n)/cpu.Seconds(),
 			float64(ms1.Mallocs-ms0.Mallocs)/float64(n), float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e3/float64(n), ms1.NumGC-ms0.NumGC,
-			kafkaCPU.Seconds()/per, load, loadAverage())
+			kafkaCPU.Seconds()/per, load, testenv.LoadAverage())
 		b.ReportMetric(float64(n)/wall.Seconds(), "articles/s")
 		b.ReportMetric(cpu.Seconds()/per, "cpu-s/100k")
 		b.ReportMetric(kafkaCPU.Seconds()/per, "kafka-cpu-s/100k")
@@ -159,58 +158,20 @@ func profile(b *testing.B) func() {
 	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
-// selfCPU is this process's CPU time (user + system).
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // kafkaPID is the local broker's pid from the platform's pid file
-// ($TENSION_LOCAL, else the repository's .local: kafka/kafka.pid), or 0.
+// ($TENSION_LOCAL, else the repository's .local: kafka/kafka.pid), or 0:
+// a broker elsewhere counts no CPU.
 func kafkaPID() int {
 	dir := os.Getenv("TENSION_LOCAL")
 	if dir == "" {
 		dir = "../../../../.local" // from this package's directory, where go test runs
 	}
-	data, err := os.ReadFile(dir + "/kafka/kafka.pid")
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	pid, _ := testenv.PidFile(filepath.Join(dir, "kafka", "kafka.pid"))
 	return pid
 }
 
-// pidCPU is a process's CPU time from /proc (0 when unknown).
-func pidCPU(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * (time.Second / 100) // USER_HZ
-}
-
-// loadAverage is the machine's 1, 5 and 15 minute load averages.
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(data))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
+// processCPU is process pid's CPU time, 0 for pid 0 or a process gone.
+func processCPU(pid int) time.Duration {
+	p, _ := testenv.ReadProcStat(pid)
+	return p.CPU()
 }

@@ -2,11 +2,11 @@ package api
 
 import (
 	"encoding/json"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // BenchmarkIndexJSON encodes a year of hourly buckets, the largest answer
@@ -18,7 +18,7 @@ import (
 func BenchmarkIndexJSON(b *testing.B) {
 	resp := yearOfHours()
 	var n int
-	cpu := cpuTime()
+	cpu := testenv.SelfCPU()
 	for b.Loop() {
 		out, err := json.Marshal(resp)
 		if err != nil {
@@ -27,15 +27,7 @@ func BenchmarkIndexJSON(b *testing.B) {
 		n = len(out)
 	}
 	b.ReportMetric(float64(n), "bytes")
-	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-}
-
-// cpuTime is the process's CPU time: on a busy machine it moves less than
-// the wall clock does.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testenv.SelfCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkIndexJSONByHand is BenchmarkIndexJSON with the encoder the
@@ -43,7 +35,7 @@ func cpuTime() time.Duration {
 func BenchmarkIndexJSONByHand(b *testing.B) {
 	resp := yearOfHours()
 	var n int
-	cpu := cpuTime()
+	cpu := testenv.SelfCPU()
 	for b.Loop() {
 		out, err := resp.appendJSON(nil)
 		if err != nil {
@@ -52,7 +44,7 @@ func BenchmarkIndexJSONByHand(b *testing.B) {
 		n = len(out)
 	}
 	b.ReportMetric(float64(n), "bytes")
-	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((testenv.SelfCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // yearOfHours is a year of hourly buckets, every 100th a gap.

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/tension-dev/tension/pkg/chstore"
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/pkg/tension"
+	"github.com/tension-dev/tension/pkg/testenv"
 	"github.com/tension-dev/tension/services/query/internal/api"
 	"github.com/tension-dev/tension/services/query/internal/store"
 )
@@ -376,12 +376,6 @@ func (c *idConn) Query(ctx context.Context, sql string, args ...any) (driver.Row
 	return c.Conn.Query(clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1})), sql, args...)
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // serverCost reads what ClickHouse logged for the queries whose id starts
 // with prefix: queries, CPU time (user + system) and rows read.
 func serverCost(b *testing.B, conn driver.Conn, prefix string) (queries uint64, cpu time.Duration, readRows uint64) {
@@ -493,7 +487,7 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 						ds     []time.Duration
 						failed string
 					)
-					cpu := cpuTime()
+					cpu := testenv.SelfCPU()
 					began := time.Now()
 					for b.Loop() {
 						if failed != "" {
@@ -528,7 +522,7 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 						results[key] = benchResult{failed: failed}
 						return
 					}
-					goCPU := cpuTime() - cpu
+					goCPU := testenv.SelfCPU() - cpu
 					slices.Sort(ds)
 					ms := func(p float64) float64 { return float64(ds[int(p*float64(len(ds)-1))].Microseconds()) / 1000 }
 					queries, chCPU, rows := serverCost(b, conn, prefix)
@@ -552,7 +546,7 @@ func BenchmarkIntegrationQueryAPI(b *testing.B) {
 		measure("steady")
 		srv.Close()
 	}
-	b.Logf("machine: %s", loadAverage())
+	b.Logf("machine: %s", "load average "+testenv.LoadAverage())
 	b.Log(benchTable(results, states))
 }
 
@@ -597,18 +591,4 @@ func benchTable(results map[string]benchResult, states []string) string {
 		}
 	}
 	return sb.String()
-}
-
-// loadAverage is /proc/loadavg's first three fields: the machine's state
-// beside the figures.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "load average unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "load average unknown"
-	}
-	return "load average " + strings.Join(f[:3], " ")
 }

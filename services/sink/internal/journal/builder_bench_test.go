@@ -1,13 +1,13 @@
 package journal
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/synth"
 	"github.com/tension-dev/tension/pkg/tagger"
+	"github.com/tension-dev/tension/pkg/testenv"
 )
 
 // syntheticBatch returns n enriched synthetic articles published over the
@@ -55,7 +55,7 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	b.ResetTimer()
 	var rows []Row
 	var bl *Builder
-	cpu := cpuTime(b)
+	cpu := testenv.SelfCPU()
 	for b.Loop() {
 		bl = NewBuilder()
 		bl.Grow(len(arts)) // as the sink does
@@ -69,16 +69,5 @@ func benchmarkBuilderBatch(b *testing.B, arts []*event.Enriched) {
 	b.ReportMetric(float64(len(rows))/float64(len(arts)), "rows/article")
 	b.ReportMetric(float64(bl.buckets.len())/float64(len(arts)), "minute-sums/article") // Grow's minutesPerArticle
 	b.ReportMetric(float64(bl.rollups.len())/float64(len(arts)), "rollup-keys/article") // Grow's rollupsPerArticle
-	b.ReportMetric(float64((cpuTime(b)-cpu).Nanoseconds())/float64(b.N*len(arts)), "cpu-ns/article")
-}
-
-// cpuTime is the CPU time the process has used (the garbage collector's
-// included). On a machine shared with other work, the CPU time per article
-// varies less than the wall time that ns/article measures.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((testenv.SelfCPU()-cpu).Nanoseconds())/float64(b.N*len(arts)), "cpu-ns/article")
 }

@@ -15,11 +15,9 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -131,7 +129,7 @@ func BenchmarkIntegrationSinkVsNative(b *testing.B) {
 		b.Logf("ratio floor / sink = %.2f (goal >= 0.6)", floor.Seconds()/sinkTime.Seconds())
 		b.Logf("CPU time: sink %s; floor %s; ratio floor / sink = %.2f (less sensitive than wall time to other load on the machine)",
 			sinkCPU, floorCPU, floorCPU.total().Seconds()/sinkCPU.total().Seconds())
-		b.Logf("machine load (1, 5, 15 min) at the end: %s", loadAverage())
+		b.Logf("machine load (1, 5, 15 min) at the end: %s", testenv.LoadAverage())
 		b.ReportMetric(float64(n)/sinkTime.Seconds(), "articles/s")
 		b.ReportMetric(floor.Seconds()/sinkTime.Seconds(), "floor/sink")
 		b.ReportMetric(floorCPU.total().Seconds()/sinkCPU.total().Seconds(), "floor/sink_cpu")
@@ -404,17 +402,7 @@ func (m *cpuMeter) since() cpuTimes {
 }
 
 func (m *cpuMeter) read() cpuTimes {
-	var self, children syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
-		m.b.Fatal(err)
-	}
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children); err != nil {
-		m.b.Fatal(err)
-	}
-	rus := func(r *syscall.Rusage) time.Duration {
-		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
-	}
-	t := cpuTimes{self: rus(&self), children: rus(&children)}
+	t := cpuTimes{self: testenv.SelfCPU(), children: testenv.ChildrenCPU()}
 	t.clickhouse, t.chKernel = procCPU(m.b, m.clickhouse)
 	t.kafka, _ = procCPU(m.b, m.kafka)
 	rows, err := m.conn.Query(context.Background(), `SELECT event, value FROM system.events
@@ -444,57 +432,23 @@ func (m *cpuMeter) read() cpuTimes {
 }
 
 // pidFile is the pid a pid file holds, 0 when it holds none or the process
-// is gone.
+// is gone: a server elsewhere counts no CPU.
 func pidFile(path string) int {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		return 0
-	}
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
-		return 0
-	}
+	pid, _ := testenv.PidFile(path)
 	return pid
 }
 
-// procCPU is the CPU time of process pid (all its threads) from
-// /proc/pid/stat, and the part of it spent in the kernel (system time);
-// 0 for pid 0.
+// procCPU is the CPU time of process pid (all its threads) and the part of
+// it spent in the kernel; 0 for pid 0.
 func procCPU(b *testing.B, pid int) (total, kernel time.Duration) {
 	if pid == 0 {
 		return 0, 0
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := testenv.ReadProcStat(pid)
 	if err != nil {
 		b.Fatalf("CPU time of server process %d: %v", pid, err)
 	}
-	// The command name (field 2) may hold spaces; utime and stime are the
-	// 12th and 13th fields after its closing parenthesis, in clock ticks.
-	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(f) < 13 {
-		b.Fatalf("/proc/%d/stat: %d fields after the command", pid, len(f))
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		b.Fatalf("/proc/%d/stat: utime %q, stime %q", pid, f[11], f[12])
-	}
-	const ticks = 100 // USER_HZ: 100 on every Linux ABI Go supports
-	return time.Duration(utime+stime) * time.Second / ticks, time.Duration(stime) * time.Second / ticks
-}
-
-// loadAverage is /proc/loadavg's first three fields: how busy the machine
-// was while the benchmark ran.
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(data))
-	return strings.Join(f[:min(3, len(f))], ", ")
+	return p.CPU(), p.System
 }
 
 // clickhouseClient runs clickhouse-client on the test server with the
