@@ -73,9 +73,8 @@ func (c *BatchConfig) defaults() {
 // before unless full — and hands each to handle, retrying it with
 // backoff until it succeeds: a batch is never skipped, so the handler's
 // commit-after-output rule holds. onRetry (may be nil) is told of each
-// failure, a failed fetch too (with a negative attempt and no batch):
-// fetching is retried as well, as kafka-go's readers heal from a broker's
-// death by themselves.
+// failure, a failed fetch too (Failure.Fetch): fetching is retried as well,
+// as kafka-go's readers heal from a broker's death by themselves.
 //
 // The next batch is fetched while the current one is handled (one batch
 // ahead, so memory holds at most two batches): fetching and decompressing
@@ -93,7 +92,7 @@ func (c *BatchConfig) defaults() {
 // succeed is handled, and whatever did not land is redelivered after
 // restart. It returns an error only when the reader was closed under it.
 func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
-	handle func(ctx context.Context, batch []kafka.Message) error, onRetry func(attempt int, batch []kafka.Message, err error)) error {
+	handle func(ctx context.Context, batch []kafka.Message) error, onRetry func(Failure)) error {
 	cfg.defaults()
 	c := &collector{r: r, cfg: cfg, want: make(chan struct{})}
 	batches := make(chan collected) // unbuffered: one batch collected ahead
@@ -134,7 +133,7 @@ func ConsumeBatches(ctx context.Context, r Fetcher, cfg BatchConfig,
 			return fmt.Errorf("kafkax: fetch: %w", b.err)
 		}
 		if onRetry != nil {
-			onRetry(-b.fails, nil, fmt.Errorf("kafkax: fetch: %w", b.err))
+			onRetry(Failure{Fetch: true, Attempt: b.fails, Err: fmt.Errorf("kafkax: fetch: %w", b.err)})
 		}
 	}
 }
@@ -155,9 +154,10 @@ type collected struct {
 
 // run collects batches and hands each to out once the consumer asked for
 // it (want), until ctx ends, the reader is closed or stop is closed. A
-// failed fetch is handed over like a batch and retried with backoff:
-// kafka-go's group reader reports a failed rejoin (the group's coordinator
-// broker died) and goes on healing itself.
+// failed fetch is handed over like a batch and the next one follows after
+// drainPause: kafka-go's readers report a failed attempt (a partition's
+// leader or the group's coordinator died) and go on healing by
+// themselves, at their own pace.
 func (c *collector) run(ctx context.Context, out chan<- collected, stop <-chan struct{}) {
 	defer close(out)
 	fails := 0
@@ -193,7 +193,7 @@ func (c *collector) run(ctx context.Context, out chan<- collected, stop <-chan s
 		case <-stop:
 			return
 		case <-ctx.Done(): // the next collect ends at once, and is handed over
-		case <-time.After(min(time.Duration(fails)*500*time.Millisecond, 5*time.Second)):
+		case <-time.After(drainPause):
 		}
 	}
 }
@@ -303,12 +303,32 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 	return batch, nil
 }
 
+// Failure is one failed step that ConsumeBatches retries: reading from
+// Kafka (Fetch) or handling Batch. Services report the two apart (a
+// fetch failure is not a failed write: a broker is down or the group is
+// rejoining, and the reader heals by itself).
+type Failure struct {
+	Fetch   bool
+	Attempt int             // 1 for the first failure of this step in a row
+	Batch   []kafka.Message // the batch being handled; nil for a fetch
+	Err     error
+}
+
+// Logged reports whether the failure deserves a log line: every failed
+// handling (each is an attempt after a backoff), and the 1st, 2nd, 4th,
+// 8th … fetch failure in a row, since a reader reports each of its own
+// reconnection attempts (about one a second per partition while a broker
+// is down). Metrics count them all.
+func (f Failure) Logged() bool {
+	return !f.Fetch || f.Attempt&(f.Attempt-1) == 0
+}
+
 // retry handles batch until it succeeds (true) or ctx ends (false).
 func retry(ctx context.Context, batch []kafka.Message, handle func(context.Context, []kafka.Message) error,
-	onRetry func(int, []kafka.Message, error)) bool {
+	onRetry func(Failure)) bool {
 	return Retry(ctx, func(ctx context.Context) error { return handle(ctx, batch) }, func(attempt int, err error) {
 		if onRetry != nil {
-			onRetry(attempt, batch, err)
+			onRetry(Failure{Attempt: attempt, Batch: batch, Err: err})
 		}
 	})
 }

@@ -56,7 +56,12 @@ func TestConsumeBatchesRetriesAndCutsBatches(t *testing.T) {
 				}
 				sizes = append(sizes, len(b))
 				return nil
-			}, func(int, []kafka.Message, error) { retries++ })
+			}, func(f Failure) {
+				if f.Fetch || len(f.Batch) != 3 || f.Attempt != retries+1 || f.Err == nil {
+					t.Errorf("failure %d reported as %+v", retries+1, f)
+				}
+				retries++
+			})
 	}()
 	deadline := time.Now().Add(60 * time.Second) // generous: -race on a loaded two-core machine
 	for {
@@ -404,8 +409,9 @@ func (f *failingFetcher) FetchMessage(ctx context.Context) (kafka.Message, error
 }
 
 // TestConsumeBatchesRetriesFailedFetches: a failed fetch (kafka-go's group
-// reader reporting a rejoin that failed) is told to onRetry with a negative
-// attempt and retried; the messages after it are all handled.
+// reader reporting a rejoin that failed) is told to onRetry as a fetch
+// failure, counted in a row, and retried; the messages after it are all
+// handled.
 func TestConsumeBatchesRetriesFailedFetches(t *testing.T) {
 	f := &failingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}, {Offset: 2}}},
 		fails: 2, err: errors.New("coordinator not available")}
@@ -420,10 +426,13 @@ func TestConsumeBatchesRetriesFailedFetches(t *testing.T) {
 			func(_ context.Context, b []kafka.Message) error {
 				handled <- len(b)
 				return nil
-			}, func(attempt int, b []kafka.Message, err error) {
+			}, func(f Failure) {
 				mu.Lock()
-				attempts = append(attempts, attempt)
-				mu.Unlock()
+				defer mu.Unlock()
+				if !f.Fetch || f.Batch != nil {
+					t.Errorf("fetch failure reported as %+v", f)
+				}
+				attempts = append(attempts, f.Attempt)
 			})
 	}()
 	total := 0
@@ -444,8 +453,8 @@ func TestConsumeBatchesRetriesFailedFetches(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if fmt.Sprint(attempts) != "[-1 -2]" {
-		t.Fatalf("onRetry attempts %v, want [-1 -2]", attempts)
+	if fmt.Sprint(attempts) != "[1 2]" {
+		t.Fatalf("onRetry attempts %v, want [1 2]", attempts)
 	}
 }
 
@@ -554,5 +563,57 @@ func TestConsumeBatchesMinIntervalSparesALoneMessage(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the second message was not handled")
+	}
+}
+
+// Fetch failures are logged at 1, 2, 4, 8 … in a row; failed handlings
+// every time.
+func TestFailureLogged(t *testing.T) {
+	var fetches []int
+	for a := 1; a <= 20; a++ {
+		if (Failure{Fetch: true, Attempt: a}).Logged() {
+			fetches = append(fetches, a)
+		}
+		if !(Failure{Attempt: a}).Logged() {
+			t.Errorf("failed handling %d not logged", a)
+		}
+	}
+	if fmt.Sprint(fetches) != "[1 2 4 8 16]" {
+		t.Errorf("fetch failures logged at %v, want [1 2 4 8 16]", fetches)
+	}
+}
+
+// TestConsumeBatchesDrainsQueuedFetchErrors: a kafka-go reader queues a
+// report of each failed attempt among its messages; after an outage of a
+// minute the messages behind 60 such reports are handled within seconds
+// (with a growing backoff per report they waited minutes).
+func TestConsumeBatchesDrainsQueuedFetchErrors(t *testing.T) {
+	f := &failingFetcher{sliceFetcher: sliceFetcher{msgs: []kafka.Message{{Offset: 0}, {Offset: 1}}},
+		fails: 60, err: errors.New("failed to dial: connection refused")}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handled := make(chan int, 2)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		done <- ConsumeBatches(ctx, f, BatchConfig{MaxBatch: 10, FlushInterval: 20 * time.Millisecond, IdleFlush: 10 * time.Millisecond},
+			func(_ context.Context, b []kafka.Message) error {
+				handled <- len(b)
+				return nil
+			}, nil)
+	}()
+	deadline := time.After(30 * time.Second) // generous for -race on a busy machine; the old backoff took ~4.5 min
+	for total := 0; total < 2; {
+		select {
+		case n := <-handled:
+			total += n
+		case <-deadline:
+			t.Fatalf("handled %d of 2 messages after 60 queued errors in 30 s", total)
+		}
+	}
+	t.Logf("60 queued fetch errors drained, messages handled in %v", time.Since(start).Round(time.Millisecond))
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -82,7 +82,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig, run func(ctx context.Context
 		return fmt.Errorf("kafkax: consumer group %s: %w", cfg.Group, err)
 	}
 	defer cg.Close()
-	for {
+	for failures := 0; ; {
 		gen, err := cg.Next(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -92,10 +92,16 @@ func RunGroup(ctx context.Context, cfg GroupConfig, run func(ctx context.Context
 				return fmt.Errorf("kafkax: consumer group %s closed", cfg.Group)
 			}
 			// Joining failed (coordinator moving, broker down): the group
-			// retries by itself; say so and wait for the next generation.
-			cfg.Logger.Warn("consumer group: no generation yet", "group", cfg.Group, "err", err)
+			// retries by itself, every JoinGroupBackoff; say so (at the
+			// 1st, 2nd, 4th … failure in a row, as Failure.Logged) and wait
+			// for the next generation.
+			failures++
+			if (Failure{Fetch: true, Attempt: failures}).Logged() {
+				cfg.Logger.Warn("consumer group: no generation yet", "group", cfg.Group, "attempt", failures, "err", err)
+			}
 			continue
 		}
+		failures = 0
 		g := &Generation{ID: gen.ID, cfg: cfg, gen: gen, Committed: map[int]int64{}}
 		for _, a := range gen.Assignments[cfg.Topic] {
 			g.Partitions = append(g.Partitions, a.ID)
@@ -168,9 +174,20 @@ func (g *Generation) Fetch(ctx context.Context, starts map[int]int64) (*Partitio
 	return f, nil
 }
 
+// drainPause is how long a pump or collector waits after a failed fetch
+// before the next. A kafka-go reader's errors are reports it queued among
+// its messages, one per failed attempt of its own (it backs off between
+// attempts, 100 ms to 1 s): waiting longer here than it does leaves them
+// piling up, and after an outage the reader handed out errors of attempts
+// long past for minutes while the broker was back (a fetch backoff of up to
+// 5 s held the sinks and enrichers of the cluster's two-broker drill 60 to
+// 90 s after the brokers returned). The pause only keeps a reader that
+// fails at once, every time, from spinning.
+const drainPause = 20 * time.Millisecond
+
 func (f *PartitionFetcher) pump(ctx context.Context, r *kafka.Reader) {
 	defer f.wg.Done()
-	for failures := 0; ; {
+	for {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, io.EOF) {
@@ -182,15 +199,13 @@ func (f *PartitionFetcher) pump(ctx context.Context, r *kafka.Reader) {
 			case f.errs <- err:
 			default:
 			}
-			failures++
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(min(time.Duration(failures)*200*time.Millisecond, 5*time.Second)):
+			case <-time.After(drainPause):
 			}
 			continue
 		}
-		failures = 0
 		select {
 		case f.msgs <- m:
 		case <-ctx.Done():

@@ -27,7 +27,11 @@ type GroupReader interface {
 // broker leading half of its partitions fetched nothing for five minutes,
 // with nothing logged. A new reader joins the group afresh. Messages
 // fetched from the old one and not yet committed are delivered again (at
-// least once; the sink counts each article once).
+// least once; the sink counts each article once). A reader whose fetches
+// keep failing after the brokers answer again is replaced too: after two of
+// three brokers died and came back, an enricher's group reader went on
+// failing to dial a broker that had been listening for a minute and a half
+// (the cluster's two-broker drill), until the stall rule replaced it.
 type RestartingReader struct {
 	newReader func() GroupReader
 	logger    *slog.Logger
@@ -37,7 +41,11 @@ type RestartingReader struct {
 	gen     int // increments with every replacement
 
 	lastFetch atomic.Int64 // unix nanoseconds of the last fetched message (or of the start)
-	restarts  atomic.Int64
+	// failingSince is the unix nanoseconds of the first failed fetch since
+	// the last one that succeeded (or the last restart); 0 while fetches
+	// succeed.
+	failingSince atomic.Int64
+	restarts     atomic.Int64
 }
 
 // NewRestartingReader starts a reader from newReader.
@@ -61,6 +69,7 @@ func (r *RestartingReader) FetchMessage(ctx context.Context) (kafka.Message, err
 		m, err := cur.FetchMessage(ctx)
 		if err == nil {
 			r.lastFetch.Store(time.Now().UnixNano())
+			r.failingSince.Store(0)
 			return m, nil
 		}
 		if ctx.Err() != nil {
@@ -69,6 +78,7 @@ func (r *RestartingReader) FetchMessage(ctx context.Context) (kafka.Message, err
 		if _, now := r.reader(); now != gen {
 			continue // replaced while waiting: fetch from the new reader
 		}
+		r.failingSince.CompareAndSwap(0, time.Now().UnixNano())
 		return m, err
 	}
 }
@@ -99,17 +109,21 @@ func (r *RestartingReader) Restart(reason string) {
 	r.mu.Unlock()
 	r.restarts.Add(1)
 	r.lastFetch.Store(time.Now().UnixNano())
+	r.failingSince.Store(0)
 	r.logger.Warn("consumer group reader replaced", "reason", reason)
 	if err := old.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		r.logger.Debug("closing the stalled reader", "err", err)
 	}
 }
 
-// Watch checks every interval whether the reader stalled: lag (messages
-// of its group not committed, from lag) above zero and no message fetched
-// for stall. It restarts the reader then, and runs until ctx ends. A lag
-// that cannot be read is no stall.
-func (r *RestartingReader) Watch(ctx context.Context, interval, stall time.Duration, lag func(context.Context) (int64, error)) {
+// Watch checks every interval whether the reader stalled, and replaces it
+// then; it runs until ctx ends. A reader stalled when it fetched nothing
+// for stall while its group has messages it has not committed (lag, above
+// zero), or when its fetches have failed for failing, none succeeding,
+// while the lag can be read (the brokers answer again). A lag that cannot
+// be read is no stall: the brokers are down, and a new reader would fare no
+// better. stall or failing 0 turns its rule off.
+func (r *RestartingReader) Watch(ctx context.Context, interval, stall, failing time.Duration, lag func(context.Context) (int64, error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -118,16 +132,33 @@ func (r *RestartingReader) Watch(ctx context.Context, interval, stall time.Durat
 			return
 		case <-t.C:
 		}
-		idle := time.Since(time.Unix(0, r.lastFetch.Load()))
-		if idle < stall {
-			continue
+		if reason := r.stalled(ctx, stall, failing, lag); reason != "" {
+			r.Restart(reason)
 		}
-		n, err := lag(ctx)
-		if err != nil || n <= 0 {
-			continue
-		}
-		r.Restart("nothing fetched for " + idle.Round(time.Second).String() + " while the group has uncommitted messages")
 	}
+}
+
+// stalled is why the reader should be replaced now, or "".
+func (r *RestartingReader) stalled(ctx context.Context, stall, failing time.Duration, lag func(context.Context) (int64, error)) string {
+	idle := time.Since(time.Unix(0, r.lastFetch.Load()))
+	var failed time.Duration
+	if since := r.failingSince.Load(); since != 0 {
+		failed = time.Since(time.Unix(0, since))
+	}
+	idleRule, failRule := stall > 0 && idle >= stall, failing > 0 && failed >= failing
+	if !idleRule && !failRule {
+		return ""
+	}
+	n, err := lag(ctx)
+	switch {
+	case err != nil:
+		return ""
+	case failRule:
+		return "fetches failing for " + failed.Round(time.Second).String() + " while the brokers answer"
+	case n > 0:
+		return "nothing fetched for " + idle.Round(time.Second).String() + " while the group has uncommitted messages"
+	}
+	return ""
 }
 
 // TotalLag is Lag summed over the partitions.

@@ -13,6 +13,7 @@ type Metrics struct {
 	enriched      prometheus.Counter
 	dead          prometheus.Counter
 	publishErrors prometheus.Counter
+	fetchErrors   prometheus.Counter
 	tagsCut       prometheus.Counter
 	tagSeconds    prometheus.Histogram
 	// articles counts tagged articles by the language they were read as
@@ -35,6 +36,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "dead_letters_total", Help: "Messages sent to the DLQ."}),
 		publishErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "enricher",
 			Name: "publish_errors_total", Help: "Failed produce or commit rounds (each is retried)."}),
+		fetchErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "enricher",
+			Name: "fetch_errors_total", Help: "Failed reads of the raw topic (each is retried: a broker down, the consumer group rejoining)."}),
 		tagsCut: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "enricher",
 			Name: "tags_cut_total", Help: "Articles whose entity or cue lists were cut to fit the record limit (Tags.Cut)."}),
 		tagSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "tension", Subsystem: "enricher",
@@ -45,7 +48,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"lang", "supported"}),
 	}
 	m.langCounts = make([][2]atomic.Pointer[prometheus.Counter], len(langLabels))
-	reg.MustRegister(m.enriched, m.dead, m.publishErrors, m.tagsCut, m.tagSeconds, m.articles)
+	reg.MustRegister(m.enriched, m.dead, m.publishErrors, m.fetchErrors, m.tagsCut, m.tagSeconds, m.articles)
 	return m
 }
 

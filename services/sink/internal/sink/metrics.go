@@ -12,6 +12,7 @@ type Metrics struct {
 	messages     *prometheus.CounterVec
 	flushSeconds prometheus.Histogram
 	flushErrors  prometheus.Counter
+	fetchErrors  prometheus.Counter
 	indexUpdates prometheus.Counter
 
 	conflicts       *prometheus.CounterVec
@@ -34,6 +35,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "flush_seconds", Help: "Time from the start of a batch to its commit (its index publish and the wait for the batch before included).", Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}),
 		flushErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 			Name: "flush_errors_total", Help: "Failed batch writes (each is retried)."}),
+		fetchErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
+			Name: "fetch_errors_total", Help: "Failed reads of the enriched topic (each is retried: a broker down, the consumer group rejoining)."}),
 	}
 	m.indexUpdates = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 		Name: "index_updates_total", Help: "Updates published to tension.index.v1 (republished buckets included)."})
@@ -50,7 +53,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Name: "ledger_log_mismatch", Help: "1 while the offset ledger belongs to another log than the topic's (recreated topic, rebuilt brokers, lost messages) and the sink refuses to count."})
 	m.overCompensated = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "tension", Subsystem: "sink",
 		Name: "ledger_overcompensated_total", Help: "Times a block cancelled more than once was seen (insert deduplication window exceeded)."})
-	reg.MustRegister(m.indexUpdates, m.batches, m.messages, m.flushSeconds, m.flushErrors,
+	reg.MustRegister(m.indexUpdates, m.batches, m.messages, m.flushSeconds, m.flushErrors, m.fetchErrors,
 		m.conflicts, m.compensations, m.rewinds, m.lost, m.logMismatch, m.overCompensated)
 	return m
 }

@@ -246,9 +246,16 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 				defer gs.busy.Unlock()
 				return s.flush(ctx, gs, batch)
 			},
-			func(attempt int, batch []kafka.Message, err error) {
+			func(f kafkax.Failure) {
+				if f.Fetch {
+					s.metrics.fetchErrors.Inc()
+					if f.Logged() {
+						s.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", f.Err)
+					}
+					return
+				}
 				s.metrics.flushErrors.Inc()
-				s.logger.Error("flush failed; retrying", "attempt", attempt, "messages", len(batch), "err", err)
+				s.logger.Error("flush failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", f.Err)
 			})
 		f.Close()
 		rewinding := rctx.Err() != nil && ctx.Err() == nil
