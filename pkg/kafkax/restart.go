@@ -28,10 +28,8 @@ type GroupReader interface {
 // with nothing logged. A new reader joins the group afresh. Messages
 // fetched from the old one and not yet committed are delivered again (at
 // least once; the sink counts each article once). A reader whose fetches
-// keep failing after the brokers answer again is replaced too: after two of
-// three brokers died and came back, an enricher's group reader went on
-// failing to dial a broker that had been listening for a minute and a half
-// (the cluster's two-broker drill), until the stall rule replaced it.
+// keep failing while the brokers answer again is replaced too: a reader
+// that does not heal after an outage need not wait for the stall rule.
 type RestartingReader struct {
 	newReader func() GroupReader
 	logger    *slog.Logger
