@@ -44,7 +44,7 @@ status-cluster: ## show the local cluster's components, pids and state
 	@bash scripts/cluster.sh status
 
 .PHONY: test-cluster
-test-cluster: build ## cluster drills (broker, replica, ZooKeeper and sink failures, scaling) against the local cluster; not part of make test
+test-cluster: build ## cluster drills (a broker, two brokers, a replica, ZooKeeper and sink failures, scaling) against the local cluster; not part of make test
 	@bash scripts/test-cluster.sh drills
 
 .PHONY: soak

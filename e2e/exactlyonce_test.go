@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/tension-dev/tension/pkg/synth"
 )
 
@@ -88,32 +90,7 @@ func TestIntegrationExactlyOnceUnderSIGKILL(t *testing.T) {
 	}
 	hours := s.waitVisible("CN-US", "hour", from, to, n, 5*time.Minute)
 
-	ctx := context.Background()
-	rows, err := s.ch.Query(ctx, `SELECT toString(granularity), sum(articles) FROM index_journal
-		WHERE kind = 'bucket' AND pair = '*' AND (tagger_version = '' OR in_current = 1) GROUP BY granularity`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for rows.Next() {
-		var g string
-		var c int64
-		rows.Scan(&g, &c)
-		got[g] = c
-	}
-	rows.Close()
-	for _, g := range []string{"minute", "hour", "day"} {
-		if got[g] != n {
-			t.Errorf("%s rollup counts %d articles, want %d", g, got[g], n)
-		}
-	}
-	var distinct uint64
-	if err := s.ch.QueryRow(ctx, "SELECT uniqExact(article_id) FROM articles").Scan(&distinct); err != nil {
-		t.Fatal(err)
-	}
-	if distinct != n {
-		t.Errorf("articles table holds %d distinct articles, want %d", distinct, n)
-	}
+	s.checkExact(s.ch, "the index", n)
 	s.checkIndexMatchesRaw(from, to)
 	s.checkAPIMatchesRaw(hours, from, to)
 	s.checkCellsAddUp(n)
@@ -221,5 +198,39 @@ func (s *stack) checkAPIMatchesRaw(api indexResponse, from, to time.Time) {
 	}
 	if seen != nonEmpty {
 		s.t.Errorf("API served %d non-empty hours, raw rows have %d", seen, nonEmpty)
+	}
+}
+
+// checkExact asserts n articles in every granularity of the index, and n
+// distinct articles stored, as conn (where) reads them.
+func (s *stack) checkExact(conn driver.Conn, where string, n int) {
+	s.t.Helper()
+	ctx := context.Background()
+	rows, err := conn.Query(ctx, `SELECT toString(granularity), sum(articles) FROM index_journal
+		WHERE kind = 'bucket' AND pair = '*' AND (tagger_version = '' OR in_current = 1) GROUP BY granularity`)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for rows.Next() {
+		var g string
+		var c int64
+		if err := rows.Scan(&g, &c); err != nil {
+			s.t.Fatal(err)
+		}
+		got[g] = c
+	}
+	rows.Close()
+	for _, g := range []string{"minute", "hour", "day"} {
+		if got[g] != int64(n) {
+			s.t.Errorf("%s: %s counts %d articles, want %d", where, g, got[g], n)
+		}
+	}
+	var distinct uint64
+	if err := conn.QueryRow(ctx, "SELECT uniqExact(article_id) FROM articles").Scan(&distinct); err != nil {
+		s.t.Fatal(err)
+	}
+	if distinct != uint64(n) {
+		s.t.Errorf("%s: %d distinct articles stored, want %d", where, distinct, n)
 	}
 }

@@ -81,7 +81,7 @@ func TestIntegrationRebuildWhileSinksWrite(t *testing.T) {
 	d.waitVisible("CN-US", "hour", d.from, d.to, int64(d.n), 5*time.Minute)
 	close(stop)
 	<-done
-	d.checkExact(d.ch, "after rebuilds while writing")
+	d.checkExact(d.ch, "after rebuilds while writing", d.n)
 	d.checkIndexMatchesRaw(d.from, d.to)
 	t.Logf("%d rebuilds ran while the sinks wrote (%d of them before the last article was sent); %d corrected something, %d refused and waited",
 		runs, whileSending, corrected, waits)
