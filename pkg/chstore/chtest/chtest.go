@@ -175,14 +175,20 @@ func dropOnOtherReplicas(cfg chstore.Config, conn driver.Conn) {
 
 // DropLater drops database name on conn in the background, best effort, and
 // waits up to dropWait for it. A failure or a drop still running is reported
-// on stderr (the test may have finished, so not through t). With closeConn
-// the connection is closed once the drop ends.
+// on stderr (the test may have finished, so not through t). A drop that
+// fails is tried once more: after a test restarted the server, the pooled
+// connection it took was broken, and the pool dials a new one. With
+// closeConn the connection is closed once the drop ends.
 func DropLater(conn driver.Conn, name string, closeConn bool) {
 	done := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
 		defer cancel()
-		err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+		drop := "DROP DATABASE IF EXISTS `" + name + "`"
+		err := conn.Exec(ctx, drop)
+		if err != nil && ctx.Err() == nil {
+			err = conn.Exec(ctx, drop)
+		}
 		if closeConn {
 			conn.Close()
 		}
