@@ -320,8 +320,13 @@ type Failure struct {
 // reconnection attempts (about one a second per partition while a broker
 // is down). Metrics count them all.
 func (f Failure) Logged() bool {
-	return !f.Fetch || f.Attempt&(f.Attempt-1) == 0
+	return !f.Fetch || powerOfTwo(f.Attempt)
 }
+
+// powerOfTwo reports whether the n-th failure in a row is one that is
+// logged (1, 2, 4, 8 …): a long outage writes a few lines, not one per
+// attempt.
+func powerOfTwo(n int) bool { return n > 0 && n&(n-1) == 0 }
 
 // retry handles batch until it succeeds (true) or ctx ends (false).
 func retry(ctx context.Context, batch []kafka.Message, handle func(context.Context, []kafka.Message) error,

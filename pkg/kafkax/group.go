@@ -93,10 +93,10 @@ func RunGroup(ctx context.Context, cfg GroupConfig, run func(ctx context.Context
 			}
 			// Joining failed (coordinator moving, broker down): the group
 			// retries by itself, every JoinGroupBackoff; say so (at the
-			// 1st, 2nd, 4th … failure in a row, as Failure.Logged) and wait
-			// for the next generation.
+			// 1st, 2nd, 4th … failure in a row) and wait for the next
+			// generation.
 			failures++
-			if (Failure{Fetch: true, Attempt: failures}).Logged() {
+			if powerOfTwo(failures) {
 				cfg.Logger.Warn("consumer group: no generation yet", "group", cfg.Group, "attempt", failures, "err", err)
 			}
 			continue

@@ -27,9 +27,10 @@ type GroupReader interface {
 // broker leading half of its partitions fetched nothing for five minutes,
 // with nothing logged. A new reader joins the group afresh. Messages
 // fetched from the old one and not yet committed are delivered again (at
-// least once; the sink counts each article once). A reader whose fetches
-// keep failing while the brokers answer again is replaced too: a reader
-// that does not heal after an outage need not wait for the stall rule.
+// least once; the sink counts each article once). A commit waiting on a
+// reader that is replaced ends with ErrReplaced, so the caller tries it
+// again on the new one (offsets are committed by value: a second commit of
+// the same ones is harmless).
 type RestartingReader struct {
 	newReader func() GroupReader
 	logger    *slog.Logger
@@ -37,18 +38,17 @@ type RestartingReader struct {
 	mu      sync.Mutex
 	current GroupReader
 	gen     int // increments with every replacement
+	// replaced is closed when current is replaced: commits waiting on it
+	// stop waiting.
+	replaced chan struct{}
 
 	lastFetch atomic.Int64 // unix nanoseconds of the last fetched message (or of the start)
-	// failingSince is the unix nanoseconds of the first failed fetch since
-	// the last one that succeeded (or the last restart); 0 while fetches
-	// succeed.
-	failingSince atomic.Int64
-	restarts     atomic.Int64
+	restarts  atomic.Int64
 }
 
 // NewRestartingReader starts a reader from newReader.
 func NewRestartingReader(newReader func() GroupReader, logger *slog.Logger) *RestartingReader {
-	r := &RestartingReader{newReader: newReader, logger: logger, current: newReader()}
+	r := &RestartingReader{newReader: newReader, logger: logger, current: newReader(), replaced: make(chan struct{})}
 	r.lastFetch.Store(time.Now().UnixNano())
 	return r
 }
@@ -67,7 +67,6 @@ func (r *RestartingReader) FetchMessage(ctx context.Context) (kafka.Message, err
 		m, err := cur.FetchMessage(ctx)
 		if err == nil {
 			r.lastFetch.Store(time.Now().UnixNano())
-			r.failingSince.Store(0)
 			return m, nil
 		}
 		if ctx.Err() != nil {
@@ -76,15 +75,37 @@ func (r *RestartingReader) FetchMessage(ctx context.Context) (kafka.Message, err
 		if _, now := r.reader(); now != gen {
 			continue // replaced while waiting: fetch from the new reader
 		}
-		r.failingSince.CompareAndSwap(0, time.Now().UnixNano())
 		return m, err
 	}
 }
 
-// CommitMessages commits through the current reader.
+// ErrReplaced is returned by a commit whose reader was replaced while it
+// waited. kafka-go holds a commit until its reader has a generation and
+// answers it from there; in the cluster's two-broker drill an enricher's
+// publish waited five minutes on a commit while the stall rule replaced
+// the reader twice: the replacement is the caller's cue to try again.
+var ErrReplaced = errors.New("kafkax: the consumer-group reader was replaced during the commit")
+
+// CommitMessages commits through the current reader; it returns
+// ErrReplaced if that reader is replaced before the commit ends.
 func (r *RestartingReader) CommitMessages(ctx context.Context, msgs ...kafka.Message) error {
-	cur, _ := r.reader()
-	return cur.CommitMessages(ctx, msgs...)
+	r.mu.Lock()
+	cur, replaced := r.current, r.replaced
+	r.mu.Unlock()
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil) // ends the goroutine below
+	go func() {
+		select {
+		case <-replaced:
+			cancel(ErrReplaced)
+		case <-cctx.Done():
+		}
+	}()
+	err := cur.CommitMessages(cctx, msgs...)
+	if err != nil && errors.Is(context.Cause(cctx), ErrReplaced) {
+		return ErrReplaced
+	}
+	return err
 }
 
 // Close closes the current reader.
@@ -104,24 +125,22 @@ func (r *RestartingReader) Restart(reason string) {
 	old := r.current
 	r.current = next
 	r.gen++
+	close(r.replaced)
+	r.replaced = make(chan struct{})
 	r.mu.Unlock()
 	r.restarts.Add(1)
 	r.lastFetch.Store(time.Now().UnixNano())
-	r.failingSince.Store(0)
 	r.logger.Warn("consumer group reader replaced", "reason", reason)
 	if err := old.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		r.logger.Debug("closing the stalled reader", "err", err)
 	}
 }
 
-// Watch checks every interval whether the reader stalled, and replaces it
-// then; it runs until ctx ends. A reader stalled when it fetched nothing
-// for stall while its group has messages it has not committed (lag, above
-// zero), or when its fetches have failed for failing, none succeeding,
-// while the lag can be read (the brokers answer again). A lag that cannot
-// be read is no stall: the brokers are down, and a new reader would fare no
-// better. stall or failing 0 turns its rule off.
-func (r *RestartingReader) Watch(ctx context.Context, interval, stall, failing time.Duration, lag func(context.Context) (int64, error)) {
+// Watch checks every interval whether the reader stalled: lag (messages
+// of its group not committed, from lag) above zero and no message fetched
+// for stall. It restarts the reader then, and runs until ctx ends. A lag
+// that cannot be read is no stall.
+func (r *RestartingReader) Watch(ctx context.Context, interval, stall time.Duration, lag func(context.Context) (int64, error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -130,33 +149,16 @@ func (r *RestartingReader) Watch(ctx context.Context, interval, stall, failing t
 			return
 		case <-t.C:
 		}
-		if reason := r.stalled(ctx, stall, failing, lag); reason != "" {
-			r.Restart(reason)
+		idle := time.Since(time.Unix(0, r.lastFetch.Load()))
+		if idle < stall {
+			continue
 		}
+		n, err := lag(ctx)
+		if err != nil || n <= 0 {
+			continue
+		}
+		r.Restart("nothing fetched for " + idle.Round(time.Second).String() + " while the group has uncommitted messages")
 	}
-}
-
-// stalled is why the reader should be replaced now, or "".
-func (r *RestartingReader) stalled(ctx context.Context, stall, failing time.Duration, lag func(context.Context) (int64, error)) string {
-	idle := time.Since(time.Unix(0, r.lastFetch.Load()))
-	var failed time.Duration
-	if since := r.failingSince.Load(); since != 0 {
-		failed = time.Since(time.Unix(0, since))
-	}
-	idleRule, failRule := stall > 0 && idle >= stall, failing > 0 && failed >= failing
-	if !idleRule && !failRule {
-		return ""
-	}
-	n, err := lag(ctx)
-	switch {
-	case err != nil:
-		return ""
-	case failRule:
-		return "fetches failing for " + failed.Round(time.Second).String() + " while the brokers answer"
-	case n > 0:
-		return "nothing fetched for " + idle.Round(time.Second).String() + " while the group has uncommitted messages"
-	}
-	return ""
 }
 
 // TotalLag is Lag summed over the partitions.

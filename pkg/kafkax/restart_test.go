@@ -63,7 +63,7 @@ func TestRestartingReaderReplacesAStalledReader(t *testing.T) {
 
 	var lag atomic.Int64 // no lag first: an idle reader is no stall
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	go r.Watch(watchCtx, 10*time.Millisecond, 50*time.Millisecond, 0, func(context.Context) (int64, error) { return lag.Load(), nil })
+	go r.Watch(watchCtx, 10*time.Millisecond, 50*time.Millisecond, func(context.Context) (int64, error) { return lag.Load(), nil })
 	time.Sleep(150 * time.Millisecond)
 	if r.Restarts() != 0 {
 		t.Fatal("an idle reader without lag was replaced")
@@ -101,59 +101,49 @@ func TestRestartingReaderReplacesAStalledReader(t *testing.T) {
 	}
 }
 
-// failingReader fails every fetch (a kafka-go group reader that cannot
-// reach the group's coordinator); a live one delivers its message.
-type failingReader struct{ live bool }
+// blockingCommitReader holds every commit until the commit's ctx ends (a
+// kafka-go group reader waiting for a generation it never gets).
+type blockingCommitReader struct{ stuckReader }
 
-func (f *failingReader) FetchMessage(context.Context) (kafka.Message, error) {
-	if f.live {
-		return kafka.Message{Value: []byte("m")}, nil
-	}
-	return kafka.Message{}, errors.New("failed to dial: connection refused")
+func (b *blockingCommitReader) CommitMessages(ctx context.Context, _ ...kafka.Message) error {
+	<-ctx.Done()
+	return ctx.Err()
 }
 
-func (f *failingReader) CommitMessages(context.Context, ...kafka.Message) error { return nil }
-
-func (f *failingReader) Close() error { return nil }
-
-// A reader whose fetches keep failing is replaced once the lag can be read
-// (the brokers answer again), not while they are down; a fetch that
-// succeeds ends the failing spell.
-func TestRestartingReaderReplacesAFailingReader(t *testing.T) {
+// A commit waiting on a reader that is replaced ends with ErrReplaced; one
+// on the new reader goes through.
+func TestRestartingReaderEndsACommitOnAReplacedReader(t *testing.T) {
 	made := 0
+	var live *stuckReader
 	r := NewRestartingReader(func() GroupReader {
 		made++
-		return &failingReader{live: made > 1}
+		if made == 1 {
+			return &blockingCommitReader{stuckReader{closed: make(chan struct{})}}
+		}
+		live = &stuckReader{live: true, closed: make(chan struct{})}
+		return live
 	}, slog.New(slog.DiscardHandler))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := r.FetchMessage(ctx); err == nil {
-		t.Fatal("the failing reader fetched")
+	got := make(chan error, 1)
+	go func() { got <- r.CommitMessages(ctx, kafka.Message{Offset: 7}) }()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-got:
+		t.Fatalf("the commit ended before the restart: %v", err)
+	default:
 	}
-	var brokersDown atomic.Bool
-	brokersDown.Store(true)
-	go r.Watch(ctx, 10*time.Millisecond, 0, 50*time.Millisecond, func(context.Context) (int64, error) {
-		if brokersDown.Load() {
-			return 0, errors.New("no broker answers")
-		}
-		return 0, nil
-	})
-	time.Sleep(200 * time.Millisecond)
-	if r.Restarts() != 0 {
-		t.Fatal("replaced while the brokers were down")
+	r.Restart("test")
+	if err := <-got; !errors.Is(err, ErrReplaced) {
+		t.Fatalf("commit on the replaced reader: %v, want ErrReplaced", err)
 	}
-	brokersDown.Store(false)
-	for r.Restarts() == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("a reader failing while the brokers answer was not replaced")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := r.CommitMessages(ctx, kafka.Message{Offset: 7}); err != nil || live.commit.Load() != 1 {
+		t.Fatalf("commit on the new reader: %v (%d commits)", err, live.commit.Load())
 	}
-	if m, err := r.FetchMessage(ctx); err != nil || string(m.Value) != "m" {
-		t.Fatalf("fetch from the new reader: %q, %v", m.Value, err)
-	}
-	time.Sleep(200 * time.Millisecond)
-	if r.Restarts() != 1 || made != 2 {
-		t.Fatalf("%d restarts, %d readers made after the new reader fetched; want 1 and 2", r.Restarts(), made)
+	// The caller's own end is not a replacement.
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	if err := r.CommitMessages(cctx); errors.Is(err, ErrReplaced) {
+		t.Fatal("a canceled commit reported ErrReplaced")
 	}
 }

@@ -30,8 +30,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		"messages fetched ahead of the batch (each up to 1 MB)")
 	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
 		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
-	failing := fs.Duration("fetch-failure-restart", "ENRICHER_FETCH_FAILURE_RESTART", 30*time.Second,
-		"replace the consumer-group reader when its fetches have failed this long while the brokers answer again (0 = never)")
 	compression := fs.String("compression", "ENRICHER_COMPRESSION", "lz4",
 		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: 5-15% less enricher CPU, for several times the bytes on the topic; docs/performance.md)")
 	partitions := fs.Partitions()
@@ -105,9 +103,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return nil
 	})
 	g.Go(func() error { return admin.Serve(gctx, adminFlags.Addr(), adminHandler, 5*time.Second, logger) })
-	if *stall > 0 || *failing > 0 {
+	if *stall > 0 {
 		g.Go(func() error {
-			reader.Watch(gctx, 15*time.Second, *stall, *failing, func(ctx context.Context) (int64, error) {
+			reader.Watch(gctx, 15*time.Second, *stall, func(ctx context.Context) (int64, error) {
 				return kafkax.TotalLag(ctx, brokerList, *group, *inTopic)
 			})
 			return nil

@@ -213,6 +213,14 @@ func (e *Enricher) enrichOne(m kafka.Message) (out kafka.Message, err error) {
 	return kafka.Message{Key: rec.Key, Value: rec.Value}, nil
 }
 
+// CommitTimeout bounds one commit of a batch's offsets. kafka-go holds a
+// commit until its reader has a generation; after an outage a reader can go
+// without one until the stall rule replaces it, and a publish waited five
+// minutes on its commit in the cluster's two-broker drill. A commit that
+// times out fails the attempt, which is retried whole (outputs written
+// again: the sink counts each article once).
+const CommitTimeout = 30 * time.Second
+
 // publish writes outputs and dead letters, then commits. Nothing is
 // committed unless every write was acknowledged. A write error is retried
 // with the whole batch (transient: the broker is unavailable), except a
@@ -237,7 +245,9 @@ func (e *Enricher) publish(ctx context.Context, batch, outs, srcs, dead []kafka.
 		}
 	}
 	commits := kafkax.LastPerPartition(batch)
-	if err := e.reader.CommitMessages(ctx, commits...); err != nil {
+	cctx, cancel := context.WithTimeout(ctx, CommitTimeout)
+	defer cancel()
+	if err := e.reader.CommitMessages(cctx, commits...); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	e.metrics.enriched.Add(float64(written))
