@@ -29,7 +29,7 @@ import (
 // raw rows.
 
 // clusterCmd runs scripts/cluster.sh with args (kill, start).
-func clusterCmd(t *testing.T, args ...string) {
+func clusterCmd(t testing.TB, args ...string) {
 	t.Helper()
 	script := os.Getenv("TENSION_CLUSTER_SCRIPT")
 	if script == "" {
@@ -217,14 +217,7 @@ func TestClusterTwoBrokersKilled(t *testing.T) {
 	d.startAll()
 	d.stream(20000, 400)
 	time.Sleep(8 * time.Second)
-	t.Log("SIGKILL kafka-2 and kafka-3 for 20 s")
-	clusterCmd(t, "kill", "kafka-2", "KILL")
-	clusterCmd(t, "kill", "kafka-3", "KILL")
-	killed := time.Now()
-	time.Sleep(20 * time.Second)
-	clusterCmd(t, "start", "kafka-2")
-	clusterCmd(t, "start", "kafka-3")
-	t.Logf("kafka-2 and kafka-3 back after %v", time.Since(killed).Round(time.Second))
+	d.outage(20*time.Second, "kafka-2", "kafka-3")
 	d.finish(5 * time.Minute)
 	if d.refused.Load() == 0 {
 		t.Error("ingest refused nothing while two of three brokers were down: the drill did not reach an outage")
@@ -244,14 +237,7 @@ func TestClusterClickHouseReplicaKilled(t *testing.T) {
 	d.startAll()
 	d.stream(30000, 400)
 	time.Sleep(10 * time.Second)
-	t.Log("SIGKILL clickhouse-1 for 60 s")
-	clusterCmd(t, "kill", "clickhouse-1", "KILL")
-	killed := time.Now()
-	before := d.dayCount() // read from clickhouse-2: the test's connection moves too
-	time.Sleep(60 * time.Second)
-	during := d.dayCount() - before
-	clusterCmd(t, "start", "clickhouse-1")
-	t.Logf("clickhouse-1 back after %v; %d articles counted on clickhouse-2 meanwhile", time.Since(killed).Round(time.Second), during)
+	during := d.outage(60*time.Second, "clickhouse-1") // counted on clickhouse-2: the test's connection moves too
 	d.finish(5 * time.Minute)
 	d.replicasEqual()
 	if during == 0 {
@@ -271,17 +257,31 @@ func TestClusterZooKeeperKilled(t *testing.T) {
 	d.startAll()
 	d.stream(30000, 400)
 	time.Sleep(10 * time.Second)
-	t.Log("SIGKILL zookeeper for 30 s")
-	before := d.dayCount()
-	clusterCmd(t, "kill", "zookeeper", "KILL")
-	killed := time.Now()
-	time.Sleep(30 * time.Second)
-	during := d.dayCount() - before
-	clusterCmd(t, "start", "zookeeper")
-	t.Logf("zookeeper back after %v; the index counted %d articles meanwhile (inserts of blocks begun before the kill)",
-		time.Since(killed).Round(time.Second), during)
+	d.outage(30*time.Second, "zookeeper") // what the index counts meanwhile: blocks whose inserts began before the kill
 	d.finish(5 * time.Minute)
 	d.replicasEqual()
+}
+
+// outage SIGKILLs the cluster's components (scripts/cluster.sh names),
+// starts them again after down, and returns how many articles the index
+// counted meanwhile, as the test's connection reads it (it moves to the
+// other replica when its own dies).
+func (d *drill) outage(down time.Duration, components ...string) (during int64) {
+	d.t.Helper()
+	names := strings.Join(components, " and ")
+	d.t.Logf("SIGKILL %s for %v", names, down)
+	before := d.dayCount()
+	for _, c := range components {
+		clusterCmd(d.t, "kill", c, "KILL")
+	}
+	killed := time.Now()
+	time.Sleep(down)
+	during = d.dayCount() - before
+	for _, c := range components {
+		clusterCmd(d.t, "start", c)
+	}
+	d.t.Logf("%s back after %v; the index counted %d articles meanwhile", names, time.Since(killed).Round(time.Second), during)
+	return during
 }
 
 // dayCount is the articles the index counts now (day buckets, all pairs).
