@@ -93,7 +93,7 @@ func TestIntegrationBadInput(t *testing.T) {
 		t.Fatalf("good article after garbage: %d %s", code, body)
 	}
 	from := time.Date(2025, 6, 11, 0, 0, 0, 0, time.UTC)
-	// Three minutes: beyond the enricher's -stall-restart (2 min), which
+	// Three minutes: well beyond the enricher's -stall-restart (1 min), which
 	// replaces a consumer-group reader that kafka-go left stalled (README,
 	// "Known limits"); once, on a busy machine, this article was not counted
 	// within one minute.

@@ -28,7 +28,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	memory := admin.DefineRuntimeFlags(fs, "ENRICHER", getenv, admin.DefaultMemoryLimit)
 	queue := fs.Int("queue-capacity", "ENRICHER_QUEUE_CAPACITY", kafkax.DefaultQueueCapacity,
 		"messages fetched ahead of the batch (each up to 1 MB)")
-	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", 2*time.Minute,
+	stall := fs.Duration("stall-restart", "ENRICHER_STALL_RESTART", time.Minute,
 		"replace the consumer-group reader when it fetched nothing this long while its group has uncommitted messages (0 = never)")
 	compression := fs.String("compression", "ENRICHER_COMPRESSION", "lz4",
 		"codec of the enriched records: lz4, snappy, zstd, gzip or none (none: 5-15% less enricher CPU, for several times the bytes on the topic; docs/performance.md)")
