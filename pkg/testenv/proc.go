@@ -31,8 +31,14 @@ type ProcStat struct {
 	User, System time.Duration
 }
 
-// CPU is the process's CPU time, user and kernel.
-func (p ProcStat) CPU() time.Duration { return p.User + p.System }
+// CPU is the process's CPU time, user and kernel; the largest duration
+// when the sum does not fit (ticks saturate each part at it).
+func (p ProcStat) CPU() time.Duration {
+	if p.User > 1<<63-1-p.System {
+		return 1<<63 - 1
+	}
+	return p.User + p.System
+}
 
 // ParseProcStat reads the state, utime and stime of a /proc/PID/stat line.
 // The command name (field 2) is in parentheses and may hold spaces and
