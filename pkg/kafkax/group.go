@@ -97,7 +97,7 @@ func RunGroup(ctx context.Context, cfg GroupConfig, run func(ctx context.Context
 			// generation.
 			failures++
 			if powerOfTwo(failures) {
-				cfg.Logger.Warn("consumer group: no generation yet", "group", cfg.Group, "attempt", failures, "err", err)
+				cfg.Logger.Warn("consumer group: no generation yet", "group", cfg.Group, "attempt", failures, "err", Summary(err))
 			}
 			continue
 		}

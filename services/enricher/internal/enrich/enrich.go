@@ -114,12 +114,12 @@ func (e *Enricher) Run(ctx context.Context) error {
 			if f.Fetch {
 				e.metrics.fetchErrors.Inc()
 				if f.Logged() {
-					e.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", f.Err)
+					e.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", kafkax.Summary(f.Err))
 				}
 				return
 			}
 			e.metrics.publishErrors.Inc()
-			e.logger.Error("publish failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", f.Err)
+			e.logger.Error("publish failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", kafkax.Summary(f.Err))
 		})
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"github.com/tension-dev/tension/pkg/event"
+	"github.com/tension-dev/tension/pkg/kafkax"
 )
 
 // Writer is the part of *kafka.Writer the API needs: a synchronous write of
@@ -351,7 +352,7 @@ func (h *Handler) publish(ctx context.Context, articles []event.Article, lines [
 		acked := unacknowledged(e, err, lines)
 		h.m.accepted.Add(float64(acked))
 		h.m.rejected.WithLabelValues(reason).Add(float64(len(articles) - acked))
-		h.log.Warn("publish failed", "articles", len(articles), "acknowledged", acked, "err", err)
+		h.log.Warn("publish failed", "articles", len(articles), "acknowledged", acked, "err", kafkax.Summary(err))
 		return nil, e
 	}
 	h.m.accepted.Add(float64(len(articles)))

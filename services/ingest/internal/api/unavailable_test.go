@@ -1,12 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
@@ -81,5 +85,49 @@ func TestPartialWriteSaysWhatIsUnknown(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPublishFailureLogIsBounded: a batch that a dead broker refuses logs
+// one short line (how many failed, the distinct errors), not one error text
+// per article — kafka-go's own text for 1,000 refused messages is ~50 KB.
+func TestPublishFailureLogIsBounded(t *testing.T) {
+	const n = 1000
+	refused := errors.New("dial tcp 127.0.0.1:9092: connect: connection refused")
+	we := make(kafka.WriteErrors, n)
+	for i := range we {
+		we[i] = refused
+	}
+	var logs bytes.Buffer
+	h := New(&fakeWriter{err: we}, Config{
+		Tokens:   []string{"tok-a"},
+		MaxBatch: n,
+		Now:      func() time.Time { return received },
+		Metrics:  NewMetrics(prometheus.NewRegistry()),
+		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
+	})
+	var body strings.Builder
+	for i := range n {
+		fmt.Fprintf(&body, `{"url":"https://ex.com/%d","text":"Washington raised tariffs."}`+"\n", i)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader(body.String()))
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Authorization", "Bearer tok-a")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+	}
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "publish failed") {
+			line = l
+		}
+	}
+	if line == "" {
+		t.Fatalf("no publish failure logged: %.500s", logs.String())
+	}
+	if len(line) > 1000 || !strings.Contains(line, "1000 of 1000 messages failed; 1000 × "+refused.Error()) {
+		t.Errorf("log line of %d bytes: %.1000s", len(line), line)
 	}
 }

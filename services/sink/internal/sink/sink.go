@@ -250,12 +250,12 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 				if f.Fetch {
 					s.metrics.fetchErrors.Inc()
 					if f.Logged() {
-						s.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", f.Err)
+						s.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", kafkax.Summary(f.Err))
 					}
 					return
 				}
 				s.metrics.flushErrors.Inc()
-				s.logger.Error("flush failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", f.Err)
+				s.logger.Error("flush failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", kafkax.Summary(f.Err))
 			})
 		f.Close()
 		rewinding := rctx.Err() != nil && ctx.Err() == nil
@@ -355,7 +355,7 @@ func (s *Sink) flush(ctx context.Context, gs *genState, batch []kafka.Message) e
 		return nil
 	}, func(attempt int, err error) {
 		s.metrics.flushErrors.Inc()
-		s.logger.Error("index publish failed; retrying", "attempt", attempt, "messages", messages, "err", err)
+		s.logger.Error("index publish failed; retrying", "attempt", attempt, "messages", messages, "err", kafkax.Summary(err))
 	})
 }
 
