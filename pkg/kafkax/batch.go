@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -374,4 +376,22 @@ func LastPerPartition(batch []kafka.Message) []kafka.Message {
 		out = append(out, m)
 	}
 	return out
+}
+
+// FailureReport makes ConsumeBatches' onRetry for a service: a fetch failure
+// counts in fetches and is logged when Logged (1st, 2nd, 4th … in a row); a
+// failed handling counts in handles and is logged as "<step> failed;
+// retrying" with the batch's size. Error texts are bounded (Summary).
+func FailureReport(logger *slog.Logger, step string, fetches, handles prometheus.Counter) func(Failure) {
+	return func(f Failure) {
+		if f.Fetch {
+			fetches.Inc()
+			if f.Logged() {
+				logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", Summary(f.Err))
+			}
+			return
+		}
+		handles.Inc()
+		logger.Error(step+" failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", Summary(f.Err))
+	}
 }

@@ -110,17 +110,7 @@ func New(cfg Config, r Reader, out, dlq Writer, t Tagger, logger *slog.Logger, m
 func (e *Enricher) Run(ctx context.Context) error {
 	return kafkax.ConsumeBatches(ctx, e.reader,
 		kafkax.BatchConfig{MaxBatch: e.cfg.MaxBatch, MaxBytes: e.cfg.MaxBatchBytes, FlushInterval: e.cfg.FlushInterval, IdleFlush: e.cfg.IdleFlush},
-		e.process, func(f kafkax.Failure) {
-			if f.Fetch {
-				e.metrics.fetchErrors.Inc()
-				if f.Logged() {
-					e.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", kafkax.Summary(f.Err))
-				}
-				return
-			}
-			e.metrics.publishErrors.Inc()
-			e.logger.Error("publish failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", kafkax.Summary(f.Err))
-		})
+		e.process, kafkax.FailureReport(e.logger, "publish", e.metrics.fetchErrors, e.metrics.publishErrors))
 }
 
 // process tags a batch and publishes it; an error makes ConsumeBatches try

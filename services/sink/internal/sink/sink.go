@@ -246,17 +246,7 @@ func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
 				defer gs.busy.Unlock()
 				return s.flush(ctx, gs, batch)
 			},
-			func(f kafkax.Failure) {
-				if f.Fetch {
-					s.metrics.fetchErrors.Inc()
-					if f.Logged() {
-						s.logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", kafkax.Summary(f.Err))
-					}
-					return
-				}
-				s.metrics.flushErrors.Inc()
-				s.logger.Error("flush failed; retrying", "attempt", f.Attempt, "messages", len(f.Batch), "err", kafkax.Summary(f.Err))
-			})
+			kafkax.FailureReport(s.logger, "flush", s.metrics.fetchErrors, s.metrics.flushErrors))
 		f.Close()
 		rewinding := rctx.Err() != nil && ctx.Err() == nil
 		rewind()
