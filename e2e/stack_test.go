@@ -140,8 +140,11 @@ func newStack(t testing.TB) *stack {
 	for _, name := range []string{"ingest", "query"} {
 		s.adminAddrs[name] = s.newAddr()
 	}
-	t.Cleanup(s.stopAll)
+	// Cleanups run last-registered first: the services stop before their
+	// topics go. Deleted first, a sink still publishing retried against
+	// missing topics until its shutdown grace ran out (10 s a stack).
 	t.Cleanup(func() { s.deleteTopics() })
+	t.Cleanup(s.stopAll)
 	return s
 }
 
