@@ -240,6 +240,9 @@ type listSource struct {
 	logID     string
 	committed map[int]int64
 	fetches   int
+	// boundsFailures is how many calls of Bounds fail first (a topic
+	// created a moment ago: its partitions have no leader yet).
+	boundsFailures int
 }
 
 func newListSource(msgs []kafka.Message) *listSource {
@@ -253,6 +256,13 @@ func (s *listSource) Run(ctx context.Context, run func(context.Context, Generati
 func (s *listSource) ID(context.Context) (string, error) { return s.logID, nil }
 
 func (s *listSource) Bounds(_ context.Context, parts []int) (first, next map[int]int64, err error) {
+	s.mu.Lock()
+	failing := s.boundsFailures > 0
+	s.boundsFailures--
+	s.mu.Unlock()
+	if failing {
+		return nil, nil, kafka.NotLeaderForPartition
+	}
 	first, next = map[int]int64{}, map[int]int64{}
 	for _, p := range parts {
 		first[p] = 0

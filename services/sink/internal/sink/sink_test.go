@@ -310,3 +310,28 @@ func liveLedger(st *memStore, from map[int32]int64) *ledger.Ledger {
 	}
 	return ledger.New(live)
 }
+
+// TestGenerationStartRetriesSoonThenBacksOff: a generation whose partitions
+// cannot be started yet (a topic created a moment ago has no leaders) is
+// tried again after 100 ms, 200 ms, 400 ms …: the sink starts within a
+// second of the topic being usable (it waited 2 s after each failure), and
+// does not spin while it is not.
+func TestGenerationStartRetriesSoonThenBacksOff(t *testing.T) {
+	st := &memStore{}
+	src := newListSource([]kafka.Message{enrichedMessage(t, 0, 0, idA, "v1")})
+	src.boundsFailures = 3
+	s := New(Config{Topic: "enriched", MaxBatch: 3, FlushInterval: 10 * time.Millisecond}, src, src, &sliceWriter{}, st,
+		slog.New(slog.NewTextHandler(io.Discard, nil)), NewMetrics(prometheus.NewRegistry()), nil)
+	start := time.Now()
+	drain(t, s, src, st)
+	took := time.Since(start)
+	if want := 700 * time.Millisecond; took < want {
+		t.Errorf("drained %v after three failed starts: the pauses (100+200+400 ms) were not taken", took)
+	}
+	if limit := 4 * time.Second; took > limit { // 6 s with the old fixed 2 s pause
+		t.Errorf("drained %v after three failed starts, want under %v", took, limit)
+	}
+	if got := st.articles(tension.Day); got != 1 {
+		t.Fatalf("day count = %d, want 1", got)
+	}
+}
