@@ -110,13 +110,8 @@ func TestPublishFailureLogIsBounded(t *testing.T) {
 	for i := range n {
 		fmt.Fprintf(&body, `{"url":"https://ex.com/%d","text":"Washington raised tariffs."}`+"\n", i)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader(body.String()))
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	req.Header.Set("Authorization", "Bearer tok-a")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+	if status, _, reply := post(t, h, "application/x-ndjson", body.String()); status != http.StatusServiceUnavailable {
+		t.Fatalf("status %d: %.300s", status, reply)
 	}
 	var line string
 	for _, l := range strings.Split(logs.String(), "\n") {
