@@ -51,7 +51,7 @@ func Summary(err error) string {
 	b.WriteString(strconv.Itoa(we.Count()) + " of " + strconv.Itoa(len(we)) + " messages failed")
 	for i, k := range kinds {
 		if i == summaryKinds {
-			b.WriteString("; " + strconv.Itoa(len(kinds)-summaryKinds) + " more distinct errors")
+			b.WriteString("; and " + strconv.Itoa(len(kinds)-summaryKinds) + " more distinct")
 			break
 		}
 		b.WriteString("; " + strconv.Itoa(k.n) + " × " + cut(k.text, summaryKindText))

@@ -33,7 +33,7 @@ func TestSummary(t *testing.T) {
 		{"plain", refused, refused.Error()},
 		{"write errors", many, "400 of 500 messages failed; 1 × " + kafka.NotLeaderForPartition.Error() + "; 399 × " + refused.Error()},
 		{"wrapped", fmt.Errorf("publish: %w", kafka.WriteErrors{nil, refused}), "1 of 2 messages failed; 1 × " + refused.Error()},
-		{"more kinds than shown", kinds, "6 of 6 messages failed; 1 × error 0; 1 × error 1; 1 × error 2; 3 more distinct errors"},
+		{"more kinds than shown", kinds, "6 of 6 messages failed; 1 × error 0; 1 × error 1; 1 × error 2; and 3 more distinct"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
