@@ -211,36 +211,29 @@ func halted(ctx context.Context) bool {
 	return errors.Is(context.Cause(ctx), chstore.ErrSchemaNewer)
 }
 
-// A generation's start is tried again after openRetryMin, doubling up to
-// openRetryMax: a topic created a moment ago answers "not leader" for its
-// first second or so (a fixed 2 s made every new sink wait 2 s), while a
-// ClickHouse or Kafka that stays down is asked every 2 s.
-const (
-	openRetryMin = 100 * time.Millisecond
-	openRetryMax = 2 * time.Second
-)
-
 // runGeneration consumes the generation's partitions from the ledger's
 // positions until the generation (or the process) ends, starting over from
 // the ledger when a flush finds a hole below its reading position.
+//
+// A start that fails is tried again with kafkax.Retry's backoff (100 ms,
+// doubling): a topic created a moment ago answers "not leader" for its
+// first second or so, and a fixed 2 s pause made every new sink wait 2 s.
 func (s *Sink) runGeneration(procCtx, ctx context.Context, g Generation) error {
-	pause := openRetryMin
-	for attempt := 1; ctx.Err() == nil; attempt++ {
-		gs, err := s.open(ctx, g)
-		if err != nil {
+	for ctx.Err() == nil {
+		var gs *genState
+		started := kafkax.Retry(ctx, func(ctx context.Context) (err error) {
+			gs, err = s.open(ctx, g)
+			return err
+		}, func(attempt int, err error) {
 			if ctx.Err() == nil {
 				s.logger.Error("cannot start the generation's partitions; retrying", "generation", g.Epoch(),
 					"attempt", attempt, "err", err)
 				s.metrics.flushErrors.Inc()
 			}
-			select {
-			case <-ctx.Done():
-			case <-time.After(pause):
-			}
-			pause = min(2*pause, openRetryMax)
-			continue
+		})
+		if !started {
+			break
 		}
-		pause, attempt = openRetryMin, 0
 		fetched, err := g.Fetch(ctx, gs.next)
 		if err != nil {
 			return err
