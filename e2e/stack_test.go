@@ -194,9 +194,10 @@ func (s *stack) env(name string) []string {
 	env = append(env, s.extra[name]...)
 	s.mu.Unlock()
 	// The admin listeners of ingest and query on free ports (their
-	// defaults are fixed ports).
-	return append(env, strings.ToUpper(base(name))+"_ADDR="+s.addrs[name],
-		"INGEST_ADMIN_ADDR="+s.adminAddrs["ingest"], "QUERY_ADMIN_ADDR="+s.adminAddrs["query"])
+	// defaults are fixed ports). The enricher's and the sink's only
+	// listener comes by flag (args): their SINK_ADDR and ENRICHER_ADDR are
+	// deprecated names, which would print a warning into every log.
+	return append(env, "INGEST_ADMIN_ADDR="+s.adminAddrs["ingest"], "QUERY_ADMIN_ADDR="+s.adminAddrs["query"])
 }
 
 func (s *stack) args(name string) []string {
