@@ -316,12 +316,12 @@ type Failure struct {
 	Err     error
 }
 
-// Logged reports whether the failure deserves a log line: every failed
+// logged reports whether the failure deserves a log line: every failed
 // handling (each is an attempt after a backoff), and the 1st, 2nd, 4th,
 // 8th … fetch failure in a row, since a reader reports each of its own
 // reconnection attempts (about one a second per partition while a broker
 // is down). Metrics count them all.
-func (f Failure) Logged() bool {
+func (f Failure) logged() bool {
 	return !f.Fetch || powerOfTwo(f.Attempt)
 }
 
@@ -379,14 +379,14 @@ func LastPerPartition(batch []kafka.Message) []kafka.Message {
 }
 
 // FailureReport makes ConsumeBatches' onRetry for a service: a fetch failure
-// counts in fetches and is logged when Logged (1st, 2nd, 4th … in a row); a
+// counts in fetches and is logged when logged says so (1st, 2nd, 4th … in a row); a
 // failed handling counts in handles and is logged as "<step> failed;
 // retrying" with the batch's size. Error texts are bounded (Summary).
 func FailureReport(logger *slog.Logger, step string, fetches, handles prometheus.Counter) func(Failure) {
 	return func(f Failure) {
 		if f.Fetch {
 			fetches.Inc()
-			if f.Logged() {
+			if f.logged() {
 				logger.Error("fetch failed; retrying", "attempt", f.Attempt, "err", Summary(f.Err))
 			}
 			return

@@ -571,10 +571,10 @@ func TestConsumeBatchesMinIntervalSparesALoneMessage(t *testing.T) {
 func TestFailureLogged(t *testing.T) {
 	var fetches []int
 	for a := 1; a <= 20; a++ {
-		if (Failure{Fetch: true, Attempt: a}).Logged() {
+		if (Failure{Fetch: true, Attempt: a}).logged() {
 			fetches = append(fetches, a)
 		}
-		if !(Failure{Attempt: a}).Logged() {
+		if !(Failure{Attempt: a}).logged() {
 			t.Errorf("failed handling %d not logged", a)
 		}
 	}
