@@ -379,9 +379,10 @@ func LastPerPartition(batch []kafka.Message) []kafka.Message {
 }
 
 // FailureReport makes ConsumeBatches' onRetry for a service: a fetch failure
-// counts in fetches and is logged when logged says so (1st, 2nd, 4th … in a row); a
-// failed handling counts in handles and is logged as "<step> failed;
-// retrying" with the batch's size. Error texts are bounded (Summary).
+// counts in fetches and is logged the 1st, 2nd, 4th … time in a row
+// (Failure.logged); a failed handling counts in handles and is logged as
+// "<step> failed; retrying" with the batch's size. Error texts are bounded
+// (Summary).
 func FailureReport(logger *slog.Logger, step string, fetches, handles prometheus.Counter) func(Failure) {
 	return func(f Failure) {
 		if f.Fetch {
