@@ -3,12 +3,18 @@ package store_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
 	"github.com/tension-dev/tension/pkg/event"
@@ -31,8 +37,8 @@ import (
 // the new form to one database and in the old to another, and read back
 // from both.
 func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
-	connNew, _ := chtest.Open(t, "tension_test_views_new")
-	connOld, _ := chtest.Open(t, "tension_test_views_old")
+	connNew, dbNew := chtest.Open(t, "tension_test_views_new")
+	connOld, dbOld := chtest.Open(t, "tension_test_views_old")
 	newForm, oldForm := store.New(connNew), store.New(connOld)
 	ctx := context.Background()
 	tg, err := tagger.New()
@@ -147,6 +153,135 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 	if doubled != 2 || doubledOld != 2 {
 		t.Fatalf("double counts: %d in the new form, %d in the old; want 2 (the article's version and the current view)", doubled, doubledOld)
 	}
+	checkPublishedSQL(t, journalForm{connNew, dbNew}, journalForm{connOld, dbOld}, from, to)
+}
+
+// journalForm is a database holding the journal in one form.
+type journalForm struct {
+	conn driver.Conn
+	db   string
+}
+
+// checkPublishedSQL runs the SQL this repository hands to data teams — the
+// Grafana dashboard's panels (grafana/tension-dashboard.json, its macros
+// filled in for every interval and split) and the journal examples of
+// docs/query-api.md — on the journal in both forms: each gives rows, the
+// same in both. The dashboard once read the current view as the rows of
+// an empty tagger version, as only the old form holds it: on the new form
+// its first panel gave 98 rows where the old gave 287.
+func checkPublishedSQL(t *testing.T, newForm, oldForm journalForm, from, to time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	var pair string
+	if err := newForm.conn.QueryRow(ctx, `SELECT pair FROM index_journal WHERE kind = 'bucket' AND pair != '*'
+		GROUP BY pair ORDER BY count() DESC, pair LIMIT 1`).Scan(&pair); err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	for _, q := range dashboardSQL(t) {
+		if !strings.Contains(q, "index_journal") {
+			continue
+		}
+		for _, g := range []string{"minute", "hour", "day"} {
+			for _, split := range []string{"1", "2", "3"} {
+				queries = append(queries, strings.NewReplacer("${pair}", pair, "${granularity}", g, "${split}", split,
+					"$__fromTime", fmt.Sprint(from.Unix()), "$__toTime", fmt.Sprint(to.Unix())).Replace(q))
+			}
+		}
+	}
+	docs := docsSQL(t)
+	if len(queries) < 3*9 || len(docs) == 0 {
+		t.Fatalf("%d dashboard queries and %d docs examples read the journal; want the dashboard's three panels and the docs' index example", len(queries)/9, len(docs))
+	}
+	queries = append(queries, docs...)
+	for _, q := range queries {
+		got := queryRows(t, newForm, q)
+		want := queryRows(t, oldForm, q)
+		if len(got) == 0 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d rows from the new form, %d from the old, or not the same:\n%s", len(got), len(want), q)
+		}
+	}
+}
+
+// dashboardSQL is every panel query of the Grafana dashboard.
+func dashboardSQL(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "grafana", "tension-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				RawSQL string `json:"rawSql"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			if tg.RawSQL != "" {
+				out = append(out, tg.RawSQL)
+			}
+		}
+	}
+	return out
+}
+
+// docsSQL is the SQL examples of docs/query-api.md that read the journal.
+func docsSQL(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "docs", "query-api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, block := range strings.Split(string(b), "```sql\n")[1:] {
+		q, _, _ := strings.Cut(block, "```")
+		if strings.Contains(q, "index_journal") {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// queryRows runs q on the form's database (the dashboard's ${database}
+// filled in) and gives its rows as text, floats to nine digits (sums over
+// the two forms' rows may differ in the last bits).
+func queryRows(t *testing.T, form journalForm, q string) []string {
+	t.Helper()
+	rows, err := form.conn.Query(context.Background(), strings.ReplaceAll(q, "${database}", form.db))
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, q)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(rows.ColumnTypes()))
+		for i, ct := range rows.ColumnTypes() {
+			vals[i] = reflect.New(ct.ScanType()).Interface()
+		}
+		if err := rows.Scan(vals...); err != nil {
+			t.Fatal(err)
+		}
+		var line []string
+		for _, v := range vals {
+			switch x := reflect.ValueOf(v).Elem().Interface().(type) {
+			case float64:
+				line = append(line, fmt.Sprintf("%.9g", x))
+			default:
+				line = append(line, fmt.Sprint(x))
+			}
+		}
+		out = append(out, strings.Join(line, " "))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // readBoth reads the same thing from the journal in the new form and in
