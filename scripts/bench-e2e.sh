@@ -5,6 +5,10 @@
 # topics of its own (tension_bench, bench.*), so the demo data is untouched.
 #   N (default 20000) articles as fast as possible: end-to-end articles/s
 #   RATE_N (default 20000) articles at RATE (default 1000)/s: latency p50/p95/p99 (issue 12: p99 <= 1 s at 1,000/s)
+#   WARMUP_N (default 100000; 0: none) articles first, as fast as possible, printed but not the measurement: a
+#   broker just started spends much of its first runs compiling its hot paths (the JVM's JIT compilers took
+#   4.2 CPU-s over a first run on a new platform, its request handlers 2.5; docs/performance.md round 20), as
+#   the OpenMessaging Benchmark's warm-up allows for. The warm-up's articles stay in the database.
 # The database keeps what earlier runs counted, and the run prints how much: the sink's exactly-once reads
 # cost more the more it holds (docs/performance.md, "Exactly-once reads still grow with the history").
 set -euo pipefail
@@ -16,6 +20,8 @@ LOGS=$LOCAL/logs/bench
 N=${N:-20000}
 RATE=${RATE:-1000}
 RATE_N=${RATE_N:-20000}
+WARMUP_N=${WARMUP_N:-100000}
+[[ $WARMUP_N =~ ^[0-9]+$ ]] || { echo "bench-e2e: WARMUP_N=$WARMUP_N is not a count of articles" >&2; exit 2; }
 
 # shellcheck source=scripts/services.sh
 source scripts/services.sh
@@ -95,7 +101,7 @@ cpu_since() {
 history() {
 	clickhouse-client --config-file="$LOCAL/clickhouse/secrets/client.xml" --host 127.0.0.1 \
 		--port "${CLICKHOUSE_ADDR##*:}" --database "$CLICKHOUSE_DB" \
-		-q "SELECT sum(articles) FROM index_journal WHERE kind = 'bucket' AND granularity = 'day' AND pair = '*' AND tagger_version = ''" \
+		-q "SELECT sum(articles) FROM index_journal WHERE kind = 'bucket' AND granularity = 'day' AND pair = '*' AND (tagger_version = '' OR in_current = 1)" \
 		2>/dev/null || echo unknown
 }
 # sink_batches: the batches the sink has written so far (its tension_sink_batches_total). How many
@@ -113,13 +119,22 @@ batches_since() {
 	now=$(sink_batches)
 	if [[ $1 == unknown || $now == unknown ]]; then REPLY=unknown; else REPLY=$((now - $1)); fi
 }
-say "history: $(history) articles already counted in $CLICKHOUSE_DB (earlier runs)"
-say "throughput: $N articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-cpu_mark
+# throughput_run LABEL COUNT OUT: COUNT articles as fast as loadgen sends them, their end-to-end rate (loadgen's
+# lines) and each process's CPU per 100,000 articles.
+throughput_run() {
+	local label=$1 count=$2 out=$3
+	say "$label: $count articles as fast as loadgen sends them (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	cpu_mark
+	bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$count" -wait -out "$out" | grep -v '^{'
+	cpu_since "$label, CPU-s per 100,000 articles:" "$(awk -v n="$count" 'BEGIN {print 100000 / n}')" "%.2f"
+	say "$REPLY (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+if ((WARMUP_N > 0)); then
+	throughput_run "warm-up (not the measurement)" "$WARMUP_N" "$LOGS/warmup.json"
+fi
+say "history: $(history) articles already counted in $CLICKHOUSE_DB (earlier runs and the warm-up)"
 batches_before=$(sink_batches)
-bin/loadgen -ingest-url "http://$INGEST_ADDR" -query-url "http://$QUERY_ADDR" -token "$TOKEN" -n "$N" -wait -out "$LOGS/throughput.json" | grep -v '^{'
-cpu_since "CPU-s per 100,000 articles:" "$(awk -v n="$N" 'BEGIN {print 100000 / n}')" "%.2f"
-say "$REPLY (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+throughput_run throughput "$N" "$LOGS/throughput.json"
 batches_since "$batches_before"
 say "sink: $REPLY batches, $(awk -v n="$N" -v b="$REPLY" 'BEGIN {if (b + 0 > 0) printf "%.0f", n / b; else printf "unknown"}') articles per batch"
 say "latency: $RATE_N articles at $RATE/s"
