@@ -178,20 +178,26 @@ func checkPublishedSQL(t *testing.T, newForm, oldForm journalForm, from, to time
 		t.Fatal(err)
 	}
 	var queries []string
+	panels := 0
 	for _, q := range dashboardSQL(t) {
 		if !strings.Contains(q, "index_journal") {
 			continue
 		}
+		panels++
+		splits := []string{""}
+		if strings.Contains(q, "${split}") {
+			splits = []string{"1", "2", "3"}
+		}
 		for _, g := range []string{"minute", "hour", "day"} {
-			for _, split := range []string{"1", "2", "3"} {
+			for _, split := range splits {
 				queries = append(queries, strings.NewReplacer("${pair}", pair, "${granularity}", g, "${split}", split,
 					"$__fromTime", fmt.Sprint(from.Unix()), "$__toTime", fmt.Sprint(to.Unix())).Replace(q))
 			}
 		}
 	}
 	docs := docsSQL(t)
-	if len(queries) < 3*9 || len(docs) == 0 {
-		t.Fatalf("%d dashboard queries and %d docs examples read the journal; want the dashboard's three panels and the docs' index example", len(queries)/9, len(docs))
+	if panels < 3 || len(docs) == 0 {
+		t.Fatalf("%d dashboard panels and %d docs examples read the journal; want the dashboard's three and the docs' index example", panels, len(docs))
 	}
 	queries = append(queries, docs...)
 	for _, q := range queries {
