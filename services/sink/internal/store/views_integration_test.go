@@ -212,7 +212,7 @@ func checkPublishedSQL(t *testing.T, newForm, oldForm journalForm, from, to time
 // dashboardSQL is every panel query of the Grafana dashboard.
 func dashboardSQL(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "grafana", "tension-dashboard.json"))
+	b, err := os.ReadFile(filepath.Join(chtest.RepoRoot(), "grafana", "tension-dashboard.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func dashboardSQL(t *testing.T) []string {
 // docsSQL is the SQL examples of docs/query-api.md that read the journal.
 func docsSQL(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "docs", "query-api.md"))
+	b, err := os.ReadFile(filepath.Join(chtest.RepoRoot(), "docs", "query-api.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
