@@ -29,6 +29,11 @@ const DefaultBrokers = flagenv.DefaultBrokers
 // rather than retrying a write the broker will always refuse.
 const MaxMessageBytes = event.MaxRecordBytes
 
+// writerBatchSize is NewWriter's most messages in one produce batch: a
+// thousand already spread a produce request's cost thin, and BatchBytes
+// bounds the batch's bytes.
+const writerBatchSize = 1000
+
 // Brokers splits a comma-separated broker list.
 func Brokers(s string) []string { return flagenv.List(s) }
 
@@ -37,6 +42,13 @@ func Brokers(s string) []string { return flagenv.List(s) }
 // full second), every in-sync replica acknowledges, and messages are
 // LZ4-compressed. Keys are hashed to partitions, so one article id always
 // lands on the same partition in every topic.
+//
+// A produce batch holds at most writerBatchSize messages (and BatchBytes).
+// kafka-go makes every batch, per partition, with room for BatchSize
+// messages, zeroed, however few it then carries; the request path's
+// batches carry tens to hundreds (an ingest request spread over the
+// partitions), so a large BatchSize was mostly zeroing: 5,000 came to
+// 760 KB a batch, 5 % of ingest's CPU (docs/performance.md, round 21).
 func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafka.Writer {
 	if batchTimeout <= 0 {
 		batchTimeout = 5 * time.Millisecond
@@ -46,7 +58,7 @@ func NewWriter(brokers []string, topic string, batchTimeout time.Duration) *kafk
 		Topic:                  topic,
 		Balancer:               &kafka.Hash{},
 		BatchTimeout:           batchTimeout,
-		BatchSize:              5000,
+		BatchSize:              writerBatchSize,
 		BatchBytes:             MaxMessageBytes,
 		RequiredAcks:           kafka.RequireAll,
 		Compression:            compress.Lz4,

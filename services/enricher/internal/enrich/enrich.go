@@ -79,8 +79,8 @@ func (c *Config) defaults() {
 
 // FitWriter sizes the output writer to the rounds of maxBatch messages
 // (0: the default) it is given: kafka-go allocates, for every produce batch,
-// room for Writer.BatchSize messages (kafkax's 5,000: 760 KB, zeroed), and
-// a round never holds more than maxBatch.
+// room for Writer.BatchSize messages (152 bytes each, zeroed), and a round
+// never holds more than maxBatch.
 func FitWriter(w *kafka.Writer, maxBatch int) {
 	c := Config{MaxBatch: maxBatch}
 	c.defaults()

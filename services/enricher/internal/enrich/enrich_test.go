@@ -349,7 +349,7 @@ func TestTaggerVersionIsOrdered(t *testing.T) {
 // The output writer's batches are sized to the enricher's rounds, never
 // above kafkax's size.
 func TestFitWriter(t *testing.T) {
-	for _, tt := range []struct{ maxBatch, want int }{{0, 2000}, {100, 100}, {10000, 5000}} {
+	for _, tt := range []struct{ maxBatch, want int }{{0, 1000}, {100, 100}, {10000, 1000}} {
 		w := kafkax.NewWriter([]string{"127.0.0.1:1"}, "t", 0)
 		FitWriter(w, tt.maxBatch)
 		if w.BatchSize != tt.want {
