@@ -188,14 +188,19 @@ func digestRows(name string, rows []Row) []string {
 }
 
 // rowLine is every field of r, floats as their bits and times as
-// nanoseconds and location.
+// nanoseconds and location. The cell (migration 0015) is appended only
+// when set, so the lines of rows without one read as they did before it.
 func rowLine(r *Row) string {
 	p := r.Parts
-	return fmt.Sprintf("%q %q %q %q %q %s %d %d %d %d %q %t %d %d %d %d %d %x %x",
+	l := fmt.Sprintf("%q %q %q %q %q %s %d %d %d %d %q %t %d %d %d %d %d %x %x",
 		r.Kind, r.Key, r.Granularity, r.Pair, r.TaggerVersion, timeText(r.Bucket),
 		r.SrcPartition, r.SrcOffset, r.Position, r.Entries, r.Block, r.InCurrent,
 		p.Articles, p.DyadArticles, p.Escalating, p.Deescalating, p.Mixed,
 		math.Float64bits(p.SumScore), math.Float64bits(p.SumWeight))
+	if r.Cell != "" {
+		l += fmt.Sprintf(" cell %q", r.Cell)
+	}
+	return l
 }
 
 // timeText is t to the nanosecond, and its location.

@@ -60,6 +60,12 @@ type Row struct {
 	// halved, and its bucket rows on a backfill). Readers expand it into
 	// the two (Views, and the store's and the query service's SQL).
 	InCurrent bool
+	// Cell is an article row's cell key (tension.Cell.Key) when the row
+	// counts in that cell of the split as well as in its pair (migration
+	// 0015): "" for markers and for every row written before, whose cell
+	// contributions are rows of their own (pair "<pair>|<cell>"). Readers
+	// expand it into the two contributions it stands for (Contribution).
+	Cell string
 	tension.Parts
 }
 
@@ -93,10 +99,17 @@ type viewForm struct {
 func (r *Row) form() viewForm { return viewForm{r.TaggerVersion, r.InCurrent} }
 
 // Contribution is what one article adds to one pair ("*" for all articles)
-// in one minute bucket.
+// in one minute bucket, and to one cell of the pair's split when Cell is
+// set: an article row with a cell stands for both (migration 0015), so the
+// journal keeps one row where it kept two.
 type Contribution struct {
 	Pair   string
 	Bucket time.Time // minute bucket of the article's event time
+	// Cell is the cell key (tension.Cell.Key) of the split's cell the
+	// contribution counts in too; "" for none (a marker, or a cell
+	// contribution of a row written before migration 0015, whose Pair
+	// is "<pair>|<cell>").
+	Cell string
 	tension.Parts
 }
 
@@ -109,24 +122,21 @@ type Prior struct {
 }
 
 // Contributions returns what an article adds to the index: one count in the
-// "*" pair and its dyads' parts, in the minute bucket of its event time, and
-// the same again in the split's cells (pair "<pair>|<cell>", tension.Cell):
-// the article's language cell of "*" and one cell per dyad. The version's
-// marker (VersionMarker) says that the view's rollups hold its tags.
+// "*" pair and its dyads' parts, in the minute bucket of its event time, each
+// in one cell of the split as well (Contribution.Cell, tension.Cell): the
+// article's language cell of "*" and one cell per dyad. The version's marker
+// (VersionMarker) says that the view's rollups hold its tags.
 func Contributions(e *event.Enriched) []Contribution {
 	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
 	lang := tension.NormLang(e.Lang)
-	out := make([]Contribution, 0, 3+2*len(e.Dyads))
+	out := make([]Contribution, 0, 2+len(e.Dyads))
 	all := tension.Parts{Articles: 1}
-	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Parts: all},
-		Contribution{Pair: tension.CellPair(tension.AllPair, tension.Cell{Lang: lang}), Bucket: bucket, Parts: all},
+	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Cell: tension.Cell{Lang: lang}.Key(), Parts: all},
 		Contribution{Pair: VersionMarker(e.TaggerVersion), Bucket: bucket, Parts: all})
 	for _, d := range e.Dyads {
-		p := tension.DyadContribution(d)
 		cell := tension.DyadCell(d, lang, tagger.IsStateMedia)
-		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Parts: p},
-			Contribution{Pair: tension.CellPair(d.Pair, cell), Bucket: bucket, Parts: p})
+		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Cell: cell.Key(), Parts: tension.DyadContribution(d)})
 	}
 	return out
 }
@@ -181,18 +191,20 @@ type articleEntry struct {
 	pair, version string
 	bucket        time.Time
 	parts         tension.Parts
-	inCurrent     bool // in the current view too (Row.InCurrent)
+	inCurrent     bool   // in the current view too (Row.InCurrent)
+	cell          string // Row.Cell
 }
 
-// minuteScope is the pair, with the cell still in it ("<pair>|<cell>"),
-// and the view of minute sums: a tagger version's, and the current view's
+// minuteScope is the pair, the cell (a contribution's Cell, or still in the
+// pair as "<pair>|<cell>" when read from a row written before migration
+// 0015; "" for the pair's own sums) and the view of minute sums: a tagger version's, and the current view's
 // too when inCurrent (Row.InCurrent). A batch has a few hundred; its minute keys
 // hold the scope's index, so that summing a contribution hashes the strings
 // in a small map and a pair of numbers in the large one, and Rows sorts
 // the minutes by numbers, not strings (sorting by strings was a third of
 // Rows on two years of articles).
 type minuteScope struct {
-	pair string
+	pair, cell string
 	viewForm
 }
 
@@ -231,9 +243,9 @@ func (m *minuteSums) grow(n int) {
 // len is the number of minute keys summed.
 func (m *minuteSums) len() int { return len(m.keys) }
 
-// scope returns the number of (pair, form).
-func (m *minuteSums) scope(pair string, f viewForm) int32 {
-	return m.scopes.of(minuteScope{pair, f})
+// scope returns the number of (pair, cell, form).
+func (m *minuteSums) scope(pair, cell string, f viewForm) int32 {
+	return m.scopes.of(minuteScope{pair, cell, f})
 }
 
 // bucketScope is the pair, cell ("" for a bucket row, the cell key for a
@@ -259,10 +271,10 @@ func NewBuilder() *Builder {
 }
 
 // entriesPerArticle is how many article rows a typical article adds: "*",
-// its language cell, the version marker, one dyad and the dyad's cell, each
-// one row for both views (Row.InCurrent, migration 0013; 4.5 per article
-// on the synthetic benchmark batch).
-const entriesPerArticle = 5
+// the version marker and one dyad, each one row for both views
+// (Row.InCurrent, migration 0013) and for its cell too (Row.Cell,
+// migration 0015; 2.75 per article on the synthetic benchmark batch).
+const entriesPerArticle = 3
 
 // minutesPerArticle and rollupsPerArticle are the minute sums and rollup
 // keys an article adds when no other article of the batch shares its
@@ -347,7 +359,7 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	case Recounted:
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
-			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Parts: c.Parts.Neg()}
+			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Cell: c.Cell, Parts: c.Parts.Neg()}
 			b.addContribution(neg, viewForm{CurrentView, false})
 			if v, ok := MarkerVersion(c.Pair); ok {
 				markers[v] += c.Articles
@@ -532,12 +544,21 @@ func (b *Builder) Retract(tags map[VersionRef]*Tags) {
 
 // add adds a contribution (in its minute bucket) to the sums of form: one
 // row for both views when form.inCurrent (migration 0014), as its article
-// row.
+// row; to its pair's sums and, when it has a Cell, to the cell's
+// (migration 0015).
 func (m *minuteSums) add(c Contribution, form viewForm) {
 	if _, ok := MarkerVersion(c.Pair); ok {
 		return // markers have no bucket rows
 	}
-	k := minuteKey{m.scope(c.Pair, form), tension.Minute.Truncate(c.Bucket).Unix()}
+	minute := tension.Minute.Truncate(c.Bucket).Unix()
+	m.addMinute(minuteKey{m.scope(c.Pair, "", form), minute}, c.Parts)
+	if c.Cell != "" {
+		m.addMinute(minuteKey{m.scope(c.Pair, c.Cell, form), minute}, c.Parts)
+	}
+}
+
+// addMinute adds p to the sum of k.
+func (m *minuteSums) addMinute(k minuteKey, p tension.Parts) {
 	i, ok := m.index[k]
 	if !ok {
 		i = int32(len(m.keys))
@@ -545,7 +566,7 @@ func (m *minuteSums) add(c Contribution, form viewForm) {
 		m.sums = append(m.sums, tension.Parts{})
 		m.index[k] = i
 	}
-	m.sums[i].Add(c.Parts)
+	m.sums[i].Add(p)
 }
 
 // rows rolls the minute sums up into the bucket rows of every granularity,
@@ -609,6 +630,9 @@ func (m *minuteSums) bucketScopes() ([]bucketScope, []int32) {
 	order := make([]int32, m.scopes.len())
 	for i, s := range m.scopes.values {
 		pair, cell := tension.SplitCellPair(s.pair)
+		if s.cell != "" {
+			cell = s.cell
+		}
 		split[i] = bucketScope{pair, cell, s.version, s.inCurrent}
 		order[i] = int32(i)
 	}
@@ -698,7 +722,7 @@ func (ms sortedMinutes) appendRolledUp(rows []Row, minutes []minuteRef) []Row {
 // rows of form: one row each for both views when form.inCurrent.
 func (b *Builder) addContribution(c Contribution, form viewForm) {
 	b.buckets.add(c, form)
-	b.articles = append(b.articles, articleEntry{c.Pair, form.version, c.Bucket, c.Parts, form.inCurrent})
+	b.articles = append(b.articles, articleEntry{c.Pair, form.version, c.Bucket, c.Parts, form.inCurrent, c.Cell})
 }
 
 // appendArticleRows appends the article rows of the block to out, sorted
@@ -730,7 +754,7 @@ func (b *Builder) appendArticleRows(out []Row, block string) []Row {
 				continue
 			}
 			out = append(out, Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: e.pair,
-				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block, InCurrent: e.inCurrent})
+				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block, InCurrent: e.inCurrent, Cell: e.cell})
 		}
 	}
 	return out
@@ -747,7 +771,10 @@ func compareInArticle(a, c articleEntry) int {
 	if x := a.bucket.Compare(c.bucket); x != 0 {
 		return x
 	}
-	return cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent))
+	if x := cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent)); x != 0 {
+		return x
+	}
+	return strings.Compare(a.cell, c.cell)
 }
 
 func b2i(b bool) int {
@@ -854,7 +881,7 @@ func Compensation(block string, articles, ranges []Row, tags map[VersionRef]*Tag
 		n.Entries = -r.Entries
 		n.Parts = r.Parts.Neg()
 		neg = append(neg, n)
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: n.Parts}, r.form())
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Parts: n.Parts}, r.form())
 	}
 	sortArticles(neg)
 	minutes := buckets.sorted()
@@ -896,7 +923,7 @@ const CompensationSuffix = "~"
 func BucketRows(articles []Row) []Row {
 	buckets := newMinuteSums()
 	for _, r := range articles {
-		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts}, r.form())
+		buckets.add(Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Parts: r.Parts}, r.form())
 	}
 	return buckets.rows()
 }

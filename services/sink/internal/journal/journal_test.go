@@ -87,7 +87,7 @@ func TestRecountMovesCurrentViewAndKeepsOldVersion(t *testing.T) {
 	prior.Versions = map[string]bool{"v1": true}
 	for _, r := range rows {
 		if r.Kind == KindArticle && slices.Contains(r.Views(), CurrentView) {
-			prior.Current = append(prior.Current, Contribution{Pair: r.Pair, Bucket: r.Bucket, Parts: r.Parts})
+			prior.Current = append(prior.Current, Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Parts: r.Parts})
 		}
 	}
 	second := NewBuilder()
@@ -257,9 +257,9 @@ func TestBucketRowsAreTheRollupOfArticleRows(t *testing.T) {
 func TestArticleWithoutPublishedAtUsesReceivedAt(t *testing.T) {
 	e := &event.Enriched{ArticleID: "x", ReceivedAt: t0}
 	c := Contributions(e)
-	// "*", its language cell ("und": the record has no lang) and the
+	// "*" in its language cell ("und": the record has no lang) and the
 	// version's marker.
-	if len(c) != 3 || c[0].Pair != "*" || c[1].Pair != "*|||und" || c[2].Pair != "@" || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) || !c[1].Bucket.Equal(c[0].Bucket) {
+	if len(c) != 2 || c[0].Pair != "*" || c[0].Cell != "||und" || c[1].Pair != "@" || c[1].Cell != "" || !c[0].Bucket.Equal(t0.Truncate(time.Minute)) || !c[1].Bucket.Equal(c[0].Bucket) {
 		t.Fatalf("contributions = %+v", c)
 	}
 }
@@ -304,7 +304,7 @@ func TestBlockRowsOfRandomBatches(t *testing.T) {
 		}
 		for i := 1; i < len(articles); i++ {
 			a, c := articles[i-1], articles[i]
-			if a.Key == c.Key && a.Pair == c.Pair && a.TaggerVersion == c.TaggerVersion && a.Bucket.Equal(c.Bucket) && a.InCurrent == c.InCurrent {
+			if a.Key == c.Key && a.Pair == c.Pair && a.TaggerVersion == c.TaggerVersion && a.Bucket.Equal(c.Bucket) && a.InCurrent == c.InCurrent && a.Cell == c.Cell {
 				t.Fatalf("round %d: key %s %s %q %v twice", round, a.Key, a.Pair, a.TaggerVersion, a.Bucket)
 			}
 		}
@@ -331,19 +331,34 @@ func naiveBuckets(articles []Row) []Row {
 		if _, ok := MarkerVersion(r.Pair); ok {
 			continue
 		}
-		pair, cell := tension.SplitCellPair(r.Pair)
-		kind := KindBucket
-		if cell != "" {
-			kind = KindCell
-		}
-		for _, v := range r.Views() {
-			for _, g := range tension.Granularities {
-				out = append(out, Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: v,
-					Bucket: g.Truncate(r.Bucket), Entries: 1, Parts: r.Parts})
+		for _, r := range cellForm(r) {
+			pair, cell := tension.SplitCellPair(r.Pair)
+			kind := KindBucket
+			if cell != "" {
+				kind = KindCell
+			}
+			for _, v := range r.Views() {
+				for _, g := range tension.Granularities {
+					out = append(out, Row{Kind: kind, Key: cell, Granularity: string(g), Pair: pair, TaggerVersion: v,
+						Bucket: g.Truncate(r.Bucket), Entries: 1, Parts: r.Parts})
+				}
 			}
 		}
 	}
 	return out
+}
+
+// cellForm returns an article row as the rows it stands for, as journals
+// before migration 0015 held them: itself without its cell and, when it
+// has one, a row of the cell's pair ("<pair>|<cell>", tension.CellPair).
+func cellForm(r Row) []Row {
+	if r.Cell == "" {
+		return []Row{r}
+	}
+	plain, cell := r, r
+	plain.Cell, cell.Cell = "", ""
+	cell.Pair = r.Pair + "|" + r.Cell
+	return []Row{plain, cell}
 }
 
 func TestFloorTo(t *testing.T) {

@@ -67,7 +67,7 @@ func BenchmarkJournalRows(b *testing.B) {
 		case KindArticle:
 			artRows++
 			if strings.Contains(r.Pair, "|") {
-				artCells++
+				artCells++ // a row of its own for a cell (before migration 0015)
 			}
 		}
 	}

@@ -28,7 +28,9 @@ import (
 
 // Since migration 0013 an article row may count in two views at once
 // (journal.Row.InCurrent), and since 0014 a bucket or cell row too;
-// journals written before hold one row per view. Every read of article
+// journals written before hold one row per view. Since migration 0015 an
+// article row counts in its cell too (journal.Row.Cell); journals written
+// before hold a row of its own per cell. Every read of article
 // rows — priors, claims, a block's rows for its compensation, markers and
 // rebuild's count of double counts — and of bucket and cell rows — the
 // index publisher's states, rebuild's journal buckets, the base shares —
@@ -94,6 +96,9 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 		legacy := legacyForm(rows)
 		if i == 0 && len(legacy) < len(rows)+len(batch) {
 			t.Fatalf("the first block has %d rows, %d in the old form: nothing in both views", len(rows), len(legacy))
+		}
+		if i == 0 && !slices.ContainsFunc(rows, func(r journal.Row) bool { return r.Kind == journal.KindArticle && r.Cell != "" }) {
+			t.Fatal("the first block has no article row in a cell")
 		}
 		if err := newForm.WriteJournal(ctx, rows); err != nil {
 			t.Fatal(err)
@@ -313,7 +318,9 @@ func withVersion(e *event.Enriched, version string) *event.Enriched {
 
 // legacyForm writes rows as journals before migration 0013 did: an article,
 // bucket, cell or rollup row in two views as one row per view (a rollup
-// row under its key there).
+// row under its key there); and as journals before migration 0015 did: an
+// article row in a cell as two, its pair's and its cell's
+// ("<pair>|<cell>").
 func legacyForm(rows []journal.Row) []journal.Row {
 	var out []journal.Row
 	for _, r := range rows {
@@ -323,14 +330,29 @@ func legacyForm(rows []journal.Row) []journal.Row {
 			if r.Kind == journal.KindEntity || r.Kind == journal.KindCue {
 				c.Key = journal.RollupViewKey(r.Key, r.Pair, v)
 			}
-			out = append(out, c)
+			if c.Cell == "" {
+				out = append(out, c)
+				continue
+			}
+			cell := c
+			c.Cell, cell.Cell, cell.Pair = "", "", tension.CellPair(r.Pair, mustCell(r.Cell))
+			out = append(out, c, cell)
 		}
 	}
 	return out
 }
 
+func mustCell(key string) tension.Cell {
+	c, err := tension.ParseCellKey(key)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
 // normalPriors is priors as comparable text: versions sorted, the current
-// view's contributions summed per pair and minute.
+// view's contributions summed per pair (a cell's as "<pair>|<cell>") and
+// minute.
 func normalPriors(priors map[string]*journal.Prior) map[string]string {
 	out := map[string]string{}
 	for id, p := range priors {
@@ -342,11 +364,17 @@ func normalPriors(priors map[string]*journal.Prior) map[string]string {
 		}
 		slices.Sort(versions)
 		sums := map[string]tension.Parts{}
-		for _, c := range p.Current {
-			k := fmt.Sprintf("%s@%d", c.Pair, c.Bucket.Unix())
+		add := func(pair string, c journal.Contribution) {
+			k := fmt.Sprintf("%s@%d", pair, c.Bucket.Unix())
 			s := sums[k]
 			s.Add(c.Parts)
 			sums[k] = s
+		}
+		for _, c := range p.Current {
+			add(c.Pair, c)
+			if c.Cell != "" { // in its cell too (migration 0015)
+				add(tension.CellPair(c.Pair, mustCell(c.Cell)), c)
+			}
 		}
 		for k, s := range sums {
 			if s.IsZero() {

@@ -1,0 +1,31 @@
+-- Article rows that carry their cell (docs/design.md §5).
+--
+-- Every article contribution to a pair ("*" or a dyad) counts in one cell of
+-- the split as well (docs/views.md): until now a second article row, the
+-- same but for its pair ("<pair>|<cell key>", tension.CellPair) — of the 4.5
+-- article rows a synthetic article wrote, 1.75 were such copies, and the
+-- journal's article rows are what ClickHouse merges most in a stream
+-- (docs/performance.md, round 21). One row now stands for both:
+--
+--   cell  the cell key (tension.Cell.Key) of the cell the row counts in
+--         besides its pair; '' (every row written before, markers): its
+--         pair only, as before.
+--
+-- Readers expand such a row into the two it stands for (journal.Contribution
+-- with a Cell: the sink's priors, a compensation's bucket and cell deltas);
+-- bucket, cell and rollup rows are unchanged, so the query service reads what
+-- it read. Rows written before keep their form: a cell row of an old block is
+-- read, retracted and compensated as it was written.
+--
+-- The column joins the end of the sorting key (ClickHouse allows that only
+-- for a column the same ALTER adds), so rows of one article, pair, view and
+-- bucket in two cells (a retraction beside a count, in one block) are never
+-- summed together. Migrate skips the statement when the column exists.
+--
+-- A sink older than this migration would read such a row as its pair's only
+-- and retract or compensate the pair without its cell: sinks that check the
+-- schema before each batch (chstore.ErrSchemaNewer) stop when they see this
+-- migration; older ones must be stopped first (README, upgrade notes).
+ALTER TABLE index_journal
+    ADD COLUMN cell String,
+    MODIFY ORDER BY (kind, key, granularity, pair, tagger_version, bucket, src_partition, src_offset, blk, in_current, cell);
