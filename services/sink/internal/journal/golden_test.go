@@ -188,8 +188,8 @@ func digestRows(name string, rows []Row) []string {
 }
 
 // rowLine is every field of r, floats as their bits and times as
-// nanoseconds and location. The cell (migration 0015) is appended only
-// when set, so the lines of rows without one read as they did before it.
+// nanoseconds and location. The cell and the marker (migrations 0015 and
+// 0016) are appended only when set, so the lines of rows without one read as they did before it.
 func rowLine(r *Row) string {
 	p := r.Parts
 	l := fmt.Sprintf("%q %q %q %q %q %s %d %d %d %d %q %t %d %d %d %d %d %x %x",
@@ -199,6 +199,9 @@ func rowLine(r *Row) string {
 		math.Float64bits(p.SumScore), math.Float64bits(p.SumWeight))
 	if r.Cell != "" {
 		l += fmt.Sprintf(" cell %q", r.Cell)
+	}
+	if r.Marker != "" {
+		l += fmt.Sprintf(" marker %q", r.Marker)
 	}
 	return l
 }

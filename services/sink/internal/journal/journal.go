@@ -66,7 +66,26 @@ type Row struct {
 	// contributions are rows of their own (pair "<pair>|<cell>"). Readers
 	// expand it into the two contributions it stands for (Contribution).
 	Cell string
+	// Marker is the marker pair (VersionMarker) an article row of pair "*"
+	// stands for as well (migration 0016): "" for every other row and for
+	// rows written before, whose markers are rows of their own. A marker
+	// and its article's "*" row always carry the same count, so one row
+	// holds both.
+	Marker string
 	tension.Parts
+}
+
+// MarkerVersion returns the version of the marker the row is or stands
+// for, and whether it names one.
+func (r *Row) MarkerVersion() (string, bool) { return markerOf(r.Pair, r.Marker) }
+
+// markerOf is the version of the marker a row or contribution of pair and
+// marker names: its own pair when it is a marker row, else its Marker.
+func markerOf(pair, marker string) (string, bool) {
+	if marker != "" {
+		return MarkerVersion(marker)
+	}
+	return MarkerVersion(pair)
 }
 
 // Views returns the views a row counts in: its tagger version's, and the
@@ -110,6 +129,9 @@ type Contribution struct {
 	// contribution of a row written before migration 0015, whose Pair
 	// is "<pair>|<cell>").
 	Cell string
+	// Marker is the version's marker pair (VersionMarker) the contribution
+	// to "*" stands for as well (Row.Marker); "" for none.
+	Marker string
 	tension.Parts
 }
 
@@ -125,15 +147,15 @@ type Prior struct {
 // "*" pair and its dyads' parts, in the minute bucket of its event time, each
 // in one cell of the split as well (Contribution.Cell, tension.Cell): the
 // article's language cell of "*" and one cell per dyad. The version's marker
-// (VersionMarker) says that the view's rollups hold its tags.
+// (VersionMarker), which the "*" contribution carries (Contribution.Marker),
+// says that the view's rollups hold its tags.
 func Contributions(e *event.Enriched) []Contribution {
 	ts := e.EventTime()
 	bucket := tension.Minute.Truncate(ts)
 	lang := tension.NormLang(e.Lang)
-	out := make([]Contribution, 0, 2+len(e.Dyads))
-	all := tension.Parts{Articles: 1}
-	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Cell: tension.Cell{Lang: lang}.Key(), Parts: all},
-		Contribution{Pair: VersionMarker(e.TaggerVersion), Bucket: bucket, Parts: all})
+	out := make([]Contribution, 0, 1+len(e.Dyads))
+	out = append(out, Contribution{Pair: tension.AllPair, Bucket: bucket, Cell: tension.Cell{Lang: lang}.Key(),
+		Marker: VersionMarker(e.TaggerVersion), Parts: tension.Parts{Articles: 1}})
 	for _, d := range e.Dyads {
 		cell := tension.DyadCell(d, lang, tagger.IsStateMedia)
 		out = append(out, Contribution{Pair: d.Pair, Bucket: bucket, Cell: cell.Key(), Parts: tension.DyadContribution(d)})
@@ -192,7 +214,7 @@ type articleEntry struct {
 	bucket        time.Time
 	parts         tension.Parts
 	inCurrent     bool   // in the current view too (Row.InCurrent)
-	cell          string // Row.Cell
+	cell, marker  string // Row.Cell, Row.Marker
 }
 
 // minuteScope is the pair, the cell (a contribution's Cell, or still in the
@@ -270,11 +292,12 @@ func NewBuilder() *Builder {
 		tags: map[VersionRef]*Tags{}, pointers: map[Pointer]bool{}}
 }
 
-// entriesPerArticle is how many article rows a typical article adds: "*",
-// the version marker and one dyad, each one row for both views
-// (Row.InCurrent, migration 0013) and for its cell too (Row.Cell,
-// migration 0015; 2.75 per article on the synthetic benchmark batch).
-const entriesPerArticle = 3
+// entriesPerArticle is how many article rows a typical article adds: "*"
+// and one dyad, each one row for both views (Row.InCurrent, migration
+// 0013), for its cell too (Row.Cell, migration 0015) and "*" for the
+// version's marker (Row.Marker, migration 0016; 1.75 per article on the
+// synthetic benchmark batch).
+const entriesPerArticle = 2
 
 // minutesPerArticle and rollupsPerArticle are the minute sums and rollup
 // keys an article adds when no other article of the batch shares its
@@ -359,9 +382,9 @@ func (b *Builder) add(e *event.Enriched, contribs []Contribution, prior *Prior) 
 	case Recounted:
 		markers, at := map[string]int64{}, map[string]time.Time{}
 		for _, c := range prior.Current {
-			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Cell: c.Cell, Parts: c.Parts.Neg()}
+			neg := Contribution{Pair: c.Pair, Bucket: c.Bucket, Cell: c.Cell, Marker: c.Marker, Parts: c.Parts.Neg()}
 			b.addContribution(neg, viewForm{CurrentView, false})
-			if v, ok := MarkerVersion(c.Pair); ok {
+			if v, ok := markerOf(c.Pair, c.Marker); ok {
 				markers[v] += c.Articles
 				at[v] = c.Bucket
 			}
@@ -722,7 +745,7 @@ func (ms sortedMinutes) appendRolledUp(rows []Row, minutes []minuteRef) []Row {
 // rows of form: one row each for both views when form.inCurrent.
 func (b *Builder) addContribution(c Contribution, form viewForm) {
 	b.buckets.add(c, form)
-	b.articles = append(b.articles, articleEntry{c.Pair, form.version, c.Bucket, c.Parts, form.inCurrent, c.Cell})
+	b.articles = append(b.articles, articleEntry{c.Pair, form.version, c.Bucket, c.Parts, form.inCurrent, c.Cell, c.Marker})
 }
 
 // appendArticleRows appends the article rows of the block to out, sorted
@@ -754,7 +777,7 @@ func (b *Builder) appendArticleRows(out []Row, block string) []Row {
 				continue
 			}
 			out = append(out, Row{Kind: KindArticle, Key: id, Granularity: granularityNone, Pair: e.pair,
-				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block, InCurrent: e.inCurrent, Cell: e.cell})
+				TaggerVersion: e.version, Bucket: e.bucket, Entries: 1, Parts: e.parts, Block: block, InCurrent: e.inCurrent, Cell: e.cell, Marker: e.marker})
 		}
 	}
 	return out
@@ -774,7 +797,10 @@ func compareInArticle(a, c articleEntry) int {
 	if x := cmp.Compare(b2i(a.inCurrent), b2i(c.inCurrent)); x != 0 {
 		return x
 	}
-	return strings.Compare(a.cell, c.cell)
+	if x := strings.Compare(a.cell, c.cell); x != 0 {
+		return x
+	}
+	return strings.Compare(a.marker, c.marker)
 }
 
 func b2i(b bool) int {

@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// The journal's sorting key (migrations 0002, 0006, 0013 and 0015) is (kind,
-// key, granularity, pair, tagger_version, bucket, src_partition, src_offset,
-// blk, in_current, cell); kind and granularity are Enum8 columns, which sort by
+// The journal's sorting key (migrations 0002, 0006, 0013, 0015 and 0016) is
+// (kind, key, granularity, pair, tagger_version, bucket, src_partition,
+// src_offset, blk, in_current, cell, marker); kind and granularity are Enum8 columns, which sort by
 // their numbers, not their names. Builder.Rows and Compensation write their rows in this
 // order: the server checks whether an inserted block is sorted and sorts it
 // only when it is not, and that sort took about half of the journal
@@ -80,5 +80,8 @@ func CompareInTable(a, c *Row) int {
 	if n := cmp.Compare(b2i(a.InCurrent), b2i(c.InCurrent)); n != 0 {
 		return n
 	}
-	return strings.Compare(a.Cell, c.Cell)
+	if n := strings.Compare(a.Cell, c.Cell); n != 0 {
+		return n
+	}
+	return strings.Compare(a.Marker, c.Marker)
 }

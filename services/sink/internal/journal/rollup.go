@@ -566,7 +566,7 @@ func MarkerRefs(articles []Row) []VersionAt {
 	seen := map[VersionRef]bool{}
 	var out []VersionAt
 	for _, r := range articles {
-		v, ok := MarkerVersion(r.Pair)
+		v, ok := r.MarkerVersion()
 		if !ok || r.Kind != KindArticle || seen[VersionRef{r.Key, v}] {
 			continue
 		}
@@ -590,7 +590,7 @@ func MarkerRefs(articles []Row) []VersionAt {
 func RollupRows(articles []Row, tags map[VersionRef]*Tags) []Row {
 	m := newRollups()
 	for _, r := range articles {
-		v, ok := MarkerVersion(r.Pair)
+		v, ok := r.MarkerVersion()
 		if !ok || r.Kind != KindArticle || r.Articles == 0 {
 			continue
 		}

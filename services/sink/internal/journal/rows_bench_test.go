@@ -55,7 +55,7 @@ func BenchmarkJournalRows(b *testing.B) {
 	var buckets, cells, artRows, artCells, rollupRows, markers int
 	for _, r := range rows {
 		if _, ok := MarkerVersion(r.Pair); ok && r.Kind == KindArticle {
-			markers++
+			markers++ // a row of its own for a marker (before migration 0016)
 		}
 		switch r.Kind {
 		case KindEntity, KindCue:

@@ -3,8 +3,10 @@ package journal
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tension-dev/tension/pkg/event"
 	"github.com/tension-dev/tension/pkg/tension"
@@ -37,10 +39,10 @@ func TestArticleRowsInBothViewsOnce(t *testing.T) {
 		got[view{r.Key, r.TaggerVersion, r.InCurrent}]++
 	}
 	// Each count is the article's contributions: "*" (in its language
-	// cell) and the marker, and one (in its cell) per dyad.
+	// cell, with the marker), and one (in its cell) per dyad.
 	want := map[view]int{
-		{"a", "v2", true}: 3, {"a", "v1", false}: 3,
-		{"b", "v1", true}: 2, {"b", "", false}: 2, {"b", "v2", true}: 2,
+		{"a", "v2", true}: 2, {"a", "v1", false}: 2,
+		{"b", "v1", true}: 1, {"b", "", false}: 1, {"b", "v2", true}: 1,
 	}
 	for k, n := range want {
 		if got[k] != n {
@@ -56,9 +58,9 @@ func TestArticleRowsInBothViewsOnce(t *testing.T) {
 
 // A block's article rows, read in any form — each contribution in both
 // views at once (InCurrent) or once per view as journals before migration
-// 0013 hold them, in its cell at once (Cell) or with a row of its own per
-// cell as journals before migration 0015 hold them — imply the same
-// buckets, rollups and compensation.
+// 0013 hold them, in its cell and marker at once (Cell, Marker) or with a
+// row of its own for each as journals before migrations 0015 and 0016 hold
+// them — imply the same buckets, rollups and compensation.
 func TestBothFormsImplyTheSame(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 0))
 	for round := range 30 {
@@ -76,14 +78,14 @@ func TestBothFormsImplyTheSame(t *testing.T) {
 		if len(legacy) <= len(articles) {
 			t.Fatalf("round %d: %d article rows, %d in the legacy form: nothing was in both views", round, len(articles), len(legacy))
 		}
-		cells := cellRowsForm(articles)
+		cells := ownRowsForm(articles)
 		if len(cells) <= len(articles) {
-			t.Fatalf("round %d: %d article rows, %d with cell rows of their own: nothing was in a cell", round, len(articles), len(cells))
+			t.Fatalf("round %d: %d article rows, %d with cell and marker rows of their own: nothing was in a cell", round, len(articles), len(cells))
 		}
 		for _, other := range []struct {
 			name string
 			rows []Row
-		}{{"one row per view", legacy}, {"cell rows", cells}, {"both", legacyForm(cells)}} {
+		}{{"one row per view", legacy}, {"cell and marker rows", cells}, {"both", legacyForm(cells)}} {
 			checkSameImplied(t, fmt.Sprintf("round %d, %s", round, other.name), articles, other.rows, ranges, counted)
 		}
 		// The raw tables keep a version's first tags: a duplicate counts nothing.
@@ -128,17 +130,17 @@ func checkSameImplied(t *testing.T, name string, articles, other, ranges []Row, 
 	onlyArticles := func(rows []Row) []Row {
 		return slices.DeleteFunc(slices.Clone(rows), func(r Row) bool { return r.Kind != KindArticle })
 	}
-	if g, w := total(legacyForm(cellRowsForm(onlyArticles(comp)))), total(legacyForm(cellRowsForm(onlyArticles(compOther)))); !sameParts(g, w) {
+	if g, w := total(legacyForm(ownRowsForm(onlyArticles(comp)))), total(legacyForm(ownRowsForm(onlyArticles(compOther)))); !sameParts(g, w) {
 		t.Fatalf("%s: the compensations' article rows differ", name)
 	}
 }
 
-// cellRowsForm writes article rows as journals before migration 0015 did:
-// a row of its own for each cell (cellForm).
-func cellRowsForm(articles []Row) []Row {
+// ownRowsForm writes article rows as journals before migrations 0015 and
+// 0016 did: a row of its own for each cell and marker (ownRows).
+func ownRowsForm(articles []Row) []Row {
 	var out []Row
 	for _, r := range articles {
-		out = append(out, cellForm(r)...)
+		out = append(out, ownRows(r)...)
 	}
 	return out
 }
@@ -180,9 +182,10 @@ func sameParts(a, b map[Row]tension.Parts) bool {
 }
 
 // A recount takes the old version out of the current view alike whether
-// the journal holds its article rows with their cells (migration 0015) or
-// with a row of their own per cell, as journals before it do: the prior
-// read in either form gives the same bucket, cell and rollup rows.
+// the journal holds its article rows with their cells and marker
+// (migrations 0015 and 0016) or with a row of their own for each, as
+// journals before them do: the prior read in either form gives the same
+// bucket, cell and rollup rows and the same pointer.
 func TestRecountOfEitherCellForm(t *testing.T) {
 	first := NewBuilder()
 	first.Add(article("a", "v1", t0, esc(0.5)), nil)
@@ -195,29 +198,40 @@ func TestRecountOfEitherCellForm(t *testing.T) {
 	priorOf := func(rows []Row) *Prior {
 		p := &Prior{Versions: map[string]bool{"v1": true}}
 		for _, r := range rows {
-			p.Current = append(p.Current, Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Parts: r.Parts})
+			p.Current = append(p.Current, Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Marker: r.Marker, Parts: r.Parts})
 		}
 		return p
 	}
 	deesc := event.Dyad{Pair: "CN-US", Tension: -0.4, Direction: event.DirectionDeescalation}
 	var got [2][]Row
-	for i, rows := range [][]Row{current, cellRowsForm(current)} {
+	var pointers [2][]Pointer
+	for i, rows := range [][]Row{current, ownRowsForm(current)} {
 		b := NewBuilder()
-		if o := b.Add(article("a", "v2", t0, deesc), priorOf(rows)); o != Recounted {
+		if o := b.Add(article("a", "v2", t0.Add(time.Hour), deesc), priorOf(rows)); o != Recounted {
 			t.Fatalf("outcome %v, want Recounted", o)
 		}
+		b.Retract(tagsOf(article("a", "v1", t0, esc(0.5))))
 		got[i] = withoutArticles(b.Rows("b2"))
+		pointers[i] = b.Pointers()
+	}
+	if len(pointers[0]) == 0 || !reflect.DeepEqual(pointers[0], pointers[1]) {
+		t.Fatalf("pointers %+v and %+v, want the same, one", pointers[0], pointers[1])
 	}
 	if len(got[0]) == 0 || !sameParts(total(got[0]), total(got[1])) {
 		t.Fatalf("the recount's rows differ by the prior's form:\n%+v\n%+v", got[0], got[1])
 	}
-	cells := 0
+	cells, rollups := 0, 0
 	for _, r := range got[0] {
-		if r.Kind == KindCell && r.TaggerVersion == CurrentView && r.Articles < 0 {
-			cells++
+		if r.TaggerVersion == CurrentView && r.Articles < 0 {
+			switch r.Kind {
+			case KindCell:
+				cells++
+			case KindEntity, KindCue:
+				rollups++
+			}
 		}
 	}
-	if cells == 0 {
-		t.Fatal("the recount took no cell out of the current view")
+	if cells == 0 || rollups == 0 {
+		t.Fatalf("the recount took %d cell rows and %d rollup rows out of the current view, want some of each", cells, rollups)
 	}
 }

@@ -102,9 +102,9 @@ func (m *memStore) BlockRows(_ context.Context, block string) (articles, ranges 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	type akey struct {
-		id, pair, version, cell string
-		bucket                  int64
-		inCurrent               bool
+		id, pair, version, cell, marker string
+		bucket                          int64
+		inCurrent                       bool
 	}
 	as := map[akey]*journal.Row{}
 	type rkey struct {
@@ -119,7 +119,7 @@ func (m *memStore) BlockRows(_ context.Context, block string) (articles, ranges 
 		}
 		switch r.Kind {
 		case journal.KindArticle:
-			k := akey{r.Key, r.Pair, r.TaggerVersion, r.Cell, r.Bucket.Unix(), r.InCurrent}
+			k := akey{r.Key, r.Pair, r.TaggerVersion, r.Cell, r.Marker, r.Bucket.Unix(), r.InCurrent}
 			if as[k] == nil {
 				c := r
 				c.Entries, c.Parts = 0, tension.Parts{}

@@ -62,7 +62,7 @@ func (m *memStore) Priors(_ context.Context, ids []string) (map[string]*journal.
 			if v != journal.CurrentView {
 				p.Versions[v] = true
 			} else {
-				p.Current = append(p.Current, journal.Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Parts: r.Parts})
+				p.Current = append(p.Current, journal.Contribution{Pair: r.Pair, Bucket: r.Bucket, Cell: r.Cell, Marker: r.Marker, Parts: r.Parts})
 			}
 		}
 	}

@@ -128,10 +128,10 @@ func (s *Store) Logs(ctx context.Context, topic string) ([]string, error) {
 // BlockRows returns a block's article rows and its live range rows, each key
 // once, in the order journal.Compensation needs nothing from: it sorts.
 func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges []journal.Row, err error) {
-	rows, err := s.conn.Query(ctx, `SELECT key, pair, tagger_version, bucket, in_current, cell, sum(entries),
+	rows, err := s.conn.Query(ctx, `SELECT key, pair, tagger_version, bucket, in_current, cell, marker, sum(entries),
 			sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating), sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal WHERE kind = 'article' AND blk = ?
-		GROUP BY key, pair, tagger_version, bucket, in_current, cell HAVING sum(entries) != 0`, block)
+		GROUP BY key, pair, tagger_version, bucket, in_current, cell, marker HAVING sum(entries) != 0`, block)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: read the articles of block %s: %w", block, err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges [
 			inCurrent uint8
 		)
 		p := &r.Parts
-		if err := rows.Scan(&r.Key, &r.Pair, &r.TaggerVersion, &bucket, &inCurrent, &r.Cell, &r.Entries, &p.Articles, &p.DyadArticles,
+		if err := rows.Scan(&r.Key, &r.Pair, &r.TaggerVersion, &bucket, &inCurrent, &r.Cell, &r.Marker, &r.Entries, &p.Articles, &p.DyadArticles,
 			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("store: scan block articles: %w", err)

@@ -188,13 +188,15 @@ func (s *Store) RawMarkers(ctx context.Context, from, to time.Time) (map[MarkerK
 }
 
 // JournalMarkers returns the markers the journal holds in [from, to),
-// summed (zero sums left out).
+// summed (zero sums left out): marker rows, and the markers "*" rows stand
+// for (marker, migration 0016).
 func (s *Store) JournalMarkers(ctx context.Context, from, to time.Time) (map[MarkerKey]int64, error) {
 	out := map[MarkerKey]int64{}
-	err := s.readMarkers(ctx, "read markers", `SELECT key, `+rowViews+` AS in_view, substring(pair, 2), bucket, sum(articles)
+	err := s.readMarkers(ctx, "read markers", `SELECT key, `+rowViews+` AS in_view,
+			substring(if(marker != '', marker, pair), 2) AS version, bucket, sum(articles)
 		FROM index_journal
-		WHERE kind = 'article' AND startsWith(pair, '@') AND bucket >= ? AND bucket < ?
-		GROUP BY key, in_view, pair, bucket HAVING sum(articles) != 0`, out, from, to)
+		WHERE kind = 'article' AND (startsWith(pair, '@') OR marker != '') AND bucket >= ? AND bucket < ?
+		GROUP BY key, in_view, version, bucket HAVING sum(articles) != 0`, out, from, to)
 	return out, err
 }
 

@@ -88,25 +88,25 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.conn.Query(ctx, `SELECT key, `+rowViews+` AS in_view, pair, cell, bucket,
+	rows, err := s.conn.Query(ctx, `SELECT key, `+rowViews+` AS in_view, pair, cell, marker, bucket,
 			sum(entries), sum(articles), sum(dyad_articles), sum(escalating), sum(deescalating),
 			sum(mixed), sum(sum_score), sum(sum_weight)
 		FROM index_journal
 		PREWHERE key IN (`+keysNamed+`)
 		WHERE kind = 'article'
-		GROUP BY key, in_view, pair, cell, bucket`)
+		GROUP BY key, in_view, pair, cell, marker, bucket`)
 	if err != nil {
 		return nil, fmt.Errorf("store: read priors of %d articles: %w", len(ids), err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id, version, pair, cell string
-			bucket                  time.Time
-			entries                 int64
-			p                       tension.Parts
+			id, version, pair, cell, marker string
+			bucket                          time.Time
+			entries                         int64
+			p                               tension.Parts
 		)
-		if err := rows.Scan(&id, &version, &pair, &cell, &bucket, &entries, &p.Articles, &p.DyadArticles,
+		if err := rows.Scan(&id, &version, &pair, &cell, &marker, &bucket, &entries, &p.Articles, &p.DyadArticles,
 			&p.Escalating, &p.Deescalating, &p.Mixed, &p.SumScore, &p.SumWeight); err != nil {
 			return nil, fmt.Errorf("store: scan priors: %w", err)
 		}
@@ -123,7 +123,7 @@ func (s *Store) Priors(ctx context.Context, ids []string) (map[string]*journal.P
 			continue
 		}
 		if !p.IsZero() {
-			prior.Current = append(prior.Current, journal.Contribution{Pair: pair, Bucket: bucket.UTC(), Cell: cell, Parts: p})
+			prior.Current = append(prior.Current, journal.Contribution{Pair: pair, Bucket: bucket.UTC(), Cell: cell, Marker: marker, Parts: p})
 		}
 	}
 	return out, rows.Err()
@@ -188,7 +188,7 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 	n := len(rows)
 	var (
 		kinds, keys, grans, pairs, versions, blocks = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		cells                                       = make([]string, n)
+		cells, markers                              = make([]string, n), make([]string, n)
 		buckets                                     = make([]time.Time, n)
 		partitions                                  = make([]int32, n)
 		srcOffsets, positions, entries              = make([]int64, n), make([]int64, n), make([]int64, n)
@@ -198,6 +198,7 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 	)
 	for i, r := range rows {
 		kinds[i], keys[i], grans[i], pairs[i], versions[i], blocks[i], cells[i] = r.Kind, r.Key, r.Granularity, r.Pair, r.TaggerVersion, r.Block, r.Cell
+		markers[i] = r.Marker
 		buckets[i], partitions[i], srcOffsets[i], positions[i], entries[i] = r.Bucket, r.SrcPartition, r.SrcOffset, r.Position, r.Entries
 		arts[i], dyads[i], esc[i], deesc[i], mixed[i] = r.Articles, r.DyadArticles, r.Escalating, r.Deescalating, r.Mixed
 		scores[i], weights[i] = r.SumScore, r.SumWeight
@@ -207,8 +208,8 @@ func (s *Store) WriteJournal(ctx context.Context, rows []journal.Row) error {
 	}
 	return s.insertColumns(ctx, "index_journal", `INSERT INTO index_journal (kind, key, granularity, pair, tagger_version,
 		bucket, src_partition, src_offset, position, entries, blk, articles, dyad_articles, escalating, deescalating,
-		mixed, sum_score, sum_weight, in_current, cell)`, n,
-		kinds, keys, grans, pairs, versions, buckets, partitions, srcOffsets, positions, entries, blocks, arts, dyads, esc, deesc, mixed, scores, weights, inCurrent, cells)
+		mixed, sum_score, sum_weight, in_current, cell, marker)`, n,
+		kinds, keys, grans, pairs, versions, buckets, partitions, srcOffsets, positions, entries, blocks, arts, dyads, esc, deesc, mixed, scores, weights, inCurrent, cells, markers)
 }
 
 // writeKeys inserts the (key, block) of rows' article rows into

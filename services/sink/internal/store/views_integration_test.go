@@ -29,8 +29,9 @@ import (
 // Since migration 0013 an article row may count in two views at once
 // (journal.Row.InCurrent), and since 0014 a bucket or cell row too;
 // journals written before hold one row per view. Since migration 0015 an
-// article row counts in its cell too (journal.Row.Cell); journals written
-// before hold a row of its own per cell. Every read of article
+// article row counts in its cell too (journal.Row.Cell), and since 0016
+// an article's "*" row holds its marker (journal.Row.Marker); journals
+// written before hold a row of its own for each. Every read of article
 // rows — priors, claims, a block's rows for its compensation, markers and
 // rebuild's count of double counts — and of bucket and cell rows — the
 // index publisher's states, rebuild's journal buckets, the base shares —
@@ -97,8 +98,8 @@ func TestIntegrationRowsReadAlikeInBothForms(t *testing.T) {
 		if i == 0 && len(legacy) < len(rows)+len(batch) {
 			t.Fatalf("the first block has %d rows, %d in the old form: nothing in both views", len(rows), len(legacy))
 		}
-		if i == 0 && !slices.ContainsFunc(rows, func(r journal.Row) bool { return r.Kind == journal.KindArticle && r.Cell != "" }) {
-			t.Fatal("the first block has no article row in a cell")
+		if i == 0 && !slices.ContainsFunc(rows, func(r journal.Row) bool { return r.Kind == journal.KindArticle && r.Cell != "" && r.Marker != "" }) {
+			t.Fatal("the first block has no article row in a cell with a marker")
 		}
 		if err := newForm.WriteJournal(ctx, rows); err != nil {
 			t.Fatal(err)
@@ -318,9 +319,9 @@ func withVersion(e *event.Enriched, version string) *event.Enriched {
 
 // legacyForm writes rows as journals before migration 0013 did: an article,
 // bucket, cell or rollup row in two views as one row per view (a rollup
-// row under its key there); and as journals before migration 0015 did: an
-// article row in a cell as two, its pair's and its cell's
-// ("<pair>|<cell>").
+// row under its key there); and as journals before migrations 0015 and
+// 0016 did: an article row in a cell or with a marker as a row of its own
+// for each (its cell's pair "<pair>|<cell>", the marker's pair).
 func legacyForm(rows []journal.Row) []journal.Row {
 	var out []journal.Row
 	for _, r := range rows {
@@ -330,13 +331,19 @@ func legacyForm(rows []journal.Row) []journal.Row {
 			if r.Kind == journal.KindEntity || r.Kind == journal.KindCue {
 				c.Key = journal.RollupViewKey(r.Key, r.Pair, v)
 			}
-			if c.Cell == "" {
-				out = append(out, c)
-				continue
+			plain := c
+			plain.Cell, plain.Marker = "", ""
+			out = append(out, plain)
+			if c.Cell != "" {
+				cell := plain
+				cell.Pair = tension.CellPair(r.Pair, mustCell(r.Cell))
+				out = append(out, cell)
 			}
-			cell := c
-			c.Cell, cell.Cell, cell.Pair = "", "", tension.CellPair(r.Pair, mustCell(r.Cell))
-			out = append(out, c, cell)
+			if c.Marker != "" {
+				marker := plain
+				marker.Pair = c.Marker
+				out = append(out, marker)
+			}
 		}
 	}
 	return out
@@ -374,6 +381,9 @@ func normalPriors(priors map[string]*journal.Prior) map[string]string {
 			add(c.Pair, c)
 			if c.Cell != "" { // in its cell too (migration 0015)
 				add(tension.CellPair(c.Pair, mustCell(c.Cell)), c)
+			}
+			if c.Marker != "" { // and its marker (migration 0016)
+				add(c.Marker, c)
 			}
 		}
 		for k, s := range sums {

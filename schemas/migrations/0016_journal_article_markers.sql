@@ -1,0 +1,31 @@
+-- Article rows of pair "*" that carry their version's marker (docs/design.md §5).
+--
+-- Every counted article version writes a marker row (pair "@<tagger
+-- version>", migration 0010: which version's tags the view's rollups hold)
+-- beside its row of pair "*", with the same count, minute, view and block:
+-- 1 of the 2.75 article rows a synthetic article wrote since migration 0015.
+-- One row now stands for both:
+--
+--   marker  the marker pair ("@<tagger version>") the "*" row stands for as
+--           well; '' for every other row and every row written before
+--           (whose markers are rows of their own, as rebuild's corrections
+--           still are).
+--
+-- Readers take such a row as the two it stands for (journal.Row.MarkerVersion:
+-- the rollups a compensation or a recount moves; the sink's priors; rebuild's
+-- JournalMarkers); claims, rebuild's counted set and the query service read
+-- the "*" rows and bucket rows they read.
+--
+-- The column joins the end of the sorting key (ClickHouse allows that only
+-- for a column the same ALTER adds), so "*" rows of two versions' markers
+-- (two retractions in one block) are never summed together. Migrate skips
+-- the statement when the column exists.
+--
+-- A sink older than this migration would not see such a row's marker, and
+-- would neither take that version's tags out of the rollups on a recount nor
+-- compensate them: sinks that check the schema before each batch
+-- (chstore.ErrSchemaNewer) stop when they see this migration; older ones must
+-- be stopped first (README, upgrade notes).
+ALTER TABLE index_journal
+    ADD COLUMN marker String,
+    MODIFY ORDER BY (kind, key, granularity, pair, tagger_version, bucket, src_partition, src_offset, blk, in_current, cell, marker);
