@@ -52,6 +52,11 @@ func TestIntegrationClusterMigrations(t *testing.T) {
 				t.Errorf("replica %d: articles.%s is %q (%v), want %s (migrations 0009, 0011)", i+1, col, typ, err, want)
 			}
 		}
+		var key string
+		if err := r.QueryRow(ctx, `SELECT sorting_key FROM system.tables WHERE database = currentDatabase()
+			AND name = 'index_journal'`).Scan(&key); err != nil || !strings.HasSuffix(key, "in_current, cell, marker") {
+			t.Errorf("replica %d: index_journal is sorted by %q (%v), want it to end with in_current, cell, marker (migrations 0013, 0015, 0016)", i+1, key, err)
+		}
 	}
 
 	// A row inserted through the first replica is on the second within seconds.
