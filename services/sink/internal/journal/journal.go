@@ -219,12 +219,12 @@ type articleEntry struct {
 
 // minuteScope is the pair, the cell (a contribution's Cell, or still in the
 // pair as "<pair>|<cell>" when read from a row written before migration
-// 0015; "" for the pair's own sums) and the view of minute sums: a tagger version's, and the current view's
-// too when inCurrent (Row.InCurrent). A batch has a few hundred; its minute keys
-// hold the scope's index, so that summing a contribution hashes the strings
-// in a small map and a pair of numbers in the large one, and Rows sorts
-// the minutes by numbers, not strings (sorting by strings was a third of
-// Rows on two years of articles).
+// 0015; "" for the pair's own sums) and the view of minute sums: a tagger
+// version's, and the current view's too when inCurrent (Row.InCurrent). A
+// batch has a few hundred; its minute keys hold the scope's index, so that
+// summing a contribution hashes the strings in a small map and a pair of
+// numbers in the large one, and Rows sorts the minutes by numbers, not
+// strings (sorting by strings was a third of Rows on two years of articles).
 type minuteScope struct {
 	pair, cell string
 	viewForm
@@ -647,7 +647,8 @@ func (m *minuteSums) sorted() sortedMinutes {
 
 // bucketScopes returns the distinct bucket scopes of the minute scopes,
 // sorted by cell, pair and view, and the rank of each minute scope in them
-// (the pairs "p" and "p|" are both p's bucket rows: they share a rank).
+// (the pairs "p" and "p|" are both p's bucket rows: they share a rank; so
+// do a cell written in the pair, "p|c", and in the cell, p with cell c).
 func (m *minuteSums) bucketScopes() ([]bucketScope, []int32) {
 	split := make([]bucketScope, m.scopes.len())
 	order := make([]int32, m.scopes.len())

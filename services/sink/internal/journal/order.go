@@ -7,12 +7,13 @@ import (
 
 // The journal's sorting key (migrations 0002, 0006, 0013, 0015 and 0016) is
 // (kind, key, granularity, pair, tagger_version, bucket, src_partition,
-// src_offset, blk, in_current, cell, marker); kind and granularity are Enum8 columns, which sort by
-// their numbers, not their names. Builder.Rows and Compensation write their rows in this
-// order: the server checks whether an inserted block is sorted and sorts it
-// only when it is not, and that sort took about half of the journal
-// INSERT's CPU (1 M journal rows from a Memory table, one thread: 590 ms
-// shuffled, 300 ms sorted, clickhouse-client on 18.16).
+// src_offset, blk, in_current, cell, marker); kind and granularity are Enum8
+// columns, which sort by their numbers, not their names. Builder.Rows and
+// Compensation write their rows in this order: the server checks whether an
+// inserted block is sorted and sorts it only when it is not, and that sort
+// took about half of the journal INSERT's CPU (1 M journal rows from a
+// Memory table, one thread: 590 ms shuffled, 300 ms sorted,
+// clickhouse-client on 18.16).
 
 // kindOrder is the number of kind in the kind column's Enum8.
 func kindOrder(kind string) int8 {
