@@ -75,6 +75,28 @@ type Row struct {
 	tension.Parts
 }
 
+// OwnRows returns the rows an article row stands for, as journals before
+// migrations 0015 and 0016 held them: itself without its cell and marker,
+// a row of its cell's pair ("<pair>|<cell>", tension.CellPair) when it has
+// a cell, and a row of its marker's pair when it has a marker. Readers take
+// a row as these; the tests of both forms write the old one with it.
+func (r Row) OwnRows() []Row {
+	plain := r
+	plain.Cell, plain.Marker = "", ""
+	out := []Row{plain}
+	if r.Cell != "" {
+		cell := plain
+		cell.Pair = r.Pair + "|" + r.Cell
+		out = append(out, cell)
+	}
+	if r.Marker != "" {
+		marker := plain
+		marker.Pair = r.Marker
+		out = append(out, marker)
+	}
+	return out
+}
+
 // MarkerVersion returns the version of the marker the row is or stands
 // for, and whether it names one.
 func (r *Row) MarkerVersion() (string, bool) { return markerOf(r.Pair, r.Marker) }

@@ -328,7 +328,7 @@ func TestBlockRowsOfRandomBatches(t *testing.T) {
 func naiveBuckets(articles []Row) []Row {
 	var out []Row
 	for _, r := range articles {
-		for _, r := range ownRows(r) {
+		for _, r := range r.OwnRows() {
 			if _, ok := MarkerVersion(r.Pair); ok {
 				continue
 			}
@@ -344,27 +344,6 @@ func naiveBuckets(articles []Row) []Row {
 				}
 			}
 		}
-	}
-	return out
-}
-
-// ownRows returns an article row as the rows it stands for, as journals
-// before migrations 0015 and 0016 held them: itself without its cell and
-// marker; when it has a cell, a row of the cell's pair ("<pair>|<cell>",
-// tension.CellPair); when it has a marker, a row of the marker's pair.
-func ownRows(r Row) []Row {
-	plain := r
-	plain.Cell, plain.Marker = "", ""
-	out := []Row{plain}
-	if r.Cell != "" {
-		cell := plain
-		cell.Pair = r.Pair + "|" + r.Cell
-		out = append(out, cell)
-	}
-	if r.Marker != "" {
-		marker := plain
-		marker.Pair = r.Marker
-		out = append(out, marker)
 	}
 	return out
 }

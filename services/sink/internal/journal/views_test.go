@@ -136,11 +136,11 @@ func checkSameImplied(t *testing.T, name string, articles, other, ranges []Row, 
 }
 
 // ownRowsForm writes article rows as journals before migrations 0015 and
-// 0016 did: a row of its own for each cell and marker (ownRows).
+// 0016 did: a row of its own for each cell and marker (Row.OwnRows).
 func ownRowsForm(articles []Row) []Row {
 	var out []Row
 	for _, r := range articles {
-		out = append(out, ownRows(r)...)
+		out = append(out, r.OwnRows()...)
 	}
 	return out
 }

@@ -331,19 +331,7 @@ func legacyForm(rows []journal.Row) []journal.Row {
 			if r.Kind == journal.KindEntity || r.Kind == journal.KindCue {
 				c.Key = journal.RollupViewKey(r.Key, r.Pair, v)
 			}
-			plain := c
-			plain.Cell, plain.Marker = "", ""
-			out = append(out, plain)
-			if c.Cell != "" {
-				cell := plain
-				cell.Pair = tension.CellPair(r.Pair, mustCell(r.Cell))
-				out = append(out, cell)
-			}
-			if c.Marker != "" {
-				marker := plain
-				marker.Pair = c.Marker
-				out = append(out, marker)
-			}
+			out = append(out, c.OwnRows()...)
 		}
 	}
 	return out
