@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/google/uuid"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
@@ -20,11 +21,14 @@ import (
 // block is written) and Claims (after it) look the batch's article ids up
 // among the journal's article rows, and ids are hashes, so a batch's ids
 // land in granules all over those rows. The journal is made in the server
-// (INSERT … SELECT from numbers(): N articles of ten article rows each,
-// five pairs in each of two views, the shape the sink writes), merged as a
-// journal at rest is, then batches of 100, 1,000 and 10,000 ids — all new
-// (a live stream), or a tenth of them counted before (replays) — are looked
-// up; each lookup is checked against what the journal holds.
+// (INSERT … SELECT from numbers(): N articles in the shape the sink writes
+// since migration 0016, 1.8 article rows each — the "*" row, carrying the
+// article's language cell and its version's marker, and for four articles
+// in five one dyad's pair row carrying its cell, all in both views through
+// in_current); it and article_keys are merged into a part each, as at
+// rest; then batches of 100, 1,000 and 10,000 ids — all new (a live
+// stream), or a tenth of them counted before (replays) — are looked up;
+// each lookup is checked against what the journal holds.
 //
 // article_keys is filled from the journal as migration 0012 does. Before
 // the claims, the batch's own keys go in (as WriteJournal writes them with
@@ -32,10 +36,9 @@ import (
 // made before article_keys, and both must find the same claims of the
 // counted ids.
 //
-// TENSION_BENCH_LOOKUP_ARTICLES sets N (default 1,000,000: 10 M rows,
-// about 20 s to make). TENSION_BENCH_LOOKUP_MERGE=0 leaves the journal in
-// the parts its INSERTs made instead of merging it into one. `make
-// bench-lookup` runs it.
+// TENSION_BENCH_LOOKUP_ARTICLES sets N (default 1,000,000: 1.8 M rows).
+// TENSION_BENCH_LOOKUP_MERGE=0 leaves both tables in the parts their
+// INSERTs made. `make bench-lookup` runs it.
 func BenchmarkIntegrationLookupHistory(b *testing.B) {
 	n := 1_000_000
 	if v := os.Getenv("TENSION_BENCH_LOOKUP_ARTICLES"); v != "" {
@@ -53,31 +56,27 @@ func BenchmarkIntegrationLookupHistory(b *testing.B) {
 	const chunk = 1_000_000 // articles per INSERT … SELECT
 	for from := 0; from < n; from += chunk {
 		count := min(chunk, n-from)
+		// Row d of article a: d = 0 its "*" row, d = 1 its dyad's (none
+		// when a is a multiple of five).
 		if err := conn.Exec(ctx, fmt.Sprintf(`INSERT INTO index_journal (kind, key, granularity, pair, tagger_version,
-				bucket, src_partition, src_offset, entries, blk, articles, escalating, sum_score, sum_weight)
+				bucket, entries, blk, articles, dyad_articles, escalating, sum_score, sum_weight, in_current, cell, marker)
 			SELECT 'article', UUIDNumToString(toFixedString(MD5(toString(a)), 16)), 'none',
-				['*', 'CN-US', 'US-CN', 'JP-US', 'CN-EU'][p + 1], ['', 'tagger-1.2.0'][v + 1],
-				toStartOfHour(toDateTime(1700000000 + a * 3)), 0, a, 1, concat('b', toString(intDiv(a, 10000))),
-				1, a %% 2, 0.5, 1.0
-			FROM (SELECT intDiv(number, 10) + %d AS a, intDiv(number %% 10, 2) AS p, number %% 2 AS v
-				FROM system.numbers LIMIT %d)`, from, count*10)); err != nil {
+				if(d = 0, '*', ['CN-US', 'US-CN', 'JP-US', 'CN-EU'][a %% 4 + 1]), 'tagger-1.2.0',
+				toStartOfMinute(toDateTime(1700000000 + a * 3)), 1, concat('b', toString(intDiv(a, 10000))),
+				1, d, d * (a %% 2), d * 0.5, d * 1.0, 1, if(d = 0, '||en', 'GOV||en'), if(d = 0, '@tagger-1.2.0', '')
+			FROM (SELECT intDiv(number, 2) + %d AS a, number %% 2 AS d FROM system.numbers LIMIT %d)
+			WHERE d = 0 OR a %% 5 != 0`, from, count*2)); err != nil {
 			b.Fatalf("make the journal: %v", err)
-		}
-	}
-	if os.Getenv("TENSION_BENCH_LOOKUP_MERGE") != "0" {
-		if err := conn.Exec(ctx, "OPTIMIZE TABLE index_journal FINAL"); err != nil {
-			b.Fatalf("merge the journal: %v", err)
 		}
 	}
 	if err := conn.Exec(ctx, "INSERT INTO article_keys SELECT key, blk FROM index_journal WHERE kind = 'article' GROUP BY key, blk"); err != nil {
 		b.Fatalf("fill article_keys: %v", err)
 	}
-	var parts, rows uint64
-	if err := conn.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts
-		WHERE active AND database = currentDatabase() AND table = 'index_journal'`).Scan(&parts, &rows); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("journal: %d articles, %d article rows in %d parts, made (merged unless TENSION_BENCH_LOOKUP_MERGE=0) and article_keys filled in %s", n, rows, parts, time.Since(start).Round(time.Second))
+	merge := os.Getenv("TENSION_BENCH_LOOKUP_MERGE") != "0"
+	jParts, jRows := partsOf(ctx, b, conn, "index_journal", merge)
+	kParts, kRows := partsOf(ctx, b, conn, "article_keys", merge)
+	b.Logf("journal: %d articles, %d article rows in %d parts, article_keys %d rows in %d parts, made (merged unless TENSION_BENCH_LOOKUP_MERGE=0) in %s",
+		n, jRows, jParts, kRows, kParts, time.Since(start).Round(time.Second))
 
 	for _, c := range []struct {
 		size    int
@@ -134,6 +133,31 @@ func BenchmarkIntegrationLookupHistory(b *testing.B) {
 			b.ReportMetric(float64(whole.Milliseconds())/float64(b.N), "whole_claims_ms/batch")
 			b.ReportMetric(0, "ns/op")
 		})
+	}
+}
+
+// partsOf returns how many active parts and rows table has; with merge, it
+// first merges the table into one part, as a table at rest is. OPTIMIZE …
+// FINAL does nothing while a background merge holds some of the parts, so
+// it is tried again until one part is left.
+func partsOf(ctx context.Context, b *testing.B, conn driver.Conn, table string, merge bool) (parts, rows uint64) {
+	for try := 0; ; try++ {
+		if err := conn.QueryRow(ctx, `SELECT count(), sum(rows) FROM system.parts
+			WHERE active AND database = currentDatabase() AND table = ?`, table).Scan(&parts, &rows); err != nil {
+			b.Fatalf("the parts of %s: %v", table, err)
+		}
+		if !merge || parts <= 1 {
+			return parts, rows
+		}
+		if try == 60 {
+			b.Fatalf("%s: still %d parts after %d merges", table, parts, try)
+		}
+		if try > 0 {
+			time.Sleep(time.Second) // for the background merge that held them
+		}
+		if err := conn.Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			b.Fatalf("merge %s: %v", table, err)
+		}
 	}
 }
 
