@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/tension-dev/tension/pkg/chstore"
+	"math"
 	"strings"
 	"time"
+
+	"github.com/tension-dev/tension/pkg/chstore"
 
 	"github.com/tension-dev/tension/pkg/tension"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
@@ -24,6 +26,12 @@ type RangeRow struct {
 // Ranges returns the ranges of log that start at or after from[p], for each
 // partition p of from, with their entries (0-entry rows left out). The
 // journal's rows of the same range sum whatever the merge state.
+//
+// A range row's pair is its journal.RangeKey, which the journal's primary
+// index can find, so the read takes the granules of the ranges asked for,
+// not every range of the partition; rows written before RangeKey (pair "")
+// are read by partition as before, and both forms of one range sum alike
+// (a compensation copies the pair of the rows it cancels).
 func (s *Store) Ranges(ctx context.Context, log string, from map[int32]int64) ([]RangeRow, error) {
 	if len(from) == 0 {
 		return nil, nil
@@ -33,8 +41,8 @@ func (s *Store) Ranges(ctx context.Context, log string, from map[int32]int64) ([
 		args = []any{log}
 	)
 	for p, f := range from {
-		cond = append(cond, "(src_partition = ? AND src_offset >= ?)")
-		args = append(args, p, f)
+		cond = append(cond, "(pair >= ? AND pair <= ?)", "(pair = '' AND src_partition = ? AND src_offset >= ?)")
+		args = append(args, journal.RangeKey(p, f), journal.RangeKey(p, math.MaxInt64), p, f)
 	}
 	rows, err := s.conn.Query(ctx, `SELECT src_partition, src_offset, blk, sum(position), sum(entries)
 		FROM index_journal WHERE kind = 'range' AND key = ? AND (`+strings.Join(cond, " OR ")+`)
@@ -154,16 +162,16 @@ func (s *Store) BlockRows(ctx context.Context, block string) (articles, ranges [
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	rows, err = s.conn.Query(ctx, `SELECT key, src_partition, src_offset, sum(position), sum(entries)
+	rows, err = s.conn.Query(ctx, `SELECT key, pair, src_partition, src_offset, sum(position), sum(entries)
 		FROM index_journal WHERE kind = 'range' AND blk = ?
-		GROUP BY key, src_partition, src_offset HAVING sum(entries) > 0`, block)
+		GROUP BY key, pair, src_partition, src_offset HAVING sum(entries) > 0`, block)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: read the ranges of block %s: %w", block, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		r := journal.Row{Kind: journal.KindRange, Granularity: "none", Block: block, Bucket: time.Unix(0, 0).UTC()}
-		if err := rows.Scan(&r.Key, &r.SrcPartition, &r.SrcOffset, &r.Position, &r.Entries); err != nil {
+		if err := rows.Scan(&r.Key, &r.Pair, &r.SrcPartition, &r.SrcOffset, &r.Position, &r.Entries); err != nil {
 			return nil, nil, fmt.Errorf("store: scan block ranges: %w", err)
 		}
 		ranges = append(ranges, r)

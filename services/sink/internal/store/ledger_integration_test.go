@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/services/sink/internal/journal"
+	"github.com/tension-dev/tension/services/sink/internal/store"
+)
+
+// TestIntegrationLedgerReadsTheRangesAskedFor checks that the ledger's read
+// (Store.Ranges, three times a batch) takes the granules of the ranges it
+// asks for, not every range row of the partition: a partition's range rows
+// are one per block, millions in a live stream's history. The journal holds
+// 300,000 range rows in the form journal.Cover writes (pair = RangeKey),
+// made in the server, and rows written before RangeKey (pair ""): a
+// history below them, a block an older sink wrote after them, and a
+// cancelled one. Ranges must return what the read by partition and offset
+// alone returns, and read at most a few granules.
+func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_ledger")
+	st := store.New(conn)
+	ctx := context.Background()
+	const log = "enriched@x"
+
+	// Partitions 0 to 2, ranges of 100 offsets from 1,000,000 on, a block each.
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none',
+			concat(substring(toString(10000000000 + p), 2), '/', substring(concat('0000000000000000000', toString(o)), length(toString(o)) + 1)),
+			p, o, o + 100, 1, concat('b-', toString(p), '-', toString(o))
+		FROM (SELECT toInt32(number % 3) AS p, toInt64(1000000 + intDiv(number, 3) * 100) AS o FROM numbers(300000))`, log)
+	var pair string
+	if err := conn.QueryRow(ctx, `SELECT pair FROM index_journal WHERE kind = 'range' AND src_partition = 2 AND src_offset = 10999900`).Scan(&pair); err != nil {
+		t.Fatal(err)
+	}
+	if want := journal.RangeKey(2, 10_999_900); pair != want {
+		t.Fatalf("the test's rows have pair %q, journal.RangeKey makes %q", pair, want)
+	}
+	// Rows without RangeKey: 500 ranges below in partitions 0 and 1, a
+	// block at 11,000,000 in partition 0, and one cancelled in partition 1.
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none', toInt32(number % 2), toInt64(intDiv(number, 2) * 100), toInt64(intDiv(number, 2) * 100 + 100), 1,
+			concat('old-', toString(number)) FROM numbers(1000)`, log)
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none', toInt32(tupleElement(r, 1)), 11000000, 11000050 * tupleElement(r, 2), tupleElement(r, 2), tupleElement(r, 3)
+		FROM (SELECT arrayJoin([(0, 1, 'old-late'), (1, 1, 'old-cancelled'), (1, -1, 'old-cancelled')]) AS r)`, log)
+
+	from := map[int32]int64{0: 10_990_000, 1: 10_995_000}
+	id := fmt.Sprintf("ranges-%d", time.Now().UnixNano())
+	got, err := st.Ranges(clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1})), log, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rangesByOffset(t, conn, log, from)
+	sortRanges(got)
+	sortRanges(want)
+	if len(want) != 100+50+1 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Ranges returned %d ranges, the read by offset %d (want 151):\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+	// Partitions 0 and 1 hold 201,000 rows; the ranges asked for and the
+	// rows without RangeKey are in a few granules of 8,192.
+	read := readRows(t, conn, id)
+	t.Logf("Ranges read %d rows of the journal's %d range rows for 151 ranges", read, 300_000+1_003)
+	if read > 6*8192 {
+		t.Errorf("Ranges read %d rows of the journal for 151 ranges, want at most %d: does the read still go through every range of a partition?", read, 6*8192)
+	}
+}
+
+func exec(t *testing.T, conn driver.Conn, sql string, args ...any) {
+	t.Helper()
+	if err := conn.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rangesByOffset is Store.Ranges as it read before RangeKey: by partition
+// and first offset alone, whatever the pair.
+func rangesByOffset(t *testing.T, conn driver.Conn, log string, from map[int32]int64) []store.RangeRow {
+	t.Helper()
+	var out []store.RangeRow
+	for p, f := range from {
+		rows, err := conn.Query(context.Background(), `SELECT src_partition, src_offset, blk, sum(position), sum(entries)
+			FROM index_journal WHERE kind = 'range' AND key = ? AND src_partition = ? AND src_offset >= ?
+			GROUP BY src_partition, src_offset, blk HAVING sum(entries) != 0`, log, p, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var r store.RangeRow
+			if err := rows.Scan(&r.Partition, &r.From, &r.Block, &r.To, &r.Entries); err != nil {
+				t.Fatal(err)
+			}
+			r.To /= r.Entries
+			out = append(out, r)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	return out
+}
+
+func sortRanges(rs []store.RangeRow) {
+	slices.SortFunc(rs, func(a, b store.RangeRow) int {
+		if a.Partition != b.Partition {
+			return int(a.Partition - b.Partition)
+		}
+		if a.From != b.From {
+			return int(a.From - b.From)
+		}
+		return 0
+	})
+}
+
+// readRows returns how many rows query id (run with log_queries on) read,
+// from the server's query log, which it reaches as it ends: flushed and
+// looked up again until it is there.
+func readRows(t *testing.T, conn driver.Conn, id string) uint64 {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		exec(t, conn, "SYSTEM FLUSH LOGS")
+		var logged, read uint64
+		if err := conn.QueryRow(ctx, `SELECT count(), sum(read_rows) FROM system.query_log
+			WHERE type = 2 AND event_date >= yesterday() AND query_id = ?`, id).Scan(&logged, &read); err != nil {
+			t.Fatal(err)
+		}
+		if logged > 0 {
+			return read
+		}
+	}
+	t.Fatalf("query %s never reached the query log", id)
+	return 0
+}
