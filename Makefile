@@ -157,8 +157,8 @@ bench-sink: ## the sink on 100,000 enriched articles from Kafka vs a native inse
 	@bash scripts/bench-integration.sh services/sink SinkVsNative ./internal/sink/
 
 .PHONY: bench-lookup
-bench-lookup: ## the exactly-once reads of one sink batch (priors, claims) against a journal of 1,000,000 articles made in ClickHouse (TENSION_BENCH_LOOKUP_ARTICLES=N)
-	@bash scripts/bench-integration.sh services/sink 'IntegrationLookupHistory' ./internal/store/ 5x
+bench-lookup: ## the exactly-once reads of one sink batch (priors, claims) against a journal of 1,000,000 articles, and the ledger's read against 2,000,000 range rows, made in ClickHouse (TENSION_BENCH_LOOKUP_ARTICLES=N, TENSION_BENCH_LEDGER_RANGES=N)
+	@bash scripts/bench-integration.sh services/sink 'Integration(Lookup|Ledger)History' ./internal/store/ 5x
 
 .PHONY: bench-enricher
 bench-enricher: ## the enricher's path from Kafka to Kafka on 100,000 synthetic raw articles: CPU-s per 100k, allocations, wall (TENSION_BENCH_ENRICHER_COMPRESSION, _ARTICLES, _CPUPROFILE)

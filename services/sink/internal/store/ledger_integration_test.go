@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
+	"github.com/tension-dev/tension/pkg/testenv"
 	"github.com/tension-dev/tension/services/sink/internal/journal"
 	"github.com/tension-dev/tension/services/sink/internal/store"
 )
@@ -32,11 +34,7 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	const log = "enriched@x"
 
 	// Partitions 0 to 2, ranges of 100 offsets from 1,000,000 on, a block each.
-	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
-		SELECT 'range', ?, 'none',
-			concat(substring(toString(10000000000 + p), 2), '/', substring(concat('0000000000000000000', toString(o)), length(toString(o)) + 1)),
-			p, o, o + 100, 1, concat('b-', toString(p), '-', toString(o))
-		FROM (SELECT toInt32(number % 3) AS p, toInt64(1000000 + intDiv(number, 3) * 100) AS o FROM numbers(300000))`, log)
+	makeRanges(t, conn, log, 3, 300_000)
 	var pair string
 	if err := conn.QueryRow(ctx, `SELECT pair FROM index_journal WHERE kind = 'range' AND src_partition = 2 AND src_offset = 10999900`).Scan(&pair); err != nil {
 		t.Fatal(err)
@@ -74,37 +72,55 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	}
 }
 
-func exec(t *testing.T, conn driver.Conn, sql string, args ...any) {
-	t.Helper()
+// makeRanges writes n range rows of log as journal.Cover does (pair =
+// RangeKey), made in the server: over partitions 0 to partitions-1 in turn,
+// ranges of 100 offsets from 1,000,000 on, a block each.
+func makeRanges(tb testing.TB, conn driver.Conn, log string, partitions, n int) {
+	tb.Helper()
+	exec(tb, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none',
+			concat(substring(toString(10000000000 + p), 2), '/', substring(concat('0000000000000000000', toString(o)), length(toString(o)) + 1)),
+			p, o, o + 100, 1, concat('b-', toString(p), '-', toString(o))
+		FROM (SELECT toInt32(number % ?) AS p, toInt64(1000000 + intDiv(number, ?) * 100) AS o FROM numbers(?))`, log, partitions, partitions, n)
+}
+
+func exec(tb testing.TB, conn driver.Conn, sql string, args ...any) {
+	tb.Helper()
 	if err := conn.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 }
 
 // rangesByOffset is Store.Ranges as it read before RangeKey: by partition
 // and first offset alone, whatever the pair.
-func rangesByOffset(t *testing.T, conn driver.Conn, log string, from map[int32]int64) []store.RangeRow {
-	t.Helper()
-	var out []store.RangeRow
+func rangesByOffset(tb testing.TB, conn driver.Conn, log string, from map[int32]int64) []store.RangeRow {
+	tb.Helper()
+	var (
+		cond []string
+		args = []any{log}
+	)
 	for p, f := range from {
-		rows, err := conn.Query(context.Background(), `SELECT src_partition, src_offset, blk, sum(position), sum(entries)
-			FROM index_journal WHERE kind = 'range' AND key = ? AND src_partition = ? AND src_offset >= ?
-			GROUP BY src_partition, src_offset, blk HAVING sum(entries) != 0`, log, p, f)
-		if err != nil {
-			t.Fatal(err)
+		cond = append(cond, "(src_partition = ? AND src_offset >= ?)")
+		args = append(args, p, f)
+	}
+	rows, err := conn.Query(context.Background(), `SELECT src_partition, src_offset, blk, sum(position), sum(entries)
+		FROM index_journal WHERE kind = 'range' AND key = ? AND (`+strings.Join(cond, " OR ")+`)
+		GROUP BY src_partition, src_offset, blk HAVING sum(entries) != 0`, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var out []store.RangeRow
+	for rows.Next() {
+		var r store.RangeRow
+		if err := rows.Scan(&r.Partition, &r.From, &r.Block, &r.To, &r.Entries); err != nil {
+			tb.Fatal(err)
 		}
-		for rows.Next() {
-			var r store.RangeRow
-			if err := rows.Scan(&r.Partition, &r.From, &r.Block, &r.To, &r.Entries); err != nil {
-				t.Fatal(err)
-			}
-			r.To /= r.Entries
-			out = append(out, r)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
+		r.To /= r.Entries
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }
@@ -140,4 +156,53 @@ func readRows(t *testing.T, conn driver.Conn, id string) uint64 {
 	}
 	t.Fatalf("query %s never reached the query log", id)
 	return 0
+}
+
+// BenchmarkIntegrationLedgerHistory times the ledger's read (Store.Ranges,
+// three times a batch) on a journal that holds a day of a live stream's range
+// rows — four blocks a second over six partitions, some two million —,
+// merged into one part, against the read by offset alone that the sink sent
+// before RangeKey. Each asks for every partition's last ranges (from the
+// last 10,000 offsets on: about 100 each) and both must find the same.
+// TENSION_BENCH_LEDGER_RANGES sets the rows (default 2,000,000). `make
+// bench-lookup` runs it.
+func BenchmarkIntegrationLedgerHistory(b *testing.B) {
+	n := testenv.Int(b, "TENSION_BENCH_LEDGER_RANGES", 2_000_000)
+	const partitions, log = 6, "enriched@x"
+	conn, _ := chtest.Open(b, "tension_bench_ledger")
+	st := store.New(conn)
+	ctx := context.Background()
+	start := time.Now()
+	makeRanges(b, conn, log, partitions, n)
+	parts, rows := partsOf(ctx, b, conn, "index_journal", true)
+	b.Logf("journal: %d range rows in %d parts, made in %s", rows, parts, time.Since(start).Round(time.Second))
+	from := map[int32]int64{}
+	for p := range int32(partitions) {
+		from[p] = 1_000_000 + int64(n/partitions)*100 - 10_000
+	}
+	want := len(rangesByOffset(b, conn, log, from))
+	for _, c := range []struct {
+		name string
+		read func() int
+	}{
+		{"ranges", func() int {
+			got, err := st.Ranges(ctx, log, from)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(got)
+		}},
+		{"by_offset", func() int { return len(rangesByOffset(b, conn, log, from)) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			t := time.Now()
+			for range b.N {
+				if got := c.read(); got != want || got < 6*90 {
+					b.Fatalf("%d ranges, want %d (about 100 a partition)", got, want)
+				}
+			}
+			b.ReportMetric(float64(time.Since(t).Microseconds())/1000/float64(b.N), "ms/read")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
 }
