@@ -69,11 +69,14 @@ func (m *memStore) LegacyLedger(_ context.Context, topic string) (map[int32]int6
 	return out, nil
 }
 
-func (m *memStore) RangeStarts(_ context.Context, log string) (map[int32]int64, error) {
+func (m *memStore) RangeStarts(_ context.Context, log string, ends map[int32]int64) (map[int32]int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[int32]int64{}
 	for _, r := range m.rows {
+		if _, asked := ends[r.SrcPartition]; !asked {
+			continue
+		}
 		if r.Kind == journal.KindRange && r.Key == log && r.SrcOffset >= out[r.SrcPartition] {
 			out[r.SrcPartition] = r.SrcOffset
 		}
@@ -81,7 +84,7 @@ func (m *memStore) RangeStarts(_ context.Context, log string) (map[int32]int64, 
 	return out, nil
 }
 
-func (m *memStore) Logs(_ context.Context, topic string) ([]string, error) {
+func (m *memStore) Logs(_ context.Context, topic, current string) ([]string, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	seen := map[string]bool{}
@@ -92,10 +95,12 @@ func (m *memStore) Logs(_ context.Context, topic string) ([]string, error) {
 	}
 	var out []string
 	for k := range seen {
-		out = append(out, k)
+		if k != current {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
-	return out, nil
+	return out, seen[current], nil
 }
 
 func (m *memStore) BlockRows(_ context.Context, block string) (articles, ranges []journal.Row, err error) {

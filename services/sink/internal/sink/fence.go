@@ -54,8 +54,8 @@ import (
 type LedgerStore interface {
 	Ranges(ctx context.Context, log string, from map[int32]int64) ([]store.RangeRow, error)
 	LegacyLedger(ctx context.Context, topic string) (map[int32]int64, error)
-	RangeStarts(ctx context.Context, log string) (map[int32]int64, error)
-	Logs(ctx context.Context, topic string) ([]string, error)
+	RangeStarts(ctx context.Context, log string, ends map[int32]int64) (map[int32]int64, error)
+	Logs(ctx context.Context, topic, current string) (others []string, hasCurrent bool, err error)
 	BlockRows(ctx context.Context, block string) (articles, ranges []journal.Row, err error)
 	// VersionTags reads article versions' tags from the raw tables: what
 	// the rollups of a block's marker rows hold (journal.RollupRows).
@@ -207,7 +207,11 @@ func (s *Sink) open(ctx context.Context, g Generation) (*genState, error) {
 	if err := s.checkLog(ctx, gs, end); err != nil {
 		return nil, err
 	}
-	starts, err := s.store.RangeStarts(ctx, log)
+	ends := make(map[int32]int64, len(parts))
+	for _, p := range parts {
+		ends[int32(p)] = end[p]
+	}
+	starts, err := s.store.RangeStarts(ctx, log, ends)
 	if err != nil {
 		return nil, err
 	}
@@ -274,18 +278,9 @@ func (s *Sink) open(ctx context.Context, g Generation) (*genState, error) {
 // were rebuilt), unless told to adopt the new log, and a legacy ledger
 // beyond the log's end.
 func (s *Sink) checkLog(ctx context.Context, gs *genState, end map[int]int64) error {
-	logs, err := s.store.Logs(ctx, s.cfg.Topic)
+	others, current, err := s.store.Logs(ctx, s.cfg.Topic, gs.log)
 	if err != nil {
 		return err
-	}
-	var others []string
-	current := false
-	for _, l := range logs {
-		if l == gs.log {
-			current = true
-		} else {
-			others = append(others, l)
-		}
 	}
 	if len(others) > 0 && !current && !s.cfg.AdoptLog {
 		err := fmt.Errorf("%w: the ledger counted offsets of %v; topic %s is now %s (deleted and created again, or the brokers were rebuilt): its offsets are not those; start a sink with -adopt-log to count the new log from its start (articles already counted are still recognised by id)",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"strings"
 	"time"
@@ -90,47 +91,117 @@ func (s *Store) LegacyLedger(ctx context.Context, topic string) (map[int32]int64
 	return out, rows.Err()
 }
 
-// RangeStarts returns, per partition of log, the first offset of its last
-// range (live or not): where a reader of the ledger's recent past starts.
-func (s *Store) RangeStarts(ctx context.Context, log string) (map[int32]int64, error) {
+// RangeStarts returns, for each partition of ends (the log's end offset
+// there), the first offset of its last range (live or not): where a reader
+// of the ledger's recent past starts; a partition without ranges is left
+// out.
+//
+// It does not read all of a partition's range rows, one per block ever
+// written: ranges start below the log's end (or a little above it, where
+// the log lost messages), so the last one is in a window back from the end
+// — 2^20 offsets, then twice as many until one holds a range — which the
+// journal's index bounds by journal.RangeKey. Rows written before RangeKey
+// (pair "") are read whole once, by partition; the windows never need to
+// reach below their last start, nor below offset 0.
+func (s *Store) RangeStarts(ctx context.Context, log string, ends map[int32]int64) (map[int32]int64, error) {
+	out := map[int32]int64{}
+	if len(ends) == 0 {
+		return out, nil
+	}
+	var (
+		cond []string
+		args = []any{log}
+	)
+	for p := range ends {
+		cond = append(cond, "src_partition = ?")
+		args = append(args, p)
+	}
+	if err := s.maxStarts(ctx, out, `pair = '' AND (`+strings.Join(cond, " OR ")+`)`, args); err != nil {
+		return nil, err
+	}
+	bottom := map[int32]int64{} // where a partition's windows may stop
+	for p := range ends {
+		bottom[p] = max(0, out[p])
+	}
+	left := maps.Clone(ends)
+	for w := int64(journal.MaxRange); len(left) > 0; w *= 2 {
+		cond, args = cond[:0], []any{log}
+		low := map[int32]int64{}
+		for p, end := range left {
+			low[p] = max(bottom[p], end-w)
+			cond = append(cond, "(pair >= ? AND pair <= ?)")
+			args = append(args, journal.RangeKey(p, low[p]), journal.RangeKey(p, math.MaxInt64))
+		}
+		found := map[int32]int64{}
+		if err := s.maxStarts(ctx, found, strings.Join(cond, " OR "), args); err != nil {
+			return nil, err
+		}
+		for p := range left {
+			f, ok := found[p]
+			if ok {
+				out[p] = max(out[p], f)
+			}
+			if ok || low[p] <= bottom[p] || w > math.MaxInt64/2 {
+				delete(left, p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// maxStarts adds to out, per partition, the largest first offset of the
+// range rows of the log (args[0]) that match cond.
+func (s *Store) maxStarts(ctx context.Context, out map[int32]int64, cond string, args []any) error {
 	rows, err := s.conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
-		WHERE kind = 'range' AND key = ? GROUP BY src_partition`, log)
+		WHERE kind = 'range' AND key = ? AND (`+cond+`) GROUP BY src_partition`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: read range starts of %s: %w", log, err)
+		return fmt.Errorf("store: read range starts of %s: %w", args[0], err)
 	}
 	defer rows.Close()
-	out := map[int32]int64{}
 	for rows.Next() {
 		var p int32
 		var off int64
 		if err := rows.Scan(&p, &off); err != nil {
-			return nil, fmt.Errorf("store: scan range starts: %w", err)
+			return fmt.Errorf("store: scan range starts: %w", err)
 		}
 		out[p] = off
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
-// Logs returns the logs (topic@topic-id) the ledger holds ranges of for
-// topic: more than the current one means the topic was recreated, or the
-// brokers rebuilt, since the journal counted from it.
-func (s *Store) Logs(ctx context.Context, topic string) ([]string, error) {
-	prefix := topic + "@"
+// Logs returns the logs (topic@topic-id) of topic other than current that
+// the ledger holds ranges of — one means the topic was recreated, or the
+// brokers rebuilt, since the journal counted from it — and whether it holds
+// ranges of current. Read once per generation, and not through every range
+// row of current (one per block it ever counted): the index skips its
+// granules for the others, and the check for its own stops at the first.
+func (s *Store) Logs(ctx context.Context, topic, current string) (others []string, hasCurrent bool, err error) {
+	prefix, end := topic+"@", topic+"A" // every key with the prefix sorts in [prefix, end): 'A' follows '@'
 	rows, err := s.conn.Query(ctx, `SELECT DISTINCT key FROM index_journal
-		WHERE kind = 'range' AND substring(key, 1, ?) = ?`, uint64(len(prefix)), prefix)
+		WHERE kind = 'range' AND ((key >= ? AND key < ?) OR (key > ? AND key < ?))`, prefix, current, current, end)
 	if err != nil {
-		return nil, fmt.Errorf("store: read the logs of %s: %w", topic, err)
+		return nil, false, fmt.Errorf("store: read the logs of %s: %w", topic, err)
 	}
 	defer rows.Close()
-	var out []string
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		out = append(out, k)
+		others = append(others, k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	// One thread reading blocks of a granule: the LIMIT stops it after the
+	// first (by default each of the server's threads reads 65,536 rows). In
+	// the statement, not the context, which would replace the caller's.
+	var n uint64
+	if err := s.conn.QueryRow(ctx, `SELECT count() FROM (SELECT 1 FROM index_journal WHERE kind = 'range' AND key = ? LIMIT 1)
+		SETTINGS max_threads = 1, max_block_size = 8192`, current).Scan(&n); err != nil {
+		return nil, false, fmt.Errorf("store: read the ranges of %s: %w", current, err)
+	}
+	return others, n > 0, nil
 }
 
 // BlockRows returns a block's article rows and its live range rows, each key

@@ -70,6 +70,68 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	if read > 6*8192 {
 		t.Errorf("Ranges read %d rows of the journal for 151 ranges, want at most %d: does the read still go through every range of a partition?", read, 6*8192)
 	}
+
+	// Logs, once per generation: another log of the topic is found, and
+	// the current one's rows are not all read to say it has some.
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', 'enriched@w', 'none', ?, 0, 0, 100, 1, 'w-0'`, journal.RangeKey(0, 0))
+	id = fmt.Sprintf("logs-%d", time.Now().UnixNano())
+	others, current, err := st.Logs(clickhouse.Context(ctx, clickhouse.WithQueryID(id), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1})), "enriched", log)
+	if err != nil || !reflect.DeepEqual(others, []string{"enriched@w"}) || !current {
+		t.Fatalf("Logs = %v, current %v (%v); want enriched@w and the current log", others, current, err)
+	}
+	read = readRows(t, conn, id)
+	t.Logf("Logs read %d rows of the journal's %d range rows", read, 300_000+1_004)
+	if read > 6*8192 {
+		t.Errorf("Logs read %d rows, want at most %d: does it go through every range row of the current log?", read, 6*8192)
+	}
+}
+
+// TestIntegrationRangeStartsLookBackFromTheEnd checks RangeStarts, which a
+// sink reads once per generation: per partition asked, the start of its
+// last range, found in windows back from the log's end, must be what the
+// read of all the partition's range rows finds — with rows of both forms,
+// a last range just above the end (a log that lost messages), one far
+// below it (a sink far behind), rows without RangeKey only, and none.
+func TestIntegrationRangeStartsLookBackFromTheEnd(t *testing.T) {
+	conn, _ := chtest.Open(t, "tension_test_sink_starts")
+	st := store.New(conn)
+	ctx := context.Background()
+	const log = "enriched@x"
+	makeRanges(t, conn, log, 3, 300_000) // partitions 0 to 2: 1,000,000 to 10,999,900
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none', toInt32(if(number % 2 = 0, 0, 4)), toInt64(intDiv(number, 2) * 100), toInt64(intDiv(number, 2) * 100 + 100), 1,
+			concat('old-', toString(number)) FROM numbers(1000)`, log)
+	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, src_partition, src_offset, position, entries, blk)
+		SELECT 'range', ?, 'none', 0, 11000000, 11000050, 1, 'old-late'`, log)
+
+	ends := map[int32]int64{0: 11_000_050, 1: 10_999_950, 2: 1 << 40, 3: 5_000, 4: 3_000_000, 5: 0}
+	got, err := st.RangeStarts(ctx, log, ends)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int32]int64{0: 11_000_000, 1: 10_999_900, 2: 10_999_900, 4: 49_900}
+	whole := map[int32]int64{}
+	rows, err := conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
+		WHERE kind = 'range' AND key = ? AND src_partition IN (0, 1, 2, 3, 4, 5) GROUP BY src_partition`, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p int32
+		var off int64
+		if err := rows.Scan(&p, &off); err != nil {
+			t.Fatal(err)
+		}
+		whole[p] = off
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(whole, want) {
+		t.Fatalf("RangeStarts = %v, the read of all range rows %v, want %v", got, whole, want)
+	}
+	if got, err := st.RangeStarts(ctx, "enriched@other", ends); err != nil || len(got) != 0 {
+		t.Fatalf("RangeStarts of a log without ranges = %v (%v), want none", got, err)
+	}
 }
 
 // makeRanges writes n range rows of log as journal.Cover does (pair =
@@ -163,7 +225,9 @@ func readRows(t *testing.T, conn driver.Conn, id string) uint64 {
 // rows — four blocks a second over six partitions, some two million —,
 // merged into one part, against the read by offset alone that the sink sent
 // before RangeKey. Each asks for every partition's last ranges (from the
-// last 10,000 offsets on: about 100 each) and both must find the same.
+// last 10,000 offsets on: about 100 each) and both must find the same;
+// and RangeStarts (once per generation, from the partitions' ends) against
+// the read of all range rows it replaced.
 // TENSION_BENCH_LEDGER_RANGES sets the rows (default 2,000,000). `make
 // bench-lookup` runs it.
 func BenchmarkIntegrationLedgerHistory(b *testing.B) {
@@ -180,10 +244,18 @@ func BenchmarkIntegrationLedgerHistory(b *testing.B) {
 	for p := range int32(partitions) {
 		from[p] = 1_000_000 + int64(n/partitions)*100 - 10_000
 	}
-	want := len(rangesByOffset(b, conn, log, from))
+	wantRanges := len(rangesByOffset(b, conn, log, from))
+	if wantRanges < partitions*90 {
+		b.Fatalf("%d ranges from the partitions' last 10,000 offsets, want about 100 each", wantRanges)
+	}
+	ends := map[int32]int64{}
+	for p, f := range from {
+		ends[p] = f + 10_000
+	}
 	for _, c := range []struct {
 		name string
 		read func() int
+		want int
 	}{
 		{"ranges", func() int {
 			got, err := st.Ranges(ctx, log, from)
@@ -191,14 +263,36 @@ func BenchmarkIntegrationLedgerHistory(b *testing.B) {
 				b.Fatal(err)
 			}
 			return len(got)
-		}},
-		{"by_offset", func() int { return len(rangesByOffset(b, conn, log, from)) }},
+		}, wantRanges},
+		{"by_offset", func() int { return len(rangesByOffset(b, conn, log, from)) }, wantRanges},
+		// RangeStarts, once per generation, against the read of every
+		// range row it replaced: each finds one start per partition.
+		{"starts", func() int {
+			got, err := st.RangeStarts(ctx, log, ends)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return len(got)
+		}, partitions},
+		{"starts_whole", func() int {
+			rows, err := conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
+				WHERE kind = 'range' AND key = ? GROUP BY src_partition`, log)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			return n
+		}, partitions},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			t := time.Now()
 			for range b.N {
-				if got := c.read(); got != want || got < 6*90 {
-					b.Fatalf("%d ranges, want %d (about 100 a partition)", got, want)
+				if got := c.read(); got != c.want {
+					b.Fatalf("%s: %d, want %d", c.name, got, c.want)
 				}
 			}
 			b.ReportMetric(float64(time.Since(t).Microseconds())/1000/float64(b.N), "ms/read")

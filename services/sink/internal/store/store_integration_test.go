@@ -64,8 +64,11 @@ func TestIntegrationJournalRoundTrip(t *testing.T) {
 	if len(ranges) != 1 || ranges[0].Partition != 0 || ranges[0].From != 0 || ranges[0].To != 2 || ranges[0].Block != block || ranges[0].Entries != 1 {
 		t.Fatalf("ranges = %+v, want partition 0 [0, 2) of block %s", ranges, block)
 	}
-	if logs, err := st.Logs(ctx, "enriched"); err != nil || len(logs) != 1 || logs[0] != "enriched@x" {
-		t.Fatalf("logs = %v (%v)", logs, err)
+	if others, current, err := st.Logs(ctx, "enriched", "enriched@x"); err != nil || len(others) != 0 || !current {
+		t.Fatalf("logs = %v, current %v (%v); want none other, current", others, current, err)
+	}
+	if others, current, err := st.Logs(ctx, "enriched", "enriched@y"); err != nil || !reflect.DeepEqual(others, []string{"enriched@x"}) || current {
+		t.Fatalf("logs beside enriched@y = %v, current %v (%v); want enriched@x, not current", others, current, err)
 	}
 
 	// The block read back and cancelled: nothing of it is left, in the
