@@ -97,10 +97,10 @@ func (s *Store) LegacyLedger(ctx context.Context, topic string) (map[int32]int64
 // out.
 //
 // It does not read all of a partition's range rows, one per block ever
-// written: ranges start below the log's end (or a little above it, where
-// the log lost messages), so the last one is in a window back from the end
-// — 2^20 offsets, then twice as many until one holds a range — which the
-// journal's index bounds by journal.RangeKey. Rows written before RangeKey
+// written: ranges start below the log's end (or above it, where the log
+// lost messages: the windows have no upper bound), so the last one is in a
+// window back from the end — 2^20 offsets, then twice as many until one
+// holds a range — which the journal's index bounds by journal.RangeKey. Rows written before RangeKey
 // (pair "") are read whole once, by partition; the windows never need to
 // reach below their last start, nor below offset 0.
 func (s *Store) RangeStarts(ctx context.Context, log string, ends map[int32]int64) (map[int32]int64, error) {

@@ -111,27 +111,37 @@ func TestIntegrationRangeStartsLookBackFromTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[int32]int64{0: 11_000_000, 1: 10_999_900, 2: 10_999_900, 4: 49_900}
-	whole := map[int32]int64{}
-	rows, err := conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
-		WHERE kind = 'range' AND key = ? AND src_partition IN (0, 1, 2, 3, 4, 5) GROUP BY src_partition`, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p int32
-		var off int64
-		if err := rows.Scan(&p, &off); err != nil {
-			t.Fatal(err)
-		}
-		whole[p] = off
-	}
-	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(whole, want) {
+	if whole := startsWhole(t, conn, log); !reflect.DeepEqual(got, want) || !reflect.DeepEqual(whole, want) {
 		t.Fatalf("RangeStarts = %v, the read of all range rows %v, want %v", got, whole, want)
 	}
 	if got, err := st.RangeStarts(ctx, "enriched@other", ends); err != nil || len(got) != 0 {
 		t.Fatalf("RangeStarts of a log without ranges = %v (%v), want none", got, err)
 	}
+}
+
+// startsWhole is RangeStarts as it read before: the largest first offset
+// of every range row of log, by partition.
+func startsWhole(tb testing.TB, conn driver.Conn, log string) map[int32]int64 {
+	tb.Helper()
+	rows, err := conn.Query(context.Background(), `SELECT src_partition, max(src_offset) FROM index_journal
+		WHERE kind = 'range' AND key = ? GROUP BY src_partition`, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int32]int64{}
+	for rows.Next() {
+		var p int32
+		var off int64
+		if err := rows.Scan(&p, &off); err != nil {
+			tb.Fatal(err)
+		}
+		out[p] = off
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }
 
 // makeRanges writes n range rows of log as journal.Cover does (pair =
@@ -274,19 +284,7 @@ func BenchmarkIntegrationLedgerHistory(b *testing.B) {
 			}
 			return len(got)
 		}, partitions},
-		{"starts_whole", func() int {
-			rows, err := conn.Query(ctx, `SELECT src_partition, max(src_offset) FROM index_journal
-				WHERE kind = 'range' AND key = ? GROUP BY src_partition`, log)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer rows.Close()
-			n := 0
-			for rows.Next() {
-				n++
-			}
-			return n
-		}, partitions},
+		{"starts_whole", func() int { return len(startsWhole(b, conn, log)) }, partitions},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			t := time.Now()
