@@ -266,6 +266,8 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 	size := MessageBytes(first)
 	deadline := time.Now().Add(c.cfg.FlushInterval)
 	due := false // FlushInterval passed, or nothing arrived for IdleFlush
+	timer := fetchTimer{parent: ctx}
+	defer timer.release()
 	for len(batch) < c.cfg.MaxBatch && size < c.cfg.MaxBytes {
 		wait := min(time.Until(deadline), c.cfg.IdleFlush)
 		if wait <= 0 {
@@ -281,28 +283,63 @@ func (c *collector) collect(ctx context.Context) ([]kafka.Message, error) {
 				wait = min(askPoll, c.cfg.IdleFlush)
 			}
 		}
-		fctx, cancel := context.WithTimeout(ctx, wait)
+		fctx := timer.arm(wait)
 		m, err := c.r.FetchMessage(fctx)
-		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return batch, ctx.Err()
 			}
-			if errors.Is(err, context.DeadlineExceeded) {
-				due = true
+			if errors.Is(err, context.Canceled) && fctx.Err() != nil {
+				due = true // waited wait
 				continue
 			}
 			return batch, err
 		}
 		n := MessageBytes(m)
 		if !Fits(len(batch), size, n, c.cfg.MaxBatch, c.cfg.MaxBytes) {
-			c.pending = &m
+			held := m // a copy: taking m's address would move every message to the heap
+			c.pending = &held
 			break
 		}
 		batch = append(batch, m)
 		size += n
 	}
 	return batch, nil
+}
+
+// fetchTimer bounds each fetch of a batch without a context and a timer of
+// its own: one cancellable context serves the fetches until its timer
+// fires, and each fetch only moves the timer. A context.WithTimeout per
+// message (an allocation, a runtime timer, registering with the parent and
+// leaving it) took ~5 % of the enricher's CPU on a backlog, ~1.5 % of the
+// sink's.
+type fetchTimer struct {
+	parent context.Context
+	ctx    context.Context
+	cancel context.CancelFunc
+	timer  *time.Timer
+}
+
+// arm returns a context that ends when the parent does or after d.
+func (t *fetchTimer) arm(d time.Duration) context.Context {
+	if t.timer != nil && t.timer.Stop() {
+		t.timer.Reset(d) // it had not fired: its context is still live
+		return t.ctx
+	}
+	// First fetch, or the timer fired (its context is cancelled, or about
+	// to be): start a new one.
+	t.ctx, t.cancel = context.WithCancel(t.parent)
+	t.timer = time.AfterFunc(d, t.cancel)
+	return t.ctx
+}
+
+// release stops the timer and ends its context.
+func (t *fetchTimer) release() {
+	if t.timer == nil {
+		return
+	}
+	t.timer.Stop()
+	t.cancel()
 }
 
 // Failure is one failed step that ConsumeBatches retries: reading from
