@@ -102,6 +102,7 @@ const (
 // publication time it is sorted by.
 type queued struct {
 	at         int64 // published_at, Unix nanoseconds
+	seq        int   // place in the window as read: ties keep input order
 	key, value []byte
 }
 
@@ -312,7 +313,7 @@ func (r *Runner) add(ctx context.Context, rec Record) error {
 		return r.maybeFlush(ctx)
 	}
 	r.seen[id] = struct{}{}
-	r.window = append(r.window, queued{at: a.PublishedAt.UnixNano(), key: out.Key, value: out.Value})
+	r.window = append(r.window, queued{at: a.PublishedAt.UnixNano(), seq: len(r.window), key: out.Key, value: out.Value})
 	r.winBytes += int64(len(out.Key) + len(out.Value))
 	return r.maybeFlush(ctx)
 }
@@ -355,7 +356,9 @@ func (r *Runner) maybeFlush(ctx context.Context) error {
 // every article before it is acknowledged.
 func (r *Runner) publish(ctx context.Context) error {
 	if r.cfg.ordered() {
-		slices.SortStableFunc(r.window, func(a, b queued) int { return cmp.Compare(a.at, b.at) })
+		// Not SortStableFunc: its in-place merges took ~5 % of a backfill's
+		// CPU on a window of 50,000; seq breaks the ties instead.
+		slices.SortFunc(r.window, func(a, b queued) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
 	}
 	for sent := 0; sent < len(r.window); {
 		if ctx.Err() != nil {
