@@ -30,16 +30,19 @@ func TestFetchTimer(t *testing.T) {
 			t.Fatal("context armed for 10ms still live after 10s")
 		}
 	})
-	t.Run("re-arming moves the end", func(t *testing.T) {
+	t.Run("re-arming keeps the context and moves its end", func(t *testing.T) {
 		ft := fetchTimer{parent: context.Background()}
 		defer ft.release()
-		first := ft.arm(20 * time.Millisecond)
+		first := ft.arm(long)
 		again := ft.arm(long)
 		if again != first {
 			t.Fatal("a live context was replaced: one per fetch again")
 		}
-		if ended(again, 200*time.Millisecond) {
-			t.Fatal("context re-armed for an hour ended at its first wait")
+		if ft.arm(10*time.Millisecond) != first {
+			t.Fatal("a live context was replaced when re-armed for less")
+		}
+		if !ended(first, 10*time.Second) {
+			t.Fatal("context re-armed from an hour to 10ms still live after 10s")
 		}
 	})
 	t.Run("a new context once it ended", func(t *testing.T) {
