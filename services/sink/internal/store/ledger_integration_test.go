@@ -52,7 +52,8 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 		FROM (SELECT arrayJoin([(0, 1, 'old-late'), (1, 1, 'old-cancelled'), (1, -1, 'old-cancelled')]) AS r)`, log)
 
 	from := map[int32]int64{0: 10_990_000, 1: 10_995_000}
-	rangesCtx, rangesMark := logged()
+	mark := 262144 + time.Now().UnixNano()%100000 // each statement set its own: mark+1, mark+2
+	rangesCtx, rangesMark := logged(mark + 1)
 	got, err := st.Ranges(rangesCtx, log, from)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +76,7 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	// the current one's rows are not all read to say it has some.
 	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
 		SELECT 'range', 'enriched@w', 'none', ?, 0, 0, 100, 1, 'w-0'`, journal.RangeKey(0, 0))
-	logsCtx, logsMark := logged()
+	logsCtx, logsMark := logged(mark + 2)
 	others, current, err := st.Logs(logsCtx, "enriched", log)
 	if err != nil || !reflect.DeepEqual(others, []string{"enriched@w"}) || !current {
 		t.Fatalf("Logs = %v, current %v (%v); want enriched@w and the current log", others, current, err)
@@ -213,12 +214,11 @@ func sortRanges(rs []store.RangeRow) {
 // from the server's query log, which it reaches as it ends: flushed and
 // looked up again until it is there.
 // logged returns a context whose statements the query log records, marked
-// by a setting that changes nothing for them (max_query_size, a few bytes
-// over its default), and the mark to find them by. Not a query id: Logs
+// by a setting that changes nothing for them (max_query_size = mark, a few
+// bytes over its default), and the mark to find them by. Not a query id: Logs
 // sends two statements, and ClickHouse refused the second once, its id
 // being that of the first, still finishing on another connection.
-func logged() (context.Context, string) {
-	mark := 262144 + 1 + time.Now().UnixNano()%100000
+func logged(mark int64) (context.Context, string) {
 	ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1, "max_query_size": int(mark)}))
 	return ctx, fmt.Sprint(mark)
 }
