@@ -251,7 +251,10 @@ func hanRun(han []uint32, s string, i int, fl uint8, toks []token, norm []byte, 
 		o[0], o[1], o[2] = byte(0xE0|f>>12), byte(0x80|(f>>6)&0x3F), byte(0x80|f&0x3F)
 		ns := ns0 + int32(3*k)
 		at := int32(i + 3*k)
-		tb[k] = token{start: at, end: at + 3, ns: ns, ne: ns + 3, flags: fl &^ fParaStart}
+		// field by field (token.set): a composite literal goes through a
+		// stack temporary, whose 16-byte reload waits on its five small
+		// stores, and took most of this loop's time
+		tb[k].set(int(at), int(at)+3, int(ns), int(ns)+3, fl&^fParaStart, 0)
 		if withIDs {
 			wb[k] = int32(e & 0xFFFF)
 		}
