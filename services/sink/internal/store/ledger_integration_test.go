@@ -53,8 +53,7 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 
 	from := map[int32]int64{0: 10_990_000, 1: 10_995_000}
 	mark := 262144 + time.Now().UnixNano()%100000 // each statement set its own: mark+1, mark+2
-	rangesCtx, rangesMark := logged(mark + 1)
-	got, err := st.Ranges(rangesCtx, log, from)
+	got, err := st.Ranges(logged(mark+1), log, from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +65,7 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	}
 	// Partitions 0 and 1 hold 201,000 rows; the ranges asked for and the
 	// rows without RangeKey are in a few granules of 8,192.
-	read := readRows(t, conn, rangesMark, 1)
+	read := readRows(t, conn, mark+1, 1)
 	t.Logf("Ranges read %d rows of the journal's %d range rows for 151 ranges", read, 300_000+1_003)
 	if read > 6*8192 {
 		t.Errorf("Ranges read %d rows of the journal for 151 ranges, want at most %d: does the read still go through every range of a partition?", read, 6*8192)
@@ -76,12 +75,11 @@ func TestIntegrationLedgerReadsTheRangesAskedFor(t *testing.T) {
 	// the current one's rows are not all read to say it has some.
 	exec(t, conn, `INSERT INTO index_journal (kind, key, granularity, pair, src_partition, src_offset, position, entries, blk)
 		SELECT 'range', 'enriched@w', 'none', ?, 0, 0, 100, 1, 'w-0'`, journal.RangeKey(0, 0))
-	logsCtx, logsMark := logged(mark + 2)
-	others, current, err := st.Logs(logsCtx, "enriched", log)
+	others, current, err := st.Logs(logged(mark+2), "enriched", log)
 	if err != nil || !reflect.DeepEqual(others, []string{"enriched@w"}) || !current {
 		t.Fatalf("Logs = %v, current %v (%v); want enriched@w and the current log", others, current, err)
 	}
-	read = readRows(t, conn, logsMark, 2)
+	read = readRows(t, conn, mark+2, 2)
 	t.Logf("Logs read %d rows of the journal's %d range rows", read, 300_000+1_004)
 	if read > 6*8192 {
 		t.Errorf("Logs read %d rows, want at most %d: does it go through every range row of the current log?", read, 6*8192)
@@ -210,22 +208,20 @@ func sortRanges(rs []store.RangeRow) {
 	})
 }
 
-// readRows returns how many rows query id (run with log_queries on) read,
-// from the server's query log, which it reaches as it ends: flushed and
-// looked up again until it is there.
 // logged returns a context whose statements the query log records, marked
 // by a setting that changes nothing for them (max_query_size = mark, a few
-// bytes over its default), and the mark to find them by. Not a query id: Logs
-// sends two statements, and ClickHouse refused the second once, its id
-// being that of the first, still finishing on another connection.
-func logged(mark int64) (context.Context, string) {
-	ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1, "max_query_size": int(mark)}))
-	return ctx, fmt.Sprint(mark)
+// bytes over its default), to be found by it. Not a query id: a query id may
+// not run twice at once, and Logs sends two statements (ClickHouse refused
+// the second once, the first still finishing on another connection); the
+// writes of sorted_integration_test.go run on several connections at once.
+func logged(mark int64) context.Context {
+	return clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1, "max_query_size": int(mark)}))
 }
 
 // readRows returns the rows that the n SELECTs marked mark (logged) read,
-// once the query log has all of them.
-func readRows(t *testing.T, conn driver.Conn, mark string, n uint64) uint64 {
+// from the server's query log, which each reaches as it ends: flushed and
+// looked up again until all n are there.
+func readRows(t *testing.T, conn driver.Conn, mark int64, n uint64) uint64 {
 	t.Helper()
 	ctx := context.Background()
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -233,14 +229,14 @@ func readRows(t *testing.T, conn driver.Conn, mark string, n uint64) uint64 {
 		var found, read uint64
 		if err := conn.QueryRow(ctx, `SELECT count(), sum(read_rows) FROM system.query_log
 			WHERE type = 2 AND event_time >= now() - 600 AND query LIKE 'SELECT%'
-			AND Settings.Values[indexOf(Settings.Names, 'max_query_size')] = ?`, mark).Scan(&found, &read); err != nil {
+			AND Settings.Values[indexOf(Settings.Names, 'max_query_size')] = ?`, fmt.Sprint(mark)).Scan(&found, &read); err != nil {
 			t.Fatal(err)
 		}
 		if found >= n {
 			return read
 		}
 	}
-	t.Fatalf("the %d queries marked %s never reached the query log", n, mark)
+	t.Fatalf("the %d queries marked %d never reached the query log", n, mark)
 	return 0
 }
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/google/uuid"
 
 	"github.com/tension-dev/tension/pkg/chstore/chtest"
@@ -70,20 +69,18 @@ func TestIntegrationBlocksArriveSorted(t *testing.T) {
 	block := ledger.NewBlockID(1, now)
 	rows := b.Rows(block)
 
-	// Each write is marked by a setting that changes nothing for an INSERT
-	// (max_query_size, a few bytes over its default) so that its queries,
-	// run on several connections at once, can be found in the query log:
-	// a query id may not run twice at once.
+	// Each write is marked (logged) so that its queries, run on several
+	// connections at once, can be found in the query log.
 	mark := time.Now().UnixNano()%100000 + 262144
-	logged := func() (context.Context, int64) {
+	next := func() (context.Context, int64) {
 		mark++
-		return clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1, "max_query_size": int(mark)})), mark
+		return logged(mark), mark
 	}
-	rawCtx, rawMark := logged()
+	rawCtx, rawMark := next()
 	if err := st.WriteRaw(rawCtx, arts, srcs); err != nil {
 		t.Fatal(err)
 	}
-	journalCtx, journalMark := logged()
+	journalCtx, journalMark := next()
 	if err := st.WriteJournal(journalCtx, rows); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +93,7 @@ func TestIntegrationBlocksArriveSorted(t *testing.T) {
 			ranges = append(ranges, r)
 		}
 	}
-	compCtx, compMark := logged()
+	compCtx, compMark := next()
 	if err := st.WriteJournal(compCtx, journal.Compensation(block, articles, ranges, nil)); err != nil {
 		t.Fatal(err)
 	}
