@@ -3,6 +3,7 @@ package tagger
 import (
 	"errors"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -443,4 +444,26 @@ func TestZHSynthOffsets(t *testing.T) {
 // that offsets are checked on text whose characters the table folds.
 func toTraditionalish(s string) string {
 	return strings.NewReplacer("国", "國", "关", "關", "税", "稅", "对", "對", "华", "華", "务", "務", "发", "發", "们", "們").Replace(s)
+}
+
+// TestZHCandidatesByStart: candidates in the matcher's order (by end, each
+// anchor 1–8 tokens long, several ending at one token) come out ordered by
+// start, each start's candidates in the order they came (what a stable
+// sort gives), however many there are.
+func TestZHCandidatesByStart(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for _, n := range []int{0, 1, 2, 13, 200, 5000} {
+		var d zhDoc
+		for t1 := int32(1); len(d.cues) < n; t1++ {
+			for k := r.Intn(4); k > 0 && len(d.cues) < n; k-- {
+				t0 := max(0, t1-1-int32(r.Intn(8)))
+				d.cues = append(d.cues, cueCand{t0: t0, t1: t1, cue: int32(len(d.cues))})
+			}
+		}
+		want := slices.Clone(d.cues)
+		slices.SortStableFunc(want, func(a, b cueCand) int { return int(a.t0 - b.t0) })
+		if got := d.zhCandidates(); !slices.Equal(got, want) {
+			t.Errorf("%d candidates: got %v, want %v", n, got, want)
+		}
+	}
 }

@@ -97,17 +97,23 @@ func (d *zhDoc) zhStance(ma, mb string) []scoredCue {
 	return out
 }
 
-// zhCandidates sorts the matcher's candidate cues by start, longest anchor
-// first, so that a start inside a cue already taken is skipped before its
-// segments after gaps are checked.
+// zhCandidates orders the matcher's candidate cues by start, so that a
+// start inside a cue already taken is skipped before its segments after
+// gaps are checked. Only the starts need ordering: verifyCues orders each
+// group that starts at one token in full. The matcher emits candidates by
+// end, and an anchor spans at most a few tokens, so each candidate lies a
+// few places from where it belongs: an insertion sort puts it there in
+// time linear in the candidates (pdqsort took 9 % of the Chinese path's
+// time in a profile of the samples).
 func (d *zhDoc) zhCandidates() []cueCand {
 	cands := d.cues
-	slices.SortFunc(cands, func(a, b cueCand) int {
-		if a.t0 != b.t0 {
-			return int(a.t0 - b.t0)
+	for i := 1; i < len(cands); i++ {
+		c, j := cands[i], i
+		for ; j > 0 && cands[j-1].t0 > c.t0; j-- {
+			cands[j] = cands[j-1]
 		}
-		return int(b.t1 - a.t1)
-	})
+		cands[j] = c
+	}
 	return cands
 }
 
